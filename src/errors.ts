@@ -1,0 +1,68 @@
+/**
+ * Failures that stop a run. A record that cannot be loaded is data (a ledger outcome), never one of these.
+ * Only `cli/main.ts` turns them into messages and exit codes: ConfigError → 2, InternalError → 70, else 1.
+ */
+export class MigrationError extends Error {
+  override name = 'MigrationError'
+}
+
+export class ConfigError extends MigrationError {
+  override name = 'ConfigError'
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n- ${issues.join('\n- ')}`)
+  }
+}
+
+/** Our bug, not the user's: exit code 70. */
+export class InternalError extends MigrationError {
+  override name = 'InternalError'
+}
+
+export interface HttpRequestInfo {
+  method: string
+  url: string
+}
+
+/**
+ * A response we could not use. `body` is already redacted: X2CRM echoes the request headers (with the
+ * Authorization header) in its error envelopes, so raw bodies must never reach a log or a message.
+ */
+export class HttpError extends MigrationError {
+  override name = 'HttpError'
+  constructor(
+    readonly request: HttpRequestInfo,
+    readonly status: number,
+    readonly body: unknown,
+    detail?: string,
+  ) {
+    super(`${request.method} ${redactUrl(request.url)} failed with status ${status}${detail ? `: ${detail}` : ''}`)
+  }
+}
+
+const SECRET_KEYS = /^(authorization|reqheaders|cookie|set-cookie|password|client_secret|access_token|refresh_token|userkey|apikey|api_key)$/i
+
+/** Deep copy of a parsed body with every secret-bearing member replaced by "[redacted]". */
+export function redactBody(body: unknown): unknown {
+  if (Array.isArray(body)) return body.map(redactBody)
+  if (body !== null && typeof body === 'object') {
+    return Object.fromEntries(
+      Object.entries(body).map(([key, value]) => [key, SECRET_KEYS.test(key) ? '[redacted]' : redactBody(value)]),
+    )
+  }
+  return body
+}
+
+/** Strips userinfo and secret-looking query parameters from a URL before it is shown. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.username = ''
+    parsed.password = ''
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/key|secret|token|password/i.test(key)) parsed.searchParams.set(key, '[redacted]')
+    }
+    return parsed.toString()
+  } catch {
+    return url
+  }
+}
