@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs'
+import { configDir, parseConfig, type RunConfig } from '../../config/config.ts'
+import { ConfigError } from '../../errors.ts'
+import { defaultMapping } from '../../mapping/default-map.ts'
+import { formatReconciliation } from '../../report/reconciliation.ts'
+import { migrate, type MigrateResult } from '../../run/migrate.ts'
+import { connect } from '../connect.ts'
+import { createHumanRenderer, createJsonRenderer, type Renderer } from '../render.ts'
+
+export interface MigrateCommandOptions {
+  config: string
+  json?: boolean
+}
+
+/** Exit codes a script can act on. */
+export const EXIT = {
+  ok: 0,
+  /** stopped by a systemic failure (target down, auth): run `migrate` again to resume */
+  failed: 1,
+  config: 2,
+  /** finished, but some records are quarantined: see the reconciliation and the ledger */
+  quarantined: 3,
+  /** finished, but the reconciliation does not balance: records are unaccounted for */
+  unbalanced: 4,
+  internal: 70,
+} as const
+
+export function readConfig(path: string, env: NodeJS.ProcessEnv = process.env): RunConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    throw new ConfigError([`${path}: cannot read the configuration file (create one with \`x2d365 init\`)`])
+  }
+  const parsed = parseConfig(text, env, configDir(path))
+  if (parsed.value === undefined) throw new ConfigError(parsed.errors.map((e) => `${path}: ${e}`))
+  return parsed.value
+}
+
+export function rendererFor(json: boolean | undefined): Renderer {
+  return json
+    ? createJsonRenderer((line) => process.stdout.write(`${line}\n`))
+    : createHumanRenderer(process.stderr)
+}
+
+export async function runMigrate(config: RunConfig, json: boolean | undefined): Promise<MigrateResult> {
+  const renderer = rendererFor(json)
+  const { source, target, ledger } = connect(config, renderer.event)
+  try {
+    return await migrate(
+      {
+        instance: config.run.instance,
+        mapping: defaultMapping(),
+        batchSize: config.run.batchSize,
+        ...(config.run.defaultOwnerEmail === undefined ? {} : { defaultOwnerEmail: config.run.defaultOwnerEmail }),
+      },
+      { source, target, ledger, emit: renderer.event, now: () => new Date() },
+    )
+  } finally {
+    renderer.flush()
+    await ledger.close()
+  }
+}
+
+export function exitCodeFor(result: MigrateResult): number {
+  if (!result.reconciliation.balanced) return EXIT.unbalanced
+  return result.reconciliation.phases.some((p) => p.quarantined > 0) ? EXIT.quarantined : EXIT.ok
+}
+
+export async function migrateCommand(options: MigrateCommandOptions): Promise<number> {
+  const config = readConfig(options.config)
+  const result = await runMigrate(config, options.json)
+  if (!options.json) {
+    process.stdout.write(`\n${formatReconciliation(result.reconciliation)}\n`)
+    process.stdout.write(
+      result.reconciliation.balanced
+        ? `\nBalanced: every source record is created, updated, quarantined or skipped (ledger: ${config.run.ledgerPath}).\n`
+        : `\nNOT balanced: some source records have no outcome. Run \`x2d365 migrate\` again; if it persists, report a bug.\n`,
+    )
+  }
+  return exitCodeFor(result)
+}

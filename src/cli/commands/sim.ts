@@ -1,0 +1,81 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { createDataverseSimulator } from '../../../sim/dataverse/index.ts'
+import { serve, type Handler } from '../../../sim/serve.ts'
+import { generateCertificate } from '../../../sim/tls.ts'
+import { createX2crmSimulator, loadDump, type X2crmDataset } from '../../../sim/x2crm/index.ts'
+import { generateDataset } from '../../../sim/seed/generate.ts'
+import { ConfigError } from '../../errors.ts'
+
+/** Keeps a server command alive until Ctrl-C. */
+function untilInterrupted(close: () => Promise<void>): Promise<void> {
+  return new Promise((done) => {
+    const stop = () => void close().then(done)
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+}
+
+export async function simX2crmCommand(options: {
+  port: number
+  generate?: number
+  seed: number
+  data?: string
+  json?: boolean
+}): Promise<void> {
+  const data = options.data ? readDump(options.data) : generateDataset({ seed: options.seed, accounts: options.generate ?? 100, contacts: 2 * (options.generate ?? 100) })
+  const sim = createX2crmSimulator({ data })
+  const served = await serve(sim.handle, { port: options.port })
+  const settings = {
+    url: `${served.origin}/index.php/api2`,
+    username: 'admin',
+    apiKey: data.apiKeys['admin'] ?? '',
+    records: Object.fromEntries(Object.entries(data.records).map(([entity, rows]) => [entity, rows.length])),
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(settings)}\n`)
+  else {
+    process.stdout.write(
+      `X2CRM API v2 simulator on ${settings.url}\n` +
+        `  user ${settings.username}, API key ${settings.apiKey} (simulator key, not a secret)\n` +
+        `  records: ${Object.entries(settings.records).map(([e, n]) => `${e} ${n}`).join(', ')}\n` +
+        `In x2d365.yaml: source.x2crm.url: ${settings.url}; export X2CRM_API_KEY=${settings.apiKey}\nCtrl-C stops it.\n`,
+    )
+  }
+  await untilInterrupted(served.close)
+}
+
+function readDump(path: string): X2crmDataset {
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new ConfigError([`--data ${path}: not a readable JSON file (${error instanceof Error ? error.message : String(error)})`])
+  }
+  return loadDump(json)
+}
+
+export async function startDataverseSimulator(port: number, caFile: string) {
+  const tls = await generateCertificate()
+  writeFileSync(caFile, tls.cert)
+  let handler: Handler = async () => new Response('starting', { status: 503 })
+  const served = await serve((request) => handler(request), { port, tls })
+  const sim = createDataverseSimulator({ origin: served.origin })
+  handler = sim.handle
+  return { sim, served, caFile: resolve(caFile) }
+}
+
+export async function simDataverseCommand(options: { port: number; caFile: string; json?: boolean }): Promise<void> {
+  const { sim, served, caFile } = await startDataverseSimulator(options.port, options.caFile)
+  const settings = { ...sim.settings(), caFile }
+  if (options.json) process.stdout.write(`${JSON.stringify(settings)}\n`)
+  else {
+    process.stdout.write(
+      `Dataverse Web API simulator on ${settings.apiUrl}\n` +
+        `In x2d365.yaml (target.dataverse):\n` +
+        `  url: ${settings.url}\n  authority: ${settings.authority}\n  clientId: ${settings.clientId}\n` +
+        `  clientSecretEnv: DATAVERSE_CLIENT_SECRET\n  caFile: ${caFile}\n` +
+        `export DATAVERSE_CLIENT_SECRET=${settings.clientSecret}   (simulator secret, not a real one)\nCtrl-C stops it.\n`,
+    )
+  }
+  await untilInterrupted(served.close)
+}

@@ -1,0 +1,90 @@
+import type { RunEvent } from '../run/events.ts'
+
+export interface Renderer {
+  event(event: RunEvent): void
+  /** Clears a progress line before something else is printed. */
+  flush(): void
+}
+
+/** One JSON object per line on stdout, for scripts. */
+export function createJsonRenderer(write: (line: string) => void): Renderer {
+  return { event: (event) => write(JSON.stringify(event)), flush: () => undefined }
+}
+
+/**
+ * Human output: a progress line with rate and ETA that redraws in a terminal, and plain lines otherwise. Progress is
+ * written to stderr so stdout keeps only results.
+ */
+export function createHumanRenderer(
+  stderr: { write(text: string): void; isTTY?: boolean },
+  now: () => number = () => Date.now(),
+): Renderer {
+  let phaseStart = 0
+  let phaseDoneAtStart = 0
+  let progressShown = false
+  let lastPlain = 0
+  const clear = () => {
+    if (progressShown && stderr.isTTY) stderr.write('\r\x1b[K')
+    progressShown = false
+  }
+  return {
+    flush: clear,
+    event(event) {
+      switch (event.type) {
+        case 'run.started':
+          stderr.write(`${event.resumed ? 'Resuming' : 'Starting'} run ${event.runId}\n`)
+          break
+        case 'owners.matched':
+          stderr.write(
+            `Owners: ${event.matched} X2CRM users matched to Dataverse users` +
+              (event.unmatched.length > 0
+                ? `; ${event.unmatched.length} without a match (their records keep the default owner): ${event.unmatched.join(', ')}\n`
+                : '\n'),
+          )
+          break
+        case 'phase.started':
+          phaseStart = now()
+          phaseDoneAtStart = -1
+          stderr.write(
+            `${event.phase}: ${event.sourceCount} records in X2CRM` +
+              (event.resumeAfterId > 0 ? `, resuming after id ${event.resumeAfterId}` : '') +
+              '\n',
+          )
+          break
+        case 'batch.loaded': {
+          if (phaseDoneAtStart < 0) phaseDoneAtStart = event.done - event.size
+          const seconds = (now() - phaseStart) / 1000
+          const rate = seconds > 0 ? (event.done - phaseDoneAtStart) / seconds : 0
+          const left = Math.max(0, event.total - event.done)
+          const eta = rate > 0 ? `${Math.ceil(left / rate)}s left` : ''
+          const line = `  ${event.phase} ${bar(event.done, event.total)} ${event.done}/${event.total}  ${rate.toFixed(0)} rec/s  ${eta}`
+          if (stderr.isTTY) {
+            stderr.write(`\r\x1b[K${line}`)
+            progressShown = true
+          } else if (now() - lastPlain > 2000 || event.done >= event.total) {
+            stderr.write(`${line}\n`)
+            lastPlain = now()
+          }
+          break
+        }
+        case 'record.quarantined':
+          break
+        case 'batch.split':
+        case 'request.retry':
+          break
+        case 'phase.finished':
+          clear()
+          break
+        case 'run.finished':
+          clear()
+          stderr.write(`Run ${event.runId} finished in ${event.seconds.toFixed(1)}s\n`)
+          break
+      }
+    },
+  }
+}
+
+function bar(done: number, total: number, width = 24): string {
+  const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : width
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`
+}

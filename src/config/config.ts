@@ -1,0 +1,89 @@
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { parseDocument } from 'yaml'
+import { WrittenConfigSchema } from './schema.ts'
+
+/** The normalized, trusted configuration, secrets resolved from the environment. Never print it whole. */
+export interface RunConfig {
+  source: { url: string; username: string; apiKey: string }
+  target: { url: string; authority: string; clientId: string; clientSecret: string; caFile?: string }
+  run: { instance: string; ledgerPath: string; batchSize: number; defaultOwnerEmail?: string }
+}
+
+export interface ParsedConfig {
+  value?: RunConfig
+  errors: string[]
+}
+
+/**
+ * Parses x2d365.yaml text and resolves its secrets from `env`. Never throws: every problem comes back at once, each
+ * with its path in the file (`target.dataverse.clientId: ...`). Relative paths are resolved against `baseDir`.
+ */
+export function parseConfig(text: string, env: Readonly<Record<string, string | undefined>>, baseDir: string): ParsedConfig {
+  const document = parseDocument(text)
+  if (document.errors.length > 0) {
+    return { errors: document.errors.map((e) => `YAML: ${e.message.split('\n')[0] ?? e.message}`) }
+  }
+  const parsed = WrittenConfigSchema.safeParse(document.toJS() ?? {})
+  if (!parsed.success) {
+    return { errors: parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`) }
+  }
+  const written = parsed.data
+  const errors: string[] = []
+  const secret = (path: string, name: string): string => {
+    const value = env[name]
+    if (value === undefined || value === '') {
+      errors.push(`${path}: environment variable ${name} is not set (export ${name}=... before running)`)
+      return ''
+    }
+    return value
+  }
+  const { x2crm } = written.source
+  const { dataverse } = written.target
+  const apiKey = secret('source.x2crm.apiKeyEnv', x2crm.apiKeyEnv)
+  const clientSecret = secret('target.dataverse.clientSecretEnv', dataverse.clientSecretEnv)
+  if (errors.length > 0) return { errors }
+  const inDir = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path))
+  return {
+    errors,
+    value: {
+      source: { url: x2crm.url, username: x2crm.username, apiKey },
+      target: {
+        url: dataverse.url.replace(/\/+$/, ''),
+        authority: dataverse.authority.replace(/\/+$/, ''),
+        clientId: dataverse.clientId,
+        clientSecret,
+        ...(dataverse.caFile === undefined ? {} : { caFile: inDir(dataverse.caFile) }),
+      },
+      run: {
+        instance: written.run.instance ?? new URL(x2crm.url).host,
+        ledgerPath: inDir(written.run.ledger),
+        batchSize: written.run.batchSize,
+        ...(written.run.defaultOwnerEmail === undefined ? {} : { defaultOwnerEmail: written.run.defaultOwnerEmail }),
+      },
+    },
+  }
+}
+
+export function configDir(configPath: string): string {
+  return dirname(resolve(configPath))
+}
+
+/** A commented starting point for `x2d365 init`. */
+export const CONFIG_TEMPLATE = `# x2d365 configuration. Secrets are never written here: name the environment variables that hold them.
+source:
+  x2crm:
+    url: https://crm.example.com        # your X2CRM site (index.php/api2 is added)
+    username: admin                     # an administrator: admins see every record
+    apiKeyEnv: X2CRM_API_KEY            # Profile → API key of that user
+target:
+  dataverse:
+    url: https://contoso.crm.dynamics.com
+    authority: https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000   # your tenant id
+    clientId: 00000000-0000-0000-0000-000000000000                                       # app registration
+    clientSecretEnv: DATAVERSE_CLIENT_SECRET
+run:
+  ledger: .x2d365/ledger.sqlite         # every run, every record's outcome, checkpoints
+  batchSize: 100                        # rows per UpsertMultiple request
+  # instance: crm.example.com           # names the source in target ids; defaults to the X2CRM host
+  # defaultOwnerEmail: migration@contoso.com   # owner for records whose X2CRM user has no Dataverse user
+`

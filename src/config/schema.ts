@@ -1,0 +1,43 @@
+import { z } from 'zod'
+
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable (secrets never go in this file)')
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+
+/** What the user writes in x2d365.yaml. Secrets are named, never written: `apiKeyEnv: X2CRM_API_KEY`. */
+export const WrittenConfigSchema = z.strictObject({
+  source: z.strictObject({
+    x2crm: z.strictObject({
+      /** The site URL, e.g. https://crm.example.com (index.php/api2 is added), or the API base itself. */
+      url: httpUrl,
+      username: z.string().min(1),
+      apiKeyEnv: envVarName,
+    }),
+  }),
+  target: z.strictObject({
+    dataverse: z.strictObject({
+      /** The environment URL, e.g. https://contoso.crm4.dynamics.com */
+      url: httpUrl,
+      /** https://login.microsoftonline.com/<tenant id> */
+      authority: httpUrl,
+      clientId: z.string().min(1),
+      clientSecretEnv: envVarName,
+      /** A PEM file of an extra certificate authority to trust (the simulator's certificate). */
+      caFile: z.string().min(1).optional(),
+    }),
+  }),
+  run: z
+    .strictObject({
+      /** Names the source in deterministic target ids. Never change it between runs of one migration. */
+      instance: z.string().min(1).optional(),
+      ledger: z.string().min(1).default('.x2d365/ledger.sqlite'),
+      batchSize: z.number().int().min(1).max(1000).default(100),
+      /** E-mail of the systemuser that owns records whose X2CRM owner has no Dataverse user. */
+      defaultOwnerEmail: z.email().optional(),
+    })
+    .default({ ledger: '.x2d365/ledger.sqlite', batchSize: 100 }),
+})
+
+export type WrittenConfig = z.input<typeof WrittenConfigSchema>

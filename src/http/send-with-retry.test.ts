@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import { MigrationError } from '../errors.ts'
+import type { Fetch } from './fetch.ts'
+import { type HttpRequest, type RetryInfo, sendWithRetry } from './send-with-retry.ts'
+
+/** A fetch that answers from a script, one step per call, and records what it was sent. */
+function scriptedFetch(steps: readonly (() => Response)[]) {
+  const calls: { url: string; init: RequestInit | undefined }[] = []
+  const fetch: Fetch = async (input, init) => {
+    calls.push({ url: String(input), init })
+    const step = steps[calls.length - 1]
+    if (!step) throw new Error('unexpected call')
+    return step()
+  }
+  return { fetch, calls }
+}
+
+function recorder() {
+  const waits: number[] = []
+  const retries: RetryInfo[] = []
+  return {
+    waits,
+    retries,
+    options: {
+      sleep: async (ms: number) => void waits.push(ms),
+      random: () => 1,
+      onRetry: (info: RetryInfo) => void retries.push(info),
+    },
+  }
+}
+
+const get: HttpRequest = { method: 'GET', url: 'https://example.test/x', repeatable: true }
+const ok = () => new Response('{}', { status: 200 })
+const status = (code: number, headers?: Record<string, string>) => () => new Response('{}', { status: code, headers })
+const reset = () => {
+  throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+}
+
+describe('sendWithRetry', () => {
+  it('waits Retry-After on 429 and 503, then returns the success', async () => {
+    const { fetch, calls } = scriptedFetch([status(429, { 'Retry-After': '3' }), status(503, { 'Retry-After': '1' }), ok])
+    const { waits, retries, options } = recorder()
+    const response = await sendWithRetry(fetch, get, options)
+    expect(response.status).toBe(200)
+    expect(calls).toHaveLength(3)
+    expect(waits).toEqual([3000, 1000])
+    expect(retries.map((r) => [r.attempt, r.status, r.reason])).toEqual([
+      [1, 429, 'status 429'],
+      [2, 503, 'status 503'],
+    ])
+  })
+
+  it('backs off on other 5xx and network errors', async () => {
+    const typeError = () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET' }) })
+    }
+    const { fetch } = scriptedFetch([status(500), reset, typeError, status(502), ok])
+    const { waits, retries, options } = recorder()
+    expect((await sendWithRetry(fetch, get, options)).status).toBe(200)
+    expect(waits).toEqual([500, 1000, 2000, 4000])
+    expect(retries.map((r) => r.reason)).toEqual([
+      'status 500',
+      'network error ECONNRESET',
+      'network error UND_ERR_SOCKET',
+      'status 502',
+    ])
+  })
+
+  it('returns the last response after maxAttempts', async () => {
+    const { fetch, calls } = scriptedFetch([status(429), status(429), status(429)])
+    const { waits, options } = recorder()
+    const response = await sendWithRetry(fetch, get, { ...options, maxAttempts: 3 })
+    expect(response.status).toBe(429)
+    expect(calls).toHaveLength(3)
+    expect(waits).toHaveLength(2)
+  })
+
+  it('throws a MigrationError naming the code when the network keeps failing', async () => {
+    const { fetch } = scriptedFetch([reset, reset])
+    const { options } = recorder()
+    const error = await sendWithRetry(fetch, get, { ...options, maxAttempts: 2 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(MigrationError)
+    expect((error as Error).message).toBe(
+      'GET https://example.test/x failed: network error ECONNRESET (2 attempts). Check that the server is reachable.',
+    )
+  })
+
+  it('does not retry 4xx, 501, or requests that are not repeatable', async () => {
+    for (const [request, code] of [
+      [get, 400],
+      [get, 501],
+      [{ ...get, method: 'POST', repeatable: false }, 503],
+    ] as const) {
+      const { fetch, calls } = scriptedFetch([status(code), ok])
+      const { waits, options } = recorder()
+      expect((await sendWithRetry(fetch, request, options)).status).toBe(code)
+      expect(calls).toHaveLength(1)
+      expect(waits).toEqual([])
+    }
+  })
+
+  it('rethrows errors that are not network failures', async () => {
+    const { fetch } = scriptedFetch([
+      () => {
+        throw new RangeError('bug')
+      },
+    ])
+    await expect(sendWithRetry(fetch, get, recorder().options)).rejects.toThrow(RangeError)
+  })
+
+  it('sends method, headers and body', async () => {
+    const { fetch, calls } = scriptedFetch([ok])
+    await sendWithRetry(fetch, { ...get, method: 'PATCH', headers: { A: '1' }, body: '{"x":1}' }, recorder().options)
+    expect(calls[0]?.init).toEqual({ method: 'PATCH', headers: { A: '1' }, body: '{"x":1}' })
+  })
+})

@@ -1,0 +1,116 @@
+import { MigrationError, redactUrl } from '../errors.ts'
+import type { Fetch } from './fetch.ts'
+import { backoffDelayMs, retryDelayMs } from './retry-delay.ts'
+
+export interface HttpRequest {
+  method: string
+  url: string
+  headers?: Readonly<Record<string, string>>
+  body?: string
+  /**
+   * Whether sending it twice has the same effect as sending it once. Only repeatable requests are retried. Ours all
+   * are: GETs, and upserts on deterministic ids.
+   */
+  repeatable: boolean
+}
+
+export interface RetryInfo {
+  method: string
+  /** Redacted. */
+  url: string
+  /** The attempt that failed, from 1. */
+  attempt: number
+  delayMs: number
+  /** Set when the server answered; absent for a network error. */
+  status?: number
+  /** e.g. `status 429` or `network error ECONNRESET` */
+  reason: string
+}
+
+export interface SendOptions {
+  /** @default 5 */
+  maxAttempts?: number
+  sleep: (ms: number) => Promise<void>
+  /** @default Math.random */
+  random?: () => number
+  onRetry?(info: RetryInfo): void
+}
+
+/** 429 and 503 carry `Retry-After`; other 5xx are usually transient. 501 and 505 never get better. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505)
+}
+
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+])
+
+/** The code of a transient network failure (`ECONNRESET`, or `fetch failed` for fetch's TypeError), else undefined. */
+export function networkErrorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code
+    current = current.cause
+  }
+  // fetch rejects with a bare TypeError("fetch failed") for any transport failure.
+  if (error instanceof TypeError) return 'fetch failed'
+  return undefined
+}
+
+/**
+ * Sends a request, retrying repeatable ones on 429/503 (waiting `Retry-After`), other 5xx and network errors (with
+ * backoff), at most `maxAttempts` times in all. Returns the last response whatever its status; the caller decides
+ * what a status means. Throws a MigrationError when the network still fails on the last attempt.
+ */
+export async function sendWithRetry(fetch: Fetch, request: HttpRequest, options: SendOptions): Promise<Response> {
+  const maxAttempts = request.repeatable ? Math.max(1, options.maxAttempts ?? 5) : 1
+  const random = options.random ?? Math.random
+  const init: RequestInit = { method: request.method, headers: { ...request.headers } }
+  if (request.body !== undefined) init.body = request.body
+
+  for (let attempt = 1; ; attempt++) {
+    let response: Response
+    try {
+      response = await fetch(request.url, init)
+    } catch (error) {
+      const code = networkErrorCode(error)
+      if (code === undefined) throw error
+      if (attempt >= maxAttempts) {
+        throw new MigrationError(
+          `${request.method} ${redactUrl(request.url)} failed: network error ${code}` +
+            (attempt > 1 ? ` (${attempt} attempts)` : '') +
+            '. Check that the server is reachable.',
+          { cause: error },
+        )
+      }
+      const delayMs = backoffDelayMs(attempt, random)
+      options.onRetry?.(retryInfo(request, attempt, delayMs, `network error ${code}`))
+      await options.sleep(delayMs)
+      continue
+    }
+    if (!isRetryableStatus(response.status) || attempt >= maxAttempts) return response
+    const delayMs = retryDelayMs(response, attempt, random)
+    // Release the connection: an unread body keeps it busy.
+    await response.body?.cancel().catch(() => undefined)
+    options.onRetry?.({ ...retryInfo(request, attempt, delayMs, `status ${response.status}`), status: response.status })
+    await options.sleep(delayMs)
+  }
+}
+
+function retryInfo(request: HttpRequest, attempt: number, delayMs: number, reason: string): RetryInfo {
+  return { method: request.method, url: redactUrl(request.url), attempt, delayMs, reason }
+}
+
+/** The real sleep, for production wiring. Tests pass one that records the waits. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto'
+import Database from 'better-sqlite3'
+import { InternalError, MigrationError } from '../errors.ts'
+import { assertBatchBelongs } from './batch-check.ts'
+import type {
+  Checkpoint,
+  Ledger,
+  LoadedRecord,
+  OutcomeStatus,
+  PhaseCounts,
+  RecordOutcome,
+  RunId,
+  RunInfo,
+  RunStatus,
+  SourceKey,
+} from './ledger.ts'
+
+/**
+ * Schema changes, oldest first. `PRAGMA user_version` holds how many have been applied; a new version appends a
+ * step here and never edits an old one, so a ledger written by an older x2d365 opens and upgrades in place.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    run_id      TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    params      TEXT NOT NULL
+  );
+  CREATE INDEX runs_by_kind ON runs (kind, status);
+
+  -- A rowid table on purpose: REPLACE gives the new row a rowid above every other one, so rowid is write order,
+  -- which outcomes() follows and loaded() uses to find the newest outcome of a record.
+  CREATE TABLE outcomes (
+    run_id     TEXT NOT NULL REFERENCES runs (run_id),
+    phase      TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('created', 'updated', 'quarantined', 'skipped')),
+    target_id  TEXT,
+    reason     TEXT,
+    warnings   TEXT,
+    PRIMARY KEY (run_id, phase, source_key),
+    CHECK (status NOT IN ('created', 'updated') OR target_id IS NOT NULL)
+  );
+  CREATE INDEX outcomes_by_run ON outcomes (run_id);
+  CREATE INDEX outcomes_by_run_phase ON outcomes (run_id, phase);
+  CREATE INDEX outcomes_loaded ON outcomes (source_key) WHERE status IN ('created', 'updated');
+
+  CREATE TABLE checkpoints (
+    run_id         TEXT NOT NULL REFERENCES runs (run_id),
+    phase          TEXT NOT NULL,
+    last_source_id INTEGER NOT NULL CHECK (typeof(last_source_id) = 'integer'),
+    PRIMARY KEY (run_id, phase)
+  );
+  `,
+]
+
+/** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
+const LOADED_CHUNK = 1000
+/** Rows fetched per query while streaming outcomes; no cursor stays open between pages. */
+const OUTCOME_PAGE = 1000
+
+interface RunRow {
+  run_id: string
+  kind: string
+  status: RunStatus
+  started_at: string
+  finished_at: string | null
+  params: string
+}
+
+interface OutcomeRow {
+  seq: number
+  phase: string
+  source_key: string
+  status: OutcomeStatus
+  target_id: string | null
+  reason: string | null
+  warnings: string | null
+}
+
+/**
+ * The ledger of real runs, in one SQLite file (WAL mode). `':memory:'` gives a private in-memory database.
+ * @example const ledger = createSqliteLedger('.x2d365/ledger.sqlite')
+ */
+export function createSqliteLedger(path: string): Ledger {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  // WAL + NORMAL: a batch survives a killed process; only an OS crash can lose the last commits, which the
+  // deterministic ids make harmless (the rows are upserted again).
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  migrate(db)
+
+  const insertRun = db.prepare(
+    'INSERT INTO runs (run_id, kind, status, started_at, params) VALUES (?, ?, ?, ?, ?)',
+  )
+  const selectRun = db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_id = ?')
+  const selectRuns = db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC')
+  const selectUnfinished = db.prepare<[string], RunRow>(
+    `SELECT * FROM runs WHERE kind = ? AND status = 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+  )
+  const updateRun = db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?')
+  const upsertOutcome = db.prepare(
+    `INSERT OR REPLACE INTO outcomes (run_id, phase, source_key, status, target_id, reason, warnings)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const upsertCheckpoint = db.prepare(
+    'INSERT OR REPLACE INTO checkpoints (run_id, phase, last_source_id) VALUES (?, ?, ?)',
+  )
+  const selectCheckpoint = db.prepare<[string, string], { last_source_id: number }>(
+    'SELECT last_source_id FROM checkpoints WHERE run_id = ? AND phase = ?',
+  )
+  const selectCounts = db.prepare<[string], { phase: string; status: OutcomeStatus; n: number }>(
+    `SELECT phase, status, COUNT(*) AS n, MIN(rowid) AS first FROM outcomes WHERE run_id = ?
+     GROUP BY phase, status ORDER BY first`,
+  )
+  const selectPage = db.prepare<[string, number, number], OutcomeRow>(
+    `SELECT rowid AS seq, phase, source_key, status, target_id, reason, warnings FROM outcomes
+     WHERE run_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+  )
+  const selectPhasePage = db.prepare<[string, string, number, number], OutcomeRow>(
+    `SELECT rowid AS seq, phase, source_key, status, target_id, reason, warnings FROM outcomes
+     WHERE run_id = ? AND phase = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+  )
+  const loadedStatements = new Map<number, Database.Statement<string[], LoadedRow>>()
+
+  const writeBatch = db.transaction(
+    (runId: RunId, phase: string, outcomes: readonly RecordOutcome[], checkpoint: Checkpoint) => {
+      for (const o of outcomes) {
+        upsertOutcome.run(
+          runId,
+          phase,
+          o.sourceKey,
+          o.status,
+          o.targetId ?? null,
+          o.reason ?? null,
+          o.warnings && o.warnings.length > 0 ? JSON.stringify(o.warnings) : null,
+        )
+      }
+      upsertCheckpoint.run(runId, phase, checkpoint.lastSourceId)
+    },
+  )
+
+  function loadedStatement(size: number): Database.Statement<string[], LoadedRow> {
+    let statement = loadedStatements.get(size)
+    if (statement === undefined) {
+      // SQLite returns the bare columns of the row that holds MAX(rowid): the newest loaded outcome per key.
+      statement = db.prepare<string[], LoadedRow>(
+        `SELECT source_key, target_id, run_id, MAX(rowid) AS seq FROM outcomes
+         WHERE status IN ('created', 'updated') AND source_key IN (${Array(size).fill('?').join(', ')})
+         GROUP BY source_key`,
+      )
+      loadedStatements.set(size, statement)
+    }
+    return statement
+  }
+
+  return {
+    async startRun(kind, params, at) {
+      const run: RunInfo = { runId: randomUUID(), kind, status: 'running', startedAt: at.toISOString(), params }
+      insertRun.run(run.runId, kind, run.status, run.startedAt, JSON.stringify(params))
+      return run
+    },
+
+    async unfinishedRun(kind) {
+      const row = selectUnfinished.get(kind)
+      return row && toRunInfo(row)
+    },
+
+    async finishRun(runId, status, at) {
+      const { changes } = updateRun.run(status, at.toISOString(), runId)
+      if (changes === 0) throw new InternalError(`Cannot finish run ${runId}: the ledger has no such run`)
+    },
+
+    async run(runId) {
+      const row = selectRun.get(runId)
+      return row && toRunInfo(row)
+    },
+
+    async runs() {
+      return selectRuns.all().map(toRunInfo)
+    },
+
+    async recordBatch(runId, phase, outcomes, checkpoint) {
+      assertBatchBelongs(runId, phase, outcomes)
+      try {
+        writeBatch(runId, phase, outcomes, checkpoint)
+      } catch (cause) {
+        throw new MigrationError(
+          `The ledger ${path} could not record a batch of ${outcomes.length} outcomes of ${phase} in run ${runId}; ` +
+            `nothing of the batch was kept: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { cause },
+        )
+      }
+    },
+
+    async checkpoint(runId, phase) {
+      const row = selectCheckpoint.get(runId, phase)
+      return row && { lastSourceId: row.last_source_id }
+    },
+
+    async *outcomes(runId, phase) {
+      // Keyset pages instead of one open iterator: the caller may write to the ledger between two records.
+      for (let after = 0; ; ) {
+        const page =
+          phase === undefined
+            ? selectPage.all(runId, after, OUTCOME_PAGE)
+            : selectPhasePage.all(runId, phase, after, OUTCOME_PAGE)
+        for (const row of page) yield toOutcome(runId, row)
+        const last = page.at(-1)
+        if (last === undefined || page.length < OUTCOME_PAGE) return
+        after = last.seq
+      }
+    },
+
+    async counts(runId) {
+      const byPhase = new Map<string, PhaseCounts>()
+      for (const row of selectCounts.all(runId)) {
+        let counts = byPhase.get(row.phase)
+        if (counts === undefined) {
+          counts = { phase: row.phase, created: 0, updated: 0, quarantined: 0, skipped: 0 }
+          byPhase.set(row.phase, counts)
+        }
+        counts[row.status] = row.n
+      }
+      return [...byPhase.values()]
+    },
+
+    async loaded(sourceKeys) {
+      const found = new Map<SourceKey, LoadedRecord>()
+      const unique = [...new Set(sourceKeys)]
+      for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
+        const chunk = unique.slice(start, start + LOADED_CHUNK)
+        for (const row of loadedStatement(chunk.length).all(...chunk)) {
+          found.set(row.source_key, { sourceKey: row.source_key, targetId: row.target_id, runId: row.run_id })
+        }
+      }
+      return found
+    },
+
+    async close() {
+      db.close()
+    },
+  }
+}
+
+interface LoadedRow {
+  source_key: string
+  target_id: string
+  run_id: string
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true })
+  if (typeof version !== 'number') throw new InternalError(`PRAGMA user_version returned ${String(version)}`)
+  if (version > MIGRATIONS.length) {
+    throw new MigrationError(
+      `This ledger was written by a newer x2d365 (schema ${version}, this one knows ${MIGRATIONS.length}); upgrade x2d365`,
+    )
+  }
+  db.transaction(() => {
+    MIGRATIONS.slice(version).forEach((sql) => db.exec(sql))
+    db.pragma(`user_version = ${MIGRATIONS.length}`)
+  })()
+}
+
+function toRunInfo(row: RunRow): RunInfo {
+  return {
+    runId: row.run_id,
+    kind: row.kind,
+    status: row.status,
+    startedAt: row.started_at,
+    ...(row.finished_at !== null && { finishedAt: row.finished_at }),
+    params: JSON.parse(row.params) as Record<string, unknown>,
+  }
+}
+
+function toOutcome(runId: RunId, row: OutcomeRow): RecordOutcome {
+  return {
+    runId,
+    phase: row.phase,
+    sourceKey: row.source_key,
+    status: row.status,
+    ...(row.target_id !== null && { targetId: row.target_id }),
+    ...(row.reason !== null && { reason: row.reason }),
+    ...(row.warnings !== null && { warnings: JSON.parse(row.warnings) as string[] }),
+  }
+}

@@ -1,0 +1,24 @@
+import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
+import type { Reconciliation } from '../report/reconciliation.ts'
+
+/** Everything a run reports as it goes. The CLI renders these (table or JSON lines); nothing else decides on them. */
+export type RunEvent =
+  | { type: 'run.started'; runId: RunId; resumed: boolean; at: string }
+  | { type: 'owners.matched'; matched: number; unmatched: readonly string[] }
+  | { type: 'phase.started'; phase: string; sourceCount: number; resumeAfterId: number }
+  | {
+      type: 'batch.loaded'
+      phase: string
+      size: number
+      counts: Readonly<Record<OutcomeStatus, number>>
+      lastSourceId: number
+      done: number
+      total: number
+    }
+  | { type: 'batch.split'; phase: string; size: number }
+  | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number }
+  | { type: 'record.quarantined'; phase: string; sourceKey: string; reason: string }
+  | { type: 'phase.finished'; phase: string }
+  | { type: 'run.finished'; runId: RunId; status: 'succeeded' | 'failed'; reconciliation: Reconciliation; seconds: number }
+
+export type Emit = (event: RunEvent) => void

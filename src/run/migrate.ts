@@ -1,0 +1,279 @@
+import type { Ledger, LoadedRecord, OutcomeStatus, RecordOutcome, RunInfo, SourceKey } from '../ledger/ledger.ts'
+import { targetIdFor } from '../mapping/target-id.ts'
+import { transformRecord } from '../mapping/transform-record.ts'
+import type { LinkRef, Mapping, TransformContext, TransformResult } from '../mapping/types.ts'
+import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
+import { ConfigError } from '../errors.ts'
+import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
+import { loadRows } from '../target/dataverse/bulk-load.ts'
+import type { DataverseTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
+import { chunks } from './chunks.ts'
+import type { Emit } from './events.ts'
+import { matchOwners, type SystemUser } from './owners.ts'
+import { planPhases, type Phase } from './phases.ts'
+
+export interface MigrateOptions {
+  /** Names the source in deterministic target ids. */
+  instance: string
+  mapping: Mapping
+  /** Rows per UpsertMultiple request. @default 100 */
+  batchSize?: number
+  /** Owner for records whose X2CRM user has no Dataverse user. */
+  defaultOwnerEmail?: string
+}
+
+export interface MigrateDeps {
+  source: X2crmSource
+  target: DataverseTarget
+  ledger: Ledger
+  emit: Emit
+  now: () => Date
+}
+
+export interface MigrateResult {
+  runId: string
+  resumed: boolean
+  reconciliation: Reconciliation
+  /** Records that reached an outcome in this process (a resumed run counts only its own part). */
+  processed: number
+  seconds: number
+}
+
+export const MIGRATE_RUN = 'migrate'
+
+/**
+ * Loads every mapped entity in dependency order, then the second-pass links. Resumes the newest unfinished migrate
+ * run when there is one: each phase starts after its checkpoint, and re-sent rows are upserts on deterministic ids,
+ * so nothing duplicates. A rejected row is quarantined with the server's reason; a systemic failure throws and
+ * leaves the run resumable.
+ */
+export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promise<MigrateResult> {
+  const started = deps.now()
+  const unfinished = await deps.ledger.unfinishedRun(MIGRATE_RUN)
+  const resumed = unfinished !== undefined && unfinished.params['instance'] === options.instance
+  const run: RunInfo = resumed
+    ? unfinished
+    : await deps.ledger.startRun(MIGRATE_RUN, { instance: options.instance, batchSize: options.batchSize ?? 100 }, started)
+  deps.emit({ type: 'run.started', runId: run.runId, resumed, at: started.toISOString() })
+
+  const context = await buildContext(options, deps)
+  const sourceCounts = new Map<string, number>()
+  let processed = 0
+  for (const phase of planPhases(options.mapping)) {
+    const result = await runPhase(phase, run.runId, options, deps, context)
+    sourceCounts.set(phase.name, result.sourceCount)
+    processed += result.processed
+  }
+
+  const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
+  const finished = deps.now()
+  await deps.ledger.finishRun(run.runId, 'succeeded', finished)
+  const seconds = (finished.getTime() - started.getTime()) / 1000
+  deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
+  return { runId: run.runId, resumed, reconciliation, processed, seconds }
+}
+
+async function buildContext(options: MigrateOptions, deps: MigrateDeps): Promise<TransformContext> {
+  const users = await deps.source.users()
+  const systemUsers: SystemUser[] = []
+  for await (const row of deps.target.query('systemusers', {
+    select: ['systemuserid', 'internalemailaddress', 'fullname', 'isdisabled'],
+  })) {
+    systemUsers.push(row as unknown as SystemUser)
+  }
+  let defaultOwnerId: string | undefined
+  if (options.defaultOwnerEmail !== undefined) {
+    const wanted = options.defaultOwnerEmail.toLowerCase()
+    defaultOwnerId = systemUsers.find((u) => u.internalemailaddress?.toLowerCase() === wanted)?.systemuserid
+    if (defaultOwnerId === undefined) {
+      throw new ConfigError([`run.defaultOwnerEmail: no Dataverse user has the e-mail ${options.defaultOwnerEmail}`])
+    }
+  }
+  const owners = matchOwners(users, systemUsers, defaultOwnerId)
+  deps.emit({ type: 'owners.matched', matched: owners.byUsername.size, unmatched: owners.unmatched })
+  return {
+    targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
+    ownerFor: (username) => owners.byUsername.get(username),
+  }
+}
+
+async function runPhase(
+  phase: Phase,
+  runId: string,
+  options: MigrateOptions,
+  deps: MigrateDeps,
+  context: TransformContext,
+): Promise<{ sourceCount: number; processed: number }> {
+  const { entityMap } = phase
+  const sourceCount = await deps.source.count(entityMap.entity)
+  const checkpoint = await deps.ledger.checkpoint(runId, phase.name)
+  const afterId = checkpoint?.lastSourceId ?? 0
+  deps.emit({ type: 'phase.started', phase: phase.name, sourceCount, resumeAfterId: afterId })
+  let done = (await deps.ledger.counts(runId))
+    .filter((c) => c.phase === phase.name)
+    .reduce((sum, c) => sum + c.created + c.updated + c.quarantined + c.skipped, 0)
+  let processed = 0
+
+  for await (const batch of chunks(deps.source.records(entityMap.entity, { afterId }), options.batchSize ?? 100)) {
+    const transformed = batch.map((record) => transformRecord(entityMap, record, context))
+    const outcomes =
+      phase.pass === 1
+        ? await loadFirstPass(phase, runId, transformed, deps)
+        : await loadLinks(phase, runId, transformed, deps)
+    const lastSourceId = Math.max(...batch.map(numericId))
+    await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId })
+    for (const outcome of outcomes) {
+      if (outcome.status === 'quarantined') {
+        deps.emit({ type: 'record.quarantined', phase: phase.name, sourceKey: outcome.sourceKey, reason: outcome.reason ?? '' })
+      }
+    }
+    done += outcomes.length
+    processed += outcomes.length
+    deps.emit({
+      type: 'batch.loaded',
+      phase: phase.name,
+      size: batch.length,
+      counts: countStatuses(outcomes),
+      lastSourceId,
+      done,
+      total: sourceCount,
+    })
+  }
+  deps.emit({ type: 'phase.finished', phase: phase.name })
+  return { sourceCount, processed }
+}
+
+/** Pass 1: the columns and the lookups whose parents are already in Dataverse. */
+async function loadFirstPass(
+  phase: Phase,
+  runId: string,
+  transformed: readonly TransformResult[],
+  deps: MigrateDeps,
+): Promise<RecordOutcome[]> {
+  const ok = transformed.filter((t) => t.status === 'ok')
+  const firstPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 1)
+  const loaded = await deps.ledger.loaded([
+    ...ok.map((t) => t.sourceKey),
+    ...ok.flatMap((t) => firstPassLinks(t).map((l) => l.parentKey)),
+  ])
+  const rows: TargetRow[] = []
+  const warningsByKey = new Map<SourceKey, string[]>()
+  for (const t of ok) {
+    const { binds, warnings } = bindLinks(firstPassLinks(t), loaded)
+    rows.push({ targetId: t.targetId, values: { ...t.values, ...binds } })
+    warningsByKey.set(t.sourceKey, [...t.warnings, ...warnings])
+  }
+  const results = rows.length > 0 ? await loadRowsReporting(phase, rows, deps) : []
+  const resultById = new Map(results.map((r) => [r.targetId, r]))
+
+  return transformed.map((t): RecordOutcome => {
+    const base = { runId, phase: phase.name, sourceKey: t.sourceKey }
+    if (t.status === 'skipped') return { ...base, status: 'skipped', reason: t.reason }
+    if (t.status === 'invalid') return { ...base, status: 'quarantined', reason: t.issues.join('; ') }
+    const result = resultById.get(t.targetId)
+    const warnings = warningsByKey.get(t.sourceKey) ?? []
+    if (result?.status !== 'loaded') {
+      return { ...base, status: 'quarantined', targetId: t.targetId, reason: rejectionReason(result), warnings }
+    }
+    const status: OutcomeStatus = loaded.has(t.sourceKey) ? 'updated' : 'created'
+    return { ...base, status, targetId: t.targetId, warnings }
+  })
+}
+
+/** Pass 2: lookups that could not be set in pass 1 (self-references and cycles), patched onto loaded rows. */
+async function loadLinks(
+  phase: Phase,
+  runId: string,
+  transformed: readonly TransformResult[],
+  deps: MigrateDeps,
+): Promise<RecordOutcome[]> {
+  const ok = transformed.filter((t) => t.status === 'ok')
+  const secondPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 2)
+  const loaded = await deps.ledger.loaded([
+    ...ok.map((t) => t.sourceKey),
+    ...ok.flatMap((t) => secondPassLinks(t).map((l) => l.parentKey)),
+  ])
+  const outcomes = new Map<SourceKey, RecordOutcome>()
+  const rows: TargetRow[] = []
+  const pending = new Map<string, { sourceKey: SourceKey; warnings: string[] }>()
+  for (const t of transformed) {
+    const base = { runId, phase: phase.name, sourceKey: t.sourceKey }
+    if (t.status !== 'ok') {
+      outcomes.set(t.sourceKey, { ...base, status: 'skipped', reason: 'not loaded in the first pass' })
+      continue
+    }
+    const links = secondPassLinks(t)
+    if (links.length === 0) {
+      outcomes.set(t.sourceKey, { ...base, status: 'skipped', reason: 'no links to set' })
+      continue
+    }
+    if (!loaded.has(t.sourceKey)) {
+      outcomes.set(t.sourceKey, { ...base, status: 'skipped', reason: 'the record itself is not in Dataverse' })
+      continue
+    }
+    const { binds, warnings } = bindLinks(links, loaded)
+    if (Object.keys(binds).length === 0) {
+      outcomes.set(t.sourceKey, { ...base, status: 'skipped', reason: warnings.join('; '), warnings })
+      continue
+    }
+    rows.push({ targetId: t.targetId, values: binds })
+    pending.set(t.targetId, { sourceKey: t.sourceKey, warnings })
+  }
+  const results = rows.length > 0 ? await loadRowsReporting(phase, rows, deps) : []
+  for (const result of results) {
+    const entry = pending.get(result.targetId)
+    if (entry === undefined) continue
+    const base = { runId, phase: phase.name, sourceKey: entry.sourceKey, targetId: result.targetId, warnings: entry.warnings }
+    outcomes.set(
+      entry.sourceKey,
+      result.status === 'loaded'
+        ? { ...base, status: 'updated' }
+        : { ...base, status: 'quarantined', reason: rejectionReason(result) },
+    )
+  }
+  return transformed.map((t) => outcomes.get(t.sourceKey)).filter((o): o is RecordOutcome => o !== undefined)
+}
+
+function loadRowsReporting(phase: Phase, rows: TargetRow[], deps: MigrateDeps): Promise<RowResult[]> {
+  return loadRows(deps.target, phase.entityMap.table, rows, {
+    onSplit: (size) => deps.emit({ type: 'batch.split', phase: phase.name, size }),
+  })
+}
+
+/** Binds each link whose parent is in Dataverse; the others are left empty, with a warning saying why. */
+export function bindLinks(
+  links: readonly LinkRef[],
+  loaded: ReadonlyMap<SourceKey, LoadedRecord>,
+): { binds: Record<string, string>; warnings: string[] } {
+  const binds: Record<string, string> = {}
+  const warnings: string[] = []
+  for (const link of links) {
+    const parent = loaded.get(link.parentKey)
+    if (parent === undefined) {
+      warnings.push(
+        `${link.field}: ${link.parentKey} is not in Dataverse (missing from X2CRM, or quarantined); link left empty`,
+      )
+    } else {
+      binds[`${link.nav}@odata.bind`] = `/${link.entitySet}(${parent.targetId})`
+    }
+  }
+  return { binds, warnings }
+}
+
+function rejectionReason(result: RowResult | undefined): string {
+  if (result === undefined) return 'no result from the loader (internal error)'
+  if (result.status === 'loaded') return ''
+  return `Dataverse rejected the row (${result.httpStatus}${result.code ? ` ${result.code}` : ''}): ${result.reason}`
+}
+
+function countStatuses(outcomes: readonly RecordOutcome[]): Record<OutcomeStatus, number> {
+  const counts: Record<OutcomeStatus, number> = { created: 0, updated: 0, quarantined: 0, skipped: 0 }
+  for (const o of outcomes) counts[o.status]++
+  return counts
+}
+
+function numericId(record: X2crmRecord): number {
+  const id = Number(record['id'])
+  return Number.isFinite(id) ? id : 0
+}
+
