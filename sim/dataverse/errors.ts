@@ -28,7 +28,7 @@ export function faultResponse(fault: DataverseFault): Response {
 }
 
 const payloadHelp =
-  "For more information on this error please follow this help link https://go.microsoft.com/fwlink/?linkid=2195293  ----> InnerException : Microsoft.OData.ODataException: "
+  'For more information on this error please follow this help link https://go.microsoft.com/fwlink/?linkid=2195293  ----> InnerException : Microsoft.OData.ODataException: '
 
 /** 400 0x80048d19: the OData reader rejected the JSON body (webapi.md §2.5, §2.7) [C]. */
 export function payloadFault(entitySet: string, inner: string): DataverseFault {
@@ -87,7 +87,8 @@ export const faults = {
       `A validation error occurred.  The value for '${column}' on record of type '${table}' is required and cannot be null.`,
     ),
   /** webapi.md §1.5 [D] */
-  alreadyExists: () => new DataverseFault(412, '0x80040237', 'A record with matching key values already exists.'),
+  alreadyExists: () =>
+    new DataverseFault(412, '0x80040237', 'A record with matching key values already exists.'),
   /** webapi.md §1.5 [D] message; code [U] */
   versionMismatch: () =>
     new DataverseFault(

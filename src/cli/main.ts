@@ -9,20 +9,26 @@ import { simDataverseCommand, simX2crmCommand } from './commands/sim.ts'
 function integer(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value)
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`)
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`)
     return n
   }
 }
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('x2d365')
-    .description(
-      'Migrate a CRM from X2CRM to Microsoft Dynamics 365 Sales (Dataverse).\n\n' +
-        'A first migration:\n' +
-        '  x2d365 init                 write x2d365.yaml, then edit it and export the two secrets it names\n' +
-        '  x2d365 migrate              load Accounts then Contacts, resumable, with a reconciliation\n\n' +
-        'Try it without any CRM:\n' +
-        '  x2d365 demo                 both simulators, generated data, a full migration',
+    .description('Migrate a CRM from X2CRM to Microsoft Dynamics 365 Sales (Dataverse).')
+    .addHelpText(
+      'after',
+      `
+A first migration:
+  x2d365 init         write x2d365.yaml; fill it in and export the two secrets it names
+  x2d365 migrate      load Accounts, then Contacts, then the links that had to wait
+
+Try it without any CRM:
+  x2d365 demo         both simulators, generated dirty data, a full migration, twice
+
+Run \`x2d365 <command> --help\` for a command's options.`,
     )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
@@ -44,11 +50,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('migrate')
+    .summary('load Accounts and Contacts into Dataverse; resumable; prints a reconciliation')
     .description(
-      'load X2CRM Accounts and Contacts into Dataverse in dependency order, then set the links that had to wait.\n' +
-        'Resumes an interrupted run; re-running never duplicates (rows have deterministic ids).\n' +
-        'Exit codes: 0 all loaded, 3 finished with quarantined records, 4 reconciliation does not balance,\n' +
-        '1 stopped by a failure (run again to resume), 2 configuration problem.',
+      'Load X2CRM Accounts and Contacts into Dataverse in dependency order, then set the links that had to wait ' +
+        '(parent accounts, primary contacts). An interrupted run resumes where it stopped; running again never ' +
+        'duplicates, because every row has a deterministic id.',
+    )
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  every record loaded (or skipped on purpose)
+  1  stopped by a failure (target down, credentials): fix it and run again to resume
+  2  configuration problem (the message names the field)
+  3  finished, but some records are quarantined: their reasons are in the ledger
+  4  finished, but the reconciliation does not balance: records are unaccounted for`,
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
     .option('--json', 'print events as JSON lines (the last one, run.finished, holds the reconciliation)')
@@ -61,7 +77,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-p, --port <port>', 'port (0 = any free port)', integer('--port'), 0)
     .option('--generate <n>', 'generate n accounts and 2n contacts', integer('--generate', 1))
     .option('--seed <seed>', 'generator seed', integer('--seed'), 1)
-    .option('--data <dump.json>', 'serve a JSON dump: { "Accounts": [...], "Contacts": [...] } or an api-dump.json')
+    .option(
+      '--data <dump.json>',
+      'serve a JSON dump: { "Accounts": [...], "Contacts": [...] } or an api-dump.json',
+    )
     .option('--json', 'print the connection settings as JSON')
     .action(simX2crmCommand)
   sim
@@ -74,12 +93,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('demo')
-    .description('start both simulators, generate data, migrate it, print the reconciliation')
+    .description('start both simulators, generate dirty data, migrate it twice, print the reconciliation')
     .option('--accounts <n>', 'accounts to generate', integer('--accounts', 1), 2000)
     .option('--contacts <n>', 'contacts to generate', integer('--contacts', 1), 3000)
     .option('--seed <seed>', 'generator seed', integer('--seed'), 42)
     .option('--dir <path>', 'where the config, certificate and ledger go', 'demo-output')
-    .addOption(new Option('--batch-size <n>', 'rows per UpsertMultiple').argParser(integer('--batch-size', 1)).default(100))
+    .addOption(
+      new Option('--batch-size <n>', 'rows per UpsertMultiple')
+        .argParser(integer('--batch-size', 1))
+        .default(100),
+    )
     .option('--json', 'print events as JSON lines')
     .action(async (options: Parameters<typeof demoCommand>[0]) => setExitCode(await demoCommand(options)))
 
@@ -98,10 +121,14 @@ export function exitCodeForError(error: unknown, write: (text: string) => void):
     return EXIT.internal
   }
   if (error instanceof HttpError || error instanceof MigrationError) {
-    write(`${error.message}\nThe run stopped; what was recorded is kept. Fix the cause and run the same command to resume.\n`)
+    write(
+      `${error.message}\nThe run stopped; what was recorded is kept. Fix the cause and run the same command to resume.\n`,
+    )
     return EXIT.failed
   }
-  write(`Internal error (a bug in x2d365, please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  write(
+    `Internal error (a bug in x2d365, please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
   return EXIT.internal
 }
 

@@ -19,7 +19,10 @@ const MAX_TEXT = 500
  */
 export function redactErrorBody(body: unknown, secrets: readonly string[]): unknown {
   const scrub = (text: string): string =>
-    secrets.reduce((result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')), text)
+    secrets.reduce(
+      (result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')),
+      text,
+    )
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return scrub(value)
     if (Array.isArray(value)) return value.map(walk)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { backoffDelayMs, retryDelayMs } from './retry-delay.ts'
 
-const withRetryAfter = (value: string) => new Response(null, { status: 429, headers: { 'Retry-After': value } })
+const withRetryAfter = (value: string) =>
+  new Response(null, { status: 429, headers: { 'Retry-After': value } })
 
 describe('retryDelayMs', () => {
   it('waits Retry-After seconds', () => {
@@ -10,7 +11,9 @@ describe('retryDelayMs', () => {
 
   it('waits until a Retry-After HTTP-date', () => {
     const now = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')
-    expect(retryDelayMs(withRetryAfter('Wed, 21 Oct 2015 07:28:03 GMT'), 1, Math.random, () => now)).toBe(3000)
+    expect(retryDelayMs(withRetryAfter('Wed, 21 Oct 2015 07:28:03 GMT'), 1, Math.random, () => now)).toBe(
+      3000,
+    )
     expect(retryDelayMs(withRetryAfter('Wed, 21 Oct 2015 07:27:00 GMT'), 1, Math.random, () => now)).toBe(0)
   })
 

@@ -7,7 +7,7 @@ import { type HttpRequest, type RetryInfo, sendWithRetry } from './send-with-ret
 function scriptedFetch(steps: readonly (() => Response)[]) {
   const calls: { url: string; init: RequestInit | undefined }[] = []
   const fetch: Fetch = async (input, init) => {
-    calls.push({ url: String(input), init })
+    calls.push({ url: input instanceof Request ? input.url : input.toString(), init })
     const step = steps[calls.length - 1]
     if (!step) throw new Error('unexpected call')
     return step()
@@ -31,14 +31,19 @@ function recorder() {
 
 const get: HttpRequest = { method: 'GET', url: 'https://example.test/x', repeatable: true }
 const ok = () => new Response('{}', { status: 200 })
-const status = (code: number, headers?: Record<string, string>) => () => new Response('{}', { status: code, headers })
+const status = (code: number, headers?: Record<string, string>) => () =>
+  new Response('{}', { status: code, headers })
 const reset = () => {
   throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
 }
 
 describe('sendWithRetry', () => {
   it('waits Retry-After on 429 and 503, then returns the success', async () => {
-    const { fetch, calls } = scriptedFetch([status(429, { 'Retry-After': '3' }), status(503, { 'Retry-After': '1' }), ok])
+    const { fetch, calls } = scriptedFetch([
+      status(429, { 'Retry-After': '3' }),
+      status(503, { 'Retry-After': '1' }),
+      ok,
+    ])
     const { waits, retries, options } = recorder()
     const response = await sendWithRetry(fetch, get, options)
     expect(response.status).toBe(200)
@@ -48,16 +53,21 @@ describe('sendWithRetry', () => {
       [1, 429, 'status 429'],
       [2, 503, 'status 503'],
     ])
+    expect(retries.map((r) => r.waitMs)).toEqual([3000, 1000])
+    expect(retries[0]).toMatchObject({ method: 'GET', url: 'https://example.test/x' })
   })
 
   it('backs off on other 5xx and network errors', async () => {
     const typeError = () => {
-      throw new TypeError('fetch failed', { cause: Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET' }) })
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET' }),
+      })
     }
     const { fetch } = scriptedFetch([status(500), reset, typeError, status(502), ok])
     const { waits, retries, options } = recorder()
     expect((await sendWithRetry(fetch, get, options)).status).toBe(200)
     expect(waits).toEqual([500, 1000, 2000, 4000])
+    expect(retries.map((r) => r.status)).toEqual([500, 'network', 'network', 502])
     expect(retries.map((r) => r.reason)).toEqual([
       'status 500',
       'network error ECONNRESET',
@@ -110,7 +120,11 @@ describe('sendWithRetry', () => {
 
   it('sends method, headers and body', async () => {
     const { fetch, calls } = scriptedFetch([ok])
-    await sendWithRetry(fetch, { ...get, method: 'PATCH', headers: { A: '1' }, body: '{"x":1}' }, recorder().options)
+    await sendWithRetry(
+      fetch,
+      { ...get, method: 'PATCH', headers: { A: '1' }, body: '{"x":1}' },
+      recorder().options,
+    )
     expect(calls[0]?.init).toEqual({ method: 'PATCH', headers: { A: '1' }, body: '{"x":1}' })
   })
 })

@@ -20,9 +20,10 @@ export interface RetryInfo {
   url: string
   /** The attempt that failed, from 1. */
   attempt: number
-  delayMs: number
-  /** Set when the server answered; absent for a network error. */
-  status?: number
+  /** How long we wait before the next attempt. */
+  waitMs: number
+  /** The status the server answered, or 'network' for a network error. */
+  status: number | 'network'
   /** e.g. `status 429` or `network error ECONNRESET` */
   reason: string
 }
@@ -33,7 +34,7 @@ export interface SendOptions {
   sleep: (ms: number) => Promise<void>
   /** @default Math.random */
   random?: () => number
-  onRetry?(info: RetryInfo): void
+  onRetry?: (info: RetryInfo) => void
 }
 
 /** 429 and 503 carry `Retry-After`; other 5xx are usually transient. 501 and 505 never get better. */
@@ -71,7 +72,11 @@ export function networkErrorCode(error: unknown): string | undefined {
  * backoff), at most `maxAttempts` times in all. Returns the last response whatever its status; the caller decides
  * what a status means. Throws a MigrationError when the network still fails on the last attempt.
  */
-export async function sendWithRetry(fetch: Fetch, request: HttpRequest, options: SendOptions): Promise<Response> {
+export async function sendWithRetry(
+  fetch: Fetch,
+  request: HttpRequest,
+  options: SendOptions,
+): Promise<Response> {
   const maxAttempts = request.repeatable ? Math.max(1, options.maxAttempts ?? 5) : 1
   const random = options.random ?? Math.random
   const init: RequestInit = { method: request.method, headers: { ...request.headers } }
@@ -92,22 +97,28 @@ export async function sendWithRetry(fetch: Fetch, request: HttpRequest, options:
           { cause: error },
         )
       }
-      const delayMs = backoffDelayMs(attempt, random)
-      options.onRetry?.(retryInfo(request, attempt, delayMs, `network error ${code}`))
-      await options.sleep(delayMs)
+      const waitMs = backoffDelayMs(attempt, random)
+      options.onRetry?.(retryInfo(request, attempt, waitMs, 'network', `network error ${code}`))
+      await options.sleep(waitMs)
       continue
     }
     if (!isRetryableStatus(response.status) || attempt >= maxAttempts) return response
-    const delayMs = retryDelayMs(response, attempt, random)
+    const waitMs = retryDelayMs(response, attempt, random)
     // Release the connection: an unread body keeps it busy.
     await response.body?.cancel().catch(() => undefined)
-    options.onRetry?.({ ...retryInfo(request, attempt, delayMs, `status ${response.status}`), status: response.status })
-    await options.sleep(delayMs)
+    options.onRetry?.(retryInfo(request, attempt, waitMs, response.status, `status ${response.status}`))
+    await options.sleep(waitMs)
   }
 }
 
-function retryInfo(request: HttpRequest, attempt: number, delayMs: number, reason: string): RetryInfo {
-  return { method: request.method, url: redactUrl(request.url), attempt, delayMs, reason }
+function retryInfo(
+  request: HttpRequest,
+  attempt: number,
+  waitMs: number,
+  status: RetryInfo['status'],
+  reason: string,
+): RetryInfo {
+  return { method: request.method, url: redactUrl(request.url), attempt, waitMs, status, reason }
 }
 
 /** The real sleep, for production wiring. Tests pass one that records the waits. */

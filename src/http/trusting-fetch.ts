@@ -2,6 +2,8 @@ import { rootCertificates } from 'node:tls'
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici'
 import type { Fetch } from './fetch.ts'
 
+export type { Fetch } from './fetch.ts'
+
 export type ClosableFetch = Fetch & {
   /** Closes the kept-alive connections. */
   close(): Promise<void>
@@ -19,7 +21,8 @@ export function createTrustingFetch(caPem: string): ClosableFetch {
   })
   const trustingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     // undici's fetch does not recognise the global Request class, so a Request is unpacked first.
-    const [url, requestInit] = input instanceof Request ? [input.url, await requestInitOf(input, init)] : [input, init]
+    const [url, requestInit] =
+      input instanceof Request ? [input.url, await requestInitOf(input, init)] : [input, init]
     // The global and undici's RequestInit types differ only in details we do not use.
     return undiciFetch(url, { ...(requestInit as UndiciRequestInit), dispatcher })
   }

@@ -18,7 +18,10 @@ export function assertBatchBelongs(runId: RunId, phase: string, outcomes: readon
  * Why the store would refuse this outcome or checkpoint, or undefined. SQLite enforces the same rules with
  * constraints; the in-memory ledger asks this before it changes anything, so both refuse the same batches.
  */
-export function invalidBatchReason(outcomes: readonly RecordOutcome[], checkpoint: Checkpoint): string | undefined {
+export function invalidBatchReason(
+  outcomes: readonly RecordOutcome[],
+  checkpoint: Checkpoint,
+): string | undefined {
   for (const o of outcomes) {
     if (!STATUSES.has(o.status)) return `${o.sourceKey}: unknown status "${o.status}"`
     if ((o.status === 'created' || o.status === 'updated') && o.targetId === undefined) {

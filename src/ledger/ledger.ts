@@ -69,7 +69,12 @@ export interface Ledger {
   /** The newest run first. */
   runs(): Promise<RunInfo[]>
   /** One transaction: the batch's outcomes (replacing earlier ones of the same run, phase and key) and the checkpoint. */
-  recordBatch(runId: RunId, phase: string, outcomes: readonly RecordOutcome[], checkpoint: Checkpoint): Promise<void>
+  recordBatch(
+    runId: RunId,
+    phase: string,
+    outcomes: readonly RecordOutcome[],
+    checkpoint: Checkpoint,
+  ): Promise<void>
   checkpoint(runId: RunId, phase: string): Promise<Checkpoint | undefined>
   outcomes(runId: RunId, phase?: string): AsyncIterable<RecordOutcome>
   counts(runId: RunId): Promise<PhaseCounts[]>

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import { InternalError, MigrationError } from '../errors.ts'
 import { assertBatchBelongs, invalidBatchReason } from './batch-check.ts'
-import type { Checkpoint, Ledger, LoadedRecord, PhaseCounts, RecordOutcome, RunId, RunInfo, SourceKey } from './ledger.ts'
+import type {
+  Checkpoint,
+  Ledger,
+  LoadedRecord,
+  PhaseCounts,
+  RecordOutcome,
+  RunId,
+  RunInfo,
+  SourceKey,
+} from './ledger.ts'
 
 interface StoredOutcome {
   /** Write order across the whole ledger, like SQLite's rowid. */
@@ -37,7 +46,13 @@ export function createMemoryLedger(): Ledger {
 
   return {
     async startRun(kind, params, at) {
-      const info: RunInfo = { runId: randomUUID(), kind, status: 'running', startedAt: at.toISOString(), params }
+      const info: RunInfo = {
+        runId: randomUUID(),
+        kind,
+        status: 'running',
+        startedAt: at.toISOString(),
+        params,
+      }
       runs.push({ info: structuredClone(info), outcomes: new Map(), checkpoints: new Map() })
       return info
     },
@@ -65,7 +80,8 @@ export function createMemoryLedger(): Ledger {
     async recordBatch(runId, phase, outcomes, checkpoint) {
       assertBatchBelongs(runId, phase, outcomes)
       const run = stored(runId)
-      const problem = run === undefined ? `the ledger has no run ${runId}` : invalidBatchReason(outcomes, checkpoint)
+      const problem =
+        run === undefined ? `the ledger has no run ${runId}` : invalidBatchReason(outcomes, checkpoint)
       if (run === undefined || problem !== undefined) {
         throw new MigrationError(
           `The in-memory ledger could not record a batch of ${outcomes.length} outcomes of ${phase} in run ${runId}; ` +
@@ -80,7 +96,8 @@ export function createMemoryLedger(): Ledger {
         let byRunPhase = loadedIndex.get(o.sourceKey)
         const indexKey = `${runId}\u0000${phase}`
         if (o.status === 'created' || o.status === 'updated') {
-          if (byRunPhase === undefined) loadedIndex.set(o.sourceKey, (byRunPhase = new Map()))
+          if (byRunPhase === undefined)
+            loadedIndex.set(o.sourceKey, (byRunPhase = new Map<string, StoredOutcome & { runId: RunId }>()))
           byRunPhase.set(indexKey, { ...entry, runId })
         } else {
           byRunPhase?.delete(indexKey)
@@ -104,16 +121,15 @@ export function createMemoryLedger(): Ledger {
     },
 
     async counts(runId) {
-      const byPhase = new Map<string, PhaseCounts>()
       const run = stored(runId)
       if (run === undefined) return []
-      const firstSeq = new Map<string, number>()
-      for (const { seq: s, outcome } of run.outcomes.values()) {
+      // Phases in the order of their oldest outcome, as SQLite's MIN(rowid).
+      const byPhase = new Map<string, PhaseCounts>()
+      for (const { outcome } of run.outcomes.values()) {
         let counts = byPhase.get(outcome.phase)
         if (counts === undefined) {
           counts = { phase: outcome.phase, created: 0, updated: 0, quarantined: 0, skipped: 0 }
           byPhase.set(outcome.phase, counts)
-          firstSeq.set(outcome.phase, s)
         }
         counts[outcome.status] += 1
       }

@@ -160,7 +160,13 @@ export function createSqliteLedger(path: string): Ledger {
 
   return {
     async startRun(kind, params, at) {
-      const run: RunInfo = { runId: randomUUID(), kind, status: 'running', startedAt: at.toISOString(), params }
+      const run: RunInfo = {
+        runId: randomUUID(),
+        kind,
+        status: 'running',
+        startedAt: at.toISOString(),
+        params,
+      }
       insertRun.run(run.runId, kind, run.status, run.startedAt, JSON.stringify(params))
       return run
     },
@@ -204,7 +210,7 @@ export function createSqliteLedger(path: string): Ledger {
 
     async *outcomes(runId, phase) {
       // Keyset pages instead of one open iterator: the caller may write to the ledger between two records.
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page =
           phase === undefined
             ? selectPage.all(runId, after, OUTCOME_PAGE)

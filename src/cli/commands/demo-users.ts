@@ -11,7 +11,8 @@ export function demoSystemUsers(x2crmUsers: readonly Record<string, unknown>[]):
       const email = typeof user['emailAddress'] === 'string' ? user['emailAddress'] : ''
       return {
         systemuserid: uuidFrom(`demo-systemuser:${email}`),
-        internalemailaddress: email.toUpperCase() === email ? email : email.replace(/^./, (c) => c.toUpperCase()),
+        internalemailaddress:
+          email.toUpperCase() === email ? email : email.replace(/^./, (c) => c.toUpperCase()),
         firstname: typeof user['firstName'] === 'string' ? user['firstName'] : 'Demo',
         lastname: typeof user['lastName'] === 'string' ? user['lastName'] : 'User',
         isdisabled: false,

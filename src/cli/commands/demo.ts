@@ -27,7 +27,8 @@ export interface DemoOptions {
 export async function demoCommand(options: DemoOptions): Promise<number> {
   const dir = resolve(options.dir)
   mkdirSync(dir, { recursive: true })
-  for (const file of ['ledger.sqlite', 'ledger.sqlite-wal', 'ledger.sqlite-shm']) rmSync(join(dir, file), { force: true })
+  for (const file of ['ledger.sqlite', 'ledger.sqlite-wal', 'ledger.sqlite-shm'])
+    rmSync(join(dir, file), { force: true })
   const say = (text: string) => (options.json ? undefined : process.stdout.write(text))
 
   const data = generateDataset({ seed: options.seed, accounts: options.accounts, contacts: options.contacts })
@@ -42,7 +43,11 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   )
 
   const config: RunConfig = {
-    source: { url: `${x2crmServed.origin}/index.php/api2`, username: 'admin', apiKey: data.apiKeys['admin'] ?? '' },
+    source: {
+      url: `${x2crmServed.origin}/index.php/api2`,
+      username: 'admin',
+      apiKey: data.apiKeys['admin'] ?? '',
+    },
     target: {
       url: settings.url,
       authority: settings.authority,
@@ -63,7 +68,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const rowsAfterSecond = tableSizes(dataverse.sim)
     say(summary('Second run (same data again)', second, rowsAfterSecond))
 
-    const noDuplicates = rowsAfterSecond.account === rowsAfterFirst.account && rowsAfterSecond.contact === rowsAfterFirst.contact
+    const noDuplicates =
+      rowsAfterSecond.account === rowsAfterFirst.account && rowsAfterSecond.contact === rowsAfterFirst.contact
     const ok = first.reconciliation.balanced && second.reconciliation.balanced && noDuplicates
     const peakMb = process.resourceUsage().maxRSS / 1024
     const result = {

@@ -52,7 +52,9 @@ export async function runMigrate(config: RunConfig, json: boolean | undefined): 
         instance: config.run.instance,
         mapping: defaultMapping(),
         batchSize: config.run.batchSize,
-        ...(config.run.defaultOwnerEmail === undefined ? {} : { defaultOwnerEmail: config.run.defaultOwnerEmail }),
+        ...(config.run.defaultOwnerEmail === undefined
+          ? {}
+          : { defaultOwnerEmail: config.run.defaultOwnerEmail }),
       },
       { source, target, ledger, emit: renderer.event, now: () => new Date() },
     )

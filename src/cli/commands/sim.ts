@@ -23,7 +23,13 @@ export async function simX2crmCommand(options: {
   data?: string
   json?: boolean
 }): Promise<void> {
-  const data = options.data ? readDump(options.data) : generateDataset({ seed: options.seed, accounts: options.generate ?? 100, contacts: 2 * (options.generate ?? 100) })
+  const data = options.data
+    ? readDump(options.data)
+    : generateDataset({
+        seed: options.seed,
+        accounts: options.generate ?? 100,
+        contacts: 2 * (options.generate ?? 100),
+      })
   const sim = createX2crmSimulator({ data })
   const served = await serve(sim.handle, { port: options.port })
   const settings = {
@@ -37,7 +43,9 @@ export async function simX2crmCommand(options: {
     process.stdout.write(
       `X2CRM API v2 simulator on ${settings.url}\n` +
         `  user ${settings.username}, API key ${settings.apiKey} (simulator key, not a secret)\n` +
-        `  records: ${Object.entries(settings.records).map(([e, n]) => `${e} ${n}`).join(', ')}\n` +
+        `  records: ${Object.entries(settings.records)
+          .map(([e, n]) => `${e} ${n}`)
+          .join(', ')}\n` +
         `In x2d365.yaml: source.x2crm.url: ${settings.url}; export X2CRM_API_KEY=${settings.apiKey}\nCtrl-C stops it.\n`,
     )
   }
@@ -49,7 +57,9 @@ function readDump(path: string): X2crmDataset {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new ConfigError([`--data ${path}: not a readable JSON file (${error instanceof Error ? error.message : String(error)})`])
+    throw new ConfigError([
+      `--data ${path}: not a readable JSON file (${error instanceof Error ? error.message : String(error)})`,
+    ])
   }
   return loadDump(json)
 }
@@ -64,7 +74,11 @@ export async function startDataverseSimulator(port: number, caFile: string) {
   return { sim, served, caFile: resolve(caFile) }
 }
 
-export async function simDataverseCommand(options: { port: number; caFile: string; json?: boolean }): Promise<void> {
+export async function simDataverseCommand(options: {
+  port: number
+  caFile: string
+  json?: boolean
+}): Promise<void> {
   const { sim, served, caFile } = await startDataverseSimulator(options.port, options.caFile)
   const settings = { ...sim.settings(), caFile }
   if (options.json) process.stdout.write(`${JSON.stringify(settings)}\n`)

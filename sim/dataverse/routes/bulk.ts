@@ -1,0 +1,144 @@
+import { DataverseFault, faults, payloadFault } from '../errors.ts'
+import { isGuid } from '../guid.ts'
+import type { Table } from '../tables.ts'
+import { createRow, updateRow } from '../write/apply.ts'
+import { readPayload } from '../write/payload.ts'
+import { jsonResponse, noContent, type ApiContext } from './context.ts'
+import { readJson } from './entity.ts'
+
+export type BulkMessage = 'CreateMultiple' | 'UpdateMultiple' | 'UpsertMultiple'
+
+export const bulkMessages: ReadonlySet<string> = new Set([
+  'CreateMultiple',
+  'UpdateMultiple',
+  'UpsertMultiple',
+])
+
+/**
+ * Standard tables whose reference pages list CreateMultiple/UpdateMultiple/UpsertMultiple
+ * (webapi.md §4.2 [D]; incident/quote/quotedetail per the tables README). Not email,
+ * annotation, listmember, productpricelevel, team, businessunit, connection(role); the
+ * activity tables and systemuser are unconfirmed [U], so they are left out.
+ */
+export const bulkTables: ReadonlySet<string> = new Set([
+  'account',
+  'contact',
+  'lead',
+  'opportunity',
+  'opportunityproduct',
+  'product',
+  'pricelevel',
+  'campaign',
+  'list',
+  'uomschedule',
+  'incident',
+  'quote',
+  'quotedetail',
+])
+
+/** Per-target simulated execution time, for the execution-time service protection limit. */
+export interface BulkCost {
+  perTargetMs: number
+}
+
+/**
+ * POST {set}/Microsoft.Dynamics.CRM.{Create|Update|Upsert}Multiple (webapi.md §4.1, §4.2):
+ * every target needs `@odata.type`; on standard tables the call is one transaction, so any
+ * failing target rolls back all of them and the error is the one a single request would get.
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/bulk-operations
+ */
+export async function runBulk(
+  context: ApiContext,
+  table: Table,
+  message: BulkMessage,
+  request: Request,
+  cost: BulkCost,
+): Promise<Response> {
+  context.count(message)
+  if (!bulkTables.has(table.logicalName)) throw faults.messageNotSupported(message, table.logicalName)
+  const body = await readJson(request, table)
+  const targets = typeof body === 'object' && body !== null && 'Targets' in body ? body.Targets : undefined
+  if (!Array.isArray(targets)) {
+    throw payloadFault(
+      table.entitySet,
+      `The parameter 'Targets' of '${message}' is missing or is not a collection.`,
+    )
+  }
+  context.addCost(targets.length * cost.perTargetMs)
+  const restore = context.store.snapshot()
+  try {
+    const ids = applyTargets(context, table, message, targets)
+    if (message === 'CreateMultiple') {
+      return jsonResponse(200, {
+        '@odata.context': `${context.apiUrl}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse`,
+        Ids: ids,
+      })
+    }
+    return noContent()
+  } catch (error) {
+    restore()
+    throw error
+  }
+}
+
+function applyTargets(context: ApiContext, table: Table, message: BulkMessage, targets: unknown[]): string[] {
+  const ids: string[] = []
+  const seen = new Set<string>()
+  for (const target of targets) {
+    if (typeof target !== 'object' || target === null || Array.isArray(target)) {
+      throw payloadFault(table.entitySet, `Each item of 'Targets' must be a ${table.logicalName} entity.`)
+    }
+    if (!('@odata.type' in target)) {
+      // webapi.md §4.1 [D]: every item in Targets must carry @odata.type; the exact error is [U].
+      throw payloadFault(
+        table.entitySet,
+        `The '@odata.type' annotation 'Microsoft.Dynamics.CRM.${table.logicalName}' is required on every item of 'Targets'.`,
+      )
+    }
+    if (message === 'CreateMultiple') {
+      const changes = readPayload(target, { ...context, table, mode: 'create' })
+      ids.push(createRow(table, changes, context).id)
+      continue
+    }
+    const id = targetKey(table, target)
+    if (seen.has(id)) {
+      // UpdateMultiple applies the first of duplicate keys and ignores the rest; UpsertMultiple fails (webapi.md §4.1 [D]).
+      if (message === 'UpdateMultiple') continue
+      throw new DataverseFault(
+        400,
+        '0x80040203',
+        `Targets contains more than one ${table.logicalName} with the key ${table.primaryId} = ${id}.`,
+      )
+    }
+    seen.add(id)
+    const existing = context.store.get(table.logicalName, id)
+    if (message === 'UpdateMultiple' && !existing) throw faults.notFound(table.logicalName, id)
+    const changes = readPayload(target, { ...context, table, mode: existing ? 'update' : 'create' })
+    const row = existing
+      ? updateRow(table, existing, changes, context)
+      : createRow(table, changes, context, { id })
+    ids.push(row.id)
+  }
+  return ids
+}
+
+/** The primary key of an Update/Upsert target: its primary-key column or `@odata.id`. */
+function targetKey(table: Table, target: object): string {
+  const fields = target as Record<string, unknown>
+  const direct = fields[table.primaryId]
+  if (isGuid(direct)) return direct.toLowerCase()
+  const odataId = fields['@odata.id']
+  if (typeof odataId === 'string') {
+    const key = /\(([^)]*)\)$/.exec(odataId)?.[1] ?? ''
+    const id = key.includes('=') ? key.slice(key.indexOf('=') + 1) : key
+    if (isGuid(id)) return id.toLowerCase()
+    throw new DataverseFault(
+      400,
+      '0x80060888',
+      `The key '${key}' is not a valid key for '${table.entitySet}'.`,
+    )
+  }
+  throw faults.badRequest(
+    `Each item of 'Targets' must identify the ${table.logicalName} by '${table.primaryId}' or '@odata.id'.`,
+  )
+}

@@ -1,0 +1,41 @@
+import type { AppUser } from '../auth/tokens.ts'
+import { jsonResponse } from '../errors.ts'
+import type { Preferences } from '../odata/prefer.ts'
+import type { Store } from '../store.ts'
+import type { Catalog, Table } from '../tables.ts'
+import type { ApplyContext } from '../write/apply.ts'
+
+/** What a Web API route needs for one authenticated request. */
+export interface ApiContext extends ApplyContext {
+  catalog: Catalog
+  store: Store
+  /** `{origin}/api/data/v9.2/` */
+  apiUrl: string
+  organizationId: string
+  user: AppUser
+  prefer: Preferences
+  /** counts the request under a message name, for stats() */
+  count(operation: string): void
+  /** adds simulated execution time (service protection execution-time limit) */
+  addCost(ms: number): void
+}
+
+export function entityIdUrl(context: ApiContext, table: Table, id: string): string {
+  return `${context.apiUrl}${table.entitySet}(${id})`
+}
+
+export function contextUrl(
+  context: ApiContext,
+  table: Table,
+  select: readonly string[] | undefined,
+  single: boolean,
+) {
+  const columns = select ? `(${select.join(',')})` : ''
+  return `${context.apiUrl}$metadata#${table.entitySet}${columns}${single ? '/$entity' : ''}`
+}
+
+export function noContent(headers: Record<string, string> = {}): Response {
+  return new Response(null, { status: 204, headers: { 'odata-version': '4.0', ...headers } })
+}
+
+export { jsonResponse }

@@ -1,0 +1,101 @@
+import { faults, payloadFault } from '../errors.ts'
+import { conditionHeader } from '../odata/prefer.ts'
+import { parseSelect } from '../odata/query.ts'
+import { etagOf, toEntity } from '../representation.ts'
+import type { StoredRow } from '../store.ts'
+import type { Table } from '../tables.ts'
+import { createRow, updateRow } from '../write/apply.ts'
+import { readPayload } from '../write/payload.ts'
+import { contextUrl, entityIdUrl, jsonResponse, noContent, type ApiContext } from './context.ts'
+
+export async function readJson(request: Request, table: Table): Promise<unknown> {
+  const text = await request.text()
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw payloadFault(table.entitySet, 'Invalid JSON. A token was not recognized in the JSON content.')
+  }
+}
+
+/** Body for `Prefer: return=representation` (webapi.md §1.4, §2.3). */
+function representation(
+  context: ApiContext,
+  table: Table,
+  row: StoredRow,
+  url: URL,
+  status: number,
+): Response {
+  const select = parseSelect(table, url.searchParams)
+  const body = {
+    '@odata.context': contextUrl(context, table, select, true),
+    ...toEntity(table, row, { select, annotations: context.prefer.includeAnnotations }),
+  }
+  return jsonResponse(status, body, { 'preference-applied': 'return=representation', etag: etagOf(row) })
+}
+
+/** POST {set}: 204 + OData-EntityId, or 201 + body (webapi.md §2.1). */
+export async function createEntity(context: ApiContext, table: Table, request: Request): Promise<Response> {
+  context.count('Create')
+  const changes = readPayload(await readJson(request, table), { ...context, table, mode: 'create' })
+  const row = createRow(table, changes, context)
+  if (context.prefer.returnRepresentation)
+    return representation(context, table, row, new URL(request.url), 201)
+  return noContent({ 'odata-entityid': entityIdUrl(context, table, row.id) })
+}
+
+/**
+ * PATCH {set}(id): upsert; `If-Match: *` update-only (404 when missing), `If-None-Match: *`
+ * create-only (412 when present), `If-Match: <etag>` optimistic concurrency (webapi.md §1.5, §2.3).
+ */
+export async function patchEntity(
+  context: ApiContext,
+  table: Table,
+  id: string,
+  request: Request,
+): Promise<Response> {
+  const ifMatch = conditionHeader(request, 'if-match')
+  const ifNoneMatch = conditionHeader(request, 'if-none-match')
+  context.count(ifMatch !== undefined ? 'Update' : ifNoneMatch === '*' ? 'Create' : 'Upsert')
+  const existing = context.store.get(table.logicalName, id)
+  if (ifMatch !== undefined) {
+    if (!existing) throw faults.notFound(table.logicalName, id)
+    if (ifMatch !== '*' && ifMatch !== etagOf(existing)) throw faults.versionMismatch()
+  }
+  if (ifNoneMatch === '*' && existing) throw faults.alreadyExists()
+  const body = await readJson(request, table)
+  const changes = readPayload(body, { ...context, table, mode: existing ? 'update' : 'create' })
+  const row = existing
+    ? updateRow(table, existing, changes, context)
+    : createRow(table, changes, context, { id })
+  if (context.prefer.returnRepresentation) {
+    return representation(context, table, row, new URL(request.url), existing ? 200 : 201)
+  }
+  return noContent({ 'odata-entityid': entityIdUrl(context, table, row.id) })
+}
+
+export function getEntity(context: ApiContext, table: Table, id: string, request: Request): Response {
+  context.count('Retrieve')
+  const row = context.store.get(table.logicalName, id)
+  if (!row) throw faults.notFound(table.logicalName, id)
+  const etag = etagOf(row)
+  if (conditionHeader(request, 'if-none-match') === etag)
+    return new Response(null, { status: 304, headers: { etag } })
+  const url = new URL(request.url)
+  const select = parseSelect(table, url.searchParams)
+  const body = {
+    '@odata.context': contextUrl(context, table, select, true),
+    ...toEntity(table, row, { select, annotations: context.prefer.includeAnnotations }),
+  }
+  return jsonResponse(200, body, { etag })
+}
+
+/** DELETE {set}(id): 204, 404 when missing, 412 on a stale If-Match (webapi.md §2.4). */
+export function deleteEntity(context: ApiContext, table: Table, id: string, request: Request): Response {
+  context.count('Delete')
+  const row = context.store.get(table.logicalName, id)
+  if (!row) throw faults.notFound(table.logicalName, id)
+  const ifMatch = conditionHeader(request, 'if-match')
+  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(row)) throw faults.versionMismatch()
+  context.store.delete(table.logicalName, id)
+  return noContent()
+}

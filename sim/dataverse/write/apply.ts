@@ -1,0 +1,165 @@
+import { DataverseFault, faults } from '../errors.ts'
+import { newGuid } from '../guid.ts'
+import type { LookupRef, Store, StoredRow } from '../store.ts'
+import type { ColumnJson, Table } from '../tables.ts'
+import type { Changes } from './payload.ts'
+import { defaultState, resolveState } from './state.ts'
+
+export interface Caller {
+  systemUserId: string
+  businessUnitId: string
+}
+
+export interface ApplyContext {
+  store: Store
+  clock: () => number
+  caller: Caller
+}
+
+/** SystemRequired columns the platform copies or defaults although tables.json has no note saying so [U]. */
+const platformFilled: ReadonlySet<string> = new Set([
+  'productpricelevel.productnumber', // copied from the bound product
+  'systemuser.defaultodbfoldername', // defaults to "CRM"
+])
+
+/**
+ * SystemRequired columns the server rejects a create without (README: only SystemRequired is
+ * enforced). Columns the platform fills are exempt: the primary key, read-only columns,
+ * state/status (defaults), owner (defaults to the caller), booleans, choices and numbers (defaults),
+ * and anything whose note says the platform fills or defaults it.
+ */
+export function isEnforcedRequired(table: Table, column: ColumnJson): boolean {
+  if (column.required !== 'SystemRequired' || column.readOnly || column.name === table.primaryId) return false
+  if (!['String', 'Memo', 'Lookup', 'Customer'].includes(column.type)) return false
+  if (platformFilled.has(`${table.logicalName}.${column.name}`)) return false
+  return !/(filled|default|auto-?number)/i.test(column.note ?? '')
+}
+
+function stamp(now: number): string {
+  return `${new Date(now).toISOString().slice(0, 19)}Z`
+}
+
+function hasColumn(table: Table, name: string): boolean {
+  return table.columnsByName.has(name)
+}
+
+/** Fills computed columns the platform maintains (contact/lead fullname). */
+function computeNames(table: Table, values: Record<string, unknown>): void {
+  if (hasColumn(table, 'fullname') && hasColumn(table, 'firstname') && hasColumn(table, 'lastname')) {
+    const parts = [values.firstname, values.lastname].filter(
+      (p): p is string => typeof p === 'string' && p !== '',
+    )
+    values.fullname = parts.length > 0 ? parts.join(' ') : null
+  }
+}
+
+function setOwner(table: Table, lookups: Record<string, LookupRef>, caller: Caller): void {
+  const owner = table.columns.find((c) => c.type === 'Owner')
+  if (!owner) return
+  const ref = lookups[owner.name] ?? { table: 'systemuser', id: caller.systemUserId }
+  lookups[owner.name] = ref
+  delete lookups.owninguser
+  delete lookups.owningteam
+  if (hasColumn(table, 'owninguser') && ref.table === 'systemuser') lookups.owninguser = ref
+  if (hasColumn(table, 'owningteam') && ref.table === 'team') lookups.owningteam = ref
+  if (hasColumn(table, 'owningbusinessunit')) {
+    lookups.owningbusinessunit = { table: 'businessunit', id: caller.businessUnitId }
+  }
+}
+
+function mergeLookups(
+  base: Readonly<Record<string, LookupRef>>,
+  changes: Changes,
+): Record<string, LookupRef> {
+  const lookups: Record<string, LookupRef> = { ...base }
+  for (const [name, ref] of Object.entries(changes.lookups)) {
+    if (ref === null) delete lookups[name]
+    else lookups[name] = ref
+  }
+  return lookups
+}
+
+/** Creates a row; 412 0x80040237 when the primary key is taken (webapi.md §2.7). */
+export function createRow(
+  table: Table,
+  changes: Changes,
+  context: ApplyContext,
+  options: { id?: string; duplicateMessage?: string } = {},
+): StoredRow {
+  const { store, caller } = context
+  const id = (options.id ?? changes.primaryId ?? newGuid()).toLowerCase()
+  if (store.get(table.logicalName, id)) {
+    throw new DataverseFault(
+      412,
+      '0x80040237',
+      options.duplicateMessage ?? 'Operation failed due to a SQL integrity violation.',
+    )
+  }
+  const values: Record<string, unknown> = { ...changes.values }
+  for (const column of table.columns) {
+    if (!isEnforcedRequired(table, column)) continue
+    const present =
+      column.type === 'Lookup' || column.type === 'Customer'
+        ? changes.lookups[column.name]
+        : values[column.name]
+    if (present === undefined || present === null) throw faults.required(table.logicalName, column.name)
+  }
+  delete values.statecode // not valid for create: a new row starts in the default state
+  Object.assign(
+    values,
+    resolveState(table, id, { statecode: defaultState(table) }, { statuscode: numberOf(values.statuscode) }),
+  )
+  const lookups = mergeLookups({}, changes)
+  setOwner(table, lookups, caller)
+  const now = stamp(context.clock())
+  const version = store.nextVersion()
+  for (const [name, value] of [
+    ['createdon', now],
+    ['modifiedon', now],
+    ['versionnumber', version],
+  ] as const) {
+    if (hasColumn(table, name)) values[name] = value
+  }
+  for (const name of ['createdby', 'modifiedby']) {
+    if (hasColumn(table, name)) lookups[name] = { table: 'systemuser', id: caller.systemUserId }
+  }
+  computeNames(table, values)
+  const row: StoredRow = { table: table.logicalName, id, values, lookups, version }
+  store.put(row)
+  return row
+}
+
+export function updateRow(
+  table: Table,
+  existing: StoredRow,
+  changes: Changes,
+  context: ApplyContext,
+): StoredRow {
+  const values: Record<string, unknown> = { ...existing.values, ...changes.values }
+  Object.assign(
+    values,
+    resolveState(
+      table,
+      existing.id,
+      { statecode: numberOf(existing.values.statecode), statuscode: numberOf(existing.values.statuscode) },
+      { statecode: numberOf(changes.values.statecode), statuscode: numberOf(changes.values.statuscode) },
+    ),
+  )
+  const lookups = mergeLookups(existing.lookups, changes)
+  if (table.columns.some((c) => c.type === 'Owner') && Object.keys(changes.lookups).includes('ownerid')) {
+    setOwner(table, lookups, context.caller)
+  }
+  const version = context.store.nextVersion()
+  if (hasColumn(table, 'modifiedon')) values.modifiedon = stamp(context.clock())
+  if (hasColumn(table, 'versionnumber')) values.versionnumber = version
+  if (hasColumn(table, 'modifiedby'))
+    lookups.modifiedby = { table: 'systemuser', id: context.caller.systemUserId }
+  computeNames(table, values)
+  const row: StoredRow = { ...existing, values, lookups, version }
+  context.store.put(row)
+  return row
+}
+
+function numberOf(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined
+}

@@ -1,0 +1,142 @@
+import { DataverseFault, faults, payloadFault } from '../errors.ts'
+import { isGuid } from '../guid.ts'
+import type { LookupRef, Store } from '../store.ts'
+import { lookupTypes, type Catalog, type ColumnJson, type Table } from '../tables.ts'
+import { convertValue } from './values.ts'
+
+export type WriteMode = 'create' | 'update'
+
+/** A validated request body: what to write, by logical column name. */
+export interface Changes {
+  values: Record<string, unknown>
+  lookups: Record<string, LookupRef | null>
+  /** primary key sent in the body */
+  primaryId?: string
+}
+
+export interface PayloadContext {
+  catalog: Catalog
+  store: Store
+  table: Table
+  mode: WriteMode
+}
+
+const bindSuffix = '@odata.bind'
+const refRe = /^(?:[a-z]+:\/\/[^/]+)?(?:\/?api\/data\/v9\.\d\/)?\/?([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)$/
+
+export function isCreateOnly(column: ColumnJson): boolean {
+  return /create-only/i.test(column.note ?? '')
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Reads a create/update body like Dataverse: first the OData reader (unknown properties,
+ * navigation names, value types → 400 0x80048d19), then platform validation (lengths,
+ * choices, SystemRequired nulls, bound rows exist). Read-only columns are dropped silently
+ * (webapi.md §2.1 [D]).
+ */
+export function readPayload(body: unknown, context: PayloadContext): Changes {
+  const { table, catalog, store, mode } = context
+  const set = table.entitySet
+  if (!isObject(body)) throw payloadFault(set, 'The request body must be a JSON object.')
+  const changes: Changes = { values: {}, lookups: {} }
+  const checks: (() => void)[] = []
+
+  for (const [key, value] of Object.entries(body)) {
+    if (key === '@odata.type') {
+      checkODataType(table, value)
+      continue
+    }
+    if (key.endsWith(bindSuffix)) {
+      const nav = key.slice(0, -bindSuffix.length)
+      const property = table.navs.get(nav)
+      if (!property) throw faults.unknownNavigation(set, nav)
+      const ref = value === null ? null : parseBind(set, nav, property.targets, value, catalog)
+      const column = property.column
+      if (column.readOnly || (mode === 'update' && isCreateOnly(column))) continue
+      changes.lookups[column.name] = ref
+      checks.push(() => {
+        if (ref === null) checkNullable(table, column)
+        else if (!store.get(ref.table, ref.id)) throw faults.notFound(ref.table, ref.id)
+      })
+      continue
+    }
+    if (key.includes('@')) continue // instance annotations are not data
+    const lookup = /^_(.+)_value$/.exec(key)?.[1]
+    if (lookup !== undefined && lookupTypes.has(table.columnsByName.get(lookup)?.type ?? '')) {
+      throw faults.lookupWrittenDirectly(set)
+    }
+    const column = table.columnsByName.get(key)
+    if (!column || column.type === 'PartyList') throw faults.unknownProperty(set, table.logicalName, key)
+    if (lookupTypes.has(column.type)) throw faults.lookupWrittenDirectly(set)
+    const converted = convertValue(set, column, value)
+    if (column.name === table.primaryId) {
+      if (typeof converted === 'string') changes.primaryId = converted
+      continue
+    }
+    if (column.readOnly || (mode === 'update' && isCreateOnly(column))) continue
+    changes.values[column.name] = converted
+    checks.push(() => checkValue(table, column, converted))
+  }
+  for (const check of checks) check()
+  return changes
+}
+
+function checkODataType(table: Table, value: unknown): void {
+  const expected = `Microsoft.Dynamics.CRM.${table.logicalName}`
+  if (typeof value === 'string' && value.replace(/^#/, '') === expected) return
+  throw payloadFault(
+    table.entitySet,
+    `The entity type '${String(value)}' is not compatible with the base type '${expected}' of the provided entity set '${table.entitySet}'. When an entity type is specified for an OData resource set or resource reader, it has to be the same or a subtype of the base type of the specified entity set.`,
+  )
+}
+
+function parseBind(set: string, nav: string, targets: string[], value: unknown, catalog: Catalog): LookupRef {
+  const match = typeof value === 'string' ? refRe.exec(value) : null
+  if (!match) {
+    throw payloadFault(
+      set,
+      `The value of '${nav}${bindSuffix}' is not a valid entity reference URI: '${String(value)}'.`,
+    )
+  }
+  const [, targetSet = '', key = ''] = match
+  const target = catalog.bySet(targetSet)
+  if (!target) throw payloadFault(set, `Resource not found for the segment '${targetSet}'.`)
+  if (!targets.includes(target.logicalName)) {
+    throw payloadFault(
+      set,
+      `The entity set '${targetSet}' is not a valid target for the navigation property '${nav}'; expected one of: ${targets.join(', ')}.`,
+    )
+  }
+  const id = key.includes('=') ? key.slice(key.indexOf('=') + 1) : key
+  if (!isGuid(id)) {
+    // Alternate keys are not modelled in tables.json, so only primary-key references resolve.
+    throw new DataverseFault(400, '0x80060888', `The key '${key}' is not a valid key for '${targetSet}'.`)
+  }
+  return { table: target.logicalName, id: id.toLowerCase() }
+}
+
+function checkNullable(table: Table, column: ColumnJson): void {
+  // webapi.md §2.2: SystemRequired columns cannot be set to null.
+  if (column.required === 'SystemRequired') throw faults.required(table.logicalName, column.name)
+}
+
+function checkValue(table: Table, column: ColumnJson, value: unknown): void {
+  if (value === null) {
+    if (column.type !== 'State' && column.type !== 'Status') checkNullable(table, column)
+    return
+  }
+  if ((column.type === 'String' || column.type === 'Memo') && typeof value === 'string') {
+    if (column.maxLength !== undefined && value.length > column.maxLength) {
+      throw faults.tooLong(table.logicalName, column.name, column.maxLength)
+    }
+  }
+  if ((column.type === 'Picklist' || column.type === 'State' || column.type === 'Status') && column.options) {
+    if (typeof value === 'number' && !column.options.some((o) => o.value === value)) {
+      throw faults.outOfRange(table.logicalName, column.name, value)
+    }
+  }
+}

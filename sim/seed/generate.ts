@@ -1,0 +1,398 @@
+import type { X2crmRecord } from '../../src/source/x2crm/types.ts'
+import type { X2crmDataset } from '../x2crm/dataset.ts'
+import {
+  DEFAULT_ADMIN_KEY,
+  defaultDropdowns,
+  defaultFieldRows,
+  moduleModelTitles,
+  userRow,
+} from '../x2crm/defaults.ts'
+import { accountDirtyKinds, contactDirtyKinds, type DirtyKind, type DirtyRecord } from './dirty.ts'
+import { createRandom, type Random } from './random.ts'
+import * as words from './words.ts'
+
+export { countDirtyKinds, dirtyKinds, type DirtyKind, type DirtyRecord } from './dirty.ts'
+
+/**
+ * A deterministic X2CRM dataset: same seed, same data. Values are typed as API v2 returns them on GET (ids and
+ * unix-second dates as numbers, decimals as strings such as "1500.00", flags 0/1), links are `Name_ID` strings.
+ * The admin user's API key is {@link DEFAULT_ADMIN_KEY} (`admin-test-key-0000000000000000`).
+ */
+export interface GenerateOptions {
+  seed: number
+  accounts: number
+  contacts: number
+  /** Users including `admin`; some are inactive (status 0) and still own records. @default 6 */
+  users?: number
+  /** Fraction of accounts and contacts that carry one kind of dirty data. @default 0.05 */
+  dirty?: number
+}
+
+export interface GeneratedDataset {
+  dataset: X2crmDataset
+  /** Every record that carries dirt, with its kinds. */
+  dirty: DirtyRecord[]
+}
+
+export function generateDataset(options: GenerateOptions): X2crmDataset {
+  return generate(options).dataset
+}
+
+/** The dirty kinds a generated record carries (`[]` for a clean one). */
+export function dirtyKindsOf(generated: GeneratedDataset, entity: string, id: number): DirtyKind[] {
+  return generated.dirty.find((record) => record.entity === entity && record.id === id)?.kinds ?? []
+}
+
+/** 2025-01-01 .. 2026-11-01 (the fixture's "now" is November 2026) */
+const FIRST_DATE = 1735689600
+const LAST_DATE = 1793491200
+
+export function generate(options: GenerateOptions): GeneratedDataset {
+  const random = createRandom(options.seed)
+  const dirtyShare = options.dirty ?? 0.05
+  const users = generateUsers(random, Math.max(1, options.users ?? 6))
+  const usernames = users.map((user) => String(user.username))
+  const owners = usernames.filter((name) => name !== 'admin' && name !== 'api')
+  const dirty: DirtyRecord[] = []
+  const relationships: Record<string, unknown>[] = []
+  const relate = (firstType: string, firstId: number, secondType: string, secondId: number) =>
+    relationships.push({
+      id: relationships.length + 1,
+      firstType,
+      firstId,
+      firstLabel: null,
+      secondType,
+      secondId,
+      secondLabel: null,
+    })
+
+  const accountFields = defaultFieldRows('Accounts')
+  const contactFields = defaultFieldRows('Contacts', accountFields.length + 1)
+  const accountTemplate = nullRecord(accountFields)
+  const contactTemplate = nullRecord(contactFields)
+
+  const accounts: Record<string, unknown>[] = []
+  const usedNames = new Set<string>()
+  let accountKindTurn = options.seed
+  for (let id = 1; id <= options.accounts; id++) {
+    const account = newAccount(random, id, accountTemplate, owners, usedNames)
+    if (id > 1 && random.chance(0.1)) {
+      const parent = random.pick(accounts)
+      account.parentAccount = parent.nameId
+      relate('Accounts', id, 'Accounts', Number(parent.id))
+    }
+    if (random.chance(dirtyShare)) {
+      const kinds = accountDirtyKinds.filter((kind) => kind !== 'duplicateAccountName' || accounts.length > 0)
+      const kind = kinds[accountKindTurn++ % kinds.length] ?? 'zeroDate'
+      dirtyAccount(random, account, kind, accounts)
+      dirty.push({ entity: 'Accounts', id, kinds: [kind] })
+    }
+    accounts.push(account)
+  }
+
+  const contacts: Record<string, unknown>[] = []
+  let contactKindTurn = options.seed
+  for (let id = 1; id <= options.contacts; id++) {
+    const contact = newContact(random, id, contactTemplate, owners, usernames)
+    if (accounts.length > 0 && random.chance(0.85)) {
+      const account = random.pick(accounts)
+      contact.company = account.nameId
+      relate('Contacts', id, 'Accounts', Number(account.id))
+    }
+    if (random.chance(dirtyShare)) {
+      const kind = contactDirtyKinds[contactKindTurn++ % contactDirtyKinds.length] ?? 'zeroDate'
+      dirtyContact(random, contact, kind, options.accounts)
+      dirty.push({ entity: 'Contacts', id, kinds: [kind] })
+    }
+    contacts.push(contact)
+  }
+  if (contacts.length > 0) {
+    for (const account of accounts)
+      if (random.chance(0.2)) account.primaryContact = random.pick(contacts).nameId
+  }
+
+  const fields: Record<string, Record<string, unknown>[]> = {
+    Accounts: accountFields,
+    Contacts: contactFields,
+  }
+  const records: Record<string, X2crmRecord[]> = { Accounts: accounts, Contacts: contacts }
+  let nextFieldId = accountFields.length + contactFields.length + 1
+  for (const className of moduleModelTitles().keys()) {
+    if (fields[className]) continue
+    fields[className] = defaultFieldRows(className, nextFieldId)
+    nextFieldId += fields[className].length
+    records[className] = []
+  }
+
+  const apiKeys: Record<string, string> = { admin: DEFAULT_ADMIN_KEY }
+  for (const user of users) {
+    if (user.username !== 'admin' && user.status === 1) apiKeys[String(user.username)] = apiKey(random)
+  }
+  const dataset: X2crmDataset = {
+    records,
+    users,
+    fields,
+    apiKeys,
+    tags: {},
+    dropdowns: defaultDropdowns(),
+    relationships,
+  }
+  return { dataset, dirty }
+}
+
+function nullRecord(fields: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {}
+  for (const field of fields) record[String(field.fieldName)] = null
+  return record
+}
+
+function generateUsers(random: Random, count: number): Record<string, unknown>[] {
+  const users = [
+    userRow({
+      id: 1,
+      username: 'admin',
+      firstName: 'web',
+      lastName: 'admin',
+      fullName: 'Web Admin',
+      emailAddress: 'admin@crm.example',
+      status: 1,
+    }),
+  ]
+  const taken = new Set(['admin'])
+  for (let id = 2; id <= count; id++) {
+    const firstName = random.pick(words.firstNames)
+    const lastName = random.pick(words.lastNames)
+    let username = ascii(`${firstName.charAt(0)}${lastName}`).toLowerCase()
+    for (let n = 2; taken.has(username); n++)
+      username = `${ascii(`${firstName.charAt(0)}${lastName}`).toLowerCase()}${n}`
+    taken.add(username)
+    // Every fourth user has left the company but still owns records.
+    const status = id % 4 === 0 ? 0 : 1
+    users.push(
+      userRow({
+        id,
+        username,
+        firstName,
+        lastName,
+        fullName: `${firstName} ${lastName}`,
+        emailAddress: `${username}@crm.example`,
+        title: random.pick(words.titles),
+        status,
+        createDate: random.int(FIRST_DATE - 31536000, FIRST_DATE),
+      }),
+    )
+  }
+  return users
+}
+
+function newAccount(
+  random: Random,
+  id: number,
+  template: Record<string, unknown>,
+  owners: readonly string[],
+  usedNames: Set<string>,
+): Record<string, unknown> {
+  let name = `${random.pick(words.companyStems)} ${random.pick(words.companySuffixes)}`
+  if (usedNames.has(name)) name = `${name} ${id}`
+  usedNames.add(name)
+  const slug = ascii(name)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+  const [city, state, country, phonePrefix] = random.pick(words.places)
+  const created = random.int(FIRST_DATE, LAST_DATE - 86400)
+  const updated = random.int(created, LAST_DATE)
+  const industry = random.pick(words.industries)
+  return {
+    ...template,
+    id,
+    name,
+    nameId: `${name}_${id}`,
+    website: `www.${slug}.example`,
+    type: random.pick(words.accountTypes),
+    visibility: 1,
+    annualRevenue: `${random.int(5, 50000) * 1000}.00`,
+    phone: `${phonePrefix} ${random.int(200, 999)}-${random.int(1000, 9999)}`,
+    email: `info@${slug}.example`,
+    city,
+    state,
+    country,
+    employees: random.int(1, 20000),
+    assignedTo: accountOwner(random, owners),
+    createDate: created,
+    description: `${name} operates in ${industry}.`,
+    lastUpdated: updated,
+    lastActivity: updated,
+    updatedBy: 'admin',
+    doNotCall: random.chance(0.05) ? 1 : 0,
+    doNotEmail: random.chance(0.1) ? 1 : 0,
+  }
+}
+
+/** Mostly one user; sometimes several ("alice, bob"), a group id, or nobody ("Anyone"). */
+function accountOwner(random: Random, owners: readonly string[]): string {
+  if (owners.length === 0) return 'Anyone'
+  const roll = random.next()
+  if (roll < 0.7) return random.pick(owners)
+  if (roll < 0.8) return [...new Set([random.pick(owners), random.pick(owners)])].join(', ')
+  if (roll < 0.9) return String(random.int(1, 5))
+  return 'Anyone'
+}
+
+function newContact(
+  random: Random,
+  id: number,
+  template: Record<string, unknown>,
+  owners: readonly string[],
+  usernames: readonly string[],
+): Record<string, unknown> {
+  const firstName = random.pick(words.firstNames)
+  const lastName = random.pick(words.lastNames)
+  const name = `${firstName} ${lastName}`
+  const [city, state, country, phonePrefix] = random.pick(words.places)
+  const created = random.int(FIRST_DATE, LAST_DATE - 86400)
+  const updated = random.int(created, LAST_DATE)
+  const owner = owners.length > 0 && random.chance(0.85) ? random.pick(owners) : 'Anyone'
+  const local = ascii(`${firstName}.${lastName}`)
+    .toLowerCase()
+    .replace(/[^a-z.]/g, '')
+  return {
+    ...template,
+    id,
+    name,
+    nameId: `${name}_${id}`,
+    firstName,
+    lastName,
+    title: random.chance(0.8) ? random.pick(words.titles) : null,
+    phone: `${phonePrefix} ${random.int(200, 999)}-${random.int(1000, 9999)}`,
+    email: `${local}${id}@${random.pick(['example.com', 'mail.example', 'corp.example'])}`,
+    city,
+    state,
+    country,
+    // A private record assigned to a real user is still listed; only "Anyone" hides it.
+    visibility: owner !== 'Anyone' && random.chance(0.1) ? 0 : 1,
+    assignedTo: owner === 'Anyone' || usernames.includes(owner) ? owner : 'Anyone',
+    backgroundInfo: random.chance(0.3)
+      ? `Met at ${random.pick(words.industries).toLowerCase()} conference.`
+      : null,
+    lastUpdated: updated,
+    lastActivity: updated,
+    updatedBy: 'admin',
+    leadSource: random.pick(words.leadSources),
+    leadDate: random.chance(0.3) ? random.int(FIRST_DATE, created) : null,
+    rating: random.chance(0.4) ? random.int(1, 5) : null,
+    createDate: created,
+    dealvalue: random.chance(0.25) ? `${random.int(1, 500) * 100}.00` : null,
+    leadstatus: random.chance(0.5) ? random.pick(words.leadStatuses) : null,
+    doNotCall: random.chance(0.05) ? 1 : 0,
+    dupeCheck: 0,
+    doNotEmail: random.chance(0.1) ? 1 : 0,
+    trackingKey: apiKey(random),
+  }
+}
+
+function dirtyAccount(
+  random: Random,
+  account: Record<string, unknown>,
+  kind: DirtyKind,
+  earlier: readonly Record<string, unknown>[],
+): void {
+  const id = Number(account.id)
+  switch (kind) {
+    case 'duplicateAccountName':
+      account.name = random.pick(earlier).name
+      break
+    case 'overlongString':
+      account.name = `${String(account.name)} ${'International '.repeat(20)}`.slice(0, random.int(161, 300))
+      break
+    case 'zeroDate':
+      account.createDate = 0
+      break
+    case 'danglingLink':
+      account.parentAccount = 'Ghost Holdings_999998'
+      break
+    case 'invalidEmail':
+      account.email = 'info@@example'
+      break
+    case 'destroyedEmoji':
+      account.name = `Rocket ???? Labs ${id}`
+      break
+    case 'htmlInText':
+      account.description =
+        '<p>Key account. <b>Renewal</b> due &amp; <a href="https://crm.example/q">quote</a> sent.</p>'
+      break
+    case 'hiddenPrivate':
+      account.visibility = 0
+      account.assignedTo = 'Anyone'
+      break
+  }
+  account.nameId = `${String(account.name)}_${id}`
+}
+
+function dirtyContact(
+  random: Random,
+  contact: Record<string, unknown>,
+  kind: DirtyKind,
+  accountCount: number,
+): void {
+  const id = Number(contact.id)
+  switch (kind) {
+    case 'invalidEmail':
+      contact.email = random.pick([
+        'not-an-email@@example',
+        'no-at-sign.example',
+        'two@@at.example',
+        'trailing@',
+      ])
+      break
+    case 'overlongString':
+      contact.lastName = `${String(contact.lastName)}${'x'.repeat(300)}`.slice(0, random.int(60, 300))
+      break
+    case 'zeroDate':
+      contact.createDate = 0
+      contact.leadDate = 0
+      break
+    case 'danglingLink':
+      contact.company = `Ghost Corp_${Math.max(999999, accountCount + 1000)}`
+      break
+    case 'plainTextCompany':
+      contact.company = 'Unknown Company That Does Not Exist Inc'
+      break
+    case 'destroyedEmoji':
+      contact.firstName = 'Zoë ????'
+      contact.lastName = 'Emoji ????'
+      break
+    case 'htmlInText':
+      contact.backgroundInfo =
+        '<p>Met at <b>trade show</b> &amp; asked for a <a href="https://crm.example/q">quote</a>.</p>'
+      break
+    case 'missingLastName':
+      contact.lastName = null
+      break
+    case 'hiddenPrivate':
+      contact.visibility = 0
+      contact.assignedTo = 'Anyone'
+      break
+  }
+  const name = [contact.firstName, contact.lastName]
+    .filter((part) => typeof part === 'string' && part !== '')
+    .join(' ')
+  contact.name = name.slice(0, 255)
+  contact.nameId = `${String(contact.name)}_${id}`
+}
+
+/** 32 characters of [A-Za-z0-9] */
+function apiKey(random: Random): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+  let key = ''
+  for (let i = 0; i < 32; i++) key += alphabet.charAt(Math.floor(random.next() * alphabet.length))
+  return key
+}
+
+function ascii(text: string): string {
+  return text
+    .replace(/ł/g, 'l')
+    .replace(/Ł/g, 'L')
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+}

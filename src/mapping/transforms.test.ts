@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest'
+import type { FieldMap, TransformContext } from './types.ts'
+import {
+  cleanEmail,
+  cleanPhone,
+  cleanText,
+  cleanUrl,
+  DESTROYED_WARNING,
+  parseBoolean,
+  parseDecimal,
+  parseInteger,
+  parseNameId,
+  resolveLink,
+  resolveOwner,
+  unixToDate,
+  unixToIso,
+} from './transforms.ts'
+
+describe('parseNameId', () => {
+  it.each([
+    ['Hooli_13', { name: 'Hooli', id: 13 }],
+    ['A_B_7', { name: 'A_B', id: 7 }],
+    ['Rocket ???? Labs_8', { name: 'Rocket ???? Labs', id: 8 }],
+    ['北京星辰科技有限公司_6', { name: '北京星辰科技有限公司', id: 6 }],
+    ['Ghost_999999', { name: 'Ghost', id: 999999 }],
+    ['Text Company', { name: 'Text Company' }],
+    ['Doomed Corp (to be deleted)', { name: 'Doomed Corp (to be deleted)' }],
+    ['Snake_case_name', { name: 'Snake_case_name' }],
+    ['Trailing_', { name: 'Trailing_' }],
+    ['Version_1.5', { name: 'Version_1.5' }],
+    ['13', { name: '13' }],
+  ])('%s', (value, expected) => {
+    expect(parseNameId(value)).toEqual(expected)
+  })
+
+  it('takes a number as its text', () => {
+    expect(parseNameId(13)).toEqual({ name: '13' })
+  })
+
+  it('does not take an id too large to be exact', () => {
+    expect(parseNameId('Big_99999999999999999999')).toEqual({ name: 'Big_99999999999999999999' })
+  })
+})
+
+describe('cleanText', () => {
+  it.each([
+    ['  Acme  ', 'Acme'],
+    [42, '42'],
+    ['Müller & Söhne GmbH', 'Müller & Söhne GmbH'],
+    ['<p>Met at <b>conference</b></p>', '<p>Met at <b>conference</b></p>'],
+    ['', null],
+    ['   ', null],
+    [null, null],
+    [undefined, null],
+  ])('%j → %j', (value, expected) => {
+    expect(cleanText(value)).toEqual({ value: expected })
+  })
+
+  it("flags the ???? X2CRM's database left where emoji were, and keeps the text", () => {
+    expect(cleanText('Zoë ????')).toEqual({ value: 'Zoë ????', warning: DESTROYED_WARNING })
+    expect(DESTROYED_WARNING).toBe("contains characters X2CRM's database destroyed (????)")
+  })
+
+  it('does not flag a single question mark or ☕, which survive', () => {
+    expect(cleanText('Loves ☕?')).toEqual({ value: 'Loves ☕?' })
+  })
+
+  it('leaves an object empty, with a warning', () => {
+    expect(cleanText({ a: 1 })).toEqual({ value: null, warning: 'unexpected value {"a":1}; left empty' })
+  })
+})
+
+describe('cleanEmail', () => {
+  it.each(['info@acme.example.com', 'juergen.mueller@mueller.example.de', 'a+tag@x.io'])(
+    'keeps %s',
+    (value) => {
+      expect(cleanEmail(value)).toEqual({ value })
+    },
+  )
+
+  it('trims, and empties an empty address without a warning', () => {
+    expect(cleanEmail(' a@b.co ')).toEqual({ value: 'a@b.co' })
+    expect(cleanEmail('')).toEqual({ value: null })
+    expect(cleanEmail(null)).toEqual({ value: null })
+  })
+
+  it.each(['not-an-email@@example', 'no-at-sign.example.com', 'a@localhost', 'two words@example.com'])(
+    'leaves %s empty, naming the value',
+    (value) => {
+      expect(cleanEmail(value)).toEqual({
+        value: null,
+        warning: `"${value}" is not a valid e-mail address; left empty`,
+      })
+    },
+  )
+})
+
+describe('cleanPhone', () => {
+  it('keeps the number as typed, trimmed', () => {
+    expect(cleanPhone(' +1 (555) 232-1416 ')).toEqual({ value: '+1 (555) 232-1416' })
+    expect(cleanPhone(5550100)).toEqual({ value: '5550100' })
+    expect(cleanPhone('')).toEqual({ value: null })
+  })
+})
+
+describe('cleanUrl', () => {
+  it('keeps a web address as typed, without adding a scheme', () => {
+    expect(cleanUrl('acme.example.com')).toEqual({ value: 'acme.example.com' })
+    expect(cleanUrl(' https://acme.example.com/x ')).toEqual({ value: 'https://acme.example.com/x' })
+    expect(cleanUrl('')).toEqual({ value: null })
+  })
+
+  it('warns about a value with spaces in it, and keeps it', () => {
+    expect(cleanUrl('see our site')).toEqual({
+      value: 'see our site',
+      warning: '"see our site" does not look like a web address; kept as typed',
+    })
+  })
+})
+
+describe('parseInteger', () => {
+  it.each([
+    [1200, 1200],
+    ['1200', 1200],
+    ['1.00', 1],
+    [' -3 ', -3],
+    ['', null],
+    [null, null],
+  ])('%j → %j', (value, expected) => {
+    expect(parseInteger(value)).toEqual({ value: expected })
+  })
+
+  it.each(['12.5', '1,200', 'many', '99999999999999999999'])('leaves %s empty with a warning', (value) => {
+    expect(parseInteger(value)).toEqual({
+      value: null,
+      warning: `"${value}" is not a whole number; left empty`,
+    })
+  })
+})
+
+describe('parseDecimal', () => {
+  it.each([
+    ['25000000.00', 25000000],
+    ['19.99', 19.99],
+    [19.99, 19.99],
+    ['0.00', 0],
+    ['-.5', -0.5],
+    ['', null],
+    [null, null],
+  ])('%j → %j', (value, expected) => {
+    expect(parseDecimal(value)).toEqual({ value: expected })
+  })
+
+  it('leaves a non-number empty with a warning', () => {
+    expect(parseDecimal('$1,000')).toEqual({ value: null, warning: '"$1,000" is not a number; left empty' })
+  })
+})
+
+describe('parseBoolean', () => {
+  it.each([
+    [1, true],
+    [0, false],
+    ['1', true],
+    ['0', false],
+    [true, true],
+    [false, false],
+    ['Yes', true],
+    ['No', false],
+    ['TRUE', true],
+    ['', null],
+    [null, null],
+  ])('%j → %j', (value, expected) => {
+    expect(parseBoolean(value)).toEqual({ value: expected })
+  })
+
+  it('leaves anything else empty with a warning', () => {
+    expect(parseBoolean('maybe')).toEqual({
+      value: null,
+      warning: '"maybe" is neither yes nor no; left empty',
+    })
+    expect(parseBoolean(2)).toEqual({ value: null, warning: '"2" is neither yes nor no; left empty' })
+  })
+})
+
+describe('unixToIso', () => {
+  it('turns unix seconds into ISO 8601 UTC', () => {
+    expect(unixToIso(1776725139)).toEqual({ value: '2026-04-20T22:45:39Z' })
+    expect(unixToIso('1776725139')).toEqual({ value: '2026-04-20T22:45:39Z' })
+    expect(unixToIso(1)).toEqual({ value: '1970-01-01T00:00:01Z' })
+  })
+
+  it.each([0, '0', '', null, undefined])('reads %j as no date, without a warning', (value) => {
+    expect(unixToIso(value)).toEqual({ value: null })
+  })
+
+  it('leaves negative, absurd and non-numeric values empty with a warning', () => {
+    expect(unixToIso(-86400)).toEqual({
+      value: null,
+      warning: '-86400 is before 1970, not a date X2CRM writes; left empty',
+    })
+    expect(unixToIso(1776725139000)).toEqual({
+      value: null,
+      warning: '1776725139000 is after the year 9999 (milliseconds instead of seconds?); left empty',
+    })
+    expect(unixToIso('2025-03-15')).toEqual({
+      value: null,
+      warning: '"2025-03-15" is not a unix timestamp; left empty',
+    })
+  })
+})
+
+describe('unixToDate', () => {
+  // 2025-03-15 00:00 in Berlin (UTC+1) is 2025-03-14T23:00:00Z.
+  const berlinMidnight = 1741993200
+
+  it('gives the UTC date by default', () => {
+    expect(unixToDate(berlinMidnight)).toEqual({ value: '2025-03-14' })
+    expect(unixToDate('1741996800')).toEqual({ value: '2025-03-15' })
+  })
+
+  it('gives the date in the saving user’s time zone when told', () => {
+    expect(unixToDate(berlinMidnight, 'Europe/Berlin')).toEqual({ value: '2025-03-15' })
+  })
+
+  it('reads 0 and empty as no date', () => {
+    expect(unixToDate(0)).toEqual({ value: null })
+    expect(unixToDate('')).toEqual({ value: null })
+  })
+
+  it('passes on the warning of a bad value', () => {
+    expect(unixToDate(-1).warning).toMatch(/before 1970/)
+  })
+})
+
+describe('resolveOwner', () => {
+  const users: Record<string, string> = { jsmith: 'guid-jsmith', lchen: 'guid-lchen' }
+  const ownerFor = (username: string) => users[username]
+
+  it('binds a mapped user as owner', () => {
+    expect(resolveOwner('jsmith', ownerFor)).toEqual({ value: '/systemusers(guid-jsmith)' })
+  })
+
+  it.each(['Anyone', '', '  ', null])('leaves %j unassigned, without a warning', (value) => {
+    expect(resolveOwner(value, ownerFor)).toEqual({ value: null })
+  })
+
+  it('keeps the first of several users, and says which were dropped', () => {
+    expect(resolveOwner('jsmith, lchen', ownerFor)).toEqual({
+      value: '/systemusers(guid-jsmith)',
+      warning: 'assigned to jsmith, lchen; Dataverse keeps one owner, jsmith; lchen dropped',
+    })
+  })
+
+  it('drops group ids, with a warning', () => {
+    expect(resolveOwner('3, lchen', ownerFor)).toEqual({
+      value: '/systemusers(guid-lchen)',
+      warning: 'assigned to X2CRM group 3, which cannot own a Dataverse row; dropped',
+    })
+    expect(resolveOwner(3, ownerFor)).toEqual({
+      value: null,
+      warning: 'assigned to X2CRM group 3, which cannot own a Dataverse row; dropped',
+    })
+  })
+
+  it('does not bind a user with no Dataverse user, and says so', () => {
+    expect(resolveOwner('pwagner', ownerFor)).toEqual({
+      value: null,
+      warning: 'X2CRM user "pwagner" has no Dataverse user; the row gets the default owner',
+    })
+  })
+})
+
+describe('resolveLink', () => {
+  const ctx: TransformContext = {
+    targetIdFor: (entity, id) => `${entity}-guid-${id}`,
+    ownerFor: () => undefined,
+  }
+  const company: FieldMap = {
+    source: 'company',
+    target: 'parentcustomerid_account',
+    transform: 'link',
+    linkTo: {
+      entity: 'Accounts',
+      table: { logicalName: 'account', entitySet: 'accounts', primaryId: 'accountid' },
+    },
+  }
+
+  it('turns a nameId into a lookup to bind, in pass 1 by default', () => {
+    expect(resolveLink('Hooli_13', company, ctx)).toEqual({
+      value: {
+        field: 'company',
+        nav: 'parentcustomerid_account',
+        entitySet: 'accounts',
+        parentKey: 'Accounts:13',
+        parentTargetId: 'Accounts-guid-13',
+        pass: 1,
+      },
+    })
+  })
+
+  it('keeps the pass of the field', () => {
+    expect(resolveLink('Hooli_13', { ...company, pass: 2 }, ctx).value?.pass).toBe(2)
+  })
+
+  it('still gives a lookup for a dangling id: the run decides, knowing what loaded', () => {
+    expect(resolveLink('Ghost_999999', company, ctx).value?.parentKey).toBe('Accounts:999999')
+  })
+
+  it('links nothing for plain text, with a warning naming it', () => {
+    expect(resolveLink('Unknown Company That Does Not Exist Inc', company, ctx)).toEqual({
+      value: null,
+      warning:
+        '"Unknown Company That Does Not Exist Inc" is plain text, not a link to an X2CRM Accounts record; not linked',
+    })
+  })
+
+  it('links nothing for an empty value, silently', () => {
+    expect(resolveLink(null, company, ctx)).toEqual({ value: null })
+    expect(resolveLink('', company, ctx)).toEqual({ value: null })
+  })
+
+  it('refuses a link field without linkTo: the mapping was not validated', () => {
+    const { linkTo: _, ...broken } = company
+    expect(() => resolveLink('Hooli_13', broken, ctx)).toThrow(/without linkTo/)
+  })
+})

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { MigrationError } from '../../errors.ts'
+import type { Fetch } from '../../http/fetch.ts'
+import { createMsalTokenProvider } from './auth.ts'
+
+const AUTHORITY = 'https://login.sim.test/tenant-1'
+const SECRET = 'sup3r-s3cret-value'
+
+/** A tiny Entra ID stand-in: the OpenID configuration and a client-credentials token endpoint. */
+function fakeEntra({ refuse = false } = {}) {
+  const requests: { method: string; url: string; form?: URLSearchParams }[] = []
+  let issued = 0
+  const fetch: Fetch = async (input, init) => {
+    const request = new Request(input, init)
+    const url = new URL(request.url)
+    if (request.method === 'GET' && url.pathname === '/tenant-1/v2.0/.well-known/openid-configuration') {
+      requests.push({ method: 'GET', url: request.url })
+      return Response.json({
+        issuer: `${AUTHORITY}/v2.0`,
+        authorization_endpoint: `${AUTHORITY}/oauth2/v2.0/authorize`,
+        token_endpoint: `${AUTHORITY}/oauth2/v2.0/token`,
+        jwks_uri: `${AUTHORITY}/discovery/v2.0/keys`,
+      })
+    }
+    if (request.method === 'POST' && url.pathname === '/tenant-1/oauth2/v2.0/token') {
+      const form = new URLSearchParams(await request.text())
+      requests.push({ method: 'POST', url: request.url, form })
+      if (refuse || form.get('client_secret') !== SECRET) {
+        return Response.json(
+          { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided.` },
+          { status: 401 },
+        )
+      }
+      return Response.json({
+        token_type: 'Bearer',
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: `token-${++issued}`,
+      })
+    }
+    return Response.json({ error: 'not_found' }, { status: 404 })
+  }
+  return { fetch, requests }
+}
+
+const options = (fetch: Fetch, clientSecret = SECRET) => ({
+  authority: AUTHORITY,
+  clientId: '11111111-2222-3333-4444-555555555555',
+  clientSecret,
+  scope: 'https://contoso.crm.dynamics.test/.default',
+  fetch,
+})
+
+describe('createMsalTokenProvider', () => {
+  it('gets a client-credentials token through the given fetch, caches it, and refreshes on demand', async () => {
+    const { fetch, requests } = fakeEntra()
+    const provider = createMsalTokenProvider(options(fetch))
+    expect(await provider.getToken()).toBe('token-1')
+    expect(await provider.getToken()).toBe('token-1')
+    expect(await provider.getToken({ forceRefresh: true })).toBe('token-2')
+
+    // No instance discovery at Microsoft: every request went to the authority's host.
+    expect(requests.every((r) => new URL(r.url).host === 'login.sim.test')).toBe(true)
+    const posts = requests.filter((r) => r.method === 'POST')
+    expect(posts).toHaveLength(2)
+    expect(posts[0]?.form?.get('grant_type')).toBe('client_credentials')
+    expect(posts[0]?.form?.get('scope')).toContain('https://contoso.crm.dynamics.test/.default')
+  })
+
+  it('fails with a MigrationError that never shows the secret', async () => {
+    const { fetch } = fakeEntra({ refuse: true })
+    const error = await createMsalTokenProvider(options(fetch))
+      .getToken()
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(MigrationError)
+    const text = `${(error as Error).message} ${JSON.stringify(error)}`
+    expect(text).toContain('client 11111111-2222-3333-4444-555555555555')
+    expect(text).not.toContain(SECRET)
+  })
+})

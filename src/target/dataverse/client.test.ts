@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest'
+import { HttpError, InternalError, MigrationError } from '../../errors.ts'
+import type { Fetch } from '../../http/fetch.ts'
+import { createDataverseClient, type DataverseClientOptions } from './client.ts'
+import type { TableRef } from './types.ts'
+
+const ORG = 'https://contoso.crm.dynamics.test'
+const API = `${ORG}/api/data/v9.2/`
+const account: TableRef = { logicalName: 'account', entitySet: 'accounts', primaryId: 'accountid' }
+const ID1 = '00000000-0000-0000-0000-000000000001'
+const ID2 = '00000000-0000-0000-0000-000000000002'
+
+interface Sent {
+  method: string
+  url: string
+  headers: Headers
+  body: unknown
+}
+
+/** A fake Dataverse answering from `handler`, recording what it was sent. */
+function fakeDataverse(handler: (sent: Sent, index: number) => Response) {
+  const sent: Sent[] = []
+  const fetch: Fetch = async (input, init) => {
+    const request = new Request(input, init)
+    const text = await request.text()
+    const entry = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: text === '' ? undefined : (JSON.parse(text) as unknown),
+    }
+    sent.push(entry)
+    return handler(entry, sent.length - 1)
+  }
+  return { fetch, sent }
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
+const noContent = () => new Response(null, { status: 204 })
+const dataverseError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
+  json(status, { error: { code, message } }, headers)
+
+function client(fetch: Fetch, extra: Partial<DataverseClientOptions> = {}) {
+  const waits: number[] = []
+  const tokenRequests: (boolean | undefined)[] = []
+  let issued = 0
+  const target = createDataverseClient({
+    url: ORG,
+    fetch,
+    getToken: async (options) => {
+      tokenRequests.push(options?.forceRefresh)
+      return options?.forceRefresh ? `token-${++issued}` : 'token-0'
+    },
+    sleep: async (ms) => void waits.push(ms),
+    ...extra,
+  })
+  return { target, waits, tokenRequests }
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = []
+  for await (const item of iterable) items.push(item)
+  return items
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  if (!(error instanceof Error)) throw new Error('expected a rejection')
+  return error
+}
+
+describe('createDataverseClient', () => {
+  it('posts UpsertMultiple with @odata.type and the primary id on each target', async () => {
+    const { fetch, sent } = fakeDataverse(() => json(200, { Ids: [ID1, ID2] }))
+    await client(fetch).target.upsertMultiple(account, [
+      { targetId: ID1, values: { name: 'Acme', 'primarycontactid@odata.bind': `/contacts(${ID2})` } },
+      { targetId: ID2, values: { name: 'Globex' } },
+    ])
+    expect(sent).toHaveLength(1)
+    expect(sent[0]?.method).toBe('POST')
+    expect(sent[0]?.url).toBe(`${API}accounts/Microsoft.Dynamics.CRM.UpsertMultiple`)
+    expect(sent[0]?.body).toEqual({
+      Targets: [
+        {
+          '@odata.type': 'Microsoft.Dynamics.CRM.account',
+          accountid: ID1,
+          name: 'Acme',
+          'primarycontactid@odata.bind': `/contacts(${ID2})`,
+        },
+        { '@odata.type': 'Microsoft.Dynamics.CRM.account', accountid: ID2, name: 'Globex' },
+      ],
+    })
+  })
+
+  it('sends the OData headers; Content-Type only with a body, If-None-Match: null only on GETs', async () => {
+    const { fetch, sent } = fakeDataverse((request) =>
+      request.method === 'GET' ? json(200, { value: [] }) : noContent(),
+    )
+    const { target } = client(fetch)
+    await target.upsert(account, { targetId: ID1, values: { name: 'Acme' } })
+    await collect(target.query('accounts'))
+    const [patch, get] = sent
+    for (const request of [patch, get]) {
+      expect(request?.headers.get('Accept')).toBe('application/json')
+      expect(request?.headers.get('OData-MaxVersion')).toBe('4.0')
+      expect(request?.headers.get('OData-Version')).toBe('4.0')
+      expect(request?.headers.get('Authorization')).toBe('Bearer token-0')
+    }
+    expect(patch?.method).toBe('PATCH')
+    expect(patch?.url).toBe(`${API}accounts(${ID1})`)
+    expect(patch?.body).toEqual({ name: 'Acme' })
+    expect(patch?.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
+    expect(patch?.headers.has('If-None-Match')).toBe(false)
+    expect(patch?.headers.has('If-Match')).toBe(false)
+    expect(get?.headers.has('Content-Type')).toBe(false)
+    expect(get?.headers.get('If-None-Match')).toBe('null')
+    expect(get?.headers.get('Prefer')).toBe('odata.maxpagesize=5000')
+  })
+
+  it('accepts the URL with a trailing slash or the API path', async () => {
+    for (const url of [`${ORG}/`, `${ORG}/api/data/v9.2`, `${ORG}/api/data/v9.2/`]) {
+      const { fetch, sent } = fakeDataverse(() => noContent())
+      await client(fetch, { url }).target.upsert(account, { targetId: ID1, values: {} })
+      expect(sent[0]?.url).toBe(`${API}accounts(${ID1})`)
+    }
+  })
+
+  it('refuses ids that are not GUIDs and odd entity set names', async () => {
+    const { fetch, sent } = fakeDataverse(() => noContent())
+    const { target } = client(fetch)
+    expect(await failure(target.upsert(account, { targetId: "x') or (1", values: {} }))).toBeInstanceOf(
+      InternalError,
+    )
+    expect(await failure(collect(target.query('accounts?$top=1')))).toBeInstanceOf(InternalError)
+    expect(sent).toHaveLength(0)
+  })
+
+  it('follows @odata.nextLink and builds the query', async () => {
+    const next = `${API}accounts?$select=accountid,name&$skiptoken=abc`
+    const { fetch, sent } = fakeDataverse((_, index) =>
+      index === 0
+        ? json(200, { value: [{ accountid: ID1 }], '@odata.nextLink': next })
+        : json(200, { value: [{ accountid: ID2 }] }),
+    )
+    const rows = await collect(
+      client(fetch).target.query('accounts', {
+        select: ['accountid', 'name'],
+        filter: "name eq 'O''Brien & Co'",
+        top: 10,
+        pageSize: 1,
+      }),
+    )
+    expect(rows).toEqual([{ accountid: ID1 }, { accountid: ID2 }])
+    const first = new URL(sent[0]?.url ?? '')
+    expect(first.pathname).toBe('/api/data/v9.2/accounts')
+    expect(Object.fromEntries(first.searchParams)).toEqual({
+      $select: 'accountid,name',
+      $filter: "name eq 'O''Brien & Co'",
+      $top: '10',
+    })
+    expect(sent[1]?.url).toBe(next)
+    expect(sent.map((s) => s.headers.get('Prefer'))).toEqual(['odata.maxpagesize=1', 'odata.maxpagesize=1'])
+  })
+
+  it('does not follow a next link to another host', async () => {
+    const { fetch, sent } = fakeDataverse(() =>
+      json(200, { value: [], '@odata.nextLink': 'https://evil.test/api/data/v9.2/accounts?$skiptoken=1' }),
+    )
+    expect(await failure(collect(client(fetch).target.query('accounts')))).toBeInstanceOf(MigrationError)
+    expect(sent).toHaveLength(1)
+  })
+
+  it('waits Retry-After on 429 and retries 503', async () => {
+    const { fetch, sent } = fakeDataverse((_, index) =>
+      index === 0
+        ? dataverseError(429, '0x80072322', 'Number of requests exceeded the limit of 6000', {
+            'Retry-After': '4',
+          })
+        : index === 1
+          ? dataverseError(503, '0x0', 'Service unavailable')
+          : noContent(),
+    )
+    const { target, waits } = client(fetch)
+    await target.upsertMultiple(account, [{ targetId: ID1, values: {} }])
+    expect(sent).toHaveLength(3)
+    expect(waits[0]).toBe(4000)
+    expect(waits).toHaveLength(2)
+  })
+
+  it('gets a fresh token once on 401', async () => {
+    const { fetch, sent } = fakeDataverse((request) =>
+      request.headers.get('Authorization') === 'Bearer token-0'
+        ? dataverseError(401, '0x80040220', 'expired')
+        : noContent(),
+    )
+    const { target, tokenRequests } = client(fetch)
+    await target.upsert(account, { targetId: ID1, values: {} })
+    expect(sent.map((s) => s.headers.get('Authorization'))).toEqual(['Bearer token-0', 'Bearer token-1'])
+    expect(tokenRequests).toEqual([undefined, true])
+  })
+
+  it('stops after one refresh when 401 persists', async () => {
+    const { fetch, sent } = fakeDataverse(() => dataverseError(401, '', 'Unauthorized'))
+    const error = await failure(client(fetch).target.upsert(account, { targetId: ID1, values: {} }))
+    expect(error).toBeInstanceOf(HttpError)
+    expect((error as HttpError).status).toBe(401)
+    expect(sent).toHaveLength(2)
+  })
+
+  it('throws an HttpError with the status, the Dataverse error body and message', async () => {
+    const message =
+      "A validation error occurred.  The length of the 'name' attribute of the 'account' entity exceeded the maximum allowed length of '160'."
+    const { fetch } = fakeDataverse(() => dataverseError(400, '0x80044331', message))
+    const error = await failure(client(fetch).target.upsertMultiple(account, [{ targetId: ID1, values: {} }]))
+    expect(error).toBeInstanceOf(HttpError)
+    expect((error as HttpError).status).toBe(400)
+    expect((error as HttpError).body).toEqual({ error: { code: '0x80044331', message } })
+    expect(error.message).toBe(
+      `POST ${API}accounts/Microsoft.Dynamics.CRM.UpsertMultiple failed with status 400: ${message} (0x80044331)`,
+    )
+    expect(JSON.stringify(error)).not.toContain('token-0')
+  })
+})

@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createDataverseSimulator, type DataverseSimOptions } from '../../sim/dataverse/index.ts'
+import { generateDataset } from '../../sim/seed/generate.ts'
+import { serve, type Handler } from '../../sim/serve.ts'
+import { generateCertificate } from '../../sim/tls.ts'
+import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
+import { demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+
+/** Both simulators served on 127.0.0.1 (Dataverse over TLS) and a config file + secrets to reach them. */
+export async function serveBothSimulators(
+  dir: string,
+  options: {
+    accounts: number
+    contacts: number
+    seed?: number
+    batchSize?: number
+    dataverse?: DataverseSimOptions
+  },
+) {
+  const data = generateDataset({
+    seed: options.seed ?? 7,
+    accounts: options.accounts,
+    contacts: options.contacts,
+  })
+  const x2crm = createX2crmSimulator({ data })
+  const x2crmServed = await serve(x2crm.handle)
+  const tls = await generateCertificate()
+  const caFile = join(dir, 'ca.pem')
+  writeFileSync(caFile, tls.cert)
+  let handler: Handler = async () => new Response('starting', { status: 503 })
+  const dataverseServed = await serve((request) => handler(request), { tls })
+  const dataverse = createDataverseSimulator({ ...options.dataverse, origin: dataverseServed.origin })
+  handler = dataverse.handle
+  dataverse.seed('systemuser', demoSystemUsers(data.users))
+  const settings = dataverse.settings()
+  const configPath = join(dir, 'x2d365.yaml')
+  writeFileSync(
+    configPath,
+    `source:
+  x2crm: { url: '${x2crmServed.origin}', username: admin, apiKeyEnv: TEST_X2CRM_KEY }
+target:
+  dataverse:
+    url: ${settings.url}
+    authority: ${settings.authority}
+    clientId: ${settings.clientId}
+    clientSecretEnv: TEST_DATAVERSE_SECRET
+    caFile: ca.pem
+run: { ledger: ledger.sqlite, batchSize: ${options.batchSize ?? 100}, instance: e2e }
+`,
+  )
+  return {
+    data,
+    x2crm,
+    dataverse,
+    configPath,
+    env: { TEST_X2CRM_KEY: data.apiKeys['admin'] ?? '', TEST_DATAVERSE_SECRET: settings.clientSecret },
+    close: async () => {
+      await x2crmServed.close()
+      await dataverseServed.close()
+    },
+  }
+}
