@@ -17,7 +17,7 @@ export interface Served {
   /** `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`, no trailing slash */
   origin: string
   port: number
-  close(): Promise<void>
+  close: () => Promise<void>
 }
 
 /** Serves a handler on 127.0.0.1 only. */
@@ -43,7 +43,12 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   }
 }
 
-async function respond(handler: Handler, req: IncomingMessage, res: ServerResponse, scheme: string): Promise<void> {
+async function respond(
+  handler: Handler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  scheme: string,
+): Promise<void> {
   try {
     const headers = new Headers()
     for (const [name, value] of Object.entries(req.headers)) {
@@ -56,7 +61,7 @@ async function respond(handler: Handler, req: IncomingMessage, res: ServerRespon
       headers,
       body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
       duplex: 'half',
-    } as RequestInit)
+    })
     const response = await handler(request)
     const outHeaders: Record<string, string | string[]> = {}
     response.headers.forEach((value, name) => {

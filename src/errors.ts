@@ -35,18 +35,24 @@ export class HttpError extends MigrationError {
     readonly body: unknown,
     detail?: string,
   ) {
-    super(`${request.method} ${redactUrl(request.url)} failed with status ${status}${detail ? `: ${detail}` : ''}`)
+    super(
+      `${request.method} ${redactUrl(request.url)} failed with status ${status}${detail ? `: ${detail}` : ''}`,
+    )
   }
 }
 
-const SECRET_KEYS = /^(authorization|reqheaders|cookie|set-cookie|password|client_secret|access_token|refresh_token|userkey|apikey|api_key)$/i
+const SECRET_KEYS =
+  /^(authorization|reqheaders|cookie|set-cookie|password|client_secret|access_token|refresh_token|userkey|apikey|api_key)$/i
 
 /** Deep copy of a parsed body with every secret-bearing member replaced by "[redacted]". */
 export function redactBody(body: unknown): unknown {
   if (Array.isArray(body)) return body.map(redactBody)
   if (body !== null && typeof body === 'object') {
     return Object.fromEntries(
-      Object.entries(body).map(([key, value]) => [key, SECRET_KEYS.test(key) ? '[redacted]' : redactBody(value)]),
+      Object.entries(body).map(([key, value]) => [
+        key,
+        SECRET_KEYS.test(key) ? '[redacted]' : redactBody(value),
+      ]),
     )
   }
   return body

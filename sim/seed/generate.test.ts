@@ -20,6 +20,14 @@ describe('generateDataset', () => {
     expect(dataset.apiKeys.admin).toBe(DEFAULT_ADMIN_KEY)
   })
 
+  it('gives every record exactly the fields /fields lists', () => {
+    const dataset = generateDataset({ seed: 2, accounts: 3, contacts: 3 })
+    for (const entity of ['Accounts', 'Contacts']) {
+      const names = (dataset.fields[entity] ?? []).map((field) => field.fieldName)
+      for (const record of dataset.records[entity] ?? []) expect(Object.keys(record)).toEqual(names)
+    }
+  })
+
   it('types values as the API does and links by Name_ID', () => {
     const dataset = generateDataset({ seed: 3, accounts: 40, contacts: 200, dirty: 0 })
     const accounts = dataset.records.Accounts ?? []

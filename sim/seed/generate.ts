@@ -11,6 +11,8 @@ import { accountDirtyKinds, contactDirtyKinds, type DirtyKind, type DirtyRecord 
 import { createRandom, type Random } from './random.ts'
 import * as words from './words.ts'
 
+type Row = Record<string, unknown>
+
 export { countDirtyKinds, dirtyKinds, type DirtyKind, type DirtyRecord } from './dirty.ts'
 
 /**
@@ -68,14 +70,12 @@ export function generate(options: GenerateOptions): GeneratedDataset {
 
   const accountFields = defaultFieldRows('Accounts')
   const contactFields = defaultFieldRows('Contacts', accountFields.length + 1)
-  const accountTemplate = nullRecord(accountFields)
-  const contactTemplate = nullRecord(contactFields)
 
-  const accounts: Record<string, unknown>[] = []
+  const accounts: Row[] = []
   const usedNames = new Set<string>()
   let accountKindTurn = options.seed
   for (let id = 1; id <= options.accounts; id++) {
-    const account = newAccount(random, id, accountTemplate, owners, usedNames)
+    const account = newAccount(random, id, owners, usedNames)
     if (id > 1 && random.chance(0.1)) {
       const parent = random.pick(accounts)
       account.parentAccount = parent.nameId
@@ -90,10 +90,10 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     accounts.push(account)
   }
 
-  const contacts: Record<string, unknown>[] = []
+  const contacts: Row[] = []
   let contactKindTurn = options.seed
   for (let id = 1; id <= options.contacts; id++) {
-    const contact = newContact(random, id, contactTemplate, owners, usernames)
+    const contact = newContact(random, id, owners)
     if (accounts.length > 0 && random.chance(0.85)) {
       const account = random.pick(accounts)
       contact.company = account.nameId
@@ -140,12 +140,6 @@ export function generate(options: GenerateOptions): GeneratedDataset {
   return { dataset, dirty }
 }
 
-function nullRecord(fields: readonly Record<string, unknown>[]): Record<string, unknown> {
-  const record: Record<string, unknown> = {}
-  for (const field of fields) record[String(field.fieldName)] = null
-  return record
-}
-
 function generateUsers(random: Random, count: number): Record<string, unknown>[] {
   const users = [
     userRow({
@@ -185,13 +179,7 @@ function generateUsers(random: Random, count: number): Record<string, unknown>[]
   return users
 }
 
-function newAccount(
-  random: Random,
-  id: number,
-  template: Record<string, unknown>,
-  owners: readonly string[],
-  usedNames: Set<string>,
-): Record<string, unknown> {
+function newAccount(random: Random, id: number, owners: readonly string[], usedNames: Set<string>): Row {
   let name = `${random.pick(words.companyStems)} ${random.pick(words.companySuffixes)}`
   if (usedNames.has(name)) name = `${name} ${id}`
   usedNames.add(name)
@@ -202,30 +190,63 @@ function newAccount(
   const [city, state, country, phonePrefix] = random.pick(words.places)
   const created = random.int(FIRST_DATE, LAST_DATE - 86400)
   const updated = random.int(created, LAST_DATE)
-  const industry = random.pick(words.industries)
+  // Every default Accounts field, in the API's order (one literal: 10,000 records stay fast).
   return {
-    ...template,
-    id,
+    leadtype: null,
+    leadSource: null,
+    leadstatus: null,
+    leadDate: null,
+    leadscore: null,
+    priority: null,
+    interest: null,
+    dealvalue: null,
+    closedate: null,
+    rating: null,
+    dealstatus: null,
+    expectedCloseDate: null,
+    title: null,
     name,
     nameId: `${name}_${id}`,
+    id,
     website: `www.${slug}.example`,
+    twitter: null,
+    linkedin: null,
+    skype: null,
+    googleplus: null,
+    facebook: null,
+    otherUrl: null,
+    timezone: null,
     type: random.pick(words.accountTypes),
     visibility: 1,
     annualRevenue: `${random.int(5, 50000) * 1000}.00`,
     phone: `${phonePrefix} ${random.int(200, 999)}-${random.int(1000, 9999)}`,
+    phone2: null,
     email: `info@${slug}.example`,
+    modelName: null,
+    tickerSymbol: null,
+    address: null,
+    address2: null,
+    backgroundInfo: null,
     city,
     state,
     country,
+    zipcode: null,
+    parentAccount: null,
+    primaryContact: null,
     employees: random.int(1, 20000),
     assignedTo: accountOwner(random, owners),
     createDate: created,
-    description: `${name} operates in ${industry}.`,
+    description: `${name} operates in ${random.pick(words.industries)}.`,
     lastUpdated: updated,
     lastActivity: updated,
     updatedBy: 'admin',
+    trackingKey: null,
     doNotCall: random.chance(0.05) ? 1 : 0,
     doNotEmail: random.chance(0.1) ? 1 : 0,
+    businessEmail: null,
+    personalEmail: null,
+    alternativeEmail: null,
+    preferredEmail: null,
   }
 }
 
@@ -239,13 +260,7 @@ function accountOwner(random: Random, owners: readonly string[]): string {
   return 'Anyone'
 }
 
-function newContact(
-  random: Random,
-  id: number,
-  template: Record<string, unknown>,
-  owners: readonly string[],
-  usernames: readonly string[],
-): Record<string, unknown> {
+function newContact(random: Random, id: number, owners: readonly string[]): Row {
   const firstName = random.pick(words.firstNames)
   const lastName = random.pick(words.lastNames)
   const name = `${firstName} ${lastName}`
@@ -256,22 +271,34 @@ function newContact(
   const local = ascii(`${firstName}.${lastName}`)
     .toLowerCase()
     .replace(/[^a-z.]/g, '')
+  // Every default Contacts field, in the API's order (one literal: 10,000 records stay fast).
   return {
-    ...template,
+    leadscore: null,
+    dealstatus: null,
     id,
     name,
     nameId: `${name}_${id}`,
     firstName,
     lastName,
     title: random.chance(0.8) ? random.pick(words.titles) : null,
+    company: null,
     phone: `${phonePrefix} ${random.int(200, 999)}-${random.int(1000, 9999)}`,
-    email: `${local}${id}@${random.pick(['example.com', 'mail.example', 'corp.example'])}`,
+    phone2: null,
+    email: `${local}${id}@${random.pick(emailDomains)}`,
+    website: null,
+    twitter: null,
+    linkedin: null,
+    skype: null,
+    googleplus: null,
+    address: null,
+    address2: null,
     city,
     state,
+    zipcode: null,
     country,
     // A private record assigned to a real user is still listed; only "Anyone" hides it.
     visibility: owner !== 'Anyone' && random.chance(0.1) ? 0 : 1,
-    assignedTo: owner === 'Anyone' || usernames.includes(owner) ? owner : 'Anyone',
+    assignedTo: owner,
     backgroundInfo: random.chance(0.3)
       ? `Met at ${random.pick(words.industries).toLowerCase()} conference.`
       : null,
@@ -280,16 +307,33 @@ function newContact(
     updatedBy: 'admin',
     leadSource: random.pick(words.leadSources),
     leadDate: random.chance(0.3) ? random.int(FIRST_DATE, created) : null,
+    priority: null,
     rating: random.chance(0.4) ? random.int(1, 5) : null,
     createDate: created,
+    facebook: null,
+    otherUrl: null,
+    leadtype: null,
+    closedate: null,
+    expectedCloseDate: null,
+    interest: null,
     dealvalue: random.chance(0.25) ? `${random.int(1, 500) * 100}.00` : null,
     leadstatus: random.chance(0.5) ? random.pick(words.leadStatuses) : null,
     doNotCall: random.chance(0.05) ? 1 : 0,
+    timezone: null,
     dupeCheck: 0,
     doNotEmail: random.chance(0.1) ? 1 : 0,
     trackingKey: apiKey(random),
+    accountName: null,
+    businessEmail: null,
+    personalEmail: null,
+    alternativeEmail: null,
+    preferredEmail: null,
+    reverseIp: null,
+    fingerprintId: null,
   }
 }
+
+const emailDomains = ['example.com', 'mail.example', 'corp.example'] as const
 
 function dirtyAccount(
   random: Random,

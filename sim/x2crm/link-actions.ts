@@ -46,7 +46,14 @@ export async function tagsAction(context: ActionContext): Promise<Outcome> {
           (className === undefined || 'type' in context.params || row.type === className) &&
           (itemId === undefined || 'itemId' in context.params || row.itemId === itemId),
       )
-      return json(listOf(context, rows as unknown as Row[], 'Tags', tagColumns).map((row) => row.tag))
+      return json(
+        listOf(
+          context,
+          rows.map((row) => ({ ...row })),
+          'Tags',
+          tagColumns,
+        ).map((row) => row.tag),
+      )
     }
     case 'POST': {
       if (tag) throw new ApiReply(405, 'Tags cannot be individually modified.')

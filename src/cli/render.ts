@@ -1,9 +1,9 @@
 import type { RunEvent } from '../run/events.ts'
 
 export interface Renderer {
-  event(event: RunEvent): void
+  event: (event: RunEvent) => void
   /** Clears a progress line before something else is printed. */
-  flush(): void
+  flush: () => void
 }
 
 /** One JSON object per line on stdout, for scripts. */

@@ -9,7 +9,11 @@ describe('parseConfig', () => {
     expect(parsed.errors).toEqual([])
     expect(parsed.value?.source.apiKey).toBe('k-123')
     expect(parsed.value?.target.clientSecret).toBe('s-456')
-    expect(parsed.value?.run).toEqual({ instance: 'crm.example.com', ledgerPath: '/work/.x2d365/ledger.sqlite', batchSize: 100 })
+    expect(parsed.value?.run).toEqual({
+      instance: 'crm.example.com',
+      ledgerPath: '/work/.x2d365/ledger.sqlite',
+      batchSize: 100,
+    })
   })
 
   it('reports every problem at once, each with its path', () => {

@@ -18,7 +18,11 @@ export interface ParsedConfig {
  * Parses x2d365.yaml text and resolves its secrets from `env`. Never throws: every problem comes back at once, each
  * with its path in the file (`target.dataverse.clientId: ...`). Relative paths are resolved against `baseDir`.
  */
-export function parseConfig(text: string, env: Readonly<Record<string, string | undefined>>, baseDir: string): ParsedConfig {
+export function parseConfig(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  baseDir: string,
+): ParsedConfig {
   const document = parseDocument(text)
   if (document.errors.length > 0) {
     return { errors: document.errors.map((e) => `YAML: ${e.message.split('\n')[0] ?? e.message}`) }
@@ -58,7 +62,9 @@ export function parseConfig(text: string, env: Readonly<Record<string, string | 
         instance: written.run.instance ?? new URL(x2crm.url).host,
         ledgerPath: inDir(written.run.ledger),
         batchSize: written.run.batchSize,
-        ...(written.run.defaultOwnerEmail === undefined ? {} : { defaultOwnerEmail: written.run.defaultOwnerEmail }),
+        ...(written.run.defaultOwnerEmail === undefined
+          ? {}
+          : { defaultOwnerEmail: written.run.defaultOwnerEmail }),
       },
     },
   }

@@ -2,7 +2,10 @@ import { z } from 'zod'
 
 const envVarName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable (secrets never go in this file)')
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'must be the NAME of an environment variable (secrets never go in this file)',
+  )
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 

@@ -14,7 +14,10 @@ export interface Reconciliation {
 }
 
 /** source = created + updated + quarantined + skipped, per phase. Pure. */
-export function reconcile(sourceCounts: ReadonlyMap<string, number>, counts: readonly PhaseCounts[]): Reconciliation {
+export function reconcile(
+  sourceCounts: ReadonlyMap<string, number>,
+  counts: readonly PhaseCounts[],
+): Reconciliation {
   const byPhase = new Map(counts.map((c) => [c.phase, c]))
   const phases = [...sourceCounts].map(([phase, source]): PhaseReconciliation => {
     const c = byPhase.get(phase) ?? { phase, created: 0, updated: 0, quarantined: 0, skipped: 0 }
@@ -37,6 +40,7 @@ export function formatReconciliation(reconciliation: Reconciliation): string {
     p.balanced ? 'yes' : `NO (${p.accounted - p.source > 0 ? '+' : ''}${p.accounted - p.source})`,
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }

@@ -19,6 +19,12 @@ export type RunEvent =
   | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number }
   | { type: 'record.quarantined'; phase: string; sourceKey: string; reason: string }
   | { type: 'phase.finished'; phase: string }
-  | { type: 'run.finished'; runId: RunId; status: 'succeeded' | 'failed'; reconciliation: Reconciliation; seconds: number }
+  | {
+      type: 'run.finished'
+      runId: RunId
+      status: 'succeeded' | 'failed'
+      reconciliation: Reconciliation
+      seconds: number
+    }
 
 export type Emit = (event: RunEvent) => void

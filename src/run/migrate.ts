@@ -1,4 +1,11 @@
-import type { Ledger, LoadedRecord, OutcomeStatus, RecordOutcome, RunInfo, SourceKey } from '../ledger/ledger.ts'
+import type {
+  Ledger,
+  LoadedRecord,
+  OutcomeStatus,
+  RecordOutcome,
+  RunInfo,
+  SourceKey,
+} from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { LinkRef, Mapping, TransformContext, TransformResult } from '../mapping/types.ts'
@@ -53,7 +60,11 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
   const resumed = unfinished !== undefined && unfinished.params['instance'] === options.instance
   const run: RunInfo = resumed
     ? unfinished
-    : await deps.ledger.startRun(MIGRATE_RUN, { instance: options.instance, batchSize: options.batchSize ?? 100 }, started)
+    : await deps.ledger.startRun(
+        MIGRATE_RUN,
+        { instance: options.instance, batchSize: options.batchSize ?? 100 },
+        started,
+      )
   deps.emit({ type: 'run.started', runId: run.runId, resumed, at: started.toISOString() })
 
   const context = await buildContext(options, deps)
@@ -86,7 +97,9 @@ async function buildContext(options: MigrateOptions, deps: MigrateDeps): Promise
     const wanted = options.defaultOwnerEmail.toLowerCase()
     defaultOwnerId = systemUsers.find((u) => u.internalemailaddress?.toLowerCase() === wanted)?.systemuserid
     if (defaultOwnerId === undefined) {
-      throw new ConfigError([`run.defaultOwnerEmail: no Dataverse user has the e-mail ${options.defaultOwnerEmail}`])
+      throw new ConfigError([
+        `run.defaultOwnerEmail: no Dataverse user has the e-mail ${options.defaultOwnerEmail}`,
+      ])
     }
   }
   const owners = matchOwners(users, systemUsers, defaultOwnerId)
@@ -114,7 +127,10 @@ async function runPhase(
     .reduce((sum, c) => sum + c.created + c.updated + c.quarantined + c.skipped, 0)
   let processed = 0
 
-  for await (const batch of chunks(deps.source.records(entityMap.entity, { afterId }), options.batchSize ?? 100)) {
+  for await (const batch of chunks(
+    deps.source.records(entityMap.entity, { afterId }),
+    options.batchSize ?? 100,
+  )) {
     const transformed = batch.map((record) => transformRecord(entityMap, record, context))
     const outcomes =
       phase.pass === 1
@@ -124,7 +140,12 @@ async function runPhase(
     await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId })
     for (const outcome of outcomes) {
       if (outcome.status === 'quarantined') {
-        deps.emit({ type: 'record.quarantined', phase: phase.name, sourceKey: outcome.sourceKey, reason: outcome.reason ?? '' })
+        deps.emit({
+          type: 'record.quarantined',
+          phase: phase.name,
+          sourceKey: outcome.sourceKey,
+          reason: outcome.reason ?? '',
+        })
       }
     }
     done += outcomes.length
@@ -173,7 +194,13 @@ async function loadFirstPass(
     const result = resultById.get(t.targetId)
     const warnings = warningsByKey.get(t.sourceKey) ?? []
     if (result?.status !== 'loaded') {
-      return { ...base, status: 'quarantined', targetId: t.targetId, reason: rejectionReason(result), warnings }
+      return {
+        ...base,
+        status: 'quarantined',
+        targetId: t.targetId,
+        reason: rejectionReason(result),
+        warnings,
+      }
     }
     const status: OutcomeStatus = loaded.has(t.sourceKey) ? 'updated' : 'created'
     return { ...base, status, targetId: t.targetId, warnings }
@@ -208,7 +235,11 @@ async function loadLinks(
       continue
     }
     if (!loaded.has(t.sourceKey)) {
-      outcomes.set(t.sourceKey, { ...base, status: 'skipped', reason: 'the record itself is not in Dataverse' })
+      outcomes.set(t.sourceKey, {
+        ...base,
+        status: 'skipped',
+        reason: 'the record itself is not in Dataverse',
+      })
       continue
     }
     const { binds, warnings } = bindLinks(links, loaded)
@@ -223,7 +254,13 @@ async function loadLinks(
   for (const result of results) {
     const entry = pending.get(result.targetId)
     if (entry === undefined) continue
-    const base = { runId, phase: phase.name, sourceKey: entry.sourceKey, targetId: result.targetId, warnings: entry.warnings }
+    const base = {
+      runId,
+      phase: phase.name,
+      sourceKey: entry.sourceKey,
+      targetId: result.targetId,
+      warnings: entry.warnings,
+    }
     outcomes.set(
       entry.sourceKey,
       result.status === 'loaded'
@@ -276,4 +313,3 @@ function numericId(record: X2crmRecord): number {
   const id = Number(record['id'])
   return Number.isFinite(id) ? id : 0
 }
-

@@ -18,7 +18,10 @@ describe('matchOwners', () => {
   ]
 
   it('matches by e-mail ignoring case and lists the rest', () => {
-    const match = matchOwners([aUser('alice', 'alice@contoso.COM'), aUser('bob', 'bob@contoso.com'), aUser('api', null)], systemUsers)
+    const match = matchOwners(
+      [aUser('alice', 'alice@contoso.COM'), aUser('bob', 'bob@contoso.com'), aUser('api', null)],
+      systemUsers,
+    )
     expect([...match.byUsername]).toEqual([['alice', 'su-1']])
     expect(match.unmatched).toEqual(['bob', 'api'])
   })

@@ -20,7 +20,11 @@ export interface OwnerMatch {
  * Matches X2CRM users to Dataverse systemusers by e-mail, case-insensitively; an unmatched user goes to the
  * default owner when one is given. Pure.
  */
-export function matchOwners(users: readonly X2crmUser[], systemUsers: readonly SystemUser[], defaultOwnerId?: string): OwnerMatch {
+export function matchOwners(
+  users: readonly X2crmUser[],
+  systemUsers: readonly SystemUser[],
+  defaultOwnerId?: string,
+): OwnerMatch {
   const byEmail = new Map<string, string>()
   for (const su of systemUsers) {
     const email = su.internalemailaddress?.trim().toLowerCase()

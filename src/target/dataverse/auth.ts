@@ -20,7 +20,7 @@ export interface MsalTokenProviderOptions {
 
 export interface TokenProvider {
   /** A bearer token from MSAL's cache, or a new one when it is missing, near expiry, or `forceRefresh` is set. */
-  getToken(options?: { forceRefresh?: boolean }): Promise<string>
+  getToken: (options?: { forceRefresh?: boolean }) => Promise<string>
 }
 
 /**

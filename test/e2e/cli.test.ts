@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const cli = new URL('../../bin/x2d365.js', import.meta.url).pathname
+const dir = mkdtempSync(join(tmpdir(), 'x2d365-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function x2d365(args: string[], env: Record<string, string> = {}) {
+  const { X2CRM_API_KEY: _a, DATAVERSE_CLIENT_SECRET: _b, ...clean } = process.env
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd: dir,
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+describe('the x2d365 command', () => {
+  it('runs the demo end to end: both simulators, a migration, a second one that duplicates nothing', () => {
+    const run = x2d365(['demo', '--accounts', '120', '--contacts', '180', '--dir', 'demo'])
+    expect(run.stderr).not.toMatch(/Internal error/)
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/phase\s+source\s+created\s+updated\s+quarantined\s+skipped\s+balanced/)
+    expect(run.stdout).toContain('Second run: no duplicates, every row was an update.')
+    expect(run.stdout).toContain('Demo OK.')
+    expect(readFileSync(join(dir, 'demo', 'x2d365.yaml'), 'utf8')).toContain(
+      'clientSecretEnv: DATAVERSE_CLIENT_SECRET',
+    )
+  })
+
+  it('prints the demo as JSON lines for scripts', () => {
+    const run = x2d365(['demo', '--accounts', '30', '--contacts', '30', '--dir', 'demo-json', '--json'])
+    expect(run.code).toBe(0)
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; ok?: boolean })
+    expect(lines.at(-1)).toMatchObject({ type: 'demo.finished', ok: true, noDuplicates: true })
+    expect(lines.filter((l) => l.type === 'run.finished')).toHaveLength(2)
+  })
+
+  it('writes a starting config with init, then names the missing secrets (exit 2) instead of failing later', () => {
+    expect(x2d365(['init']).code).toBe(0)
+    expect(x2d365(['init']).code).toBe(2)
+    const run = x2d365(['migrate'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('environment variable X2CRM_API_KEY is not set')
+    expect(run.stderr).toContain('environment variable DATAVERSE_CLIENT_SECRET is not set')
+    expect(run.stderr).not.toMatch(/at .*\.ts:\d+/)
+  })
+
+  it('rejects a bad option value with exit 2 and a hint', () => {
+    const run = x2d365(['demo', '--accounts', 'many'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--accounts must be a whole number')
+  })
+})

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest'
+import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
+import { generate } from '../../sim/seed/generate.ts'
+import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
+import { demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { createMemoryLedger } from '../../src/ledger/memory.ts'
+import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { targetIdFor } from '../../src/mapping/target-id.ts'
+import type { RunEvent } from '../../src/run/events.ts'
+import { migrate } from '../../src/run/migrate.ts'
+import { createX2crmClient } from '../../src/source/x2crm/client.ts'
+import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
+import { createDataverseClient } from '../../src/target/dataverse/client.ts'
+import { fetchFor } from '../helpers/handler-fetch.ts'
+
+function setUp(options: { accounts: number; contacts: number; throttleEvery?: number }) {
+  const generated = generate({ seed: 11, accounts: options.accounts, contacts: options.contacts })
+  const x2crm = createX2crmSimulator({ data: generated.dataset })
+  const dataverse = createDataverseSimulator(
+    options.throttleEvery ? { throttleEvery: options.throttleEvery, retryAfterSeconds: 2 } : {},
+  )
+  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
+  const settings = dataverse.settings()
+  const dataverseFetch = fetchFor(dataverse.handle)
+  const source = createX2crmClient({
+    url: 'http://127.0.0.1/index.php/api2',
+    username: 'admin',
+    apiKey: generated.dataset.apiKeys['admin'] ?? '',
+    fetch: fetchFor(x2crm.handle),
+  })
+  const waits: number[] = []
+  const target = createDataverseClient({
+    url: settings.url,
+    fetch: dataverseFetch,
+    getToken: createMsalTokenProvider({ ...settings, fetch: dataverseFetch }).getToken,
+    sleep: async (ms) => void waits.push(ms),
+  })
+  const ledger = createMemoryLedger()
+  const events: RunEvent[] = []
+  const deps = { source, target, ledger, emit: (e: RunEvent) => events.push(e), now: () => new Date() }
+  return { generated, x2crm, dataverse, deps, events, waits }
+}
+
+const options = { instance: 'test', mapping: defaultMapping(), batchSize: 50 }
+
+describe('migrate, in process against both simulators', () => {
+  it('loads accounts then contacts, links contacts to their accounts, quarantines what Dataverse rejects, and balances', async () => {
+    const { generated, dataverse, deps, events } = setUp({ accounts: 150, contacts: 300 })
+    const result = await migrate(options, deps)
+    expect(result.reconciliation.balanced).toBe(true)
+    const byPhase = Object.fromEntries(result.reconciliation.phases.map((p) => [p.phase, p]))
+    expect(Object.keys(byPhase)).toEqual(['Accounts', 'Contacts', 'Accounts.links'])
+
+    // Every listed contact is in Dataverse or quarantined with a reason a person can act on.
+    const quarantined = events.filter((e) => e.type === 'record.quarantined')
+    expect(quarantined.length).toBe(
+      (byPhase['Accounts']?.quarantined ?? 0) + (byPhase['Contacts']?.quarantined ?? 0),
+    )
+    expect(quarantined.length).toBeGreaterThan(0)
+    for (const q of quarantined) expect(q.type === 'record.quarantined' && q.reason).toMatch(/\w+/)
+    const overlong = generated.dirty.filter(
+      (d) => d.entity === 'Contacts' && d.kinds.includes('overlongString'),
+    )
+    expect(overlong.length).toBeGreaterThan(0)
+    for (const d of overlong) {
+      expect(quarantined.map((q) => q.type === 'record.quarantined' && q.sourceKey)).toContain(
+        `Contacts:${d.id}`,
+      )
+    }
+
+    // A contact whose company is a migrated account points at it.
+    const contacts = dataverse.rows('contact')
+    expect(contacts.length).toBe(byPhase['Contacts']?.created)
+    const linked = contacts.filter((c) => c['_parentcustomerid_value'])
+    expect(linked.length).toBeGreaterThan(contacts.length / 2)
+    const accountIds = new Set(dataverse.rows('account').map((a) => a['accountid']))
+    for (const c of linked) expect(accountIds.has(c['_parentcustomerid_value'])).toBe(true)
+
+    // The second pass set parent accounts and primary contacts.
+    expect(byPhase['Accounts.links']?.updated).toBeGreaterThan(0)
+    expect(dataverse.rows('account').some((a) => a['_primarycontactid_value'])).toBe(true)
+  })
+
+  it('changes nothing on a second run: same rows, every one an update', async () => {
+    const { dataverse, deps } = setUp({ accounts: 60, contacts: 90 })
+    const first = await migrate(options, deps)
+    const accounts = dataverse.rows('account').length
+    const second = await migrate(options, deps)
+    expect(second.runId).not.toBe(first.runId)
+    expect(dataverse.rows('account').length).toBe(accounts)
+    for (const phase of second.reconciliation.phases) expect(phase.created).toBe(0)
+    expect(second.reconciliation.phases.find((p) => p.phase === 'Contacts')?.updated).toBe(
+      first.reconciliation.phases.find((p) => p.phase === 'Contacts')?.created,
+    )
+  })
+
+  it('rides out throttling and still loads everything with deterministic ids', async () => {
+    const { generated, dataverse, deps, waits } = setUp({ accounts: 40, contacts: 40, throttleEvery: 4 })
+    const result = await migrate(options, deps)
+    expect(result.reconciliation.balanced).toBe(true)
+    expect(waits.length).toBeGreaterThan(0)
+    expect(new Set(waits)).toEqual(new Set([2000]))
+    const first = generated.dataset.records['Accounts']?.[0]
+    expect(dataverse.rows('account').map((a) => a['accountid'])).toContain(
+      targetIdFor('test', 'Accounts', Number(first?.['id'])),
+    )
+  })
+})
