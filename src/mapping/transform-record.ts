@@ -8,7 +8,9 @@ import {
   parseBoolean,
   parseDecimal,
   parseInteger,
+  resolveChoice,
   resolveLink,
+  resolveMultiChoice,
   resolveOwner,
   unixToDate,
   unixToIso,
@@ -17,7 +19,7 @@ import {
 import type { EntityMap, LinkRef, TransformContext, TransformName, TransformResult } from './types.ts'
 
 const VALUE_TRANSFORMS: Record<
-  Exclude<TransformName, 'link' | 'owner'>,
+  Exclude<TransformName, 'link' | 'owner' | 'choice' | 'multiChoice'>,
   (value: unknown) => Transformed<unknown>
 > = {
   text: cleanText,
@@ -77,6 +79,12 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
       const owner = resolveOwner(raw, (username) => ctx.ownerFor(username))
       if (owner.value !== null) values[`${field.target}@odata.bind`] = owner.value
       warning = owner.warning
+    } else if (field.transform === 'choice' || field.transform === 'multiChoice') {
+      const choices = field.choices ?? {}
+      const result =
+        field.transform === 'choice' ? resolveChoice(raw, choices) : resolveMultiChoice(raw, choices)
+      values[field.target] = result.value
+      warning = result.warning
     } else {
       const result = VALUE_TRANSFORMS[field.transform](raw)
       values[field.target] = result.value

@@ -262,3 +262,59 @@ export function resolveLink(value: unknown, field: FieldMap, ctx: TransformConte
     },
   }
 }
+
+/**
+ * A dropdown's stored value → its Dataverse choice value. Matching is exact first, then trimmed and
+ * case-insensitive (X2CRM imports store values as typed). A value the map does not list is left empty with a warning.
+ */
+export function resolveChoice(value: unknown, choices: Readonly<Record<string, number>>): Transformed<number> {
+  const text = trimmed(value)
+  if (text.value === null) return noValue(text)
+  const found = lookupChoice(text.value, choices)
+  if (found !== undefined) return { value: found }
+  return {
+    value: null,
+    warning: `${JSON.stringify(text.value)} is not an option the map knows; left empty (add it under choices)`,
+  }
+}
+
+/**
+ * A multi-select dropdown (X2CRM stores a JSON array, imports a comma list) → Dataverse's `"1,2"`. Unknown
+ * options are dropped with a warning; the known ones are kept.
+ */
+export function resolveMultiChoice(
+  value: unknown,
+  choices: Readonly<Record<string, number>>,
+): Transformed<string> {
+  const text = trimmed(value)
+  if (text.value === null) return noValue(text)
+  let items: string[]
+  try {
+    const parsed: unknown = JSON.parse(text.value)
+    items = Array.isArray(parsed) ? parsed.map((item) => String(item)) : [String(parsed)]
+  } catch {
+    items = text.value.split(',')
+  }
+  const values: number[] = []
+  const unknown: string[] = []
+  for (const item of items.map((i) => i.trim()).filter((i) => i !== '')) {
+    const found = lookupChoice(item, choices)
+    if (found === undefined) unknown.push(item)
+    else if (!values.includes(found)) values.push(found)
+  }
+  const result = values.length > 0 ? values.join(',') : null
+  if (unknown.length === 0) return { value: result }
+  return {
+    value: result,
+    warning: `${unknown.map((u) => JSON.stringify(u)).join(', ')} not options the map knows; dropped`,
+  }
+}
+
+function lookupChoice(text: string, choices: Readonly<Record<string, number>>): number | undefined {
+  if (Object.hasOwn(choices, text)) return choices[text]
+  const key = text.trim().toLowerCase()
+  for (const [option, value] of Object.entries(choices)) {
+    if (option.trim().toLowerCase() === key) return value
+  }
+  return undefined
+}

@@ -11,6 +11,8 @@ import type { TableRef } from '../target/dataverse/types.ts'
  * - `unixToDate`: unix seconds → `yyyy-MM-dd`; 0 or empty → null
  * - `link`: nameId `"Name_ID"` → a lookup to the target table (split at the last `_`; plain text = unresolved)
  * - `owner`: assignment (username, `"a, b"`, group id, `Anyone`) → `ownerid` via the user map
+ * - `choice`: a dropdown's stored value → the choice value in `choices`; an unknown value → null with a warning
+ * - `multiChoice`: a multi-select dropdown (JSON array or comma list) → `"1,2"` through `choices`
  */
 export type TransformName =
   | 'text'
@@ -24,6 +26,19 @@ export type TransformName =
   | 'unixToDate'
   | 'link'
   | 'owner'
+  | 'choice'
+  | 'multiChoice'
+
+/** A column `schema apply` creates because the map needs it (a custom field, a new dropdown). */
+export interface NewColumn {
+  type: 'String' | 'Memo' | 'Integer' | 'Decimal' | 'Money' | 'Boolean' | 'DateTime' | 'Picklist' | 'MultiSelectPicklist'
+  /** String and Memo only */
+  maxLength?: number
+  /** Display name, from the X2CRM label */
+  label: string
+  /** Date only (no time) for DateTime columns. @default false */
+  dateOnly?: boolean
+}
 
 export interface FieldMap {
   /** X2CRM field name */
@@ -38,6 +53,29 @@ export interface FieldMap {
    * parentAccount, or a cycle such as account.primarycontactid ↔ contact.parentcustomerid). @default 1
    */
   pass?: 1 | 2
+  /** For `choice`/`multiChoice`: X2CRM stored value → Dataverse choice value. */
+  choices?: Readonly<Record<string, number>>
+  /** Options `schema apply` adds to the target choice column: value → label. */
+  newOptions?: Readonly<Record<string, string>>
+  /** Set when the column does not exist yet and `schema apply` creates it. */
+  create?: NewColumn
+}
+
+/**
+ * One condition of a record filter (the Lead/Contact split). `field`: the record's value is one of `in` (compared
+ * trimmed and case-insensitively; `''` matches empty); `tag`: the record carries one of the tags; `hasCompany`: the
+ * link field is (or is not) set.
+ */
+export type RecordCondition =
+  | { type: 'field'; field: string; in: readonly string[] }
+  | { type: 'tag'; tags: readonly string[] }
+  | { type: 'hasCompany'; field: string; value: boolean }
+
+/** Which records of an entity an entity map takes. `negate` takes the others. */
+export interface RecordFilter {
+  match: 'any' | 'all'
+  conditions: readonly RecordCondition[]
+  negate?: boolean
 }
 
 export interface EntityMap {
@@ -45,11 +83,37 @@ export interface EntityMap {
   entity: string
   table: TableRef
   fields: readonly FieldMap[]
+  /**
+   * Only the records this filter takes (the Lead/Contact split gives two entity maps of `Contacts`). Without it,
+   * every record.
+   */
+  where?: RecordFilter
+  /** A unique phase name when one entity loads into two tables (`Contacts→lead`). @default entity */
+  name?: string
+  /** Set when the table does not exist yet and `schema apply` creates it (a custom table). */
+  createTable?: { label: string; primaryName: string }
+}
+
+/** How X2CRM tags move: a multi-select choice column on each table, or a tag table linked to the records. */
+export type TagsChoice =
+  | { mode: 'none' }
+  | { mode: 'multiselect'; column: string }
+  | { mode: 'table'; table: string }
+
+/** Settings of the whole map. */
+export interface MappingSettings {
+  /** Customization prefix of the publisher that owns created columns. @default 'new_' */
+  publisherPrefix: string
+  /** Column on every table holding the X2CRM id, with an alternate key on it. @default '<prefix>x2crmid' */
+  sourceIdColumn: string
+  tags: TagsChoice
 }
 
 /** A normalized, trusted map. Entities are listed in load order. */
 export interface Mapping {
   entities: readonly EntityMap[]
+  /** Absent in maps built in code (`defaultMapping()`). */
+  settings?: MappingSettings
 }
 
 /** A lookup the transform found; the run binds it only if the parent record is in Dataverse. */

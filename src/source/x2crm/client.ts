@@ -3,9 +3,18 @@ import type { Fetch } from '../../http/fetch.ts'
 import { readBody, redactErrorBody } from '../../http/response-body.ts'
 import { type RetryInfo, sendWithRetry, sleep as realSleep } from '../../http/send-with-retry.ts'
 import { normalizeX2crmApiBase } from './api-base.ts'
+import { parseDropdowns, parseModels, parseRelationships, parseTags } from './parse-catalog.ts'
 import { parseFields } from './parse-fields.ts'
 import { parseUsers } from './parse-users.ts'
-import type { ReadOptions, X2crmField, X2crmRecord, X2crmSource, X2crmUser } from './types.ts'
+import type {
+  ReadOptions,
+  X2crmCatalog,
+  X2crmField,
+  X2crmRecord,
+  X2crmRelationship,
+  X2crmSource,
+  X2crmUser,
+} from './types.ts'
 
 export interface X2crmClientOptions {
   /** The site (`https://crm.example.com`), its `…/index.php`, or the API base `…/index.php/api2`. */
@@ -20,6 +29,11 @@ export interface X2crmClientOptions {
   /** @default 5 */
   maxAttempts?: number
   onRetry?: (info: RetryInfo) => void
+  /**
+   * A request that has not answered after this long is abandoned and retried like a network error.
+   * @default 120000
+   */
+  timeoutMs?: number
 }
 
 /** The server's cap on `_limit`; a larger one is cut to it silently, which would break the short-page stop. */
@@ -35,7 +49,7 @@ const PAGING_PARAMS = new Set(['id', '_order', '_limit', '_page', '_or'])
  * Error bodies echo the request's Authorization header, so every body kept in an error is redacted, and the API key
  * (and its Base64 form) are scrubbed from every message.
  */
-export function createX2crmClient(options: X2crmClientOptions): X2crmSource {
+export function createX2crmClient(options: X2crmClientOptions): X2crmSource & X2crmCatalog {
   const base = normalizeX2crmApiBase(options.url)
   if (options.username === '') throw new ConfigError(['x2crm username: must not be empty'])
   if (options.apiKey === '') {
@@ -46,6 +60,7 @@ export function createX2crmClient(options: X2crmClientOptions): X2crmSource {
   const credentials = Buffer.from(`${options.username}:${options.apiKey}`).toString('base64')
   const secrets = [credentials, options.apiKey]
   const headers = { Accept: 'application/json', Authorization: `Basic ${credentials}` }
+  const fetchWithTimeout = withTimeout(options.fetch, options.timeoutMs ?? 120_000)
 
   /** GET `path` (below the API base); the parsed body, or `undefined` on a 404 when `notFound` is 'undefined'. */
   async function get(
@@ -56,7 +71,7 @@ export function createX2crmClient(options: X2crmClientOptions): X2crmSource {
     const url = `${base}/${path}`
     // No Content-Type on GETs: X2CRM answers 415 to any that is not JSON (api.md §1.2).
     const response = await sendWithRetry(
-      options.fetch,
+      fetchWithTimeout,
       { method: 'GET', url, headers, repeatable: true },
       { sleep: options.sleep ?? realSleep, maxAttempts: options.maxAttempts, onRetry: options.onRetry },
     )
@@ -176,6 +191,70 @@ export function createX2crmClient(options: X2crmClientOptions): X2crmSource {
       }
       return users
     },
+
+    async dropdowns() {
+      const rows = []
+      for await (const page of pages('dropdowns', 'Dropdowns', {})) {
+        const parsed = parseDropdowns(page)
+        if ('issues' in parsed)
+          throw unusable(`${base}/dropdowns`, `unexpected dropdown list: ${summarize(parsed.issues)}`)
+        rows.push(...parsed.rows)
+      }
+      return rows
+    },
+
+    async models() {
+      const parsed = parseModels(await get('models', 'models'))
+      if ('issues' in parsed) throw unusable(`${base}/models`, `unexpected model list: ${summarize(parsed.issues)}`)
+      return parsed.rows
+    },
+
+    async tags(entity, id) {
+      const path = `${classSegment(entity)}/${recordId(id)}/tags`
+      const body = await get(path, entity, 'undefined')
+      if (body === undefined) return []
+      const parsed = parseTags(body)
+      if ('issues' in parsed) throw unusable(`${base}/${path}`, `unexpected tag list: ${summarize(parsed.issues)}`)
+      return parsed.rows
+    },
+
+    async *relationships(readOptions = {}): AsyncGenerator<X2crmRelationship> {
+      for await (const page of pages('relationships', 'Relationships', readOptions)) {
+        const parsed = parseRelationships(page)
+        if ('issues' in parsed) {
+          throw unusable(`${base}/relationships`, `unexpected relationship list: ${summarize(parsed.issues)}`)
+        }
+        yield* parsed.rows
+      }
+    },
+
+    async *actionsOf(entity, id, readOptions = {}) {
+      const path = `${classSegment(entity)}/${recordId(id)}/Actions`
+      for await (const page of pages(path, 'Actions', readOptions)) yield* page
+    },
+  }
+}
+
+function recordId(id: number): number {
+  if (!Number.isSafeInteger(id) || id < 1) throw new InternalError(`Not an X2CRM record id: ${id}`)
+  return id
+}
+
+/**
+ * Abandons a request after `ms`: the failure carries code ETIMEDOUT, so sendWithRetry retries it like a dropped
+ * connection (a hung PHP worker answers nothing, it does not fail).
+ */
+export function withTimeout(fetch: Fetch, ms: number): Fetch {
+  return async (input, init) => {
+    const signal = AbortSignal.timeout(ms)
+    try {
+      return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal })
+    } catch (error) {
+      if (signal.aborted) {
+        throw Object.assign(new Error(`no answer within ${ms} ms`, { cause: error }), { code: 'ETIMEDOUT' })
+      }
+      throw error
+    }
   }
 }
 

@@ -47,3 +47,44 @@ export interface X2crmSource {
   fields(entity: string): Promise<X2crmField[]>
   users(): Promise<X2crmUser[]>
 }
+
+/** One row of `GET api2/dropdowns`: stored value → label. Ids below 1000 are X2CRM's defaults. */
+export interface X2crmDropdown {
+  id: number
+  name: string
+  /** Stored value (what records hold) → label (what users see). */
+  options: Readonly<Record<string, string>>
+  /** A multi-select dropdown: records hold a JSON array string such as `["A","B"]`. */
+  multi: boolean
+}
+
+/** One row of `GET api2/models`: a module's model class (custom modules included). */
+export interface X2crmModel {
+  modelName: string
+  title: string
+  attributes: readonly string[]
+}
+
+/** One row of `GET api2/relationships`. Types are class names; the meaning is undirected (api.md §1.8). */
+export interface X2crmRelationship {
+  id: number
+  firstType: string
+  firstId: number
+  firstLabel: string | null
+  secondType: string
+  secondId: number
+  secondLabel: string | null
+}
+
+/** The rest of what a migration reads through API v2. `createX2crmClient()` implements it too. */
+export interface X2crmCatalog {
+  dropdowns(): Promise<X2crmDropdown[]>
+  /** Every model class the API serves, custom modules included. */
+  models(): Promise<X2crmModel[]>
+  /** `GET {Class}/{id}/tags`: `["#vip"]`; `[]` when the record has none or is gone. */
+  tags(entity: string, id: number): Promise<string[]>
+  /** All relationships, ascending by id, by keyset paging (`afterId` resumes). */
+  relationships(options?: ReadOptions): AsyncIterable<X2crmRelationship>
+  /** `GET {Class}/{id}/Actions`: actions directly associated with one record, ascending by id. */
+  actionsOf(entity: string, id: number, options?: ReadOptions): AsyncIterable<X2crmRecord>
+}
