@@ -4,6 +4,7 @@ import { CONFIG_TEMPLATE } from '../config/config.ts'
 import { ConfigError, HttpError, InternalError, MigrationError } from '../errors.ts'
 import { demoCommand } from './commands/demo.ts'
 import { EXIT, migrateCommand } from './commands/migrate.ts'
+import { registerReport } from './commands/report.ts'
 import { simDataverseCommand, simX2crmCommand } from './commands/sim.ts'
 
 function integer(name: string, min = 0) {
@@ -69,6 +70,8 @@ Exit codes:
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
     .option('--json', 'print events as JSON lines (the last one, run.finished, holds the reconciliation)')
     .action(async (options: { config: string; json?: boolean }) => setExitCode(await migrateCommand(options)))
+
+  registerReport(program, setExitCode)
 
   const sim = program.command('sim').description('run a simulator on 127.0.0.1 (for rehearsals and tests)')
   sim

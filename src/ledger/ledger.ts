@@ -33,6 +33,8 @@ export interface RunInfo {
   finishedAt?: string
   /** Free-form JSON the run wants back when it resumes (options, mapping hash). */
   params: Readonly<Record<string, unknown>>
+  /** What the run concluded (its reconciliation, timings), written when it finished. */
+  summary?: Readonly<Record<string, unknown>>
 }
 
 /** Where a phase stands: everything up to and including `lastSourceId` has an outcome. */
@@ -64,7 +66,12 @@ export interface Ledger {
   startRun(kind: string, params: Readonly<Record<string, unknown>>, at: Date): Promise<RunInfo>
   /** The newest run of this kind that is still `running` (it was killed), if any. */
   unfinishedRun(kind: string): Promise<RunInfo | undefined>
-  finishRun(runId: RunId, status: Exclude<RunStatus, 'running'>, at: Date): Promise<void>
+  finishRun(
+    runId: RunId,
+    status: Exclude<RunStatus, 'running'>,
+    at: Date,
+    summary?: Readonly<Record<string, unknown>>,
+  ): Promise<void>
   run(runId: RunId): Promise<RunInfo | undefined>
   /** The newest run first. */
   runs(): Promise<RunInfo[]>

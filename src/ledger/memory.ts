@@ -62,10 +62,15 @@ export function createMemoryLedger(): Ledger {
       return run && structuredClone(run.info)
     },
 
-    async finishRun(runId, status, at) {
+    async finishRun(runId, status, at, summary) {
       const run = stored(runId)
       if (run === undefined) throw new InternalError(`Cannot finish run ${runId}: the ledger has no such run`)
-      run.info = { ...run.info, status, finishedAt: at.toISOString() }
+      run.info = {
+        ...run.info,
+        status,
+        finishedAt: at.toISOString(),
+        ...(summary !== undefined && { summary: structuredClone(summary) }),
+      }
     },
 
     async run(runId) {

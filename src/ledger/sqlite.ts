@@ -55,6 +55,8 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, phase)
   );
   `,
+  // 2: a finished run keeps its conclusion (reconciliation, timings) for reports.
+  `ALTER TABLE runs ADD COLUMN summary TEXT;`,
 ]
 
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
@@ -69,6 +71,7 @@ interface RunRow {
   started_at: string
   finished_at: string | null
   params: string
+  summary: string | null
 }
 
 interface OutcomeRow {
@@ -102,7 +105,7 @@ export function createSqliteLedger(path: string): Ledger {
   const selectUnfinished = db.prepare<[string], RunRow>(
     `SELECT * FROM runs WHERE kind = ? AND status = 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1`,
   )
-  const updateRun = db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?')
+  const updateRun = db.prepare('UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?')
   const upsertOutcome = db.prepare(
     `INSERT OR REPLACE INTO outcomes (run_id, phase, source_key, status, target_id, reason, warnings)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -176,8 +179,13 @@ export function createSqliteLedger(path: string): Ledger {
       return row && toRunInfo(row)
     },
 
-    async finishRun(runId, status, at) {
-      const { changes } = updateRun.run(status, at.toISOString(), runId)
+    async finishRun(runId, status, at, summary) {
+      const { changes } = updateRun.run(
+        status,
+        at.toISOString(),
+        summary === undefined ? null : JSON.stringify(summary),
+        runId,
+      )
       if (changes === 0) throw new InternalError(`Cannot finish run ${runId}: the ledger has no such run`)
     },
 
@@ -281,6 +289,7 @@ function toRunInfo(row: RunRow): RunInfo {
     startedAt: row.started_at,
     ...(row.finished_at !== null && { finishedAt: row.finished_at }),
     params: JSON.parse(row.params) as Record<string, unknown>,
+    ...(row.summary !== null && { summary: JSON.parse(row.summary) as Record<string, unknown> }),
   }
 }
 

@@ -78,8 +78,8 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
-  await deps.ledger.finishRun(run.runId, 'succeeded', finished)
   const seconds = (finished.getTime() - started.getTime()) / 1000
+  await deps.ledger.finishRun(run.runId, 'succeeded', finished, { reconciliation, seconds, processed })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
 }

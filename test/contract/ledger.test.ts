@@ -71,6 +71,19 @@ for (const [name, make] of implementations) {
         })
       })
 
+      it('keeps the summary a finished run leaves for its reports', async () => {
+        const run = await ledger.startRun('migrate', {}, at(0))
+        const summary = {
+          reconciliation: { balanced: true, phases: [{ phase: 'Accounts', source: 3 }] },
+          seconds: 1.5,
+        }
+
+        await ledger.finishRun(run.runId, 'succeeded', at(5), summary)
+
+        expect((await ledger.run(run.runId))?.summary).toEqual(summary)
+        expect((await ledger.runs())[0]?.summary).toEqual(summary)
+      })
+
       it('refuses to finish a run it does not know', async () => {
         await expect(ledger.finishRun('no-such-run', 'succeeded', at(0))).rejects.toThrow(/no such run/)
       })

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createMemoryLedger } from '../../src/ledger/memory.ts'
+import { reconcile } from '../../src/report/reconciliation.ts'
+import { renderHtml } from '../../src/report/render-html.ts'
+import { summarizeRun } from '../../src/report/run-report.ts'
+
+// Debian's Chromium, installed by .ci/run; never a downloaded browser.
+const CHROMIUM = '/usr/bin/chromium'
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+describe('the HTML run report in a real browser', () => {
+  let browser: Browser
+  const dir = mkdtempSync(join(tmpdir(), 'x2d365-report-'))
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function reportFile(balanced: boolean): Promise<string> {
+    const ledger = createMemoryLedger()
+    const at = new Date('2026-11-26T10:00:00Z')
+    const run = await ledger.startRun('migrate', {}, at)
+    await ledger.recordBatch(
+      run.runId,
+      'Contacts',
+      [
+        {
+          runId: run.runId,
+          phase: 'Contacts',
+          sourceKey: 'Contacts:1',
+          status: 'created',
+          targetId: '00000000-0000-5000-8000-000000000001',
+        },
+        {
+          runId: run.runId,
+          phase: 'Contacts',
+          sourceKey: 'Contacts:2',
+          status: 'quarantined',
+          reason: "The length of the 'lastname' attribute <exceeded> 50",
+        },
+      ],
+      { lastSourceId: 2 },
+    )
+    const reconciliation = reconcile(
+      new Map([['Contacts', balanced ? 2 : 3]]),
+      await ledger.counts(run.runId),
+    )
+    await ledger.finishRun(run.runId, 'succeeded', new Date(at.getTime() + 2000), {
+      reconciliation,
+      seconds: 2,
+    })
+    const finished = await ledger.run(run.runId)
+    if (!finished) throw new Error('run vanished')
+    const file = join(dir, `report-${balanced}.html`)
+    writeFileSync(file, renderHtml(await summarizeRun(finished, ledger.outcomes(run.runId))))
+    return file
+  }
+
+  it('shows the reconciliation, the verdict and the quarantine, and fetches nothing', async () => {
+    const page = await browser.newPage()
+    const requests: string[] = []
+    page.on('request', (request) => requests.push(request.url()))
+    const file = await reportFile(true)
+    await page.goto(`file://${file}`)
+
+    expect(await page.locator('#verdict').textContent()).toContain('Balanced')
+    const row = page.locator('#reconciliation tr[data-phase="Contacts"] td')
+    expect(await row.allTextContents()).toEqual(['Contacts', '2', '1', '0', '1', '0', 'yes'])
+    expect(await page.locator('svg[aria-label="outcomes per phase"] rect').count()).toBe(2)
+    // The reason is text, not markup: the angle brackets survive escaping.
+    expect(await page.locator('#quarantine + p + table').textContent()).toContain('<exceeded>')
+    expect(requests).toEqual([`file://${file}`])
+    await page.close()
+  })
+
+  it('says plainly when the reconciliation does not balance', async () => {
+    const page = await browser.newPage()
+    await page.goto(`file://${await reportFile(false)}`)
+    expect(await page.locator('#verdict').textContent()).toContain('NOT balanced')
+    expect(await page.locator('#reconciliation tr[data-phase="Contacts"] td').last().textContent()).toBe(
+      'no (-1)',
+    )
+    await page.close()
+  })
+})
