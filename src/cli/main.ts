@@ -5,6 +5,7 @@ import { ConfigError, HttpError, InternalError, MigrationError } from '../errors
 import { demoCommand } from './commands/demo.ts'
 import { EXIT, migrateCommand } from './commands/migrate.ts'
 import { registerReport } from './commands/report.ts'
+import { registerVerify } from './commands/verify.ts'
 import { simDataverseCommand, simX2crmCommand } from './commands/sim.ts'
 
 function integer(name: string, min = 0) {
@@ -71,6 +72,7 @@ Exit codes:
     .option('--json', 'print events as JSON lines (the last one, run.finished, holds the reconciliation)')
     .action(async (options: { config: string; json?: boolean }) => setExitCode(await migrateCommand(options)))
 
+  registerVerify(program, setExitCode)
   registerReport(program, setExitCode)
 
   const sim = program.command('sim').description('run a simulator on 127.0.0.1 (for rehearsals and tests)')

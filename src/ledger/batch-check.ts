@@ -1,7 +1,13 @@
 import { InternalError } from '../errors.ts'
-import type { Checkpoint, OutcomeStatus, RecordOutcome, RunId } from './ledger.ts'
+import {
+  ROW_STATUSES,
+  type Checkpoint,
+  type OutcomeStatus,
+  type RecordOutcome,
+  type RunId,
+} from './ledger.ts'
 
-const STATUSES: ReadonlySet<string> = new Set<OutcomeStatus>(['created', 'updated', 'quarantined', 'skipped'])
+const STATUSES: ReadonlySet<string> = new Set<OutcomeStatus>([...ROW_STATUSES, 'quarantined', 'skipped'])
 
 /** Every outcome of a batch must belong to the run and phase it is recorded under; anything else is our bug. */
 export function assertBatchBelongs(runId: RunId, phase: string, outcomes: readonly RecordOutcome[]): void {
@@ -24,7 +30,7 @@ export function invalidBatchReason(
 ): string | undefined {
   for (const o of outcomes) {
     if (!STATUSES.has(o.status)) return `${o.sourceKey}: unknown status "${o.status}"`
-    if ((o.status === 'created' || o.status === 'updated') && o.targetId === undefined) {
+    if (ROW_STATUSES.includes(o.status) && o.targetId === undefined) {
       return `${o.sourceKey}: a ${o.status} outcome needs a targetId`
     }
   }

@@ -6,7 +6,14 @@ export function sourceKeyOf(entity: string, id: number | string): SourceKey {
   return `${entity}:${id}`
 }
 
-export type OutcomeStatus = 'created' | 'updated' | 'quarantined' | 'skipped'
+/**
+ * `created`/`updated`/`quarantined`/`skipped` are a migration's outcomes; `deleted` (a row a rollback removed) and
+ * `restored` (a row a rollback put back as its before-image said) are a rollback's.
+ */
+export type OutcomeStatus = 'created' | 'updated' | 'quarantined' | 'skipped' | 'deleted' | 'restored'
+
+/** Statuses that say a row is in Dataverse (or, for `deleted`, no longer is): they need a targetId. */
+export const ROW_STATUSES: readonly OutcomeStatus[] = ['created', 'updated', 'deleted', 'restored']
 
 /** What happened to one source record in one phase of one run. */
 export interface RecordOutcome {
@@ -48,6 +55,8 @@ export interface PhaseCounts {
   updated: number
   quarantined: number
   skipped: number
+  deleted: number
+  restored: number
 }
 
 /** The latest loaded state of a source record, across all runs. */
@@ -55,6 +64,18 @@ export interface LoadedRecord {
   sourceKey: SourceKey
   targetId: string
   runId: RunId
+}
+
+/**
+ * A Dataverse row as it was before a run first wrote to it: what rollback restores. Captured before the write, so a
+ * crash between the two leaves an image equal to the row (harmless to restore).
+ */
+export interface BeforeImage {
+  phase: string
+  targetId: string
+  entitySet: string
+  /** Column values as the Web API reads them (lookups as `_x_value`). */
+  values: Readonly<Record<string, unknown>>
 }
 
 /**
@@ -86,9 +107,14 @@ export interface Ledger {
   outcomes(runId: RunId, phase?: string): AsyncIterable<RecordOutcome>
   counts(runId: RunId): Promise<PhaseCounts[]>
   /**
-   * Where each of these source records sits in Dataverse, for those some run created or updated. A later run that
+   * Where each of these source records sits in Dataverse, judged by its newest created, updated, restored or deleted
+   * outcome across runs: a record whose newest such outcome is `deleted` (rolled back) is not loaded. A later run that
    * quarantined the same record does not unload it: the row from the earlier run is still there.
    */
   loaded(sourceKeys: readonly SourceKey[]): Promise<Map<SourceKey, LoadedRecord>>
+  /** Keeps the first image per (run, entity set, target id): a later write of the same row must not replace it. */
+  recordBeforeImages(runId: RunId, images: readonly BeforeImage[]): Promise<void>
+  /** A run's before-images in the order they were taken. */
+  beforeImages(runId: RunId): AsyncIterable<BeforeImage>
   close(): Promise<void>
 }

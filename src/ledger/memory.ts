@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { InternalError, MigrationError } from '../errors.ts'
 import { assertBatchBelongs, invalidBatchReason } from './batch-check.ts'
 import type {
+  BeforeImage,
   Checkpoint,
   Ledger,
   LoadedRecord,
@@ -11,6 +12,7 @@ import type {
   RunInfo,
   SourceKey,
 } from './ledger.ts'
+import { ROW_STATUSES } from './ledger.ts'
 
 interface StoredOutcome {
   /** Write order across the whole ledger, like SQLite's rowid. */
@@ -23,6 +25,8 @@ interface StoredRun {
   /** Keyed by phase and source key; Map order is write order because a replaced entry is deleted first. */
   outcomes: Map<string, StoredOutcome>
   checkpoints: Map<string, Checkpoint>
+  /** Keyed by entity set and target id; the first image wins. */
+  images: Map<string, BeforeImage>
 }
 
 /** A ledger that lives as long as the process: for tests and dry runs. Behaves like `createSqliteLedger`. */
@@ -53,7 +57,12 @@ export function createMemoryLedger(): Ledger {
         startedAt: at.toISOString(),
         params,
       }
-      runs.push({ info: structuredClone(info), outcomes: new Map(), checkpoints: new Map() })
+      runs.push({
+        info: structuredClone(info),
+        outcomes: new Map(),
+        checkpoints: new Map(),
+        images: new Map(),
+      })
       return info
     },
 
@@ -100,7 +109,7 @@ export function createMemoryLedger(): Ledger {
         run.outcomes.set(key, entry)
         let byRunPhase = loadedIndex.get(o.sourceKey)
         const indexKey = `${runId}\u0000${phase}`
-        if (o.status === 'created' || o.status === 'updated') {
+        if (ROW_STATUSES.includes(o.status)) {
           if (byRunPhase === undefined)
             loadedIndex.set(o.sourceKey, (byRunPhase = new Map<string, StoredOutcome & { runId: RunId }>()))
           byRunPhase.set(indexKey, { ...entry, runId })
@@ -133,7 +142,15 @@ export function createMemoryLedger(): Ledger {
       for (const { outcome } of run.outcomes.values()) {
         let counts = byPhase.get(outcome.phase)
         if (counts === undefined) {
-          counts = { phase: outcome.phase, created: 0, updated: 0, quarantined: 0, skipped: 0 }
+          counts = {
+            phase: outcome.phase,
+            created: 0,
+            updated: 0,
+            quarantined: 0,
+            skipped: 0,
+            deleted: 0,
+            restored: 0,
+          }
           byPhase.set(outcome.phase, counts)
         }
         counts[outcome.status] += 1
@@ -148,11 +165,25 @@ export function createMemoryLedger(): Ledger {
         for (const entry of loadedIndex.get(sourceKey)?.values() ?? []) {
           if (newest === undefined || entry.seq > newest.seq) newest = entry
         }
-        if (newest?.outcome.targetId !== undefined) {
+        if (newest?.outcome.targetId !== undefined && newest.outcome.status !== 'deleted') {
           found.set(sourceKey, { sourceKey, targetId: newest.outcome.targetId, runId: newest.runId })
         }
       }
       return found
+    },
+
+    async recordBeforeImages(runId, images) {
+      const run = stored(runId)
+      if (run === undefined)
+        throw new InternalError(`Cannot keep before-images for run ${runId}: the ledger has no such run`)
+      for (const image of images) {
+        const key = `${image.entitySet}(${image.targetId})`
+        if (!run.images.has(key)) run.images.set(key, structuredClone(image))
+      }
+    },
+
+    async *beforeImages(runId) {
+      for (const image of stored(runId)?.images.values() ?? []) yield structuredClone(image)
     },
 
     async close() {},

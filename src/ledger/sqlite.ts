@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { InternalError, MigrationError } from '../errors.ts'
 import { assertBatchBelongs } from './batch-check.ts'
 import type {
+  BeforeImage,
   Checkpoint,
   Ledger,
   LoadedRecord,
@@ -57,6 +58,39 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 2: a finished run keeps its conclusion (reconciliation, timings) for reports.
   `ALTER TABLE runs ADD COLUMN summary TEXT;`,
+  // 3: rows as they were before a run changed them, for rollback.
+  `
+  CREATE TABLE before_images (
+    run_id     TEXT NOT NULL REFERENCES runs (run_id),
+    phase      TEXT NOT NULL,
+    entity_set TEXT NOT NULL,
+    target_id  TEXT NOT NULL,
+    row_values TEXT NOT NULL,
+    PRIMARY KEY (run_id, entity_set, target_id)
+  );
+  `,
+  // 4: rollback outcomes (deleted, restored). SQLite cannot alter a CHECK, so the table is rebuilt in place.
+  `
+  CREATE TABLE outcomes_v4 (
+    run_id     TEXT NOT NULL REFERENCES runs (run_id),
+    phase      TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    status     TEXT NOT NULL
+               CHECK (status IN ('created', 'updated', 'quarantined', 'skipped', 'deleted', 'restored')),
+    target_id  TEXT,
+    reason     TEXT,
+    warnings   TEXT,
+    PRIMARY KEY (run_id, phase, source_key),
+    CHECK (status NOT IN ('created', 'updated', 'deleted', 'restored') OR target_id IS NOT NULL)
+  );
+  INSERT INTO outcomes_v4 (rowid, run_id, phase, source_key, status, target_id, reason, warnings)
+    SELECT rowid, run_id, phase, source_key, status, target_id, reason, warnings FROM outcomes;
+  DROP TABLE outcomes;
+  ALTER TABLE outcomes_v4 RENAME TO outcomes;
+  CREATE INDEX outcomes_by_run ON outcomes (run_id);
+  CREATE INDEX outcomes_by_run_phase ON outcomes (run_id, phase);
+  CREATE INDEX outcomes_rows ON outcomes (source_key) WHERE status IN ('created', 'updated', 'deleted', 'restored');
+  `,
 ]
 
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
@@ -128,6 +162,21 @@ export function createSqliteLedger(path: string): Ledger {
     `SELECT rowid AS seq, phase, source_key, status, target_id, reason, warnings FROM outcomes
      WHERE run_id = ? AND phase = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
   )
+  const insertImage = db.prepare(
+    `INSERT OR IGNORE INTO before_images (run_id, phase, entity_set, target_id, row_values) VALUES (?, ?, ?, ?, ?)`,
+  )
+  const selectImagePage = db.prepare<
+    [string, number, number],
+    { seq: number; phase: string; entity_set: string; target_id: string; row_values: string }
+  >(
+    `SELECT rowid AS seq, phase, entity_set, target_id, row_values FROM before_images
+     WHERE run_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+  )
+  const writeImages = db.transaction((runId: RunId, images: readonly BeforeImage[]) => {
+    for (const image of images) {
+      insertImage.run(runId, image.phase, image.entitySet, image.targetId, JSON.stringify(image.values))
+    }
+  })
   const loadedStatements = new Map<number, Database.Statement<string[], LoadedRow>>()
 
   const writeBatch = db.transaction(
@@ -152,8 +201,9 @@ export function createSqliteLedger(path: string): Ledger {
     if (statement === undefined) {
       // SQLite returns the bare columns of the row that holds MAX(rowid): the newest loaded outcome per key.
       statement = db.prepare<string[], LoadedRow>(
-        `SELECT source_key, target_id, run_id, MAX(rowid) AS seq FROM outcomes
-         WHERE status IN ('created', 'updated') AND source_key IN (${Array(size).fill('?').join(', ')})
+        `SELECT source_key, target_id, run_id, status, MAX(rowid) AS seq FROM outcomes
+         WHERE status IN ('created', 'updated', 'deleted', 'restored')
+           AND source_key IN (${Array(size).fill('?').join(', ')})
          GROUP BY source_key`,
       )
       loadedStatements.set(size, statement)
@@ -235,7 +285,15 @@ export function createSqliteLedger(path: string): Ledger {
       for (const row of selectCounts.all(runId)) {
         let counts = byPhase.get(row.phase)
         if (counts === undefined) {
-          counts = { phase: row.phase, created: 0, updated: 0, quarantined: 0, skipped: 0 }
+          counts = {
+            phase: row.phase,
+            created: 0,
+            updated: 0,
+            quarantined: 0,
+            skipped: 0,
+            deleted: 0,
+            restored: 0,
+          }
           byPhase.set(row.phase, counts)
         }
         counts[row.status] = row.n
@@ -249,10 +307,34 @@ export function createSqliteLedger(path: string): Ledger {
       for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
         const chunk = unique.slice(start, start + LOADED_CHUNK)
         for (const row of loadedStatement(chunk.length).all(...chunk)) {
+          if (row.status === 'deleted') continue
           found.set(row.source_key, { sourceKey: row.source_key, targetId: row.target_id, runId: row.run_id })
         }
       }
       return found
+    },
+
+    async recordBeforeImages(runId, images) {
+      if (selectRun.get(runId) === undefined) {
+        throw new InternalError(`Cannot keep before-images for run ${runId}: the ledger has no such run`)
+      }
+      writeImages(runId, images)
+    },
+
+    async *beforeImages(runId) {
+      for (let after = 0; ;) {
+        const page = selectImagePage.all(runId, after, OUTCOME_PAGE)
+        for (const row of page) {
+          yield {
+            phase: row.phase,
+            entitySet: row.entity_set,
+            targetId: row.target_id,
+            values: JSON.parse(row.row_values) as Record<string, unknown>,
+          }
+        }
+        if (page.length < OUTCOME_PAGE) return
+        after = page.at(-1)?.seq ?? after
+      }
     },
 
     async close() {
@@ -265,6 +347,7 @@ interface LoadedRow {
   source_key: string
   target_id: string
   run_id: string
+  status: OutcomeStatus
 }
 
 function migrate(db: Database.Database): void {

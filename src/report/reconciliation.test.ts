@@ -4,7 +4,7 @@ import { formatReconciliation, reconcile } from './reconciliation.ts'
 describe('reconcile', () => {
   it('balances a phase whose outcomes add up to the source count', () => {
     const result = reconcile(new Map([['Accounts', 10]]), [
-      { phase: 'Accounts', created: 6, updated: 2, quarantined: 1, skipped: 1 },
+      { phase: 'Accounts', created: 6, updated: 2, quarantined: 1, skipped: 1, deleted: 0, restored: 0 },
     ])
     expect(result.balanced).toBe(true)
     expect(result.phases[0]).toMatchObject({ source: 10, accounted: 10, balanced: true })
@@ -16,7 +16,7 @@ describe('reconcile', () => {
         ['Accounts', 10],
         ['Contacts', 3],
       ]),
-      [{ phase: 'Accounts', created: 9, updated: 0, quarantined: 0, skipped: 0 }],
+      [{ phase: 'Accounts', created: 9, updated: 0, quarantined: 0, skipped: 0, deleted: 0, restored: 0 }],
     )
     expect(result.balanced).toBe(false)
     expect(result.phases.map((p) => [p.phase, p.accounted, p.balanced])).toEqual([

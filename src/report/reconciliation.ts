@@ -20,7 +20,15 @@ export function reconcile(
 ): Reconciliation {
   const byPhase = new Map(counts.map((c) => [c.phase, c]))
   const phases = [...sourceCounts].map(([phase, source]): PhaseReconciliation => {
-    const c = byPhase.get(phase) ?? { phase, created: 0, updated: 0, quarantined: 0, skipped: 0 }
+    const c = byPhase.get(phase) ?? {
+      phase,
+      created: 0,
+      updated: 0,
+      quarantined: 0,
+      skipped: 0,
+      deleted: 0,
+      restored: 0,
+    }
     const accounted = c.created + c.updated + c.quarantined + c.skipped
     return { ...c, phase, source, accounted, balanced: accounted === source }
   })

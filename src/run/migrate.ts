@@ -14,6 +14,7 @@ import { ConfigError } from '../errors.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { loadRows } from '../target/dataverse/bulk-load.ts'
 import type { DataverseTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
+import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
 import { matchOwners, type SystemUser } from './owners.ts'
@@ -184,6 +185,25 @@ async function loadFirstPass(
     rows.push({ targetId: t.targetId, values: { ...t.values, ...binds } })
     warningsByKey.set(t.sourceKey, [...t.warnings, ...warnings])
   }
+  // Rows that exist already are updates: keep how they were, before writing, so rollback can restore them.
+  const { table } = phase.entityMap
+  const existing = await readExisting(
+    deps.target,
+    table,
+    rows.map((r) => r.targetId),
+    imageColumns(phase.entityMap),
+  )
+  if (existing.size > 0) {
+    await deps.ledger.recordBeforeImages(
+      runId,
+      [...existing].map(([targetId, values]) => ({
+        phase: phase.name,
+        entitySet: table.entitySet,
+        targetId,
+        values,
+      })),
+    )
+  }
   const results = rows.length > 0 ? await loadRowsReporting(phase, rows, deps) : []
   const resultById = new Map(results.map((r) => [r.targetId, r]))
 
@@ -202,7 +222,7 @@ async function loadFirstPass(
         warnings,
       }
     }
-    const status: OutcomeStatus = loaded.has(t.sourceKey) ? 'updated' : 'created'
+    const status: OutcomeStatus = existing.has(t.targetId) ? 'updated' : 'created'
     return { ...base, status, targetId: t.targetId, warnings }
   })
 }
@@ -304,7 +324,14 @@ function rejectionReason(result: RowResult | undefined): string {
 }
 
 function countStatuses(outcomes: readonly RecordOutcome[]): Record<OutcomeStatus, number> {
-  const counts: Record<OutcomeStatus, number> = { created: 0, updated: 0, quarantined: 0, skipped: 0 }
+  const counts: Record<OutcomeStatus, number> = {
+    created: 0,
+    updated: 0,
+    quarantined: 0,
+    skipped: 0,
+    deleted: 0,
+    restored: 0,
+  }
   for (const o of outcomes) counts[o.status]++
   return counts
 }

@@ -411,8 +411,8 @@ for (const [name, make] of implementations) {
         )
 
         expect(await ledger.counts(runId)).toEqual([
-          { phase: 'Accounts', created: 2, updated: 0, quarantined: 0, skipped: 0 },
-          { phase: 'Contacts', created: 1, updated: 1, quarantined: 0, skipped: 1 },
+          { phase: 'Accounts', created: 2, updated: 0, quarantined: 0, skipped: 0, deleted: 0, restored: 0 },
+          { phase: 'Contacts', created: 1, updated: 1, quarantined: 0, skipped: 1, deleted: 0, restored: 0 },
         ])
       })
 
@@ -425,6 +425,77 @@ for (const [name, make] of implementations) {
     })
 
     describe('loaded', () => {
+      it('forgets a record a rollback deleted, and knows it again once a later run loads it', async () => {
+        const migrated = await ledger.startRun('migrate', {}, at(0))
+        await ledger.recordBatch(
+          migrated.runId,
+          'Accounts',
+          [
+            anOutcome(migrated.runId, { phase: 'Accounts', sourceKey: 'Accounts:1', targetId: 'g1' }),
+            anOutcome(migrated.runId, {
+              phase: 'Accounts',
+              sourceKey: 'Accounts:2',
+              status: 'updated',
+              targetId: 'g2',
+            }),
+          ],
+          { lastSourceId: 2 },
+        )
+        const rolledBack = await ledger.startRun('rollback', { of: migrated.runId }, at(1))
+        await ledger.recordBatch(
+          rolledBack.runId,
+          'Accounts',
+          [
+            anOutcome(rolledBack.runId, {
+              phase: 'Accounts',
+              sourceKey: 'Accounts:1',
+              status: 'deleted',
+              targetId: 'g1',
+            }),
+            anOutcome(rolledBack.runId, {
+              phase: 'Accounts',
+              sourceKey: 'Accounts:2',
+              status: 'restored',
+              targetId: 'g2',
+            }),
+          ],
+          { lastSourceId: 2 },
+        )
+
+        expect([...(await ledger.loaded(['Accounts:1', 'Accounts:2'])).keys()]).toEqual(['Accounts:2'])
+        expect(await ledger.counts(rolledBack.runId)).toEqual([
+          { phase: 'Accounts', created: 0, updated: 0, quarantined: 0, skipped: 0, deleted: 1, restored: 1 },
+        ])
+
+        const again = await ledger.startRun('migrate', {}, at(2))
+        await ledger.recordBatch(
+          again.runId,
+          'Accounts',
+          [anOutcome(again.runId, { phase: 'Accounts', sourceKey: 'Accounts:1', targetId: 'g1' })],
+          { lastSourceId: 1 },
+        )
+        expect((await ledger.loaded(['Accounts:1'])).get('Accounts:1')?.runId).toBe(again.runId)
+      })
+
+      it('refuses a deleted or restored outcome without a target id', async () => {
+        const { runId } = await ledger.startRun('rollback', {}, at(0))
+        await expect(
+          ledger.recordBatch(
+            runId,
+            'Accounts',
+            [
+              anOutcome(runId, {
+                phase: 'Accounts',
+                sourceKey: 'Accounts:1',
+                status: 'deleted',
+                targetId: undefined,
+              }),
+            ],
+            { lastSourceId: 1 },
+          ),
+        ).rejects.toThrow()
+      })
+
       it('answers only for records some run created or updated', async () => {
         const { runId } = await ledger.startRun('migrate', {}, at(0))
         await ledger.recordBatch(
@@ -562,6 +633,38 @@ for (const [name, make] of implementations) {
 
       it('answers an empty map for no keys', async () => {
         expect(await ledger.loaded([])).toEqual(new Map())
+      })
+    })
+
+    describe('before-images', () => {
+      const image = (targetId: string, name: string) => ({
+        phase: 'Accounts',
+        entitySet: 'accounts',
+        targetId,
+        values: { name, _parentaccountid_value: null },
+      })
+
+      it('keeps the first image of a row per run, in the order taken', async () => {
+        const { runId } = await ledger.startRun('migrate', {}, at(0))
+        await ledger.recordBeforeImages(runId, [image('a-1', 'Before'), image('a-2', 'Other')])
+        await ledger.recordBeforeImages(runId, [image('a-1', 'After the first write')])
+
+        const images = []
+        for await (const i of ledger.beforeImages(runId)) images.push(i)
+        expect(images).toEqual([image('a-1', 'Before'), image('a-2', 'Other')])
+      })
+
+      it('keeps images per run and refuses an unknown run', async () => {
+        const first = await ledger.startRun('migrate', {}, at(0))
+        const second = await ledger.startRun('migrate', {}, at(1))
+        await ledger.recordBeforeImages(first.runId, [image('a-1', 'One')])
+        await ledger.recordBeforeImages(second.runId, [image('a-1', 'Two')])
+        const ofSecond = []
+        for await (const i of ledger.beforeImages(second.runId)) ofSecond.push(i.values['name'])
+        expect(ofSecond).toEqual(['Two'])
+        await expect(ledger.recordBeforeImages('no-such-run', [image('x', 'y')])).rejects.toThrow(
+          /no such run/,
+        )
       })
     })
   })

@@ -4,10 +4,11 @@ import { generate } from '../../sim/seed/generate.ts'
 import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
 import { demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
-import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { RunEvent } from '../../src/run/events.ts'
 import { migrate } from '../../src/run/migrate.ts'
+import { verify } from '../../src/run/verify.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
@@ -104,5 +105,34 @@ describe('migrate, in process against both simulators', () => {
     expect(dataverse.rows('account').map((a) => a['accountid'])).toContain(
       targetIdFor('test', 'Accounts', Number(first?.['id'])),
     )
+  })
+})
+
+describe('verify, after a migration', () => {
+  it('finds every migrated record equal to its source, then names the field someone changed in Dataverse', async () => {
+    const { deps } = setUp({ accounts: 50, contacts: 80 })
+    await migrate(options, deps)
+    const clean = await verify({ instance: 'test', mapping: options.mapping }, deps)
+    expect(clean.ok).toBe(true)
+    const contacts = clean.entities.find((e) => e.entity === 'Contacts')
+    expect(contacts?.checked).toBeGreaterThan(60)
+    expect(contacts?.matched).toBe(contacts?.checked)
+
+    let edited = ''
+    for await (const row of deps.target.query('contacts', { select: ['contactid'], top: 1 }))
+      edited = String(row['contactid'])
+    await deps.target.upsert(CONTACT, { targetId: edited, values: { jobtitle: 'Changed by hand' } })
+    const dirty = await verify({ instance: 'test', mapping: options.mapping, sample: 1000 }, deps)
+    expect(dirty.ok).toBe(false)
+    const found = dirty.entities.find((e) => e.entity === 'Contacts')
+    expect(found?.mismatched).toEqual([
+      expect.objectContaining({
+        targetId: edited,
+        mismatches: [
+          expect.objectContaining({ field: 'title', column: 'jobtitle', actual: 'Changed by hand' }),
+        ],
+      }),
+    ])
+    expect(found?.byColumn).toEqual({ jobtitle: 1 })
   })
 })

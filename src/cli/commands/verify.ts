@@ -1,0 +1,83 @@
+import type { Command } from 'commander'
+import { InvalidArgumentError } from 'commander'
+import { defaultMapping } from '../../mapping/default-map.ts'
+import { verify, type VerifyResult } from '../../run/verify.ts'
+import { connect } from '../connect.ts'
+import { EXIT, readConfig, rendererFor } from './migrate.ts'
+
+export interface VerifyCommandOptions {
+  config: string
+  sample?: number
+  all?: boolean
+  json?: boolean
+}
+
+export function formatVerification(result: VerifyResult): string {
+  const lines = ['entity     checked  matched  mismatched  missing  not migrated']
+  for (const e of result.entities) {
+    lines.push(
+      `${e.entity.padEnd(9)} ${String(e.checked).padStart(8)} ${String(e.matched).padStart(8)} ${String(e.mismatched.length).padStart(11)} ${String(e.missing.length).padStart(8)} ${String(e.notMigrated).padStart(13)}`,
+    )
+    for (const [column, n] of Object.entries(e.byColumn)) lines.push(`    ${column}: ${n} rows differ`)
+    for (const m of e.mismatched.slice(0, 5)) {
+      for (const f of m.mismatches) {
+        lines.push(
+          `    ${m.sourceKey} ${f.field} → ${f.column}: expected ${JSON.stringify(f.expected)}, Dataverse has ${JSON.stringify(f.actual)}`,
+        )
+      }
+    }
+    if (e.missing.length > 0)
+      lines.push(
+        `    missing from Dataverse: ${e.missing.slice(0, 10).join(', ')}${e.missing.length > 10 ? ', …' : ''}`,
+      )
+  }
+  lines.push(
+    result.ok ? 'Verified: every record checked matches its source.' : 'Differences found (see above).',
+  )
+  return `${lines.join('\n')}\n`
+}
+
+export async function verifyCommand(options: VerifyCommandOptions): Promise<number> {
+  const config = readConfig(options.config)
+  const renderer = rendererFor(options.json)
+  const { source, target, ledger } = connect(config, renderer.event)
+  try {
+    const sample = options.all ? undefined : (options.sample ?? 200)
+    const result = await verify(
+      { instance: config.run.instance, mapping: defaultMapping(), ...(sample !== undefined && { sample }) },
+      { source, target, ledger },
+    )
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify({ type: 'verify.finished', ...result })}\n`
+        : formatVerification(result),
+    )
+    return result.ok ? EXIT.ok : EXIT.unbalanced
+  } finally {
+    renderer.flush()
+    await ledger.close()
+  }
+}
+
+export function registerVerify(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('verify')
+    .summary('read migrated rows back and compare them field by field with the source')
+    .description(
+      'Read migrated rows back from Dataverse and compare them, field by field through the map, with X2CRM as it is ' +
+        'now. Checks a random sample per object by default; --all checks every record.',
+    )
+    .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
+    .option('--sample <n>', 'records per object to check (default 200)', (v: string) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--sample must be a whole number ≥ 1')
+      return n
+    })
+    .option('--all', 'check every record')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 everything matches, 4 differences or missing rows, 1 stopped, 2 configuration.',
+    )
+    .action(async (options: VerifyCommandOptions) => setExitCode(await verifyCommand(options)))
+}

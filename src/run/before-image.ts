@@ -1,0 +1,71 @@
+import type { EntityMap, FieldMap } from '../mapping/types.ts'
+import type { DataverseTarget, TableRef } from '../target/dataverse/types.ts'
+
+/** The logical column behind a lookup's navigation property: `parentcustomerid_account` → `parentcustomerid`. */
+export function lookupColumn(field: FieldMap): string {
+  if (field.transform === 'owner') return 'ownerid'
+  const suffix = field.linkTo ? `_${field.linkTo.table.logicalName}` : ''
+  return suffix && field.target.endsWith(suffix) ? field.target.slice(0, -suffix.length) : field.target
+}
+
+/** What to read back of a row so it can be restored: every column the map writes, lookups as `_x_value`. Pure. */
+export function imageColumns(map: EntityMap): string[] {
+  const columns = map.fields.map((f) =>
+    f.transform === 'link' || f.transform === 'owner' ? `_${lookupColumn(f)}_value` : f.target,
+  )
+  return [...new Set(columns)]
+}
+
+/** The values to PATCH back to put a row as its image says: columns as they were, lookups re-bound or cleared. Pure. */
+export function restoreValues(
+  map: EntityMap,
+  image: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const field of map.fields) {
+    if (field.transform === 'link' || field.transform === 'owner') {
+      const id = image[`_${lookupColumn(field)}_value`]
+      if (field.transform === 'owner') {
+        if (typeof id === 'string') values['ownerid@odata.bind'] = `/systemusers(${id})`
+        continue
+      }
+      const entitySet = field.linkTo?.table.entitySet
+      if (entitySet === undefined) continue
+      values[`${field.target}@odata.bind`] = typeof id === 'string' ? `/${entitySet}(${id})` : null
+    } else if (field.target in image) {
+      values[field.target] = image[field.target]
+    }
+  }
+  return values
+}
+
+const IDS_PER_QUERY = 50
+
+/**
+ * The rows among `targetIds` that already exist, keyed by id, with the columns a rollback needs. One query per 50 ids
+ * (an `or` of primary-key comparisons keeps the URL well under Dataverse's limits).
+ */
+export async function readExisting(
+  target: Pick<DataverseTarget, 'query'>,
+  table: TableRef,
+  targetIds: readonly string[],
+  columns: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const existing = new Map<string, Record<string, unknown>>()
+  for (let i = 0; i < targetIds.length; i += IDS_PER_QUERY) {
+    const ids = targetIds.slice(i, i + IDS_PER_QUERY)
+    const filter = ids.map((id) => `${table.primaryId} eq ${id}`).join(' or ')
+    for await (const row of target.query(table.entitySet, {
+      select: [table.primaryId, ...columns],
+      filter,
+    })) {
+      const id = row[table.primaryId]
+      if (typeof id === 'string') {
+        const values: Record<string, unknown> = {}
+        for (const column of columns) values[column] = row[column] ?? null
+        existing.set(id, values)
+      }
+    }
+  }
+  return existing
+}

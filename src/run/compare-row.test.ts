@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { defaultMapping } from '../mapping/default-map.ts'
+import type { TransformResult } from '../mapping/types.ts'
+import { compareRow } from './compare-row.ts'
+
+const contacts = defaultMapping().entities.find((e) => e.entity === 'Contacts')
+if (contacts === undefined) throw new Error('default map has no Contacts')
+
+const expected = (values: Record<string, unknown>): Extract<TransformResult, { status: 'ok' }> => ({
+  status: 'ok',
+  sourceKey: 'Contacts:1',
+  targetId: 'c-1',
+  values,
+  links: [],
+  warnings: [],
+})
+
+describe('compareRow', () => {
+  it('accepts equal values written in the forms Dataverse returns them', () => {
+    const mismatches = compareRow(
+      contacts,
+      expected({
+        firstname: 'Ann',
+        lastname: 'Lee',
+        overriddencreatedon: '2026-01-02T03:04:05.000Z',
+        emailaddress1: null,
+      }),
+      new Map([['company', 'A-1']]),
+      {
+        firstname: 'Ann',
+        lastname: 'Lee',
+        createdon: '2026-01-02T03:04:05Z',
+        overriddencreatedon: '2026-11-26T10:00:00Z',
+        emailaddress1: '',
+        _parentcustomerid_value: 'a-1',
+      },
+    )
+    expect(mismatches).toEqual([])
+  })
+
+  it('names the field, the column and both values of each difference', () => {
+    const mismatches = compareRow(
+      contacts,
+      expected({ firstname: 'Ann', lastname: 'Lee' }),
+      new Map([['company', 'a-1']]),
+      {
+        firstname: 'Anne',
+        lastname: 'Lee',
+        _parentcustomerid_value: null,
+      },
+    )
+    expect(mismatches).toEqual([
+      { field: 'firstName', column: 'firstname', expected: 'Ann', actual: 'Anne' },
+      { field: 'company', column: '_parentcustomerid_value', expected: 'a-1', actual: null },
+    ])
+  })
+})
