@@ -73,6 +73,15 @@ async function respond(
     }
     res.end()
   } catch (error) {
+    // A simulator signals an injected connection reset by throwing what fetch would throw on
+    // ECONNRESET; over HTTP the same fault is a destroyed socket.
+    if (
+      error instanceof TypeError &&
+      (error.cause as { code?: unknown } | undefined)?.code === 'ECONNRESET'
+    ) {
+      req.socket.destroy()
+      return
+    }
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
     res.end(`simulator failure: ${error instanceof Error ? error.message : String(error)}`)
   }

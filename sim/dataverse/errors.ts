@@ -118,3 +118,9 @@ export const faults = {
   methodNotAllowed: (method: string) =>
     new DataverseFault(405, '0x80060888', `The HTTP method '${method}' is not allowed for this resource.`),
 }
+
+/** A value as text for an error message or a comparison (JSON for anything but a string). */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value
+  return JSON.stringify(value) ?? ''
+}

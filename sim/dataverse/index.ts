@@ -1,8 +1,21 @@
 import type { Handler } from '../serve.ts'
 import { createEntraHandler } from './auth/entra.ts'
 import { createTokenStore, type AppUser } from './auth/tokens.ts'
-import { DataverseFault, faultResponse, jsonResponse } from './errors.ts'
+import { runBatch } from './batch/run-batch.ts'
+import {
+  bulkTargetCostMs,
+  defaultCostModel,
+  freeCostModel,
+  operationCostMs,
+  realLatency,
+  type CostModel,
+  type Latency,
+} from './costs.ts'
+import { DataverseFault, faultResponse, jsonResponse, textOf } from './errors.ts'
+import { connectionReset, createFaultPlan, slowBody, unavailableResponse, type FaultRule } from './faults.ts'
 import { guidFrom, newGuid } from './guid.ts'
+import { createKeyIndex } from './metadata/keys.ts'
+import { resolveAlternateKey, type SchemaSettings } from './metadata/schema.ts'
 import { parsePrefer } from './odata/prefer.ts'
 import { createServiceProtection, type ProtectionLimits } from './protection.ts'
 import { toEntity } from './representation.ts'
@@ -10,9 +23,15 @@ import type { ApiContext } from './routes/context.ts'
 import { seedRows, tableOrThrow } from './seed.ts'
 import { createStore } from './store.ts'
 import { createCatalog, loadDefaultTables, type TablesJson } from './tables.ts'
+import type { Caller } from './write/apply.ts'
+import { defaultMaxUploadBytes } from './write/payload.ts'
 import { apiPath, routeWebApi } from './web-api.ts'
 
 export type { TablesJson } from './tables.ts'
+export type { CostModel, Latency } from './costs.ts'
+export { defaultCostModel, realLatency } from './costs.ts'
+export type { FaultKind, FaultRule } from './faults.ts'
+export { isConnectionReset } from './faults.ts'
 
 export interface DataverseSimOptions {
   /** Used in OData-EntityId, @odata.context, nextLink and as the token audience. @default 'https://127.0.0.1' */
@@ -31,6 +50,26 @@ export interface DataverseSimOptions {
   retryAfterSeconds?: number
   /** Simulated execution time, counted against `limits.executionSecondsPerWindow`. @default 0 */
   executionCost?: { perRequestMs?: number; perBulkTargetMs?: number }
+  /**
+   * Execution time per operation (see costs.ts for each number's source). Given (even `{}`), or
+   * when `latency` is set, operations cost `defaultCostModel` merged with this and count against
+   * the execution-time limit. @default off: operations cost nothing
+   */
+  costModel?: Partial<CostModel>
+  /**
+   * Makes each Web API request take its simulated time (round trip + execution), holding its
+   * concurrency slot meanwhile. Tests pass a sleep that advances their fake clock; the demo
+   * and benchmarks pass `realLatency`. @default none: answers at once
+   */
+  latency?: Latency
+  /** Faults to inject (503, connection resets, latency, slow bodies, token expiry). @default none */
+  faults?: FaultRule[]
+  /** The solution publisher's customization prefix new schema names must start with. @default 'new' */
+  customizationPrefix?: string
+  /** Seconds a new alternate key stays Pending before it is Active, on `clock`. @default 0 */
+  keyActivationSeconds?: number
+  /** organization.maxuploadfilesize, on annotation.documentbody's Base64 text. @default 5242880 */
+  maxUploadBytes?: number
   /** @default sim/dataverse/tables.json */
   tables?: TablesJson
 }
@@ -58,6 +97,12 @@ export interface DataverseSimulator {
   rows(logicalName: string): Record<string, unknown>[]
   /** `byOperation` counts Web API messages: Create, Update, Upsert, Retrieve, RetrieveMultiple, Delete, CreateMultiple, … */
   stats(): { requests: number; throttled: number; byOperation: Record<string, number> }
+  /** Injects a fault into the next Web API request that matches (`rule.match`, or any). */
+  injectFault(rule: Omit<FaultRule, 'every' | 'at'>): void
+  /** Every bearer token issued so far stops working (401 until the client gets a new one). */
+  expireTokens(): void
+  /** Simulated execution time booked so far, in ms (all users). */
+  executionMs(): number
 }
 
 const defaultTenantId = '5b1f6a43-0d36-4c1e-9a8e-3d2f6f0c0365'
@@ -134,7 +179,121 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
     })),
   )
 
+  const costModel: CostModel | undefined =
+    options.costModel !== undefined || options.latency !== undefined
+      ? { ...defaultCostModel, ...options.costModel }
+      : undefined
+  const model = costModel ?? freeCostModel
+  const faultPlan = createFaultPlan(options.faults)
+  const keys = createKeyIndex(store, (name) => catalog.byName(name))
+  const schema: SchemaSettings = {
+    customizationPrefix: options.customizationPrefix ?? 'new',
+    optionValuePrefix: 10000,
+    keyActivationSeconds: options.keyActivationSeconds ?? 0,
+    clock,
+  }
+  let executionMs = 0
+
+  /** Runs one Web API request (top-level or a `$batch` part) for an authenticated app user. */
+  async function executeOne(
+    request: Request,
+    user: AppUser,
+    meter: { ms: number },
+    inBatch: boolean,
+  ): Promise<Response> {
+    try {
+      const caller = impersonate(request, user)
+      const resource = decodeURIComponent(new URL(request.url).pathname.slice(apiPath.length))
+      if (resource === '$batch') {
+        if (inBatch)
+          throw new DataverseFault(400, '0x80060888', 'A batch request cannot contain another batch request.')
+        return await runBatch(request, {
+          origin,
+          apiUrl,
+          store,
+          execute: (inner) => executeOne(inner, user, meter, true),
+        })
+      }
+      const context: ApiContext = {
+        catalog,
+        store,
+        clock,
+        apiUrl,
+        organizationId,
+        user,
+        caller,
+        keys,
+        schema,
+        maxUploadBytes: options.maxUploadBytes ?? defaultMaxUploadBytes,
+        resolveKey(table, key) {
+          const resolved = resolveAlternateKey(table, key, keys, clock())
+          if (resolved.id === undefined) {
+            throw new DataverseFault(
+              404,
+              '0x80040217',
+              `A record with the specified key values does not exist in ${table.logicalName} entity`,
+            )
+          }
+          return resolved.id
+        },
+        prefer: parsePrefer(request.headers.get('prefer')),
+        count: (operation) => {
+          byOperation[operation] = (byOperation[operation] ?? 0) + 1
+          meter.ms += operationCostMs(model, operation, inBatch)
+        },
+        addCost: (ms) => void (meter.ms += ms),
+      }
+      return await routeWebApi(context, request, {
+        perTargetMs: (message) =>
+          bulkTargetCostMs(model, message) + (options.executionCost?.perBulkTargetMs ?? 0),
+      })
+    } catch (error) {
+      const response = toResponse(error)
+      if (inBatch) response.headers.set('req_id', newGuid())
+      return response
+    }
+  }
+
+  /**
+   * `CallerObjectId` (Entra object id) or `MSCRMCallerID` (systemuserid) impersonates a user:
+   * owner and createdby become that user, createdonbehalfby the app user (webapi.md §7.2).
+   */
+  function impersonate(request: Request, user: AppUser): Caller {
+    const self: Caller = { systemUserId: user.systemUserId, businessUnitId }
+    const objectId = request.headers.get('callerobjectid')?.trim().toLowerCase()
+    const systemUserId = request.headers.get('mscrmcallerid')?.trim().toLowerCase()
+    if (!objectId && !systemUserId) return self
+    const target = store
+      .list('systemuser')
+      .find((row) =>
+        objectId
+          ? textOf(row.values.azureactivedirectoryobjectid ?? '').toLowerCase() === objectId
+          : row.id === systemUserId,
+      )
+    if (!target || target.values.isdisabled === true) {
+      // [U] code and text: Dataverse refuses to act for a user it cannot find (403).
+      throw new DataverseFault(
+        403,
+        '0x80040220',
+        objectId
+          ? `No enabled systemuser has azureactivedirectoryobjectid ${objectId} (CallerObjectId header): cannot impersonate it. Create or enable the user, or remove the header.`
+          : `No enabled systemuser has systemuserid ${systemUserId} (MSCRMCallerID header): cannot impersonate it.`,
+      )
+    }
+    return {
+      systemUserId: target.id,
+      businessUnitId: target.lookups.businessunitid?.id ?? businessUnitId,
+      onBehalfOf: user.systemUserId,
+    }
+  }
+
   async function handleWebApi(request: Request): Promise<Response> {
+    const injected = faultPlan.next(request)
+    for (const fault of injected) {
+      if (fault.kind === 'reset') throw connectionReset()
+      if (fault.kind === 'expire-tokens') tokens.expireAll()
+      if (fault.kind === 'unavailable') return unavailableResponse(fault.retryAfterSeconds)
+    }
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1]
     const user = token === undefined ? undefined : tokens.verify(token)
     if (!user) return withHeaders(unauthorized(origin, tenantId), protection.headers(undefined))
@@ -145,29 +304,19 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
     } catch (error) {
       return withHeaders(toResponse(error), protection.headers(user.clientId))
     }
-    let costMs = options.executionCost?.perRequestMs ?? 0
-    const context: ApiContext = {
-      catalog,
-      store,
-      clock,
-      apiUrl,
-      organizationId,
-      user,
-      caller: { systemUserId: user.systemUserId, businessUnitId },
-      prefer: parsePrefer(request.headers.get('prefer')),
-      count: (operation) => void (byOperation[operation] = (byOperation[operation] ?? 0) + 1),
-      addCost: (ms) => void (costMs += ms),
-    }
+    const meter = { ms: options.executionCost?.perRequestMs ?? 0 }
     let response: Response
     try {
-      response = await routeWebApi(context, request, {
-        perTargetMs: options.executionCost?.perBulkTargetMs ?? 0,
-      })
-    } catch (error) {
-      response = toResponse(error)
+      response = await executeOne(request, user, meter, false)
+      const extra = injected.reduce((sum, f) => sum + (f.kind === 'latency' ? (f.ms ?? 1000) : 0), 0)
+      const wait = (costModel ? model.roundTripMs + meter.ms : 0) + extra
+      if (wait > 0 && (options.latency || extra > 0)) await (options.latency ?? realLatency).sleep(wait)
     } finally {
-      admission.release(costMs)
+      executionMs += meter.ms
+      admission.release(meter.ms)
     }
+    const slow = injected.find((f) => f.kind === 'slow-body')
+    if (slow) response = await slowBody(response, slow.ms ?? 50, options.latency ?? realLatency)
     return withHeaders(response, protection.headers(user.clientId))
   }
 
@@ -195,6 +344,9 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
       return store.list(logicalName).map((row) => toEntity(table, row, { annotations: true }))
     },
     stats: () => ({ requests, throttled: protection.stats().throttled, byOperation: { ...byOperation } }),
+    injectFault: (rule) => faultPlan.once(rule),
+    expireTokens: () => tokens.expireAll(),
+    executionMs: () => executionMs,
   }
 }
 

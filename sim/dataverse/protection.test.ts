@@ -107,3 +107,27 @@ describe('service protection', () => {
     expect(api.sim.stats()).toEqual({ requests: 6, throttled: 2, byOperation: { Create: 4 } })
   })
 })
+
+// "If the client continues to send requests while throttled, the Retry-After duration grows"
+// (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits, webapi.md §5.1).
+describe('service protection: pushing on while throttled', () => {
+  it('grows Retry-After for each request sent before the previous Retry-After passed', async () => {
+    let now = 1_000_000
+    const api = await connect({ clock: () => now, limits: { requestsPerWindow: 1, windowSeconds: 300 } })
+    expect((await api.call('GET', 'WhoAmI')).status).toBe(200)
+    now += 100_000
+    const first = await api.call('GET', 'WhoAmI')
+    expect(first.status).toBe(429)
+    expect(first.headers.get('retry-after')).toBe('200')
+    const pushed = [] as string[]
+    for (let i = 0; i < 3; i++) {
+      const result = await api.call('GET', 'WhoAmI')
+      expect(result.status).toBe(429)
+      expect(errorOf(result).code).toBe('0x80072322')
+      pushed.push(result.headers.get('retry-after') ?? '')
+    }
+    expect(pushed).toEqual(['201', '203', '207']) // +1, +2, +4 s
+    now += 207_000
+    expect((await api.call('GET', 'WhoAmI')).status).toBe(200)
+  })
+})

@@ -39,6 +39,17 @@ interface UserState {
   /** finished requests: when, and how long they "ran" */
   executions: { at: number; ms: number }[]
   inFlight: number
+  /** after a request/execution-time 429: when the user may come back, and the error it got */
+  blocked?: { until: number; code: string; message: string; strikes: number }
+}
+
+/**
+ * Extra seconds added to the wait each time a throttled user sends another request before its
+ * Retry-After has passed: 1, 2, 4, … capped at 60 (the docs only say "the duration grows if the
+ * client keeps pushing" — webapi.md §5.1 [D]; the growth rate is [U]).
+ */
+export function pushPenaltySeconds(strikes: number): number {
+  return Math.min(60, 2 ** Math.max(0, strikes - 1))
 }
 
 /**
@@ -65,12 +76,25 @@ export function createServiceProtection(options: ProtectionOptions): ServiceProt
     throttled++
     throw new DataverseFault(429, code, message, { 'retry-after': retryAfter(seconds) })
   }
+  /** A window limit was hit: the user must wait `seconds`, longer if it keeps pushing. */
+  const block = (state: UserState, code: string, message: string, seconds: number): never => {
+    const wait = Number(retryAfter(seconds))
+    state.blocked = { until: clock() + wait * 1000, code, message, strikes: 0 }
+    return reject(code, message, seconds)
+  }
 
   return {
     admit(userKey) {
       requests++
       const state = stateOf(userKey)
       const now = clock()
+      if (state.blocked && now < state.blocked.until) {
+        const blocked = state.blocked
+        blocked.strikes++
+        blocked.until += pushPenaltySeconds(blocked.strikes) * 1000
+        reject(blocked.code, blocked.message, Math.ceil((blocked.until - now) / 1000))
+      }
+      state.blocked = undefined
       if (state.inFlight >= limits.concurrent) {
         reject('0x80072326', `Number of concurrent requests exceeded the limit of ${limits.concurrent}.`, 1)
       }
@@ -84,7 +108,8 @@ export function createServiceProtection(options: ProtectionOptions): ServiceProt
       if (state.starts.length >= limits.requestsPerWindow) {
         // Wait until enough of the oldest requests leave the window.
         const oldest = state.starts[state.starts.length - limits.requestsPerWindow] ?? now
-        reject(
+        block(
+          state,
           '0x80072322',
           `Number of requests exceeded the limit of ${limits.requestsPerWindow} over time window of ${limits.windowSeconds} seconds.`,
           Math.ceil((oldest + windowMs - now) / 1000),
@@ -93,7 +118,8 @@ export function createServiceProtection(options: ProtectionOptions): ServiceProt
       const executedMs = state.executions.reduce((sum, e) => sum + e.ms, 0)
       if (executedMs > limits.executionSecondsPerWindow * 1000) {
         const oldest = state.executions[0]?.at ?? now
-        reject(
+        block(
+          state,
           '0x80072321',
           `Combined execution time of incoming requests exceeded limit of ${(limits.executionSecondsPerWindow * 1000).toLocaleString('en-US')} milliseconds over time window of ${limits.windowSeconds} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.`,
           Math.ceil((oldest + windowMs - now) / 1000),

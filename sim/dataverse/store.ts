@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+
 /** A lookup value: the row it points to. Read back as `_<column>_value`. */
 export interface LookupRef {
   table: string
@@ -22,13 +24,37 @@ export interface Store {
   delete(table: string, id: string): boolean
   list(table: string): StoredRow[]
   nextVersion(): number
-  /** Captures every table; calling the result restores it (all-or-nothing writes). */
-  snapshot(): () => void
+  /**
+   * Runs `work` as one transaction (bulk messages, `$batch` change sets): when it throws, or
+   * `keep(result)` is false, every row it wrote is restored. Only writes made from inside
+   * `work` (its async context) are undone, so concurrent requests are not. Cost is
+   * proportional to the rows touched, not the rows stored. Transactions nest.
+   */
+  /** Calls `listener` after every change to a row (put, delete, rollback): indexes follow the store. */
+  onChange(
+    listener: (table: string, before: StoredRow | undefined, after: StoredRow | undefined) => void,
+  ): void
+  atomically<T>(work: () => Promise<T> | T, keep?: (result: T) => boolean): Promise<T>
 }
 
+type Journal = Map<string, { table: string; id: string; before: StoredRow | undefined }>
+
 export function createStore(): Store {
-  let tables = new Map<string, Map<string, StoredRow>>()
+  const tables = new Map<string, Map<string, StoredRow>>()
   let version = 1_000_000
+  /** the open transactions of the current async context, innermost last */
+  const context = new AsyncLocalStorage<Journal[]>()
+  const listeners: ((table: string, before: StoredRow | undefined, after: StoredRow | undefined) => void)[] =
+    []
+  const notify = (table: string, before: StoredRow | undefined, after: StoredRow | undefined) => {
+    for (const listener of listeners) listener(table, before, after)
+  }
+  const record = (table: string, id: string) => {
+    const key = `${table}\u0000${id}`
+    for (const journal of context.getStore() ?? []) {
+      if (!journal.has(key)) journal.set(key, { table, id, before: tables.get(table)?.get(id) })
+    }
+  }
   const rowsOf = (table: string) => {
     let rows = tables.get(table)
     if (!rows) {
@@ -39,18 +65,46 @@ export function createStore(): Store {
   }
   return {
     get: (table, id) => tables.get(table)?.get(id.toLowerCase()),
-    put: (row) => void rowsOf(row.table).set(row.id.toLowerCase(), row),
-    delete: (table, id) => tables.get(table)?.delete(id.toLowerCase()) ?? false,
+    put(row) {
+      const id = row.id.toLowerCase()
+      record(row.table, id)
+      const rows = rowsOf(row.table)
+      const before = rows.get(id)
+      rows.set(id, row)
+      notify(row.table, before, row)
+    },
+    delete(table, id) {
+      const key = id.toLowerCase()
+      record(table, key)
+      const before = tables.get(table)?.get(key)
+      if (!before) return false
+      tables.get(table)?.delete(key)
+      notify(table, before, undefined)
+      return true
+    },
+    onChange: (listener) => void listeners.push(listener),
     list: (table) => [...(tables.get(table)?.values() ?? [])],
     nextVersion: () => ++version,
-    snapshot() {
-      const saved = new Map<string, Map<string, StoredRow>>()
-      for (const [name, rows] of tables) saved.set(name, new Map(rows))
-      const savedVersion = version
-      return () => {
-        tables = saved
-        version = savedVersion
+    async atomically(work, keep = () => true) {
+      const journal: Journal = new Map()
+      const rollback = () => {
+        for (const { table, id, before } of journal.values()) {
+          record(table, id) // the undo is itself a change an enclosing transaction may undo
+          const current = tables.get(table)?.get(id)
+          if (before) rowsOf(table).set(id, before)
+          else tables.get(table)?.delete(id)
+          notify(table, current, before)
+        }
       }
+      let result
+      try {
+        result = await context.run([...(context.getStore() ?? []), journal], work)
+      } catch (error) {
+        rollback()
+        throw error
+      }
+      if (!keep(result)) rollback()
+      return result
     },
   }
 }

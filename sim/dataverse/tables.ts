@@ -13,6 +13,13 @@ export interface ColumnJson {
   primaryId?: boolean
   primaryName?: boolean
   note?: string
+  /** Columns created through the metadata API keep what the payload said (webapi.md §6.2). */
+  schemaName?: string
+  custom?: boolean
+  minValue?: number
+  maxValue?: number
+  precision?: number
+  format?: string
 }
 
 export interface TableJson {
@@ -38,12 +45,19 @@ export interface Table extends TableJson {
   columnsByName: Map<string, ColumnJson>
   /** nav name (case-sensitive) → the lookup column it writes */
   navs: Map<string, NavProperty>
+  /** created through POST EntityDefinitions (webapi.md §6.4) */
+  custom?: boolean
+  schemaName?: string
 }
 
 export interface Catalog {
   byName(logicalName: string): Table | undefined
   bySet(entitySet: string): Table | undefined
   tables(): Table[]
+  /** Adds a table (custom tables created through the metadata API). */
+  addTable(logicalName: string, json: TableJson, extra?: { custom?: boolean; schemaName?: string }): Table
+  /** Adds a column to a table; it is writable and validated from the next request on. */
+  addColumn(table: Table, column: ColumnJson): void
 }
 
 /** Column types read back as `_<name>_value` and written only through `<nav>@odata.bind`. */
@@ -56,27 +70,38 @@ export function loadDefaultTables(): TablesJson {
 export function createCatalog(json: TablesJson): Catalog {
   const byName = new Map<string, Table>()
   const bySet = new Map<string, Table>()
-  for (const [logicalName, table] of Object.entries(json)) {
-    const navs = new Map<string, NavProperty>()
-    for (const column of table.columns) {
-      for (const [target, nav] of Object.entries(column.nav ?? {})) {
-        const existing = navs.get(nav)
-        if (existing) existing.targets.push(target)
-        else navs.set(nav, { nav, column, targets: [target] })
-      }
+  const addNavs = (navs: Map<string, NavProperty>, column: ColumnJson) => {
+    for (const [target, nav] of Object.entries(column.nav ?? {})) {
+      const existing = navs.get(nav)
+      if (existing) existing.targets.push(target)
+      else navs.set(nav, { nav, column, targets: [target] })
     }
-    const entry: Table = {
-      ...table,
-      logicalName,
-      columnsByName: new Map(table.columns.map((c) => [c.name, c])),
-      navs,
-    }
-    byName.set(logicalName, entry)
-    bySet.set(table.entitySet, entry)
   }
-  return {
+  const catalog: Catalog = {
     byName: (name) => byName.get(name),
     bySet: (set) => bySet.get(set),
     tables: () => [...byName.values()],
+    addTable(logicalName, table, extra = {}) {
+      const navs = new Map<string, NavProperty>()
+      for (const column of table.columns) addNavs(navs, column)
+      const entry: Table = {
+        ...table,
+        columns: [...table.columns],
+        logicalName,
+        columnsByName: new Map(table.columns.map((c) => [c.name, c])),
+        navs,
+        ...extra,
+      }
+      byName.set(logicalName, entry)
+      bySet.set(table.entitySet, entry)
+      return entry
+    },
+    addColumn(table, column) {
+      table.columns.push(column)
+      table.columnsByName.set(column.name, column)
+      addNavs(table.navs, column)
+    },
   }
+  for (const [logicalName, table] of Object.entries(json)) catalog.addTable(logicalName, table)
+  return catalog
 }

@@ -4,6 +4,15 @@ import { runBulk, bulkMessages, type BulkCost, type BulkMessage } from './routes
 import { queryCollection } from './routes/collection.ts'
 import type { ApiContext } from './routes/context.ts'
 import { createEntity, deleteEntity, getEntity, patchEntity } from './routes/entity.ts'
+import { isMetadataResource, routeMetadata } from './metadata/routes.ts'
+import { resolveAlternateKey } from './metadata/schema.ts'
+import {
+  addMemberList,
+  boundActions,
+  closeOpportunity,
+  publishProductHierarchy,
+  unboundActions,
+} from './routes/actions.ts'
 import { whoAmI } from './routes/who-am-i.ts'
 import type { Table } from './tables.ts'
 
@@ -19,6 +28,10 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
   if (resource === 'WhoAmI' || resource === 'WhoAmI()') {
     if (method !== 'GET') throw faults.methodNotAllowed(method)
     return whoAmI(context)
+  }
+  if (isMetadataResource(resource)) return routeMetadata(context, request, resource)
+  if (unboundActions.has(resource)) {
+    return closeOpportunity(context, resource as 'WinOpportunity' | 'LoseOpportunity', request)
   }
   const match = segmentRe.exec(resource)
   const [, set = '', key, rest] = match ?? []
@@ -37,29 +50,61 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     }
     throw faults.segmentNotFound(rest)
   }
-  if (rest !== undefined) throw faults.segmentNotFound(rest)
-  const id = recordKey(table, key ?? '')
+  if (rest !== undefined) {
+    const action = rest.replace(/^Microsoft\.Dynamics\.CRM\./, '')
+    if (rest.startsWith('Microsoft.Dynamics.CRM.') && boundActions[action] === table.logicalName) {
+      const id = recordKey(context, table, key ?? '').id
+      if (id === undefined) throw faults.notFound(table.logicalName, key ?? '')
+      if (action === 'AddMemberList') return addMemberList(context, id, request)
+      return publishProductHierarchy(context, id, request)
+    }
+    throw faults.segmentNotFound(rest)
+  }
+  const { id, keyValues } = recordKey(context, table, key ?? '')
   switch (method) {
     case 'GET':
+      if (id === undefined) throw keyNotFound(table)
       return getEntity(context, table, id, request)
     case 'PATCH':
-      return patchEntity(context, table, id, request)
+      return patchEntity(context, table, id, request, keyValues, key)
     case 'DELETE':
+      if (id === undefined) throw keyNotFound(table)
       return deleteEntity(context, table, id, request)
     default:
       throw faults.methodNotAllowed(method)
   }
 }
 
-/** `accounts(<guid>)` or `accounts(accountid=<guid>)`; alternate keys are not modelled (webapi.md §1.1). */
-function recordKey(table: Table, key: string): string {
+/** [C] the message for an alternate-key address that matches no row. */
+function keyNotFound(table: Table): DataverseFault {
+  return new DataverseFault(
+    404,
+    '0x80040217',
+    `A record with the specified key values does not exist in ${table.logicalName} entity`,
+  )
+}
+
+/**
+ * `accounts(<guid>)`, `accounts(accountid=<guid>)` or an alternate key
+ * `contacts(new_legacyid='C-1')` (webapi.md §1.1, §2.3). For an alternate key that matches no
+ * row, `id` is undefined and `keyValues` holds the values to copy into a row an upsert creates.
+ */
+function recordKey(
+  context: ApiContext,
+  table: Table,
+  key: string,
+): { id: string | undefined; keyValues?: Map<string, string | number> } {
   const [name, value] = key.includes('=') ? key.split('=', 2) : [table.primaryId, key]
-  if (name === table.primaryId && isGuid(value)) return value.toLowerCase()
+  if (name === table.primaryId && isGuid(value)) return { id: value.toLowerCase() }
+  if (name !== table.primaryId && key.includes('=') && context.keys) {
+    const resolved = resolveAlternateKey(table, key, context.keys, context.clock())
+    return { id: resolved.id, keyValues: resolved.values }
+  }
   if (name !== table.primaryId && table.columnsByName.has(name ?? '')) {
     throw new DataverseFault(
       400,
       '0x80060888',
-      `The key '${key}' is not a defined alternate key of '${table.logicalName}' in the simulator.`,
+      `The key in the request URI is not valid for resource 'Microsoft.Dynamics.CRM.${table.logicalName}'. Ensure that the names and number of key properties match the declared or alternate key properties for the resource 'Microsoft.Dynamics.CRM.${table.logicalName}'.`,
     )
   }
   throw faults.querySyntax('Bad Request - Error in query syntax.')

@@ -1,6 +1,6 @@
 import { empty, json, recordUrl, type ActionContext, type Outcome } from './context.ts'
 import { provide, type Provided } from './provider.ts'
-import { parseCondition, satisfies, type Row } from './query.ts'
+import { parseCondition, parsePaging, satisfies, type Row } from './query.ts'
 import { blankRequired, deriveNames, parseInput, storedForm } from './record-values.ts'
 import { ApiReply } from './responses.ts'
 import { associationClass, assignees, idOf, isHiddenFromLists, type ClassInfo, type Store } from './store.ts'
@@ -55,11 +55,20 @@ function candidateRows(context: ActionContext, info: ClassInfo): Row[] {
   return any ? ordered : ordered.sort((a, b) => idOf(a) - idOf(b))
 }
 
-function query(context: ActionContext, info: ClassInfo, extra?: (row: Row) => boolean): Provided {
+function query(
+  context: ActionContext,
+  info: ClassInfo,
+  extra?: (row: Row) => boolean,
+  rows?: Row[],
+): Provided {
+  if (!rows) {
+    const scanned = scanQuery(context, info, extra)
+    if (scanned) return scanned
+  }
   return provide(
     context.params,
     {
-      rows: candidateRows(context, info),
+      rows: rows ?? candidateRows(context, info),
       className: info.name,
       attributes: info.attributes,
       numericColumns: info.numericColumns,
@@ -73,6 +82,51 @@ function query(context: ActionContext, info: ClassInfo, extra?: (row: Row) => bo
     },
     { now: context.now, maxPageSize: context.maxPageSize },
   )
+}
+
+/**
+ * On a virtual store, a keyset read (`id=>N`, ordered by id, first page, no tags) scans from N in chunks instead of
+ * filtering the whole class: same rows, same order, memory of one chunk. Counts scan everything, chunk by chunk.
+ */
+function scanQuery(
+  context: ActionContext,
+  info: ClassInfo,
+  extra?: (row: Row) => boolean,
+): Provided | undefined {
+  const { params, store } = context
+  if (!store.scan || params._tags !== undefined || params._or !== undefined) return undefined
+  if (params._page !== undefined && params._page !== '0') return undefined
+  if (
+    params._order !== undefined &&
+    !(typeof params._order === 'string' && /^[+ ]?id$/.test(params._order))
+  ) {
+    return undefined
+  }
+  const idFilter = params.id
+  const after =
+    idFilter === undefined ? undefined : typeof idFilter === 'string' ? /^>(-?\d+)$/.exec(idFilter) : null
+  if (after === null) return undefined
+  const counting = context.route.action === 'count'
+  const { pageSize } = parsePaging(params, context.maxPageSize)
+  const page: Row[] = []
+  let total = 0
+  let chunk: Row[] = []
+  const flush = () => {
+    const provided = query(context, info, extra, chunk)
+    total += provided.total
+    if (!counting) page.push(...provided.page.slice(0, pageSize - page.length))
+    chunk = []
+  }
+  for (const row of store.scan(info.name, after ? Number(after[1]) : Number.MIN_SAFE_INTEGER)) {
+    if (!visibleTo(context, row)) continue
+    chunk.push(row)
+    if (chunk.length >= (counting ? 2000 : pageSize)) {
+      flush()
+      if (!counting && page.length >= pageSize) break
+    }
+  }
+  if (chunk.length > 0) flush()
+  return { page, total }
 }
 
 /** Actions store `associationType` as a module name; a filter may name the class (`Contacts` -> `contacts`). */

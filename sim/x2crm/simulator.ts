@@ -34,6 +34,8 @@ export interface X2crmSimulatorOptions {
   maxPageSize?: number
   /** Admin → REST API settings "max requests per interval" (off by default, as in X2CRM). */
   rateLimit?: { maxRequests: number; intervalSeconds: number }
+  /** The database, when not built from `data` (e.g. a virtual store over a generated instance of any size). */
+  store?: Store
 }
 
 export interface X2crmSimulator {
@@ -71,7 +73,7 @@ const rbacActions = new Set<ApiAction>(['count', 'model', 'relationships', 'tags
 export function createX2crmSimulator(options: X2crmSimulatorOptions): X2crmSimulator {
   const clock = options.now ?? (() => Math.floor(Date.now() / 1000))
   const maxPageSize = options.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE
-  const store: Store = createStore(options.data, clock())
+  const store: Store = options.store ?? createStore(options.data, clock())
   let requests = 0
   let sessions = 0
   const rateWindow = { count: 0, lastRequestAt: Number.NEGATIVE_INFINITY }

@@ -34,6 +34,11 @@ export interface Store {
   classNames(): string[]
   /** Rows of a class in database order. */
   rows(className: string): Row[]
+  /**
+   * Rows of a class with ids above `afterId`, ascending, generated lazily. Only a virtual store (a generated
+   * instance too big to hold) has it; keyset reads and counts then scan instead of filtering every row.
+   */
+  scan?(className: string, afterId: number): Iterable<Row>
   get(className: string, id: number): Row | undefined
   /** Inserts or replaces by `id` (a replaced row keeps its place); assigns the next id when there is none. */
   put(className: string, row: Row): Row

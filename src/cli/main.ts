@@ -5,6 +5,7 @@ import { ConfigError, HttpError, InternalError, MigrationError } from '../errors
 import { demoCommand } from './commands/demo.ts'
 import { EXIT, migrateCommand } from './commands/migrate.ts'
 import { registerReport } from './commands/report.ts'
+import { registerRollback } from './commands/rollback.ts'
 import { registerVerify } from './commands/verify.ts'
 import { simDataverseCommand, simX2crmCommand } from './commands/sim.ts'
 
@@ -73,6 +74,7 @@ Exit codes:
     .action(async (options: { config: string; json?: boolean }) => setExitCode(await migrateCommand(options)))
 
   registerVerify(program, setExitCode)
+  registerRollback(program, setExitCode)
   registerReport(program, setExitCode)
 
   const sim = program.command('sim').description('run a simulator on 127.0.0.1 (for rehearsals and tests)')

@@ -4,7 +4,11 @@ import { WrittenConfigSchema } from './schema.ts'
 
 /** The normalized, trusted configuration, secrets resolved from the environment. Never print it whole. */
 export interface RunConfig {
-  source: { url: string; username: string; apiKey: string }
+  source: {
+    x2crm?: { url: string; username: string; apiKey: string }
+    mysql?: { url: string; password: string; passwordEnv: string; tables?: Readonly<Record<string, string>> }
+    uploads?: { dir?: string; httpBase?: string }
+  }
   target: { url: string; authority: string; clientId: string; clientSecret: string; caFile?: string }
   run: { instance: string; ledgerPath: string; batchSize: number; defaultOwnerEmail?: string }
 }
@@ -33,24 +37,41 @@ export function parseConfig(
   }
   const written = parsed.data
   const errors: string[] = []
-  const secret = (path: string, name: string): string => {
+  const secret = (path: string, name: string, allowEmpty = false): string => {
     const value = env[name]
-    if (value === undefined || value === '') {
+    if (value === undefined || (value === '' && !allowEmpty)) {
       errors.push(`${path}: environment variable ${name} is not set (export ${name}=... before running)`)
       return ''
     }
     return value
   }
-  const { x2crm } = written.source
+  const { x2crm, mysql, uploads } = written.source
   const { dataverse } = written.target
-  const apiKey = secret('source.x2crm.apiKeyEnv', x2crm.apiKeyEnv)
+  const apiKey = x2crm && secret('source.x2crm.apiKeyEnv', x2crm.apiKeyEnv)
+  const mysqlPassword = mysql && secret('source.mysql.passwordEnv', mysql.passwordEnv, true)
   const clientSecret = secret('target.dataverse.clientSecretEnv', dataverse.clientSecretEnv)
   if (errors.length > 0) return { errors }
   const inDir = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path))
   return {
     errors,
     value: {
-      source: { url: x2crm.url, username: x2crm.username, apiKey },
+      source: {
+        ...(x2crm && { x2crm: { url: x2crm.url, username: x2crm.username, apiKey: apiKey ?? '' } }),
+        ...(mysql && {
+          mysql: {
+            url: mysql.url,
+            password: mysqlPassword ?? '',
+            passwordEnv: mysql.passwordEnv,
+            ...(mysql.tables && { tables: mysql.tables }),
+          },
+        }),
+        ...(uploads && {
+          uploads: {
+            ...(uploads.dir !== undefined && { dir: inDir(uploads.dir) }),
+            ...(uploads.httpBase !== undefined && { httpBase: uploads.httpBase }),
+          },
+        }),
+      },
       target: {
         url: dataverse.url.replace(/\/+$/, ''),
         authority: dataverse.authority.replace(/\/+$/, ''),
@@ -59,7 +80,7 @@ export function parseConfig(
         ...(dataverse.caFile === undefined ? {} : { caFile: inDir(dataverse.caFile) }),
       },
       run: {
-        instance: written.run.instance ?? new URL(x2crm.url).host,
+        instance: written.run.instance ?? defaultInstance(x2crm?.url, mysql?.url),
         ledgerPath: inDir(written.run.ledger),
         batchSize: written.run.batchSize,
         ...(written.run.defaultOwnerEmail === undefined
@@ -68,6 +89,13 @@ export function parseConfig(
       },
     },
   }
+}
+
+/** The source's name in target ids when the config gives none: the X2CRM host, else the database's host and name. */
+function defaultInstance(apiUrl: string | undefined, mysqlUrl: string | undefined): string {
+  if (apiUrl !== undefined) return new URL(apiUrl).host
+  const url = new URL((mysqlUrl ?? '').replace(/^(mysql|mariadb):/, 'http:'))
+  return `${url.host}${url.pathname}`
 }
 
 export function configDir(configPath: string): string {

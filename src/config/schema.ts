@@ -11,14 +11,38 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 
 /** What the user writes in x2d365.yaml. Secrets are named, never written: `apiKeyEnv: X2CRM_API_KEY`. */
 export const WrittenConfigSchema = z.strictObject({
-  source: z.strictObject({
-    x2crm: z.strictObject({
-      /** The site URL, e.g. https://crm.example.com (index.php/api2 is added), or the API base itself. */
-      url: httpUrl,
-      username: z.string().min(1),
-      apiKeyEnv: envVarName,
+  source: z
+    .strictObject({
+      x2crm: z
+        .strictObject({
+          /** The site URL, e.g. https://crm.example.com (index.php/api2 is added), or the API base itself. */
+          url: httpUrl,
+          username: z.string().min(1),
+          apiKeyEnv: envVarName,
+        })
+        .optional(),
+      /** Self-hosted X2CRM: read its MySQL/MariaDB database directly (read-only; faster; sees hidden records). */
+      mysql: z
+        .strictObject({
+          /** mysql://user@host:3306/x2crm, or …?socket=/run/mysqld/mysqld.sock. A user with SELECT only is enough. */
+          url: z
+            .string()
+            .regex(/^(mysql|mariadb):\/\/[^/:@]+@/, 'must be mysql://user@host:3306/database (no password)'),
+          /** The password's environment variable; it may hold an empty value for a passwordless local user. */
+          passwordEnv: envVarName,
+          /** Tables of custom modules' classes, e.g. { Vendors: x2_vendors } */
+          tables: z.record(z.string().regex(/^[A-Z]\w*$/), z.string().regex(/^\w+$/)).optional(),
+        })
+        .optional(),
+      /** Attachment files: a copy of the server's uploads/ folder, or the site for getFile downloads. */
+      uploads: z
+        .strictObject({ dir: z.string().min(1).optional(), httpBase: httpUrl.optional() })
+        .refine((u) => u.dir !== undefined || u.httpBase !== undefined, 'set dir, httpBase, or both')
+        .optional(),
+    })
+    .refine((s) => s.x2crm !== undefined || s.mysql !== undefined, {
+      message: 'configure source.x2crm (the API), source.mysql (the database), or both',
     }),
-  }),
   target: z.strictObject({
     dataverse: z.strictObject({
       /** The environment URL, e.g. https://contoso.crm4.dynamics.com */

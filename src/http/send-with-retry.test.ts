@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MigrationError } from '../errors.ts'
 import type { Fetch } from './fetch.ts'
-import { type HttpRequest, type RetryInfo, sendWithRetry } from './send-with-retry.ts'
+import { type HttpRequest, RequestTimeoutError, type RetryInfo, sendWithRetry } from './send-with-retry.ts'
 
 /** A fetch that answers from a script, one step per call, and records what it was sent. */
 function scriptedFetch(steps: readonly (() => Response)[]) {
@@ -126,5 +126,28 @@ describe('sendWithRetry', () => {
       recorder().options,
     )
     expect(calls[0]?.init).toEqual({ method: 'PATCH', headers: { A: '1' }, body: '{"x":1}' })
+  })
+
+  it('gives each attempt a timeout signal and turns a timeout into a RequestTimeoutError, not retried', async () => {
+    const signals: (AbortSignal | null | undefined)[] = []
+    const fetch: Fetch = async (_input, init) => {
+      signals.push(init?.signal)
+      throw new DOMException('The operation was aborted due to timeout', 'TimeoutError')
+    }
+    const error = await sendWithRetry(
+      fetch,
+      {
+        method: 'POST',
+        url: 'https://org.test/api/data/v9.2/$batch?token=abc',
+        repeatable: true,
+        timeoutMs: 120_000,
+      },
+      { sleep: async () => undefined },
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RequestTimeoutError)
+    expect((error as RequestTimeoutError).timeoutMs).toBe(120_000)
+    expect((error as Error).message).not.toContain('abc')
+    expect(signals).toHaveLength(1)
+    expect(signals[0]).toBeInstanceOf(AbortSignal)
   })
 })

@@ -12,6 +12,23 @@ export interface HttpRequest {
    * are: GETs, and upserts on deterministic ids.
    */
   repeatable: boolean
+  /** Abort an attempt that has not answered within this many ms; throws a RequestTimeoutError, not retried. */
+  timeoutMs?: number
+}
+
+/**
+ * The server did not answer in time. Not retried here: the caller decides (the bulk loader sends a smaller batch).
+ * The request may still have been applied, so only repeatable requests should be sent again.
+ */
+export class RequestTimeoutError extends MigrationError {
+  override name = 'RequestTimeoutError'
+  constructor(
+    readonly request: { method: string; url: string },
+    readonly timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(`${request.method} ${redactUrl(request.url)} got no answer within ${timeoutMs} ms`, options)
+  }
 }
 
 export interface RetryInfo {
@@ -85,8 +102,12 @@ export async function sendWithRetry(
   for (let attempt = 1; ; attempt++) {
     let response: Response
     try {
+      if (request.timeoutMs !== undefined) init.signal = AbortSignal.timeout(request.timeoutMs)
       response = await fetch(request.url, init)
     } catch (error) {
+      if (request.timeoutMs !== undefined && isTimeout(error)) {
+        throw new RequestTimeoutError(request, request.timeoutMs, { cause: error })
+      }
       const code = networkErrorCode(error)
       if (code === undefined) throw error
       if (attempt >= maxAttempts) {
@@ -109,6 +130,10 @@ export async function sendWithRetry(
     options.onRetry?.(retryInfo(request, attempt, waitMs, response.status, `status ${response.status}`))
     await options.sleep(waitMs)
   }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError'
 }
 
 function retryInfo(

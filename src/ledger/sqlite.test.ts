@@ -85,10 +85,9 @@ describe('createSqliteLedger on a file', () => {
     }
   })
 
-  it('records, looks up and streams 100,000 outcomes in a few seconds', async () => {
+  it('records, looks up and streams 100,000 outcomes (timings: npm run bench)', async () => {
     const ledger = createSqliteLedger(path)
     try {
-      const started = performance.now()
       const { runId } = await ledger.startRun('migrate', {}, at)
       for (let batch = 0; batch < 100; batch++) {
         const outcomes = Array.from({ length: 1000 }, (_, i) =>
@@ -96,17 +95,9 @@ describe('createSqliteLedger on a file', () => {
         )
         await ledger.recordBatch(runId, 'Contacts', outcomes, { lastSourceId: (batch + 1) * 1000 })
       }
-      const recorded = performance.now()
       const keys = Array.from({ length: 1000 }, (_, i) => `Contacts:${i * 97 + 1}`)
       for (let i = 0; i < 20; i++) expect((await ledger.loaded(keys)).size).toBe(1000)
-      const looked = performance.now()
       expect(await count(ledger.outcomes(runId))).toBe(100_000)
-      const streamed = performance.now()
-
-      // About 2 s, 0.2 s and 0.6 s on a quiet laptop; the bounds leave room for a busy CI machine.
-      expect(recorded - started).toBeLessThan(10_000)
-      expect(looked - recorded).toBeLessThan(3000)
-      expect(streamed - looked).toBeLessThan(5000)
     } finally {
       await ledger.close()
     }

@@ -31,6 +31,8 @@ const COMPATIBLE: Record<Exclude<TransformName, 'link' | 'owner'>, readonly stri
   boolean: ['Boolean'],
   unixToIso: ['DateTime'],
   unixToDate: ['DateTime'],
+  choice: ['Picklist', 'State', 'Status'],
+  multiChoice: ['MultiSelectPicklist'],
 }
 
 interface X2crmDefaults {
@@ -55,6 +57,8 @@ const READS: Record<TransformName, readonly string[]> = {
   unixToDate: ['date'],
   link: ['link'],
   owner: ['assignment'],
+  choice: ['dropdown'],
+  multiChoice: ['dropdown'],
 }
 
 const mapping = defaultMapping()

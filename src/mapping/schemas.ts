@@ -1,12 +1,6 @@
-import type { X2crmField } from '../source/x2crm/types.ts'
+import type { X2crmDropdown, X2crmField } from '../source/x2crm/types.ts'
 
-/** One X2CRM dropdown list (`GET api2/dropdowns`): stored value → display label. */
-export interface X2crmDropdown {
-  id: number
-  name: string
-  options: Readonly<Record<string, string>>
-  multi: boolean
-}
+export type { X2crmDropdown } from '../source/x2crm/types.ts'
 
 /** What the mapping needs to know about X2CRM: each class's fields and the dropdown lists they use. */
 export interface SourceSchema {

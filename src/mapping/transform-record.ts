@@ -64,7 +64,8 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
     }
   }
   const sourceKey = sourceKeyOf(map.entity, id)
-  const values: Record<string, unknown> = {}
+  const values: Record<string, unknown> = { ...map.defaults }
+  if (map.sourceIdColumn !== undefined) values[map.sourceIdColumn] = String(id)
   const links: LinkRef[] = []
   const warnings: string[] = []
 

@@ -267,7 +267,10 @@ export function resolveLink(value: unknown, field: FieldMap, ctx: TransformConte
  * A dropdown's stored value → its Dataverse choice value. Matching is exact first, then trimmed and
  * case-insensitive (X2CRM imports store values as typed). A value the map does not list is left empty with a warning.
  */
-export function resolveChoice(value: unknown, choices: Readonly<Record<string, number>>): Transformed<number> {
+export function resolveChoice(
+  value: unknown,
+  choices: Readonly<Record<string, number>>,
+): Transformed<number> {
   const text = trimmed(value)
   if (text.value === null) return noValue(text)
   const found = lookupChoice(text.value, choices)

@@ -31,7 +31,16 @@ export type TransformName =
 
 /** A column `schema apply` creates because the map needs it (a custom field, a new dropdown). */
 export interface NewColumn {
-  type: 'String' | 'Memo' | 'Integer' | 'Decimal' | 'Money' | 'Boolean' | 'DateTime' | 'Picklist' | 'MultiSelectPicklist'
+  type:
+    | 'String'
+    | 'Memo'
+    | 'Integer'
+    | 'Decimal'
+    | 'Money'
+    | 'Boolean'
+    | 'DateTime'
+    | 'Picklist'
+    | 'MultiSelectPicklist'
   /** String and Memo only */
   maxLength?: number
   /** Display name, from the X2CRM label */
@@ -90,15 +99,17 @@ export interface EntityMap {
   where?: RecordFilter
   /** A unique phase name when one entity loads into two tables (`Contacts→lead`). @default entity */
   name?: string
+  /** Column that receives the X2CRM id (as text) on every row, for audit and the alternate key. */
+  sourceIdColumn?: string
+  /** Constant column values set on every row before the mapped fields (`productstructure: 1`). */
+  defaults?: Readonly<Record<string, unknown>>
   /** Set when the table does not exist yet and `schema apply` creates it (a custom table). */
   createTable?: { label: string; primaryName: string }
 }
 
 /** How X2CRM tags move: a multi-select choice column on each table, or a tag table linked to the records. */
 export type TagsChoice =
-  | { mode: 'none' }
-  | { mode: 'multiselect'; column: string }
-  | { mode: 'table'; table: string }
+  { mode: 'none' } | { mode: 'multiselect'; column: string } | { mode: 'table'; table: string }
 
 /** Settings of the whole map. */
 export interface MappingSettings {

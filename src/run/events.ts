@@ -5,6 +5,8 @@ import type { Reconciliation } from '../report/reconciliation.ts'
 export type RunEvent =
   | { type: 'run.started'; runId: RunId; resumed: boolean; at: string }
   | { type: 'owners.matched'; matched: number; unmatched: readonly string[] }
+  | { type: 'source.chosen'; source: 'api' | 'database'; detail: string }
+  | { type: 'source.notice'; kind: string; entity: string; id?: number; message: string }
   | { type: 'phase.started'; phase: string; sourceCount: number; resumeAfterId: number }
   | {
       type: 'batch.loaded'

@@ -17,6 +17,8 @@ export interface TokenStore {
   issue(user: AppUser): IssuedToken
   /** The app user a bearer token belongs to, or undefined when unknown or expired. */
   verify(accessToken: string): AppUser | undefined
+  /** Makes every token issued so far invalid, as if they had all expired (fault injection). */
+  expireAll(): void
 }
 
 /** Entra ID app-only tokens last about an hour; `expires_in` is usually 3599. */
@@ -40,5 +42,6 @@ export function createTokenStore(clock: () => number): TokenStore {
       }
       return entry.user
     },
+    expireAll: () => tokens.clear(),
   }
 }

@@ -1,5 +1,6 @@
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
-import { isGuid } from '../guid.ts'
+import { isGuid, newGuid } from '../guid.ts'
+import { resolveAlternateKey } from '../metadata/schema.ts'
 import type { Table } from '../tables.ts'
 import { createRow, updateRow } from '../write/apply.ts'
 import { readPayload } from '../write/payload.ts'
@@ -38,7 +39,7 @@ export const bulkTables: ReadonlySet<string> = new Set([
 
 /** Per-target simulated execution time, for the execution-time service protection limit. */
 export interface BulkCost {
-  perTargetMs: number
+  perTargetMs(message: BulkMessage): number
 }
 
 /**
@@ -55,7 +56,8 @@ export async function runBulk(
   cost: BulkCost,
 ): Promise<Response> {
   context.count(message)
-  if (!bulkTables.has(table.logicalName)) throw faults.messageNotSupported(message, table.logicalName)
+  if (!bulkTables.has(table.logicalName) && !table.custom)
+    throw faults.messageNotSupported(message, table.logicalName)
   const body = await readJson(request, table)
   const targets = typeof body === 'object' && body !== null && 'Targets' in body ? body.Targets : undefined
   if (!Array.isArray(targets)) {
@@ -64,21 +66,15 @@ export async function runBulk(
       `The parameter 'Targets' of '${message}' is missing or is not a collection.`,
     )
   }
-  context.addCost(targets.length * cost.perTargetMs)
-  const restore = context.store.snapshot()
-  try {
-    const ids = applyTargets(context, table, message, targets)
-    if (message === 'CreateMultiple') {
-      return jsonResponse(200, {
-        '@odata.context': `${context.apiUrl}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse`,
-        Ids: ids,
-      })
-    }
-    return noContent()
-  } catch (error) {
-    restore()
-    throw error
+  context.addCost(targets.length * cost.perTargetMs(message))
+  const ids = await context.store.atomically(() => applyTargets(context, table, message, targets))
+  if (message === 'CreateMultiple') {
+    return jsonResponse(200, {
+      '@odata.context': `${context.apiUrl}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse`,
+      Ids: ids,
+    })
   }
+  return noContent()
 }
 
 function applyTargets(context: ApiContext, table: Table, message: BulkMessage, targets: unknown[]): string[] {
@@ -100,7 +96,8 @@ function applyTargets(context: ApiContext, table: Table, message: BulkMessage, t
       ids.push(createRow(table, changes, context).id)
       continue
     }
-    const id = targetKey(table, target)
+    const { id: keyedId, keyValues } = targetKey(context, table, target)
+    const id = keyedId ?? newGuid()
     if (seen.has(id)) {
       // UpdateMultiple applies the first of duplicate keys and ignores the rest; UpsertMultiple fails (webapi.md §4.1 [D]).
       if (message === 'UpdateMultiple') continue
@@ -113,7 +110,16 @@ function applyTargets(context: ApiContext, table: Table, message: BulkMessage, t
     seen.add(id)
     const existing = context.store.get(table.logicalName, id)
     if (message === 'UpdateMultiple' && !existing) throw faults.notFound(table.logicalName, id)
-    const changes = readPayload(target, { ...context, table, mode: existing ? 'update' : 'create' })
+    const changes = readPayload(withoutODataId(target), {
+      ...context,
+      table,
+      mode: existing ? 'update' : 'create',
+    })
+    for (const [name, value] of keyValues ?? []) {
+      // webapi.md §2.3: key values are not changed through the key; a new row gets them.
+      if (existing) delete changes.values[name]
+      else if (!(name in changes.values)) changes.values[name] = value
+    }
     const row = existing
       ? updateRow(table, existing, changes, context)
       : createRow(table, changes, context, { id })
@@ -122,16 +128,32 @@ function applyTargets(context: ApiContext, table: Table, message: BulkMessage, t
   return ids
 }
 
-/** The primary key of an Update/Upsert target: its primary-key column or `@odata.id`. */
-function targetKey(table: Table, target: object): string {
+function withoutODataId(target: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(target).filter(([key]) => key !== '@odata.id'))
+}
+
+/**
+ * The row an Update/Upsert target names: its primary-key column, or `@odata.id` with the
+ * primary key or an alternate key (webapi.md §4.1). `id` is undefined for an alternate key that
+ * matches no row yet; `keyValues` then fill the new row.
+ */
+function targetKey(
+  context: ApiContext,
+  table: Table,
+  target: object,
+): { id: string | undefined; keyValues?: ReadonlyMap<string, string | number> } {
   const fields = target as Record<string, unknown>
   const direct = fields[table.primaryId]
-  if (isGuid(direct)) return direct.toLowerCase()
+  if (isGuid(direct)) return { id: direct.toLowerCase() }
   const odataId = fields['@odata.id']
   if (typeof odataId === 'string') {
     const key = /\(([^)]*)\)$/.exec(odataId)?.[1] ?? ''
-    const id = key.includes('=') ? key.slice(key.indexOf('=') + 1) : key
-    if (isGuid(id)) return id.toLowerCase()
+    const id = key.startsWith(`${table.primaryId}=`) ? key.slice(table.primaryId.length + 1) : key
+    if (isGuid(id)) return { id: id.toLowerCase() }
+    if (key.includes('=') && context.keys) {
+      const resolved = resolveAlternateKey(table, key, context.keys, context.clock())
+      return { id: resolved.id, keyValues: resolved.values }
+    }
     throw new DataverseFault(
       400,
       '0x80060888',

@@ -1,5 +1,6 @@
 import type { AppUser } from '../auth/tokens.ts'
 import { jsonResponse } from '../errors.ts'
+import type { SchemaSettings } from '../metadata/schema.ts'
 import type { Preferences } from '../odata/prefer.ts'
 import type { Store } from '../store.ts'
 import type { Catalog, Table } from '../tables.ts'
@@ -18,6 +19,12 @@ export interface ApiContext extends ApplyContext {
   count(operation: string): void
   /** adds simulated execution time (service protection execution-time limit) */
   addCost(ms: number): void
+  /** publisher prefix, option prefix and key build delay for metadata writes */
+  schema?: SchemaSettings
+  /** organization.maxuploadfilesize (webapi.md §5.2) */
+  maxUploadBytes?: number
+  /** resolves an alternate-key reference `name='v'` to a row id (binds, @odata.id) */
+  resolveKey?: (table: Table, key: string) => string | undefined
 }
 
 export function entityIdUrl(context: ApiContext, table: Table, id: string): string {

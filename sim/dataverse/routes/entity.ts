@@ -50,27 +50,41 @@ export async function createEntity(context: ApiContext, table: Table, request: R
 export async function patchEntity(
   context: ApiContext,
   table: Table,
-  id: string,
+  id: string | undefined,
   request: Request,
+  keyValues?: ReadonlyMap<string, string | number>,
+  keyText?: string,
 ): Promise<Response> {
   const ifMatch = conditionHeader(request, 'if-match')
   const ifNoneMatch = conditionHeader(request, 'if-none-match')
   context.count(ifMatch !== undefined ? 'Update' : ifNoneMatch === '*' ? 'Create' : 'Upsert')
-  const existing = context.store.get(table.logicalName, id)
+  const existing = id === undefined ? undefined : context.store.get(table.logicalName, id)
   if (ifMatch !== undefined) {
-    if (!existing) throw faults.notFound(table.logicalName, id)
+    if (!existing) throw faults.notFound(table.logicalName, id ?? keyText ?? '')
     if (ifMatch !== '*' && ifMatch !== etagOf(existing)) throw faults.versionMismatch()
   }
   if (ifNoneMatch === '*' && existing) throw faults.alreadyExists()
   const body = await readJson(request, table)
   const changes = readPayload(body, { ...context, table, mode: existing ? 'update' : 'create' })
+  if (keyValues) {
+    // webapi.md §2.3: key values in the body are dropped when the row exists; for a new row,
+    // body values win and the URL's fill the rest.
+    for (const [name, value] of keyValues) {
+      if (existing) delete changes.values[name]
+      else if (!(name in changes.values)) changes.values[name] = value
+    }
+  }
   const row = existing
     ? updateRow(table, existing, changes, context)
-    : createRow(table, changes, context, { id })
+    : createRow(table, changes, context, id === undefined ? {} : { id })
   if (context.prefer.returnRepresentation) {
     return representation(context, table, row, new URL(request.url), existing ? 200 : 201)
   }
-  return noContent({ 'odata-entityid': entityIdUrl(context, table, row.id) })
+  const entityId =
+    keyValues && keyText !== undefined
+      ? `${context.apiUrl}${table.entitySet}(${keyText})`
+      : entityIdUrl(context, table, row.id)
+  return noContent({ 'odata-entityid': entityId })
 }
 
 export function getEntity(context: ApiContext, table: Table, id: string, request: Request): Response {

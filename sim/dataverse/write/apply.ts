@@ -2,18 +2,23 @@ import { DataverseFault, faults } from '../errors.ts'
 import { newGuid } from '../guid.ts'
 import type { LookupRef, Store, StoredRow } from '../store.ts'
 import type { ColumnJson, Table } from '../tables.ts'
+import type { KeyIndex } from '../metadata/keys.ts'
 import type { Changes } from './payload.ts'
 import { defaultState, resolveState } from './state.ts'
 
 export interface Caller {
   systemUserId: string
   businessUnitId: string
+  /** the app user acting when `systemUserId` is an impersonated user (createdonbehalfby) */
+  onBehalfOf?: string
 }
 
 export interface ApplyContext {
   store: Store
   clock: () => number
   caller: Caller
+  /** alternate keys whose uniqueness writes must respect */
+  keys?: KeyIndex
 }
 
 /** SystemRequired columns the platform copies or defaults although tables.json has no note saying so [U]. */
@@ -120,11 +125,18 @@ export function createRow(
   ] as const) {
     if (hasColumn(table, name)) values[name] = value
   }
+  // webapi.md §7.1: overriddencreatedon becomes createdon; the load time is kept in overriddencreatedon.
+  if (typeof values.overriddencreatedon === 'string' && hasColumn(table, 'createdon')) {
+    values.createdon = values.overriddencreatedon
+    values.overriddencreatedon = now
+  }
   for (const name of ['createdby', 'modifiedby']) {
     if (hasColumn(table, name)) lookups[name] = { table: 'systemuser', id: caller.systemUserId }
   }
+  stampOnBehalfOf(table, lookups, caller, ['createdonbehalfby', 'modifiedonbehalfby'])
   computeNames(table, values)
   const row: StoredRow = { table: table.logicalName, id, values, lookups, version }
+  context.keys?.checkUnique(table, row, context.clock())
   store.put(row)
   return row
 }
@@ -154,10 +166,26 @@ export function updateRow(
   if (hasColumn(table, 'versionnumber')) values.versionnumber = version
   if (hasColumn(table, 'modifiedby'))
     lookups.modifiedby = { table: 'systemuser', id: context.caller.systemUserId }
+  stampOnBehalfOf(table, lookups, context.caller, ['modifiedonbehalfby'])
   computeNames(table, values)
   const row: StoredRow = { ...existing, values, lookups, version }
+  context.keys?.checkUnique(table, row, context.clock())
   context.store.put(row)
   return row
+}
+
+/** Impersonated writes record the real caller in created/modifiedonbehalfby (webapi.md §7.2). */
+function stampOnBehalfOf(
+  table: Table,
+  lookups: Record<string, LookupRef>,
+  caller: Caller,
+  names: string[],
+): void {
+  for (const name of names) {
+    if (!hasColumn(table, name)) continue
+    if (caller.onBehalfOf === undefined) delete lookups[name]
+    else lookups[name] = { table: 'systemuser', id: caller.onBehalfOf }
+  }
 }
 
 function numberOf(value: unknown): number | undefined {

@@ -19,13 +19,28 @@ export interface PayloadContext {
   store: Store
   table: Table
   mode: WriteMode
+  /** organization.maxuploadfilesize, checked on annotation.documentbody. @default 5,242,880 */
+  maxUploadBytes?: number
+  /** resolves `set(key='v')` references in binds; undefined when the table has no such key */
+  resolveKey?: (table: Table, key: string) => string | undefined
 }
+
+/** organization.maxuploadfilesize default, measured on the Base64 text (webapi.md §5.2 [D]). */
+export const defaultMaxUploadBytes = 5_242_880
 
 const bindSuffix = '@odata.bind'
 const refRe = /^(?:[a-z]+:\/\/[^/]+)?(?:\/?api\/data\/v9\.\d\/)?\/?([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)$/
 
 export function isCreateOnly(column: ColumnJson): boolean {
-  return /create-only/i.test(column.note ?? '')
+  // overriddencreatedon's note says "set on create only" (webapi.md §7.1: treat as create-only)
+  return /create-only/i.test(column.note ?? '') || column.name === 'overriddencreatedon'
+}
+
+/** webapi.md §7.6: the org's maxuploadfilesize applies to the Base64 text; 0x80044a02 [D]. */
+function checkUploadSize(value: unknown, maxBytes: number): void {
+  if (typeof value === 'string' && value.length > maxBytes) {
+    throw new DataverseFault(400, '0x80044a02', 'Attachment file size is too big.')
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -54,7 +69,8 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
       const nav = key.slice(0, -bindSuffix.length)
       const property = table.navs.get(nav)
       if (!property) throw faults.unknownNavigation(set, nav)
-      const ref = value === null ? null : parseBind(set, nav, property.targets, value, catalog)
+      const ref =
+        value === null ? null : parseBind(set, nav, property.targets, value, catalog, context.resolveKey)
       const column = property.column
       if (column.readOnly || (mode === 'update' && isCreateOnly(column))) continue
       changes.lookups[column.name] = ref
@@ -80,6 +96,9 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
     if (column.readOnly || (mode === 'update' && isCreateOnly(column))) continue
     changes.values[column.name] = converted
     checks.push(() => checkValue(table, column, converted))
+    if (table.logicalName === 'annotation' && column.name === 'documentbody') {
+      checks.push(() => checkUploadSize(converted, context.maxUploadBytes ?? defaultMaxUploadBytes))
+    }
   }
   for (const check of checks) check()
   return changes
@@ -94,7 +113,14 @@ function checkODataType(table: Table, value: unknown): void {
   )
 }
 
-function parseBind(set: string, nav: string, targets: string[], value: unknown, catalog: Catalog): LookupRef {
+function parseBind(
+  set: string,
+  nav: string,
+  targets: string[],
+  value: unknown,
+  catalog: Catalog,
+  resolveKey: PayloadContext['resolveKey'],
+): LookupRef {
   const match = typeof value === 'string' ? refRe.exec(value) : null
   if (!match) {
     throw payloadFault(
@@ -111,12 +137,12 @@ function parseBind(set: string, nav: string, targets: string[], value: unknown, 
       `The entity set '${targetSet}' is not a valid target for the navigation property '${nav}'; expected one of: ${targets.join(', ')}.`,
     )
   }
-  const id = key.includes('=') ? key.slice(key.indexOf('=') + 1) : key
-  if (!isGuid(id)) {
-    // Alternate keys are not modelled in tables.json, so only primary-key references resolve.
-    throw new DataverseFault(400, '0x80060888', `The key '${key}' is not a valid key for '${targetSet}'.`)
-  }
-  return { table: target.logicalName, id: id.toLowerCase() }
+  const id = key.startsWith(`${target.primaryId}=`) ? key.slice(target.primaryId.length + 1) : key
+  if (isGuid(id)) return { table: target.logicalName, id: id.toLowerCase() }
+  // An alternate-key reference (webapi.md §2.3 example): `/accounts(accountnumber='A-77')`.
+  const resolved = resolveKey?.(target, key)
+  if (resolved !== undefined) return { table: target.logicalName, id: resolved }
+  throw new DataverseFault(400, '0x80060888', `The key '${key}' is not a valid key for '${targetSet}'.`)
 }
 
 function checkNullable(table: Table, column: ColumnJson): void {
@@ -133,6 +159,25 @@ function checkValue(table: Table, column: ColumnJson, value: unknown): void {
     if (column.maxLength !== undefined && value.length > column.maxLength) {
       throw faults.tooLong(table.logicalName, column.name, column.maxLength)
     }
+  }
+  if (typeof value === 'number' && column.minValue !== undefined && column.maxValue !== undefined) {
+    if (value < column.minValue || value > column.maxValue)
+      throw faults.outOfRange(table.logicalName, column.name, value)
+  }
+  if (column.type === 'MultiSelectPicklist' && typeof value === 'string' && column.options) {
+    // webapi.md §2.6: a string of comma-separated option values, at most 150 selected.
+    const values = value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '')
+    for (const v of values) {
+      const n = Number(v)
+      if (!/^-?\d+$/.test(v) || !column.options.some((o) => o.value === n)) {
+        throw faults.outOfRange(table.logicalName, column.name, Number.isNaN(n) ? 0 : n)
+      }
+    }
+    if (values.length > 150)
+      throw faults.badRequest(`At most 150 options can be selected in '${column.name}'.`)
   }
   if ((column.type === 'Picklist' || column.type === 'State' || column.type === 'Status') && column.options) {
     if (typeof value === 'number' && !column.options.some((o) => o.value === value)) {

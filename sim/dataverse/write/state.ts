@@ -13,8 +13,12 @@ function statusColumn(table: Table): ColumnJson | undefined {
   return table.columns.find((c) => c.type === 'Status')
 }
 
-/** The state a create produces: the first state option (Active/Open/Draft). */
+/**
+ * The state a create produces: the first state option (Active/Open), except products, which
+ * start in Draft (statecode 2) until PublishProductHierarchy (webapi.md §7.9 [D]).
+ */
 export function defaultState(table: Table): number | undefined {
+  if (table.logicalName === 'product' && stateColumn(table)?.options?.some((o) => o.value === 2)) return 2
   return stateColumn(table)?.options?.[0]?.value
 }
 

@@ -17,6 +17,7 @@ const edmTypes: Record<string, string> = {
   Boolean: 'Edm.Boolean',
   DateTime: 'Edm.DateTimeOffset',
   Uniqueidentifier: 'Edm.Guid',
+  MultiSelectPicklist: 'Edm.String',
 }
 
 const dateOnlyRe = /^\d{4}-\d{2}-\d{2}$/

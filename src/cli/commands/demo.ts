@@ -44,9 +44,11 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
 
   const config: RunConfig = {
     source: {
-      url: `${x2crmServed.origin}/index.php/api2`,
-      username: 'admin',
-      apiKey: data.apiKeys['admin'] ?? '',
+      x2crm: {
+        url: `${x2crmServed.origin}/index.php/api2`,
+        username: 'admin',
+        apiKey: data.apiKeys['admin'] ?? '',
+      },
     },
     target: {
       url: settings.url,
@@ -117,8 +119,8 @@ function configYaml(config: RunConfig): string {
   return `# Written by x2d365 demo. The simulators stop with the demo; start your own with \`x2d365 sim\`.
 source:
   x2crm:
-    url: ${config.source.url}
-    username: ${config.source.username}
+    url: ${config.source.x2crm?.url ?? ''}
+    username: ${config.source.x2crm?.username ?? ''}
     apiKeyEnv: X2CRM_API_KEY
 target:
   dataverse:

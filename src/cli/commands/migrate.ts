@@ -45,7 +45,7 @@ export function rendererFor(json: boolean | undefined): Renderer {
 
 export async function runMigrate(config: RunConfig, json: boolean | undefined): Promise<MigrateResult> {
   const renderer = rendererFor(json)
-  const { source, target, ledger } = connect(config, renderer.event)
+  const { source, target, ledger, close } = connect(config, renderer.event)
   try {
     return await migrate(
       {
@@ -61,6 +61,7 @@ export async function runMigrate(config: RunConfig, json: boolean | undefined): 
   } finally {
     renderer.flush()
     await ledger.close()
+    await close()
   }
 }
 

@@ -40,7 +40,7 @@ export function formatVerification(result: VerifyResult): string {
 export async function verifyCommand(options: VerifyCommandOptions): Promise<number> {
   const config = readConfig(options.config)
   const renderer = rendererFor(options.json)
-  const { source, target, ledger } = connect(config, renderer.event)
+  const { source, target, ledger, close } = connect(config, renderer.event)
   try {
     const sample = options.all ? undefined : (options.sample ?? 200)
     const result = await verify(
@@ -56,6 +56,7 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<numb
   } finally {
     renderer.flush()
     await ledger.close()
+    await close()
   }
 }
 

@@ -205,7 +205,8 @@ export function createX2crmClient(options: X2crmClientOptions): X2crmSource & X2
 
     async models() {
       const parsed = parseModels(await get('models', 'models'))
-      if ('issues' in parsed) throw unusable(`${base}/models`, `unexpected model list: ${summarize(parsed.issues)}`)
+      if ('issues' in parsed)
+        throw unusable(`${base}/models`, `unexpected model list: ${summarize(parsed.issues)}`)
       return parsed.rows
     },
 
@@ -214,7 +215,8 @@ export function createX2crmClient(options: X2crmClientOptions): X2crmSource & X2
       const body = await get(path, entity, 'undefined')
       if (body === undefined) return []
       const parsed = parseTags(body)
-      if ('issues' in parsed) throw unusable(`${base}/${path}`, `unexpected tag list: ${summarize(parsed.issues)}`)
+      if ('issues' in parsed)
+        throw unusable(`${base}/${path}`, `unexpected tag list: ${summarize(parsed.issues)}`)
       return parsed.rows
     },
 
@@ -246,14 +248,25 @@ function recordId(id: number): number {
  */
 export function withTimeout(fetch: Fetch, ms: number): Fetch {
   return async (input, init) => {
-    const signal = AbortSignal.timeout(ms)
+    const controller = new AbortController()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = () => Object.assign(new Error(`no answer within ${ms} ms`), { code: 'ETIMEDOUT' })
+    // A race, not only the signal: an in-process handler ignores signals.
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(timeout())
+        controller.abort()
+      }, ms)
+    })
+    const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal
+    const answered = fetch(input, { ...init, signal })
+    answered.catch(() => undefined)
     try {
-      return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal })
+      return await Promise.race([answered, timedOut])
     } catch (error) {
-      if (signal.aborted) {
-        throw Object.assign(new Error(`no answer within ${ms} ms`, { cause: error }), { code: 'ETIMEDOUT' })
-      }
-      throw error
+      throw controller.signal.aborted ? Object.assign(timeout(), { cause: error }) : error
+    } finally {
+      clearTimeout(timer)
     }
   }
 }

@@ -16,11 +16,16 @@ const Label = z
 
 /** PHP encodes an empty options map as `[]`, and a list-like one as an array. */
 const Options = z
-  .union([z.record(z.string(), z.union([z.string(), z.number()])), z.array(z.union([z.string(), z.number()]))])
+  .union([
+    z.record(z.string(), z.union([z.string(), z.number()])),
+    z.array(z.union([z.string(), z.number()])),
+  ])
   .nullish()
   .transform((value): Record<string, string> => {
     if (value === null || value === undefined) return {}
-    const entries = Array.isArray(value) ? value.map((label, index) => [String(index), label] as const) : Object.entries(value)
+    const entries = Array.isArray(value)
+      ? value.map((label, index) => [String(index), label] as const)
+      : Object.entries(value)
     return Object.fromEntries(entries.map(([key, label]) => [key, String(label)]))
   })
 

@@ -1,5 +1,6 @@
+import { constants, generateKeyPairSync, verify } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { MigrationError } from '../../errors.ts'
+import { ConfigError, MigrationError } from '../../errors.ts'
 import type { Fetch } from '../../http/fetch.ts'
 import { createMsalTokenProvider } from './auth.ts'
 
@@ -76,5 +77,64 @@ describe('createMsalTokenProvider', () => {
     const text = `${(error as Error).message} ${JSON.stringify(error)}`
     expect(text).toContain('client 11111111-2222-3333-4444-555555555555')
     expect(text).not.toContain(SECRET)
+  })
+
+  it('signs a client assertion with a certificate instead of sending a secret', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+    const thumbprint = 'ab'.repeat(32)
+    const forms: URLSearchParams[] = []
+    const { fetch: entra } = fakeEntra()
+    const fetch: Fetch = async (input, init) => {
+      const request = new Request(input, init)
+      if (request.method !== 'POST') return entra(request)
+      const form = new URLSearchParams(await request.text())
+      forms.push(form)
+      const [header = '', payload = '', signature = ''] = (form.get('client_assertion') ?? '').split('.')
+      const valid = verify(
+        'sha256',
+        Buffer.from(`${header}.${payload}`),
+        { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+        Buffer.from(signature, 'base64url'),
+      )
+      if (!valid) return Response.json({ error: 'invalid_client' }, { status: 401 })
+      return Response.json({ token_type: 'Bearer', expires_in: 3599, access_token: 'cert-token' })
+    }
+    const provider = createMsalTokenProvider({
+      authority: AUTHORITY,
+      clientId: '11111111-2222-3333-4444-555555555555',
+      clientCertificate: { thumbprintSha256: thumbprint.toUpperCase(), privateKey: pem },
+      scope: 'https://contoso.crm.dynamics.test/.default',
+      fetch,
+    })
+    expect(await provider.getToken()).toBe('cert-token')
+    const form = forms[0]
+    expect(form?.get('client_secret')).toBeNull()
+    expect(form?.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    const header = JSON.parse(
+      Buffer.from(form?.get('client_assertion')?.split('.')[0] ?? '', 'base64url').toString(),
+    ) as Record<string, unknown>
+    expect(header['alg']).toBe('PS256')
+    expect(header['x5t#S256']).toBe(Buffer.from(thumbprint, 'hex').toString('base64url'))
+  })
+
+  it('refuses a malformed certificate with a ConfigError naming the field', () => {
+    const error = (() => {
+      try {
+        createMsalTokenProvider({
+          authority: AUTHORITY,
+          clientId: 'c',
+          clientCertificate: { thumbprintSha256: 'abc', privateKey: 'not a key' },
+          scope: 's',
+          fetch: fakeEntra().fetch,
+        })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).issues).toHaveLength(2)
+    expect((error as ConfigError).message).toContain('clientCertificate.thumbprintSha256')
+    expect((error as ConfigError).message).not.toContain('not a key')
   })
 })

@@ -7,11 +7,23 @@ import {
 import { ConfigError, MigrationError, redactUrl } from '../../errors.ts'
 import type { Fetch } from '../../http/fetch.ts'
 
-export interface MsalTokenProviderOptions {
+/** A certificate registered on the app: its SHA-256 thumbprint (hex) and its PEM private key. */
+export interface ClientCertificate {
+  thumbprintSha256: string
+  privateKey: string
+  /** The PEM certificate chain, sent as `x5c` for subject-name/issuer authentication. */
+  x5c?: string
+}
+
+/** How the app proves who it is: a client secret, or a certificate (recommended for production). */
+export type ClientCredential =
+  | { clientSecret: string; clientCertificate?: undefined }
+  | { clientCertificate: ClientCertificate; clientSecret?: undefined }
+
+export type MsalTokenProviderOptions = ClientCredential & {
   /** e.g. `https://login.microsoftonline.com/<tenant id>`, or the simulator's token authority. */
   authority: string
   clientId: string
-  clientSecret: string
   /** e.g. `https://contoso.crm.dynamics.com/.default` */
   scope: string
   /** Every request MSAL makes goes through it: the trusting fetch for the simulator, a handler adapter in tests. */
@@ -28,7 +40,8 @@ export interface TokenProvider {
  * and refreshes them (webapi.md §1.2). The authority's host is a known authority, so MSAL asks no Microsoft endpoint
  * for instance discovery; it reads `{authority}/v2.0/.well-known/openid-configuration` and posts to its token endpoint.
  *
- * The client secret never reaches a message: errors are rewritten with it scrubbed.
+ * With a certificate, MSAL signs a client assertion (PS256, `x5t#S256` header) instead of sending a secret. Neither
+ * the client secret nor the private key ever reaches a message: errors are rewritten with them scrubbed.
  */
 export function createMsalTokenProvider(options: MsalTokenProviderOptions): TokenProvider {
   let authorityHost: string
@@ -37,10 +50,15 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
   } catch {
     throw new ConfigError([`dataverse authority: "${redactUrl(options.authority)}" is not a URL`])
   }
+  const credential =
+    options.clientCertificate === undefined
+      ? { clientSecret: options.clientSecret }
+      : { clientCertificate: checkedCertificate(options.clientCertificate) }
+  const secrets = [options.clientSecret ?? '', options.clientCertificate?.privateKey ?? '']
   const application = new ConfidentialClientApplication({
     auth: {
       clientId: options.clientId,
-      clientSecret: options.clientSecret,
+      ...credential,
       authority: options.authority,
       knownAuthorities: [authorityHost],
     },
@@ -57,10 +75,11 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
         })
         token = result?.accessToken
       } catch (error) {
-        const detail = scrub(error instanceof Error ? error.message : String(error), options.clientSecret)
+        const detail = scrub(error instanceof Error ? error.message : String(error), secrets)
         throw new MigrationError(
           `Could not get a Dataverse token for client ${options.clientId} from ${redactUrl(options.authority)}: ` +
-            `${detail}. Check the tenant (authority), client id, client secret and scope.`,
+            `${detail}. Check the tenant (authority), client id, ` +
+            `${options.clientCertificate === undefined ? 'client secret' : 'certificate (thumbprint and private key)'} and scope.`,
         )
       }
       if (token === undefined || token === '') {
@@ -116,6 +135,26 @@ export function createFetchNetworkModule(fetch: Fetch): INetworkModule {
   }
 }
 
-function scrub(text: string, secret: string): string {
-  return secret === '' ? text : text.split(secret).join('[redacted]')
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce(
+    (result, secret) => (secret === '' ? result : result.split(secret).join('[redacted]')),
+    text,
+  )
+}
+
+function checkedCertificate(certificate: ClientCertificate): ClientCertificate {
+  const thumbprint = certificate.thumbprintSha256.replace(/[\s:]/g, '')
+  const issues: string[] = []
+  if (!/^[0-9a-f]{64}$/i.test(thumbprint)) {
+    issues.push(
+      'dataverse clientCertificate.thumbprintSha256: expected the 64 hex digits of the SHA-256 thumbprint',
+    )
+  }
+  if (!certificate.privateKey.includes('PRIVATE KEY-----')) {
+    issues.push(
+      'dataverse clientCertificate.privateKey: expected a PEM private key (-----BEGIN PRIVATE KEY-----)',
+    )
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+  return { ...certificate, thumbprintSha256: thumbprint }
 }

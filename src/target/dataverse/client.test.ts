@@ -224,4 +224,153 @@ describe('createDataverseClient', () => {
     )
     expect(JSON.stringify(error)).not.toContain('token-0')
   })
+
+  it('sends impersonation and bypass headers on writes only, when asked', async () => {
+    const { fetch, sent } = fakeDataverse((request) =>
+      request.method === 'GET' ? json(200, { value: [] }) : noContent(),
+    )
+    const { target } = client(fetch, {
+      callerObjectId: '7d4a3c5e-0000-4000-8000-000000000001',
+      bypassBusinessLogic: 'CustomSync,CustomAsync',
+      suppressFlows: true,
+    })
+    await target.upsert(account, { targetId: ID1, values: {} })
+    await target.createMultiple(account, [{ targetId: ID1, values: {} }])
+    await collect(target.query('accounts'))
+    for (const write of sent.slice(0, 2)) {
+      expect(write.headers.get('CallerObjectId')).toBe('7d4a3c5e-0000-4000-8000-000000000001')
+      expect(write.headers.get('MSCRM.BypassBusinessLogicExecution')).toBe('CustomSync,CustomAsync')
+      expect(write.headers.get('MSCRM.SuppressCallbackRegistrationExpanderJob')).toBe('true')
+    }
+    expect(sent[1]?.url).toBe(`${API}accounts/Microsoft.Dynamics.CRM.CreateMultiple`)
+    expect(sent[2]?.headers.has('CallerObjectId')).toBe(false)
+    expect(() => client(fetch, { callerObjectId: 'someone' })).toThrow(/callerObjectId/)
+  })
+
+  it('updates only (If-Match: *) and deletes by key, telling a missing row from an unknown entity set', async () => {
+    const { fetch, sent } = fakeDataverse((request) => {
+      if (request.url.endsWith(`(${ID2})`)) {
+        return dataverseError(404, '0x80040217', `account With Id = ${ID2} Does Not Exist`)
+      }
+      if (request.url.includes('/accountz(')) {
+        return dataverseError(404, '0x80060888', "Resource not found for the segment 'accountz'.")
+      }
+      return noContent()
+    })
+    const { target } = client(fetch)
+    expect(await target.update(account, { targetId: ID1, values: { name: 'Back' } })).toBe('updated')
+    expect(await target.update(account, { targetId: ID2, values: {} })).toBe('missing')
+    expect(await target.delete(account, ID1)).toBe('deleted')
+    expect(await target.delete(account, ID2)).toBe('missing')
+    expect(sent[0]?.headers.get('If-Match')).toBe('*')
+    expect(sent[0]?.body).toEqual({ name: 'Back' })
+    expect(sent[2]?.method).toBe('DELETE')
+    const error = await failure(target.delete({ ...account, entitySet: 'accountz' }, ID1))
+    expect((error as HttpError).status).toBe(404)
+  })
+
+  describe('batch', () => {
+    /** Answers a $batch like Dataverse with continue-on-error: one change set response per request. */
+    function fakeBatchServer(answer: (method: string, path: string, body: unknown) => Response | 'skip') {
+      const received: { headers: Headers; parts: { method: string; path: string; body: unknown }[] }[] = []
+      const fetch: Fetch = async (input, init) => {
+        const request = new Request(input, init)
+        const boundary = /boundary="?([^";]+)"?/.exec(request.headers.get('content-type') ?? '')?.[1] ?? ''
+        const text = await request.text()
+        const parts = text
+          .split(`--${boundary}`)
+          .slice(1, -1)
+          .map((part) => {
+            const line = /^(POST|PATCH|DELETE) (\S+) HTTP\/1\.1$/m.exec(part)
+            const json = part.trim().split('\r\n').slice(-2, -1)[0] ?? ''
+            return { method: line?.[1] ?? '', path: line?.[2] ?? '', body: JSON.parse(json) as unknown }
+          })
+        received.push({ headers: request.headers, parts })
+        const out: string[] = []
+        for (const [index, part] of parts.entries()) {
+          const response = answer(part.method, part.path, part.body)
+          if (response === 'skip') break
+          const body = await response.text()
+          out.push(
+            '--batchresponse_r',
+            'Content-Type: multipart/mixed; boundary=changesetresponse_' + index,
+            '',
+            '--changesetresponse_' + index,
+            'Content-Type: application/http',
+            'Content-Transfer-Encoding: binary',
+            `Content-ID: ${index + 1}`,
+            '',
+            `HTTP/1.1 ${response.status} X`,
+            'Content-Type: application/json',
+            '',
+            body,
+            `--changesetresponse_${index}--`,
+          )
+        }
+        out.push('--batchresponse_r--', '')
+        return new Response(out.join('\r\n'), {
+          status: 200,
+          headers: { 'Content-Type': 'multipart/mixed; boundary=batchresponse_r' },
+        })
+      }
+      return { fetch, received }
+    }
+
+    it('upserts each row in its own change set with continue-on-error, and quarantines the refused one', async () => {
+      const message =
+        "The length of the 'name' attribute of the 'account' entity exceeded the maximum allowed length of '160'."
+      const { fetch, received } = fakeBatchServer((_method, _path, body) =>
+        (body as { name?: string }).name === 'bad' ? dataverseError(400, '0x80044331', message) : noContent(),
+      )
+      const results = await client(fetch, { suppressFlows: true }).target.batch(account, [
+        { targetId: ID1, values: { name: 'ok' } },
+        { targetId: ID2, values: { name: 'bad' } },
+      ])
+      expect(results).toEqual([
+        { status: 'loaded', targetId: ID1 },
+        { status: 'rejected', targetId: ID2, httpStatus: 400, code: '0x80044331', reason: message },
+      ])
+      expect(received[0]?.headers.get('Prefer')).toBe('odata.continue-on-error')
+      expect(received[0]?.parts).toEqual([
+        { method: 'PATCH', path: `/api/data/v9.2/accounts(${ID1})`, body: { name: 'ok' } },
+        { method: 'PATCH', path: `/api/data/v9.2/accounts(${ID2})`, body: { name: 'bad' } },
+      ])
+    })
+
+    it('creates with POST and the primary id, and re-sends what a server that stopped early did not run', async () => {
+      let stopped = false
+      const { fetch, received } = fakeBatchServer((_method, _path, body) => {
+        if ((body as { name?: string }).name === 'bad') return dataverseError(400, '0x80044331', 'too long')
+        if (!stopped && received.length === 1 && (body as { name?: string }).name === 'after') {
+          stopped = true
+          return 'skip'
+        }
+        return noContent()
+      })
+      const results = await client(fetch).target.batch(
+        account,
+        [
+          { targetId: ID1, values: { name: 'bad' } },
+          { targetId: ID2, values: { name: 'after' } },
+        ],
+        'create',
+      )
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'loaded'])
+      expect(received).toHaveLength(2)
+      expect(received[0]?.parts[0]).toEqual({
+        method: 'POST',
+        path: '/api/data/v9.2/accounts',
+        body: { accountid: ID1, name: 'bad' },
+      })
+      expect(received[1]?.parts.map((p) => p.path)).toEqual(['/api/data/v9.2/accounts'])
+    })
+
+    it('throws on a systemic failure inside the batch', async () => {
+      const { fetch } = fakeBatchServer(() => dataverseError(403, '0x80040220', 'missing prvWriteAccount'))
+      const error = await failure(client(fetch).target.batch(account, [{ targetId: ID1, values: {} }]))
+      expect(error).toBeInstanceOf(HttpError)
+      expect((error as HttpError).status).toBe(403)
+      expect(error.message).toContain('missing prvWriteAccount')
+    })
+  })
 })

@@ -3,7 +3,16 @@ import { ConfigError, HttpError, InternalError, MigrationError, redactUrl } from
 import type { Fetch } from '../../http/fetch.ts'
 import { readBody, redactErrorBody } from '../../http/response-body.ts'
 import { type RetryInfo, sendWithRetry, sleep as realSleep } from '../../http/send-with-retry.ts'
-import type { DataverseTarget, QueryOptions, TableRef, TargetRow } from './types.ts'
+import { type BatchOperation, buildBatchBody, parseBatchResponse } from './batch-body.ts'
+import { refusalOf } from './refusal.ts'
+import type {
+  DataverseBulkTarget,
+  QueryOptions,
+  RowResult,
+  TableRef,
+  TargetRow,
+  WriteOperation,
+} from './types.ts'
 
 export interface DataverseClientOptions {
   /** The environment's origin, e.g. `https://contoso.crm.dynamics.com` (a trailing `/api/data/v9.2` is accepted). */
@@ -16,7 +25,40 @@ export interface DataverseClientOptions {
   /** @default 5 */
   maxAttempts?: number
   onRetry?: (info: RetryInfo) => void
+  /**
+   * Abort a request that has not answered in this many ms (a RequestTimeoutError; the bulk loader then sends
+   * smaller batches). Dataverse's own clients give up after 2 to 4 minutes. @default 120_000
+   */
+  timeoutMs?: number
+  /** Impersonate this Entra ID user (object id) on writes: `CallerObjectId` (needs prvActOnBehalfOfAnotherUser). */
+  callerObjectId?: string
+  /** `MSCRM.BypassBusinessLogicExecution` on writes: skip custom plug-ins (needs prvBypassCustomBusinessLogic). */
+  bypassBusinessLogic?: 'CustomSync' | 'CustomAsync' | 'CustomSync,CustomAsync'
+  /** `MSCRM.SuppressCallbackRegistrationExpanderJob: true` on writes: no Power Automate flows fire. */
+  suppressFlows?: boolean
 }
+
+/** The headers a write carries for impersonation and bypass (webapi.md §1.3, §7.3). */
+export function writeHeadersOf(
+  options: Pick<DataverseClientOptions, 'callerObjectId' | 'bypassBusinessLogic' | 'suppressFlows'>,
+): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (options.callerObjectId !== undefined) {
+    if (!GUID.test(options.callerObjectId)) {
+      throw new ConfigError([
+        `dataverse callerObjectId: "${options.callerObjectId}" is not a GUID (the user's Entra ID object id)`,
+      ])
+    }
+    headers['CallerObjectId'] = options.callerObjectId
+  }
+  if (options.bypassBusinessLogic !== undefined) {
+    headers['MSCRM.BypassBusinessLogicExecution'] = options.bypassBusinessLogic
+  }
+  if (options.suppressFlows === true) headers['MSCRM.SuppressCallbackRegistrationExpanderJob'] = 'true'
+  return headers
+}
+
+type Payload = { json: unknown } | { contentType: string; text: string }
 
 const ErrorBody = z.object({
   error: z.object({ code: z.string().optional(), message: z.string().optional() }),
@@ -32,15 +74,23 @@ const QueryPage = z.object({
  * deterministic ids), so 429/503 are retried after `Retry-After` and other transient failures with backoff. A 401 gets
  * one fresh token. Failures throw an HttpError carrying the status and Dataverse's `{error:{code,message}}`.
  */
-export function createDataverseClient(options: DataverseClientOptions): DataverseTarget {
+export function createDataverseClient(options: DataverseClientOptions): DataverseBulkTarget {
   const base = apiBase(options.url)
   const origin = new URL(base).origin
+  const apiPath = new URL(base).pathname
+  const writeHeaders = writeHeadersOf(options)
+  const timeoutMs = options.timeoutMs ?? 120_000
 
+  /**
+   * Sends with retries and one token refresh; a response `usable` says is returned even when not ok (a `$batch`
+   * answers 400 with the parts that ran), any other failure throws an HttpError.
+   */
   async function send(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
-    body?: unknown,
+    payload?: Payload,
     extraHeaders: Readonly<Record<string, string>> = {},
+    usable: (response: Response) => boolean = () => false,
   ): Promise<Response> {
     let token = await options.getToken()
     for (let refreshed = false; ; refreshed = true) {
@@ -50,8 +100,10 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
         'OData-MaxVersion': '4.0',
         'OData-Version': '4.0',
         Authorization: `Bearer ${token}`,
-        ...(method === 'GET' ? { 'If-None-Match': 'null' } : {}),
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+        ...(method === 'GET' ? { 'If-None-Match': 'null' } : writeHeaders),
+        ...(payload === undefined
+          ? {}
+          : { 'Content-Type': 'json' in payload ? 'application/json; charset=utf-8' : payload.contentType }),
         ...extraHeaders,
       }
       const response = await sendWithRetry(
@@ -60,12 +112,18 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
           method,
           url,
           headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body:
+            payload === undefined
+              ? undefined
+              : 'json' in payload
+                ? JSON.stringify(payload.json)
+                : payload.text,
           repeatable: true,
+          timeoutMs,
         },
         { sleep: options.sleep ?? realSleep, maxAttempts: options.maxAttempts, onRetry: options.onRetry },
       )
-      if (response.ok) return response
+      if (response.ok || usable(response)) return response
       if (response.status === 401 && !refreshed) {
         await response.body?.cancel().catch(() => undefined)
         token = await options.getToken({ forceRefresh: true })
@@ -76,31 +134,129 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
     }
   }
 
-  return {
-    async upsertMultiple(table, rows) {
-      if (rows.length === 0) return
-      const Targets = rows.map((row) => ({
-        '@odata.type': `Microsoft.Dynamics.CRM.${table.logicalName}`,
-        [table.primaryId]: checkedId(row.targetId),
-        ...row.values,
-      }))
-      const response = await send(
-        'POST',
-        `${base}${entitySetOf(table)}/Microsoft.Dynamics.CRM.UpsertMultiple`,
-        {
-          Targets,
-        },
-      )
+  async function sendMultiple(
+    message: 'UpsertMultiple' | 'CreateMultiple',
+    table: TableRef,
+    rows: readonly TargetRow[],
+  ): Promise<void> {
+    if (rows.length === 0) return
+    const Targets = rows.map((row) => ({
+      '@odata.type': `Microsoft.Dynamics.CRM.${table.logicalName}`,
+      [table.primaryId]: checkedId(row.targetId),
+      ...row.values,
+    }))
+    const response = await send('POST', `${base}${entitySetOf(table)}/Microsoft.Dynamics.CRM.${message}`, {
+      json: { Targets },
+    })
+    await response.body?.cancel().catch(() => undefined)
+  }
+
+  function batchOperation(table: TableRef, row: TargetRow, operation: WriteOperation): BatchOperation {
+    const set = entitySetOf(table)
+    const id = checkedId(row.targetId)
+    // Inside a batch each part carries the write headers itself (webapi.md §7.2).
+    return operation === 'create'
+      ? {
+          method: 'POST',
+          path: `${apiPath}${set}`,
+          body: { [table.primaryId]: id, ...row.values },
+          headers: writeHeaders,
+        }
+      : { method: 'PATCH', path: `${apiPath}${set}(${id})`, body: row.values, headers: writeHeaders }
+  }
+
+  /** Sends a write by key; 'missing' on Dataverse's 404 for an absent row, never for an unknown entity set. */
+  async function sendByKey(
+    method: 'PATCH' | 'DELETE',
+    table: TableRef,
+    targetId: string,
+    payload: Payload | undefined,
+    headers: Record<string, string>,
+  ): Promise<'done' | 'missing'> {
+    const url = `${base}${entitySetOf(table)}(${checkedId(targetId)})`
+    const response = await send(method, url, payload, headers, (r) => r.status === 404)
+    if (response.status !== 404) {
       await response.body?.cancel().catch(() => undefined)
+      return 'done'
+    }
+    const body = await readBody(response).catch(() => undefined)
+    if (refusalOf(404, body) === undefined) {
+      throw new HttpError({ method, url }, 404, redactErrorBody(body, []), describeError(body))
+    }
+    return 'missing'
+  }
+
+  return {
+    async update(table, row) {
+      const outcome = await sendByKey('PATCH', table, row.targetId, { json: row.values }, { 'If-Match': '*' })
+      return outcome === 'done' ? 'updated' : 'missing'
+    },
+    async delete(table, targetId) {
+      const outcome = await sendByKey('DELETE', table, targetId, undefined, {})
+      return outcome === 'done' ? 'deleted' : 'missing'
+    },
+    upsertMultiple: (table, rows) => sendMultiple('UpsertMultiple', table, rows),
+    createMultiple: (table, rows) => sendMultiple('CreateMultiple', table, rows),
+
+    async batch(table, rows, operation = 'upsert') {
+      const url = `${base}$batch`
+      const results: (RowResult | undefined)[] = rows.map(() => undefined)
+      // A server that ignores continue-on-error stops at the first failure; the rest go again in the next round.
+      for (let pending = rows.map((_, index) => index); pending.length > 0;) {
+        const built = buildBatchBody(
+          pending.map((index) => batchOperation(table, rows[index] as TargetRow, operation)),
+        )
+        const response = await send(
+          'POST',
+          url,
+          { contentType: built.contentType, text: built.body },
+          { Prefer: 'odata.continue-on-error' },
+          (r) => r.status === 400 && /^multipart\/mixed/i.test(r.headers.get('content-type') ?? ''),
+        )
+        const parts = parseBatchResponse(response.headers.get('content-type') ?? '', await response.text())
+        parts.forEach((part, position) => {
+          const slot = part.contentId === undefined ? position : Number(part.contentId) - 1
+          const index = pending[slot]
+          const row = index === undefined ? undefined : rows[index]
+          if (index === undefined || row === undefined) return
+          if (part.status >= 200 && part.status <= 299) {
+            results[index] = { status: 'loaded', targetId: row.targetId }
+            return
+          }
+          const refusal = refusalOf(part.status, part.body)
+          if (refusal === undefined) {
+            const path = batchOperation(table, row, operation).path
+            throw new HttpError(
+              { method: operation === 'create' ? 'POST' : 'PATCH', url: `${origin}${path}` },
+              part.status,
+              redactErrorBody(part.body, []),
+              `${describeError(part.body) ?? 'failed'} (inside $batch)`,
+            )
+          }
+          results[index] = { status: 'rejected', targetId: row.targetId, ...refusal }
+        })
+        const left = pending.filter((index) => results[index] === undefined)
+        if (left.length === pending.length) {
+          throw new HttpError(
+            { method: 'POST', url },
+            response.status,
+            undefined,
+            `the $batch response answered none of its ${pending.length} requests`,
+          )
+        }
+        pending = left
+      }
+      return results.map((result) => {
+        if (result === undefined) throw new InternalError('a $batch row was left without a result')
+        return result
+      })
     },
 
     async upsert(table: TableRef, row: TargetRow) {
       // Neither If-Match nor If-None-Match: a PATCH by key creates or updates (webapi.md §1.5, §2.3).
-      const response = await send(
-        'PATCH',
-        `${base}${entitySetOf(table)}(${checkedId(row.targetId)})`,
-        row.values,
-      )
+      const response = await send('PATCH', `${base}${entitySetOf(table)}(${checkedId(row.targetId)})`, {
+        json: row.values,
+      })
       await response.body?.cancel().catch(() => undefined)
     },
 

@@ -39,3 +39,22 @@ export interface DataverseTarget {
   /** Rows of a query, following `@odata.nextLink`. */
   query(entitySet: string, options?: QueryOptions): AsyncIterable<Record<string, unknown>>
 }
+
+/** How a bulk call writes: upsert on the deterministic id (repeatable), or create (faster, only for new rows). */
+export type WriteOperation = 'upsert' | 'create'
+
+/** The bulk-loading half of the Web API client (`createDataverseClient()` implements it). */
+export interface DataverseBulkTarget extends DataverseTarget {
+  /** `POST {entitySet}/Microsoft.Dynamics.CRM.CreateMultiple`: all or nothing on a standard table, like upsertMultiple. */
+  createMultiple(table: TableRef, rows: readonly TargetRow[]): Promise<void>
+  /**
+   * `POST $batch` with one change set per row and `Prefer: odata.continue-on-error`: a bad row fails alone. Returns
+   * one result per row, in order; throws on anything systemic (auth, throttling past retries, 5xx).
+   * @param operation @default 'upsert'
+   */
+  batch(table: TableRef, rows: readonly TargetRow[], operation?: WriteOperation): Promise<RowResult[]>
+  /** `PATCH {entitySet}({id})` with `If-Match: *`: update only, never re-create; 'missing' when the row is gone. */
+  update(table: TableRef, row: TargetRow): Promise<'updated' | 'missing'>
+  /** `DELETE {entitySet}({id})`; 'missing' when the row is already gone. */
+  delete(table: TableRef, targetId: string): Promise<'deleted' | 'missing'>
+}

@@ -1,0 +1,177 @@
+/**
+ * Reading X2CRM records: the MySQL reader against API v2 (the client against the simulator over HTTP), on the same
+ * data, in real time:
+ *
+ *   npx tsx bench/mysql-vs-api.ts [--contacts 50000] [--skip-large]
+ *
+ * Datasets: the fixture (every class of the API export, loaded from x2crm-7.1.sql) and a larger one (the fixture
+ * plus `--contacts` copies of its contacts, inserted into MariaDB and given to the simulator alike). Each reading
+ * runs in its own child process, so its peak RSS is the reader's alone; MariaDB and the simulator run elsewhere
+ * (the simulator in this process, on 127.0.0.1). Needs the MariaDB of the tests (root, empty password, 127.0.0.1).
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { serve } from '../sim/serve.ts'
+import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../sim/x2crm/index.ts'
+import { createX2crmClient } from '../src/source/x2crm/client.ts'
+import { createMysqlSource } from '../src/source/x2crm/mysql/source.ts'
+import type { X2crmRecord, X2crmSource } from '../src/source/x2crm/types.ts'
+import {
+  createScratchDatabase,
+  FIXTURE_DUMP,
+  FIXTURE_SQL,
+  type ScratchDatabase,
+} from '../test/helpers/mariadb.ts'
+
+interface Measured {
+  rows: number
+  seconds: number
+  peakRssMb: number
+}
+
+const { values } = parseArgs({
+  options: {
+    child: { type: 'string' },
+    url: { type: 'string' },
+    classes: { type: 'string' },
+    contacts: { type: 'string', default: '50000' },
+    'skip-large': { type: 'boolean', default: false },
+  },
+})
+
+if (values.child) await child(values.child, values.url ?? '', (values.classes ?? '').split(','))
+else await main()
+
+/** One reading, in a process of its own: every record of `classes`, in pages of 1000. */
+async function child(path: string, url: string, classes: string[]) {
+  const source: X2crmSource & { close?: () => Promise<void> } =
+    path === 'db'
+      ? createMysqlSource({ url, password: '' })
+      : createX2crmClient({ url, username: 'admin', apiKey: FIXTURE_ADMIN_KEY, fetch: globalThis.fetch })
+  const started = performance.now()
+  let rows = 0
+  let checksum = 0
+  for (const entity of classes) {
+    for await (const record of source.records(entity, { pageSize: 1000 })) {
+      rows++
+      checksum += Number(record.id)
+    }
+  }
+  const seconds = (performance.now() - started) / 1000
+  await source.close?.()
+  const measured: Measured & { checksum: number } = {
+    rows,
+    seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    checksum,
+  }
+  process.stdout.write(`${JSON.stringify(measured)}\n`)
+}
+
+function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--child',
+        path,
+        '--url',
+        url,
+        '--classes',
+        classes.join(','),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    let out = ''
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    proc.on('error', reject)
+    proc.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`${path} reader exited with ${code}`))
+      else resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Measured)
+    })
+  })
+}
+
+async function compare(label: string, db: ScratchDatabase, dump: unknown, classes: string[]) {
+  const sim = createX2crmSimulator({ data: loadDump(dump) })
+  const served = await serve(sim.handle)
+  try {
+    const viaDb = await runChild('db', db.url, classes)
+    const viaApi = await runChild('api', `${served.origin}/index.php/api2`, classes)
+    const row = (name: string, m: Measured) =>
+      `  ${name.padEnd(5)} ${String(m.rows).padStart(8)} rows  ${m.seconds.toFixed(2).padStart(7)} s  ` +
+      `${Math.round(m.rows / m.seconds)
+        .toString()
+        .padStart(8)} rows/s  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB`
+    console.log(`${label}`)
+    console.log(row('mysql', viaDb))
+    console.log(row('api', viaApi))
+    console.log(
+      `  mysql/api speed: ${(viaDb.rows / viaDb.seconds / (viaApi.rows / viaApi.seconds)).toFixed(1)}×`,
+    )
+  } finally {
+    await served.close()
+  }
+}
+
+async function main() {
+  const dump = JSON.parse(readFileSync(FIXTURE_DUMP, 'utf8')) as { records: Record<string, X2crmRecord[]> }
+  const classes = Object.keys(dump.records)
+
+  const fixtureDb = await createScratchDatabase('bench_fixture', { load: FIXTURE_SQL })
+  try {
+    await compare(
+      `fixture (${classes.join(', ')}): the API path lists; the database path also reads hidden rows`,
+      fixtureDb,
+      dump,
+      classes,
+    )
+  } finally {
+    await fixtureDb.drop()
+  }
+  if (values['skip-large']) return
+
+  const copies = Number(values.contacts)
+  const largeDb = await createScratchDatabase('bench_large', { load: FIXTURE_SQL })
+  try {
+    const contacts = await growContacts(largeDb, dump.records.Contacts ?? [], copies)
+    await compare(
+      `fixture + ${copies} generated contacts (Contacts only, ${contacts.length} rows)`,
+      largeDb,
+      { ...dump, records: { ...dump.records, Contacts: contacts }, hiddenFromLists: {} },
+      ['Contacts'],
+    )
+  } finally {
+    await largeDb.drop()
+  }
+}
+
+/** Copies of the fixture's contacts with new ids (and public, so the API lists them), in MariaDB and in memory. */
+async function growContacts(db: ScratchDatabase, originals: readonly X2crmRecord[], copies: number) {
+  const all: X2crmRecord[] = originals.map((c) => ({ ...c }))
+  const columns = Object.keys(originals[0] ?? {})
+  let nextId = 1000
+  const started = performance.now()
+  for (let done = 0; done < copies;) {
+    const batch: X2crmRecord[] = []
+    for (; batch.length < 2000 && done < copies; done++) {
+      const original = originals[done % originals.length] as X2crmRecord
+      const id = nextId++
+      const name = `${String(original.name).slice(0, 200)} ${id}`
+      batch.push({ ...original, id, name, nameId: `${name}_${id}`, visibility: 1, assignedTo: 'admin' })
+    }
+    await db.admin(`INSERT INTO x2_contacts (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ?`, [
+      batch.map((r) => columns.map((c) => r[c] ?? null)),
+    ])
+    all.push(...batch)
+  }
+  console.log(
+    `(inserted ${copies} contacts into MariaDB in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  )
+  return all
+}

@@ -1,0 +1,253 @@
+import { DataverseFault, faults, payloadFault } from '../errors.ts'
+import { isGuid } from '../guid.ts'
+import { jsonResponse, noContent, type ApiContext } from '../routes/context.ts'
+import type { Table } from '../tables.ts'
+import {
+  attributeDefinition,
+  attributeId,
+  entityDefinition,
+  entityId,
+  keyDefinition,
+  selectProperties,
+} from './definitions.ts'
+import {
+  attributeExists,
+  columnFromPayload,
+  entityNotFound,
+  keyFromPayload,
+  lookupFromRelationship,
+  tableFromPayload,
+} from './schema.ts'
+
+const entityRe =
+  /^EntityDefinitions(?:\(([^)]*)\))?(?:\/(Attributes|Keys)(?:\(([^)]*)\))?(?:\/Microsoft\.Dynamics\.CRM\.(\w+))?)?$/
+
+/** True for the metadata resources this module answers. */
+export function isMetadataResource(resource: string): boolean {
+  return (
+    resource.startsWith('EntityDefinitions') ||
+    resource.startsWith('RelationshipDefinitions') ||
+    resource === 'PublishAllXml' ||
+    resource === 'PublishXml'
+  )
+}
+
+/**
+ * The metadata API (webapi.md §6): read tables, columns and keys; create columns, lookups
+ * (one-to-many relationships), alternate keys and tables; publish.
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-update-entity-definitions-using-web-api
+ */
+export async function routeMetadata(
+  context: ApiContext,
+  request: Request,
+  resource: string,
+): Promise<Response> {
+  const method = request.method
+  if (resource === 'PublishAllXml' || resource === 'PublishXml') {
+    if (method !== 'POST') throw faults.methodNotAllowed(method)
+    context.count(resource)
+    if (resource === 'PublishXml') {
+      const body = (await readBody(request, resource)) as { ParameterXml?: unknown }
+      if (typeof body.ParameterXml !== 'string')
+        throw payloadFault(resource, "The parameter 'ParameterXml' is required.")
+    }
+    return noContent()
+  }
+  if (resource.startsWith('RelationshipDefinitions')) {
+    if (resource !== 'RelationshipDefinitions' || method !== 'POST') throw faults.methodNotAllowed(method)
+    return createRelationship(context, request)
+  }
+  const match = entityRe.exec(resource)
+  if (!match) throw faults.segmentNotFound(resource)
+  const [, entityKey, child, childKey, cast] = match
+  const url = new URL(request.url)
+  if (entityKey === undefined) {
+    if (child !== undefined) throw faults.segmentNotFound(resource)
+    if (method === 'POST') return createTable(context, request)
+    if (method !== 'GET') throw faults.methodNotAllowed(method)
+    context.count('RetrieveMetadata')
+    const select = selectOf(url)
+    const value = context.catalog.tables().map((t) => selectProperties(entityDefinition(t), select))
+    return jsonResponse(200, { '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions`, value })
+  }
+  const table = tableFor(context, entityKey)
+  if (child === undefined) {
+    if (method !== 'GET') throw faults.methodNotAllowed(method)
+    context.count('RetrieveMetadata')
+    return jsonResponse(200, {
+      '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions/$entity`,
+      ...expandEntity(context, table, url),
+    })
+  }
+  if (child === 'Attributes') {
+    if (method === 'POST' && childKey === undefined) return createAttribute(context, table, request)
+    if (method !== 'GET') throw faults.methodNotAllowed(method)
+    context.count('RetrieveMetadata')
+    const select = selectOf(url)
+    if (childKey !== undefined) {
+      const column = table.columns.find((c) =>
+        matchesKey(childKey, c.name, attributeId(table.logicalName, c.name)),
+      )
+      if (!column)
+        throw new DataverseFault(
+          404,
+          '0x80040217',
+          `Could not find attribute '${childKey}' on '${table.logicalName}'.`,
+        )
+      return jsonResponse(200, selectProperties(attributeDefinition(table, column), select))
+    }
+    return jsonResponse(200, {
+      '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions('${table.logicalName}')/Attributes`,
+      // A cast (`/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata`) keeps that type only (webapi.md §6.1).
+      value: table.columns
+        .map((c) => attributeDefinition(table, c))
+        .filter((a) => cast === undefined || a['@odata.type'] === `#Microsoft.Dynamics.CRM.${cast}`)
+        .map((a) => selectProperties(a, select)),
+    })
+  }
+  if (method === 'POST' && childKey === undefined) return createKey(context, table, request)
+  if (method !== 'GET') throw faults.methodNotAllowed(method)
+  context.count('RetrieveMetadata')
+  const now = context.clock()
+  const keys = context.keys?.keysOf(table.logicalName) ?? []
+  const select = selectOf(url)
+  if (childKey !== undefined) {
+    const key = keys.find((k) => matchesKey(childKey, k.logicalName, k.metadataId))
+    if (!key)
+      throw new DataverseFault(
+        404,
+        '0x80040217',
+        `Could not find key '${childKey}' on '${table.logicalName}'.`,
+      )
+    return jsonResponse(200, selectProperties(keyDefinition(key, now), select))
+  }
+  return jsonResponse(200, {
+    '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions('${table.logicalName}')/Keys`,
+    value: keys.map((k) => selectProperties(keyDefinition(k, now), select)),
+  })
+}
+
+function selectOf(url: URL): string[] | undefined {
+  return url.searchParams
+    .get('$select')
+    ?.split(',')
+    .map((s) => s.trim())
+}
+
+/** `LogicalName='x'`, `'x'` or the MetadataId GUID. */
+function matchesKey(key: string, logicalName: string, metadataId: string): boolean {
+  const named = /^(?:LogicalName=)?'([^']*)'$/.exec(key)?.[1]
+  if (named !== undefined) return named === logicalName
+  return isGuid(key) && key.toLowerCase() === metadataId
+}
+
+function tableFor(context: ApiContext, key: string): Table {
+  const table = context.catalog.tables().find((t) => matchesKey(key, t.logicalName, entityId(t.logicalName)))
+  if (!table) throw entityNotFound(/'([^']*)'/.exec(key)?.[1] ?? key)
+  return table
+}
+
+/** `$select` and `$expand=Attributes($select=…),Keys($select=…)` on one EntityDefinition (webapi.md §6.1). */
+function expandEntity(context: ApiContext, table: Table, url: URL): Record<string, unknown> {
+  const entity = selectProperties(entityDefinition(table), selectOf(url))
+  for (const item of splitTopLevel(url.searchParams.get('$expand') ?? '')) {
+    const [, name = '', options = ''] = /^(\w+)(?:\((.*)\))?$/.exec(item.trim()) ?? []
+    const select = /\$select=([^;]*)/
+      .exec(options)?.[1]
+      ?.split(',')
+      .map((s) => s.trim())
+    if (name === 'Attributes') {
+      entity.Attributes = table.columns.map((c) => selectProperties(attributeDefinition(table, c), select))
+    } else if (name === 'Keys') {
+      const now = context.clock()
+      entity.Keys = (context.keys?.keysOf(table.logicalName) ?? []).map((k) =>
+        selectProperties(keyDefinition(k, now), select),
+      )
+    } else {
+      throw new DataverseFault(
+        400,
+        '0x80060888',
+        `Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'.`,
+      )
+    }
+  }
+  return entity
+}
+
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = []
+  let depth = 0
+  let current = ''
+  for (const ch of text) {
+    if (ch === '(') depth++
+    if (ch === ')') depth--
+    if (ch === ',' && depth === 0) {
+      parts.push(current)
+      current = ''
+    } else current += ch
+  }
+  if (current.trim() !== '') parts.push(current)
+  return parts
+}
+
+async function readBody(request: Request, entitySet: string): Promise<Record<string, unknown>> {
+  const text = await request.text()
+  let body: unknown
+  try {
+    body = text === '' ? {} : JSON.parse(text)
+  } catch {
+    throw payloadFault(entitySet, 'Invalid JSON. A token was not recognized in the JSON content.')
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw payloadFault(entitySet, 'The request body must be a JSON object.')
+  }
+  return body as Record<string, unknown>
+}
+
+function requireSchema(context: ApiContext) {
+  if (!context.schema) throw new DataverseFault(501, '0x80060888', 'Metadata writes are not enabled.')
+  return context.schema
+}
+
+async function createAttribute(context: ApiContext, table: Table, request: Request): Promise<Response> {
+  context.count('MetadataCreateAttribute')
+  const column = columnFromPayload(await readBody(request, 'Attributes'), requireSchema(context))
+  if (table.columnsByName.has(column.name)) throw attributeExists(table, column.schemaName ?? column.name)
+  context.catalog.addColumn(table, column)
+  const id = attributeId(table.logicalName, column.name)
+  return noContent({
+    'odata-entityid': `${context.apiUrl}EntityDefinitions(LogicalName='${table.logicalName}')/Attributes(${id})`,
+  })
+}
+
+async function createRelationship(context: ApiContext, request: Request): Promise<Response> {
+  context.count('MetadataCreateRelationship')
+  const body = await readBody(request, 'RelationshipDefinitions')
+  const { referencing, column, schemaName } = lookupFromRelationship(
+    body,
+    context.catalog,
+    requireSchema(context),
+  )
+  context.catalog.addColumn(referencing, column)
+  const id = attributeId('relationship', schemaName.toLowerCase())
+  return noContent({ 'odata-entityid': `${context.apiUrl}RelationshipDefinitions(${id})` })
+}
+
+async function createKey(context: ApiContext, table: Table, request: Request): Promise<Response> {
+  context.count('MetadataCreateKey')
+  const keys = context.keys
+  if (!keys) throw new DataverseFault(501, '0x80060888', 'Alternate keys are not enabled.')
+  const key = keyFromPayload(await readBody(request, 'Keys'), table, keys, requireSchema(context))
+  keys.add(table, key)
+  return noContent({
+    'odata-entityid': `${context.apiUrl}EntityDefinitions(LogicalName='${table.logicalName}')/Keys(${key.metadataId})`,
+  })
+}
+
+async function createTable(context: ApiContext, request: Request): Promise<Response> {
+  context.count('MetadataCreateEntity')
+  const body = await readBody(request, 'EntityDefinitions')
+  const { logicalName, json, schemaName } = tableFromPayload(body, context.catalog, requireSchema(context))
+  context.catalog.addTable(logicalName, json, { custom: true, schemaName })
+  return noContent({ 'odata-entityid': `${context.apiUrl}EntityDefinitions(${entityId(logicalName)})` })
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander'
+import { defaultMapping } from '../../mapping/default-map.ts'
+import { rollback } from '../../run/rollback.ts'
+import { connect } from '../connect.ts'
+import { EXIT, readConfig, rendererFor } from './migrate.ts'
+
+export interface RollbackCommandOptions {
+  config: string
+  run?: string
+  json?: boolean
+}
+
+export async function rollbackCommand(options: RollbackCommandOptions): Promise<number> {
+  const config = readConfig(options.config)
+  const renderer = rendererFor(options.json)
+  const { target, ledger, close } = connect(config, renderer.event)
+  try {
+    const result = await rollback(
+      {
+        mapping: defaultMapping(),
+        batchSize: config.run.batchSize,
+        ...(options.run !== undefined && { runId: options.run }),
+      },
+      { target, ledger, emit: renderer.event, now: () => new Date() },
+    )
+    renderer.flush()
+    if (options.json) process.stdout.write(`${JSON.stringify({ type: 'rollback.finished', ...result })}\n`)
+    else {
+      process.stdout.write(
+        `Rolled back run ${result.of}: ${result.deleted} rows deleted, ${result.restored} restored to their before-images.\n` +
+          (result.verified
+            ? 'Verified: no row the run created remains, and every restored row equals its before-image.\n'
+            : `NOT verified: ${result.remaining.length} created rows remain, ${result.mismatched.length} restored rows differ ` +
+              `from their before-images (first: ${[...result.remaining, ...result.mismatched.map((m) => m.targetId)].slice(0, 5).join(', ')}).\n` +
+              'Run the same command again to retry.\n'),
+      )
+    }
+    return result.verified ? EXIT.ok : EXIT.unbalanced
+  } finally {
+    renderer.flush()
+    await ledger.close()
+    await close()
+  }
+}
+
+export function registerRollback(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('rollback')
+    .summary('undo a migrate run: delete what it created, restore what it changed')
+    .description(
+      'Undo a migrate run from the ledger alone, in reverse dependency order: delete every row the run created, put ' +
+        'every row it updated back as it was before (the ledger keeps a before-image of each). Resumable. Ends by ' +
+        'checking that none of the created rows remains and every restored row equals its before-image.',
+    )
+    .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
+    .option('--run <id>', 'the migrate run to undo (default: the newest)')
+    .option('--json', 'print events as JSON lines')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 rolled back and verified, 4 finished but verification found leftovers, 1 stopped.',
+    )
+    .action(async (options: RollbackCommandOptions) => setExitCode(await rollbackCommand(options)))
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import type { RunConfig } from '../../config/config.ts'
+import { ConfigError } from '../../errors.ts'
+import { createTrustingFetch, type Fetch } from '../../http/trusting-fetch.ts'
+import type { TargetSchema } from '../../mapping/schemas.ts'
+import { applySchema } from '../../schema/apply-schema.ts'
+import { describePlan, planSchema } from '../../schema/plan-schema.ts'
+import { readTargetSchema } from '../../schema/read-target-schema.ts'
+import { createMsalTokenProvider } from '../../target/dataverse/auth.ts'
+import { createDataverseMetadataClient, type DataverseMetadata } from '../../target/dataverse/metadata.ts'
+import { loadConfirmedMapping } from './map.ts'
+import { EXIT, readConfig } from './migrate.ts'
+
+const out = (text: string) => process.stdout.write(`${text}\n`)
+
+/** The metadata client for a trusted config (the same auth as `connect`). */
+export function connectMetadata(config: RunConfig): DataverseMetadata {
+  const fetch: Fetch = config.target.caFile
+    ? createTrustingFetch(readFileSync(config.target.caFile, 'utf8'))
+    : globalThis.fetch
+  const { getToken } = createMsalTokenProvider({
+    authority: config.target.authority,
+    clientId: config.target.clientId,
+    clientSecret: config.target.clientSecret,
+    scope: `${config.target.url}/.default`,
+    fetch,
+  })
+  return createDataverseMetadataClient({ url: config.target.url, fetch, getToken })
+}
+
+/**
+ * Standard tables' navigation properties (EntityDefinitions' attributes do not carry them), from the tables.json
+ * the Dataverse simulator also uses.
+ */
+export function standardTables(): TargetSchema {
+  try {
+    return JSON.parse(
+      readFileSync(new URL('../../../sim/dataverse/tables.json', import.meta.url), 'utf8'),
+    ) as TargetSchema
+  } catch {
+    return {}
+  }
+}
+
+export function registerSchema(program: Command, setExitCode: (code: number) => void): void {
+  const schema = program.command('schema').description('Dataverse schema the confirmed map needs')
+  schema
+    .command('apply')
+    .description(
+      'create the columns, choices, X2CRM id column, alternate keys and tables the confirmed map needs',
+    )
+    .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
+    .option('-m, --mapping <path>', 'the confirmed map', 'mapping.yaml')
+    .option('--dry-run', 'print the plan; change nothing')
+    .option(
+      '--license <license>',
+      'professional or enterprise (Sales Professional limits custom tables)',
+      'enterprise',
+    )
+    .action(async (options: { config: string; mapping: string; dryRun?: boolean; license: string }) => {
+      if (options.license !== 'professional' && options.license !== 'enterprise') {
+        throw new ConfigError([`--license: "${options.license}" is not professional or enterprise`])
+      }
+      const mapping = loadConfirmedMapping(options.mapping, 'schema apply')
+      const config = readConfig(options.config)
+      const metadata = connectMetadata(config)
+      const tables = mapping.entities.map((e) => e.table.logicalName)
+      const current = await readTargetSchema(metadata, tables, standardTables())
+      const plan = planSchema(mapping, current, { license: options.license })
+      for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`)
+      if (plan.conflicts.length > 0) {
+        throw new ConfigError(
+          plan.conflicts.map((c) => `${options.mapping}: ${c}; change the map and confirm it again`),
+        )
+      }
+      for (const line of describePlan(plan)) out(`${options.dryRun ? 'would ' : ''}${line}`)
+      if (options.dryRun === true || plan.operations.length === 0) {
+        setExitCode(EXIT.ok)
+        return
+      }
+      const result = await applySchema(plan, metadata, (_op, index, total) =>
+        process.stderr.write(`  ${index + 1}/${total}\r`),
+      )
+      out(`Applied ${result.applied.length} changes and published them.`)
+      setExitCode(EXIT.ok)
+    })
+}

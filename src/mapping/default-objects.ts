@@ -1,0 +1,23 @@
+/**
+ * The default object map (DESIGN.md): X2CRM class → Dataverse table, in load order. The proposer starts here; the
+ * user confirms. Actions load as tasks; their split by type (phone call, appointment, e-mail, note) is a later step.
+ */
+export const DEFAULT_OBJECTS: readonly { entity: string; table: string }[] = [
+  { entity: 'Accounts', table: 'account' },
+  { entity: 'Contacts', table: 'contact' },
+  { entity: 'X2Leads', table: 'lead' },
+  { entity: 'Opportunity', table: 'opportunity' },
+  { entity: 'Product', table: 'product' },
+  { entity: 'Services', table: 'incident' },
+  { entity: 'Campaign', table: 'campaign' },
+  { entity: 'X2List', table: 'list' },
+  { entity: 'Actions', table: 'task' },
+]
+
+/** Constant values the proposer sets for columns Dataverse requires and X2CRM has no field for. */
+export const DEFAULT_VALUES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  // 1 = a product (not a family or bundle); X2CRM has only plain products.
+  product: { productstructure: 1 },
+  // A static marketing list of contacts: X2CRM lists are of contacts unless modelName says otherwise.
+  list: { createdfromcode: 2, type: false },
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod'
+
+/**
+ * mapping.yaml as the user wrote it. `parseMapping` checks it against this schema, then normalizes it into a
+ * trusted `Mapping`. Every key is documented in the file `writeMapping` produces.
+ */
+const Transform = z.enum([
+  'text',
+  'email',
+  'phone',
+  'url',
+  'integer',
+  'decimal',
+  'boolean',
+  'unixToIso',
+  'unixToDate',
+  'link',
+  'owner',
+  'choice',
+  'multiChoice',
+])
+
+const ColumnType = z.enum([
+  'String',
+  'Memo',
+  'Integer',
+  'Decimal',
+  'Money',
+  'Boolean',
+  'DateTime',
+  'Picklist',
+  'MultiSelectPicklist',
+])
+
+const Name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a name of letters, digits and _')
+const ChoiceValue = z.number().int('must be a whole number')
+
+const WrittenNewColumn = z.strictObject({
+  type: ColumnType,
+  maxLength: z.number().int().min(1).max(1_048_576).optional(),
+  label: z.string().min(1),
+  dateOnly: z.boolean().optional(),
+})
+
+const WrittenField = z.union([
+  z.strictObject({
+    skip: z.literal(true),
+    /** Why it is not migrated, for the reviewer. */
+    reason: z.string().optional(),
+    review: z.string().optional(),
+  }),
+  z.strictObject({
+    target: Name,
+    transform: Transform,
+    /** For `link`: the X2CRM class (an entity of this map) the value points at. */
+    linkTo: Name.optional(),
+    pass: z.union([z.literal(1), z.literal(2)]).optional(),
+    /** For `choice`/`multiChoice`: X2CRM stored value → choice value. */
+    choices: z.record(z.string(), ChoiceValue).optional(),
+    /** Options `schema apply` adds: choice value → label. */
+    newOptions: z
+      .record(z.string().regex(/^-?\d+$/, 'must be a choice value (a whole number)'), z.string())
+      .optional(),
+    create: WrittenNewColumn.optional(),
+    /** Set by the proposer when it is not sure; remove it once a person has checked the line. */
+    review: z.string().optional(),
+  }),
+])
+
+const WrittenCondition = z.union([
+  z.strictObject({ field: Name, in: z.array(z.union([z.string(), z.number().transform(String)])).min(1) }),
+  z.strictObject({ tag: z.union([z.string(), z.array(z.string()).min(1)]) }),
+  z.strictObject({ hasCompany: z.boolean(), field: Name.optional() }),
+])
+
+const WrittenSplit = z.strictObject({
+  /** The table that records matching `when` go to (`lead`). */
+  table: Name,
+  match: z.enum(['any', 'all']).default('any'),
+  when: z.array(WrittenCondition).min(1),
+  fields: z.record(z.string(), WrittenField),
+  defaults: z.record(z.string(), z.unknown()).optional(),
+})
+
+const WrittenEntity = z.strictObject({
+  table: Name,
+  entitySet: Name.optional(),
+  primaryId: Name.optional(),
+  /** A custom table `schema apply` creates. */
+  createTable: z.strictObject({ label: z.string().min(1), primaryName: Name }).optional(),
+  fields: z.record(z.string(), WrittenField),
+  /** Constant column values for every row (e.g. `productstructure: 1`). */
+  defaults: z.record(z.string(), z.unknown()).optional(),
+  split: WrittenSplit.optional(),
+})
+
+const WrittenTags = z.union([
+  z.strictObject({ mode: z.literal('none') }),
+  z.strictObject({ mode: z.literal('multiselect'), column: Name.optional() }),
+  z.strictObject({ mode: z.literal('table'), table: Name.optional() }),
+])
+
+export const WrittenMappingSchema = z.strictObject({
+  version: z.literal(1),
+  settings: z
+    .strictObject({
+      publisherPrefix: z
+        .string()
+        .regex(/^[a-z][a-z0-9]{1,7}_$/, 'must be 2–8 lowercase letters or digits and a trailing _, like new_')
+        .default('new_'),
+      sourceIdColumn: Name.optional(),
+      tags: WrittenTags.default({ mode: 'multiselect' }),
+    })
+    .default({ publisherPrefix: 'new_', tags: { mode: 'multiselect' } }),
+  entities: z.record(z.string(), WrittenEntity),
+})
+
+export type WrittenMapping = z.input<typeof WrittenMappingSchema>
+export type WrittenMappingParsed = z.output<typeof WrittenMappingSchema>
+export type WrittenEntity = z.output<typeof WrittenEntity>
+export type WrittenField = z.output<typeof WrittenField>
+export type WrittenSplit = z.output<typeof WrittenSplit>
+export type WrittenCondition = z.output<typeof WrittenCondition>

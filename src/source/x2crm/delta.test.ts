@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { classifyDelta, contentHash, createMemoryHashStore, type DeltaEntry } from './delta.ts'
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = []
+  for await (const item of items) all.push(item)
+  return all
+}
+
+describe('contentHash', () => {
+  it('ignores key order, volatile fields and number-or-string representation', () => {
+    const a = contentHash({ id: 1, name: 'Acme', employees: 40, lastActivity: 1, lastUpdated: 5 })
+    const b = contentHash({ lastUpdated: 9, employees: '40', name: 'Acme', id: '1', lastActivity: 2 })
+    expect(a).toBe(b)
+    expect(contentHash({ id: 1, name: 'Acme ' })).not.toBe(contentHash({ id: 1, name: 'Acme' }))
+    expect(contentHash({ id: 1, name: null })).not.toBe(contentHash({ id: 1, name: 'null' }))
+  })
+
+  it('sees changes that do not bump lastUpdated when tags and relationships are hashed along', () => {
+    const record = { id: 1, name: 'Acme' }
+    expect(contentHash(record, { related: { tags: ['#vip', '#hot'] } })).toBe(
+      contentHash(record, { related: { tags: ['#hot', '#vip'] } }),
+    )
+    expect(contentHash(record, { related: { tags: ['#vip'] } })).not.toBe(contentHash(record))
+  })
+})
+
+describe('classifyDelta', () => {
+  it('merges current and previous hashes into new, changed, unchanged and deleted', async () => {
+    const current = [
+      { id: 1, hash: 'a' },
+      { id: 2, hash: 'B' },
+      { id: 4, hash: 'd' },
+    ]
+    const previous = [
+      { id: 1, hash: 'a' },
+      { id: 2, hash: 'b' },
+      { id: 3, hash: 'c' },
+      { id: 5, hash: 'e' },
+    ]
+    const entries: DeltaEntry[] = await collect(classifyDelta(current, previous))
+    expect(entries.map((entry) => `${entry.id}:${entry.status}`)).toEqual([
+      '1:unchanged',
+      '2:changed',
+      '3:deleted',
+      '4:new',
+      '5:deleted',
+    ])
+  })
+
+  it('refuses hashes out of id order rather than misclassify', async () => {
+    await expect(
+      collect(
+        classifyDelta(
+          [
+            { id: 2, hash: 'x' },
+            { id: 1, hash: 'y' },
+          ],
+          [],
+        ),
+      ),
+    ).rejects.toThrow(/ascend/)
+  })
+})
+
+describe('createMemoryHashStore', () => {
+  it('returns hashes ascending by id, replaced and removed as told', async () => {
+    const store = createMemoryHashStore()
+    await store.save('Contacts', [
+      { id: 3, hash: 'c' },
+      { id: 1, hash: 'a' },
+    ])
+    await store.save('Contacts', [{ id: 3, hash: 'C' }])
+    await store.remove('Contacts', [1])
+    expect(await collect(store.hashes('Contacts'))).toEqual([{ id: 3, hash: 'C' }])
+    expect(await collect(store.hashes('Accounts'))).toEqual([])
+  })
+})

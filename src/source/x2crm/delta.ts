@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto'
+import { extractClass, type CompletenessReport, type ExtractOptions, type ExtractSource } from './extract.ts'
+import type { X2crmRecord, X2crmSource } from './types.ts'
+
+/** A record's content hash, as the ledger keeps it between runs. */
+export interface RecordHash {
+  id: number
+  hash: string
+}
+
+/** Where the previous run's content hashes live (the ledger will implement it; tests use the memory one). */
+export interface HashStore {
+  /** The hashes kept for `entity`, ascending by id. */
+  hashes(entity: string): AsyncIterable<RecordHash>
+  /** Inserts or replaces. */
+  save(entity: string, hashes: readonly RecordHash[]): Promise<void>
+  remove(entity: string, ids: readonly number[]): Promise<void>
+}
+
+export type DeltaStatus = 'new' | 'changed' | 'unchanged' | 'deleted'
+
+export interface DeltaEntry {
+  id: number
+  status: DeltaStatus
+  /** The current hash; absent for a deleted record. */
+  hash?: string
+}
+
+/**
+ * Fields that change without the record changing: `lastActivity` moves when an action is logged against the
+ * record, `lastUpdated` on a save that changed nothing.
+ */
+export const VOLATILE_FIELDS: readonly string[] = ['lastActivity', 'lastUpdated']
+
+export interface ContentHashOptions {
+  /** @default VOLATILE_FIELDS */
+  exclude?: readonly string[]
+  /**
+   * What belongs to the record but is not in its JSON and does not bump `lastUpdated`: tags, relationships,
+   * attached media. Arrays are hashed as sets (order does not matter).
+   */
+  related?: Readonly<Record<string, readonly (string | number)[]>>
+}
+
+/**
+ * A stable hash of a record's content: keys sorted, volatile fields left out, numbers and numeric strings alike
+ * (`"42"` and `42` are the same value, sent differently by different PHP versions).
+ */
+export function contentHash(record: X2crmRecord, options: ContentHashOptions = {}): string {
+  const exclude = new Set(options.exclude ?? VOLATILE_FIELDS)
+  const hash = createHash('sha256')
+  hash.update(canonical(record, exclude))
+  if (options.related) {
+    const related = Object.fromEntries(
+      Object.entries(options.related).map(([name, items]) => [name, items.map(String).sort()]),
+    )
+    hash.update('\u0000')
+    hash.update(canonical(related, new Set()))
+  }
+  return hash.digest('base64url')
+}
+
+function canonical(value: unknown, exclude: ReadonlySet<string>): string {
+  if (value === null || value === undefined) return 'null'
+  if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(String(value))
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map((item) => canonical(item, new Set())).join(',')}]`
+  if (typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([key]) => !exclude.has(key))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item, new Set())}`).join(',')}}`
+  }
+  return 'null'
+}
+
+/**
+ * Merges the current hashes with the previous run's, both ascending by id, into one entry per id: in both and
+ * equal is unchanged, different is changed, only current is new, only previous is deleted. Streams both sides.
+ */
+export async function* classifyDelta(
+  current: AsyncIterable<RecordHash> | Iterable<RecordHash>,
+  previous: AsyncIterable<RecordHash> | Iterable<RecordHash>,
+): AsyncGenerator<DeltaEntry> {
+  const now = ascending(current, 'current')
+  const before = ascending(previous, 'previous')
+  let a = await now.next()
+  let b = await before.next()
+  while (!a.done || !b.done) {
+    if (!a.done && (b.done || a.value.id < b.value.id)) {
+      yield { id: a.value.id, status: 'new', hash: a.value.hash }
+      a = await now.next()
+    } else if (!b.done && (a.done || b.value.id < a.value.id)) {
+      yield { id: b.value.id, status: 'deleted' }
+      b = await before.next()
+    } else if (!a.done && !b.done) {
+      yield {
+        id: a.value.id,
+        status: a.value.hash === b.value.hash ? 'unchanged' : 'changed',
+        hash: a.value.hash,
+      }
+      a = await now.next()
+      b = await before.next()
+    }
+  }
+}
+
+async function* ascending(
+  hashes: AsyncIterable<RecordHash> | Iterable<RecordHash>,
+  side: string,
+): AsyncGenerator<RecordHash> {
+  let last = Number.NEGATIVE_INFINITY
+  for await (const entry of hashes) {
+    if (entry.id <= last) throw new RangeError(`${side} hashes must ascend by id: ${entry.id} after ${last}`)
+    last = entry.id
+    yield entry
+  }
+}
+
+/**
+ * Records of `entity` whose `lastUpdated` is after `watermark` (unix seconds), by keyset paging. Fast, but it
+ * misses what X2CRM changes without bumping `lastUpdated` (tags, relationships, media, direct `update()` calls)
+ * and never sees deletions: {@link detectDelta} finds those.
+ */
+export function changedSince(
+  source: Pick<X2crmSource, 'records'>,
+  entity: string,
+  watermark: number,
+  options: { afterId?: number; pageSize?: number } = {},
+): AsyncIterable<X2crmRecord> {
+  return source.records(entity, { ...options, filters: { lastUpdated: `>${watermark}` } })
+}
+
+export type DeltaChange =
+  | { status: 'new' | 'changed'; id: number; hash: string; record: X2crmRecord }
+  | { status: 'deleted'; id: number }
+
+export interface DetectDeltaOptions {
+  extract?: ExtractOptions
+  hash?: (record: X2crmRecord) => string
+  onReport?: (report: CompletenessReport, counts: Readonly<Record<DeltaStatus, number>>) => void
+}
+
+/**
+ * Everything that changed in `entity` since the hashes in `store` were taken: reads the whole class (hidden records
+ * included), hashes each record and merges with the previous hashes. Yields new and changed records and deleted
+ * ids; unchanged ones are only counted. The store is not updated: save the hashes once the changes are loaded.
+ */
+export async function* detectDelta(
+  source: ExtractSource,
+  entity: string,
+  store: Pick<HashStore, 'hashes'>,
+  options: DetectDeltaOptions = {},
+): AsyncGenerator<DeltaChange> {
+  const hashOf = options.hash ?? ((record: X2crmRecord) => contentHash(record))
+  const extraction = extractClass(source, entity, options.extract)
+  const counts: Record<DeltaStatus, number> = { new: 0, changed: 0, unchanged: 0, deleted: 0 }
+  // The record a hash belongs to, held only until the merge has classified it.
+  let pending: X2crmRecord | undefined
+  async function* currentHashes(): AsyncGenerator<RecordHash> {
+    for await (const record of extraction) {
+      pending = record
+      yield { id: Number(record.id), hash: hashOf(record) }
+    }
+  }
+  for await (const entry of classifyDelta(currentHashes(), store.hashes(entity))) {
+    counts[entry.status]++
+    if (entry.status === 'deleted') yield { status: 'deleted', id: entry.id }
+    else if (entry.status !== 'unchanged' && pending && entry.hash !== undefined) {
+      yield { status: entry.status, id: entry.id, hash: entry.hash, record: pending }
+    }
+  }
+  options.onReport?.(extraction.report(), counts)
+}
+
+/** A {@link HashStore} in memory, for tests. */
+export function createMemoryHashStore(): HashStore {
+  const byEntity = new Map<string, Map<number, string>>()
+  const table = (entity: string) => {
+    let hashes = byEntity.get(entity)
+    if (!hashes) byEntity.set(entity, (hashes = new Map<number, string>()))
+    return hashes
+  }
+  return {
+    async *hashes(entity) {
+      const sorted = [...table(entity)].sort(([a], [b]) => a - b)
+      for (const [id, hash] of sorted) yield { id, hash }
+    },
+    async save(entity, hashes) {
+      for (const { id, hash } of hashes) table(entity).set(id, hash)
+    },
+    async remove(entity, ids) {
+      for (const id of ids) table(entity).delete(id)
+    },
+  }
+}

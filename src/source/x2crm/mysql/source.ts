@@ -1,0 +1,492 @@
+import { InternalError, MigrationError } from '../../../errors.ts'
+import type { ReadOptions, X2crmField, X2crmRecord, X2crmSource, X2crmUser } from '../types.ts'
+import { textOf, unknownActionKinds } from './action-kinds.ts'
+import { ACTION_SIDE_FIELDS, CLASS_TABLES, REQUIRED_TABLES, tableForClass } from './classes.ts'
+import { describeAddress, parseMysqlUrl } from './connection-url.ts'
+import { type Database, mysqlCode, openDatabase } from './database.ts'
+import { filterConditions } from './filters.ts'
+import type { OnNotice } from './notices.ts'
+import { planShape, type RecordShape, toRecord } from './record-shape.ts'
+import type * as Rows from './rows.ts'
+import { TABLES, type TableSpec } from './table-specs.ts'
+
+export interface MysqlSourceOptions {
+  /** `mysql://user@host:3306/database` (`?socket=/path` for a unix socket); no password in it. */
+  url: string
+  /** From the environment variable `passwordEnv` names; `''` for a passwordless user. */
+  password: string
+  /** For messages only: where the password came from. */
+  passwordEnv?: string
+  /** Tables of custom modules' classes, e.g. `{ Vendors: 'x2_vendors' }`. */
+  tables?: Readonly<Record<string, string>>
+  /** Told about what was passed through: unknown action kinds, columns an older schema lacks. */
+  onNotice?: OnNotice
+  /** @default 4 */
+  connections?: number
+  /** Open this instead of connecting (tests). */
+  database?: Database
+}
+
+/** The data a migration needs that API v2 does not give (api.md §1.13). All streams ascend by id. */
+export interface DatabaseOnlyReaders {
+  flows(): AsyncIterable<Rows.FlowRow>
+  triggerLogs(flowId?: number): AsyncIterable<Rows.TriggerLogRow>
+  workflows(): AsyncIterable<Rows.WorkflowRow>
+  workflowStages(workflowId?: number): AsyncIterable<Rows.WorkflowStageRow>
+  /** Each record's process stages (actions of type `workflow`). */
+  stageHistory(): AsyncIterable<Rows.StageHistoryRow>
+  roles(): AsyncIterable<Rows.RoleRow>
+  /** Users and groups in each role. */
+  roleMembers(): AsyncIterable<Rows.RoleMemberRow>
+  fieldPermissions(): AsyncIterable<Rows.FieldPermissionRow>
+  roleStages(): AsyncIterable<Rows.RoleStageRow>
+  roleExceptions(): AsyncIterable<Rows.RoleExceptionRow>
+  /** Module rights of roles (small; read at once, ordered by role then item). */
+  authAssignments(): Promise<Rows.AuthAssignmentRow[]>
+  groups(): AsyncIterable<Rows.GroupRow>
+  groupMembers(): AsyncIterable<Rows.GroupMemberRow>
+  listItems(listId?: number): AsyncIterable<Rows.ListItemRow>
+  listCriteria(listId?: number): AsyncIterable<Rows.ListCriterionRow>
+  quoteLines(quoteId?: number): AsyncIterable<Rows.QuoteLineRow>
+  actionLinks(): AsyncIterable<Rows.ActionLinkRow>
+  calendarInvites(): AsyncIterable<Rows.CalendarInviteRow>
+  /** Field changes and deletions logged after `since` (unix seconds, exclusive). */
+  changelog(since?: number): AsyncIterable<Rows.ChangelogRow>
+  /** Records deleted after `since`, for delta: the API cannot tell a deleted id from one never used. */
+  deletions(since?: number): AsyncIterable<Rows.Deletion>
+}
+
+export interface MysqlSource extends X2crmSource, DatabaseOnlyReaders {
+  close(): Promise<void>
+}
+
+/** Rows per keyset page. The API caps pages at 1000; a database does not, but memory should stay flat. */
+const DEFAULT_PAGE_SIZE = 1000
+const MAX_PAGE_SIZE = 10_000
+/** Without `afterId`, every record: X2CRM's built-in Media rows (themes) have negative ids. */
+const BEFORE_ALL_IDS = Number.MIN_SAFE_INTEGER
+
+interface Schema {
+  /** table → its columns */
+  tables: ReadonlyMap<string, ReadonlySet<string>>
+}
+
+/**
+ * Reads a self-hosted X2CRM straight from its MySQL/MariaDB database, read-only. Records come out exactly as
+ * API v2 returns them (same field set, same JSON types, links as `"Name_ID"` strings, Actions' description joined),
+ * so the mapping treats both sources alike. Differences from the API, on purpose:
+ * - `records` and `count` include the private records lists hide (contact 50 in the fixture): the table's count is
+ *   the true count, and no gap-probing by id is needed;
+ * - the record field set follows `x2_fields`; the API does the same.
+ */
+export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
+  const address = parseMysqlUrl(options.url)
+  const db =
+    options.database ??
+    openDatabase({
+      address,
+      password: options.password,
+      ...(options.passwordEnv ? { passwordEnv: options.passwordEnv } : {}),
+      ...(options.connections ? { connections: options.connections } : {}),
+    })
+  const where = describeAddress(address)
+  const notify: OnNotice = options.onNotice ?? (() => {})
+  const told = new Set<string>()
+  function noticeOnce(key: string, notice: Parameters<OnNotice>[0]) {
+    if (told.has(key)) return
+    told.add(key)
+    notify(notice)
+  }
+
+  async function run(
+    sql: string,
+    params: readonly unknown[],
+    what: string,
+  ): Promise<Record<string, unknown>[]> {
+    try {
+      return await db.query(sql, params)
+    } catch (error) {
+      if (error instanceof MigrationError) throw error
+      const code = mysqlCode(error)
+      if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_COLUMNACCESS_DENIED_ERROR') {
+        throw new MigrationError(
+          `MySQL user "${address.user}" may not read ${what} (${where}). Grant it SELECT on the whole X2CRM ` +
+            `database: GRANT SELECT ON ${address.database}.* TO '${address.user}'@'%'.`,
+          { cause: error },
+        )
+      }
+      throw new MigrationError(`Reading ${what} from ${where} failed: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+  }
+
+  let schema: Promise<Schema> | undefined
+  function ready(): Promise<Schema> {
+    schema ??= loadSchema()
+    return schema
+  }
+  async function loadSchema(): Promise<Schema> {
+    const rows = await run(
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+      [],
+      'the list of tables',
+    )
+    const tables = new Map<string, Set<string>>()
+    for (const row of rows) {
+      const table = textOf(row.t)
+      let columns = tables.get(table)
+      if (!columns) tables.set(table, (columns = new Set()))
+      columns.add(textOf(row.c))
+    }
+    const missing = REQUIRED_TABLES.filter((table) => !tables.has(table))
+    if (missing.length > 0) {
+      throw new MigrationError(
+        `Database "${address.database}" (${where}) is not an X2CRM database: it has no ${missing.join(', ')} ` +
+          `table${missing.length > 1 ? 's' : ''}. Check the database name in source.mysql.url ` +
+          `(X2CRM's is in protected/config/dbConfig.php on the server), and that the user may see its tables.`,
+      )
+    }
+    return { tables }
+  }
+
+  const shapes = new Map<string, Promise<RecordShape>>()
+  function shapeOf(entity: string): Promise<RecordShape> {
+    let shape = shapes.get(entity)
+    if (!shape) shapes.set(entity, (shape = loadShape(entity)))
+    return shape
+  }
+  async function loadShape(entity: string): Promise<RecordShape> {
+    const { tables } = await ready()
+    const table = tableForClass(entity, options.tables)
+    if (!table) {
+      throw new MigrationError(
+        `No table is known for X2CRM class "${entity}". Known: ${Object.keys({ ...CLASS_TABLES, ...options.tables }).join(', ')}; ` +
+          `a custom module's class needs its table in the source's tables option (e.g. { ${entity}: 'x2_…' }).`,
+      )
+    }
+    const columns = tables.get(table)
+    if (!columns) {
+      throw new MigrationError(
+        `X2CRM class ${entity}: table ${table} does not exist in "${address.database}" (${where}). This X2CRM ` +
+          `version may not have the module; leave ${entity} out of the map.`,
+      )
+    }
+    if (!columns.has('id')) {
+      throw new MigrationError(
+        `X2CRM class ${entity}: table ${table} has no id column; it is not an X2CRM record table.`,
+      )
+    }
+    const definitions = await run(
+      'SELECT fieldName, isVirtual FROM x2_fields WHERE modelName = ? ORDER BY id',
+      [entity],
+      `the fields of ${entity} (x2_fields)`,
+    )
+    if (definitions.length === 0) {
+      throw new MigrationError(
+        `X2CRM class ${entity} has no rows in x2_fields (${where}), so its field set is unknown. Is the class name ` +
+          `spelled as X2CRM does (Contacts, Opportunity, X2Leads)?`,
+      )
+    }
+    const shape = planShape(
+      entity,
+      table,
+      definitions.map((row) => ({
+        fieldName: textOf(row.fieldName),
+        isVirtual: Number(row.isVirtual) === 1,
+      })),
+      columns,
+    )
+    if (shape.missing.length > 0) {
+      notify({
+        kind: 'missing-column',
+        entity,
+        message:
+          `${table} has no column for ${shape.missing.map((f) => `${entity}.${f}`).join(', ')}, which x2_fields ` +
+          `lists; read as empty. The table is from another X2CRM version than its field registry; check the upgrade.`,
+      })
+    }
+    return shape
+  }
+
+  function checkAction(record: X2crmRecord) {
+    for (const message of unknownActionKinds(record)) {
+      noticeOnce(`action:${message}`, {
+        kind: 'unknown-action-kind',
+        entity: 'Actions',
+        id: Number(record.id),
+        message: `Action ${String(record.id)}: ${message}; passed through unmapped (first of its kind)`,
+      })
+    }
+  }
+
+  /** Actions keep their description and event subtype/status in side tables: one query each per page. */
+  async function sideValues(
+    shape: RecordShape,
+    ids: readonly number[],
+  ): Promise<Map<number, Record<string, unknown>>> {
+    const values = new Map<number, Record<string, unknown>>()
+    if (shape.side.length === 0 || ids.length === 0) return values
+    const byTable = new Map<string, { field: string; column: string }[]>()
+    for (const field of shape.side) {
+      const { table, column } = ACTION_SIDE_FIELDS[field]
+      byTable.set(table, [...(byTable.get(table) ?? []), { field, column }])
+    }
+    const { tables } = await ready()
+    for (const [table, fields] of byTable) {
+      if (!tables.has(table)) {
+        noticeOnce(`table:${table}`, {
+          kind: 'missing-table',
+          entity: table,
+          message: `${table} does not exist; Actions ${fields.map((f) => f.field).join(', ')} read as empty`,
+        })
+        continue
+      }
+      const select = fields.map(({ field, column }) => `\`${column}\` AS \`${field}\``).join(', ')
+      // Lowest id first, so that a duplicate side row (X2CRM keeps one per action) cannot override the original.
+      const rows = await run(
+        `SELECT actionId, ${select} FROM ${table} WHERE actionId IN (?) ORDER BY id DESC`,
+        [ids],
+        `${table} of actions ${ids[0]}–${ids.at(-1)}`,
+      )
+      for (const row of rows) {
+        const id = Number(row.actionId)
+        const entry = values.get(id) ?? {}
+        for (const { field } of fields) entry[field] = row[field]
+        values.set(id, entry)
+      }
+    }
+    return values
+  }
+
+  async function* recordPages(
+    entity: string,
+    { afterId = BEFORE_ALL_IDS, pageSize = DEFAULT_PAGE_SIZE, filters = {} }: ReadOptions,
+  ): AsyncGenerator<X2crmRecord[]> {
+    const shape = await shapeOf(entity)
+    const { tables } = await ready()
+    const conditions = filterConditions(entity, filters, tables.get(shape.table) ?? new Set())
+    if (conditions.sql.some((sql) => sql.startsWith('`id`'))) {
+      throw new InternalError(`A filter on id would break keyset paging of ${entity}`)
+    }
+    const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(pageSize)))
+    const select = shape.columns.map((c) => `\`${c}\``).join(', ')
+    const extra = conditions.sql.map((sql) => ` AND ${sql}`).join('')
+    let lastId = afterId
+    for (;;) {
+      const rows = await run(
+        `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ?`,
+        [lastId, ...conditions.params, limit],
+        `${entity} (${shape.table}) after id ${lastId}`,
+      )
+      const ids = rows.map((row) => Number(row.id))
+      const side = await sideValues(shape, ids)
+      const page = rows.map((row, i) => toRecord(shape, row, side.get(ids[i] ?? NaN)))
+      if (entity === 'Actions') page.forEach(checkAction)
+      yield page
+      if (rows.length < limit) return
+      lastId = ids.at(-1) ?? lastId
+    }
+  }
+
+  /** Keyset-paged rows of a database-only table; columns an older table lacks come back null, said once. */
+  async function* tableRows<Row>(
+    spec: TableSpec,
+    condition: { sql: string; params: readonly unknown[] } = { sql: '', params: [] },
+  ): AsyncGenerator<Row> {
+    const { tables } = await ready()
+    const columns = tables.get(spec.table)
+    if (!columns) {
+      noticeOnce(`table:${spec.table}`, {
+        kind: 'missing-table',
+        entity: spec.table,
+        message: `${spec.table} does not exist in "${address.database}": this X2CRM version has no such data; read as none`,
+      })
+      return
+    }
+    const lacking = spec.required.filter((c) => !columns.has(c))
+    if (lacking.length > 0) {
+      throw new MigrationError(
+        `${spec.table} in "${address.database}" (${where}) lacks column${lacking.length > 1 ? 's' : ''} ` +
+          `${lacking.join(', ')}, which reading it needs. The table is from an X2CRM version this tool does not ` +
+          `know, or damaged; compare it with a fresh X2CRM 7.x install.`,
+      )
+    }
+    const absent = spec.optional.filter((c) => !columns.has(c))
+    if (absent.length > 0) {
+      noticeOnce(`columns:${spec.table}`, {
+        kind: 'missing-column',
+        entity: spec.table,
+        message: `${spec.table} has no ${absent.join(', ')} (an older X2CRM version); read as empty`,
+      })
+    }
+    const select = [
+      ...spec.required.map((c) => `\`${c}\``),
+      ...spec.optional.map((c) => (columns.has(c) ? `\`${c}\`` : `NULL AS \`${c}\``)),
+    ].join(', ')
+    const extra = condition.sql === '' ? '' : ` AND (${condition.sql})`
+    let lastId = BEFORE_ALL_IDS
+    for (;;) {
+      const rows = await run(
+        `SELECT ${select} FROM ${spec.table} WHERE id > ?${extra} ORDER BY id LIMIT ?`,
+        [lastId, ...condition.params, DEFAULT_PAGE_SIZE],
+        `${spec.table} after id ${lastId}`,
+      )
+      for (const row of rows) yield decodeBuffers(row) as Row
+      if (rows.length < DEFAULT_PAGE_SIZE) return
+      lastId = Number(rows.at(-1)?.id)
+    }
+  }
+
+  function optionalEq(column: string, value: number | undefined) {
+    return value === undefined ? undefined : { sql: `\`${column}\` = ?`, params: [value] }
+  }
+
+  async function* changelog(since = 0): AsyncGenerator<Rows.ChangelogRow> {
+    yield* tableRows<Rows.ChangelogRow>(TABLES.changelog, { sql: '`timestamp` > ?', params: [since] })
+  }
+
+  return {
+    async *records(entity, readOptions = {}) {
+      for await (const page of recordPages(entity, readOptions)) yield* page
+    },
+
+    async record(entity, id) {
+      if (!Number.isSafeInteger(id)) throw new InternalError(`Not an X2CRM record id: ${id}`)
+      const shape = await shapeOf(entity)
+      const select = shape.columns.map((c) => `\`${c}\``).join(', ')
+      const rows = await run(`SELECT ${select} FROM ${shape.table} WHERE id = ?`, [id], `${entity} ${id}`)
+      const row = rows[0]
+      if (!row) return undefined
+      const side = await sideValues(shape, [id])
+      const record = toRecord(shape, row, side.get(id))
+      if (entity === 'Actions') checkAction(record)
+      return record
+    },
+
+    async count(entity, filters = {}) {
+      const shape = await shapeOf(entity)
+      const { tables } = await ready()
+      const conditions = filterConditions(entity, filters, tables.get(shape.table) ?? new Set())
+      const whereSql = conditions.sql.length === 0 ? '' : ` WHERE ${conditions.sql.join(' AND ')}`
+      const rows = await run(
+        `SELECT COUNT(*) AS n FROM ${shape.table}${whereSql}`,
+        conditions.params,
+        `the count of ${entity}`,
+      )
+      return Number(rows[0]?.n ?? 0)
+    },
+
+    async fields(entity): Promise<X2crmField[]> {
+      await ready()
+      const rows = await run(
+        `SELECT fieldName, attributeLabel, type, linkType, custom, required, readOnly
+           FROM x2_fields WHERE modelName = ? ORDER BY id`,
+        [entity],
+        `the fields of ${entity} (x2_fields)`,
+      )
+      return rows.map((row) => ({
+        fieldName: textOf(row.fieldName),
+        attributeLabel:
+          row.attributeLabel === null || row.attributeLabel === undefined
+            ? textOf(row.fieldName)
+            : textOf(row.attributeLabel),
+        type: textOf(row.type),
+        linkType:
+          row.linkType === null || row.linkType === undefined || row.linkType === ''
+            ? null
+            : textOf(row.linkType),
+        custom: Number(row.custom) === 1,
+        required: Number(row.required) === 1,
+        readOnly: Number(row.readOnly) === 1,
+      }))
+    },
+
+    async users(): Promise<X2crmUser[]> {
+      await ready()
+      // The API's admin view: x2_users merged with x2_profile, the profile winning on shared keys (api.md §1.10).
+      // Only what a migration uses is selected: never password, userKey or any other secret.
+      const rows = await run(
+        `SELECT u.id, COALESCE(p.username, u.username) AS username,
+                COALESCE(p.emailAddress, u.emailAddress) AS emailAddress,
+                u.firstName, u.lastName, COALESCE(p.status, u.status) AS status
+           FROM x2_users u LEFT JOIN x2_profile p ON p.id = u.id ORDER BY u.id`,
+        [],
+        'the users (x2_users, x2_profile)',
+      )
+      return rows.map((row) => ({
+        id: Number(row.id),
+        username: textOf(row.username),
+        emailAddress: textOrNull(row.emailAddress),
+        firstName: textOrNull(row.firstName),
+        lastName: textOrNull(row.lastName),
+        status: Number(row.status),
+      }))
+    },
+
+    flows: () => tableRows(TABLES.flows),
+    triggerLogs: (flowId) => tableRows(TABLES.triggerLogs, optionalEq('flowId', flowId)),
+    workflows: () => tableRows(TABLES.workflows),
+    workflowStages: (workflowId) => tableRows(TABLES.workflowStages, optionalEq('workflowId', workflowId)),
+    stageHistory: () => tableRows(TABLES.stageHistory, { sql: "`type` = 'workflow'", params: [] }),
+    roles: () => tableRows(TABLES.roles),
+    roleMembers: () => tableRows(TABLES.roleMembers),
+    async *fieldPermissions() {
+      const fields = new Map<number, { modelName: string; fieldName: string }>()
+      for (const row of await run('SELECT id, modelName, fieldName FROM x2_fields', [], 'x2_fields')) {
+        fields.set(Number(row.id), { modelName: textOf(row.modelName), fieldName: textOf(row.fieldName) })
+      }
+      for await (const row of tableRows<Omit<Rows.FieldPermissionRow, 'modelName' | 'fieldName'>>(
+        TABLES.fieldPermissions,
+      )) {
+        const field = fields.get(row.fieldId)
+        yield { ...row, modelName: field?.modelName ?? null, fieldName: field?.fieldName ?? null }
+      }
+    },
+    roleStages: () => tableRows(TABLES.roleStages),
+    roleExceptions: () => tableRows(TABLES.roleExceptions),
+    async authAssignments() {
+      const { tables } = await ready()
+      if (!tables.has('x2_auth_assignment')) return []
+      const rows = await run(
+        'SELECT itemname, userid FROM x2_auth_assignment ORDER BY userid, itemname',
+        [],
+        'x2_auth_assignment',
+      )
+      return rows.map((row) => ({ itemname: textOf(row.itemname), userid: textOf(row.userid) }))
+    },
+    groups: () => tableRows(TABLES.groups),
+    groupMembers: () => tableRows(TABLES.groupMembers),
+    listItems: (listId) => tableRows(TABLES.listItems, optionalEq('listId', listId)),
+    listCriteria: (listId) => tableRows(TABLES.listCriteria, optionalEq('listId', listId)),
+    quoteLines: (quoteId) => tableRows(TABLES.quoteLines, optionalEq('quoteId', quoteId)),
+    actionLinks: () => tableRows(TABLES.actionLinks),
+    calendarInvites: () => tableRows(TABLES.calendarInvites),
+    changelog,
+    async *deletions(since = 0) {
+      for await (const row of changelog(since)) {
+        if (row.changed !== 'delete') continue
+        yield {
+          entity: row.type,
+          id: row.itemId,
+          name: row.recordName,
+          deletedBy: row.changedBy,
+          deletedAt: row.timestamp,
+        }
+      }
+    },
+
+    close: () => db.close(),
+  }
+}
+
+function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined || value === '' ? null : textOf(value)
+}
+
+function decodeBuffers(row: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(row))
+    if (Buffer.isBuffer(value)) row[key] = value.toString('utf8')
+  return row
+}

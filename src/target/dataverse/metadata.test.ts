@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { HttpError } from '../../errors.ts'
+import { createDataverseMetadataClient } from './metadata.ts'
+
+/** A small fake for calls the simulator does not answer yet (InsertOptionValue). */
+function fake(status = 204) {
+  const calls: { method: string; url: string; body: unknown; headers: Headers }[] = []
+  const client = createDataverseMetadataClient({
+    url: 'https://org.example.com',
+    getToken: async () => 'secret-token',
+    solution: 'x2d365',
+    sleep: async () => undefined,
+    fetch: async (input, init) => {
+      const request = new Request(input, init)
+      calls.push({
+        method: request.method,
+        url: request.url,
+        body: await request.json().catch(() => undefined),
+        headers: request.headers,
+      })
+      return status === 204
+        ? new Response(null, { status })
+        : Response.json(
+            {
+              error: {
+                code: '0x80044191',
+                message: 'Option value 100000000 already exists (token secret-token)',
+              },
+            },
+            { status },
+          )
+    },
+  })
+  return { client, calls }
+}
+
+describe('metadata client', () => {
+  it('adds an option with InsertOptionValue, into the named solution', async () => {
+    const { client, calls } = fake()
+    await client.insertOption('contact', 'leadsourcecode', 100000000, 'Google')
+    expect(calls[0]).toMatchObject({
+      method: 'POST',
+      url: 'https://org.example.com/api/data/v9.2/InsertOptionValue',
+      body: {
+        EntityLogicalName: 'contact',
+        AttributeLogicalName: 'leadsourcecode',
+        Value: 100000000,
+        Label: { LocalizedLabels: [{ Label: 'Google', LanguageCode: 1033 }] },
+        SolutionUniqueName: 'x2d365',
+      },
+    })
+    expect(calls[0]?.headers.get('MSCRM.SolutionUniqueName')).toBe('x2d365')
+  })
+
+  it("throws an HttpError with Dataverse's message, without the token", async () => {
+    const { client } = fake(400)
+    const error = await client
+      .insertOption('contact', 'leadsourcecode', 100000000, 'Google')
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HttpError)
+    expect((error as HttpError).message).toMatch(
+      /failed with status 400: Option value 100000000 already exists/,
+    )
+    expect(JSON.stringify((error as HttpError).body)).not.toContain('secret-token')
+  })
+})

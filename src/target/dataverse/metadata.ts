@@ -1,0 +1,285 @@
+import { HttpError } from '../../errors.ts'
+import type { Fetch } from '../../http/fetch.ts'
+import { readBody, redactErrorBody } from '../../http/response-body.ts'
+import { type RetryInfo, sendWithRetry, sleep as realSleep } from '../../http/send-with-retry.ts'
+import type { ChoiceOption, ColumnMetadata, TableMetadata } from '../../mapping/schemas.ts'
+import type { NewColumn } from '../../mapping/types.ts'
+
+export interface MetadataClientOptions {
+  /** The environment's origin, e.g. `https://contoso.crm.dynamics.com`. */
+  url: string
+  fetch: Fetch
+  getToken: (options?: { forceRefresh?: boolean }) => Promise<string>
+  /** @default setTimeout */
+  sleep?: (ms: number) => Promise<void>
+  onRetry?: (info: RetryInfo) => void
+  /** Unmanaged solution that receives what is created (`MSCRM.SolutionUniqueName`). */
+  solution?: string
+  /** Language of the labels written. @default 1033 */
+  languageCode?: number
+}
+
+/** The metadata calls `discover` and `schema apply` make (webapi.md §6). */
+export interface DataverseMetadata {
+  /** A table with its columns, choices and alternate keys; undefined when the environment has no such table. */
+  readTable(logicalName: string): Promise<TableMetadata | undefined>
+  createTable(table: { logicalName: string; label: string; primaryName: string }): Promise<void>
+  createColumn(
+    table: string,
+    column: string,
+    spec: NewColumn,
+    options?: readonly ChoiceOption[],
+  ): Promise<void>
+  /** `InsertOptionValue`: one more option in a local choice column. */
+  insertOption(table: string, column: string, value: number, label: string): Promise<void>
+  createKey(table: string, key: string, columns: readonly string[]): Promise<void>
+  publishAll(): Promise<void>
+}
+
+/**
+ * Dataverse's metadata Web API. Reads retry like any read; creates are sent once (a create that timed out may have
+ * happened: `schema apply` re-reads the metadata, so running it again finishes the job without duplicates).
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-update-column-definitions-using-web-api
+ */
+export function createDataverseMetadataClient(options: MetadataClientOptions): DataverseMetadata {
+  const base = `${options.url.replace(/\/+$/, '').replace(/\/api\/data\/v9\.2$/i, '')}/api/data/v9.2/`
+  const languageCode = options.languageCode ?? 1033
+  const label = (text: string) => ({
+    '@odata.type': 'Microsoft.Dynamics.CRM.Label',
+    LocalizedLabels: [
+      { '@odata.type': 'Microsoft.Dynamics.CRM.LocalizedLabel', Label: text, LanguageCode: languageCode },
+    ],
+  })
+
+  async function send(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    accept404 = false,
+  ): Promise<Response> {
+    const url = `${base}${path}`
+    let token = await options.getToken()
+    for (let refreshed = false; ; refreshed = true) {
+      const response = await sendWithRetry(
+        options.fetch,
+        {
+          method,
+          url,
+          headers: {
+            Accept: 'application/json',
+            'OData-MaxVersion': '4.0',
+            'OData-Version': '4.0',
+            Authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+            ...(method === 'POST' && options.solution !== undefined
+              ? { 'MSCRM.SolutionUniqueName': options.solution }
+              : {}),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          repeatable: method === 'GET',
+        },
+        { sleep: options.sleep ?? realSleep, ...(options.onRetry && { onRetry: options.onRetry }) },
+      )
+      if (response.ok || (accept404 && response.status === 404)) return response
+      if (response.status === 401 && !refreshed) {
+        await response.body?.cancel().catch(() => undefined)
+        token = await options.getToken({ forceRefresh: true })
+        continue
+      }
+      const errorBody = redactErrorBody(await readBody(response).catch(() => undefined), [token])
+      const message = (errorBody as { error?: { message?: string } } | undefined)?.error?.message
+      throw new HttpError({ method, url }, response.status, errorBody, message)
+    }
+  }
+
+  async function done(response: Response): Promise<void> {
+    await response.body?.cancel().catch(() => undefined)
+  }
+
+  return {
+    async readTable(logicalName) {
+      const response = await send(
+        'GET',
+        `EntityDefinitions(LogicalName='${encodeURIComponent(logicalName)}')` +
+          '?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,OwnershipType,IsCustomEntity' +
+          '&$expand=Attributes,Keys',
+        undefined,
+        true,
+      )
+      if (response.status === 404) {
+        await done(response)
+        return undefined
+      }
+      return tableFromDefinition((await response.json()) as EntityDefinition)
+    },
+    async createTable(table) {
+      const body = {
+        '@odata.type': 'Microsoft.Dynamics.CRM.EntityMetadata',
+        SchemaName: table.logicalName,
+        DisplayName: label(table.label),
+        DisplayCollectionName: label(`${table.label}s`),
+        OwnershipType: 'UserOwned',
+        HasActivities: false,
+        HasNotes: true,
+        IsActivity: false,
+        Attributes: [
+          {
+            '@odata.type': 'Microsoft.Dynamics.CRM.StringAttributeMetadata',
+            SchemaName: table.primaryName,
+            IsPrimaryName: true,
+            RequiredLevel: { Value: 'None' },
+            MaxLength: 100,
+            FormatName: { Value: 'Text' },
+            DisplayName: label('Name'),
+          },
+        ],
+      }
+      await done(await send('POST', 'EntityDefinitions', body))
+    },
+    async createColumn(table, column, spec, choiceOptions = []) {
+      const body = {
+        SchemaName: column,
+        DisplayName: label(spec.label),
+        RequiredLevel: { Value: 'None' },
+        ...attributeBody(spec, choiceOptions, label),
+      }
+      await done(await send('POST', `EntityDefinitions(LogicalName='${table}')/Attributes`, body))
+    },
+    async insertOption(table, column, value, text) {
+      const body = {
+        EntityLogicalName: table,
+        AttributeLogicalName: column,
+        Value: value,
+        Label: label(text),
+        ...(options.solution === undefined ? {} : { SolutionUniqueName: options.solution }),
+      }
+      await done(await send('POST', 'InsertOptionValue', body))
+    },
+    async createKey(table, key, columns) {
+      const body = { SchemaName: key, DisplayName: label(key), KeyAttributes: columns }
+      await done(await send('POST', `EntityDefinitions(LogicalName='${table}')/Keys`, body))
+    },
+    async publishAll() {
+      await done(await send('POST', 'PublishAllXml'))
+    },
+  }
+}
+
+interface Label {
+  LocalizedLabels: { Label: string }[]
+}
+
+function attributeBody(
+  spec: NewColumn,
+  choiceOptions: readonly ChoiceOption[],
+  label: (text: string) => unknown,
+): Record<string, unknown> {
+  const type = (name: string) => ({ '@odata.type': `Microsoft.Dynamics.CRM.${name}AttributeMetadata` })
+  switch (spec.type) {
+    case 'String':
+      return { ...type('String'), MaxLength: spec.maxLength ?? 100, FormatName: { Value: 'Text' } }
+    case 'Memo':
+      return { ...type('Memo'), MaxLength: spec.maxLength ?? 2000, Format: 'TextArea' }
+    case 'Integer':
+      return { ...type('Integer'), Format: 'None', MinValue: -2147483648, MaxValue: 2147483647 }
+    case 'Decimal':
+      return { ...type('Decimal'), Precision: 2, MinValue: -100000000000, MaxValue: 100000000000 }
+    case 'Money':
+      return {
+        ...type('Money'),
+        Precision: 2,
+        PrecisionSource: 2,
+        MinValue: -922337203685477,
+        MaxValue: 922337203685477,
+      }
+    case 'Boolean':
+      return {
+        ...type('Boolean'),
+        OptionSet: {
+          '@odata.type': 'Microsoft.Dynamics.CRM.BooleanOptionSetMetadata',
+          TrueOption: { Value: 1, Label: label('Yes') },
+          FalseOption: { Value: 0, Label: label('No') },
+        },
+      }
+    case 'DateTime':
+      return spec.dateOnly === true
+        ? { ...type('DateTime'), Format: 'DateOnly', DateTimeBehavior: { Value: 'DateOnly' } }
+        : { ...type('DateTime'), Format: 'DateAndTime', DateTimeBehavior: { Value: 'UserLocal' } }
+    case 'Picklist':
+    case 'MultiSelectPicklist':
+      return {
+        ...type(spec.type),
+        OptionSet: {
+          '@odata.type': 'Microsoft.Dynamics.CRM.OptionSetMetadata',
+          IsGlobal: false,
+          OptionSetType: 'Picklist',
+          Options: choiceOptions.map((o) => ({ Value: o.value, Label: label(o.label) })),
+        },
+      }
+  }
+}
+
+interface EntityDefinition {
+  LogicalName: string
+  EntitySetName: string
+  PrimaryIdAttribute: string
+  PrimaryNameAttribute: string | null
+  OwnershipType?: string
+  IsCustomEntity?: boolean
+  Attributes?: AttributeDefinition[]
+  Keys?: { SchemaName?: string; LogicalName?: string; KeyAttributes?: string[] }[]
+}
+
+interface AttributeDefinition {
+  '@odata.type'?: string
+  LogicalName: string
+  AttributeType?: string
+  MaxLength?: number
+  RequiredLevel?: { Value?: string }
+  IsValidForCreate?: boolean
+  IsValidForUpdate?: boolean
+  IsPrimaryId?: boolean
+  IsPrimaryName?: boolean
+  Targets?: string[]
+  OptionSet?: { Options?: { Value: number; Label?: Label; State?: number }[] }
+}
+
+/** EntityDefinitions JSON → the tables.json shape the mapping reads. Navigation properties are not in it. */
+export function tableFromDefinition(definition: EntityDefinition): TableMetadata {
+  const columns: ColumnMetadata[] = (definition.Attributes ?? []).map((a) => {
+    const odataType = (a['@odata.type'] ?? '').replace(/^#?Microsoft\.Dynamics\.CRM\./, '')
+    const type =
+      odataType === 'MultiSelectPicklistAttributeMetadata'
+        ? 'MultiSelectPicklist'
+        : (a.AttributeType ?? 'Virtual')
+    const column: ColumnMetadata = { name: a.LogicalName, type }
+    if (a.MaxLength !== undefined) column.maxLength = a.MaxLength
+    if (a.RequiredLevel?.Value !== undefined) column.required = a.RequiredLevel.Value
+    if (a.IsValidForCreate === false && a.IsValidForUpdate === false) column.readOnly = true
+    if (a.IsPrimaryId === true) column.primaryId = true
+    if (a.IsPrimaryName === true) column.primaryName = true
+    if (a.Targets !== undefined && a.Targets.length > 0) column.target = a.Targets
+    const options = a.OptionSet?.Options
+    if (options !== undefined && type !== 'Boolean') {
+      column.options = options.map((o) => ({
+        value: o.Value,
+        label: o.Label?.LocalizedLabels[0]?.Label ?? String(o.Value),
+        ...(o.State === undefined ? {} : { state: o.State }),
+      }))
+    }
+    return column
+  })
+  const keys: Record<string, string[]> = {}
+  for (const key of definition.Keys ?? []) {
+    keys[key.LogicalName ?? key.SchemaName ?? ''] = key.KeyAttributes ?? []
+  }
+  return {
+    entitySet: definition.EntitySetName,
+    primaryId: definition.PrimaryIdAttribute,
+    primaryName: definition.PrimaryNameAttribute ?? '',
+    ...(definition.OwnershipType === undefined ? {} : { ownershipType: definition.OwnershipType }),
+    columns,
+    keys,
+    custom: definition.IsCustomEntity === true,
+  }
+}
