@@ -101,7 +101,8 @@ async function extractInstance(total: number, concurrency: number): Promise<Resu
         }
         const seconds = (performance.now() - started) / 1000
         console.log(
-          `  ${records.toLocaleString('en')} records, ${Math.round(records / seconds)} rec/s, RSS ${mb(process.memoryUsage().rss)} MB`,
+          `  ${records.toLocaleString('en')} records, ${Math.round(records / seconds)} rec/s, RSS ${mb(process.memoryUsage().rss)} MB` +
+            (retained === undefined ? '' : `, heap after GC ${mb(process.memoryUsage().heapUsed)} MB`),
         )
       }
     }

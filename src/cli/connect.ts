@@ -3,22 +3,25 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { RunConfig } from '../config/config.ts'
 import { ConfigError } from '../errors.ts'
-import { createTrustingFetch, type Fetch } from '../http/trusting-fetch.ts'
+import { createPooledFetch } from '../http/pooled-fetch.ts'
 import { createSqliteLedger } from '../ledger/sqlite.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import { createMsalTokenProvider } from '../target/dataverse/auth.ts'
-import { createDataverseClient } from '../target/dataverse/client.ts'
+import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
 import { createMysqlSource } from '../source/x2crm/mysql/source.ts'
 
 export interface Connections {
   source: X2crmSource
+  /** Reads, through the first application user. */
   target: DataverseBulkTarget
+  /** Every application user, each with its own token and its own service-protection limiter. */
+  writers: AppUserTarget[]
   ledger: Ledger
-  /** Releases what the connections hold (the database pool). */
+  /** Releases what the connections hold (the database pool, the HTTP pool). */
   close: () => Promise<void>
 }
 
@@ -26,21 +29,45 @@ export interface Connections {
 export function connect(config: RunConfig, emit: Emit): Connections {
   const onRetry = (info: { status: number | 'network'; waitMs: number; attempt: number }) =>
     emit({ type: 'request.retry', status: info.status, waitMs: info.waitMs, attempt: info.attempt })
-  const targetFetch: Fetch = config.target.caFile ? createTrustingFetch(readCa(config.target.caFile)) : fetch
-  const { getToken } = createMsalTokenProvider({
-    authority: config.target.authority,
-    clientId: config.target.clientId,
-    clientSecret: config.target.clientSecret,
-    scope: `${config.target.url}/.default`,
-    fetch: targetFetch,
+  // One keep-alive pool for every application user; no affinity cookie is kept, so requests spread across servers.
+  const pool = createPooledFetch({
+    connections: 52,
+    ...(config.target.caFile === undefined ? {} : { ca: readCa(config.target.caFile) }),
   })
+  const appUsers = [
+    { clientId: config.target.clientId, clientSecret: config.target.clientSecret },
+    ...(config.target.additionalAppUsers ?? []),
+  ]
+  const writers = appUsers.map((user) =>
+    createAppUserTarget({
+      name: user.clientId,
+      url: config.target.url,
+      fetch: pool,
+      getToken: createMsalTokenProvider({
+        authority: config.target.authority,
+        clientId: user.clientId,
+        clientSecret: user.clientSecret,
+        scope: `${config.target.url}/.default`,
+        fetch: pool,
+      }).getToken,
+      onRetry,
+      onThrottle: (info) =>
+        emit({ type: 'user.throttled', user: info.user, retryAfterMs: info.retryAfterMs, limit: info.limit }),
+    }),
+  )
+  const [first] = writers
+  if (first === undefined) throw new ConfigError(['target.dataverse: no application user configured'])
   mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
-  const { source, close } = connectSource(config, emit, onRetry)
+  const source = connectSource(config, emit, onRetry)
   return {
-    source,
-    target: createDataverseClient({ url: config.target.url, fetch: targetFetch, getToken, onRetry }),
+    source: source.source,
+    target: first.target,
+    writers,
     ledger: createSqliteLedger(config.run.ledgerPath),
-    close,
+    close: async () => {
+      await source.close()
+      await pool.close()
+    },
   }
 }
 

@@ -38,7 +38,7 @@ export function createHumanRenderer(
           stderr.write(
             `Owners: ${event.matched} X2CRM users matched to Dataverse users` +
               (event.unmatched.length > 0
-                ? `; ${event.unmatched.length} without a match (their records keep the default owner): ${event.unmatched.join(', ')}\n`
+                ? `; ${event.unmatched.length} without a match (their records get the default owner, or the application user when none is set): ${event.unmatched.join(', ')}\n`
                 : '\n'),
           )
           break
@@ -71,6 +71,18 @@ export function createHumanRenderer(
           break
         case 'batch.split':
         case 'request.retry':
+        case 'source.notice':
+          break
+        case 'source.chosen':
+          stderr.write(
+            `Reading X2CRM through ${event.source === 'api' ? 'its API' : 'its database'} (${event.detail})\n`,
+          )
+          break
+        case 'user.throttled':
+          clear()
+          stderr.write(
+            `Dataverse throttled ${event.user}: pausing its requests ${Math.ceil(event.retryAfterMs / 1000)}s, concurrency now ${event.limit}\n`,
+          )
           break
         case 'phase.finished':
           clear()

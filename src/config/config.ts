@@ -9,7 +9,15 @@ export interface RunConfig {
     mysql?: { url: string; password: string; passwordEnv: string; tables?: Readonly<Record<string, string>> }
     uploads?: { dir?: string; httpBase?: string }
   }
-  target: { url: string; authority: string; clientId: string; clientSecret: string; caFile?: string }
+  target: {
+    url: string
+    authority: string
+    clientId: string
+    clientSecret: string
+    /** Further application users sharing the writes. */
+    additionalAppUsers?: readonly { clientId: string; clientSecret: string }[]
+    caFile?: string
+  }
   run: { instance: string; ledgerPath: string; batchSize: number; defaultOwnerEmail?: string }
 }
 
@@ -50,6 +58,10 @@ export function parseConfig(
   const apiKey = x2crm && secret('source.x2crm.apiKeyEnv', x2crm.apiKeyEnv)
   const mysqlPassword = mysql && secret('source.mysql.passwordEnv', mysql.passwordEnv, true)
   const clientSecret = secret('target.dataverse.clientSecretEnv', dataverse.clientSecretEnv)
+  const additionalAppUsers = (dataverse.additionalAppUsers ?? []).map((user, i) => ({
+    clientId: user.clientId,
+    clientSecret: secret(`target.dataverse.additionalAppUsers.${i}.clientSecretEnv`, user.clientSecretEnv),
+  }))
   if (errors.length > 0) return { errors }
   const inDir = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path))
   return {
@@ -77,6 +89,7 @@ export function parseConfig(
         authority: dataverse.authority.replace(/\/+$/, ''),
         clientId: dataverse.clientId,
         clientSecret,
+        ...(additionalAppUsers.length > 0 && { additionalAppUsers }),
         ...(dataverse.caFile === undefined ? {} : { caFile: inDir(dataverse.caFile) }),
       },
       run: {

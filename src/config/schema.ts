@@ -51,6 +51,13 @@ export const WrittenConfigSchema = z.strictObject({
       authority: httpUrl,
       clientId: z.string().min(1),
       clientSecretEnv: envVarName,
+      /**
+       * More application users to share the load: service protection limits count per user, so each one adds its
+       * own budget. Each needs the same security role as the first.
+       */
+      additionalAppUsers: z
+        .array(z.strictObject({ clientId: z.string().min(1), clientSecretEnv: envVarName }))
+        .optional(),
       /** A PEM file of an extra certificate authority to trust (the simulator's certificate). */
       caFile: z.string().min(1).optional(),
     }),

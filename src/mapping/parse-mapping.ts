@@ -69,10 +69,15 @@ export function parseMapping(text: string): ParsedMapping {
     const table = mainTable.get(entity) ?? tableRefFor(writtenEntity.table)
     const fields = normalizeFields(writtenEntity.fields, [...path, 'fields'], mainTable, error, warn)
     const split = writtenEntity.split
+    const skippedOf = (written: Readonly<Record<string, WrittenField>>) =>
+      Object.entries(written)
+        .filter(([, field]) => 'skip' in field)
+        .map(([name]) => name)
     const main: EntityMap = {
       entity,
       table,
       fields,
+      skipped: skippedOf(writtenEntity.fields),
       sourceIdColumn: settings.sourceIdColumn,
       ...(writtenEntity.defaults && { defaults: writtenEntity.defaults }),
       ...(writtenEntity.createTable && { createTable: writtenEntity.createTable }),
@@ -91,6 +96,7 @@ export function parseMapping(text: string): ParsedMapping {
       name: `${entity}→${split.table}`,
       table: tableRefFor(split.table),
       sourceIdColumn: settings.sourceIdColumn,
+      skipped: skippedOf(split.fields),
       fields: normalizeFields(split.fields, [...path, 'split', 'fields'], mainTable, error, warn),
       where,
       ...(split.defaults && { defaults: split.defaults }),

@@ -60,7 +60,8 @@ const FIRST_NEW_OPTION = 100_000_000
  * column (lengths, e-mail/URL formats, dropdown options found among the column's choices by label). Columns go to
  * the best-scoring field once. A match below `reviewBelow` is flagged for review; below `acceptAbove` it is not
  * taken: a custom field (and a default one holding data) gets a new column with a type and length inferred from
- * X2CRM's type and the sample, flagged for review unless it is custom. Bookkeeping fields are skipped with a reason.
+ * X2CRM's type and the sample, flagged for review unless it is custom; a default field empty in the whole sample is
+ * skipped with that reason. Bookkeeping fields are skipped with a reason.
  */
 export function proposeMapping(
   source: SourceSchema,
@@ -203,6 +204,16 @@ function proposeFields(
         reasons: [why, ...(best ? [`best column ${best.column.name} ${best.score.toFixed(2)}`] : [])],
       }
       review.push(name)
+      continue
+    }
+    if (!field.custom && profile.count > 0 && profile.filled === 0) {
+      // Nothing to keep as far as the sample shows; a new column for it would only clutter the form.
+      const why = `empty in all ${profile.count} sampled records`
+      written[name] = { skip: true, reason: `${why}; no standard column of ${tableName} fits` }
+      evidence[name] = {
+        confidence: 0.85,
+        reasons: [why, ...(best ? [`best column ${best.column.name} ${best.score.toFixed(2)}`] : [])],
+      }
       continue
     }
     const column = newColumn(field, transform, profile, context, newNames)

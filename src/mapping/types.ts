@@ -99,6 +99,8 @@ export interface EntityMap {
   where?: RecordFilter
   /** A unique phase name when one entity loads into two tables (`Contacts→lead`). @default entity */
   name?: string
+  /** X2CRM fields the map leaves out on purpose (`skip: true`); set by `parseMapping`. */
+  skipped?: readonly string[]
   /** Column that receives the X2CRM id (as text) on every row, for audit and the alternate key. */
   sourceIdColumn?: string
   /** Constant column values set on every row before the mapped fields (`productstructure: 1`). */

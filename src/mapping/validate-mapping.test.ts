@@ -138,6 +138,25 @@ describe('validateMapping', () => {
     expect(validateMapping(withDefaults, source, target).errors).toEqual([])
   })
 
+  it('warns about X2CRM fields the map does not mention, and not about skipped ones', () => {
+    const mapping = mappingOf([
+      '  X2List:',
+      '    table: list',
+      '    defaults: { createdfromcode: 2, type: false }',
+      '    fields:',
+      '      name: { target: listname, transform: text }',
+      '      description: { target: description, transform: text }',
+      '      id: { skip: true }',
+    ])
+    const { errors, warnings } = validateMapping(mapping, source, target)
+    expect(errors).toEqual([])
+    expect(warnings).toContainEqual(
+      'entities.X2List.fields: X2CRM X2List has fields assignedTo, nameId, type, logicType, modelName, visibility, ' +
+        'count, createDate, lastUpdated the map does not mention (added since it was proposed?); their values will ' +
+        'not move. Map each, or write `<field>: { skip: true }`',
+    )
+  })
+
   it('checks the split rule and the split fields under entities.<class>.split', () => {
     const mapping = mappingOf([
       '  Accounts: { table: account, fields: { name: { target: name, transform: text } } }',

@@ -15,7 +15,8 @@ const DEFAULTED = new Set(['ownerid', 'statecode', 'statuscode'])
  * X2CRM classes and fields that do not exist (removed since the last discover), Dataverse tables, columns and
  * navigation properties that do not exist, transforms that cannot read the field or fill the column, read-only and
  * duplicate targets, choice values the column lacks, lengths, required columns left empty, lookups to tables other
- * than the one `linkTo` loads into, and fields still flagged for review. Pure.
+ * than the one `linkTo` loads into; and it warns about X2CRM fields the map does not mention (added since it was
+ * proposed). Pure.
  */
 export function validateMapping(
   mapping: Mapping,
@@ -67,6 +68,17 @@ export function validateMapping(
         )
       }
       if (table !== undefined) checkTarget(map, field, table, path, source, errors, warnings)
+    }
+    if (fields !== undefined && map.skipped !== undefined) {
+      const mentioned = new Set([...map.skipped, ...map.fields.map((f) => f.source)])
+      const unmentioned = fields.filter((f) => !mentioned.has(f.fieldName)).map((f) => f.fieldName)
+      if (unmentioned.length > 0) {
+        warnings.push(
+          `${base}.fields: X2CRM ${map.entity} has field${unmentioned.length > 1 ? 's' : ''} ${unmentioned.join(', ')} ` +
+            'the map does not mention (added since it was proposed?); their values will not move. Map each, or ' +
+            'write `<field>: { skip: true }`',
+        )
+      }
     }
     for (const condition of map.where?.conditions ?? []) {
       if (condition.type === 'tag') continue

@@ -19,6 +19,8 @@ export type RunEvent =
     }
   | { type: 'batch.split'; phase: string; size: number }
   | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number }
+  /** An application user got a 429: all its requests wait `retryAfterMs`, and its concurrency is now `limit`. */
+  | { type: 'user.throttled'; user: string; retryAfterMs: number; limit: number }
   | { type: 'record.quarantined'; phase: string; sourceKey: string; reason: string }
   | { type: 'phase.finished'; phase: string }
   | {

@@ -10,10 +10,12 @@ import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { LinkRef, Mapping, TransformContext, TransformResult } from '../mapping/types.ts'
 import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
-import { ConfigError } from '../errors.ts'
+import { ConfigError, InternalError } from '../errors.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
-import { loadRows } from '../target/dataverse/bulk-load.ts'
-import type { DataverseTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
+import { createUserLimiter } from '../http/user-limiter.ts'
+import type { AppUserTarget } from '../target/dataverse/app-user.ts'
+import { createLoader } from '../target/dataverse/loader.ts'
+import type { DataverseBulkTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
@@ -32,7 +34,10 @@ export interface MigrateOptions {
 
 export interface MigrateDeps {
   source: X2crmSource
-  target: DataverseTarget
+  /** Reads (existing rows, users) and, without `writers`, the writes too. */
+  target: DataverseBulkTarget
+  /** Application users that share the writes, each with its own limits. @default one, from `target` */
+  writers?: readonly AppUserTarget[]
   ledger: Ledger
   emit: Emit
   now: () => Date
@@ -128,17 +133,39 @@ async function runPhase(
     .reduce((sum, c) => sum + c.created + c.updated + c.quarantined + c.skipped, 0)
   let processed = 0
 
-  for await (const batch of chunks(
-    deps.source.records(entityMap.entity, { afterId }),
-    options.batchSize ?? 100,
-  )) {
-    const transformed = batch.map((record) => transformRecord(entityMap, record, context))
-    const outcomes =
-      phase.pass === 1
-        ? await loadFirstPass(phase, runId, transformed, deps)
-        : await loadLinks(phase, runId, transformed, deps)
-    const lastSourceId = Math.max(...batch.map(numericId))
-    await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId })
+  const batchSize = options.batchSize ?? 100
+  const loader = createLoader({
+    targets: deps.writers ?? [singleWriter(deps.target)],
+    table: entityMap.table,
+    batchSize: { initial: batchSize },
+    now: () => deps.now().getTime(),
+    onEvent: (event) => {
+      if (event.type === 'chunk.split')
+        deps.emit({ type: 'batch.split', phase: phase.name, size: event.size })
+    },
+  })
+  // Batches are prepared (transformed, parents resolved, before-images kept) ahead of the loader, which sends them
+  // concurrently across the application users and hands them back in order; each is then recorded with its
+  // checkpoint, so the checkpoint only ever moves past batches that are wholly done.
+  const prepared: Prepared[] = []
+  async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
+    for await (const batch of chunks(deps.source.records(entityMap.entity, { afterId }), batchSize)) {
+      const transformed = batch.map((record) => transformRecord(entityMap, record, context))
+      const lastSourceId = Math.max(...batch.map(numericId))
+      const next =
+        phase.pass === 1
+          ? await prepareFirstPass(phase, runId, transformed, lastSourceId, deps)
+          : await prepareLinks(phase, runId, transformed, lastSourceId, deps)
+      prepared.push(next)
+      yield next.rows
+    }
+  }
+
+  for await (const { results } of loader.load(rowBatches())) {
+    const batch = prepared.shift()
+    if (batch === undefined) throw new InternalError('the loader returned more batches than were sent')
+    const outcomes = batch.outcomes(results)
+    await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId: batch.lastSourceId })
     for (const outcome of outcomes) {
       if (outcome.status === 'quarantined') {
         deps.emit({
@@ -154,9 +181,9 @@ async function runPhase(
     deps.emit({
       type: 'batch.loaded',
       phase: phase.name,
-      size: batch.length,
+      size: outcomes.length,
       counts: countStatuses(outcomes),
-      lastSourceId,
+      lastSourceId: batch.lastSourceId,
       done,
       total: sourceCount,
     })
@@ -165,19 +192,29 @@ async function runPhase(
   return { sourceCount, processed }
 }
 
+/** A source batch made ready to load: its rows, and how to turn the loader's results into ledger outcomes. */
+interface Prepared {
+  rows: TargetRow[]
+  lastSourceId: number
+  outcomes(results: readonly RowResult[]): RecordOutcome[]
+}
+
+/** One application user with no adaptive limits, for callers that pass a bare target (tests, simple runs). */
+function singleWriter(target: DataverseBulkTarget): AppUserTarget {
+  return { name: 'app', target, limiter: createUserLimiter({ user: 'app', initial: 1, max: 1 }) }
+}
+
 /** Pass 1: the columns and the lookups whose parents are already in Dataverse. */
-async function loadFirstPass(
+async function prepareFirstPass(
   phase: Phase,
   runId: string,
   transformed: readonly TransformResult[],
+  lastSourceId: number,
   deps: MigrateDeps,
-): Promise<RecordOutcome[]> {
+): Promise<Prepared> {
   const ok = transformed.filter((t) => t.status === 'ok')
   const firstPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 1)
-  const loaded = await deps.ledger.loaded([
-    ...ok.map((t) => t.sourceKey),
-    ...ok.flatMap((t) => firstPassLinks(t).map((l) => l.parentKey)),
-  ])
+  const loaded = await deps.ledger.loaded(ok.flatMap((t) => firstPassLinks(t).map((l) => l.parentKey)))
   const rows: TargetRow[] = []
   const warningsByKey = new Map<SourceKey, string[]>()
   for (const t of ok) {
@@ -204,58 +241,65 @@ async function loadFirstPass(
       })),
     )
   }
-  const results = rows.length > 0 ? await loadRowsReporting(phase, rows, deps) : []
-  const resultById = new Map(results.map((r) => [r.targetId, r]))
 
-  return transformed.map((t): RecordOutcome => {
-    const base = { runId, phase: phase.name, sourceKey: t.sourceKey }
-    if (t.status === 'skipped') return { ...base, status: 'skipped', reason: t.reason }
-    if (t.status === 'invalid') return { ...base, status: 'quarantined', reason: t.issues.join('; ') }
-    const result = resultById.get(t.targetId)
-    const warnings = warningsByKey.get(t.sourceKey) ?? []
-    if (result?.status !== 'loaded') {
-      return {
-        ...base,
-        status: 'quarantined',
-        targetId: t.targetId,
-        reason: rejectionReason(result),
-        warnings,
-      }
-    }
-    const status: OutcomeStatus = existing.has(t.targetId) ? 'updated' : 'created'
-    return { ...base, status, targetId: t.targetId, warnings }
-  })
+  return {
+    rows,
+    lastSourceId,
+    outcomes: (results) => {
+      const resultById = new Map(results.map((r) => [r.targetId, r]))
+      return transformed.map((t): RecordOutcome => {
+        const base = { runId, phase: phase.name, sourceKey: t.sourceKey }
+        if (t.status === 'skipped') return { ...base, status: 'skipped', reason: t.reason }
+        if (t.status === 'invalid') return { ...base, status: 'quarantined', reason: t.issues.join('; ') }
+        const result = resultById.get(t.targetId)
+        const warnings = warningsByKey.get(t.sourceKey) ?? []
+        if (result?.status !== 'loaded') {
+          return {
+            ...base,
+            status: 'quarantined',
+            targetId: t.targetId,
+            reason: rejectionReason(result),
+            warnings,
+          }
+        }
+        const status: OutcomeStatus = existing.has(t.targetId) ? 'updated' : 'created'
+        return { ...base, status, targetId: t.targetId, warnings }
+      })
+    },
+  }
 }
 
 /** Pass 2: lookups that could not be set in pass 1 (self-references and cycles), patched onto loaded rows. */
-async function loadLinks(
+async function prepareLinks(
   phase: Phase,
   runId: string,
   transformed: readonly TransformResult[],
+  lastSourceId: number,
   deps: MigrateDeps,
-): Promise<RecordOutcome[]> {
+): Promise<Prepared> {
   const ok = transformed.filter((t) => t.status === 'ok')
   const secondPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 2)
   const loaded = await deps.ledger.loaded([
     ...ok.map((t) => t.sourceKey),
     ...ok.flatMap((t) => secondPassLinks(t).map((l) => l.parentKey)),
   ])
-  const outcomes = new Map<SourceKey, RecordOutcome>()
+  const settled = new Map<SourceKey, RecordOutcome>()
   const rows: TargetRow[] = []
   const pending = new Map<string, { sourceKey: SourceKey; warnings: string[] }>()
   for (const t of transformed) {
     const base = { runId, phase: phase.name, sourceKey: t.sourceKey }
     if (t.status !== 'ok') {
-      outcomes.set(t.sourceKey, { ...base, status: 'skipped', reason: 'not loaded in the first pass' })
+      settled.set(t.sourceKey, { ...base, status: 'skipped', reason: 'not loaded in the first pass' })
       continue
     }
     const links = secondPassLinks(t)
     if (links.length === 0) {
-      outcomes.set(t.sourceKey, { ...base, status: 'skipped', reason: 'no links to set' })
+      settled.set(t.sourceKey, { ...base, status: 'skipped', reason: 'no links to set' })
       continue
     }
-    if (!loaded.has(t.sourceKey)) {
-      outcomes.set(t.sourceKey, {
+    const self = loaded.get(t.sourceKey)
+    if (self === undefined) {
+      settled.set(t.sourceKey, {
         ...base,
         status: 'skipped',
         reason: 'the record itself is not in Dataverse',
@@ -264,37 +308,39 @@ async function loadLinks(
     }
     const { binds, warnings } = bindLinks(links, loaded)
     if (Object.keys(binds).length === 0) {
-      outcomes.set(t.sourceKey, { ...base, status: 'skipped', reason: warnings.join('; '), warnings })
+      settled.set(t.sourceKey, { ...base, status: 'skipped', reason: warnings.join('; '), warnings })
       continue
     }
-    rows.push({ targetId: t.targetId, values: binds })
-    pending.set(t.targetId, { sourceKey: t.sourceKey, warnings })
+    rows.push({ targetId: self.targetId, values: binds })
+    pending.set(self.targetId, { sourceKey: t.sourceKey, warnings })
   }
-  const results = rows.length > 0 ? await loadRowsReporting(phase, rows, deps) : []
-  for (const result of results) {
-    const entry = pending.get(result.targetId)
-    if (entry === undefined) continue
-    const base = {
-      runId,
-      phase: phase.name,
-      sourceKey: entry.sourceKey,
-      targetId: result.targetId,
-      warnings: entry.warnings,
-    }
-    outcomes.set(
-      entry.sourceKey,
-      result.status === 'loaded'
-        ? { ...base, status: 'updated' }
-        : { ...base, status: 'quarantined', reason: rejectionReason(result) },
-    )
+  return {
+    rows,
+    lastSourceId,
+    outcomes: (results) => {
+      const outcomes = new Map(settled)
+      for (const result of results) {
+        const entry = pending.get(result.targetId)
+        if (entry === undefined) continue
+        const base = {
+          runId,
+          phase: phase.name,
+          sourceKey: entry.sourceKey,
+          targetId: result.targetId,
+          warnings: entry.warnings,
+        }
+        outcomes.set(
+          entry.sourceKey,
+          result.status === 'loaded'
+            ? { ...base, status: 'updated' }
+            : { ...base, status: 'quarantined', reason: rejectionReason(result) },
+        )
+      }
+      return transformed
+        .map((t) => outcomes.get(t.sourceKey))
+        .filter((o): o is RecordOutcome => o !== undefined)
+    },
   }
-  return transformed.map((t) => outcomes.get(t.sourceKey)).filter((o): o is RecordOutcome => o !== undefined)
-}
-
-function loadRowsReporting(phase: Phase, rows: TargetRow[], deps: MigrateDeps): Promise<RowResult[]> {
-  return loadRows(deps.target, phase.entityMap.table, rows, {
-    onSplit: (size) => deps.emit({ type: 'batch.split', phase: phase.name, size }),
-  })
 }
 
 /** Binds each link whose parent is in Dataverse; the others are left empty, with a warning saying why. */

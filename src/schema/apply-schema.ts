@@ -42,6 +42,8 @@ async function apply(operation: SchemaOperation, metadata: DataverseMetadata): P
       })
     case 'createColumn':
       return metadata.createColumn(operation.table, operation.column, operation.spec, operation.options ?? [])
+    case 'createLookup':
+      return metadata.createLookup(operation)
     case 'insertOption':
       return metadata.insertOption(operation.table, operation.column, operation.value, operation.label)
     case 'createKey':

@@ -76,7 +76,10 @@ describe('planSchema', () => {
       '  Contacts: { table: contact, fields: { lastName: { target: lastname, transform: text } } }',
     ])
     const plan = planSchema(mapping, many, { license: 'professional' })
-    expect(describePlan(plan)).toEqual(['create table new_x2crmtag (X2CRM tag, primary name new_name)'])
+    expect(describePlan(plan)).toEqual([
+      'create table new_x2crmtag (X2CRM tag, primary name new_name)',
+      'create lookup new_x2crmtag.new_contactid → contact',
+    ])
     expect(plan.warnings).toEqual([
       expect.stringMatching(
         /^Sales Professional allows 15 custom tables; the environment has 15 and the map adds 1\./,

@@ -12,6 +12,14 @@ export type SchemaOperation =
       options?: { value: number; label: string }[]
     }
   | { type: 'insertOption'; table: string; column: string; value: number; label: string }
+  | {
+      type: 'createLookup'
+      table: string
+      column: string
+      target: string
+      relationship: string
+      label: string
+    }
   | { type: 'createKey'; table: string; key: string; columns: string[] }
 
 export interface SchemaPlan {
@@ -31,8 +39,9 @@ export const SALES_PROFESSIONAL_CUSTOM_TABLES = 15
 
 /**
  * What the confirmed map needs that Dataverse lacks, as operations in the order to run them: custom tables, then
- * columns (the X2CRM id column on every table, the map's new columns, the tag column), then new options of existing
- * choice columns, then an alternate key on the X2CRM id column of every table. Everything already there is left
+ * columns (the X2CRM id column on every table, the map's new columns, the tag column), then the tag table's lookups
+ * to the tagged tables, then new options of existing choice columns, then an alternate key on the X2CRM id column of
+ * every table. Everything already there is left
  * alone, so a second run plans nothing. Pure: `target` is the environment's current metadata.
  */
 export function planSchema(
@@ -44,6 +53,7 @@ export function planSchema(
   const columns: SchemaOperation[] = []
   const choices: SchemaOperation[] = []
   const keys: SchemaOperation[] = []
+  const lookups: SchemaOperation[] = []
   const conflicts: string[] = []
   const warnings: string[] = []
   const settings = mapping.settings
@@ -132,14 +142,28 @@ export function planSchema(
     }
   }
   if (settings?.tags.mode === 'table') {
+    // One row per tag of a record: the tag as its name, a lookup to the record's table.
     const tagTable = settings.tags.table
-    if (target[tagTable] === undefined) {
+    const metadata = target[tagTable]
+    if (metadata === undefined) {
       tables.push({
         type: 'createTable',
         table: tagTable,
         entitySet: `${tagTable}s`,
         label: 'X2CRM tag',
         primaryName: `${settings.publisherPrefix}name`,
+      })
+    }
+    for (const table of seenTables) {
+      const column = `${settings.publisherPrefix}${table.replace(/^[a-z0-9]+_/, '')}id`
+      if (columnOf(metadata, column) !== undefined) continue
+      lookups.push({
+        type: 'createLookup',
+        table: tagTable,
+        column,
+        target: table,
+        relationship: `${settings.publisherPrefix}${table}_${tagTable}`,
+        label: `Tagged ${table}`,
       })
     }
   }
@@ -154,7 +178,14 @@ export function planSchema(
       )
     }
   }
-  return { operations: [...tables, ...columns, ...choices, ...keys], conflicts, warnings }
+  return { operations: [...tables, ...columns, ...lookups, ...choices, ...keys], conflicts, warnings }
+}
+
+/** Every table the map touches, the tag table included: what `schema apply` reads before planning. */
+export function tablesOf(mapping: Mapping): string[] {
+  const tables = new Set(mapping.entities.map((e) => e.table.logicalName))
+  if (mapping.settings?.tags.mode === 'table') tables.add(mapping.settings.tags.table)
+  return [...tables]
 }
 
 /** The plan as lines a person reads (`--dry-run`). */
@@ -172,6 +203,8 @@ export function describePlan(plan: SchemaPlan): string[] {
           ` "${op.spec.label}"` +
           (op.options && op.options.length > 0 ? ` with ${op.options.length} options` : '')
         )
+      case 'createLookup':
+        return `create lookup ${op.table}.${op.column} → ${op.target}`
       case 'insertOption':
         return `add choice ${op.value} "${op.label}" to ${op.table}.${op.column}`
       case 'createKey':

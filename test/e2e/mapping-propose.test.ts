@@ -222,6 +222,7 @@ describe('map propose on generated data', () => {
     const records = (dataset.records['Accounts'] ?? []).map((r, i) => ({
       ...r,
       c_region: i % 2 ? 'EMEA North and Baltic states of the union ' + 'x'.repeat(300) : 'APAC',
+      leadSource: i % 3 ? 'Google' : '',
     }))
     const result = proposeMapping(withCustom, target, { Accounts: records }, { publisherPrefix: 'cr1_' })
     const line = result.written.entities['Accounts']?.fields['c_region']
@@ -236,12 +237,18 @@ describe('map propose on generated data', () => {
         'sample: 200 of 200 filled, max 342 chars',
       ]),
     )
-    // default fields with no standard column are kept in a new column, but a person must look at them
+    // default fields with no standard column are kept in a new column when they hold data, but a person must look
     expect(result.review).toContain('entities.Accounts.fields.leadSource')
     expect(result.written.entities['Accounts']?.fields['leadSource']).toMatchObject({
       target: 'cr1_leadsource',
       create: { type: 'Picklist' },
       review: expect.any(String) as unknown,
     })
+    // ... and skipped, with the reason, when the whole sample leaves them empty
+    expect(result.written.entities['Accounts']?.fields['leadtype']).toEqual({
+      skip: true,
+      reason: 'empty in all 200 sampled records; no standard column of account fits',
+    })
+    expect(result.review).not.toContain('entities.Accounts.fields.leadtype')
   })
 })

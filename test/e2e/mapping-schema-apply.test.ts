@@ -3,7 +3,7 @@ import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
 import { parseMapping } from '../../src/mapping/parse-mapping.ts'
 import type { Mapping } from '../../src/mapping/types.ts'
 import { applySchema } from '../../src/schema/apply-schema.ts'
-import { describePlan, planSchema } from '../../src/schema/plan-schema.ts'
+import { describePlan, planSchema, tablesOf } from '../../src/schema/plan-schema.ts'
 import { readTargetSchema } from '../../src/schema/read-target-schema.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseMetadataClient } from '../../src/target/dataverse/metadata.ts'
@@ -101,5 +101,24 @@ describe('schema apply against the Dataverse simulator', () => {
       'Nothing to do: Dataverse has every table, column, choice and key the map needs.',
     ])
     expect(await applySchema(again, metadata)).toEqual({ applied: [], published: false })
+  })
+
+  it('makes a tag table with a lookup to each tagged table when the map chooses tag rows over a choice column', async () => {
+    const metadata = connect()
+    const mapping = mappingOf(MAP.replace('tags: { mode: multiselect }', 'tags: { mode: table }'))
+    const before = await readTargetSchema(metadata, tablesOf(mapping), defaultTargetSchema())
+    const plan = planSchema(mapping, before)
+    expect(describePlan(plan).filter((line) => /tag/.test(line))).toEqual([
+      'create table new_x2crmtag (X2CRM tag, primary name new_name)',
+      'create lookup new_x2crmtag.new_accountid → account',
+      'create lookup new_x2crmtag.new_caseid → new_case',
+    ])
+    await applySchema(plan, metadata)
+    const after = await readTargetSchema(metadata, tablesOf(mapping), defaultTargetSchema())
+    expect(after['new_x2crmtag']?.columns.find((c) => c.name === 'new_accountid')).toMatchObject({
+      type: 'Lookup',
+      target: ['account'],
+    })
+    expect(planSchema(mapping, after).operations).toEqual([])
   })
 })

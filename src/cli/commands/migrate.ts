@@ -45,7 +45,7 @@ export function rendererFor(json: boolean | undefined): Renderer {
 
 export async function runMigrate(config: RunConfig, json: boolean | undefined): Promise<MigrateResult> {
   const renderer = rendererFor(json)
-  const { source, target, ledger, close } = connect(config, renderer.event)
+  const { source, target, writers, ledger, close } = connect(config, renderer.event)
   try {
     return await migrate(
       {
@@ -56,7 +56,7 @@ export async function runMigrate(config: RunConfig, json: boolean | undefined): 
           ? {}
           : { defaultOwnerEmail: config.run.defaultOwnerEmail }),
       },
-      { source, target, ledger, emit: renderer.event, now: () => new Date() },
+      { source, target, writers, ledger, emit: renderer.event, now: () => new Date() },
     )
   } finally {
     renderer.flush()

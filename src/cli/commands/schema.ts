@@ -5,7 +5,7 @@ import { ConfigError } from '../../errors.ts'
 import { createTrustingFetch, type Fetch } from '../../http/trusting-fetch.ts'
 import type { TargetSchema } from '../../mapping/schemas.ts'
 import { applySchema } from '../../schema/apply-schema.ts'
-import { describePlan, planSchema } from '../../schema/plan-schema.ts'
+import { describePlan, planSchema, tablesOf } from '../../schema/plan-schema.ts'
 import { readTargetSchema } from '../../schema/read-target-schema.ts'
 import { createMsalTokenProvider } from '../../target/dataverse/auth.ts'
 import { createDataverseMetadataClient, type DataverseMetadata } from '../../target/dataverse/metadata.ts'
@@ -65,7 +65,7 @@ export function registerSchema(program: Command, setExitCode: (code: number) => 
       const mapping = loadConfirmedMapping(options.mapping, 'schema apply')
       const config = readConfig(options.config)
       const metadata = connectMetadata(config)
-      const tables = mapping.entities.map((e) => e.table.logicalName)
+      const tables = tablesOf(mapping)
       const current = await readTargetSchema(metadata, tables, standardTables())
       const plan = planSchema(mapping, current, { license: options.license })
       for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`)

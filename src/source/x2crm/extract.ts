@@ -1,3 +1,4 @@
+import { InternalError } from '../../errors.ts'
 import { createIdRangeList, type IdRange } from './id-ranges.ts'
 import type { ReadOptions, X2crmRecord, X2crmSource } from './types.ts'
 
@@ -53,7 +54,7 @@ export interface ExtractOptions {
   pageSize?: number
 }
 
-/** The records of a class in id order, listed and gap-fetched interleaved; `report()` is final once iterated. */
+/** The records of a class in id order, listed and gap-fetched interleaved, for one pass; `report()` is final after. */
 export interface ClassExtraction extends AsyncIterable<X2crmRecord> {
   report(): CompletenessReport
 }
@@ -183,8 +184,14 @@ export function extractClass(
     finished = true
   }
 
+  let iterated = false
   return {
-    [Symbol.asyncIterator]: () => run(),
+    [Symbol.asyncIterator]: () => {
+      if (iterated)
+        throw new InternalError(`extractClass(${entity}) was iterated twice; call it again instead`)
+      iterated = true
+      return run()
+    },
     report: () => ({
       entity,
       afterId,

@@ -107,6 +107,26 @@ describe('createLoader', () => {
     expect(new Set(loaded).size).toBe(228)
   })
 
+  it('keeps reading when the read-ahead buffer fills and drains with nothing in flight', async () => {
+    // A one-slot user and a buffer of two batches: after each drain the loader must read on, not wait forever.
+    const rows = Array.from({ length: 500 }, (_, i) => aRow(i + 1))
+    const { user, loaded } = fakeUser('app-1', { limit: 1 })
+    const loader = createLoader({
+      targets: [user],
+      table: contact,
+      batchSize: { initial: 100, min: 100, max: 100 },
+      maxBufferedRows: 200,
+    })
+    // A consumer that takes its time (it writes the ledger), so the calls in flight finish while it works.
+    const batches: LoadedBatch[] = []
+    for await (const batch of loader.load(batchesOf(rows, 100))) {
+      batches.push(batch)
+      for (let i = 0; i < 5; i++) await tick()
+    }
+    expect(batches).toHaveLength(5)
+    expect(new Set(loaded).size).toBe(500)
+  })
+
   it('shares the work between two application users, each within its own limit', async () => {
     const one = fakeUser('app-1', { limit: 3 })
     const two = fakeUser('app-2', { limit: 3 })

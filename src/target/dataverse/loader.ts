@@ -265,7 +265,11 @@ export function createLoader(options: LoaderOptions): Loader {
           const waits: Promise<unknown>[] = [...running]
           if (!failure && unsentCount() > 0)
             waits.push(...targets.map((user) => user.limiter.whenAvailable()))
-          if (waits.length === 0) throw new InternalError('the loader has nothing to wait for')
+          if (waits.length === 0) {
+            // Nothing in flight and nothing to send: the yields above freed buffer space, so read on.
+            if (!inputDone && !failure && buffered < maxBuffered) continue
+            throw new InternalError('the loader has nothing to wait for')
+          }
           await Promise.race(waits)
         }
       } finally {

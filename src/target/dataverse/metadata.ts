@@ -33,6 +33,14 @@ export interface DataverseMetadata {
   /** `InsertOptionValue`: one more option in a local choice column. */
   insertOption(table: string, column: string, value: number, label: string): Promise<void>
   createKey(table: string, key: string, columns: readonly string[]): Promise<void>
+  /** A lookup column on `table` to `target`, through a one-to-many relationship named `relationship`. */
+  createLookup(lookup: {
+    table: string
+    column: string
+    target: string
+    relationship: string
+    label: string
+  }): Promise<void>
   publishAll(): Promise<void>
 }
 
@@ -158,6 +166,31 @@ export function createDataverseMetadataClient(options: MetadataClientOptions): D
     async createKey(table, key, columns) {
       const body = { SchemaName: key, DisplayName: label(key), KeyAttributes: columns }
       await done(await send('POST', `EntityDefinitions(LogicalName='${table}')/Keys`, body))
+    },
+    async createLookup(lookup) {
+      const target = await this.readTable(lookup.target)
+      const body = {
+        '@odata.type': 'Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata',
+        SchemaName: lookup.relationship,
+        ReferencedEntity: lookup.target,
+        ReferencedAttribute: target?.primaryId ?? `${lookup.target}id`,
+        ReferencingEntity: lookup.table,
+        CascadeConfiguration: {
+          Assign: 'NoCascade',
+          Delete: 'RemoveLink',
+          Merge: 'NoCascade',
+          Reparent: 'NoCascade',
+          Share: 'NoCascade',
+          Unshare: 'NoCascade',
+        },
+        Lookup: {
+          '@odata.type': 'Microsoft.Dynamics.CRM.LookupAttributeMetadata',
+          SchemaName: lookup.column,
+          DisplayName: label(lookup.label),
+          RequiredLevel: { Value: 'None' },
+        },
+      }
+      await done(await send('POST', 'RelationshipDefinitions', body))
     },
     async publishAll() {
       await done(await send('POST', 'PublishAllXml'))
