@@ -4,7 +4,11 @@ import { CONFIG_TEMPLATE } from '../config/config.ts'
 import { ConfigError, HttpError, InternalError, MigrationError } from '../errors.ts'
 import { demoCommand } from './commands/demo.ts'
 import { EXIT, migrateCommand } from './commands/migrate.ts'
+import { registerDiscover } from './commands/discover.ts'
+import { registerMap } from './commands/map.ts'
 import { registerReport } from './commands/report.ts'
+import { registerSchema } from './commands/schema.ts'
+import { registerUsers } from './commands/users.ts'
 import { registerRollback } from './commands/rollback.ts'
 import { registerVerify } from './commands/verify.ts'
 import { simDataverseCommand, simX2crmCommand } from './commands/sim.ts'
@@ -70,9 +74,16 @@ Exit codes:
   4  finished, but the reconciliation does not balance: records are unaccounted for`,
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
+    .option('--mapping <path>', 'a confirmed mapping.yaml (default: run.mapping, else the built-in map)')
     .option('--json', 'print events as JSON lines (the last one, run.finished, holds the reconciliation)')
-    .action(async (options: { config: string; json?: boolean }) => setExitCode(await migrateCommand(options)))
+    .action(async (options: { config: string; mapping?: string; json?: boolean }) =>
+      setExitCode(await migrateCommand(options)),
+    )
 
+  registerDiscover(program, setExitCode)
+  registerMap(program, setExitCode)
+  registerSchema(program, setExitCode)
+  registerUsers(program, setExitCode)
   registerVerify(program, setExitCode)
   registerRollback(program, setExitCode)
   registerReport(program, setExitCode)

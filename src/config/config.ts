@@ -18,7 +18,13 @@ export interface RunConfig {
     additionalAppUsers?: readonly { clientId: string; clientSecret: string }[]
     caFile?: string
   }
-  run: { instance: string; ledgerPath: string; batchSize: number; defaultOwnerEmail?: string }
+  run: {
+    instance: string
+    ledgerPath: string
+    batchSize: number
+    mapping?: string
+    defaultOwnerEmail?: string
+  }
 }
 
 export interface ParsedConfig {
@@ -96,6 +102,7 @@ export function parseConfig(
         instance: written.run.instance ?? defaultInstance(x2crm?.url, mysql?.url),
         ledgerPath: inDir(written.run.ledger),
         batchSize: written.run.batchSize,
+        ...(written.run.mapping !== undefined && { mapping: inDir(written.run.mapping) }),
         ...(written.run.defaultOwnerEmail === undefined
           ? {}
           : { defaultOwnerEmail: written.run.defaultOwnerEmail }),

@@ -67,6 +67,8 @@ export const WrittenConfigSchema = z.strictObject({
       /** Names the source in deterministic target ids. Never change it between runs of one migration. */
       instance: z.string().min(1).optional(),
       ledger: z.string().min(1).default('.x2d365/ledger.sqlite'),
+      /** The confirmed map (`x2d365 map propose`, then `map confirm`); without one, the built-in Accounts/Contacts map. */
+      mapping: z.string().min(1).optional(),
       batchSize: z.number().int().min(1).max(1000).default(100),
       /** E-mail of the systemuser that owns records whose X2CRM owner has no Dataverse user. */
       defaultOwnerEmail: z.email().optional(),

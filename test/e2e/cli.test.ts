@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -51,6 +51,17 @@ describe('the x2d365 command', () => {
     expect(run.stderr).toContain('environment variable X2CRM_API_KEY is not set')
     expect(run.stderr).toContain('environment variable DATAVERSE_CLIENT_SECRET is not set')
     expect(run.stderr).not.toMatch(/at .*\.ts:\d+/)
+  })
+
+  it('refuses to migrate with a map nobody confirmed, saying what to do', () => {
+    expect(x2d365(['init', '--force']).code).toBe(0)
+    writeFileSync(join(dir, 'mapping.yaml'), 'entities: {}\n')
+    const run = x2d365(['migrate', '--mapping', 'mapping.yaml'], {
+      X2CRM_API_KEY: 'k',
+      DATAVERSE_CLIENT_SECRET: 's',
+    })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/x2d365 map confirm/)
   })
 
   it('rejects a bad option value with exit 2 and a hint', () => {

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { configDir, parseConfig, type RunConfig } from '../../config/config.ts'
 import { ConfigError } from '../../errors.ts'
 import { defaultMapping } from '../../mapping/default-map.ts'
+import type { Mapping } from '../../mapping/types.ts'
+import { loadConfirmedMapping } from './map.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import { migrate, type MigrateResult } from '../../run/migrate.ts'
 import { connect } from '../connect.ts'
@@ -9,6 +11,7 @@ import { createHumanRenderer, createJsonRenderer, type Renderer } from '../rende
 
 export interface MigrateCommandOptions {
   config: string
+  mapping?: string
   json?: boolean
 }
 
@@ -43,14 +46,38 @@ export function rendererFor(json: boolean | undefined): Renderer {
     : createHumanRenderer(process.stderr)
 }
 
-export async function runMigrate(config: RunConfig, json: boolean | undefined): Promise<MigrateResult> {
+/**
+ * The map a run uses: a confirmed mapping.yaml when one is named (refused with what to do when it is not confirmed
+ * or changed since), else the built-in Accounts/Contacts map.
+ */
+export function mappingFor(path: string | undefined, command: string): { mapping: Mapping; source: string } {
+  if (path === undefined)
+    return { mapping: defaultMapping(), source: 'the built-in Accounts and Contacts map' }
+  const mapping = loadConfirmedMapping(path, command)
+  const split = mapping.entities.find((e) => e.where !== undefined)
+  if (split !== undefined) {
+    throw new ConfigError([
+      `${path}: entities.${split.name ?? split.entity} splits ${split.entity} by a rule; ${command} cannot load split maps yet. ` +
+        'Remove the split (keep one target per X2CRM class) and confirm the map again.',
+    ])
+  }
+  return { mapping, source: `${path} (confirmed)` }
+}
+
+export async function runMigrate(
+  config: RunConfig,
+  json: boolean | undefined,
+  mappingPath: string | undefined = config.run.mapping,
+): Promise<MigrateResult> {
+  const { mapping, source: mappingSource } = mappingFor(mappingPath, 'migrate')
   const renderer = rendererFor(json)
+  if (!json) process.stderr.write(`Map: ${mappingSource}\n`)
   const { source, target, writers, ledger, close } = connect(config, renderer.event)
   try {
     return await migrate(
       {
         instance: config.run.instance,
-        mapping: defaultMapping(),
+        mapping,
         batchSize: config.run.batchSize,
         ...(config.run.defaultOwnerEmail === undefined
           ? {}
@@ -72,7 +99,7 @@ export function exitCodeFor(result: MigrateResult): number {
 
 export async function migrateCommand(options: MigrateCommandOptions): Promise<number> {
   const config = readConfig(options.config)
-  const result = await runMigrate(config, options.json)
+  const result = await runMigrate(config, options.json, options.mapping ?? config.run.mapping)
   if (!options.json) {
     process.stdout.write(`\n${formatReconciliation(result.reconciliation)}\n`)
     process.stdout.write(

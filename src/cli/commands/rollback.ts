@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
-import { defaultMapping } from '../../mapping/default-map.ts'
 import { rollback } from '../../run/rollback.ts'
 import { connect } from '../connect.ts'
-import { EXIT, readConfig, rendererFor } from './migrate.ts'
+import { EXIT, mappingFor, readConfig, rendererFor } from './migrate.ts'
 
 export interface RollbackCommandOptions {
   config: string
@@ -17,7 +16,7 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
   try {
     const result = await rollback(
       {
-        mapping: defaultMapping(),
+        mapping: mappingFor(config.run.mapping, 'rollback').mapping,
         batchSize: config.run.batchSize,
         ...(options.run !== undefined && { runId: options.run }),
       },

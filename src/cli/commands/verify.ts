@@ -1,9 +1,8 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import { defaultMapping } from '../../mapping/default-map.ts'
 import { verify, type VerifyResult } from '../../run/verify.ts'
 import { connect } from '../connect.ts'
-import { EXIT, readConfig, rendererFor } from './migrate.ts'
+import { EXIT, mappingFor, readConfig, rendererFor } from './migrate.ts'
 
 export interface VerifyCommandOptions {
   config: string
@@ -44,7 +43,11 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<numb
   try {
     const sample = options.all ? undefined : (options.sample ?? 200)
     const result = await verify(
-      { instance: config.run.instance, mapping: defaultMapping(), ...(sample !== undefined && { sample }) },
+      {
+        instance: config.run.instance,
+        mapping: mappingFor(config.run.mapping, 'verify').mapping,
+        ...(sample !== undefined && { sample }),
+      },
       { source, target, ledger },
     )
     process.stdout.write(
