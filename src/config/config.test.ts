@@ -13,6 +13,7 @@ describe('parseConfig', () => {
       instance: 'crm.example.com',
       ledgerPath: '/work/.x2d365/ledger.sqlite',
       batchSize: 100,
+      usersPath: '/work/users.yaml',
     })
   })
 

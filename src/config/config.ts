@@ -23,6 +23,8 @@ export interface RunConfig {
     ledgerPath: string
     batchSize: number
     mapping?: string
+    /** users.yaml: owner decisions (it may not exist) */
+    usersPath: string
     defaultOwnerEmail?: string
   }
 }
@@ -103,6 +105,7 @@ export function parseConfig(
         ledgerPath: inDir(written.run.ledger),
         batchSize: written.run.batchSize,
         ...(written.run.mapping !== undefined && { mapping: inDir(written.run.mapping) }),
+        usersPath: inDir(written.run.users),
         ...(written.run.defaultOwnerEmail === undefined
           ? {}
           : { defaultOwnerEmail: written.run.defaultOwnerEmail }),

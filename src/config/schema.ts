@@ -69,11 +69,13 @@ export const WrittenConfigSchema = z.strictObject({
       ledger: z.string().min(1).default('.x2d365/ledger.sqlite'),
       /** The confirmed map (`x2d365 map propose`, then `map confirm`); without one, the built-in Accounts/Contacts map. */
       mapping: z.string().min(1).optional(),
+      /** Owner decisions (`x2d365 users --help`): users mapped by hand, the default owner, inactive users. */
+      users: z.string().min(1).default('users.yaml'),
       batchSize: z.number().int().min(1).max(1000).default(100),
       /** E-mail of the systemuser that owns records whose X2CRM owner has no Dataverse user. */
       defaultOwnerEmail: z.email().optional(),
     })
-    .default({ ledger: '.x2d365/ledger.sqlite', batchSize: 100 }),
+    .default({ ledger: '.x2d365/ledger.sqlite', batchSize: 100, users: 'users.yaml' }),
 })
 
 export type WrittenConfig = z.input<typeof WrittenConfigSchema>

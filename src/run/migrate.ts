@@ -19,7 +19,12 @@ import type { DataverseBulkTarget, RowResult, TargetRow } from '../target/datave
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
-import { matchOwners, type SystemUser } from './owners.ts'
+import {
+  ownerQueueRefusal,
+  reconcileOwners,
+  type OwnerDecisions,
+  type SystemUserRow,
+} from '../mapping/reconcile-users.ts'
 import { planPhases, type Phase } from './phases.ts'
 
 export interface MigrateOptions {
@@ -30,6 +35,8 @@ export interface MigrateOptions {
   batchSize?: number
   /** Owner for records whose X2CRM user has no Dataverse user. */
   defaultOwnerEmail?: string
+  /** users.yaml: owners mapped by hand, the default owner, what to do with inactive users. */
+  ownerDecisions?: OwnerDecisions
 }
 
 export interface MigrateDeps {
@@ -90,29 +97,43 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
 }
 
+/**
+ * Owners first: every X2CRM user who owns records of a mapped object must have a Dataverse user (by hand, e-mail or
+ * name) or fall to the default owner; otherwise the run does not start, and says who is left.
+ */
 async function buildContext(options: MigrateOptions, deps: MigrateDeps): Promise<TransformContext> {
   const users = await deps.source.users()
-  const systemUsers: SystemUser[] = []
+  const systemUsers: SystemUserRow[] = []
   for await (const row of deps.target.query('systemusers', {
     select: ['systemuserid', 'internalemailaddress', 'fullname', 'isdisabled'],
   })) {
-    systemUsers.push(row as unknown as SystemUser)
+    systemUsers.push(row as unknown as SystemUserRow)
   }
-  let defaultOwnerId: string | undefined
-  if (options.defaultOwnerEmail !== undefined) {
-    const wanted = options.defaultOwnerEmail.toLowerCase()
-    defaultOwnerId = systemUsers.find((u) => u.internalemailaddress?.toLowerCase() === wanted)?.systemuserid
-    if (defaultOwnerId === undefined) {
-      throw new ConfigError([
-        `run.defaultOwnerEmail: no Dataverse user has the e-mail ${options.defaultOwnerEmail}`,
-      ])
+  const owned = options.mapping.entities.filter((e) => e.fields.some((f) => f.transform === 'owner'))
+  const counts: Record<string, number> = {}
+  for (const user of users) {
+    for (const { entity } of owned) {
+      counts[user.username] =
+        (counts[user.username] ?? 0) + (await deps.source.count(entity, { assignedTo: user.username }))
     }
   }
-  const owners = matchOwners(users, systemUsers, defaultOwnerId)
-  deps.emit({ type: 'owners.matched', matched: owners.byUsername.size, unmatched: owners.unmatched })
+  const decisions = options.ownerDecisions ?? {}
+  const defaultOwner = decisions.defaultOwner ?? options.defaultOwnerEmail
+  const owners = reconcileOwners(users, systemUsers, counts, {
+    ...decisions,
+    ...(defaultOwner === undefined ? {} : { defaultOwner }),
+  })
+  const refusal = ownerQueueRefusal(owners)
+  if (refusal !== undefined) throw new ConfigError([refusal])
+  const byUsername = new Map(owners.matched.map((m) => [m.username, m.systemuserid]))
+  deps.emit({
+    type: 'owners.matched',
+    matched: owners.matched.filter((m) => m.by !== 'default').length,
+    unmatched: owners.matched.filter((m) => m.by === 'default').map((m) => m.username),
+  })
   return {
     targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
-    ownerFor: (username) => owners.byUsername.get(username),
+    ownerFor: (username) => byUsername.get(username),
   }
 }
 

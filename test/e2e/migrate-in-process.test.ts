@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
 import { generate } from '../../sim/seed/generate.ts'
 import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
-import { demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
@@ -42,7 +42,12 @@ function setUp(options: { accounts: number; contacts: number; throttleEvery?: nu
   return { generated, x2crm, dataverse, deps, events, waits }
 }
 
-const options = { instance: 'test', mapping: defaultMapping(), batchSize: 50 }
+const options = {
+  instance: 'test',
+  mapping: defaultMapping(),
+  batchSize: 50,
+  defaultOwnerEmail: DEMO_DEFAULT_OWNER,
+}
 
 describe('migrate, in process against both simulators', () => {
   it('loads accounts then contacts, links contacts to their accounts, quarantines what Dataverse rejects, and balances', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
 import { generate } from '../../sim/seed/generate.ts'
 import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
-import { demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
@@ -84,7 +84,10 @@ describe('rollback', () => {
 
     const ledger = createSqliteLedger(':memory:')
     const deps = { ledger, emit: () => undefined, now: () => new Date() }
-    const migrated = await migrate({ instance: 'rb', mapping, batchSize: 25 }, { ...deps, source, target })
+    const migrated = await migrate(
+      { instance: 'rb', mapping, batchSize: 25, defaultOwnerEmail: DEMO_DEFAULT_OWNER },
+      { ...deps, source, target },
+    )
     expect(migrated.reconciliation.phases.find((p) => p.phase === 'Accounts')?.updated).toBe(1)
     expect(hashes()).not.toEqual(before)
 
@@ -103,7 +106,10 @@ describe('rollback', () => {
     )
 
     // The ledger no longer counts the deleted rows as loaded: a new migration creates them again.
-    const again = await migrate({ instance: 'rb', mapping, batchSize: 25 }, { ...deps, source, target })
+    const again = await migrate(
+      { instance: 'rb', mapping, batchSize: 25, defaultOwnerEmail: DEMO_DEFAULT_OWNER },
+      { ...deps, source, target },
+    )
     expect(again.reconciliation.phases.find((p) => p.phase === 'Contacts')?.created).toBe(
       migrated.reconciliation.phases.find((p) => p.phase === 'Contacts')?.created,
     )
@@ -113,7 +119,10 @@ describe('rollback', () => {
     const { target, source, dataverse } = setUp()
     const ledger = createSqliteLedger(':memory:')
     const deps = { ledger, emit: () => undefined, now: () => new Date() }
-    await migrate({ instance: 'rb', mapping, batchSize: 25 }, { ...deps, source, target })
+    await migrate(
+      { instance: 'rb', mapping, batchSize: 25, defaultOwnerEmail: DEMO_DEFAULT_OWNER },
+      { ...deps, source, target },
+    )
     let deletes = 0
     const failing: RollbackTarget = {
       query: (set, options) => target.query(set, options),

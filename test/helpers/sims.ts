@@ -5,7 +5,7 @@ import { generateDataset } from '../../sim/seed/generate.ts'
 import { serve, type Handler } from '../../sim/serve.ts'
 import { generateCertificate } from '../../sim/tls.ts'
 import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
-import { demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
 
 /** Both simulators served on 127.0.0.1 (Dataverse over TLS) and a config file + secrets to reach them. */
 export async function serveBothSimulators(
@@ -46,7 +46,7 @@ target:
     clientId: ${settings.clientId}
     clientSecretEnv: TEST_DATAVERSE_SECRET
     caFile: ca.pem
-run: { ledger: ledger.sqlite, batchSize: ${options.batchSize ?? 100}, instance: e2e }
+run: { ledger: ledger.sqlite, batchSize: ${options.batchSize ?? 100}, instance: e2e, defaultOwnerEmail: ${DEMO_DEFAULT_OWNER} }
 `,
   )
   return {

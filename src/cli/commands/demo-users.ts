@@ -1,24 +1,35 @@
 import { createHash } from 'node:crypto'
 
+/** The Dataverse user that owns records whose X2CRM owner has no Dataverse user, in the demo and the tests. */
+export const DEMO_DEFAULT_OWNER = 'migration@x2d365.example'
+
 /**
- * Dataverse users for the demo: most X2CRM users have one with the same e-mail, a few do not, so the owner
- * reconciliation has something to show.
+ * Dataverse users for the demo: a migration owner, and most X2CRM users with a user of the same e-mail; a few have
+ * none, so the owner reconciliation has something to show.
  */
 export function demoSystemUsers(x2crmUsers: readonly Record<string, unknown>[]): Record<string, unknown>[] {
-  return x2crmUsers
+  const matched = x2crmUsers
     .filter((_, index) => index % 5 !== 4)
     .map((user) => {
       const email = typeof user['emailAddress'] === 'string' ? user['emailAddress'] : ''
       return {
         systemuserid: uuidFrom(`demo-systemuser:${email}`),
-        internalemailaddress:
-          email.toUpperCase() === email ? email : email.replace(/^./, (c) => c.toUpperCase()),
+        // Another case than X2CRM's: matching by e-mail ignores case.
+        internalemailaddress: email.replace(/^./, (c) => c.toUpperCase()),
         firstname: typeof user['firstName'] === 'string' ? user['firstName'] : 'Demo',
         lastname: typeof user['lastName'] === 'string' ? user['lastName'] : 'User',
         isdisabled: false,
       }
     })
     .filter((user) => user.internalemailaddress !== '')
+  const migrationOwner = {
+    systemuserid: uuidFrom('demo-systemuser:default-owner'),
+    internalemailaddress: DEMO_DEFAULT_OWNER,
+    firstname: 'Migration',
+    lastname: 'Owner',
+    isdisabled: false,
+  }
+  return [migrationOwner, ...matched]
 }
 
 function uuidFrom(text: string): string {

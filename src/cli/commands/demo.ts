@@ -8,7 +8,7 @@ import { formatReconciliation } from '../../report/reconciliation.ts'
 import type { MigrateResult } from '../../run/migrate.ts'
 import { runMigrate } from './migrate.ts'
 import { startDataverseSimulator } from './sim.ts'
-import { demoSystemUsers } from './demo-users.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from './demo-users.ts'
 
 export interface DemoOptions {
   accounts: number
@@ -57,7 +57,13 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       clientSecret: settings.clientSecret,
       caFile: dataverse.caFile,
     },
-    run: { instance: 'demo', ledgerPath: join(dir, 'ledger.sqlite'), batchSize: options.batchSize },
+    run: {
+      instance: 'demo',
+      ledgerPath: join(dir, 'ledger.sqlite'),
+      usersPath: join(dir, 'users.yaml'),
+      batchSize: options.batchSize,
+      defaultOwnerEmail: DEMO_DEFAULT_OWNER,
+    },
   }
   writeFileSync(join(dir, 'x2d365.yaml'), configYaml(config))
 
@@ -133,5 +139,6 @@ run:
   instance: ${config.run.instance}
   ledger: ${config.run.ledgerPath}
   batchSize: ${config.run.batchSize}
+  defaultOwnerEmail: ${config.run.defaultOwnerEmail ?? ''}
 `
 }

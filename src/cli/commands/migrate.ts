@@ -4,6 +4,7 @@ import { ConfigError } from '../../errors.ts'
 import { defaultMapping } from '../../mapping/default-map.ts'
 import type { Mapping } from '../../mapping/types.ts'
 import { loadConfirmedMapping } from './map.ts'
+import { readOwnerDecisions } from './users.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import { migrate, type MigrateResult } from '../../run/migrate.ts'
 import { connect } from '../connect.ts'
@@ -79,6 +80,7 @@ export async function runMigrate(
         instance: config.run.instance,
         mapping,
         batchSize: config.run.batchSize,
+        ownerDecisions: readOwnerDecisions(config.run.usersPath),
         ...(config.run.defaultOwnerEmail === undefined
           ? {}
           : { defaultOwnerEmail: config.run.defaultOwnerEmail }),
