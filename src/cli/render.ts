@@ -87,6 +87,16 @@ export function createHumanRenderer(
         case 'phase.finished':
           clear()
           break
+        case 'phase.completeness': {
+          const r = event.report
+          if (r.gapFetched > 0 || r.missing > 0 || r.listsMatchCount === false) {
+            stderr.write(
+              `  ${event.phase}: ${r.listed} listed by X2CRM, ${r.gapFetched} more found by id (hidden from its lists), ` +
+                `${r.missing} ids deleted${r.listsMatchCount === false ? '; lists did not match the count' : ''}\n`,
+            )
+          }
+          break
+        }
         case 'run.finished':
           clear()
           stderr.write(`Run ${event.runId} finished in ${event.seconds.toFixed(1)}s\n`)

@@ -53,12 +53,22 @@ ${r.phases
 </table>`
     : '<p id="verdict" class="bad">The run did not finish: there is no reconciliation yet. Run <code>x2d365 migrate</code> again to resume it.</p>'
 }
+${completeness(report)}
 ${groups('quarantine', 'Quarantined records', report.quarantine.total, report.quarantine.groups, 'Their rows are in quarantine.csv next to this report.')}
 ${groups('warnings', 'Loaded with warnings', report.withWarnings.total, report.withWarnings.groups, 'These records loaded; something in them was dropped or changed on the way.')}
 ${groups('skipped', 'Skipped', report.skipped.total, report.skipped.groups, '')}
 </body>
 </html>
 `
+}
+
+function completeness(report: RunReport): string {
+  if (!report.completeness || report.completeness.length === 0) return ''
+  return `<h2 id="completeness">Completeness of the source</h2>
+<p>X2CRM hides some records from its lists; x2d365 fetched them by id.</p>
+<table><thead><tr><th>phase</th><th class="n">X2CRM count</th><th class="n">listed</th><th class="n">found by id</th><th class="n">ids deleted</th></tr></thead><tbody>
+${report.completeness.map((c) => `<tr><td>${esc(c.phase)}</td><td class="n">${c.count}</td><td class="n">${c.listed}</td><td class="n">${c.gapFetched}</td><td class="n">${c.missing}</td></tr>`).join('\n')}
+</tbody></table>`
 }
 
 function chart(phases: readonly PhaseReconciliation[]): string {

@@ -30,6 +30,18 @@ export function renderMarkdown(report: RunReport): string {
   } else {
     lines.push('The run did not finish: no reconciliation yet. Run `x2d365 migrate` again to resume it.')
   }
+  if (report.completeness && report.completeness.length > 0) {
+    lines.push(
+      '',
+      '## Completeness of the source',
+      '',
+      'X2CRM hides some records from its lists; they were fetched by id.',
+      '',
+    )
+    lines.push('| phase | X2CRM count | listed | found by id | ids deleted |', '|---|---:|---:|---:|---:|')
+    for (const c of report.completeness)
+      lines.push(`| ${c.phase} | ${c.count} | ${c.listed} | ${c.gapFetched} | ${c.missing} |`)
+  }
   lines.push(...groupSection('Quarantined records', report.quarantine.total, report.quarantine.groups))
   lines.push(
     ...groupSection('Records loaded with warnings', report.withWarnings.total, report.withWarnings.groups),

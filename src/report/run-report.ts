@@ -20,6 +20,8 @@ export interface RunReport {
   /** Records of the first-pass phases per second of the whole run (link passes are not counted again). */
   recordsPerSecond?: number
   reconciliation?: Reconciliation
+  /** Per phase: records listed by X2CRM, found by id because its lists hid them, and ids that no longer exist. */
+  completeness?: { phase: string; count: number; listed: number; gapFetched: number; missing: number }[]
   quarantine: { total: number; groups: ReasonGroup[] }
   skipped: { total: number; groups: ReasonGroup[] }
   /** Records that loaded with something dropped or changed on the way. */
@@ -89,6 +91,15 @@ export async function summarizeRun(
       seconds > 0 &&
       records !== undefined && { recordsPerSecond: Math.round(records / seconds) }),
     ...(reconciliation !== undefined && { reconciliation }),
+    ...(Array.isArray(summary['completeness']) && {
+      completeness: (summary['completeness'] as Record<string, unknown>[]).map((c) => ({
+        phase: String(c['phase']),
+        count: Number(c['count']),
+        listed: Number(c['listed']),
+        gapFetched: Number(c['gapFetched']),
+        missing: Number(c['missing']),
+      })),
+    }),
     quarantine: { total: quarantined, groups: sorted(quarantine) },
     skipped: { total: skippedTotal, groups: sorted(skipped) },
     withWarnings: { total: withWarnings, groups: sorted(warned) },

@@ -1,5 +1,6 @@
 import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
 import type { Reconciliation } from '../report/reconciliation.ts'
+import type { CompletenessReport } from '../source/x2crm/extract.ts'
 
 /** Everything a run reports as it goes. The CLI renders these (table or JSON lines); nothing else decides on them. */
 export type RunEvent =
@@ -23,6 +24,8 @@ export type RunEvent =
   | { type: 'user.throttled'; user: string; retryAfterMs: number; limit: number }
   | { type: 'record.quarantined'; phase: string; sourceKey: string; reason: string }
   | { type: 'phase.finished'; phase: string }
+  /** How the phase's records were found: listed, fetched by id because lists hid them, ids that no longer exist. */
+  | { type: 'phase.completeness'; phase: string; report: CompletenessReport }
   | {
       type: 'run.finished'
       runId: RunId

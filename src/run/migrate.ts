@@ -11,6 +11,7 @@ import { transformRecord } from '../mapping/transform-record.ts'
 import type { LinkRef, Mapping, TransformContext, TransformResult } from '../mapping/types.ts'
 import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
 import { ConfigError, InternalError } from '../errors.ts'
+import { extractClass, type CompletenessReport } from '../source/x2crm/extract.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { createUserLimiter } from '../http/user-limiter.ts'
 import type { AppUserTarget } from '../target/dataverse/app-user.ts'
@@ -37,6 +38,8 @@ export interface MigrateOptions {
   defaultOwnerEmail?: string
   /** users.yaml: owners mapped by hand, the default owner, what to do with inactive users. */
   ownerDecisions?: OwnerDecisions
+  /** Fetch the records X2CRM's lists hide, by id, and reconcile against what exists. @default true */
+  gapFill?: boolean
 }
 
 export interface MigrateDeps {
@@ -82,17 +85,24 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
 
   const context = await buildContext(options, deps)
   const sourceCounts = new Map<string, number>()
+  const completeness: (CompletenessReport & { phase: string })[] = []
   let processed = 0
   for (const phase of planPhases(options.mapping)) {
     const result = await runPhase(phase, run.runId, options, deps, context)
     sourceCounts.set(phase.name, result.sourceCount)
+    if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
     processed += result.processed
   }
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
   const seconds = (finished.getTime() - started.getTime()) / 1000
-  await deps.ledger.finishRun(run.runId, 'succeeded', finished, { reconciliation, seconds, processed })
+  await deps.ledger.finishRun(run.runId, 'succeeded', finished, {
+    reconciliation,
+    seconds,
+    processed,
+    completeness,
+  })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
 }
@@ -143,16 +153,21 @@ async function runPhase(
   options: MigrateOptions,
   deps: MigrateDeps,
   context: TransformContext,
-): Promise<{ sourceCount: number; processed: number }> {
+): Promise<{ sourceCount: number; processed: number; report?: CompletenessReport }> {
   const { entityMap } = phase
-  const sourceCount = await deps.source.count(entityMap.entity)
+  const listedCount = await deps.source.count(entityMap.entity)
   const checkpoint = await deps.ledger.checkpoint(runId, phase.name)
   const afterId = checkpoint?.lastSourceId ?? 0
-  deps.emit({ type: 'phase.started', phase: phase.name, sourceCount, resumeAfterId: afterId })
+  deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: listedCount, resumeAfterId: afterId })
   let done = (await deps.ledger.counts(runId))
     .filter((c) => c.phase === phase.name)
     .reduce((sum, c) => sum + c.created + c.updated + c.quarantined + c.skipped, 0)
+  const doneBefore = done
   let processed = 0
+  // Lists hide some records (private, assigned to nobody): read the class with its id gaps fetched one by one.
+  const extraction =
+    options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity, { afterId })
+  const records = extraction ?? deps.source.records(entityMap.entity, { afterId })
 
   const batchSize = options.batchSize ?? 100
   const loader = createLoader({
@@ -170,7 +185,7 @@ async function runPhase(
   // checkpoint, so the checkpoint only ever moves past batches that are wholly done.
   const prepared: Prepared[] = []
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
-    for await (const batch of chunks(deps.source.records(entityMap.entity, { afterId }), batchSize)) {
+    for await (const batch of chunks(records, batchSize)) {
       const transformed = batch.map((record) => transformRecord(entityMap, record, context))
       const lastSourceId = Math.max(...batch.map(numericId))
       const next =
@@ -206,11 +221,15 @@ async function runPhase(
       counts: countStatuses(outcomes),
       lastSourceId: batch.lastSourceId,
       done,
-      total: sourceCount,
+      total: Math.max(listedCount, done),
     })
   }
   deps.emit({ type: 'phase.finished', phase: phase.name })
-  return { sourceCount, processed }
+  if (extraction === undefined) return { sourceCount: listedCount, processed }
+  // The source count is what exists, not what lists show: listed + found by id, plus what a resumed run had done.
+  const report = extraction.report()
+  deps.emit({ type: 'phase.completeness', phase: phase.name, report })
+  return { sourceCount: doneBefore + report.listed + report.gapFetched, processed, report }
 }
 
 /** A source batch made ready to load: its rows, and how to turn the loader's results into ledger outcomes. */

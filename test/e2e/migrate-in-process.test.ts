@@ -74,6 +74,16 @@ describe('migrate, in process against both simulators', () => {
       )
     }
 
+    // Records X2CRM hides from its lists were fetched by id: the source count is every record, not the listed ones.
+    expect(byPhase['Contacts']?.source).toBe(generated.dataset.records['Contacts']?.length)
+    expect(byPhase['Accounts']?.source).toBe(generated.dataset.records['Accounts']?.length)
+    const hidden = generated.dirty.filter((d) => d.entity === 'Contacts' && d.kinds.includes('hiddenPrivate'))
+    expect(hidden.length).toBeGreaterThan(0)
+    const contactIds = new Set(dataverse.rows('contact').map((c) => c['contactid']))
+    for (const h of hidden) expect(contactIds.has(targetIdFor('test', 'Contacts', h.id))).toBe(true)
+    const completeness = events.find((e) => e.type === 'phase.completeness' && e.phase === 'Contacts')
+    expect(completeness?.type === 'phase.completeness' && completeness.report.gapFetched).toBe(hidden.length)
+
     // A contact whose company is a migrated account points at it.
     const contacts = dataverse.rows('contact')
     expect(contacts.length).toBe(byPhase['Contacts']?.created)
