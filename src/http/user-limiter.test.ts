@@ -57,6 +57,33 @@ describe('createUserLimiter', () => {
     expect(limiter.snapshot().limit).toBe(1)
   })
 
+  it('after a pause sends one probe first and the others only once it came back unthrottled', async () => {
+    const clock = fakeClock()
+    const limiter = createUserLimiter(clock)
+    const events: string[] = []
+    const answers: ((response: Response) => void)[] = []
+    let calls = 0
+    const inner: Fetch = (input) => {
+      events.push(`sent ${String(input)} at ${clock.now()}`)
+      if (++calls === 1) return Promise.resolve(throttled('5'))
+      return new Promise<Response>((resolve) => answers.push(resolve))
+    }
+    const fetch = createLimitedFetch(inner, limiter)
+    await fetch('a')
+    const pending = [fetch('b'), fetch('c'), fetch('d')]
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    expect(events).toEqual(['sent a at 0', 'sent b at 5000'])
+    answers.shift()?.(throttled('2'))
+    await pending[0]
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    expect(events).toEqual(['sent a at 0', 'sent b at 5000', 'sent c at 7000'])
+    answers.shift()?.(ok())
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    expect(events.slice(3)).toEqual(['sent d at 7000'])
+    answers.shift()?.(ok())
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([429, 204, 204])
+  })
+
   it('waits a second on a 429 without Retry-After, and ignores 5xx', () => {
     const clock = fakeClock()
     const limiter = createUserLimiter(clock)

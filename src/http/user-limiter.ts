@@ -36,6 +36,13 @@ export interface UserLimiter {
   /** Learns from a response: 429 → halve and pause everyone; otherwise `x-ms-dop-hint` and growth. */
   observe(response: Response): void
   snapshot(): LimiterSnapshot
+  /**
+   * Waits until a request may go on the wire and returns what to call once its response has been observed. After a
+   * 429's pause only one request goes first (a probe); the others wait for its answer, so a user's workers do not
+   * all come back at the same instant and push the server into a longer penalty. Optional: limiters without it are
+   * only waited for while paused.
+   */
+  beforeSend?(): Promise<() => void>
 }
 
 export interface ThrottleInfo {
@@ -61,6 +68,9 @@ export function createUserLimiter(options: UserLimiterOptions = {}): UserLimiter
   let state: ConcurrencyState = initialConcurrency(options)
   let inFlight = 0
   let waiters: (() => void)[] = []
+  /** After a 429: one request at a time until one comes back unthrottled. */
+  let probing = false
+  let probeInFlight = false
 
   const wake = () => {
     const woken = waiters
@@ -113,8 +123,13 @@ export function createUserLimiter(options: UserLimiterOptions = {}): UserLimiter
           ? retryDelayMs(response, 1, () => 1, now)
           : 1000
         state = afterThrottle(state, now(), retryAfterMs)
+        probing = true
         options.onThrottle?.({ user: options.user ?? '', retryAfterMs, limit: state.limit })
         return
+      }
+      if (probing) {
+        probing = false
+        wake()
       }
       if (response.status >= 500) return
       const hint = Number(response.headers.get('x-ms-dop-hint') ?? '')
@@ -123,6 +138,23 @@ export function createUserLimiter(options: UserLimiterOptions = {}): UserLimiter
       if (state.limit > before) wake()
     },
     snapshot: () => ({ limit: state.limit, inFlight, pausedUntil: state.pausedUntil }),
+    async beforeSend() {
+      for (;;) {
+        await whenOpen()
+        if (!probing) return () => undefined
+        if (!probeInFlight) {
+          probeInFlight = true
+          let done = false
+          return () => {
+            if (done) return
+            done = true
+            probeInFlight = false
+            wake()
+          }
+        }
+        await new Promise<void>((resolve) => waiters.push(resolve))
+      }
+    },
   }
 }
 
@@ -133,9 +165,14 @@ export function createUserLimiter(options: UserLimiterOptions = {}): UserLimiter
 export function createLimitedFetch(fetch: Fetch, limiter: UserLimiter): Fetch {
   return async (input, init) => {
     // Checked right before sending, in the same turn: no request slips out after a 429 was seen.
+    const done = limiter.beforeSend ? await limiter.beforeSend() : undefined
     while (!limiter.isOpen()) await limiter.whenOpen()
-    const response = await fetch(input, init)
-    limiter.observe(response)
-    return response
+    try {
+      const response = await fetch(input, init)
+      limiter.observe(response)
+      return response
+    } finally {
+      done?.()
+    }
   }
 }

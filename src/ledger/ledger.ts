@@ -64,6 +64,8 @@ export interface LoadedRecord {
   sourceKey: SourceKey
   targetId: string
   runId: RunId
+  /** The phase that wrote it: tells which table it went to when one class loads into two (a Lead/Contact split). */
+  phase: string
 }
 
 /**

@@ -166,7 +166,12 @@ export function createMemoryLedger(): Ledger {
           if (newest === undefined || entry.seq > newest.seq) newest = entry
         }
         if (newest?.outcome.targetId !== undefined && newest.outcome.status !== 'deleted') {
-          found.set(sourceKey, { sourceKey, targetId: newest.outcome.targetId, runId: newest.runId })
+          found.set(sourceKey, {
+            sourceKey,
+            targetId: newest.outcome.targetId,
+            runId: newest.runId,
+            phase: newest.outcome.phase,
+          })
         }
       }
       return found

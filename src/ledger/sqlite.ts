@@ -201,7 +201,7 @@ export function createSqliteLedger(path: string): Ledger {
     if (statement === undefined) {
       // SQLite returns the bare columns of the row that holds MAX(rowid): the newest loaded outcome per key.
       statement = db.prepare<string[], LoadedRow>(
-        `SELECT source_key, target_id, run_id, status, MAX(rowid) AS seq FROM outcomes
+        `SELECT source_key, target_id, run_id, status, phase, MAX(rowid) AS seq FROM outcomes
          WHERE status IN ('created', 'updated', 'deleted', 'restored')
            AND source_key IN (${Array(size).fill('?').join(', ')})
          GROUP BY source_key`,
@@ -308,7 +308,12 @@ export function createSqliteLedger(path: string): Ledger {
         const chunk = unique.slice(start, start + LOADED_CHUNK)
         for (const row of loadedStatement(chunk.length).all(...chunk)) {
           if (row.status === 'deleted') continue
-          found.set(row.source_key, { sourceKey: row.source_key, targetId: row.target_id, runId: row.run_id })
+          found.set(row.source_key, {
+            sourceKey: row.source_key,
+            targetId: row.target_id,
+            runId: row.run_id,
+            phase: row.phase,
+          })
         }
       }
       return found
@@ -347,6 +352,7 @@ interface LoadedRow {
   source_key: string
   target_id: string
   run_id: string
+  phase: string
   status: OutcomeStatus
 }
 

@@ -6,6 +6,7 @@ import type {
   RunInfo,
   SourceKey,
 } from '../ledger/ledger.ts'
+import { matchesFilter } from '../mapping/split-rule.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { LinkRef, Mapping, TransformContext, TransformResult } from '../mapping/types.ts'
@@ -26,7 +27,7 @@ import {
   type OwnerDecisions,
   type SystemUserRow,
 } from '../mapping/reconcile-users.ts'
-import { planPhases, type Phase } from './phases.ts'
+import { phaseEntitySets, planPhases, type Phase } from './phases.ts'
 
 export interface MigrateOptions {
   /** Names the source in deterministic target ids. */
@@ -87,8 +88,10 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
   const sourceCounts = new Map<string, number>()
   const completeness: (CompletenessReport & { phase: string })[] = []
   let processed = 0
-  for (const phase of planPhases(options.mapping)) {
-    const result = await runPhase(phase, run.runId, options, deps, context)
+  const phases = planPhases(options.mapping)
+  const phaseSets = phaseEntitySets(phases)
+  for (const phase of phases) {
+    const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context)
     sourceCounts.set(phase.name, result.sourceCount)
     if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
     processed += result.processed
@@ -148,7 +151,7 @@ async function buildContext(options: MigrateOptions, deps: MigrateDeps): Promise
 }
 
 async function runPhase(
-  phase: Phase,
+  phase: RunPhase,
   runId: string,
   options: MigrateOptions,
   deps: MigrateDeps,
@@ -167,7 +170,20 @@ async function runPhase(
   // Lists hide some records (private, assigned to nobody): read the class with its id gaps fetched one by one.
   const extraction =
     options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity, { afterId })
-  const records = extraction ?? deps.source.records(entityMap.entity, { afterId })
+  const read = extraction ?? deps.source.records(entityMap.entity, { afterId })
+  // A split map (Contacts → lead and → contact) takes only the records its rule selects.
+  let matched = 0
+  const where = entityMap.where
+  const records =
+    where === undefined
+      ? read
+      : (async function* () {
+          for await (const record of read) {
+            if (!matchesFilter(where, record)) continue
+            matched++
+            yield record
+          }
+        })()
 
   const batchSize = options.batchSize ?? 100
   const loader = createLoader({
@@ -225,12 +241,21 @@ async function runPhase(
     })
   }
   deps.emit({ type: 'phase.finished', phase: phase.name })
+  if (where !== undefined) {
+    // What exists for this phase is what its rule selected from everything read (hidden records included).
+    if (extraction !== undefined)
+      deps.emit({ type: 'phase.completeness', phase: phase.name, report: extraction.report() })
+    return { sourceCount: doneBefore + matched, processed }
+  }
   if (extraction === undefined) return { sourceCount: listedCount, processed }
   // The source count is what exists, not what lists show: listed + found by id, plus what a resumed run had done.
   const report = extraction.report()
   deps.emit({ type: 'phase.completeness', phase: phase.name, report })
   return { sourceCount: doneBefore + report.listed + report.gapFetched, processed, report }
 }
+
+/** A phase, and where every phase of the run writes (to bind a link only into the table its parent went to). */
+type RunPhase = Phase & { phaseSets: ReadonlyMap<string, string> }
 
 /** A source batch made ready to load: its rows, and how to turn the loader's results into ledger outcomes. */
 interface Prepared {
@@ -246,7 +271,7 @@ function singleWriter(target: DataverseBulkTarget): AppUserTarget {
 
 /** Pass 1: the columns and the lookups whose parents are already in Dataverse. */
 async function prepareFirstPass(
-  phase: Phase,
+  phase: RunPhase,
   runId: string,
   transformed: readonly TransformResult[],
   lastSourceId: number,
@@ -258,7 +283,7 @@ async function prepareFirstPass(
   const rows: TargetRow[] = []
   const warningsByKey = new Map<SourceKey, string[]>()
   for (const t of ok) {
-    const { binds, warnings } = bindLinks(firstPassLinks(t), loaded)
+    const { binds, warnings } = bindLinks(firstPassLinks(t), loaded, phase.phaseSets)
     rows.push({ targetId: t.targetId, values: { ...t.values, ...binds } })
     warningsByKey.set(t.sourceKey, [...t.warnings, ...warnings])
   }
@@ -311,7 +336,7 @@ async function prepareFirstPass(
 
 /** Pass 2: lookups that could not be set in pass 1 (self-references and cycles), patched onto loaded rows. */
 async function prepareLinks(
-  phase: Phase,
+  phase: RunPhase,
   runId: string,
   transformed: readonly TransformResult[],
   lastSourceId: number,
@@ -346,7 +371,7 @@ async function prepareLinks(
       })
       continue
     }
-    const { binds, warnings } = bindLinks(links, loaded)
+    const { binds, warnings } = bindLinks(links, loaded, phase.phaseSets)
     if (Object.keys(binds).length === 0) {
       settled.set(t.sourceKey, { ...base, status: 'skipped', reason: warnings.join('; '), warnings })
       continue
@@ -387,12 +412,18 @@ async function prepareLinks(
 export function bindLinks(
   links: readonly LinkRef[],
   loaded: ReadonlyMap<SourceKey, LoadedRecord>,
+  phaseSets: ReadonlyMap<string, string> = new Map(),
 ): { binds: Record<string, string>; warnings: string[] } {
   const binds: Record<string, string> = {}
   const warnings: string[] = []
   for (const link of links) {
     const parent = loaded.get(link.parentKey)
-    if (parent === undefined) {
+    const parentSet = parent === undefined ? undefined : phaseSets.get(parent.phase)
+    if (parentSet !== undefined && parentSet !== link.entitySet) {
+      warnings.push(
+        `${link.field}: ${link.parentKey} was loaded into ${parentSet}, not ${link.entitySet} (split by the map); link left empty`,
+      )
+    } else if (parent === undefined) {
       warnings.push(
         `${link.field}: ${link.parentKey} is not in Dataverse (missing from X2CRM, or quarantined); link left empty`,
       )

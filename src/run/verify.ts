@@ -1,7 +1,8 @@
 import type { Ledger } from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
-import type { EntityMap, Mapping, TransformContext } from '../mapping/types.ts'
+import { matchesFilter } from '../mapping/split-rule.ts'
+import type { EntityMap, Mapping, RecordFilter, TransformContext } from '../mapping/types.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
@@ -50,6 +51,7 @@ export async function verify(
   }
   const entities: EntityVerification[] = []
   for (const map of options.mapping.entities) {
+    // verify reads what lists show; records hidden from them are checked through the migration's own reconciliation
     const records =
       options.sample === undefined
         ? deps.source.records(map.entity)
@@ -71,7 +73,7 @@ async function verifyEntity(
   deps: { target: Pick<DataverseTarget, 'query'>; ledger: Ledger },
 ): Promise<EntityVerification> {
   const result: EntityVerification = {
-    entity: map.entity,
+    entity: map.name ?? map.entity,
     checked: 0,
     matched: 0,
     missing: [],
@@ -79,7 +81,9 @@ async function verifyEntity(
     mismatched: [],
     byColumn: {},
   }
-  for await (const batch of chunks(records, 50)) {
+  const taken =
+    map.where === undefined ? records : only(records, (r) => matchesFilter(map.where as RecordFilter, r))
+  for await (const batch of chunks(taken, 50)) {
     const transformed = batch
       .map((r) => transformRecord(map, r, context))
       .flatMap((t) => (t.status === 'ok' ? [t] : []))
@@ -139,6 +143,10 @@ export async function reservoir<T>(
     seen++
   }
   return kept.sort((a, b) => a.index - b.index).map((k) => k.item)
+}
+
+async function* only<T>(items: AsyncIterable<T>, keep: (item: T) => boolean): AsyncGenerator<T> {
+  for await (const item of items) if (keep(item)) yield item
 }
 
 async function* streamOf<T>(items: readonly T[]): AsyncGenerator<T> {

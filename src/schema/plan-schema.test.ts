@@ -48,6 +48,29 @@ describe('planSchema', () => {
     ])
   })
 
+  it('adds an option once when two objects load into the same table, and flags two labels for one value', () => {
+    const mapping = mappingOf([
+      'settings: { tags: { mode: none } }',
+      'entities:',
+      '  Contacts:',
+      '    table: contact',
+      '    fields:',
+      '      lastName: { target: lastname, transform: text }',
+      '      leadSource: { target: leadsourcecode, transform: choice, choices: { Google: 100000000 }, newOptions: { "100000000": Google } }',
+      '  X2Leads:',
+      '    table: contact',
+      '    fields:',
+      '      lastName: { target: lastname, transform: text }',
+      '      leadSource: { target: leadsourcecode, transform: choice, choices: { Google: 100000000 }, newOptions: { "100000000": Google } }',
+      '      leadstatus: { target: leadsourcecode, transform: choice, choices: { Bing: 100000000 }, newOptions: { "100000000": Bing } }',
+    ])
+    const plan = planSchema(mapping, target)
+    expect(describePlan(plan)).toEqual(['add choice 100000000 "Google" to contact.leadsourcecode'])
+    expect(plan.conflicts).toEqual([
+      'contact.leadsourcecode: two maps add choice 100000000, as "Google" and as "Bing"; give one of them another value',
+    ])
+  })
+
   it('reports a column that exists with another type as a conflict', () => {
     const mapping = mappingOf([
       'settings: { tags: { mode: none } }',

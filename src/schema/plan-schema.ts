@@ -52,6 +52,7 @@ export function planSchema(
   const tables: SchemaOperation[] = []
   const columns: SchemaOperation[] = []
   const choices: SchemaOperation[] = []
+  const plannedOptions = new Map<string, string>()
   const keys: SchemaOperation[] = []
   const lookups: SchemaOperation[] = []
   const conflicts: string[] = []
@@ -137,6 +138,17 @@ export function planSchema(
       const existing = columnOf(metadata, field.target)
       for (const [value, label] of Object.entries(field.newOptions ?? {})) {
         if (existing === undefined || existing.options?.some((o) => o.value === Number(value))) continue
+        // Two objects can load into one table (X2Leads and the Contacts split both into lead): add each option once.
+        const key = `${name}.${field.target}=${value}`
+        const planned = plannedOptions.get(key)
+        if (planned === label) continue
+        if (planned !== undefined) {
+          conflicts.push(
+            `${name}.${field.target}: two maps add choice ${value}, as "${planned}" and as "${label}"; give one of them another value`,
+          )
+          continue
+        }
+        plannedOptions.set(key, label)
         choices.push({ type: 'insertOption', table: name, column: field.target, value: Number(value), label })
       }
     }

@@ -520,8 +520,8 @@ for (const [name, make] of implementations) {
 
         expect(loaded).toEqual(
           new Map([
-            ['Contacts:1', { sourceKey: 'Contacts:1', targetId: 'guid-1', runId }],
-            ['Contacts:2', { sourceKey: 'Contacts:2', targetId: 'guid-2', runId }],
+            ['Contacts:1', { sourceKey: 'Contacts:1', targetId: 'guid-1', runId, phase: 'Contacts' }],
+            ['Contacts:2', { sourceKey: 'Contacts:2', targetId: 'guid-2', runId, phase: 'Contacts' }],
           ]),
         )
       })
@@ -555,6 +555,7 @@ for (const [name, make] of implementations) {
           sourceKey: 'Accounts:1',
           targetId: 'guid-1',
           runId: first.runId,
+          phase: 'Accounts',
         })
       })
 
@@ -587,6 +588,7 @@ for (const [name, make] of implementations) {
           sourceKey: 'Accounts:1',
           targetId: 'matched',
           runId: second.runId,
+          phase: 'Accounts',
         })
       })
 

@@ -312,6 +312,35 @@ describe('creating columns (webapi.md §6.2)', () => {
     expect(errorOf(unprefixed).code).toBe('0x80044366')
   })
 
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/insertoptionvalue
+  it('InsertOptionValue adds an option to a choice column, which then accepts it', async () => {
+    const api = await connect()
+    const inserted = await api.call('POST', 'InsertOptionValue', {
+      EntityLogicalName: 'contact',
+      AttributeLogicalName: 'leadsourcecode',
+      Value: 100000001,
+      Label: label('Trade show'),
+    })
+    expect(inserted.status).toBe(200)
+    expect(inserted.body).toMatchObject({ NewOptionValue: 100000001 })
+    const created = await api.call('POST', 'contacts', { lastname: 'Lee', leadsourcecode: 100000001 })
+    expect(created.status).toBe(204)
+    const again = await api.call('POST', 'InsertOptionValue', {
+      EntityLogicalName: 'contact',
+      AttributeLogicalName: 'leadsourcecode',
+      Value: 100000001,
+      Label: label('Twice'),
+    })
+    expect(again.status).toBe(400)
+    const notChoice = await api.call('POST', 'InsertOptionValue', {
+      EntityLogicalName: 'contact',
+      AttributeLogicalName: 'lastname',
+      Value: 1,
+      Label: label('x'),
+    })
+    expect(notChoice.status).toBe(404)
+  })
+
   it('PublishAllXml answers 204', async () => {
     const api = await connect()
     const result = await api.call('POST', 'PublishAllXml')

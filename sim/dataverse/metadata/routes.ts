@@ -28,7 +28,8 @@ export function isMetadataResource(resource: string): boolean {
     resource.startsWith('EntityDefinitions') ||
     resource.startsWith('RelationshipDefinitions') ||
     resource === 'PublishAllXml' ||
-    resource === 'PublishXml'
+    resource === 'PublishXml' ||
+    resource === 'InsertOptionValue'
   )
 }
 
@@ -43,6 +44,11 @@ export async function routeMetadata(
   resource: string,
 ): Promise<Response> {
   const method = request.method
+  if (resource === 'InsertOptionValue') {
+    if (method !== 'POST') throw faults.methodNotAllowed(method)
+    context.count(resource)
+    return insertOptionValue(context, await readBody(request, resource))
+  }
   if (resource === 'PublishAllXml' || resource === 'PublishXml') {
     if (method !== 'POST') throw faults.methodNotAllowed(method)
     context.count(resource)
@@ -250,4 +256,44 @@ async function createTable(context: ApiContext, request: Request): Promise<Respo
   const { logicalName, json, schemaName } = tableFromPayload(body, context.catalog, requireSchema(context))
   context.catalog.addTable(logicalName, json, { custom: true, schemaName })
   return noContent({ 'odata-entityid': `${context.apiUrl}EntityDefinitions(${entityId(logicalName)})` })
+}
+
+/**
+ * `InsertOptionValue`: one more option in a local choice column; answers the new value.
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/insertoptionvalue
+ */
+function insertOptionValue(context: ApiContext, body: Record<string, unknown>): Response {
+  const entity = typeof body['EntityLogicalName'] === 'string' ? body['EntityLogicalName'] : undefined
+  const attribute =
+    typeof body['AttributeLogicalName'] === 'string' ? body['AttributeLogicalName'] : undefined
+  if (entity === undefined || attribute === undefined) {
+    throw payloadFault(
+      'InsertOptionValue',
+      'EntityLogicalName and AttributeLogicalName are required for a local option set.',
+    )
+  }
+  const table = context.catalog.byName(entity)
+  if (table === undefined) throw entityNotFound(entity)
+  const column = table.columnsByName.get(attribute)
+  if (column === undefined || !['Picklist', 'MultiSelectPicklist'].includes(column.type)) {
+    throw new DataverseFault(
+      404,
+      '0x80040217',
+      `Could not find a choice attribute '${attribute}' on entity '${entity}'.`,
+    )
+  }
+  const options = (column.options ??= [])
+  const requested = typeof body['Value'] === 'number' ? body['Value'] : undefined
+  const value = requested ?? Math.max(100_000_000 - 1, ...options.map((o) => o.value)) + 1
+  if (options.some((o) => o.value === value)) {
+    // [U] code and text of a duplicate option value, not confirmed on a real org
+    throw new DataverseFault(400, '0x80044155', `An option with the value ${value} already exists.`)
+  }
+  const labels = (body['Label'] as { LocalizedLabels?: { Label?: unknown }[] } | undefined)?.LocalizedLabels
+  const label = typeof labels?.[0]?.Label === 'string' ? labels[0].Label : String(value)
+  options.push({ value, label })
+  return jsonResponse(200, {
+    '@odata.context': `${context.apiUrl}$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse`,
+    NewOptionValue: value,
+  })
 }

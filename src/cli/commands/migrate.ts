@@ -55,11 +55,11 @@ export function mappingFor(path: string | undefined, command: string): { mapping
   if (path === undefined)
     return { mapping: defaultMapping(), source: 'the built-in Accounts and Contacts map' }
   const mapping = loadConfirmedMapping(path, command)
-  const split = mapping.entities.find((e) => e.where !== undefined)
-  if (split !== undefined) {
+  const byTags = mapping.entities.find((e) => e.where?.conditions.some((c) => c.type === 'tag'))
+  if (byTags !== undefined) {
     throw new ConfigError([
-      `${path}: entities.${split.name ?? split.entity} splits ${split.entity} by a rule; ${command} cannot load split maps yet. ` +
-        'Remove the split (keep one target per X2CRM class) and confirm the map again.',
+      `${path}: entities.${byTags.name ?? byTags.entity}.where uses tags; ${command} cannot read tags per record yet. ` +
+        'Split on field values or on the company link instead, and confirm the map again.',
     ])
   }
   return { mapping, source: `${path} (confirmed)` }

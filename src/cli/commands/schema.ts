@@ -79,9 +79,13 @@ export function registerSchema(program: Command, setExitCode: (code: number) => 
         setExitCode(EXIT.ok)
         return
       }
-      const result = await applySchema(plan, metadata, (_op, index, total) =>
-        process.stderr.write(`  ${index + 1}/${total}\r`),
-      )
+      // A counter that redraws in a terminal; a line every 25 changes otherwise (logs, CI).
+      const result = await applySchema(plan, metadata, (_op, index, total) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K  ${index + 1}/${total}`)
+        else if ((index + 1) % 25 === 0 || index + 1 === total)
+          process.stderr.write(`  ${index + 1}/${total}\n`)
+      })
+      if (process.stderr.isTTY) process.stderr.write('\n')
       out(`Applied ${result.applied.length} changes and published them.`)
       setExitCode(EXIT.ok)
     })

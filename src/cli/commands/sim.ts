@@ -6,6 +6,7 @@ import { generateCertificate } from '../../../sim/tls.ts'
 import { createX2crmSimulator, loadDump, type X2crmDataset } from '../../../sim/x2crm/index.ts'
 import { generateDataset } from '../../../sim/seed/generate.ts'
 import { ConfigError } from '../../errors.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from './demo-users.ts'
 
 /** Keeps a server command alive until Ctrl-C. */
 function untilInterrupted(close: () => Promise<void>): Promise<void> {
@@ -70,6 +71,8 @@ export async function startDataverseSimulator(port: number, caFile: string) {
   let handler: Handler = async () => new Response('starting', { status: 503 })
   const served = await serve((request) => handler(request), { port, tls })
   const sim = createDataverseSimulator({ origin: served.origin })
+  // A user to own the records whose X2CRM owner has no Dataverse user (`run.defaultOwnerEmail`).
+  sim.seed('systemuser', demoSystemUsers([]))
   handler = sim.handle
   return { sim, served, caFile: resolve(caFile) }
 }
@@ -80,7 +83,7 @@ export async function simDataverseCommand(options: {
   json?: boolean
 }): Promise<void> {
   const { sim, served, caFile } = await startDataverseSimulator(options.port, options.caFile)
-  const settings = { ...sim.settings(), caFile }
+  const settings = { ...sim.settings(), caFile, defaultOwnerEmail: DEMO_DEFAULT_OWNER }
   if (options.json) process.stdout.write(`${JSON.stringify(settings)}\n`)
   else {
     process.stdout.write(
@@ -88,6 +91,7 @@ export async function simDataverseCommand(options: {
         `In x2d365.yaml (target.dataverse):\n` +
         `  url: ${settings.url}\n  authority: ${settings.authority}\n  clientId: ${settings.clientId}\n` +
         `  clientSecretEnv: DATAVERSE_CLIENT_SECRET\n  caFile: ${caFile}\n` +
+        `and under run: defaultOwnerEmail: ${DEMO_DEFAULT_OWNER} (a user this simulator has)\n` +
         `export DATAVERSE_CLIENT_SECRET=${settings.clientSecret}   (simulator secret, not a real one)\nCtrl-C stops it.\n`,
     )
   }

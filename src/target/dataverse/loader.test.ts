@@ -270,6 +270,36 @@ describe('createLoader', () => {
     expect(sizes.slice(0, 3)).toEqual([100, 50, 25])
   })
 
+  it('sends a chunk again when it is still throttled after the client retries, and gives up after too many in a row', async () => {
+    const throttled = new HttpError({ method: 'POST', url: 'https://org.test/x' }, 429, {
+      error: { code: '0x80072321', message: 'Combined execution time of incoming requests exceeded limit' },
+    })
+    let calls = 0
+    const { user, loaded } = fakeUser('app-1', {
+      limit: 1,
+      onCall: () => {
+        if (++calls <= 3) throw throttled
+      },
+    })
+    const events: LoaderEvent[] = []
+    const loader = createLoader({
+      targets: [user],
+      table: contact,
+      batchSize: { initial: 10, min: 10, max: 10 },
+      onEvent: (e) => events.push(e),
+    })
+    const rows = Array.from({ length: 30 }, (_, i) => aRow(i + 1))
+    const results = (await collect(loader.load(batchesOf(rows, 10)))).flatMap((b) => b.results)
+    expect(results.map((r) => r.status)).toEqual(rows.map(() => 'loaded'))
+    expect(new Set(loaded)).toEqual(new Set(rows.map((r) => r.targetId)))
+    expect(events.filter((e) => e.type === 'chunk.throttled')).toHaveLength(3)
+
+    const always = fakeUser('app-2')
+    always.user.target.upsertMultiple = () => Promise.reject(throttled)
+    const stubborn = createLoader({ targets: [always.user], table: contact, maxConsecutiveThrottles: 2 })
+    await expect(collect(stubborn.load(batchesOf(rows, 10)))).rejects.toBe(throttled)
+  })
+
   it('stops on a systemic failure and throws it', async () => {
     const { user } = fakeUser('app-1')
     const forbidden = new HttpError({ method: 'POST', url: 'https://org.test/x' }, 403, {

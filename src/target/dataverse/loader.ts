@@ -1,4 +1,4 @@
-import { InternalError } from '../../errors.ts'
+import { HttpError, InternalError } from '../../errors.ts'
 import { RequestTimeoutError } from '../../http/send-with-retry.ts'
 import type { Slot } from '../../http/user-limiter.ts'
 import type { AppUserTarget } from './app-user.ts'
@@ -28,6 +28,8 @@ export type LoaderEvent =
     }
   | { type: 'chunk.timed-out'; user: string; size: number; nextSize: number }
   | { type: 'chunk.split'; user: string; size: number }
+  /** Still throttled (429) after the client's retries: the rows go back in the queue, sent once a user is open. */
+  | { type: 'chunk.throttled'; user: string; size: number }
   | { type: 'method.fallback'; table: string; from: 'bulk'; to: 'batch' }
 
 export interface LoaderOptions {
@@ -44,6 +46,12 @@ export interface LoaderOptions {
   maxBufferedRows?: number
   /** Timeouts in a row, each halving the batch size, before the load stops. @default 5 */
   maxConsecutiveTimeouts?: number
+  /**
+   * Calls in a row still throttled (429) after the client's own retries before the load stops. Each such call's rows
+   * go back in the queue: the user's limiter already waits out Retry-After, and upserts are repeatable. On the
+   * execution-time limit many calls wait for the same second, so a call can see several 429s in a row. @default 50
+   */
+  maxConsecutiveThrottles?: number
   /** @default Date.now */
   now?: () => number
   onEvent?: (event: LoaderEvent) => void
@@ -89,10 +97,12 @@ export function createLoader(options: LoaderOptions): Loader {
   const operation = options.operation ?? 'upsert'
   const maxBuffered = Math.max(1, options.maxBufferedRows ?? 10_000)
   const maxTimeouts = options.maxConsecutiveTimeouts ?? 5
+  const maxThrottles = options.maxConsecutiveThrottles ?? 50
   const emit = options.onEvent ?? (() => undefined)
   let method: LoadMethod = options.method ?? 'auto'
   let sizing: BatchSizing = initialBatchSize(options.batchSize)
   let consecutiveTimeouts = 0
+  let consecutiveThrottles = 0
   let nextUser = 0
 
   /** The user with the most free capacity that can start now, with a slot taken; round-robin on ties. */
@@ -180,6 +190,7 @@ export function createLoader(options: LoaderOptions): Loader {
             const durationMs = now() - started
             sizing = nextBatchSize(sizing, { size: rows.length, durationMs })
             consecutiveTimeouts = 0
+            consecutiveThrottles = 0
             results.forEach((result, i) => {
               const ref = chunk[i]
               if (!ref) return
@@ -205,6 +216,13 @@ export function createLoader(options: LoaderOptions): Loader {
               })
               retry = [...chunk, ...retry]
               emit({ type: 'chunk.timed-out', user: user.name, size: rows.length, nextSize: sizing.size })
+            } else if (
+              (operation === 'upsert' || sentWith === 'single') &&
+              isThrottled(error) &&
+              ++consecutiveThrottles <= maxThrottles
+            ) {
+              retry = [...chunk, ...retry]
+              emit({ type: 'chunk.throttled', user: user.name, size: rows.length })
             } else if (sentWith === 'auto' && isMessageNotSupported(error)) {
               retry = [...chunk, ...retry]
               if (method === 'auto') {
@@ -278,4 +296,9 @@ export function createLoader(options: LoaderOptions): Loader {
       }
     },
   }
+}
+
+/** A 429 that outlasted the client's retries (service protection: requests, execution time or concurrency). */
+function isThrottled(error: unknown): boolean {
+  return error instanceof HttpError && error.status === 429
 }
