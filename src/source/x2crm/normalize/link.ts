@@ -19,7 +19,7 @@ export function parseNameId(raw: unknown, entity: string | null): LinkValue | nu
 }
 
 /** `X2Model::$associationModels`, case-insensitive: Actions' and Media's `associationType` → class name. */
-const associationModels: Readonly<Record<string, string>> = {
+export const ASSOCIATION_MODELS: Readonly<Record<string, string>> = {
   contacts: 'Contacts',
   accounts: 'Accounts',
   opportunities: 'Opportunity',
@@ -50,7 +50,7 @@ export function associationClass(
   knownClasses: ReadonlySet<string> = new Set(),
 ): string | undefined {
   if (typeof associationType !== 'string' || associationType === '') return undefined
-  const mapped = associationModels[associationType.toLowerCase()]
+  const mapped = ASSOCIATION_MODELS[associationType.toLowerCase()]
   if (mapped) return mapped
   for (const name of knownClasses) if (name.toLowerCase() === associationType.toLowerCase()) return name
   return undefined
