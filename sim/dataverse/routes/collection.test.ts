@@ -52,6 +52,16 @@ describe('GET {set}', () => {
     expect(page.value.map((r) => r.lastname)).toEqual(['A'])
   })
 
+  it('answers a filter of primary keys with exactly those rows, ignoring ids that do not exist', async () => {
+    const api = await withAccounts(5)
+    const all = ((await api.call('GET', 'accounts?$select=accountid,name&$orderby=name')).body as Page).value
+    const [first, , third] = all.map((row) => String(row['accountid']))
+    const missing = '00000000-0000-0000-0000-000000000042'
+    const filter = `accountid eq ${first ?? ''} or (accountid eq ${missing} or accountid eq ${third ?? ''})`
+    const result = await api.call('GET', `accounts?$select=name&$filter=${encodeURIComponent(filter)}`)
+    expect((result.body as Page).value.map((row) => row['name']).sort()).toEqual(['Account 00', 'Account 02'])
+  })
+
   it('applies $orderby, $top and $count', async () => {
     const api = await withAccounts(5)
     const page = (

@@ -1,4 +1,4 @@
-import { evaluateFilter } from '../odata/filter.ts'
+import { evaluateFilter, type FilterExpression } from '../odata/filter.ts'
 import { maxPageSize, parseCollectionQuery, skiptokenFor, sortRows } from '../odata/query.ts'
 import { toEntity } from '../representation.ts'
 import type { Table } from '../tables.ts'
@@ -13,7 +13,13 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   const url = new URL(request.url)
   const query = parseCollectionQuery(table, url.searchParams)
   const annotations = context.prefer.includeAnnotations
-  let rows = context.store.list(table.logicalName).map((row) => toEntity(table, row, { annotations }))
+  // A filter on primary keys only is answered from the key, as the database's index would: no table scan.
+  const keys = query.filter ? primaryKeysOf(query.filter, table.primaryId) : undefined
+  const stored =
+    keys === undefined
+      ? context.store.list(table.logicalName)
+      : keys.flatMap((id) => context.store.get(table.logicalName, id) ?? [])
+  let rows = stored.map((row) => toEntity(table, row, { annotations }))
   if (query.filter) {
     const filter = query.filter
     rows = rows.filter((row) => evaluateFilter(filter, row))
@@ -49,4 +55,17 @@ function project(
   if (!select) return row
   const keep = new Set([...select, table.primaryId, '@odata.etag'])
   return Object.fromEntries(Object.entries(row).filter(([key]) => keep.has(key.split('@')[0] || key)))
+}
+
+/** The ids of `id eq <guid> or id eq <guid> …` (any nesting of `or`), or undefined for any other filter. */
+function primaryKeysOf(filter: FilterExpression, primaryId: string): string[] | undefined {
+  if (filter.type === 'or') {
+    const left = primaryKeysOf(filter.left, primaryId)
+    const right = left && primaryKeysOf(filter.right, primaryId)
+    return left && right && [...new Set([...left, ...right])]
+  }
+  if (filter.type !== 'compare' || filter.op !== 'eq') return undefined
+  const { left, right } = filter
+  if (left.type !== 'property' || left.name !== primaryId || right.type !== 'literal') return undefined
+  return typeof right.value === 'string' ? [right.value.toLowerCase()] : undefined
 }
