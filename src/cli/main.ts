@@ -5,6 +5,7 @@ import { ConfigError, HttpError, InternalError, MigrationError } from '../errors
 import { demoCommand } from './commands/demo.ts'
 import { EXIT, migrateCommand } from './commands/migrate.ts'
 import { registerDiscover } from './commands/discover.ts'
+import { registerDocs } from './commands/docs.ts'
 import { registerMap } from './commands/map.ts'
 import { registerReport } from './commands/report.ts'
 import { registerSchema } from './commands/schema.ts'
@@ -87,6 +88,7 @@ Exit codes:
   registerVerify(program, setExitCode)
   registerRollback(program, setExitCode)
   registerReport(program, setExitCode)
+  registerDocs(program, setExitCode)
 
   const sim = program.command('sim').description('run a simulator on 127.0.0.1 (for rehearsals and tests)')
   sim
