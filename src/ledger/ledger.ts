@@ -1,3 +1,5 @@
+import type { HashStore } from '../source/x2crm/delta.ts'
+
 /** `Contacts:1121`: X2CRM class and id. Never a Dataverse id. */
 export type SourceKey = string
 export type RunId = string
@@ -118,5 +120,10 @@ export interface Ledger {
   recordBeforeImages(runId: RunId, images: readonly BeforeImage[]): Promise<void>
   /** A run's before-images in the order they were taken. */
   beforeImages(runId: RunId): AsyncIterable<BeforeImage>
+  /**
+   * The content hash of each source record as it was when it was last loaded: delta compares against it to find
+   * changes X2CRM did not mark with `lastUpdated` (tags, relationships, direct SQL).
+   */
+  readonly contentHashes: HashStore
   close(): Promise<void>
 }

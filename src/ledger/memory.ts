@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { InternalError, MigrationError } from '../errors.ts'
+import { createMemoryHashStore } from '../source/x2crm/delta.ts'
 import { assertBatchBelongs, invalidBatchReason } from './batch-check.ts'
 import type {
   BeforeImage,
@@ -190,6 +191,8 @@ export function createMemoryLedger(): Ledger {
     async *beforeImages(runId) {
       for (const image of stored(runId)?.images.values() ?? []) yield structuredClone(image)
     },
+
+    contentHashes: createMemoryHashStore(),
 
     async close() {},
   }

@@ -51,7 +51,7 @@ describe('createSqliteLedger on a file', () => {
     const db = new Database(path, { readonly: true })
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.pragma('user_version', { simple: true })).toBe(4)
+      expect(db.pragma('user_version', { simple: true })).toBe(5)
     } finally {
       db.close()
     }

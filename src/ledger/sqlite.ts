@@ -91,6 +91,15 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX outcomes_by_run_phase ON outcomes (run_id, phase);
   CREATE INDEX outcomes_rows ON outcomes (source_key) WHERE status IN ('created', 'updated', 'deleted', 'restored');
   `,
+  // 5: content hashes of loaded source records, for delta.
+  `
+  CREATE TABLE content_hashes (
+    entity TEXT NOT NULL,
+    id     INTEGER NOT NULL,
+    hash   TEXT NOT NULL,
+    PRIMARY KEY (entity, id)
+  ) WITHOUT ROWID;
+  `,
 ]
 
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
@@ -176,6 +185,17 @@ export function createSqliteLedger(path: string): Ledger {
     for (const image of images) {
       insertImage.run(runId, image.phase, image.entitySet, image.targetId, JSON.stringify(image.values))
     }
+  })
+  const selectHashPage = db.prepare<[string, number, number], { id: number; hash: string }>(
+    'SELECT id, hash FROM content_hashes WHERE entity = ? AND id > ? ORDER BY id LIMIT ?',
+  )
+  const upsertHash = db.prepare('INSERT OR REPLACE INTO content_hashes (entity, id, hash) VALUES (?, ?, ?)')
+  const deleteHash = db.prepare('DELETE FROM content_hashes WHERE entity = ? AND id = ?')
+  const saveHashes = db.transaction((entity: string, hashes: readonly { id: number; hash: string }[]) => {
+    for (const { id, hash } of hashes) upsertHash.run(entity, id, hash)
+  })
+  const removeHashes = db.transaction((entity: string, ids: readonly number[]) => {
+    for (const id of ids) deleteHash.run(entity, id)
   })
   const loadedStatements = new Map<number, Database.Statement<string[], LoadedRow>>()
 
@@ -340,6 +360,23 @@ export function createSqliteLedger(path: string): Ledger {
         if (page.length < OUTCOME_PAGE) return
         after = page.at(-1)?.seq ?? after
       }
+    },
+
+    contentHashes: {
+      async *hashes(entity) {
+        for (let after = Number.MIN_SAFE_INTEGER; ;) {
+          const page = selectHashPage.all(entity, after, OUTCOME_PAGE)
+          for (const row of page) yield { id: row.id, hash: row.hash }
+          if (page.length < OUTCOME_PAGE) return
+          after = page.at(-1)?.id ?? after
+        }
+      },
+      async save(entity, hashes) {
+        saveHashes(entity, hashes)
+      },
+      async remove(entity, ids) {
+        removeHashes(entity, ids)
+      },
     },
 
     async close() {

@@ -1,3 +1,4 @@
+import { sourceKeyOf } from '../ledger/ledger.ts'
 import type {
   Ledger,
   LoadedRecord,
@@ -12,6 +13,7 @@ import { transformRecord } from '../mapping/transform-record.ts'
 import type { LinkRef, Mapping, TransformContext, TransformResult } from '../mapping/types.ts'
 import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
 import { ConfigError, InternalError } from '../errors.ts'
+import { contentHash, type RecordHash } from '../source/x2crm/delta.ts'
 import { extractClass, type CompletenessReport } from '../source/x2crm/extract.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { createUserLimiter } from '../http/user-limiter.ts'
@@ -199,7 +201,7 @@ async function runPhase(
   // Batches are prepared (transformed, parents resolved, before-images kept) ahead of the loader, which sends them
   // concurrently across the application users and hands them back in order; each is then recorded with its
   // checkpoint, so the checkpoint only ever moves past batches that are wholly done.
-  const prepared: Prepared[] = []
+  const prepared: (Prepared & { hashes: Map<SourceKey, RecordHash> })[] = []
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     for await (const batch of chunks(records, batchSize)) {
       const transformed = batch.map((record) => transformRecord(entityMap, record, context))
@@ -208,7 +210,14 @@ async function runPhase(
         phase.pass === 1
           ? await prepareFirstPass(phase, runId, transformed, lastSourceId, deps)
           : await prepareLinks(phase, runId, transformed, lastSourceId, deps)
-      prepared.push(next)
+      // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse).
+      const hashes = new Map(
+        batch.map((record) => [
+          sourceKeyOf(entityMap.entity, numericId(record)),
+          { id: numericId(record), hash: contentHash(record) },
+        ]),
+      )
+      prepared.push({ ...next, hashes })
       yield next.rows
     }
   }
@@ -218,6 +227,12 @@ async function runPhase(
     if (batch === undefined) throw new InternalError('the loader returned more batches than were sent')
     const outcomes = batch.outcomes(results)
     await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId: batch.lastSourceId })
+    if (phase.pass === 1) {
+      const loadedHashes = outcomes
+        .filter((o) => o.status === 'created' || o.status === 'updated')
+        .flatMap((o) => batch.hashes.get(o.sourceKey) ?? [])
+      await deps.ledger.contentHashes.save(entityMap.entity, loadedHashes)
+    }
     for (const outcome of outcomes) {
       if (outcome.status === 'quarantined') {
         deps.emit({

@@ -669,5 +669,40 @@ for (const [name, make] of implementations) {
         )
       })
     })
+
+    describe('content hashes', () => {
+      async function all(entity: string) {
+        const out = []
+        for await (const h of ledger.contentHashes.hashes(entity)) out.push(h)
+        return out
+      }
+
+      it('keeps one hash per record, replaces it, streams them in id order per entity, and forgets removed ones', async () => {
+        await ledger.contentHashes.save('Contacts', [
+          { id: 20, hash: 'b' },
+          { id: 3, hash: 'a' },
+        ])
+        await ledger.contentHashes.save('Accounts', [{ id: 3, hash: 'x' }])
+        await ledger.contentHashes.save('Contacts', [{ id: 20, hash: 'b2' }])
+        expect(await all('Contacts')).toEqual([
+          { id: 3, hash: 'a' },
+          { id: 20, hash: 'b2' },
+        ])
+        await ledger.contentHashes.remove('Contacts', [3])
+        expect(await all('Contacts')).toEqual([{ id: 20, hash: 'b2' }])
+        expect(await all('Accounts')).toEqual([{ id: 3, hash: 'x' }])
+      })
+
+      it('streams more hashes than one page', async () => {
+        await ledger.contentHashes.save(
+          'Actions',
+          Array.from({ length: 2500 }, (_, i) => ({ id: 2500 - i, hash: `h${2500 - i}` })),
+        )
+        const ids = (await all('Actions')).map((h) => h.id)
+        expect(ids).toHaveLength(2500)
+        expect(ids[0]).toBe(1)
+        expect(ids.at(-1)).toBe(2500)
+      })
+    })
   })
 }

@@ -10,6 +10,7 @@ import type { RunEvent } from '../../src/run/events.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { verify } from '../../src/run/verify.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
+import { detectDelta } from '../../src/source/x2crm/delta.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
 import { fetchFor } from '../helpers/handler-fetch.ts'
@@ -149,5 +150,41 @@ describe('verify, after a migration', () => {
       }),
     ])
     expect(found?.byColumn).toEqual({ jobtitle: 1 })
+  })
+})
+
+describe('delta detection against what the migration kept', () => {
+  it('finds new, changed (even without a newer lastUpdated) and deleted records, and retries the quarantined', async () => {
+    const { generated, x2crm, deps } = setUp({ accounts: 20, contacts: 40 })
+    const result = await migrate(options, deps)
+    const quarantined = new Set<number>()
+    for await (const o of deps.ledger.outcomes(result.runId, 'Contacts')) {
+      if (o.status === 'quarantined') quarantined.add(Number(o.sourceKey.split(':')[1]))
+    }
+    const clean = (generated.dataset.records['Contacts'] ?? []).filter(
+      (r) => !quarantined.has(Number(r['id'])) && r['visibility'] !== 0,
+    )
+    const [quiet, gone, template] = clean
+    if (!quiet || !gone || !template) throw new Error('not enough clean contacts')
+    // A change that does not move lastUpdated (X2CRM's tag, relationship and SQL write paths do that).
+    x2crm.upsert('Contacts', { ...quiet, title: 'Changed quietly' })
+    x2crm.remove('Contacts', Number(gone['id']))
+    x2crm.upsert('Contacts', { ...template, id: 5000, nameId: `${String(template['name'])}_5000` })
+
+    const changes: { status: string; id: number }[] = []
+    for await (const change of detectDelta(deps.source, 'Contacts', deps.ledger.contentHashes)) {
+      changes.push({ status: change.status, id: change.id })
+    }
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        { status: 'changed', id: Number(quiet['id']) },
+        { status: 'deleted', id: Number(gone['id']) },
+        { status: 'new', id: 5000 },
+      ]),
+    )
+    // Records that never loaded have no hash: delta offers them again as new.
+    const others = changes.filter((c) => ![Number(quiet['id']), Number(gone['id']), 5000].includes(c.id))
+    expect(others.every((c) => c.status === 'new' && quarantined.has(c.id))).toBe(true)
+    expect(others).toHaveLength(quarantined.size)
   })
 })
