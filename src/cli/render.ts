@@ -23,6 +23,7 @@ export function createHumanRenderer(
   let phaseDoneAtStart = 0
   let progressShown = false
   let lastPlain = 0
+  const noticed = new Set<string>()
   const clear = () => {
     if (progressShown && stderr.isTTY) stderr.write('\r\x1b[K')
     progressShown = false
@@ -71,7 +72,16 @@ export function createHumanRenderer(
           break
         case 'batch.split':
         case 'request.retry':
+          break
         case 'source.notice':
+          // Unknown action or association types, columns an older X2CRM lacks: said once each, never dropped.
+          if (!noticed.has(event.message)) {
+            noticed.add(event.message)
+            clear()
+            stderr.write(
+              `note (${event.entity}${event.id === undefined ? '' : ` ${event.id}`}): ${event.message}\n`,
+            )
+          }
           break
         case 'source.chosen':
           stderr.write(
