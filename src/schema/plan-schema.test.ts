@@ -117,4 +117,23 @@ describe('planSchema', () => {
       'incident does not exist in Dataverse and the map does not create it (createTable)',
     ])
   })
+
+  it('lists the keys the load needs, existing or new, and says in the plan that new ones are waited for', () => {
+    const mapping = mappingOf([
+      'settings: { tags: { mode: none } }',
+      'entities:',
+      '  Contacts: { table: contact, fields: { lastName: { target: lastname, transform: text } } }',
+      '  Opportunities: { table: new_old1, fields: {} }',
+    ])
+    const plan = planSchema(mapping, target)
+    expect(plan.keys).toEqual([
+      { table: 'contact', key: 'new_x2crmid_key' },
+      { table: 'new_old1', key: 'new_x2crmid_key' },
+    ])
+    expect(describePlan(plan)).toEqual([
+      'create column new_old1.new_x2crmid: String(100) "X2CRM id"',
+      'create alternate key new_old1.new_x2crmid_key on new_x2crmid',
+      'wait until the alternate key is Active (Dataverse builds its index in the background; the load needs it)',
+    ])
+  })
 })

@@ -27,6 +27,17 @@ export interface SchemaPlan {
   /** The map needs something that cannot be created as asked (a column that exists with another type). */
   conflicts: string[]
   warnings: string[]
+  /**
+   * The alternate key on the X2CRM id column of every table, created by this plan or already there: the load
+   * upserts through them, so `schema apply` waits until their indexes are Active.
+   */
+  keys: SchemaKey[]
+}
+
+/** An alternate key by its table and logical name. */
+export interface SchemaKey {
+  table: string
+  key: string
 }
 
 export interface PlanSchemaOptions {
@@ -54,6 +65,7 @@ export function planSchema(
   const choices: SchemaOperation[] = []
   const plannedOptions = new Map<string, string>()
   const keys: SchemaOperation[] = []
+  const neededKeys: SchemaKey[] = []
   const lookups: SchemaOperation[] = []
   const conflicts: string[] = []
   const warnings: string[] = []
@@ -109,10 +121,12 @@ export function planSchema(
           maxLength: 100,
           label: 'X2CRM id',
         })
-        const hasKey = Object.values(metadata?.keys ?? {}).some(
-          (columns) => columns.length === 1 && columns[0] === settings.sourceIdColumn,
-        )
-        if (!hasKey) {
+        const existingKey = Object.entries(metadata?.keys ?? {}).find(
+          ([, columns]) => columns.length === 1 && columns[0] === settings.sourceIdColumn,
+        )?.[0]
+        if (existingKey !== undefined) neededKeys.push({ table: name, key: existingKey })
+        else {
+          neededKeys.push({ table: name, key: `${settings.sourceIdColumn}_key` })
           keys.push({
             type: 'createKey',
             table: name,
@@ -190,7 +204,12 @@ export function planSchema(
       )
     }
   }
-  return { operations: [...tables, ...columns, ...lookups, ...choices, ...keys], conflicts, warnings }
+  return {
+    operations: [...tables, ...columns, ...lookups, ...choices, ...keys],
+    conflicts,
+    warnings,
+    keys: neededKeys,
+  }
 }
 
 /** Every table the map touches, the tag table included: what `schema apply` reads before planning. */
@@ -202,9 +221,10 @@ export function tablesOf(mapping: Mapping): string[] {
 
 /** The plan as lines a person reads (`--dry-run`). */
 export function describePlan(plan: SchemaPlan): string[] {
+  const created = plan.operations.filter((op) => op.type === 'createKey')
   if (plan.operations.length === 0)
     return ['Nothing to do: Dataverse has every table, column, choice and key the map needs.']
-  return plan.operations.map((op) => {
+  const lines = plan.operations.map((op) => {
     switch (op.type) {
       case 'createTable':
         return `create table ${op.table} (${op.label}, primary name ${op.primaryName})`
@@ -223,4 +243,13 @@ export function describePlan(plan: SchemaPlan): string[] {
         return `create alternate key ${op.table}.${op.key} on ${op.columns.join(', ')}`
     }
   })
+  if (created.length > 0) {
+    lines.push(
+      created.length === 1
+        ? 'wait until the alternate key is Active (Dataverse builds its index in the background; the load needs it)'
+        : `wait until the ${created.length} alternate keys are Active ` +
+            '(Dataverse builds their indexes in the background; the load needs them)',
+    )
+  }
+  return lines
 }

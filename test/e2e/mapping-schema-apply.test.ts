@@ -37,8 +37,8 @@ function mappingOf(text: string): Mapping {
   return parsed.value
 }
 
-function connect() {
-  const sim = createDataverseSimulator({ origin: 'https://127.0.0.1:8443' })
+function connect(simOptions: { clock?: () => number; keyActivationSeconds?: number } = {}) {
+  const sim = createDataverseSimulator({ origin: 'https://127.0.0.1:8443', ...simOptions })
   const settings = sim.settings()
   const fetch = fetchFor(sim.handle)
   const { getToken } = createMsalTokenProvider({
@@ -73,9 +73,11 @@ describe('schema apply against the Dataverse simulator', () => {
       'create column new_case.new_resolution: Memo(10000) "Resolution"',
       'create alternate key account.new_x2crmid_key on new_x2crmid',
       'create alternate key new_case.new_x2crmid_key on new_x2crmid',
+      'wait until the 2 alternate keys are Active (Dataverse builds their indexes in the background; the load needs them)',
     ])
     const result = await applySchema(plan, metadata)
-    expect(result).toMatchObject({ published: true, applied: plan.operations })
+    // The simulator's keys are Active at once by default: one status read each.
+    expect(result).toMatchObject({ published: true, applied: plan.operations, keys: { polls: 2 } })
 
     const after = await readTargetSchema(metadata, tables, defaultTargetSchema())
     const account = after['account']
@@ -100,7 +102,11 @@ describe('schema apply against the Dataverse simulator', () => {
     expect(describePlan(again)).toEqual([
       'Nothing to do: Dataverse has every table, column, choice and key the map needs.',
     ])
-    expect(await applySchema(again, metadata)).toEqual({ applied: [], published: false })
+    expect(await applySchema(again, metadata)).toEqual({
+      applied: [],
+      published: false,
+      keys: { polls: 2, waitedMs: expect.any(Number) as unknown },
+    })
   })
 
   it('makes a tag table with a lookup to each tagged table when the map chooses tag rows over a choice column', async () => {
@@ -120,5 +126,57 @@ describe('schema apply against the Dataverse simulator', () => {
       target: ['account'],
     })
     expect(planSchema(mapping, after).operations).toEqual([])
+  })
+
+  it('returns only once the new keys are Active, polling with backoff on the injected clock', async () => {
+    let now = 1_000_000
+    const metadata = connect({ clock: () => now, keyActivationSeconds: 60 })
+    const mapping = mappingOf(MAP)
+    const plan = planSchema(
+      mapping,
+      await readTargetSchema(metadata, tablesOf(mapping), defaultTargetSchema()),
+    )
+    const sleeps: number[] = []
+    const waits: string[][] = []
+    const result = await applySchema(plan, metadata, {
+      keys: {
+        now: () => now,
+        sleep: async (ms) => {
+          sleeps.push(ms)
+          now += ms
+        },
+        onWait: (pending) => waits.push(pending.map((k) => `${k.table}.${k.key} ${k.status}`)),
+      },
+    })
+    expect(result.keys?.waitedMs).toBeGreaterThanOrEqual(60_000)
+    // 2 s, 4 s, 8 s, 16 s, 30 s: Active at 60 s; each round reads both keys.
+    expect(sleeps).toEqual([2_000, 4_000, 8_000, 16_000, 30_000])
+    expect(result.keys?.polls).toBe(12)
+    expect(waits[0]).toEqual(['account.new_x2crmid_key Pending', 'new_case.new_x2crmid_key Pending'])
+    for (const key of plan.keys) expect(await metadata.keyStatus(key.table, key.key)).toBe('Active')
+  })
+
+  it('waits on a re-run for keys an interrupted apply left Pending, creating nothing', async () => {
+    let now = 1_000_000
+    const metadata = connect({ clock: () => now, keyActivationSeconds: 60 })
+    const mapping = mappingOf(MAP)
+    const tables = tablesOf(mapping)
+    const first = planSchema(mapping, await readTargetSchema(metadata, tables, defaultTargetSchema()))
+    // The first apply gives up after 10 s (the key indexes are still Pending).
+    const short = { now: () => now, sleep: async (ms: number) => void (now += ms), timeoutMs: 10_000 }
+    await expect(applySchema(first, metadata, { keys: short })).rejects.toThrow(
+      /account \(Pending\).*not Active after.*the load can be retried once the key is Active/,
+    )
+    const again = planSchema(mapping, await readTargetSchema(metadata, tables, defaultTargetSchema()))
+    expect(again.operations).toEqual([])
+    expect(again.keys).toEqual([
+      { table: 'account', key: 'new_x2crmid_key' },
+      { table: 'new_case', key: 'new_x2crmid_key' },
+    ])
+    const result = await applySchema(again, metadata, { keys: { ...short, timeoutMs: undefined } })
+    expect(result.applied).toEqual([])
+    expect(now).toBeGreaterThanOrEqual(1_060_000)
+    // Six rounds of two reads (after 0, 2, 6, 14, 30 and 60 s of the new wait): bounded by the backoff.
+    expect(result.keys?.polls).toBe(12)
   })
 })

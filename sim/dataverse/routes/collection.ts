@@ -1,3 +1,4 @@
+import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
 import { evaluateFilter, type FilterExpression } from '../odata/filter.ts'
 import { maxPageSize, parseCollectionQuery, skiptokenFor, sortRows } from '../odata/query.ts'
 import { toEntity } from '../representation.ts'
@@ -5,13 +6,14 @@ import type { Table } from '../tables.ts'
 import { contextUrl, jsonResponse, type ApiContext } from './context.ts'
 
 /**
- * GET {set}: $select, $filter, $orderby, $top, $count, and paging with
+ * GET {set}: $select, $expand (single-valued), $filter, $orderby, $top, $count, and paging with
  * `Prefer: odata.maxpagesize` → `@odata.nextLink` carrying a `$skiptoken` (webapi.md §2.8).
  */
 export function queryCollection(context: ApiContext, table: Table, request: Request): Response {
   context.count('RetrieveMultiple')
   const url = new URL(request.url)
   const query = parseCollectionQuery(table, url.searchParams)
+  const expansions = parseExpand(table, context.catalog, url.searchParams)
   const annotations = context.prefer.includeAnnotations
   // A filter on primary keys only is answered from the key, as the database's index would: no table scan.
   const keys = query.filter ? primaryKeysOf(query.filter, table.primaryId) : undefined
@@ -19,6 +21,7 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
     keys === undefined
       ? context.store.list(table.logicalName)
       : keys.flatMap((id) => context.store.get(table.logicalName, id) ?? [])
+  const storedById = new Map(stored.map((row) => [row.id, row]))
   let rows = stored.map((row) => toEntity(table, row, { annotations }))
   if (query.filter) {
     const filter = query.filter
@@ -31,9 +34,15 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   const total = rows.length
   const pageSize = Math.min(context.prefer.maxPageSize ?? maxPageSize, maxPageSize)
   const start = (query.page - 1) * pageSize
-  const page = rows.slice(start, start + pageSize).map((row) => project(row, table, query.select))
+  const page = rows.slice(start, start + pageSize).map((row) => {
+    const entity = project(row, table, query.select)
+    const source = storedById.get(String(row[table.primaryId]))
+    return source ? expandEntity(entity, source, expansions, { ...context, annotations }) : entity
+  })
 
-  const body: Record<string, unknown> = { '@odata.context': contextUrl(context, table, query.select, false) }
+  const body: Record<string, unknown> = {
+    '@odata.context': contextUrl(context, table, contextColumns(query.select, expansions), false),
+  }
   if (query.count) body['@odata.count'] = Math.min(matched, maxPageSize)
   body.value = page
   if (start + pageSize < total) {

@@ -1,10 +1,11 @@
 import { faults, payloadFault } from '../errors.ts'
 import { conditionHeader } from '../odata/prefer.ts'
+import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
 import { parseSelect } from '../odata/query.ts'
 import { etagOf, toEntity } from '../representation.ts'
 import type { StoredRow } from '../store.ts'
 import type { Table } from '../tables.ts'
-import { createRow, updateRow } from '../write/apply.ts'
+import { createRow, deleteParties, updateRow } from '../write/apply.ts'
 import { readPayload } from '../write/payload.ts'
 import { contextUrl, entityIdUrl, jsonResponse, noContent, type ApiContext } from './context.ts'
 
@@ -96,10 +97,17 @@ export function getEntity(context: ApiContext, table: Table, id: string, request
     return new Response(null, { status: 304, headers: { etag } })
   const url = new URL(request.url)
   const select = parseSelect(table, url.searchParams)
-  const body = {
-    '@odata.context': contextUrl(context, table, select, true),
-    ...toEntity(table, row, { select, annotations: context.prefer.includeAnnotations }),
-  }
+  const expansions = parseExpand(table, context.catalog, url.searchParams)
+  const annotations = context.prefer.includeAnnotations
+  const body = expandEntity(
+    {
+      '@odata.context': contextUrl(context, table, contextColumns(select, expansions), true),
+      ...toEntity(table, row, { select, annotations }),
+    },
+    row,
+    expansions,
+    { ...context, annotations },
+  )
   return jsonResponse(200, body, { etag })
 }
 
@@ -111,5 +119,7 @@ export function deleteEntity(context: ApiContext, table: Table, id: string, requ
   const ifMatch = conditionHeader(request, 'if-match')
   if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(row)) throw faults.versionMismatch()
   context.store.delete(table.logicalName, id)
+  // activityparty rows go with their activity (cascade)
+  if (table.columns.some((column) => column.type === 'PartyList')) deleteParties(context.store, id)
   return noContent()
 }

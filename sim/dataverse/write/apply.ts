@@ -3,6 +3,7 @@ import { newGuid } from '../guid.ts'
 import type { LookupRef, Store, StoredRow } from '../store.ts'
 import type { ColumnJson, Table } from '../tables.ts'
 import type { KeyIndex } from '../metadata/keys.ts'
+import type { PartyChanges } from './parties.ts'
 import type { Changes } from './payload.ts'
 import { defaultState, resolveState } from './state.ts'
 
@@ -138,6 +139,7 @@ export function createRow(
   const row: StoredRow = { table: table.logicalName, id, values, lookups, version }
   context.keys?.checkUnique(table, row, context.clock())
   store.put(row)
+  if (changes.parties) writeParties(row, changes.parties, context)
   return row
 }
 
@@ -171,7 +173,27 @@ export function updateRow(
   const row: StoredRow = { ...existing, values, lookups, version }
   context.keys?.checkUnique(table, row, context.clock())
   context.store.put(row)
+  if (changes.parties) {
+    // [U] an update that carries the collection replaces the activity's parties.
+    deleteParties(context.store, row.id)
+    writeParties(row, changes.parties, context)
+  }
   return row
+}
+
+/** Stores one activityparty row per item, each with `activityid` → the activity (webapi.md §7.5). */
+function writeParties(activity: StoredRow, parties: PartyChanges, context: ApplyContext): void {
+  for (const party of parties.rows) {
+    const lookups = { ...party.lookups, activityid: { table: activity.table, id: activity.id } }
+    createRow(parties.table, { ...party, lookups }, context)
+  }
+}
+
+/** Removes the activityparty rows of an activity (an update replacing them, or a delete). */
+export function deleteParties(store: Store, activityId: string): void {
+  for (const party of store.list('activityparty')) {
+    if (party.lookups.activityid?.id === activityId) store.delete('activityparty', party.id)
+  }
 }
 
 /** Impersonated writes record the real caller in created/modifiedonbehalfby (webapi.md §7.2). */

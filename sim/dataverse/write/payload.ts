@@ -2,6 +2,7 @@ import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import type { LookupRef, Store } from '../store.ts'
 import { lookupTypes, type Catalog, type ColumnJson, type Table } from '../tables.ts'
+import { isCollectionNav, readParties, type PartyChanges } from './parties.ts'
 import { convertValue } from './values.ts'
 
 export type WriteMode = 'create' | 'update'
@@ -12,6 +13,8 @@ export interface Changes {
   lookups: Record<string, LookupRef | null>
   /** primary key sent in the body */
   primaryId?: string
+  /** activity parties to write with the activity (`<activity>_activity_parties`, webapi.md §7.5) */
+  parties?: PartyChanges
 }
 
 export interface PayloadContext {
@@ -84,6 +87,10 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
     const lookup = /^_(.+)_value$/.exec(key)?.[1]
     if (lookup !== undefined && lookupTypes.has(table.columnsByName.get(lookup)?.type ?? '')) {
       throw faults.lookupWrittenDirectly(set)
+    }
+    if (isCollectionNav(table, catalog, key)) {
+      changes.parties = readParties(key, value, context, readPayload)
+      continue
     }
     const column = table.columnsByName.get(key)
     if (!column || column.type === 'PartyList') throw faults.unknownProperty(set, table.logicalName, key)

@@ -75,18 +75,42 @@ export function registerSchema(program: Command, setExitCode: (code: number) => 
         )
       }
       for (const line of describePlan(plan)) out(`${options.dryRun ? 'would ' : ''}${line}`)
-      if (options.dryRun === true || plan.operations.length === 0) {
+      if (options.dryRun === true) {
         setExitCode(EXIT.ok)
         return
       }
       // A counter that redraws in a terminal; a line every 25 changes otherwise (logs, CI).
-      const result = await applySchema(plan, metadata, (_op, index, total) => {
-        if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K  ${index + 1}/${total}`)
-        else if ((index + 1) % 25 === 0 || index + 1 === total)
-          process.stderr.write(`  ${index + 1}/${total}\n`)
+      const tty = process.stderr.isTTY
+      let counting = false
+      let waitReported = false
+      const result = await applySchema(plan, metadata, {
+        onOperation: (_op, index, total) => {
+          if (tty) {
+            counting = true
+            process.stderr.write(`\r\x1b[K  ${index + 1}/${total}`)
+          } else if ((index + 1) % 25 === 0 || index + 1 === total)
+            process.stderr.write(`  ${index + 1}/${total}\n`)
+        },
+        // One line while the key indexes build (redrawn with the seconds in a terminal).
+        keys: {
+          onWait: (pending, waitedMs) => {
+            const which = pending.map((k) => `${k.table}.${k.key} (${k.status})`).join(', ')
+            if (tty) {
+              counting = true
+              process.stderr.write(
+                `\r\x1b[K  waiting for alternate keys to be Active: ${which}, ${Math.floor(waitedMs / 1000)} s`,
+              )
+            } else if (!waitReported) {
+              process.stderr.write(`  waiting for alternate keys to be Active: ${which}\n`)
+            }
+            waitReported = true
+          },
+        },
       })
-      if (process.stderr.isTTY) process.stderr.write('\n')
-      out(`Applied ${result.applied.length} changes and published them.`)
+      if (counting) process.stderr.write('\n')
+      if (result.applied.length > 0) out(`Applied ${result.applied.length} changes and published them.`)
+      if (waitReported)
+        out(`The alternate keys are Active (after ${Math.round((result.keys?.waitedMs ?? 0) / 1000)} s).`)
       setExitCode(EXIT.ok)
     })
 }

@@ -63,4 +63,25 @@ describe('metadata client', () => {
     )
     expect(JSON.stringify((error as HttpError).body)).not.toContain('secret-token')
   })
+
+  it('reads the index status of one alternate key; undefined when there is no such key', async () => {
+    const urls: string[] = []
+    const client = createDataverseMetadataClient({
+      url: 'https://org.example.com/',
+      getToken: async () => 'token',
+      sleep: async () => undefined,
+      fetch: async (input, init) => {
+        const request = new Request(input, init)
+        urls.push(decodeURIComponent(request.url))
+        return request.url.includes('missing')
+          ? Response.json({ error: { message: 'not found' } }, { status: 404 })
+          : Response.json({ MetadataId: 'x', EntityKeyIndexStatus: 'InProgress' })
+      },
+    })
+    expect(await client.keyStatus('account', 'new_x2crmid_key')).toBe('InProgress')
+    expect(await client.keyStatus('account', 'missing_key')).toBeUndefined()
+    expect(urls[0]).toBe(
+      "https://org.example.com/api/data/v9.2/EntityDefinitions(LogicalName='account')/Keys(LogicalName='new_x2crmid_key')?$select=EntityKeyIndexStatus",
+    )
+  })
 })

@@ -19,6 +19,9 @@ export interface MetadataClientOptions {
   languageCode?: number
 }
 
+/** EntityKeyMetadata.EntityKeyIndexStatus: a new key is Pending, then InProgress, then Active (or Failed). */
+export type KeyIndexStatus = 'Pending' | 'InProgress' | 'Active' | 'Failed'
+
 /** The metadata calls `discover` and `schema apply` make (webapi.md §6). */
 export interface DataverseMetadata {
   /** A table with its columns, choices and alternate keys; undefined when the environment has no such table. */
@@ -33,6 +36,11 @@ export interface DataverseMetadata {
   /** `InsertOptionValue`: one more option in a local choice column. */
   insertOption(table: string, column: string, value: number, label: string): Promise<void>
   createKey(table: string, key: string, columns: readonly string[]): Promise<void>
+  /**
+   * `EntityKeyIndexStatus` of an alternate key (its index builds in the background after the key is created);
+   * undefined when the table has no key of that logical name.
+   */
+  keyStatus(table: string, key: string): Promise<KeyIndexStatus | undefined>
   /** A lookup column on `table` to `target`, through a one-to-many relationship named `relationship`. */
   createLookup(lookup: {
     table: string
@@ -166,6 +174,20 @@ export function createDataverseMetadataClient(options: MetadataClientOptions): D
     async createKey(table, key, columns) {
       const body = { SchemaName: key, DisplayName: label(key), KeyAttributes: columns }
       await done(await send('POST', `EntityDefinitions(LogicalName='${table}')/Keys`, body))
+    },
+    async keyStatus(table, key) {
+      const response = await send(
+        'GET',
+        `EntityDefinitions(LogicalName='${encodeURIComponent(table)}')/Keys(LogicalName='${encodeURIComponent(key)}')` +
+          '?$select=EntityKeyIndexStatus',
+        undefined,
+        true,
+      )
+      if (response.status === 404) {
+        await done(response)
+        return undefined
+      }
+      return ((await response.json()) as { EntityKeyIndexStatus: KeyIndexStatus }).EntityKeyIndexStatus
     },
     async createLookup(lookup) {
       const target = await this.readTable(lookup.target)
