@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { HttpError } from '../../errors.ts'
 import { loadRows } from './bulk-load.ts'
-import type { DataverseTarget, TableRef, TargetRow } from './types.ts'
+import type { DataverseTarget, RowResult, TableRef, TargetRow } from './types.ts'
 
 const contact: TableRef = { logicalName: 'contact', entitySet: 'contacts', primaryId: 'contactid' }
 
@@ -77,6 +77,41 @@ describe('loadRows', () => {
     // Each bad row costs at most two calls per level of a log2(100) ≈ 7 deep split.
     expect(calls.length).toBeLessThanOrEqual(1 + 2 * 3 * Math.ceil(Math.log2(100)))
     expect(splits[0]).toBe(100)
+  })
+
+  it('with isolate, sends a refused chunk once more, row by row, instead of splitting it', async () => {
+    const rows = Array.from({ length: 100 }, (_, i) =>
+      aRow(i, i === 7 || i === 93 ? { lastname: 'bad' } : {}),
+    )
+    const { target, calls } = fakeTarget((row) =>
+      row.values['lastname'] === 'bad' ? dataverseError(400, '0x80044331', 'too long') : undefined,
+    )
+    const isolated: number[] = []
+    const splits: number[] = []
+    const results = await loadRows(target, contact, rows, {
+      onSplit: (size) => splits.push(size),
+      isolate: async (part) => {
+        isolated.push(part.length)
+        return part.map((row): RowResult =>
+          row.values['lastname'] === 'bad'
+            ? {
+                status: 'rejected',
+                targetId: row.targetId,
+                httpStatus: 400,
+                code: '0x80044331',
+                reason: 'too long',
+              }
+            : { status: 'loaded', targetId: row.targetId },
+        )
+      },
+    })
+    expect(calls).toHaveLength(1)
+    expect(isolated).toEqual([100])
+    expect(splits).toEqual([])
+    expect(results.filter((r) => r.status === 'rejected').map((r) => r.targetId)).toEqual([
+      rows[7]?.targetId,
+      rows[93]?.targetId,
+    ])
   })
 
   it('rejects a single bad row without splitting', async () => {

@@ -35,6 +35,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 function fakeUser(name: string, options: { limit?: number; onCall?: (size: number) => void } = {}) {
   const calls: { size: number; inFlight: number }[] = []
   const loaded: string[] = []
+  let batchCalls = 0
   let inFlight = 0
   let maxInFlight = 0
   const check = (rows: readonly TargetRow[]) => {
@@ -56,7 +57,20 @@ function fakeUser(name: string, options: { limit?: number; onCall?: (size: numbe
       }
     },
     createMultiple: () => Promise.reject(new Error('not used')),
-    batch: () => Promise.reject(new Error('not used')),
+    // The $batch that isolates a refused chunk's bad rows: each row alone, one request.
+    async batch(_table, rows) {
+      calls.push({ size: rows.length, inFlight })
+      batchCalls++
+      await tick()
+      return rows.map((row): RowResult => {
+        if (row.values['lastname'] !== 'bad') {
+          loaded.push(row.targetId)
+          return { status: 'loaded', targetId: row.targetId }
+        }
+        const reason = `row ${row.targetId} is bad`
+        return { status: 'rejected', targetId: row.targetId, httpStatus: 400, code: '0x80044331', reason }
+      })
+    },
     update: () => Promise.reject(new Error('not used')),
     delete: () => Promise.reject(new Error('not used')),
     upsert: () => Promise.reject(new Error('not used')),
@@ -69,7 +83,7 @@ function fakeUser(name: string, options: { limit?: number; onCall?: (size: numbe
     target,
     limiter: createUserLimiter({ initial: options.limit ?? 4, user: name }),
   }
-  return { user, calls, loaded, maxInFlight: () => maxInFlight }
+  return { user, calls, loaded, maxInFlight: () => maxInFlight, batchCalls: () => batchCalls }
 }
 
 describe('createLoader', () => {
@@ -77,13 +91,15 @@ describe('createLoader', () => {
     const rows = Array.from({ length: 230 }, (_, i) =>
       aRow(i + 1, [17, 150].includes(i) ? 'bad' : `Row ${i}`),
     )
-    const { user, loaded } = fakeUser('app-1')
+    const { user, loaded, batchCalls } = fakeUser('app-1')
     const loader = createLoader({
       targets: [user],
       table: contact,
       batchSize: { initial: 40, min: 40, max: 40 },
     })
     const batches = await collect(loader.load(batchesOf(rows, 30)))
+    // Each refused chunk went again once, row by row in one $batch: two bad rows, two chunks, two requests.
+    expect(batchCalls()).toBe(2)
 
     expect(batches.map((b) => b.rows.length)).toEqual([30, 30, 30, 30, 30, 30, 30, 20])
     const results = batches.flatMap((b) => b.results)

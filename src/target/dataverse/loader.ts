@@ -137,6 +137,7 @@ export function createLoader(options: LoaderOptions): Loader {
       case 'bulk':
         return loadRows(target, table, rows, {
           ...(operation === 'create' ? { send: (part) => target.createMultiple(table, part) } : {}),
+          isolate: (part) => target.batch(table, part, operation),
           onSplit: (size) => emit({ type: 'chunk.split', user, size }),
         })
       case 'batch':
