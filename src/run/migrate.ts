@@ -455,7 +455,8 @@ function rejectionReason(result: RowResult | undefined): string {
   return `Dataverse rejected the row (${result.httpStatus}${result.code ? ` ${result.code}` : ''}): ${result.reason}`
 }
 
-function countStatuses(outcomes: readonly RecordOutcome[]): Record<OutcomeStatus, number> {
+/** Outcomes of a batch, counted by status. */
+export function countStatuses(outcomes: readonly RecordOutcome[]): Record<OutcomeStatus, number> {
   const counts: Record<OutcomeStatus, number> = {
     created: 0,
     updated: 0,

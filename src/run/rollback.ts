@@ -1,11 +1,11 @@
 import { MigrationError } from '../errors.ts'
-import type { BeforeImage, Ledger, OutcomeStatus, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
+import type { BeforeImage, Ledger, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import type { EntityMap, Mapping } from '../mapping/types.ts'
 import type { DataverseTarget, TableRef, TargetRow } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting, restoreValues } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
-import { MIGRATE_RUN } from './migrate.ts'
+import { countStatuses, MIGRATE_RUN } from './migrate.ts'
 import { planPhases } from './phases.ts'
 
 export const ROLLBACK_RUN = 'rollback'
@@ -222,17 +222,4 @@ async function verifyRollback(
 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
-}
-
-function countStatuses(outcomes: readonly RecordOutcome[]): Record<OutcomeStatus, number> {
-  const counts: Record<OutcomeStatus, number> = {
-    created: 0,
-    updated: 0,
-    quarantined: 0,
-    skipped: 0,
-    deleted: 0,
-    restored: 0,
-  }
-  for (const o of outcomes) counts[o.status]++
-  return counts
 }
