@@ -312,6 +312,24 @@ describe('creating columns (webapi.md §6.2)', () => {
     expect(errorOf(unprefixed).code).toBe('0x80044366')
   })
 
+  // OptionSet is a navigation property of the choice attribute types: it needs a type cast and $expand=OptionSet.
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/picklistattributemetadata
+  it('returns choice options only through a type-cast query with $expand=OptionSet', async () => {
+    const api = await connect()
+    const plain = await api.call('GET', "EntityDefinitions(LogicalName='account')?$expand=Attributes")
+    const attributes = (plain.body as { Attributes: Record<string, unknown>[] }).Attributes
+    expect(attributes.find((a) => a['LogicalName'] === 'industrycode')).not.toHaveProperty('OptionSet')
+    const cast = await api.call(
+      'GET',
+      "EntityDefinitions(LogicalName='account')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    )
+    const industry = (cast.body as { value: Record<string, unknown>[] }).value.find(
+      (a) => a['LogicalName'] === 'industrycode',
+    )
+    const options = (industry?.['OptionSet'] as { Options?: { Value: number }[] } | undefined)?.Options ?? []
+    expect(options.map((o) => o.Value)).toContain(1)
+  })
+
   // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/insertoptionvalue
   it('InsertOptionValue adds an option to a choice column, which then accepts it', async () => {
     const api = await connect()

@@ -100,7 +100,7 @@ export async function routeMetadata(
           '0x80040217',
           `Could not find attribute '${childKey}' on '${table.logicalName}'.`,
         )
-      return jsonResponse(200, selectProperties(attributeDefinition(table, column), select))
+      return jsonResponse(200, optionSetIf(expandsOptionSet(url), attributeDefinition(table, column), select))
     }
     return jsonResponse(200, {
       '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions('${table.logicalName}')/Attributes`,
@@ -108,7 +108,7 @@ export async function routeMetadata(
       value: table.columns
         .map((c) => attributeDefinition(table, c))
         .filter((a) => cast === undefined || a['@odata.type'] === `#Microsoft.Dynamics.CRM.${cast}`)
-        .map((a) => selectProperties(a, select)),
+        .map((a) => optionSetIf(cast !== undefined && expandsOptionSet(url), a, select)),
     })
   }
   if (method === 'POST' && childKey === undefined) return createKey(context, table, request)
@@ -163,7 +163,7 @@ function expandEntity(context: ApiContext, table: Table, url: URL): Record<strin
       ?.split(',')
       .map((s) => s.trim())
     if (name === 'Attributes') {
-      entity.Attributes = table.columns.map((c) => selectProperties(attributeDefinition(table, c), select))
+      entity.Attributes = table.columns.map((c) => optionSetIf(false, attributeDefinition(table, c), select))
     } else if (name === 'Keys') {
       const now = context.clock()
       entity.Keys = (context.keys?.keysOf(table.logicalName) ?? []).map((k) =>
@@ -296,4 +296,20 @@ function insertOptionValue(context: ApiContext, body: Record<string, unknown>): 
     '@odata.context': `${context.apiUrl}$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse`,
     NewOptionValue: value,
   })
+}
+
+/**
+ * `OptionSet` is a single-valued navigation property of the choice attribute types (PicklistAttributeMetadata,
+ * StatusAttributeMetadata, …), not of AttributeMetadata: it comes only with a type-cast query and `$expand=OptionSet`.
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api (retrieving attributes)
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/picklistattributemetadata
+ */
+function optionSetIf(expand: boolean, definition: Record<string, unknown>, select: string[] | undefined) {
+  const { OptionSet: optionSet, ...rest } = definition
+  const selected = selectProperties(rest, select)
+  return expand && optionSet !== undefined ? { ...selected, OptionSet: optionSet } : selected
+}
+
+function expandsOptionSet(url: URL): boolean {
+  return /(^|,)\s*(OptionSet|GlobalOptionSet)\b/.test(url.searchParams.get('$expand') ?? '')
 }

@@ -112,6 +112,34 @@ export function createDataverseMetadataClient(options: MetadataClientOptions): D
     await response.body?.cancel().catch(() => undefined)
   }
 
+  /**
+   * Choice options per column. `OptionSet` is a navigation property of the choice attribute types, so it needs a
+   * type-cast query with `$expand=OptionSet`; `$expand=Attributes` does not carry it.
+   * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api
+   */
+  async function readChoiceOptions(logicalName: string): Promise<Map<string, ChoiceOption[]>> {
+    const options = new Map<string, ChoiceOption[]>()
+    for (const cast of CHOICE_CASTS) {
+      const response = await send(
+        'GET',
+        `EntityDefinitions(LogicalName='${encodeURIComponent(logicalName)}')/Attributes/Microsoft.Dynamics.CRM.${cast}` +
+          '?$select=LogicalName&$expand=OptionSet',
+        undefined,
+        true,
+      )
+      if (response.status === 404) {
+        await done(response)
+        continue
+      }
+      const body = (await response.json()) as { value?: AttributeDefinition[] }
+      for (const attribute of body.value ?? []) {
+        const choices = optionsOf(attribute)
+        if (choices !== undefined) options.set(attribute.LogicalName, choices)
+      }
+    }
+    return options
+  }
+
   return {
     async readTable(logicalName) {
       const response = await send(
@@ -126,7 +154,8 @@ export function createDataverseMetadataClient(options: MetadataClientOptions): D
         await done(response)
         return undefined
       }
-      return tableFromDefinition((await response.json()) as EntityDefinition)
+      const table = tableFromDefinition((await response.json()) as EntityDefinition)
+      return withChoiceOptions(table, await readChoiceOptions(logicalName))
     },
     async createTable(table) {
       const body = {
@@ -314,14 +343,8 @@ export function tableFromDefinition(definition: EntityDefinition): TableMetadata
     if (a.IsPrimaryId === true) column.primaryId = true
     if (a.IsPrimaryName === true) column.primaryName = true
     if (a.Targets !== undefined && a.Targets.length > 0) column.target = a.Targets
-    const options = a.OptionSet?.Options
-    if (options !== undefined && type !== 'Boolean') {
-      column.options = options.map((o) => ({
-        value: o.Value,
-        label: o.Label?.LocalizedLabels[0]?.Label ?? String(o.Value),
-        ...(o.State === undefined ? {} : { state: o.State }),
-      }))
-    }
+    const options = type === 'Boolean' ? undefined : optionsOf(a)
+    if (options !== undefined) column.options = options
     return column
   })
   const keys: Record<string, string[]> = {}
@@ -336,5 +359,35 @@ export function tableFromDefinition(definition: EntityDefinition): TableMetadata
     columns,
     keys,
     custom: definition.IsCustomEntity === true,
+  }
+}
+
+const CHOICE_CASTS = [
+  'PicklistAttributeMetadata',
+  'MultiSelectPicklistAttributeMetadata',
+  'StateAttributeMetadata',
+  'StatusAttributeMetadata',
+] as const
+
+function optionsOf(attribute: AttributeDefinition): ChoiceOption[] | undefined {
+  return attribute.OptionSet?.Options?.map((o) => ({
+    value: o.Value,
+    label: o.Label?.LocalizedLabels[0]?.Label ?? String(o.Value),
+    ...(o.State === undefined ? {} : { state: o.State }),
+  }))
+}
+
+/** The table with each choice column's options as the type-cast queries returned them. */
+function withChoiceOptions(
+  table: TableMetadata,
+  options: ReadonlyMap<string, ChoiceOption[]>,
+): TableMetadata {
+  if (options.size === 0) return table
+  return {
+    ...table,
+    columns: table.columns.map((c) => {
+      const choices = options.get(c.name)
+      return choices === undefined ? c : { ...c, options: choices }
+    }),
   }
 }
