@@ -1,4 +1,5 @@
 import { defaultFieldRows } from '../x2crm/defaults.ts'
+import { accountDirtyKinds, contactDirtyKinds } from './dirty.ts'
 import { createRandom, type Random } from './random.ts'
 import * as words from './words.ts'
 
@@ -93,27 +94,8 @@ export function isDeleted(shape: InstanceShape, entity: string, id: number): boo
 
 /** The dirty kinds each module can carry (every one occurs in a live X2CRM 7.1; fixture README). */
 export const dirtyKindsByEntity: Readonly<Record<GeneratedEntity, readonly ModuleDirtyKind[]>> = {
-  Accounts: [
-    'duplicateAccountName',
-    'overlongString',
-    'zeroDate',
-    'danglingLink',
-    'invalidEmail',
-    'destroyedEmoji',
-    'htmlInText',
-    'hiddenPrivate',
-  ],
-  Contacts: [
-    'invalidEmail',
-    'overlongString',
-    'zeroDate',
-    'danglingLink',
-    'plainTextCompany',
-    'destroyedEmoji',
-    'htmlInText',
-    'missingLastName',
-    'hiddenPrivate',
-  ],
+  Accounts: accountDirtyKinds,
+  Contacts: contactDirtyKinds,
   X2Leads: [
     'invalidEmail',
     'overlongString',
