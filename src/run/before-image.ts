@@ -1,3 +1,4 @@
+import { STATE_COLUMNS } from './retire.ts'
 import type { EntityMap, FieldMap } from '../mapping/types.ts'
 import type { DataverseTarget, TableRef } from '../target/dataverse/types.ts'
 
@@ -36,6 +37,8 @@ export function restoreValues(
       values[field.target] = image[field.target]
     }
   }
+  // A row a delta deactivated carries its state in the image: restoring it reactivates the row.
+  for (const column of STATE_COLUMNS) if (column in image) values[column] = image[column]
   return values
 }
 

@@ -54,4 +54,25 @@ describe('compareRow', () => {
       { field: 'company', column: '_parentcustomerid_value', expected: 'a-1', actual: null },
     ])
   })
+
+  it('compares createdon only on rows a load created: a row that existed before keeps its own', () => {
+    const want = expected({
+      firstname: 'Ann',
+      lastname: 'Lee',
+      overriddencreatedon: '2020-01-01T00:00:00.000Z',
+    })
+    const row = { firstname: 'Ann', lastname: 'Lee', createdon: '2026-11-26T10:00:00Z' }
+    const links = new Map([['company', null]])
+    expect(compareRow(contacts, want, links, { ...row, overriddencreatedon: null })).toEqual([])
+    expect(
+      compareRow(contacts, want, links, { ...row, overriddencreatedon: '2026-11-26T10:00:00Z' }),
+    ).toEqual([
+      {
+        field: 'createDate',
+        column: 'createdon',
+        expected: '2020-01-01T00:00:00.000Z',
+        actual: '2026-11-26T10:00:00Z',
+      },
+    ])
+  })
 })

@@ -36,6 +36,9 @@ export function compareRow(
     const column = field.target === 'overriddencreatedon' ? 'createdon' : field.target
     const want = expected.values[field.target] ?? null
     if (column === 'createdon' && want === null) continue // nothing overridden: createdon is the load time
+    // Dataverse honours overriddencreatedon only on create: a row that existed before (a dedupe match) keeps its own
+    // createdon, and its overriddencreatedon stays empty.
+    if (column === 'createdon' && (actual['overriddencreatedon'] ?? null) === null) continue
     const got = actual[column] ?? null
     if (!sameValue(want, got)) mismatches.push({ field: field.source, column, expected: want, actual: got })
   }

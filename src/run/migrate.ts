@@ -20,7 +20,7 @@ import { createUserLimiter } from '../http/user-limiter.ts'
 import type { AppUserTarget } from '../target/dataverse/app-user.ts'
 import { createLoader } from '../target/dataverse/loader.ts'
 import type { DataverseBulkTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
-import { imageColumns, readExisting } from './before-image.ts'
+import { imageColumns, lookupColumn, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
 import {
@@ -116,7 +116,7 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
  * Owners first: every X2CRM user who owns records of a mapped object must have a Dataverse user (by hand, e-mail or
  * name) or fall to the default owner; otherwise the run does not start, and says who is left.
  */
-async function buildContext(options: MigrateOptions, deps: MigrateDeps): Promise<TransformContext> {
+export async function buildContext(options: MigrateOptions, deps: MigrateDeps): Promise<TransformContext> {
   const users = await deps.source.users()
   const systemUsers: SystemUserRow[] = []
   for await (const row of deps.target.query('systemusers', {
@@ -164,11 +164,9 @@ async function runPhase(
   const checkpoint = await deps.ledger.checkpoint(runId, phase.name)
   const afterId = checkpoint?.lastSourceId ?? 0
   deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: listedCount, resumeAfterId: afterId })
-  let done = (await deps.ledger.counts(runId))
+  const doneBefore = (await deps.ledger.counts(runId))
     .filter((c) => c.phase === phase.name)
     .reduce((sum, c) => sum + c.created + c.updated + c.quarantined + c.skipped, 0)
-  const doneBefore = done
-  let processed = 0
   // Lists hide some records (private, assigned to nobody): read the class with its id gaps fetched one by one.
   const extraction =
     options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity, { afterId })
@@ -187,6 +185,52 @@ async function runPhase(
           }
         })()
 
+  const processed = await loadPhase(phase, runId, records, options, deps, context, {
+    done: doneBefore,
+    total: () => listedCount,
+  })
+  deps.emit({ type: 'phase.finished', phase: phase.name })
+  if (where !== undefined) {
+    // What exists for this phase is what its rule selected from everything read (hidden records included).
+    if (extraction !== undefined)
+      deps.emit({ type: 'phase.completeness', phase: phase.name, report: extraction.report() })
+    return { sourceCount: doneBefore + matched, processed }
+  }
+  if (extraction === undefined) return { sourceCount: listedCount, processed }
+  // The source count is what exists, not what lists show: listed + found by id, plus what a resumed run had done.
+  const report = extraction.report()
+  deps.emit({ type: 'phase.completeness', phase: phase.name, report })
+  return { sourceCount: doneBefore + report.listed + report.gapFetched, processed, report }
+}
+
+/** Where a phase's progress stands when {@link loadPhase} starts, for the progress events. */
+export interface PhaseProgress {
+  /** Records of the phase that already have an outcome in this run. */
+  done: number
+  /** How many the phase expects in all (it may end with more: hidden records found by id). */
+  total: () => number
+  /** Told each batch's outcomes once they are recorded. */
+  onOutcomes?: (outcomes: readonly RecordOutcome[]) => void
+}
+
+/**
+ * Loads records through one phase: transforms them, binds the links whose parents are in Dataverse, keeps the
+ * before-image of every row that exists already, sends them across the application users, and records each batch's
+ * outcomes with its checkpoint (and, in the first pass, the content hash of every record that arrived). Returns how
+ * many records reached an outcome.
+ */
+export async function loadPhase(
+  phase: RunPhase,
+  runId: string,
+  records: AsyncIterable<X2crmRecord>,
+  options: Pick<MigrateOptions, 'batchSize'>,
+  deps: MigrateDeps,
+  context: TransformContext,
+  progress: PhaseProgress,
+): Promise<number> {
+  const { entityMap } = phase
+  let done = progress.done
+  let processed = 0
   const batchSize = options.batchSize ?? 100
   const loader = createLoader({
     targets: deps.writers ?? [singleWriter(deps.target)],
@@ -227,6 +271,7 @@ async function runPhase(
     if (batch === undefined) throw new InternalError('the loader returned more batches than were sent')
     const outcomes = batch.outcomes(results)
     await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId: batch.lastSourceId })
+    progress.onOutcomes?.(outcomes)
     if (phase.pass === 1) {
       const loadedHashes = outcomes
         .filter((o) => o.status === 'created' || o.status === 'updated')
@@ -252,25 +297,14 @@ async function runPhase(
       counts: countStatuses(outcomes),
       lastSourceId: batch.lastSourceId,
       done,
-      total: Math.max(listedCount, done),
+      total: Math.max(progress.total(), done),
     })
   }
-  deps.emit({ type: 'phase.finished', phase: phase.name })
-  if (where !== undefined) {
-    // What exists for this phase is what its rule selected from everything read (hidden records included).
-    if (extraction !== undefined)
-      deps.emit({ type: 'phase.completeness', phase: phase.name, report: extraction.report() })
-    return { sourceCount: doneBefore + matched, processed }
-  }
-  if (extraction === undefined) return { sourceCount: listedCount, processed }
-  // The source count is what exists, not what lists show: listed + found by id, plus what a resumed run had done.
-  const report = extraction.report()
-  deps.emit({ type: 'phase.completeness', phase: phase.name, report })
-  return { sourceCount: doneBefore + report.listed + report.gapFetched, processed, report }
+  return processed
 }
 
 /** A phase, and where every phase of the run writes (to bind a link only into the table its parent went to). */
-type RunPhase = Phase & { phaseSets: ReadonlyMap<string, string> }
+export type RunPhase = Phase & { phaseSets: ReadonlyMap<string, string> }
 
 /** A source batch made ready to load: its rows, and how to turn the loader's results into ledger outcomes. */
 interface Prepared {
@@ -310,6 +344,12 @@ async function prepareFirstPass(
     rows.map((r) => r.targetId),
     imageColumns(phase.entityMap),
   )
+  for (const row of rows) {
+    const image = existing.get(row.targetId)
+    const t = ok.find((r) => r.targetId === row.targetId)
+    if (image !== undefined && t !== undefined)
+      row.values = { ...row.values, ...emptiedLinks(phase, t, image) }
+  }
   if (existing.size > 0) {
     await deps.ledger.recordBeforeImages(
       runId,
@@ -347,6 +387,26 @@ async function prepareFirstPass(
       })
     },
   }
+}
+
+/**
+ * A lookup the X2CRM record no longer has (its company was cleared) but the existing row still holds: set to null,
+ * as the Web API disassociates a single-valued navigation property (webapi.md; Microsoft's "Associate and
+ * disassociate table rows"). Links of either pass: the second pass only sets links, it never clears them. Pure.
+ */
+export function emptiedLinks(
+  phase: Phase,
+  transformed: { links: readonly LinkRef[] },
+  image: Readonly<Record<string, unknown>>,
+): Record<string, null> {
+  const cleared: Record<string, null> = {}
+  for (const field of phase.entityMap.fields) {
+    if (field.transform !== 'link') continue
+    if (transformed.links.some((l) => l.field === field.source && l.nav === field.target)) continue
+    const current = image[`_${lookupColumn(field)}_value`]
+    if (current !== null && current !== undefined) cleared[`${field.target}@odata.bind`] = null
+  }
+  return cleared
 }
 
 /** Pass 2: lookups that could not be set in pass 1 (self-references and cycles), patched onto loaded rows. */

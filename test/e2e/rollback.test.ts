@@ -127,6 +127,7 @@ describe('rollback', () => {
     const failing: RollbackTarget = {
       query: (set, options) => target.query(set, options),
       update: (table, row) => target.update(table, row),
+      upsert: (table, row) => target.upsert(table, row),
       delete: async (table, id) => {
         if (++deletes > 60) throw new Error('connection reset')
         return target.delete(table, id)

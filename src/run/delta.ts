@@ -1,0 +1,408 @@
+import { sourceKeyOf, type Ledger, type RecordOutcome, type RunInfo } from '../ledger/ledger.ts'
+import { matchesFilter } from '../mapping/split-rule.ts'
+import { transformRecord } from '../mapping/transform-record.ts'
+import type { TransformContext } from '../mapping/types.ts'
+import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
+import { HttpError, InternalError, MigrationError } from '../errors.ts'
+import { detectDelta, type DeltaChange, type DeltaStatus } from '../source/x2crm/delta.ts'
+import type { CompletenessReport } from '../source/x2crm/extract.ts'
+import type { X2crmRecord } from '../source/x2crm/types.ts'
+import { imageColumns, readExisting } from './before-image.ts'
+import { chunks } from './chunks.ts'
+import {
+  buildContext,
+  countStatuses,
+  loadPhase,
+  MIGRATE_RUN,
+  type MigrateDeps,
+  type MigrateOptions,
+  type RunPhase,
+} from './migrate.ts'
+import { phaseEntitySets, planPhases, type Phase } from './phases.ts'
+import { undoneRuns } from './run-chain.ts'
+import { cannotDeactivate, inactiveState, STATE_COLUMNS, type DeletionPolicy } from './retire.ts'
+
+export const DELTA_RUN = 'delta'
+
+export interface DeltaOptions extends Pick<
+  MigrateOptions,
+  'instance' | 'mapping' | 'batchSize' | 'defaultOwnerEmail' | 'ownerDecisions'
+> {
+  /** What becomes of the Dataverse row of a record deleted in X2CRM. @default 'deactivate' */
+  deletions?: DeletionPolicy
+}
+
+export type DeltaDeps = MigrateDeps
+
+/** What one X2CRM class's delta found, and what became of it. */
+export interface EntityDelta {
+  entity: string
+  found: Record<DeltaStatus, number>
+  /** How the class was read: listed, found by id, gone. */
+  completeness?: CompletenessReport
+}
+
+/** One change, for the list a person reads after the run (the ledger holds all of them). */
+export interface DeltaChangeLine {
+  sourceKey: string
+  change: 'new' | 'changed' | 'deleted'
+  phase: string
+  outcome: RecordOutcome['status']
+  /** `deactivated`, `deleted`, the quarantine reason … */
+  detail?: string
+}
+
+export interface DeltaResult {
+  runId: string
+  /** The migrate run whose content hashes the delta compared against (the first one; later deltas moved them on). */
+  since: string
+  entities: EntityDelta[]
+  reconciliation: Reconciliation
+  /** The first changes in the order they were loaded (at most {@link CHANGE_LINES}). */
+  changes: DeltaChangeLine[]
+  deletions: DeletionPolicy
+  seconds: number
+}
+
+/** How many changes a result lists; the ledger and `x2d365 report` have every one. */
+export const CHANGE_LINES = 200
+/** Records read from X2CRM and loaded as one step (the loader sends them as concurrent batches). */
+const CHUNK_BATCHES = 10
+
+/**
+ * Brings Dataverse up to date with X2CRM after a migration: every class of the map is read whole (hidden records
+ * included) and hashed; a record whose hash differs from the one kept when it was last loaded is changed, even when
+ * X2CRM did not bump `lastUpdated` (tags, relationships, direct SQL); a record with no hash is new; a kept hash with
+ * no record is a deletion. New and changed records are upserted in dependency order (before-images of the rows they
+ * overwrite are kept), then the links that had to wait; deletions are applied last, in reverse order, as
+ * `options.deletions` says. A record's hash moves on only once its row is in Dataverse, so a delta that stops or
+ * quarantines a record finds it again next time: running it twice is safe, and a second run with no source changes
+ * does nothing.
+ */
+export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<DeltaResult> {
+  const started = deps.now()
+  const since = await baseRun(deps.ledger, options.instance)
+  const run = await startDeltaRun(deps.ledger, options, started)
+  deps.emit({ type: 'run.started', runId: run.runId, resumed: false, at: started.toISOString() })
+  const context = await buildContext(options, deps)
+  const policy = options.deletions ?? 'deactivate'
+  const phases = planPhases(options.mapping)
+  const phaseSets = phaseEntitySets(phases)
+  const firstPass = phases.filter((p) => p.pass === 1).map((p): RunPhase => ({ ...p, phaseSets }))
+  const sourceCounts = new Map<string, number>()
+  const count = (phase: string, n = 1) => sourceCounts.set(phase, (sourceCounts.get(phase) ?? 0) + n)
+  const changes: DeltaChangeLine[] = []
+  const note = (lines: readonly DeltaChangeLine[]) => {
+    for (const line of lines) if (changes.length < CHANGE_LINES) changes.push(line)
+  }
+  // Records whose second-pass links must be set once every class is in, and ids gone from X2CRM.
+  const awaitingLinks = new Map<string, X2crmRecord[]>()
+  const deleted = new Map<string, number[]>()
+  const entities: EntityDelta[] = []
+
+  for (const entity of entitiesInOrder(firstPass)) {
+    const entityPhases = firstPass.filter((p) => p.entityMap.entity === entity)
+    const summary: EntityDelta = { entity, found: { new: 0, changed: 0, unchanged: 0, deleted: 0 } }
+    entities.push(summary)
+    for (const phase of entityPhases) {
+      deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: 0, resumeAfterId: 0 })
+    }
+    const detected = detectDelta(deps.source, entity, deps.ledger.contentHashes, {
+      onReport: (report, found) => {
+        summary.completeness = report
+        summary.found = { ...found }
+      },
+    })
+    const gone: number[] = []
+    deleted.set(entity, gone)
+    for await (const chunk of chunks(upserts(detected, gone), (options.batchSize ?? 100) * CHUNK_BATCHES)) {
+      note(
+        await upsertChunk(chunk, entityPhases, run.runId, options, deps, context, {
+          count,
+          awaitingLinks,
+        }),
+      )
+    }
+    for (const phase of entityPhases) deps.emit({ type: 'phase.finished', phase: phase.name })
+    if (summary.completeness !== undefined)
+      deps.emit({ type: 'phase.completeness', phase: entity, report: summary.completeness })
+  }
+
+  for (const phase of phases.filter((p) => p.pass === 2)) {
+    const records = awaitingLinks.get(phase.entityMap.name ?? phase.entityMap.entity) ?? []
+    if (records.length === 0) continue
+    count(phase.name, records.length)
+    deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: records.length, resumeAfterId: 0 })
+    await loadPhase({ ...phase, phaseSets }, run.runId, streamOf(records), options, deps, context, {
+      done: 0,
+      total: () => records.length,
+    })
+    deps.emit({ type: 'phase.finished', phase: phase.name })
+  }
+
+  for (const entity of entitiesInOrder(firstPass).reverse()) {
+    const ids = deleted.get(entity) ?? []
+    for (let i = 0; i < ids.length; i += options.batchSize ?? 100) {
+      const batch = ids.slice(i, i + (options.batchSize ?? 100))
+      note(await retireBatch(entity, batch, firstPass, policy, run.runId, deps, count))
+    }
+  }
+
+  const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
+  const finished = deps.now()
+  const seconds = (finished.getTime() - started.getTime()) / 1000
+  await deps.ledger.finishRun(run.runId, 'succeeded', finished, {
+    reconciliation,
+    seconds,
+    since,
+    deletions: policy,
+    entities,
+  })
+  deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
+  return { runId: run.runId, since, entities, reconciliation, changes, deletions: policy, seconds }
+}
+
+/** The migrate run a delta builds on: the newest full one that succeeded for this instance. */
+async function baseRun(ledger: Ledger, instance: string): Promise<string> {
+  const undone = await undoneRuns(ledger)
+  const migrated = (await ledger.runs()).filter(
+    (r) =>
+      r.kind === MIGRATE_RUN &&
+      r.status === 'succeeded' &&
+      r.params['instance'] === instance &&
+      !undone.has(r.runId),
+  )
+  const full = migrated.find((r) => r.params['sample'] === undefined)
+  if (full === undefined) {
+    throw new MigrationError(
+      migrated.length > 0
+        ? 'The only migrations in the ledger are rehearsals (--sample); a delta needs a full `x2d365 migrate` first.'
+        : `The ledger has no finished migration of instance "${instance}"; run \`x2d365 migrate\` first (a delta loads only what changed since).`,
+    )
+  }
+  return full.runId
+}
+
+/**
+ * A delta that was stopped is closed as failed (its outcomes stay, for the report and for rollback) and a new one
+ * starts: the stopped run moved the hash of every record it loaded, so the new one picks up exactly the rest.
+ */
+async function startDeltaRun(ledger: Ledger, options: DeltaOptions, at: Date): Promise<RunInfo> {
+  const stopped = await ledger.unfinishedRun(DELTA_RUN)
+  if (stopped !== undefined) {
+    await ledger.finishRun(stopped.runId, 'failed', at, { interrupted: true, continuedBy: 'the next delta' })
+  }
+  return ledger.startRun(
+    DELTA_RUN,
+    {
+      instance: options.instance,
+      batchSize: options.batchSize ?? 100,
+      deletions: options.deletions ?? 'deactivate',
+      ...(stopped === undefined ? {} : { continues: stopped.runId }),
+    },
+    at,
+  )
+}
+
+/** The classes of the map, each once, in load order. */
+function entitiesInOrder(phases: readonly Phase[]): string[] {
+  return [...new Set(phases.map((p) => p.entityMap.entity))]
+}
+
+type Upsert = Extract<DeltaChange, { status: 'new' | 'changed' }>
+
+/** New and changed records, in id order; deleted ids are set aside in `gone` (they are applied at the end). */
+async function* upserts(changes: AsyncIterable<DeltaChange>, gone: number[]): AsyncGenerator<Upsert> {
+  for await (const change of changes) {
+    if (change.status === 'deleted') gone.push(change.id)
+    else yield change
+  }
+}
+
+/**
+ * Loads one chunk of new and changed records of a class into every phase whose rule selects them, then moves their
+ * hashes on: the hash of a record that some phase quarantined stays as it was, so the next delta tries it again.
+ */
+async function upsertChunk(
+  chunk: readonly Upsert[],
+  entityPhases: readonly RunPhase[],
+  runId: string,
+  options: DeltaOptions,
+  deps: DeltaDeps,
+  context: TransformContext,
+  tally: {
+    count: (phase: string, n?: number) => void
+    awaitingLinks: Map<string, X2crmRecord[]>
+  },
+): Promise<DeltaChangeLine[]> {
+  const change = new Map(chunk.map((c) => [sourceKeyOf(entityPhases[0]?.entityMap.entity ?? '', c.id), c]))
+  const failed = new Set<string>()
+  const lines: DeltaChangeLine[] = []
+  for (const phase of entityPhases) {
+    const where = phase.entityMap.where
+    const records = chunk.map((c) => c.record).filter((r) => where === undefined || matchesFilter(where, r))
+    if (records.length === 0) continue
+    tally.count(phase.name, records.length)
+    const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
+    const before = done === undefined ? 0 : done.created + done.updated + done.quarantined + done.skipped
+    await loadPhase(phase, runId, streamOf(records), options, deps, context, {
+      done: before,
+      total: () => before + records.length,
+      onOutcomes: (outcomes) => {
+        for (const outcome of outcomes) {
+          if (outcome.status !== 'created' && outcome.status !== 'updated') failed.add(outcome.sourceKey)
+          lines.push({
+            sourceKey: outcome.sourceKey,
+            change: change.get(outcome.sourceKey)?.status ?? 'changed',
+            phase: phase.name,
+            outcome: outcome.status,
+            ...(outcome.reason === undefined ? {} : { detail: outcome.reason }),
+          })
+        }
+      },
+    })
+    if (phase.phaseSets.has(`${phase.name}.links`)) {
+      const waiting = tally.awaitingLinks.get(phase.name) ?? []
+      for (const record of records) {
+        const key = sourceKeyOf(phase.entityMap.entity, String(record['id']))
+        if (failed.has(key)) continue
+        const links = transformRecord(phase.entityMap, record, context)
+        if (links.status === 'ok' && links.links.some((l) => l.pass === 2)) waiting.push(record)
+      }
+      tally.awaitingLinks.set(phase.name, waiting)
+    }
+  }
+  // loadPhase saved the hashes of what arrived; a record no phase selects has nothing to load and is settled too.
+  const entity = entityPhases[0]?.entityMap.entity ?? ''
+  const unselected = chunk.filter(
+    (c) =>
+      !entityPhases.some(
+        (p) => p.entityMap.where === undefined || matchesFilter(p.entityMap.where, c.record),
+      ),
+  )
+  await deps.ledger.contentHashes.save(
+    entity,
+    unselected.map((c) => ({ id: c.id, hash: c.hash })),
+  )
+  return lines
+}
+
+/**
+ * Applies deletions of one class: each deleted record's row (in whichever table its phase loaded it) is deactivated,
+ * deleted or left, with its before-image kept first so rollback can put it back. The hash is dropped either way, so
+ * the next delta does not report the deletion again.
+ */
+async function retireBatch(
+  entity: string,
+  ids: readonly number[],
+  firstPass: readonly RunPhase[],
+  policy: DeletionPolicy,
+  runId: string,
+  deps: DeltaDeps,
+  count: (phase: string, n?: number) => void,
+): Promise<DeltaChangeLine[]> {
+  const keys = ids.map((id) => sourceKeyOf(entity, id))
+  const loaded = await deps.ledger.loaded(keys)
+  const outcomes: RecordOutcome[] = []
+  const byPhase = new Map<string, RecordOutcome[]>()
+  for (const key of keys) {
+    const row = loaded.get(key)
+    if (row === undefined) continue
+    // The newest write may have been the link pass (`Accounts.links`): the row is in its first pass's table.
+    const phase = firstPass.find((p) => p.name === row.phase || `${p.name}.links` === row.phase)
+    if (phase === undefined) {
+      throw new InternalError(`${key} was loaded by phase ${row.phase}, which the map does not have`)
+    }
+    const base = { runId, phase: phase.name, sourceKey: key, targetId: row.targetId }
+    const { table } = phase.entityMap
+    count(phase.name)
+    const state = inactiveState(table.logicalName)
+    let outcome: RecordOutcome
+    if (policy === 'ignore') {
+      outcome = { ...base, status: 'skipped', reason: 'deleted in X2CRM; run.delta.deletions is ignore' }
+    } else if (policy === 'deactivate' && state === undefined) {
+      outcome = {
+        ...base,
+        status: 'skipped',
+        reason: `deleted in X2CRM; ${cannotDeactivate(table.logicalName)}`,
+      }
+    } else {
+      outcome = await retireRow(phase, row.targetId, policy, state, base, runId, deps).catch(
+        (error: unknown) => {
+          // The row was refused (a 4xx other than throttling): the record is quarantined, the run goes on.
+          if (
+            !(error instanceof HttpError) ||
+            error.status < 400 ||
+            error.status >= 500 ||
+            error.status === 429
+          )
+            throw error
+          return { ...base, status: 'quarantined' as const, reason: `deleted in X2CRM; ${error.message}` }
+        },
+      )
+    }
+    outcomes.push(outcome)
+    byPhase.set(phase.name, [...(byPhase.get(phase.name) ?? []), outcome])
+  }
+  for (const [phase, list] of byPhase) {
+    await deps.ledger.recordBatch(runId, phase, list, { lastSourceId: 0 })
+    deps.emit({
+      type: 'batch.loaded',
+      phase,
+      size: list.length,
+      counts: countStatuses(list),
+      lastSourceId: 0,
+      done: list.length,
+      total: list.length,
+    })
+  }
+  await deps.ledger.contentHashes.remove(entity, ids)
+  return outcomes.map((o) => ({
+    sourceKey: o.sourceKey,
+    change: 'deleted',
+    phase: o.phase,
+    outcome: o.status,
+    ...(o.reason === undefined ? {} : { detail: o.reason }),
+  }))
+}
+
+async function retireRow(
+  phase: RunPhase,
+  targetId: string,
+  policy: 'deactivate' | 'delete',
+  state: ReturnType<typeof inactiveState>,
+  base: Omit<RecordOutcome, 'status'>,
+  runId: string,
+  deps: DeltaDeps,
+): Promise<RecordOutcome> {
+  const { table } = phase.entityMap
+  const columns = [...imageColumns(phase.entityMap), ...(state === undefined ? [] : STATE_COLUMNS)]
+  // A row deleted here is re-created by rollback with its creation date, which only createdon holds.
+  if (policy === 'delete' && columns.includes('overriddencreatedon')) columns.push('createdon')
+  const image = (await readExisting(deps.target, table, [targetId], columns)).get(targetId)
+  if (image === undefined) {
+    return { ...base, status: 'skipped', reason: 'deleted in X2CRM; the row is already gone from Dataverse' }
+  }
+  await deps.ledger.recordBeforeImages(runId, [
+    { phase: phase.name, entitySet: table.entitySet, targetId, values: image },
+  ])
+  const { target } = deps
+  if (policy === 'delete') {
+    const result = await target.delete(table, targetId)
+    return result === 'deleted'
+      ? { ...base, status: 'deleted', reason: 'deleted in X2CRM' }
+      : { ...base, status: 'skipped', reason: 'deleted in X2CRM; the row is already gone from Dataverse' }
+  }
+  if (state === undefined) throw new MigrationError(cannotDeactivate(table.logicalName))
+  if (image['statecode'] === state.statecode) {
+    return { ...base, status: 'skipped', reason: 'deleted in X2CRM; the row is already inactive' }
+  }
+  const result = await target.update(table, { targetId, values: { ...state } })
+  return result === 'updated'
+    ? { ...base, status: 'updated', reason: 'deactivated: deleted in X2CRM' }
+    : { ...base, status: 'skipped', reason: 'deleted in X2CRM; the row is already gone from Dataverse' }
+}
+
+async function* streamOf<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items
+}
