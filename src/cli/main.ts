@@ -4,6 +4,7 @@ import { CONFIG_TEMPLATE } from '../config/config.ts'
 import { ConfigError, HttpError, InternalError, MigrationError } from '../errors.ts'
 import { demoCommand } from './commands/demo.ts'
 import { EXIT, migrateCommand } from './commands/migrate.ts'
+import { registerDelta } from './commands/delta.ts'
 import { registerDiscover } from './commands/discover.ts'
 import { registerDocs } from './commands/docs.ts'
 import { registerMap } from './commands/map.ts'
@@ -32,6 +33,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 A first migration:
   x2d365 init         write x2d365.yaml; fill it in and export the two secrets it names
   x2d365 migrate      load Accounts, then Contacts, then the links that had to wait
+  x2d365 delta        at cutover: load only what changed in X2CRM since (new, changed, deleted)
+  x2d365 rollback     undo the deltas and the migration: Dataverse as it was before
 
 Try it without any CRM:
   x2d365 demo         both simulators, generated dirty data, a full migration, twice
@@ -85,6 +88,7 @@ Exit codes:
   registerMap(program, setExitCode)
   registerSchema(program, setExitCode)
   registerUsers(program, setExitCode)
+  registerDelta(program, setExitCode)
   registerVerify(program, setExitCode)
   registerRollback(program, setExitCode)
   registerReport(program, setExitCode)

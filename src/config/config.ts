@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { parseDocument } from 'yaml'
+import type { DeletionPolicy } from '../run/retire.ts'
 import { WrittenConfigSchema } from './schema.ts'
 
 /** The normalized, trusted configuration, secrets resolved from the environment. Never print it whole. */
@@ -26,6 +27,8 @@ export interface RunConfig {
     /** users.yaml: owner decisions (it may not exist) */
     usersPath: string
     defaultOwnerEmail?: string
+    /** What a delta does with rows of records deleted in X2CRM. */
+    deletions: DeletionPolicy
   }
 }
 
@@ -106,6 +109,7 @@ export function parseConfig(
         batchSize: written.run.batchSize,
         ...(written.run.mapping !== undefined && { mapping: inDir(written.run.mapping) }),
         usersPath: inDir(written.run.users),
+        deletions: written.run.delta?.deletions ?? 'deactivate',
         ...(written.run.defaultOwnerEmail === undefined
           ? {}
           : { defaultOwnerEmail: written.run.defaultOwnerEmail }),
@@ -143,4 +147,6 @@ run:
   batchSize: 100                        # rows per UpsertMultiple request
   # instance: crm.example.com           # names the source in target ids; defaults to the X2CRM host
   # defaultOwnerEmail: migration@contoso.com   # owner for records whose X2CRM user has no Dataverse user
+  # delta:
+  #   deletions: deactivate             # a record deleted in X2CRM: deactivate (default), delete or ignore its row
 `

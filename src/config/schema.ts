@@ -74,6 +74,12 @@ export const WrittenConfigSchema = z.strictObject({
       batchSize: z.number().int().min(1).max(1000).default(100),
       /** E-mail of the systemuser that owns records whose X2CRM owner has no Dataverse user. */
       defaultOwnerEmail: z.email().optional(),
+      delta: z
+        .strictObject({
+          /** What `x2d365 delta` does with the row of a record deleted in X2CRM. */
+          deletions: z.enum(['deactivate', 'delete', 'ignore']).default('deactivate'),
+        })
+        .optional(),
     })
     .default({ ledger: '.x2d365/ledger.sqlite', batchSize: 100, users: 'users.yaml' }),
 })

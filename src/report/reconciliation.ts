@@ -3,7 +3,7 @@ import type { PhaseCounts } from '../ledger/ledger.ts'
 export interface PhaseReconciliation extends PhaseCounts {
   /** Records the source has for this phase (X2CRM's count, or the candidates of a link pass). */
   source: number
-  /** created + updated + quarantined + skipped */
+  /** created + updated + deleted (a delta's) + quarantined + skipped */
   accounted: number
   balanced: boolean
 }
@@ -13,7 +13,7 @@ export interface Reconciliation {
   balanced: boolean
 }
 
-/** source = created + updated + quarantined + skipped, per phase. Pure. */
+/** source = created + updated + deleted + quarantined + skipped, per phase. Pure. */
 export function reconcile(
   sourceCounts: ReadonlyMap<string, number>,
   counts: readonly PhaseCounts[],
@@ -29,7 +29,7 @@ export function reconcile(
       deleted: 0,
       restored: 0,
     }
-    const accounted = c.created + c.updated + c.quarantined + c.skipped
+    const accounted = c.created + c.updated + c.deleted + c.quarantined + c.skipped
     return { ...c, phase, source, accounted, balanced: accounted === source }
   })
   return { phases, balanced: phases.every((p) => p.balanced) }
@@ -37,12 +37,24 @@ export function reconcile(
 
 /** A fixed-width table for terminals. */
 export function formatReconciliation(reconciliation: Reconciliation): string {
-  const header = ['phase', 'source', 'created', 'updated', 'quarantined', 'skipped', 'balanced']
+  // Only a delta deletes rows: the column shows when one did.
+  const deletes = reconciliation.phases.some((p) => p.deleted > 0)
+  const header = [
+    'phase',
+    'source',
+    'created',
+    'updated',
+    ...(deletes ? ['deleted'] : []),
+    'quarantined',
+    'skipped',
+    'balanced',
+  ]
   const rows = reconciliation.phases.map((p) => [
     p.phase,
     String(p.source),
     String(p.created),
     String(p.updated),
+    ...(deletes ? [String(p.deleted)] : []),
     String(p.quarantined),
     String(p.skipped),
     p.balanced ? 'yes' : `NO (${p.accounted - p.source > 0 ? '+' : ''}${p.accounted - p.source})`,

@@ -303,6 +303,7 @@ describe('delta, verify and rollback after a migration', () => {
       'deleted',
       'deleted',
     ])
+    expect(changed.reconciliation.balanced).toBe(true)
     expect(row('contact', 'Contacts', gone['id'])).toBeUndefined()
     // The ledger no longer counts them as loaded, so verify does not look for them.
     expect((await deps.ledger.loaded([`Contacts:${String(gone['id'])}`])).size).toBe(0)

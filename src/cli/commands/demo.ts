@@ -63,6 +63,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       usersPath: join(dir, 'users.yaml'),
       batchSize: options.batchSize,
       defaultOwnerEmail: DEMO_DEFAULT_OWNER,
+      deletions: 'deactivate',
     },
   }
   writeFileSync(join(dir, 'x2d365.yaml'), configYaml(config))

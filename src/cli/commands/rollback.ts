@@ -25,13 +25,18 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
     renderer.flush()
     if (options.json) process.stdout.write(`${JSON.stringify({ type: 'rollback.finished', ...result })}\n`)
     else {
+      for (const step of result.chain) {
+        process.stdout.write(
+          `Rolled back ${step.kind} run ${step.of}: ${step.deleted} rows deleted, ${step.restored} restored to their before-images` +
+            `${step.verified ? '' : ' (NOT verified)'}.\n`,
+        )
+      }
       process.stdout.write(
-        `Rolled back run ${result.of}: ${result.deleted} rows deleted, ${result.restored} restored to their before-images.\n` +
-          (result.verified
-            ? 'Verified: no row the run created remains, and every restored row equals its before-image.\n'
-            : `NOT verified: ${result.remaining.length} created rows remain, ${result.mismatched.length} restored rows differ ` +
+        result.verified
+          ? 'Verified: no row these runs created remains, and every restored row equals its before-image.\n'
+          : `NOT verified: ${result.remaining.length} created rows remain, ${result.mismatched.length} restored rows differ ` +
               `from their before-images (first: ${[...result.remaining, ...result.mismatched.map((m) => m.targetId)].slice(0, 5).join(', ')}).\n` +
-              'Run the same command again to retry.\n'),
+              'Run the same command again to retry.\n',
       )
     }
     return result.verified ? EXIT.ok : EXIT.unbalanced
@@ -45,14 +50,19 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
 export function registerRollback(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('rollback')
-    .summary('undo a migrate run: delete what it created, restore what it changed')
+    .summary('undo a migration and its deltas: delete what they created, restore what they changed')
     .description(
-      'Undo a migrate run from the ledger alone, in reverse dependency order: delete every row the run created, put ' +
-        'every row it updated back as it was before (the ledger keeps a before-image of each). Resumable. Ends by ' +
-        'checking that none of the created rows remains and every restored row equals its before-image.',
+      'Undo a migrate or delta run from the ledger alone, and first every later delta built on it (newest first), in ' +
+        'reverse dependency order: delete every row a run created, put every row it updated or deactivated back as ' +
+        'it was before (the ledger keeps a before-image of each), re-create every row a delta deleted under its own ' +
+        'id. Resumable. Ends by checking that none of the created rows remains and every restored row equals its ' +
+        'before-image. Without --run: the newest migration not undone yet, i.e. Dataverse as it was before it.',
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
-    .option('--run <id>', 'the migrate run to undo (default: the newest)')
+    .option(
+      '--run <id>',
+      'the migrate or delta run to undo, with the deltas after it (default: the newest migration)',
+    )
     .option('--json', 'print events as JSON lines')
     .addHelpText(
       'after',
