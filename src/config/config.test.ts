@@ -14,7 +14,16 @@ describe('parseConfig', () => {
       ledgerPath: '/work/.x2d365/ledger.sqlite',
       batchSize: 100,
       usersPath: '/work/users.yaml',
+      deletions: 'deactivate',
     })
+  })
+
+  it('takes what a delta does with deleted records from run.delta.deletions, and refuses an unknown policy', () => {
+    const env = { X2CRM_API_KEY: 'k', DATAVERSE_CLIENT_SECRET: 's' }
+    const withPolicy = (policy: string) =>
+      parseConfig(`${CONFIG_TEMPLATE}  delta: { deletions: ${policy} }\n`, env, '/work')
+    expect(withPolicy('delete').value?.run.deletions).toBe('delete')
+    expect(withPolicy('purge').errors.join('\n')).toMatch(/run\.delta\.deletions/)
   })
 
   it('reports every problem at once, each with its path', () => {
