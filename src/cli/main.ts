@@ -75,12 +75,18 @@ Exit codes:
   1  stopped by a failure (target down, credentials): fix it and run again to resume
   2  configuration problem (the message names the field)
   3  finished, but some records are quarantined: their reasons are in the ledger
-  4  finished, but the reconciliation does not balance: records are unaccounted for`,
+  4  finished, but the reconciliation does not balance: records are unaccounted for
+
+Rehearsal: --sample 20 loads 20 records of the first mapped object others hang off (Accounts), spread from the
+oldest to the newest, with their contacts, opportunities and activities and every record these link to, so each
+link binds. It prints what the sample holds first, reconciles against the sample, and is its own run in the
+ledger (rollback undoes it; a full migrate never resumes it, nor it a full one).`,
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
     .option('--mapping <path>', 'a confirmed mapping.yaml (default: run.mapping, else the built-in map)')
+    .option('--sample <n>', 'rehearse on n root records and everything they need', integer('--sample', 1))
     .option('--json', 'print events as JSON lines (the last one, run.finished, holds the reconciliation)')
-    .action(async (options: { config: string; mapping?: string; json?: boolean }) =>
+    .action(async (options: { config: string; mapping?: string; json?: boolean; sample?: number }) =>
       setExitCode(await migrateCommand(options)),
     )
 

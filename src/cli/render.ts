@@ -1,4 +1,5 @@
 import type { RunEvent } from '../run/events.ts'
+import { describeSample } from '../run/sample.ts'
 
 export interface Renderer {
   event: (event: RunEvent) => void
@@ -87,6 +88,9 @@ export function createHumanRenderer(
           stderr.write(
             `Reading X2CRM through ${event.source === 'api' ? 'its API' : 'its database'} (${event.detail})\n`,
           )
+          break
+        case 'sample.chosen':
+          stderr.write(`${describeSample(event.sample)}\n`)
           break
         case 'user.throttled':
           clear()

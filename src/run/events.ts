@@ -1,6 +1,7 @@
 import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
 import type { Reconciliation } from '../report/reconciliation.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'
+import type { SampleSummary } from './sample.ts'
 
 /** Everything a run reports as it goes. The CLI renders these (table or JSON lines); nothing else decides on them. */
 export type RunEvent =
@@ -8,6 +9,8 @@ export type RunEvent =
   | { type: 'owners.matched'; matched: number; unmatched: readonly string[] }
   | { type: 'source.chosen'; source: 'api' | 'database'; detail: string }
   | { type: 'source.notice'; kind: string; entity: string; id?: number; message: string }
+  /** `migrate --sample`: what the rehearsal holds, before anything loads. */
+  | { type: 'sample.chosen'; sample: SampleSummary }
   | { type: 'phase.started'; phase: string; sourceCount: number; resumeAfterId: number }
   | {
       type: 'batch.loaded'

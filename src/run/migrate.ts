@@ -43,6 +43,8 @@ export interface MigrateOptions {
   ownerDecisions?: OwnerDecisions
   /** Fetch the records X2CRM's lists hide, by id, and reconcile against what exists. @default true */
   gapFill?: boolean
+  /** A rehearsal on this many roots (`source` is narrowed to them): kept in the run, which only such a run resumes. */
+  sample?: number
 }
 
 export interface MigrateDeps {
@@ -76,12 +78,15 @@ export const MIGRATE_RUN = 'migrate'
 export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promise<MigrateResult> {
   const started = deps.now()
   const unfinished = await deps.ledger.unfinishedRun(MIGRATE_RUN)
-  const resumed = unfinished !== undefined && unfinished.params['instance'] === options.instance
+  const resumed =
+    unfinished !== undefined &&
+    unfinished.params['instance'] === options.instance &&
+    unfinished.params['sample'] === options.sample
   const run: RunInfo = resumed
     ? unfinished
     : await deps.ledger.startRun(
         MIGRATE_RUN,
-        { instance: options.instance, batchSize: options.batchSize ?? 100 },
+        { instance: options.instance, batchSize: options.batchSize ?? 100, sample: options.sample },
         started,
       )
   deps.emit({ type: 'run.started', runId: run.runId, resumed, at: started.toISOString() })
