@@ -11,6 +11,7 @@ import { registerReport } from './commands/report.ts'
 import { registerSchema } from './commands/schema.ts'
 import { registerUsers } from './commands/users.ts'
 import { registerRollback } from './commands/rollback.ts'
+import { registerValidate } from './commands/validate.ts'
 import { registerVerify } from './commands/verify.ts'
 import { simDataverseCommand, simX2crmCommand } from './commands/sim.ts'
 
@@ -85,6 +86,7 @@ Exit codes:
   registerMap(program, setExitCode)
   registerSchema(program, setExitCode)
   registerUsers(program, setExitCode)
+  registerValidate(program, setExitCode)
   registerVerify(program, setExitCode)
   registerRollback(program, setExitCode)
   registerReport(program, setExitCode)
