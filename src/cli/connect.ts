@@ -74,7 +74,7 @@ export function connect(config: RunConfig, emit: Emit): Connections {
 /**
  * The database when one is configured (faster, and it sees the private records API lists hide), else the API.
  */
-function connectSource(
+export function connectSource(
   config: RunConfig,
   emit: Emit,
   onRetry: (info: { status: number | 'network'; waitMs: number; attempt: number }) => void,

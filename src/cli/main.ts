@@ -12,6 +12,7 @@ import { registerReport } from './commands/report.ts'
 import { registerSchema } from './commands/schema.ts'
 import { registerUsers } from './commands/users.ts'
 import { registerRollback } from './commands/rollback.ts'
+import { registerValidate } from './commands/validate.ts'
 import { registerVerify } from './commands/verify.ts'
 import { simDataverseCommand, simX2crmCommand } from './commands/sim.ts'
 
@@ -94,6 +95,7 @@ ledger (rollback undoes it; a full migrate never resumes it, nor it a full one).
   registerMap(program, setExitCode)
   registerSchema(program, setExitCode)
   registerUsers(program, setExitCode)
+  registerValidate(program, setExitCode)
   registerDelta(program, setExitCode)
   registerVerify(program, setExitCode)
   registerRollback(program, setExitCode)

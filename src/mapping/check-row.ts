@@ -1,0 +1,111 @@
+import { checkLengths } from './check-lengths.ts'
+import { columnOf, type ColumnMetadata, type TableMetadata } from './schemas.ts'
+import type { EntityMap } from './types.ts'
+
+/** Something in a row Dataverse would refuse, found before sending it. */
+export interface RowProblem {
+  /** Dataverse column */
+  column: string
+  /** The X2CRM field the column is filled from (`id` for the X2CRM id column, the column itself for a map default). */
+  field: string
+  /** What is wrong, the same for every record that breaks it (`contact.lastname holds at most 50 characters`). */
+  rule: string
+  /** The reason a person reads for this record, prefixed with the X2CRM field like the transform's messages. */
+  message: string
+  value: unknown
+}
+
+/**
+ * The checks Dataverse makes on a row that can be made offline from the table's metadata, in the order it makes them
+ * (webapi.md §2.2, §2.6, §2.7): the column exists; a SystemRequired column is not emptied; strings fit MaxLength
+ * (UTF-16 code units, via `checkLengths`); whole numbers fit Edm.Int32; choice values are options of the column.
+ * Lookups (`x@odata.bind`) are the run's business, and read-only columns are dropped by Dataverse without error.
+ * Pure.
+ */
+export function checkRow(
+  map: EntityMap,
+  values: Readonly<Record<string, unknown>>,
+  table: TableMetadata,
+): RowProblem[] {
+  const tableName = map.table.logicalName
+  const problems: RowProblem[] = []
+  // checkLengths says `lastname: 312 characters, Dataverse allows 50`: keyed by column, the rest kept for the message.
+  const tooLong = new Map(
+    checkLengths(values, table).map((message) => {
+      const colon = message.indexOf(': ')
+      return [message.slice(0, colon), message.slice(colon + 2)]
+    }),
+  )
+  for (const [column, value] of Object.entries(values)) {
+    if (column.includes('@')) continue
+    const field = fieldOf(map, column)
+    const problem = (rule: string, detail: string) =>
+      problems.push({ column, field, rule, message: `${field}: ${detail}`, value })
+    const metadata = columnOf(table, column)
+    if (metadata === undefined) {
+      const rule = `${tableName}.${column} does not exist in Dataverse; add it with \`x2d365 schema apply\` or change the map`
+      problem(rule, rule)
+      continue
+    }
+    if (metadata.readOnly === true) continue
+    if (value === null) {
+      if (metadata.required === 'SystemRequired' && metadata.type !== 'State' && metadata.type !== 'Status') {
+        const rule = `${tableName}.${column} is required by Dataverse and cannot be empty`
+        problem(rule, rule)
+      }
+      continue
+    }
+    const length = tooLong.get(column)
+    if (length !== undefined) {
+      problem(
+        `${tableName}.${column} holds at most ${metadata.maxLength ?? 0} characters`,
+        `${tableName}.${column} has ${length}`,
+      )
+      continue
+    }
+    if (metadata.type === 'Integer' && typeof value === 'number' && !isInt32(value)) {
+      problem(
+        `${tableName}.${column} is a whole number between -2147483648 and 2147483647`,
+        `${value} does not fit ${tableName}.${column} (a whole number between -2147483648 and 2147483647)`,
+      )
+      continue
+    }
+    const notOptions = notOptionsOf(metadata, value)
+    if (notOptions.length > 0) {
+      problem(
+        `not an option of ${tableName}.${column}`,
+        `${notOptions.join(', ')} ${notOptions.length > 1 ? 'are not options' : 'is not an option'} of ${tableName}.${column}`,
+      )
+    }
+  }
+  return problems
+}
+
+/** The X2CRM field a column comes from, for messages in the user's terms. */
+function fieldOf(map: EntityMap, column: string): string {
+  if (column === map.sourceIdColumn) return 'id'
+  return map.fields.find((f) => f.target === column)?.source ?? column
+}
+
+function isInt32(value: number): boolean {
+  return Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31
+}
+
+/** Choice values the column does not offer (none when the column has no known options). */
+function notOptionsOf(column: ColumnMetadata, value: unknown): number[] {
+  const options = column.options
+  if (options === undefined) return []
+  const offered = (n: number) => options.some((o) => o.value === n)
+  if (column.type === 'Picklist' || column.type === 'State' || column.type === 'Status') {
+    return typeof value === 'number' && !offered(value) ? [value] : []
+  }
+  if (column.type === 'MultiSelectPicklist' && typeof value === 'string') {
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '')
+      .map(Number)
+      .filter((n) => !offered(n))
+  }
+  return []
+}

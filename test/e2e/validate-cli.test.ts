@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { quarantineCsvHeader } from '../../src/report/run-report.ts'
+import type { ValidationResult } from '../../src/run/validate.ts'
+import { serveBothSimulators } from '../helpers/sims.ts'
+
+const cli = new URL('../../bin/x2d365.js', import.meta.url).pathname
+
+/** Runs the CLI without blocking: the simulators answer from this process. */
+function x2d365(
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { X2CRM_API_KEY: _a, DATAVERSE_CLIENT_SECRET: _b, ...clean } = process.env
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: options.cwd,
+      env: { ...clean, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+const WRITES = /Create|Update|Upsert|Delete|Associate|Disassociate|Batch/
+
+describe('x2d365 validate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'x2d365-validate-'))
+  let sims: Awaited<ReturnType<typeof serveBothSimulators>>
+  beforeAll(async () => {
+    sims = await serveBothSimulators(dir, { accounts: 120, contacts: 240 })
+  })
+  afterAll(async () => {
+    await sims.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('writes the preview files, prints the phases and the reasons, exits 3, and writes nothing to Dataverse', async () => {
+    const run = await x2d365(['validate', '--config', sims.configPath, '--out', 'check'], {
+      cwd: dir,
+      env: sims.env,
+    })
+    expect(run.stderr).not.toMatch(/Internal error/)
+    expect(run.code).toBe(3)
+    expect(run.stdout).toMatch(/phase\s+source\s+would load\s+would quarantine\s+would skip\s+with warnings/)
+    expect(run.stdout).toMatch(/Would quarantine \d+ records:/)
+    expect(run.stdout).toContain('contact.lastname holds at most 50 characters')
+    expect(run.stderr).toContain('Contacts: ')
+
+    const json = JSON.parse(readFileSync(join(dir, 'check', 'validation.json'), 'utf8')) as ValidationResult
+    expect(json.quarantine.total).toBeGreaterThan(0)
+    expect(json.owners.checked).toBe(true)
+    const csv = readFileSync(join(dir, 'check', 'quarantine-preview.csv'), 'utf8')
+    expect(csv.startsWith(quarantineCsvHeader())).toBe(true)
+    const rows = csv.split('\r\n').filter((line) => line !== '')
+    expect(rows.length - 1).toBe(json.quarantine.total)
+    expect(rows.slice(1).every((r) => /^(Accounts|Contacts),(Accounts|Contacts):\d+,/.test(r))).toBe(true)
+    expect(existsSync(join(dir, 'check', 'quarantine-preview.csv.partial'))).toBe(false)
+    const markdown = readFileSync(join(dir, 'check', 'validation.md'), 'utf8')
+    expect(markdown).toContain('## Would be quarantined')
+    expect(markdown).toContain('nothing was written to Dataverse')
+
+    // Read, never written: no write message reached Dataverse, its tables are empty, and no ledger was opened.
+    expect(Object.keys(sims.dataverse.stats().byOperation).filter((op) => WRITES.test(op))).toEqual([])
+    expect(sims.dataverse.rows('account')).toEqual([])
+    expect(sims.dataverse.rows('contact')).toEqual([])
+    expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(false)
+    // The secret of neither side appears in what was written.
+    for (const secret of Object.values(sims.env)) {
+      expect(run.stdout + run.stderr + csv + markdown).not.toContain(secret)
+    }
+  })
+
+  it('--offline --json: no Dataverse secret needed, one JSON document, the same records quarantined', async () => {
+    const requests = sims.dataverse.stats().requests
+    const { TEST_X2CRM_KEY } = sims.env
+    const run = await x2d365(['validate', '--offline', '--json', '-c', sims.configPath, '-o', 'offline'], {
+      cwd: dir,
+      env: { TEST_X2CRM_KEY: TEST_X2CRM_KEY ?? '' },
+    })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(3)
+    const result = JSON.parse(run.stdout) as ValidationResult & { files: string[] }
+    expect(result.owners.checked).toBe(false)
+    expect(result.files).toHaveLength(3)
+    const online = JSON.parse(readFileSync(join(dir, 'check', 'validation.json'), 'utf8')) as ValidationResult
+    expect(result.phases.map((p) => p.wouldQuarantine)).toEqual(online.phases.map((p) => p.wouldQuarantine))
+    expect(sims.dataverse.stats().requests).toBe(requests)
+  })
+
+  it('exits 2 when migrate would refuse to start for owners without a Dataverse user, and still writes the files', async () => {
+    const config = readFileSync(sims.configPath, 'utf8').replace(/, defaultOwnerEmail: [^ }]+/, '')
+    expect(config).not.toContain('defaultOwnerEmail')
+    writeFileSync(join(dir, 'no-default-owner.yaml'), config)
+    const run = await x2d365(['validate', '-c', 'no-default-owner.yaml', '-o', 'owners'], {
+      cwd: dir,
+      env: sims.env,
+    })
+    expect(run.code).toBe(2)
+    expect(run.stdout).toMatch(
+      /migrate would not start: \d+ X2CRM owners? of \d+ records have no Dataverse user/,
+    )
+    const json = JSON.parse(readFileSync(join(dir, 'owners', 'validation.json'), 'utf8')) as ValidationResult
+    expect(json.owners.checked && json.owners.queue.length).toBeGreaterThan(0)
+  })
+
+  it('exits 2 with the field to fix when the configuration is wrong', async () => {
+    const run = await x2d365(['validate', '--config', 'missing.yaml'], { cwd: dir, env: {} })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('missing.yaml: cannot read the configuration file')
+  })
+})
