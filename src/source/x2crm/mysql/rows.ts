@@ -205,3 +205,63 @@ export interface Deletion {
   deletedBy: string
   deletedAt: number
 }
+
+/** A saved report (`x2_reports_2`). `settings` and `dataWidgetLayout` are JSON text as X2CRM stores them. */
+export interface ReportRow {
+  id: number
+  name: string
+  settings: string | null
+  /** `rowsAndColumns`, `grid`, `summation` or `external` */
+  type: string | null
+  /** The report's own charts dashboard: widget name → settings (label, chartId, displayType, hidden…). */
+  dataWidgetLayout: string | null
+  createdBy: string | null
+  createDate: number | null
+  lastUpdated: number | null
+  version: string | null
+}
+
+/** A chart on a report (`x2_charts`); `settings` JSON names its time and label fields and its date filter. */
+export interface ChartRow {
+  id: number
+  name: string
+  settings: string | null
+  reportId: number | null
+  /** e.g. `TimeSeries`, `Bar` */
+  type: string | null
+  createdBy: string | null
+  createDate: number | null
+  lastUpdated: number | null
+}
+
+/**
+ * An embedded settings model (`x2_settings`). With `recordType = 'Profile'`, `recordId` is the user's id and
+ * `embeddedModelName` the layout (`ProfileWidgetLayout`: the home page; `DataWidgetLayout`: the charts dashboard).
+ */
+export interface SettingsRow {
+  id: number
+  recordType: string
+  recordId: number
+  embeddedModelName: string | null
+  settings: string | null
+  name: string | null
+  isDefault: number | null
+}
+
+/** A module (`x2_modules`): `name` is module-style (`contacts`, `opportunities`); `defaultWorkflow` a process id. */
+export interface ModuleRow {
+  id: number
+  name: string
+  title: string | null
+  custom: number | null
+  defaultWorkflow: number | null
+  moduleType: string | null
+  visible: number | null
+}
+
+/** A file attached to a campaign's e-mail: `media` is an `x2_media` id. */
+export interface CampaignAttachmentRow {
+  id: number
+  campaign: number | null
+  media: number | null
+}

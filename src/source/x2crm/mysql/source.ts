@@ -1,5 +1,6 @@
 import { InternalError, MigrationError } from '../../../errors.ts'
-import type { ReadOptions, X2crmField, X2crmRecord, X2crmSource, X2crmUser } from '../types.ts'
+import { parseDropdowns } from '../parse-catalog.ts'
+import type { ReadOptions, X2crmDropdown, X2crmField, X2crmRecord, X2crmSource, X2crmUser } from '../types.ts'
 import { textOf, unknownActionKinds } from './action-kinds.ts'
 import { ACTION_SIDE_FIELDS, CLASS_TABLES, REQUIRED_TABLES, tableForClass } from './classes.ts'
 import { describeAddress, parseMysqlUrl } from './connection-url.ts'
@@ -54,6 +55,15 @@ export interface DatabaseOnlyReaders {
   changelog(since?: number): AsyncIterable<Rows.ChangelogRow>
   /** Records deleted after `since`, for delta: the API cannot tell a deleted id from one never used. */
   deletions(since?: number): AsyncIterable<Rows.Deletion>
+  /** Saved reports with their settings (the API omits `settings`) and their charts dashboards. */
+  reports(): AsyncIterable<Rows.ReportRow>
+  charts(): AsyncIterable<Rows.ChartRow>
+  /** Each user's widget layouts (`x2_settings` rows of `recordType` Profile): home page and charts dashboard. */
+  widgetLayouts(): AsyncIterable<Rows.SettingsRow>
+  modules(): AsyncIterable<Rows.ModuleRow>
+  campaignAttachments(): AsyncIterable<Rows.CampaignAttachmentRow>
+  /** `x2_dropdowns` as `GET api2/dropdowns` returns them, options decoded. */
+  dropdowns(): Promise<X2crmDropdown[]>
 }
 
 export interface MysqlSource extends X2crmSource, DatabaseOnlyReaders {
@@ -477,7 +487,42 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       }
     },
 
+    reports: () => tableRows(TABLES.reports),
+    charts: () => tableRows(TABLES.charts),
+    widgetLayouts: () => tableRows(TABLES.settings, { sql: "`recordType` = 'Profile'", params: [] }),
+    modules: () => tableRows(TABLES.modules),
+    campaignAttachments: () => tableRows(TABLES.campaignAttachments),
+    async dropdowns() {
+      await ready()
+      const rows = await run(
+        'SELECT id, name, options, multi FROM x2_dropdowns ORDER BY id',
+        [],
+        'the dropdowns (x2_dropdowns)',
+      )
+      const parsed = parseDropdowns(
+        rows.map(decodeBuffers).map((row) => ({
+          ...row,
+          options: typeof row.options === 'string' ? parseJson(row.options) : null,
+        })),
+      )
+      if ('issues' in parsed) {
+        throw new MigrationError(
+          `x2_dropdowns in "${address.database}" (${where}) holds rows X2CRM would not write: ${parsed.issues.slice(0, 3).join('; ')}`,
+        )
+      }
+      return parsed.rows
+    },
+
     close: () => db.close(),
+  }
+}
+
+/** A dropdown's `options` column: JSON, or `null` when it is not (read as no options). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return null
   }
 }
 

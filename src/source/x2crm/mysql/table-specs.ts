@@ -82,6 +82,29 @@ export const TABLES = {
     ['id', 'type', 'itemId', 'changedBy', 'timestamp'],
     ['recordName', 'changed', 'fieldName', 'oldValue', 'newValue', 'diff'],
   ),
+  /** Saved reports (api.md §2.13): `settings` is the report form as JSON; the API does not return it. */
+  reports: spec(
+    'x2_reports_2',
+    ['id', 'name', 'settings'],
+    ['type', 'dataWidgetLayout', 'createdBy', 'createDate', 'lastUpdated', 'version'],
+  ),
+  charts: spec(
+    'x2_charts',
+    ['id', 'name', 'settings'],
+    ['reportId', 'type', 'createdBy', 'createDate', 'lastUpdated'],
+  ),
+  /** Embedded settings models; `recordType = 'Profile'` rows are each user's widget layouts (dashboards). */
+  settings: spec(
+    'x2_settings',
+    ['id', 'recordType', 'recordId', 'embeddedModelName', 'settings'],
+    ['name', 'isDefault'],
+  ),
+  modules: spec(
+    'x2_modules',
+    ['id', 'name'],
+    ['title', 'custom', 'defaultWorkflow', 'moduleType', 'visible'],
+  ),
+  campaignAttachments: spec('x2_campaigns_attachments', ['id', 'campaign', 'media']),
 } as const satisfies Record<string, TableSpec>
 
 export type TableName = keyof typeof TABLES
