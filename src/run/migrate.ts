@@ -129,10 +129,13 @@ export async function buildContext(options: MigrateOptions, deps: MigrateDeps): 
   })) {
     systemUsers.push(row as unknown as SystemUserRow)
   }
-  const owned = options.mapping.entities.filter((e) => e.fields.some((f) => f.transform === 'owner'))
+  // Each class once: a split map (Contacts → lead and contact) owns the same records twice.
+  const owned = new Set(
+    options.mapping.entities.filter((e) => e.fields.some((f) => f.transform === 'owner')).map((e) => e.entity),
+  )
   const counts: Record<string, number> = {}
   for (const user of users) {
-    for (const { entity } of owned) {
+    for (const entity of owned) {
       counts[user.username] =
         (counts[user.username] ?? 0) + (await deps.source.count(entity, { assignedTo: user.username }))
     }
