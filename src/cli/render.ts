@@ -20,14 +20,32 @@ export function createHumanRenderer(
   stderr: { write(text: string): void; isTTY?: boolean },
   now: () => number = () => Date.now(),
 ): Renderer {
-  let phaseStart = 0
-  let phaseDoneAtStart = 0
+  /** Per progress line: when it started and how much was done already (a resumed phase starts part done). */
+  const starts = new Map<string, { at: number; done: number }>()
   let progressShown = false
   let lastPlain = 0
   const noticed = new Set<string>()
   const clear = () => {
     if (progressShown && stderr.isTTY) stderr.write('\r\x1b[K')
     progressShown = false
+  }
+  /** A progress line with rate and ETA: redrawn in a terminal, every 2 s otherwise. */
+  const progress = (phase: string, done: number, total: number, step: number, unit: string) => {
+    let start = starts.get(phase)
+    if (start === undefined) starts.set(phase, (start = { at: now(), done: done - step }))
+    else if (Number.isNaN(start.done)) start.done = done - step
+    const seconds = (now() - start.at) / 1000
+    const rate = seconds > 0 ? (done - start.done) / seconds : 0
+    const left = Math.max(0, total - done)
+    const eta = rate > 0 ? `${Math.ceil(left / rate)}s left` : ''
+    const line = `  ${phase} ${bar(done, total)} ${done}/${total}  ${rate.toFixed(0)} ${unit}  ${eta}`
+    if (stderr.isTTY) {
+      stderr.write(`\r\x1b[K${line}`)
+      progressShown = true
+    } else if (now() - lastPlain > 2000 || done >= total) {
+      stderr.write(`${line}\n`)
+      lastPlain = now()
+    }
   }
   return {
     flush: clear,
@@ -45,30 +63,20 @@ export function createHumanRenderer(
           )
           break
         case 'phase.started':
-          phaseStart = now()
-          phaseDoneAtStart = -1
+          // Timed from the phase's start; what was done before (a resume) is known at its first progress.
+          starts.set(event.phase, { at: now(), done: Number.NaN })
           stderr.write(
             `${event.phase}: ${event.sourceCount} records in X2CRM` +
               (event.resumeAfterId > 0 ? `, resuming after id ${event.resumeAfterId}` : '') +
               '\n',
           )
           break
-        case 'batch.loaded': {
-          if (phaseDoneAtStart < 0) phaseDoneAtStart = event.done - event.size
-          const seconds = (now() - phaseStart) / 1000
-          const rate = seconds > 0 ? (event.done - phaseDoneAtStart) / seconds : 0
-          const left = Math.max(0, event.total - event.done)
-          const eta = rate > 0 ? `${Math.ceil(left / rate)}s left` : ''
-          const line = `  ${event.phase} ${bar(event.done, event.total)} ${event.done}/${event.total}  ${rate.toFixed(0)} rec/s  ${eta}`
-          if (stderr.isTTY) {
-            stderr.write(`\r\x1b[K${line}`)
-            progressShown = true
-          } else if (now() - lastPlain > 2000 || event.done >= event.total) {
-            stderr.write(`${line}\n`)
-            lastPlain = now()
-          }
+        case 'batch.loaded':
+          progress(event.phase, event.done, event.total, event.size, 'rec/s')
           break
-        }
+        case 'phase.progress':
+          progress(event.phase, event.done, event.total, event.step, event.unit)
+          break
         case 'record.quarantined':
           break
         case 'batch.split':

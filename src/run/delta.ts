@@ -38,6 +38,8 @@ export type DeltaDeps = MigrateDeps
 export interface EntityDelta {
   entity: string
   found: Record<DeltaStatus, number>
+  /** Of the `new`: records an earlier run quarantined, tried again (they have no hash until they load). */
+  retried: number
   /** How the class was read: listed, found by id, gone. */
   completeness?: CompletenessReport
 }
@@ -45,7 +47,7 @@ export interface EntityDelta {
 /** One change, for the list a person reads after the run (the ledger holds all of them). */
 export interface DeltaChangeLine {
   sourceKey: string
-  change: 'new' | 'changed' | 'deleted'
+  change: 'new' | 'retried' | 'changed' | 'deleted'
   phase: string
   outcome: RecordOutcome['status']
   /** `deactivated`, `deleted`, the quarantine reason … */
@@ -85,6 +87,7 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
   const run = await startDeltaRun(deps.ledger, options, started)
   deps.emit({ type: 'run.started', runId: run.runId, resumed: false, at: started.toISOString() })
   const context = await buildContext(options, deps)
+  const quarantined = await quarantinedBefore(deps.ledger, since, run.runId)
   const policy = options.deletions ?? 'deactivate'
   const phases = planPhases(options.mapping)
   const phaseSets = phaseEntitySets(phases)
@@ -102,28 +105,48 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
 
   for (const entity of entitiesInOrder(firstPass)) {
     const entityPhases = firstPass.filter((p) => p.entityMap.entity === entity)
-    const summary: EntityDelta = { entity, found: { new: 0, changed: 0, unchanged: 0, deleted: 0 } }
-    entities.push(summary)
-    for (const phase of entityPhases) {
-      deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: 0, resumeAfterId: 0 })
+    const summary: EntityDelta = {
+      entity,
+      found: { new: 0, changed: 0, unchanged: 0, deleted: 0 },
+      retried: 0,
     }
+    entities.push(summary)
+    const listed = await deps.source.count(entity)
+    const comparing = `${entity} delta`
+    deps.emit({ type: 'phase.started', phase: comparing, sourceCount: listed, resumeAfterId: 0 })
+    let lastRead = 0
     const detected = detectDelta(deps.source, entity, deps.ledger.contentHashes, {
       onReport: (report, found) => {
         summary.completeness = report
         summary.found = { ...found }
       },
+      onProgress: (read) => {
+        deps.emit({
+          type: 'phase.progress',
+          phase: comparing,
+          done: read,
+          total: Math.max(listed, read),
+          step: read - lastRead,
+          unit: 'rec/s',
+        })
+        lastRead = read
+      },
     })
     const gone: number[] = []
     deleted.set(entity, gone)
-    for await (const chunk of chunks(upserts(detected, gone), (options.batchSize ?? 100) * CHUNK_BATCHES)) {
+    const changes = upserts(detected, gone, (change) => {
+      if (change.status === 'new' && quarantined.has(sourceKeyOf(entity, change.id))) summary.retried++
+    })
+    for await (const chunk of chunks(changes, (options.batchSize ?? 100) * CHUNK_BATCHES)) {
       note(
         await upsertChunk(chunk, entityPhases, run.runId, options, deps, context, {
           count,
           awaitingLinks,
+          quarantined,
         }),
       )
     }
-    for (const phase of entityPhases) deps.emit({ type: 'phase.finished', phase: phase.name })
+    deps.emit({ type: 'phase.finished', phase: comparing })
     if (summary.completeness !== undefined)
       deps.emit({ type: 'phase.completeness', phase: entity, report: summary.completeness })
   }
@@ -212,11 +235,34 @@ function entitiesInOrder(phases: readonly Phase[]): string[] {
 type Upsert = Extract<DeltaChange, { status: 'new' | 'changed' }>
 
 /** New and changed records, in id order; deleted ids are set aside in `gone` (they are applied at the end). */
-async function* upserts(changes: AsyncIterable<DeltaChange>, gone: number[]): AsyncGenerator<Upsert> {
+async function* upserts(
+  changes: AsyncIterable<DeltaChange>,
+  gone: number[],
+  seen: (change: Upsert) => void,
+): AsyncGenerator<Upsert> {
   for await (const change of changes) {
     if (change.status === 'deleted') gone.push(change.id)
-    else yield change
+    else {
+      seen(change)
+      yield change
+    }
   }
+}
+
+/**
+ * Source keys quarantined by the base migration or a delta since: such a record has no hash, so a delta finds it
+ * "new" every time until it loads; the summary calls it retried instead. Held in memory (only quarantined keys).
+ */
+async function quarantinedBefore(ledger: Ledger, since: string, current: string): Promise<Set<string>> {
+  const runs = await ledger.runs()
+  const base = runs.findIndex((r) => r.runId === since)
+  const keys = new Set<string>()
+  for (const run of runs.slice(0, base + 1)) {
+    if (run.runId === current || (run.kind !== MIGRATE_RUN && run.kind !== DELTA_RUN)) continue
+    for await (const outcome of ledger.outcomes(run.runId))
+      if (outcome.status === 'quarantined') keys.add(outcome.sourceKey)
+  }
+  return keys
 }
 
 /**
@@ -233,6 +279,7 @@ async function upsertChunk(
   tally: {
     count: (phase: string, n?: number) => void
     awaitingLinks: Map<string, X2crmRecord[]>
+    quarantined: ReadonlySet<string>
   },
 ): Promise<DeltaChangeLine[]> {
   const change = new Map(chunk.map((c) => [sourceKeyOf(entityPhases[0]?.entityMap.entity ?? '', c.id), c]))
@@ -253,7 +300,7 @@ async function upsertChunk(
           if (outcome.status !== 'created' && outcome.status !== 'updated') failed.add(outcome.sourceKey)
           lines.push({
             sourceKey: outcome.sourceKey,
-            change: change.get(outcome.sourceKey)?.status ?? 'changed',
+            change: labelOf(change.get(outcome.sourceKey)?.status, tally.quarantined.has(outcome.sourceKey)),
             phase: phase.name,
             outcome: outcome.status,
             ...(outcome.reason === undefined ? {} : { detail: outcome.reason }),
@@ -401,6 +448,14 @@ async function retireRow(
   return result === 'updated'
     ? { ...base, status: 'updated', reason: 'deactivated: deleted in X2CRM' }
     : { ...base, status: 'skipped', reason: 'deleted in X2CRM; the row is already gone from Dataverse' }
+}
+
+function labelOf(
+  status: Upsert['status'] | undefined,
+  quarantinedBefore: boolean,
+): DeltaChangeLine['change'] {
+  if (status === 'new') return quarantinedBefore ? 'retried' : 'new'
+  return 'changed'
 }
 
 async function* streamOf<T>(items: readonly T[]): AsyncGenerator<T> {

@@ -22,6 +22,8 @@ export type RunEvent =
       total: number
     }
   | { type: 'batch.split'; phase: string; size: number }
+  /** Work that is not loading: a delta comparing a class with what was loaded (`unit` e.g. `compared/s`). */
+  | { type: 'phase.progress'; phase: string; done: number; total: number; step: number; unit: string }
   | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number }
   /** An application user got a 429: all its requests wait `retryAfterMs`, and its concurrency is now `limit`. */
   | { type: 'user.throttled'; user: string; retryAfterMs: number; limit: number }

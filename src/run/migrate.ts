@@ -131,7 +131,9 @@ export async function buildContext(options: MigrateOptions, deps: MigrateDeps): 
   }
   // Each class once: a split map (Contacts → lead and contact) owns the same records twice.
   const owned = new Set(
-    options.mapping.entities.filter((e) => e.fields.some((f) => f.transform === 'owner')).map((e) => e.entity),
+    options.mapping.entities
+      .filter((e) => e.fields.some((f) => f.transform === 'owner'))
+      .map((e) => e.entity),
   )
   const counts: Record<string, number> = {}
   for (const user of users) {

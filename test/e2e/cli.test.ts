@@ -20,12 +20,16 @@ function x2d365(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('the x2d365 command', () => {
-  it('runs the demo end to end: both simulators, a migration, a second one that duplicates nothing', () => {
+  it('runs the demo end to end: both simulators, a migration, one that duplicates nothing, a delta, verify, a report', () => {
     const run = x2d365(['demo', '--accounts', '120', '--contacts', '180', '--dir', 'demo'])
     expect(run.stderr).not.toMatch(/Internal error/)
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/phase\s+source\s+created\s+updated\s+quarantined\s+skipped\s+balanced/)
     expect(run.stdout).toContain('Second run: no duplicates, every row was an update.')
+    expect(run.stdout).toMatch(/Accounts: 2 new, 5 changed, 1 deleted, \d+ unchanged/)
+    expect(run.stdout).toContain('Delta again: nothing to write.')
+    expect(run.stdout).toContain('Verified: every record checked matches its source.')
+    expect(readFileSync(join(dir, 'demo', 'report', 'report.html'), 'utf8')).toContain('<html')
     expect(run.stdout).toContain('Demo OK.')
     expect(readFileSync(join(dir, 'demo', 'x2d365.yaml'), 'utf8')).toContain(
       'clientSecretEnv: DATAVERSE_CLIENT_SECRET',
@@ -39,8 +43,15 @@ describe('the x2d365 command', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { type: string; ok?: boolean })
-    expect(lines.at(-1)).toMatchObject({ type: 'demo.finished', ok: true, noDuplicates: true })
-    expect(lines.filter((l) => l.type === 'run.finished')).toHaveLength(2)
+    expect(lines.at(-1)).toMatchObject({
+      type: 'demo.finished',
+      ok: true,
+      noDuplicates: true,
+      verified: true,
+      delta: { balanced: true, repeatWrites: 0, found: { Accounts: { new: expect.any(Number) as number } } },
+    })
+    // Two migrations, the delta and the delta again.
+    expect(lines.filter((l) => l.type === 'run.finished')).toHaveLength(4)
   })
 
   it('writes a starting config with init, then names the missing secrets (exit 2) instead of failing later', () => {

@@ -200,6 +200,7 @@ describe('delta, verify and rollback after a migration', () => {
       changed: 2 + orphanedAccounts.length,
       deleted: 2,
     })
+    expect(changed.entities.map((e) => e.retried)).toEqual([quarantined('Accounts'), quarantined('Contacts')])
     expect(found['Contacts']).toMatchObject({
       new: 1 + quarantined('Contacts'),
       changed: 2 + orphanedContacts.length,

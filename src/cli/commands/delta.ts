@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { RunConfig } from '../../config/config.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import { delta, type DeltaResult } from '../../run/delta.ts'
 import type { DeletionPolicy } from '../../run/retire.ts'
@@ -16,15 +17,16 @@ export interface DeltaCommandOptions {
 /** Changes listed in a terminal; `--json` and `x2d365 report` have them all. */
 const SHOWN = 20
 
-export async function deltaCommand(options: DeltaCommandOptions): Promise<number> {
-  const config = readConfig(options.config)
+export async function runDelta(
+  config: RunConfig,
+  options: { json?: boolean; mapping?: string; deletions?: DeletionPolicy },
+): Promise<DeltaResult> {
   const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'delta')
   const renderer = rendererFor(options.json)
   if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
   const { source, target, writers, ledger, close } = connect(config, renderer.event)
-  let result: DeltaResult
   try {
-    result = await delta(
+    return await delta(
       {
         instance: config.run.instance,
         mapping,
@@ -42,10 +44,19 @@ export async function deltaCommand(options: DeltaCommandOptions): Promise<number
     await ledger.close()
     await close()
   }
-  if (options.json) process.stdout.write(`${JSON.stringify({ type: 'delta.finished', ...result })}\n`)
-  else process.stdout.write(describeDelta(result, config.run.ledgerPath))
+}
+
+export function exitCodeForDelta(result: DeltaResult): number {
   if (!result.reconciliation.balanced) return EXIT.unbalanced
   return result.reconciliation.phases.some((p) => p.quarantined > 0) ? EXIT.quarantined : EXIT.ok
+}
+
+export async function deltaCommand(options: DeltaCommandOptions): Promise<number> {
+  const config = readConfig(options.config)
+  const result = await runDelta(config, options)
+  if (options.json) process.stdout.write(`${JSON.stringify({ type: 'delta.finished', ...result })}\n`)
+  else process.stdout.write(describeDelta(result, config.run.ledgerPath))
+  return exitCodeForDelta(result)
 }
 
 /** What a person reads after a delta: what X2CRM changed, what Dataverse got, the first changes one by one. */
@@ -53,23 +64,38 @@ export function describeDelta(result: DeltaResult, ledgerPath: string): string {
   const lines = [
     `\nDelta run ${result.runId} (since migration ${result.since}; deletions: ${result.deletions})`,
   ]
-  for (const { entity, found } of result.entities) {
+  for (const { entity, found, retried } of result.entities) {
     lines.push(
-      `  ${entity}: ${found.new} new, ${found.changed} changed, ${found.deleted} deleted, ${found.unchanged} unchanged`,
+      `  ${entity}: ${found.new - retried} new, ${found.changed} changed, ${found.deleted} deleted, ${found.unchanged} unchanged` +
+        (retried > 0 ? `; ${retried} quarantined before, tried again` : ''),
     )
   }
-  const changed = result.entities.reduce((n, e) => n + e.found.new + e.found.changed + e.found.deleted, 0)
-  if (changed === 0) lines.push('\nNothing changed in X2CRM since the last run: nothing was written.')
-  else {
+  const stillQuarantined = result.changes.filter((c) => c.change === 'retried' && c.outcome === 'quarantined')
+  // Everything the delta found, but the records that were quarantined before and still are.
+  const changed =
+    result.entities.reduce((n, e) => n + e.found.new + e.found.changed + e.found.deleted, 0) -
+    stillQuarantined.length
+  if (changed <= 0 && stillQuarantined.length === 0) {
+    lines.push('\nNothing changed in X2CRM since the last run: nothing was written.')
+  } else {
     lines.push('', formatReconciliation(result.reconciliation), '')
-    for (const change of result.changes.slice(0, SHOWN)) {
+    const shown = result.changes.filter((c) => !stillQuarantined.includes(c)).slice(0, SHOWN)
+    for (const change of shown) {
       lines.push(
         `  ${change.change.padEnd(7)} ${change.sourceKey.padEnd(16)} → ${change.outcome}` +
           (change.detail === undefined ? '' : ` (${change.detail})`),
       )
     }
-    const more = changed - Math.min(SHOWN, result.changes.length)
-    if (more > 0) lines.push(`  … and ${more} more: \`x2d365 report --run ${result.runId}\` lists every one`)
+    if (changed > shown.length)
+      lines.push(
+        `  … and ${changed - shown.length} more: \`x2d365 report --run ${result.runId}\` lists every one`,
+      )
+    if (stillQuarantined.length > 0) {
+      lines.push(
+        `  ${stillQuarantined.length} records quarantined before are still quarantined (the same reasons): ` +
+          `\`x2d365 report --run ${result.runId}\` lists them with a CSV to fix them`,
+      )
+    }
   }
   lines.push(
     '',

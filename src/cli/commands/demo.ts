@@ -6,7 +6,13 @@ import { createX2crmSimulator } from '../../../sim/x2crm/index.ts'
 import type { RunConfig } from '../../config/config.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import type { MigrateResult } from '../../run/migrate.ts'
-import { runMigrate } from './migrate.ts'
+import { mappingFor, rendererFor, runMigrate } from './migrate.ts'
+import { describeDelta, runDelta } from './delta.ts'
+import { reportCommand } from './report.ts'
+import { formatVerification } from './verify.ts'
+import { connect } from '../connect.ts'
+import { verify, type VerifyResult } from '../../run/verify.ts'
+import { applyCutoverChanges } from '../../../sim/seed/cutover-changes.ts'
 import { startDataverseSimulator } from './sim.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from './demo-users.ts'
 
@@ -21,8 +27,9 @@ export interface DemoOptions {
 
 /**
  * The whole job on embedded defaults: both simulators on free loopback ports (Dataverse over TLS with a certificate
- * made for the occasion), generated dirty data, a migration, then the same migration again to show it changes
- * nothing. Exit 0 when both runs balance and the second created no duplicates.
+ * made for the occasion), generated dirty data, a migration, the same migration again to show it duplicates
+ * nothing, changes made in X2CRM meanwhile and the delta that loads them (twice: the second writes nothing), a
+ * field-by-field verify and the run's report. Exit 0 when every step balances and checks out.
  */
 export async function demoCommand(options: DemoOptions): Promise<number> {
   const dir = resolve(options.dir)
@@ -77,9 +84,46 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const rowsAfterSecond = tableSizes(dataverse.sim)
     say(summary('Second run (same data again)', second, rowsAfterSecond))
 
+    // The cutover: users kept working in X2CRM; a delta loads only what they changed, and a second one nothing.
+    const changes = applyCutoverChanges(x2crm, data, Math.floor(Date.now() / 1000))
+    say(
+      `\nMeanwhile in X2CRM: ${changes.renamedAccounts.length} accounts renamed, ${changes.quietlyChangedContacts.length} contacts ` +
+        `edited without a new lastUpdated, ${changes.deletedContacts.length} contacts and ${changes.deletedAccounts.length} account deleted, ` +
+        `${changes.newAccounts.length} accounts and ${changes.newContacts.length} contacts added.\n`,
+    )
+    const cutover = await runDelta(config, { json: options.json })
+    say(describeDelta(cutover, config.run.ledgerPath))
+    const repeat = await runDelta(config, { json: options.json })
+    const repeatWrites = repeat.reconciliation.phases.reduce(
+      (n, p) => n + p.created + p.updated + p.deleted,
+      0,
+    )
+    say(
+      `Delta again: ${repeatWrites === 0 ? 'nothing to write' : `${repeatWrites} rows written (UNEXPECTED)`}.\n`,
+    )
+
+    const checked = await verifyDemo(config, options.json)
+    say(`\nVerify (200 records per object, field by field):\n${formatVerification(checked)}`)
+
+    const reportDir = join(dir, 'report')
+    const reported = await reportCommand({
+      config: join(dir, 'x2d365.yaml'),
+      ledger: config.run.ledgerPath,
+      run: first.runId,
+      out: reportDir,
+      ...(options.json ? { json: true } : {}),
+    })
+
     const noDuplicates =
       rowsAfterSecond.account === rowsAfterFirst.account && rowsAfterSecond.contact === rowsAfterFirst.contact
-    const ok = first.reconciliation.balanced && second.reconciliation.balanced && noDuplicates
+    const deltaOk = cutover.reconciliation.balanced && repeatWrites === 0
+    const ok =
+      first.reconciliation.balanced &&
+      second.reconciliation.balanced &&
+      noDuplicates &&
+      deltaOk &&
+      checked.ok &&
+      reported === 0
     const peakMb = process.resourceUsage().maxRSS / 1024
     // Records = source records of the first pass; the link pass re-touches some of them and is not counted again.
     const records = first.reconciliation.phases
@@ -93,21 +137,54 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       peakRssMb: Math.round(peakMb),
       rows: rowsAfterSecond,
       noDuplicates,
+      delta: {
+        runId: cutover.runId,
+        seconds: cutover.seconds,
+        found: Object.fromEntries(cutover.entities.map((e) => [e.entity, e.found])),
+        balanced: cutover.reconciliation.balanced,
+        repeatWrites,
+      },
+      verified: checked.ok,
+      report: join(reportDir, 'report.html'),
       ledger: config.run.ledgerPath,
     }
     if (options.json) process.stdout.write(`${JSON.stringify({ type: 'demo.finished', ...result })}\n`)
     else {
       say(
-        `First run: ${result.records} records in ${result.seconds.toFixed(1)}s = ${result.recordsPerSecond} records/s, links included ` +
+        `\nFirst run: ${result.records} records in ${result.seconds.toFixed(1)}s = ${result.recordsPerSecond} records/s, links included ` +
           `(simulators in the same process; peak RSS ${result.peakRssMb} MB).\n` +
           `Second run: ${noDuplicates ? 'no duplicates, every row was an update' : 'DUPLICATES FOUND'}.\n` +
-          `Ledger: ${result.ledger}\n${ok ? 'Demo OK.' : 'Demo FAILED: see above.'}\n`,
+          `Delta: ${deltaOk ? 'the changes loaded in' : 'FAILED after'} ${cutover.seconds.toFixed(1)}s; the second delta wrote nothing.\n` +
+          `Verify: ${checked.ok ? 'every checked record matches X2CRM' : 'DIFFERENCES FOUND'}.\n` +
+          `Report: ${result.report}\n` +
+          `Ledger: ${result.ledger}  (undo it all with: x2d365 rollback -c ${join(dir, 'x2d365.yaml')})\n` +
+          `${ok ? 'Demo OK.' : 'Demo FAILED: see above.'}\n`,
       )
     }
     return ok ? 0 : 1
   } finally {
     await x2crmServed.close()
     await dataverse.served.close()
+  }
+}
+
+/** `x2d365 verify --sample 200` on the demo's configuration. */
+async function verifyDemo(config: RunConfig, json: boolean | undefined): Promise<VerifyResult> {
+  const renderer = rendererFor(json)
+  const { source, target, ledger, close } = connect(config, renderer.event)
+  try {
+    return await verify(
+      {
+        instance: config.run.instance,
+        mapping: mappingFor(config.run.mapping, 'verify').mapping,
+        sample: 200,
+      },
+      { source, target, ledger },
+    )
+  } finally {
+    renderer.flush()
+    await ledger.close()
+    await close()
   }
 }
 

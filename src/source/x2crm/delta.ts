@@ -139,7 +139,11 @@ export interface DetectDeltaOptions {
   extract?: ExtractOptions
   hash?: (record: X2crmRecord) => string
   onReport?: (report: CompletenessReport, counts: Readonly<Record<DeltaStatus, number>>) => void
+  /** Told how many records were read so far, every {@link PROGRESS_STEP} records and at the end. */
+  onProgress?: (read: number) => void
 }
+
+export const PROGRESS_STEP = 1000
 
 /**
  * Everything that changed in `entity` since the hashes in `store` were taken: reads the whole class (hidden records
@@ -157,11 +161,14 @@ export async function* detectDelta(
   const counts: Record<DeltaStatus, number> = { new: 0, changed: 0, unchanged: 0, deleted: 0 }
   // The record a hash belongs to, held only until the merge has classified it.
   let pending: X2crmRecord | undefined
+  let read = 0
   async function* currentHashes(): AsyncGenerator<RecordHash> {
     for await (const record of extraction) {
       pending = record
+      if (++read % PROGRESS_STEP === 0) options.onProgress?.(read)
       yield { id: Number(record.id), hash: hashOf(record) }
     }
+    options.onProgress?.(read)
   }
   for await (const entry of classifyDelta(currentHashes(), store.hashes(entity))) {
     counts[entry.status]++
