@@ -325,6 +325,41 @@ describe('delta, verify and rollback after a migration', () => {
     expect(migrated.runId).not.toBe(next.runId)
   })
 
+  it('closes a delta that stopped as failed; the next one loads exactly the rest, and rollback undoes both', async () => {
+    const { generated, x2crm, deps, options, hashes } = setUp()
+    const migrated = await migrate(options, deps)
+    const afterMigration = hashes()
+    const accounts = await loadedRecords(deps.ledger, generated.dataset.records['Accounts'] ?? [], 'Accounts')
+    const renamed = accounts.slice(0, 45)
+    for (const account of renamed)
+      x2crm.upsert('Accounts', { ...account, name: `${String(account['name'])} II` })
+
+    let writes = 0
+    const failing = {
+      ...deps.target,
+      upsertMultiple: async (...args: Parameters<typeof deps.target.upsertMultiple>) => {
+        if (++writes > 1) throw new Error('connection reset')
+        return deps.target.upsertMultiple(...args)
+      },
+    }
+    await expect(delta(options, { ...deps, target: failing })).rejects.toThrow('connection reset')
+    const stopped = (await deps.ledger.runs()).find((r) => r.kind === 'delta')
+    const loadedBefore = (await deps.ledger.counts(stopped?.runId ?? '')).reduce((n, c) => n + c.updated, 0)
+    expect(loadedBefore).toBe(20) // one batch of 20 arrived before the connection broke
+
+    const resumed = await delta(options, deps)
+    expect((await deps.ledger.run(stopped?.runId ?? ''))?.status).toBe('failed')
+    const found = resumed.entities.find((e) => e.entity === 'Accounts')?.found
+    expect(found?.changed).toBe(renamed.length - loadedBefore)
+    expect(resumed.reconciliation.balanced).toBe(true)
+
+    const undone = await rollback({ runId: stopped?.runId ?? '', mapping }, deps)
+    expect(undone.chain.map((c) => c.of)).toEqual([resumed.runId, stopped?.runId])
+    expect(undone.verified).toBe(true)
+    expect(hashes()).toEqual(afterMigration)
+    expect(migrated.reconciliation.balanced).toBe(true)
+  })
+
   it('refuses to run before a migration, and says what to do', async () => {
     const { deps, options } = setUp()
     await expect(delta(options, deps)).rejects.toThrow(/run `x2d365 migrate` first/)
