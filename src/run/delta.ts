@@ -47,7 +47,8 @@ export interface EntityDelta {
 /** One change, for the list a person reads after the run (the ledger holds all of them). */
 export interface DeltaChangeLine {
   sourceKey: string
-  change: 'new' | 'retried' | 'changed' | 'deleted'
+  /** `relinked`: unchanged in X2CRM, loaded again because a parent it links to arrived in this delta. */
+  change: 'new' | 'retried' | 'changed' | 'deleted' | 'relinked'
   phase: string
   outcome: RecordOutcome['status']
   /** `deactivated`, `deleted`, the quarantine reason … */
@@ -102,6 +103,9 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
   const awaitingLinks = new Map<string, X2crmRecord[]>()
   const deleted = new Map<string, number[]>()
   const entities: EntityDelta[] = []
+  // Rows this delta created (their children may wait for them) and every record it loaded.
+  const arrived = new Set<string>()
+  const touched = new Set<string>()
 
   for (const entity of entitiesInOrder(firstPass)) {
     const entityPhases = firstPass.filter((p) => p.entityMap.entity === entity)
@@ -143,12 +147,44 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
           count,
           awaitingLinks,
           quarantined,
+          arrived,
+          touched,
         }),
       )
     }
     deps.emit({ type: 'phase.finished', phase: comparing })
     if (summary.completeness !== undefined)
       deps.emit({ type: 'phase.completeness', phase: entity, report: summary.completeness })
+  }
+
+  // Records loaded earlier with a link left empty because its parent was not in Dataverse yet: the parent arrived now
+  // (new, or a quarantined record that loads at last), so they are loaded again to bind it.
+  for (const [phaseName, keys] of await waitingFor(deps.ledger, arrived, since, run.runId, touched)) {
+    const phase = firstPass.find((p) => p.name === phaseName || `${p.name}.links` === phaseName)
+    if (phase === undefined) continue
+    const records = await fetchRecords(deps, phase.entityMap.entity, keys)
+    if (records.length === 0) continue
+    if (phaseName !== phase.name) {
+      awaitingLinks.set(phase.name, [...(awaitingLinks.get(phase.name) ?? []), ...records])
+      continue
+    }
+    count(phase.name, records.length)
+    deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: records.length, resumeAfterId: 0 })
+    await loadPhase(phase, run.runId, streamOf(records), options, deps, context, {
+      done: 0,
+      total: () => records.length,
+      onOutcomes: (outcomes) =>
+        note(
+          outcomes.map((o) => ({
+            sourceKey: o.sourceKey,
+            change: 'relinked',
+            phase: o.phase,
+            outcome: o.status,
+            ...(o.reason === undefined ? {} : { detail: o.reason }),
+          })),
+        ),
+    })
+    deps.emit({ type: 'phase.finished', phase: phase.name })
   }
 
   for (const phase of phases.filter((p) => p.pass === 2)) {
@@ -280,6 +316,8 @@ async function upsertChunk(
     count: (phase: string, n?: number) => void
     awaitingLinks: Map<string, X2crmRecord[]>
     quarantined: ReadonlySet<string>
+    arrived: Set<string>
+    touched: Set<string>
   },
 ): Promise<DeltaChangeLine[]> {
   const change = new Map(chunk.map((c) => [sourceKeyOf(entityPhases[0]?.entityMap.entity ?? '', c.id), c]))
@@ -297,6 +335,8 @@ async function upsertChunk(
       total: () => before + records.length,
       onOutcomes: (outcomes) => {
         for (const outcome of outcomes) {
+          tally.touched.add(outcome.sourceKey)
+          if (outcome.status === 'created') tally.arrived.add(outcome.sourceKey)
           if (outcome.status !== 'created' && outcome.status !== 'updated') failed.add(outcome.sourceKey)
           lines.push({
             sourceKey: outcome.sourceKey,
@@ -448,6 +488,60 @@ async function retireRow(
   return result === 'updated'
     ? { ...base, status: 'updated', reason: 'deactivated: deleted in X2CRM' }
     : { ...base, status: 'skipped', reason: 'deleted in X2CRM; the row is already gone from Dataverse' }
+}
+
+/** `company: Accounts:57 is not in Dataverse (…); link left empty`, as {@link bindLinks} words it. */
+const LINK_LEFT_EMPTY = /^\w+: (\S+:\d+) is not in Dataverse/
+
+/**
+ * Per phase, the records whose newest load left a link empty because its parent (one of `arrived`) was not in
+ * Dataverse, and that are still there. One pass over the outcomes of the runs since the base migration.
+ */
+async function waitingFor(
+  ledger: Ledger,
+  arrived: ReadonlySet<string>,
+  since: string,
+  current: string,
+  touched: ReadonlySet<string>,
+): Promise<Map<string, string[]>> {
+  const waiting = new Map<string, Set<string>>()
+  if (arrived.size === 0) return new Map()
+  const runs = await ledger.runs()
+  const base = runs.findIndex((r) => r.runId === since)
+  for (const run of runs.slice(0, base + 1)) {
+    if (run.runId === current || (run.kind !== MIGRATE_RUN && run.kind !== DELTA_RUN)) continue
+    for await (const outcome of ledger.outcomes(run.runId)) {
+      if (touched.has(outcome.sourceKey)) continue
+      const parents = (outcome.warnings ?? []).map((w) => LINK_LEFT_EMPTY.exec(w)?.[1])
+      if (!parents.some((parent) => parent !== undefined && arrived.has(parent))) continue
+      const keys = waiting.get(outcome.phase) ?? new Set<string>()
+      keys.add(outcome.sourceKey)
+      waiting.set(outcome.phase, keys)
+    }
+  }
+  // Only records whose row is still in Dataverse: a rolled-back or deleted one must not come back this way.
+  const result = new Map<string, string[]>()
+  for (const [phase, keys] of waiting) {
+    const loaded = await ledger.loaded([...keys])
+    const still = [...keys].filter((k) => loaded.has(k))
+    if (still.length > 0) result.set(phase, still)
+  }
+  return result
+}
+
+/** The records behind source keys of one class, read one by one (a few: children of what just arrived). */
+async function fetchRecords(
+  deps: DeltaDeps,
+  entity: string,
+  keys: readonly string[],
+): Promise<X2crmRecord[]> {
+  const ids = keys.map((k) => Number(k.slice(k.lastIndexOf(':') + 1))).sort((a, b) => a - b)
+  const records: X2crmRecord[] = []
+  for (const id of ids) {
+    const record = await deps.source.record(entity, id)
+    if (record !== undefined) records.push(record)
+  }
+  return records
 }
 
 function labelOf(

@@ -360,6 +360,51 @@ describe('delta, verify and rollback after a migration', () => {
     expect(migrated.reconciliation.balanced).toBe(true)
   })
 
+  it('binds the links that waited for a parent: when a quarantined account loads at last, its contacts get it', async () => {
+    const { generated, x2crm, deps, options, row } = setUp()
+    const overlong = generated.dirty.find(
+      (d) => d.entity === 'Accounts' && d.kinds.includes('overlongString'),
+    )
+    const account = (generated.dataset.records['Accounts'] ?? []).find(
+      (a) => Number(a['id']) === overlong?.id,
+    )
+    const template = (generated.dataset.records['Contacts'] ?? []).find((c) => c['visibility'] !== 0)
+    if (account === undefined || template === undefined)
+      throw new Error('the generator made no over-long account')
+    const nameId = String(account['nameId'])
+    // Two contacts of that account: the migration loads them with the company link left empty.
+    for (const id of [101, 102]) {
+      x2crm.upsert('Contacts', { ...template, id, nameId: `Child ${id}_${id}`, company: nameId })
+    }
+    await migrate(options, deps)
+    expect(row('account', 'Accounts', account['id'])).toBeUndefined()
+    expect(row('contact', 'Contacts', 101)?.['_parentcustomerid_value']).toBeNull()
+
+    // Someone shortens the name in X2CRM; the account loads, and the contacts that waited for it are bound.
+    x2crm.upsert('Accounts', { ...account, name: 'Short Name Ltd' })
+    const changed = await delta(options, deps)
+    expect(changed.reconciliation.balanced).toBe(true)
+    expect(changed.changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          sourceKey: `Accounts:${String(account['id'])}`,
+          change: 'retried',
+          outcome: 'created',
+        }),
+        expect.objectContaining({ sourceKey: 'Contacts:101', change: 'relinked', outcome: 'updated' }),
+        expect.objectContaining({ sourceKey: 'Contacts:102', change: 'relinked', outcome: 'updated' }),
+      ]),
+    )
+    const accountId = targetIdFor(INSTANCE, 'Accounts', Number(account['id']))
+    expect(row('contact', 'Contacts', 101)?.['_parentcustomerid_value']).toBe(accountId)
+    expect(row('contact', 'Contacts', 102)?.['_parentcustomerid_value']).toBe(accountId)
+    expect((await verify({ instance: INSTANCE, mapping }, deps)).ok).toBe(true)
+
+    // Bound now, so the next delta has nothing to relink.
+    const again = await delta(options, deps)
+    expect(again.changes.filter((c) => c.change === 'relinked')).toEqual([])
+  })
+
   it('refuses to run before a migration, and says what to do', async () => {
     const { deps, options } = setUp()
     await expect(delta(options, deps)).rejects.toThrow(/run `x2d365 migrate` first/)
