@@ -48,7 +48,7 @@ export function createHumanRenderer(
           phaseStart = now()
           phaseDoneAtStart = -1
           stderr.write(
-            `${event.phase}: ${event.sourceCount} records in X2CRM` +
+            `${event.phase}: ${event.sourceCount} ${event.counting ?? 'records in X2CRM'}` +
               (event.resumeAfterId > 0 ? `, resuming after id ${event.resumeAfterId}` : '') +
               '\n',
           )
