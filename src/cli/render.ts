@@ -66,7 +66,7 @@ export function createHumanRenderer(
           // Timed from the phase's start; what was done before (a resume) is known at its first progress.
           starts.set(event.phase, { at: now(), done: Number.NaN })
           stderr.write(
-            `${event.phase}: ${event.sourceCount} records in X2CRM` +
+            `${event.phase}: ${event.sourceCount} ${event.counting ?? 'records in X2CRM'}` +
               (event.resumeAfterId > 0 ? `, resuming after id ${event.resumeAfterId}` : '') +
               '\n',
           )

@@ -1,4 +1,15 @@
-import type { ReasonGroup, RunReport } from './run-report.ts'
+import {
+  describeDeletions,
+  describeTimings,
+  describeUnfinished,
+  describeUnverified,
+  plural,
+  type DeltaChanges,
+  type ReasonGroup,
+  type RollbackUndo,
+  type RunReport,
+} from './run-report.ts'
+import { showValue, type VerificationReport } from './verification.ts'
 
 /** The run report as Markdown, for a ticket or a sign-off e-mail. Pure. */
 export function renderMarkdown(report: RunReport): string {
@@ -7,28 +18,12 @@ export function renderMarkdown(report: RunReport): string {
     '',
     `- status: **${report.status}**`,
     `- started: ${report.startedAt}${report.finishedAt ? `, finished: ${report.finishedAt}` : ''}`,
+    ...describeTimings(report).map((line) => `- ${line.charAt(0).toLowerCase()}${line.slice(1)}`),
   ]
-  if (report.seconds !== undefined) lines.push(`- duration: ${report.seconds.toFixed(1)} s`)
-  if (report.recordsPerSecond !== undefined) lines.push(`- throughput: ${report.recordsPerSecond} records/s`)
-  lines.push('', '## Reconciliation', '')
-  if (report.reconciliation) {
-    lines.push(
-      '| phase | source | created | updated | quarantined | skipped | balanced |',
-      '|---|---:|---:|---:|---:|---:|---|',
-    )
-    for (const p of report.reconciliation.phases) {
-      lines.push(
-        `| ${p.phase} | ${p.source} | ${p.created} | ${p.updated} | ${p.quarantined} | ${p.skipped} | ${p.balanced ? 'yes' : '**NO**'} |`,
-      )
-    }
-    lines.push(
-      '',
-      report.reconciliation.balanced
-        ? 'Every source record is accounted for.'
-        : '**Some source records are unaccounted for.**',
-    )
-  } else {
-    lines.push('The run did not finish: no reconciliation yet. Run `x2d365 migrate` again to resume it.')
+  if (report.error !== undefined) lines.push('', `**It stopped:** ${report.error}`)
+  if (report.changes !== undefined) lines.push(...changesSection(report.changes))
+  if (report.kind === 'migrate' || report.kind === 'delta' || report.reconciliation) {
+    lines.push(...reconciliationSection(report))
   }
   if (report.completeness && report.completeness.length > 0) {
     lines.push(
@@ -42,12 +37,111 @@ export function renderMarkdown(report: RunReport): string {
     for (const c of report.completeness)
       lines.push(`| ${c.phase} | ${c.count} | ${c.listed} | ${c.gapFetched} | ${c.missing} |`)
   }
-  lines.push(...groupSection('Quarantined records', report.quarantine.total, report.quarantine.groups))
-  lines.push(
-    ...groupSection('Records loaded with warnings', report.withWarnings.total, report.withWarnings.groups),
-  )
-  lines.push(...groupSection('Skipped', report.skipped.total, report.skipped.groups))
+  if (report.undo !== undefined) lines.push(...undoSection(report.undo, report.status))
+  if (report.verification !== undefined) {
+    lines.push(...verificationSection(report, report.verification))
+  }
+  if (report.kind !== 'verify') {
+    lines.push(...groupSection('Quarantined records', report.quarantine.total, report.quarantine.groups))
+    lines.push(
+      ...groupSection('Records loaded with warnings', report.withWarnings.total, report.withWarnings.groups),
+    )
+    lines.push(...groupSection('Skipped', report.skipped.total, report.skipped.groups))
+  }
   return `${lines.join('\n')}\n`
+}
+
+function reconciliationSection(report: RunReport): string[] {
+  const lines = ['', '## Reconciliation', '']
+  const r = report.reconciliation
+  if (!r) return [...lines, describeUnfinished(report)]
+  const deleted = r.phases.some((p) => p.deleted > 0)
+  lines.push(
+    `| phase | source | created | updated |${deleted ? ' deleted |' : ''} quarantined | skipped | balanced |`,
+    `|---|---:|---:|---:|${deleted ? '---:|' : ''}---:|---:|---|`,
+  )
+  for (const p of r.phases) {
+    lines.push(
+      `| ${p.phase} | ${p.source} | ${p.created} | ${p.updated} |${deleted ? ` ${p.deleted} |` : ''} ${p.quarantined} | ${p.skipped} | ${p.balanced ? 'yes' : '**NO**'} |`,
+    )
+  }
+  lines.push(
+    '',
+    r.balanced ? 'Every source record is accounted for.' : '**Some source records are unaccounted for.**',
+  )
+  return lines
+}
+
+function changesSection(delta: DeltaChanges): string[] {
+  const lines = ['', '## What changed in X2CRM', '']
+  if (delta.since !== undefined)
+    lines.push(`Compared with what migration ${delta.since} and the deltas since loaded.`)
+  lines.push(`Rows of records deleted in X2CRM: ${describeDeletions(delta.deletions)}.`, '')
+  lines.push('| X2CRM class | new | changed | deleted | unchanged |', '|---|---:|---:|---:|---:|')
+  for (const e of delta.entities)
+    lines.push(`| ${e.entity} | ${e.new} | ${e.changed} | ${e.deleted} | ${e.unchanged} |`)
+  return lines
+}
+
+function undoSection(u: RollbackUndo, status: string): string[] {
+  const lines = ['', '## What the rollback undid', '']
+  lines.push(
+    status === 'running'
+      ? '**The rollback did not finish.** Run `x2d365 rollback` again to resume it.'
+      : u.verified
+        ? 'Verified: none of the rows it deleted remains, and every row it restored equals its before-image.'
+        : `**NOT verified:** ${u.remaining ?? '?'} rows it should have deleted remain, ${u.mismatched ?? '?'} restored rows differ from their before-image.`,
+    '',
+    `It undid ${u.ofKind === undefined ? 'run' : `the ${u.ofKind} run`} ${u.of ?? '(not recorded)'}: deleted ${u.deleted} rows that run created and restored ${u.restored} rows it had changed.`,
+    '',
+    '| phase | deleted | restored | skipped | quarantined |',
+    '|---|---:|---:|---:|---:|',
+  )
+  for (const p of u.phases)
+    lines.push(`| ${p.phase} | ${p.deleted} | ${p.restored} | ${p.skipped} | ${p.quarantined} |`)
+  return lines
+}
+
+function verificationSection(report: RunReport, v: VerificationReport | null): string[] {
+  const itself = report.kind === 'verify'
+  const lines = ['', '## Verification', '']
+  if (v === null) return [...lines, describeUnverified(report)]
+  const differ = v.entities.reduce((n, e) => n + e.mismatched, 0)
+  const missing = v.entities.reduce((n, e) => n + e.missing, 0)
+  lines.push(
+    v.ok
+      ? 'Every record checked matches its source, field by field.'
+      : `**Differences found:** ${plural(differ, 'record')} ${differ === 1 ? 'differs from its' : 'differ from their'} source, ${plural(missing, 'record')} missing from Dataverse.`,
+    '',
+    `${itself ? 'This verification' : `Verify run ${v.runId}`}${v.finishedAt === undefined ? '' : ` (finished ${v.finishedAt})`} read back ${v.sample === undefined ? 'every migrated record' : `a random sample of up to ${v.sample} records per object`}${v.of === undefined ? '' : `; it checked run ${v.of}`}.`,
+    '',
+    '| object | checked | matched | mismatched | missing | not migrated |',
+    '|---|---:|---:|---:|---:|---:|',
+  )
+  for (const e of v.entities)
+    lines.push(
+      `| ${e.entity} | ${e.checked} | ${e.matched} | ${e.mismatched} | ${e.missing} | ${e.notMigrated} |`,
+    )
+  const columns = v.entities.flatMap((e) => e.columns.map((c) => ({ entity: e.entity, ...c })))
+  lines.push('', '### Mismatches per column', '')
+  if (columns.length === 0) lines.push('No column differs.')
+  else {
+    lines.push('| object | column | X2CRM field | rows | examples: X2CRM (through the map) → Dataverse |')
+    lines.push('|---|---|---|---:|---|')
+    for (const c of columns) {
+      const examples = c.examples.map(
+        (x) => `${x.sourceKey}: ${showValue(x.expected)} → ${showValue(x.actual)}`,
+      )
+      lines.push(`| ${c.entity} | ${c.column} | ${c.field} | ${c.rows} | ${cell(examples.join('<br>'))} |`)
+    }
+  }
+  for (const e of v.entities.filter((x) => x.missing > 0)) {
+    lines.push(
+      '',
+      `${e.entity}: missing from Dataverse: ${e.missingKeys.join(', ')}${e.missing > e.missingKeys.length ? `, … (${e.missing} in all)` : ''}`,
+    )
+  }
+  return lines
 }
 
 function groupSection(title: string, total: number, groups: readonly ReasonGroup[]): string[] {
@@ -55,6 +149,11 @@ function groupSection(title: string, total: number, groups: readonly ReasonGroup
   if (total === 0) return [...lines, 'None.']
   lines.push('| phase | count | reason | examples |', '|---|---:|---|---|')
   for (const g of groups)
-    lines.push(`| ${g.phase} | ${g.count} | ${g.reason.replace(/\|/g, '\\|')} | ${g.examples.join(', ')} |`)
+    lines.push(`| ${g.phase} | ${g.count} | ${cell(g.reason)} | ${g.examples.join(', ')} |`)
   return lines
+}
+
+/** Text in a table cell: a pipe or a line break would end the cell or the row. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }

@@ -11,7 +11,14 @@ export type RunEvent =
   | { type: 'source.notice'; kind: string; entity: string; id?: number; message: string }
   /** `migrate --sample`: what the rehearsal holds, before anything loads. */
   | { type: 'sample.chosen'; sample: SampleSummary }
-  | { type: 'phase.started'; phase: string; sourceCount: number; resumeAfterId: number }
+  | {
+      type: 'phase.started'
+      phase: string
+      sourceCount: number
+      resumeAfterId: number
+      /** What `sourceCount` counts when it is not the records X2CRM has (`records to check`). */
+      counting?: string
+    }
   | {
       type: 'batch.loaded'
       phase: string

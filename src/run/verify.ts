@@ -1,13 +1,32 @@
-import type { Ledger } from '../ledger/ledger.ts'
+import type { Ledger, OutcomeStatus } from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
-import type { EntityMap, Mapping, RecordFilter, TransformContext } from '../mapping/types.ts'
+import type { EntityMap, Mapping, TransformContext } from '../mapping/types.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { compareRow, type FieldMismatch } from './compare-row.ts'
+import type { Emit } from './events.ts'
+import { UNDOABLE_KINDS, undoneRuns } from './run-chain.ts'
+
+export const VERIFY_RUN = 'verify'
+/** Field mismatches a verification keeps per object, besides the first of every column past them. */
+export const MISMATCH_EXAMPLES = 50
+/** Source keys of missing rows a verification keeps per object. */
+export const MISSING_EXAMPLES = 50
+/** Longer values are cut, so that a long description cannot swell the ledger. */
+const VALUE_CHARS = 200
+/** Verify loads nothing: its progress events carry no outcomes. */
+const NO_OUTCOMES: Readonly<Record<OutcomeStatus, number>> = {
+  created: 0,
+  updated: 0,
+  quarantined: 0,
+  skipped: 0,
+  deleted: 0,
+  restored: 0,
+}
 
 export interface VerifyOptions {
   instance: string
@@ -18,72 +37,161 @@ export interface VerifyOptions {
   random?: () => number
 }
 
+export interface VerifyDeps {
+  source: Pick<X2crmSource, 'records' | 'count'>
+  target: Pick<DataverseTarget, 'query'>
+  ledger: Ledger
+  emit: Emit
+  now: () => Date
+}
+
+/** One field of one record that differs from its source. */
+export interface RecordMismatch extends FieldMismatch {
+  sourceKey: string
+  targetId: string
+}
+
 export interface EntityVerification {
   entity: string
   /** Records read back and compared. */
   checked: number
   matched: number
+  /** Records that differ from their source in at least one field. */
+  mismatched: number
   /** Records the ledger says are in Dataverse, but Dataverse does not have. */
-  missing: string[]
+  missing: number
   /** Records not in Dataverse because they were quarantined or never migrated: not compared. */
   notMigrated: number
-  mismatched: { sourceKey: string; targetId: string; mismatches: FieldMismatch[] }[]
   /** Mismatches per Dataverse column. */
   byColumn: Record<string, number>
+  /**
+   * The first {@link MISMATCH_EXAMPLES} field mismatches, and the first of every column past them, so each column in
+   * `byColumn` has an example. String values longer than 200 characters are cut.
+   */
+  mismatches: RecordMismatch[]
+  /** The first {@link MISSING_EXAMPLES} missing records. */
+  missingKeys: string[]
 }
 
 export interface VerifyResult {
+  /** The ledger's run of kind `verify` that holds this result. */
+  runId: string
+  /** The migrate or delta run checked: the newest of this instance that is not rolled back, if any. */
+  of?: string
+  /** Records per object checked; undefined: all. */
+  sample?: number
   entities: EntityVerification[]
   ok: boolean
+  seconds: number
 }
 
 /**
  * Reads migrated rows back and compares them field by field, through the map's transforms, with the source as it is
- * now. A record changed in X2CRM since the migration shows up as a mismatch (run `delta` first).
+ * now. A record changed in X2CRM since the migration shows up as a mismatch (run `delta` first). The result is
+ * recorded in the ledger as a run of kind `verify` (its summary is the result, lists capped), so `x2d365 report` can
+ * show it with the run it checked.
  */
-export async function verify(
-  options: VerifyOptions,
-  deps: { source: X2crmSource; target: Pick<DataverseTarget, 'query'>; ledger: Ledger },
-): Promise<VerifyResult> {
-  const context: TransformContext = {
-    targetIdFor: (entity, id) => targetIdFor(options.instance, entity, id),
-    ownerFor: () => undefined,
+export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
+  const started = deps.now()
+  const of = await runToVerify(deps.ledger, options.instance)
+  const run = await deps.ledger.startRun(
+    VERIFY_RUN,
+    {
+      instance: options.instance,
+      all: options.sample === undefined,
+      ...(options.sample !== undefined && { sample: options.sample }),
+      ...(of !== undefined && { of }),
+    },
+    started,
+  )
+  deps.emit({ type: 'run.started', runId: run.runId, resumed: false, at: started.toISOString() })
+  try {
+    const context: TransformContext = {
+      targetIdFor: (entity, id) => targetIdFor(options.instance, entity, id),
+      ownerFor: () => undefined,
+    }
+    const entities: EntityVerification[] = []
+    for (const map of options.mapping.entities) {
+      // verify reads what lists show; records hidden from them are checked through the migration's own reconciliation
+      let records: AsyncIterable<X2crmRecord>
+      let total: number
+      if (options.sample === undefined) {
+        total = await deps.source.count(map.entity)
+        records = deps.source.records(map.entity)
+      } else {
+        const sampled = await reservoir(
+          deps.source.records(map.entity),
+          options.sample,
+          options.random ?? Math.random,
+        )
+        total = sampled.length
+        records = streamOf(sampled)
+      }
+      const phase = map.name ?? map.entity
+      deps.emit({
+        type: 'phase.started',
+        phase,
+        sourceCount: total,
+        resumeAfterId: 0,
+        counting: 'records to check',
+      })
+      entities.push(await verifyEntity(map, records, context, deps, total))
+      deps.emit({ type: 'phase.finished', phase })
+    }
+    const finished = deps.now()
+    const result: VerifyResult = {
+      runId: run.runId,
+      ...(of !== undefined && { of }),
+      ...(options.sample !== undefined && { sample: options.sample }),
+      entities,
+      ok: entities.every((e) => e.missing === 0 && e.mismatched === 0),
+      seconds: (finished.getTime() - started.getTime()) / 1000,
+    }
+    const { runId: _, ...summary } = result
+    await deps.ledger.finishRun(run.runId, 'succeeded', finished, summary)
+    return result
+  } catch (error) {
+    // A verification that stopped proves nothing: it is closed as failed, with the reason, and not shown as a result.
+    await deps.ledger.finishRun(run.runId, 'failed', deps.now(), {
+      error: error instanceof Error ? error.message : String(error),
+    })
+    throw error
   }
-  const entities: EntityVerification[] = []
-  for (const map of options.mapping.entities) {
-    // verify reads what lists show; records hidden from them are checked through the migration's own reconciliation
-    const records =
-      options.sample === undefined
-        ? deps.source.records(map.entity)
-        : streamOf(
-            await reservoir(deps.source.records(map.entity), options.sample, options.random ?? Math.random),
-          )
-    entities.push(await verifyEntity(map, records, context, deps))
-  }
-  return {
-    entities,
-    ok: entities.every((e) => e.missing.length === 0 && e.mismatched.length === 0),
-  }
+}
+
+/** The run a verification checks: the newest migrate or delta run of the instance that is not rolled back. */
+async function runToVerify(ledger: Ledger, instance: string): Promise<string | undefined> {
+  const undone = await undoneRuns(ledger)
+  const runs = await ledger.runs()
+  return runs.find(
+    (r) => UNDOABLE_KINDS.includes(r.kind) && r.params['instance'] === instance && !undone.has(r.runId),
+  )?.runId
 }
 
 async function verifyEntity(
   map: EntityMap,
   records: AsyncIterable<X2crmRecord>,
   context: TransformContext,
-  deps: { target: Pick<DataverseTarget, 'query'>; ledger: Ledger },
+  deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit'>,
+  total: number,
 ): Promise<EntityVerification> {
+  const phase = map.name ?? map.entity
+  const where = map.where
   const result: EntityVerification = {
-    entity: map.name ?? map.entity,
+    entity: phase,
     checked: 0,
     matched: 0,
-    missing: [],
+    mismatched: 0,
+    missing: 0,
     notMigrated: 0,
-    mismatched: [],
     byColumn: {},
+    mismatches: [],
+    missingKeys: [],
   }
-  const taken =
-    map.where === undefined ? records : only(records, (r) => matchesFilter(map.where as RecordFilter, r))
-  for await (const batch of chunks(taken, 50)) {
+  let done = 0
+  for await (const read of chunks(records, 50)) {
+    // Records another map of the class takes (the Lead/Contact split) are that map's to check.
+    const batch = where === undefined ? read : read.filter((r) => matchesFilter(where, r))
     const transformed = batch
       .map((r) => transformRecord(map, r, context))
       .flatMap((t) => (t.status === 'ok' ? [t] : []))
@@ -104,20 +212,46 @@ async function verifyEntity(
       const targetId = loaded.get(t.sourceKey)?.targetId ?? t.targetId
       const row = rows.get(targetId)
       if (row === undefined) {
-        result.missing.push(t.sourceKey)
+        result.missing++
+        if (result.missingKeys.length < MISSING_EXAMPLES) result.missingKeys.push(t.sourceKey)
         continue
       }
       result.checked++
       const links = new Map(t.links.map((l) => [l.field, loaded.get(l.parentKey)?.targetId ?? null]))
       const mismatches = compareRow(map, t, links, row)
       if (mismatches.length === 0) result.matched++
-      else {
-        result.mismatched.push({ sourceKey: t.sourceKey, targetId, mismatches })
-        for (const m of mismatches) result.byColumn[m.column] = (result.byColumn[m.column] ?? 0) + 1
+      else result.mismatched++
+      for (const m of mismatches) {
+        const firstOfColumn = result.byColumn[m.column] === undefined
+        result.byColumn[m.column] = (result.byColumn[m.column] ?? 0) + 1
+        if (result.mismatches.length < MISMATCH_EXAMPLES || firstOfColumn) {
+          result.mismatches.push({
+            sourceKey: t.sourceKey,
+            targetId,
+            field: m.field,
+            column: m.column,
+            expected: clip(m.expected),
+            actual: clip(m.actual),
+          })
+        }
       }
     }
+    done += read.length
+    deps.emit({
+      type: 'batch.loaded',
+      phase,
+      size: read.length,
+      counts: NO_OUTCOMES,
+      lastSourceId: Number(read[read.length - 1]?.['id'] ?? 0),
+      done,
+      total: Math.max(total, done),
+    })
   }
   return result
+}
+
+function clip(value: unknown): unknown {
+  return typeof value === 'string' && value.length > VALUE_CHARS ? `${value.slice(0, VALUE_CHARS)}…` : value
 }
 
 /** The columns to read back: those the map writes, and `createdon`, where an overridden creation date lands. */
@@ -143,10 +277,6 @@ export async function reservoir<T>(
     seen++
   }
   return kept.sort((a, b) => a.index - b.index).map((k) => k.item)
-}
-
-async function* only<T>(items: AsyncIterable<T>, keep: (item: T) => boolean): AsyncGenerator<T> {
-  for await (const item of items) if (keep(item)) yield item
 }
 
 async function* streamOf<T>(items: readonly T[]): AsyncGenerator<T> {

@@ -105,14 +105,25 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const checked = await verifyDemo(config, options.json)
     say(`\nVerify (200 records per object, field by field):\n${formatVerification(checked)}`)
 
+    // The migration's report (with its full reconciliation), and the cutover delta's (with the verification).
     const reportDir = join(dir, 'report')
-    const reported = await reportCommand({
-      config: join(dir, 'x2d365.yaml'),
-      ledger: config.run.ledgerPath,
-      run: first.runId,
-      out: reportDir,
-      ...(options.json ? { json: true } : {}),
-    })
+    const reports = [
+      await reportCommand({
+        config: join(dir, 'x2d365.yaml'),
+        ledger: config.run.ledgerPath,
+        run: first.runId,
+        out: reportDir,
+        ...(options.json ? { json: true } : {}),
+      }),
+      await reportCommand({
+        config: join(dir, 'x2d365.yaml'),
+        ledger: config.run.ledgerPath,
+        run: cutover.runId,
+        out: join(dir, 'report-delta'),
+        ...(options.json ? { json: true } : {}),
+      }),
+    ]
+    const reported = reports.every((code) => code === 0) ? 0 : 1
 
     const noDuplicates =
       rowsAfterSecond.account === rowsAfterFirst.account && rowsAfterSecond.contact === rowsAfterFirst.contact
@@ -179,7 +190,7 @@ async function verifyDemo(config: RunConfig, json: boolean | undefined): Promise
         mapping: mappingFor(config.run.mapping, 'verify').mapping,
         sample: 200,
       },
-      { source, target, ledger },
+      { source, target, ledger, emit: renderer.event, now: () => new Date() },
     )
   } finally {
     renderer.flush()

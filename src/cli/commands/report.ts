@@ -7,7 +7,14 @@ import { ConfigError } from '../../errors.ts'
 import { createSqliteLedger } from '../../ledger/sqlite.ts'
 import { renderHtml } from '../../report/render-html.ts'
 import { renderMarkdown } from '../../report/render-markdown.ts'
-import { quarantineCsvHeader, quarantineCsvLine, summarizeRun } from '../../report/run-report.ts'
+import {
+  addRelatedRuns,
+  describeUnverified,
+  quarantineCsvHeader,
+  quarantineCsvLine,
+  summarizeRun,
+  type RunReport,
+} from '../../report/run-report.ts'
 
 export interface ReportOptions {
   config: string
@@ -36,7 +43,8 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
   if (!existsSync(path)) throw new ConfigError([`${path}: no ledger here yet (run \`x2d365 migrate\` first)`])
   const ledger = createSqliteLedger(path)
   try {
-    const run = options.run ? await ledger.run(options.run) : (await ledger.runs())[0]
+    const runs = await ledger.runs()
+    const run = options.run ? runs.find((r) => r.runId === options.run) : runs[0]
     if (run === undefined) {
       throw new ConfigError([
         options.run
@@ -48,8 +56,9 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
     mkdirSync(out, { recursive: true })
     const csv = createWriteStream(join(out, 'quarantine.csv'))
     csv.write(quarantineCsvHeader())
-    const report = await summarizeRun(run, ledger.outcomes(run.runId), (outcome) =>
-      csv.write(quarantineCsvLine(outcome)),
+    const report = addRelatedRuns(
+      await summarizeRun(run, ledger.outcomes(run.runId), (outcome) => csv.write(quarantineCsvLine(outcome))),
+      runs,
     )
     await new Promise<void>((done, fail) => csv.end((error?: Error | null) => (error ? fail(error) : done())))
     writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
@@ -58,7 +67,8 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
     if (options.json) process.stdout.write(`${JSON.stringify({ ...report, files: out })}\n`)
     else {
       process.stdout.write(
-        `Report of run ${run.runId} (${run.status}) in ${out}:\n  report.html  report.md  report.json  quarantine.csv (${report.quarantine.total} records)\n`,
+        `Report of ${run.kind} run ${run.runId} (${run.status}) in ${out}:\n  report.html  report.md  report.json  quarantine.csv (${report.quarantine.total} records)\n` +
+          verificationLine(report),
       )
     }
     return 0
@@ -67,10 +77,29 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
   }
 }
 
+/** One line on whether the run was verified, so nobody signs off a run that never was. */
+function verificationLine(report: RunReport): string {
+  const v = report.verification
+  if (v === undefined) return ''
+  if (v === null) return `${describeUnverified(report)}\n`
+  return v.ok
+    ? `Verified by run ${v.runId}: every record checked matches its source.\n`
+    : `Verified by run ${v.runId}: differences found (see the report's Verification section).\n`
+}
+
 export function registerReport(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('report')
-    .description('write the HTML, Markdown and JSON report of a run, and a CSV of its quarantined records')
+    .summary('write the HTML, Markdown and JSON report of a run, and a CSV of its quarantined records')
+    .description(
+      'Write the report of one run (the newest by default) from the ledger alone: report.html (one self-contained ' +
+        'file: inline charts, nothing fetched), report.md, report.json and quarantine.csv. A migrate or delta ' +
+        'report holds the reconciliation per phase, the quarantine with reasons, timings and throughput, and the ' +
+        'results of the `x2d365 verify` run that checked it (or says it is not verified yet); a delta report also ' +
+        'what X2CRM changed per class and the deletion policy; a rollback report what it undid; a verify report ' +
+        'its results per object and per column.',
+    )
+    .addHelpText('after', '\nExit codes: 0 written, 1 stopped, 2 no ledger or no such run.')
     .option('-c, --config <path>', 'configuration file (for the ledger path)', 'x2d365.yaml')
     .option('--ledger <path>', 'ledger file (instead of the one the config names)')
     .option('--run <id>', 'run id (default: the newest run)')

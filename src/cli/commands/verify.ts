@@ -15,23 +15,22 @@ export function formatVerification(result: VerifyResult): string {
   const lines = ['entity     checked  matched  mismatched  missing  not migrated']
   for (const e of result.entities) {
     lines.push(
-      `${e.entity.padEnd(9)} ${String(e.checked).padStart(8)} ${String(e.matched).padStart(8)} ${String(e.mismatched.length).padStart(11)} ${String(e.missing.length).padStart(8)} ${String(e.notMigrated).padStart(13)}`,
+      `${e.entity.padEnd(9)} ${String(e.checked).padStart(8)} ${String(e.matched).padStart(8)} ${String(e.mismatched).padStart(11)} ${String(e.missing).padStart(8)} ${String(e.notMigrated).padStart(13)}`,
     )
     for (const [column, n] of Object.entries(e.byColumn)) lines.push(`    ${column}: ${n} rows differ`)
-    for (const m of e.mismatched.slice(0, 5)) {
-      for (const f of m.mismatches) {
-        lines.push(
-          `    ${m.sourceKey} ${f.field} → ${f.column}: expected ${JSON.stringify(f.expected)}, Dataverse has ${JSON.stringify(f.actual)}`,
-        )
-      }
-    }
-    if (e.missing.length > 0)
+    for (const m of e.mismatches.slice(0, 10)) {
       lines.push(
-        `    missing from Dataverse: ${e.missing.slice(0, 10).join(', ')}${e.missing.length > 10 ? ', …' : ''}`,
+        `    ${m.sourceKey} ${m.field} → ${m.column}: expected ${JSON.stringify(m.expected)}, Dataverse has ${JSON.stringify(m.actual)}`,
+      )
+    }
+    if (e.missing > 0)
+      lines.push(
+        `    missing from Dataverse: ${e.missingKeys.slice(0, 10).join(', ')}${e.missing > 10 ? `, … (${e.missing} in all)` : ''}`,
       )
   }
   lines.push(
     result.ok ? 'Verified: every record checked matches its source.' : 'Differences found (see above).',
+    `Recorded as run ${result.runId}${result.of === undefined ? '' : ` (it checked run ${result.of})`}; \`x2d365 report\` shows it with that run.`,
   )
   return `${lines.join('\n')}\n`
 }
@@ -48,8 +47,9 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<numb
         mapping: mappingFor(config.run.mapping, 'verify').mapping,
         ...(sample !== undefined && { sample }),
       },
-      { source, target, ledger },
+      { source, target, ledger, emit: renderer.event, now: () => new Date() },
     )
+    renderer.flush()
     process.stdout.write(
       options.json
         ? `${JSON.stringify({ type: 'verify.finished', ...result })}\n`
@@ -69,7 +69,10 @@ export function registerVerify(program: Command, setExitCode: (code: number) => 
     .summary('read migrated rows back and compare them field by field with the source')
     .description(
       'Read migrated rows back from Dataverse and compare them, field by field through the map, with X2CRM as it is ' +
-        'now. Checks a random sample per object by default; --all checks every record.',
+        'now. Checks a random sample per object by default; --all checks every record. The result is recorded in ' +
+        'the ledger as a run of kind verify: `x2d365 report` shows it with the migrate or delta run it checked, ' +
+        'and `x2d365 report --run <id>` reports the verification itself. Progress goes to stderr (a bar with ' +
+        'rate and ETA in a terminal); with --json, one JSON object per line on stdout, the last one the result.',
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
     .option('--sample <n>', 'records per object to check (default 200)', (v: string) => {
