@@ -322,6 +322,8 @@ async function upsertChunk(
 ): Promise<DeltaChangeLine[]> {
   const change = new Map(chunk.map((c) => [sourceKeyOf(entityPhases[0]?.entityMap.entity ?? '', c.id), c]))
   const failed = new Set<string>()
+  // Where each record was before: a split map (Contacts → lead / contact) can move a record to the other table.
+  const previously = entityPhases.length > 1 ? await deps.ledger.loaded([...change.keys()]) : new Map()
   const lines: DeltaChangeLine[] = []
   for (const phase of entityPhases) {
     const where = phase.entityMap.where
@@ -338,12 +340,20 @@ async function upsertChunk(
           tally.touched.add(outcome.sourceKey)
           if (outcome.status === 'created') tally.arrived.add(outcome.sourceKey)
           if (outcome.status !== 'created' && outcome.status !== 'updated') failed.add(outcome.sourceKey)
+          const was = previously.get(outcome.sourceKey)?.phase.replace(/\.links$/, '')
+          const moved =
+            was !== undefined &&
+            was !== phase.name &&
+            (outcome.status === 'created' || outcome.status === 'updated')
+              ? `moved by the map's rule from ${was} to ${phase.name}: the row in ${was} is left as it was (qualify, deactivate or delete it in Dataverse)`
+              : undefined
+          const detail = [outcome.reason, moved].filter((d) => d !== undefined).join('; ')
           lines.push({
             sourceKey: outcome.sourceKey,
             change: labelOf(change.get(outcome.sourceKey)?.status, tally.quarantined.has(outcome.sourceKey)),
             phase: phase.name,
             outcome: outcome.status,
-            ...(outcome.reason === undefined ? {} : { detail: outcome.reason }),
+            ...(detail === '' ? {} : { detail }),
           })
         }
       },

@@ -405,6 +405,49 @@ describe('delta, verify and rollback after a migration', () => {
     expect(again.changes.filter((c) => c.change === 'relinked')).toEqual([])
   })
 
+  it('says so when a split map moves a record to the other table, and leaves the old row as it was', async () => {
+    const { generated, x2crm, deps, options, row, dataverse } = setUp()
+    const contactsMap = mapping.entities.find((e) => e.entity === 'Contacts')
+    if (contactsMap === undefined) throw new Error('the default map has no Contacts')
+    const lead = { logicalName: 'lead', entitySet: 'leads', primaryId: 'leadid' }
+    const noCompany = {
+      match: 'all' as const,
+      conditions: [{ type: 'hasCompany' as const, field: 'company', value: false }],
+    }
+    const split = {
+      entities: [
+        ...mapping.entities.filter((e) => e !== contactsMap),
+        {
+          ...contactsMap,
+          name: 'Contacts→lead',
+          table: lead,
+          where: noCompany,
+          fields: contactsMap.fields.filter((f) =>
+            ['firstname', 'lastname', 'emailaddress1', 'ownerid'].includes(f.target),
+          ),
+        },
+        { ...contactsMap, name: 'Contacts→contact', where: { ...noCompany, negate: true } },
+      ],
+    }
+    const splitOptions = { ...options, mapping: split }
+    await migrate(splitOptions, deps)
+    const loaded = await loadedRecords(deps.ledger, generated.dataset.records['Contacts'] ?? [], 'Contacts')
+    const moving = loaded.find((c) => typeof c['company'] === 'string' && c['company'] !== '')
+    if (moving === undefined) throw new Error('no contact with a company')
+    expect(row('contact', 'Contacts', moving['id'])).toBeDefined()
+
+    x2crm.upsert('Contacts', { ...moving, company: '' })
+    const changed = await delta(splitOptions, deps)
+    const line = changed.changes.find((c) => c.sourceKey === `Contacts:${String(moving['id'])}`)
+    expect(line).toMatchObject({ phase: 'Contacts→lead', outcome: 'created' })
+    expect(line?.detail).toMatch(
+      /moved by the map's rule from Contacts→contact to Contacts→lead: the row in Contacts→contact is left/,
+    )
+    const leadId = targetIdFor(INSTANCE, 'Contacts', Number(moving['id']))
+    expect(dataverse.rows('lead').some((r) => r['leadid'] === leadId)).toBe(true)
+    expect(row('contact', 'Contacts', moving['id'])).toBeDefined()
+  })
+
   it('refuses to run before a migration, and says what to do', async () => {
     const { deps, options } = setUp()
     await expect(delta(options, deps)).rejects.toThrow(/run `x2d365 migrate` first/)
