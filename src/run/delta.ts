@@ -1,4 +1,10 @@
-import { sourceKeyOf, type Ledger, type RecordOutcome, type RunInfo } from '../ledger/ledger.ts'
+import {
+  sourceKeyOf,
+  type Ledger,
+  type LoadedRecord,
+  type RecordOutcome,
+  type RunInfo,
+} from '../ledger/ledger.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
@@ -323,7 +329,8 @@ async function upsertChunk(
   const change = new Map(chunk.map((c) => [sourceKeyOf(entityPhases[0]?.entityMap.entity ?? '', c.id), c]))
   const failed = new Set<string>()
   // Where each record was before: a split map (Contacts → lead / contact) can move a record to the other table.
-  const previously = entityPhases.length > 1 ? await deps.ledger.loaded([...change.keys()]) : new Map()
+  const previously: ReadonlyMap<string, LoadedRecord> =
+    entityPhases.length > 1 ? await deps.ledger.loaded([...change.keys()]) : new Map()
   const lines: DeltaChangeLine[] = []
   for (const phase of entityPhases) {
     const where = phase.entityMap.where
