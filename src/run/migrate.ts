@@ -23,12 +23,8 @@ import type { DataverseBulkTarget, RowResult, TargetRow } from '../target/datave
 import { imageColumns, lookupColumn, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
-import {
-  ownerQueueRefusal,
-  reconcileOwners,
-  type OwnerDecisions,
-  type SystemUserRow,
-} from '../mapping/reconcile-users.ts'
+import { ownerQueueRefusal, type OwnerDecisions } from '../mapping/reconcile-users.ts'
+import { matchOwners } from './owners.ts'
 import { phaseEntitySets, planPhases, type Phase } from './phases.ts'
 
 export interface MigrateOptions {
@@ -122,32 +118,7 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
  * name) or fall to the default owner; otherwise the run does not start, and says who is left.
  */
 export async function buildContext(options: MigrateOptions, deps: MigrateDeps): Promise<TransformContext> {
-  const users = await deps.source.users()
-  const systemUsers: SystemUserRow[] = []
-  for await (const row of deps.target.query('systemusers', {
-    select: ['systemuserid', 'internalemailaddress', 'fullname', 'isdisabled'],
-  })) {
-    systemUsers.push(row as unknown as SystemUserRow)
-  }
-  // Each class once: a split map (Contacts → lead and contact) owns the same records twice.
-  const owned = new Set(
-    options.mapping.entities
-      .filter((e) => e.fields.some((f) => f.transform === 'owner'))
-      .map((e) => e.entity),
-  )
-  const counts: Record<string, number> = {}
-  for (const user of users) {
-    for (const entity of owned) {
-      counts[user.username] =
-        (counts[user.username] ?? 0) + (await deps.source.count(entity, { assignedTo: user.username }))
-    }
-  }
-  const decisions = options.ownerDecisions ?? {}
-  const defaultOwner = decisions.defaultOwner ?? options.defaultOwnerEmail
-  const owners = reconcileOwners(users, systemUsers, counts, {
-    ...decisions,
-    ...(defaultOwner === undefined ? {} : { defaultOwner }),
-  })
+  const owners = await matchOwners(options, deps)
   const refusal = ownerQueueRefusal(owners)
   if (refusal !== undefined) throw new ConfigError([refusal])
   const byUsername = new Map(owners.matched.map((m) => [m.username, m.systemuserid]))

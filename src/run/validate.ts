@@ -1,12 +1,6 @@
 import { sourceKeyOf, type LoadedRecord, type RecordOutcome, type SourceKey } from '../ledger/ledger.ts'
 import { checkRow } from '../mapping/check-row.ts'
-import {
-  ownerQueueRefusal,
-  reconcileOwners,
-  type OwnerDecisions,
-  type QueuedOwner,
-  type SystemUserRow,
-} from '../mapping/reconcile-users.ts'
+import { ownerQueueRefusal, type OwnerDecisions, type QueuedOwner } from '../mapping/reconcile-users.ts'
 import type { TargetSchema } from '../mapping/schemas.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
@@ -27,6 +21,7 @@ import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
 import { createIdSet, type IdSet } from './id-set.ts'
 import { bindLinks } from './migrate.ts'
+import { matchOwners } from './owners.ts'
 import { phaseEntitySets, planPhases, type Phase } from './phases.ts'
 
 export interface ValidateOptions {
@@ -501,31 +496,7 @@ async function checkOwners(
       },
     }
   }
-  const users = await deps.source.users()
-  const systemUsers: SystemUserRow[] = []
-  for await (const row of deps.target.query('systemusers', {
-    select: ['systemuserid', 'internalemailaddress', 'fullname', 'isdisabled'],
-  })) {
-    systemUsers.push(row as unknown as SystemUserRow)
-  }
-  const owned = new Set(
-    options.mapping.entities
-      .filter((e) => e.fields.some((f) => f.transform === 'owner'))
-      .map((e) => e.entity),
-  )
-  const counts: Record<string, number> = {}
-  for (const user of users) {
-    for (const entity of owned) {
-      counts[user.username] =
-        (counts[user.username] ?? 0) + (await deps.source.count(entity, { assignedTo: user.username }))
-    }
-  }
-  const decisions = options.ownerDecisions ?? {}
-  const defaultOwner = decisions.defaultOwner ?? options.defaultOwnerEmail
-  const owners = reconcileOwners(users, systemUsers, counts, {
-    ...decisions,
-    ...optional('defaultOwner', defaultOwner),
-  })
+  const owners = await matchOwners(options, { source: deps.source, target: deps.target })
   const byUsername = new Map(owners.matched.map((m) => [m.username, m.systemuserid]))
   const defaulted = owners.matched.filter((m) => m.by === 'default').map((m) => m.username)
   deps.emit({

@@ -1,0 +1,46 @@
+import {
+  reconcileOwners,
+  type OwnerDecisions,
+  type OwnerReconciliation,
+  type SystemUserRow,
+} from '../mapping/reconcile-users.ts'
+import type { Mapping } from '../mapping/types.ts'
+import type { X2crmSource } from '../source/x2crm/types.ts'
+import type { DataverseTarget } from '../target/dataverse/types.ts'
+
+/**
+ * Every X2CRM user who owns records of a mapped class, matched to a Dataverse user (by hand, e-mail or name) or to
+ * the default owner; the rest are the queue. Reads X2CRM's users and per-user counts and Dataverse's systemusers;
+ * decides nothing else: `migrate` refuses to start on a queue, `validate` reports it.
+ */
+export async function matchOwners(
+  options: { mapping: Mapping; ownerDecisions?: OwnerDecisions; defaultOwnerEmail?: string },
+  deps: { source: Pick<X2crmSource, 'users' | 'count'>; target: Pick<DataverseTarget, 'query'> },
+): Promise<OwnerReconciliation> {
+  const users = await deps.source.users()
+  const systemUsers: SystemUserRow[] = []
+  for await (const row of deps.target.query('systemusers', {
+    select: ['systemuserid', 'internalemailaddress', 'fullname', 'isdisabled'],
+  })) {
+    systemUsers.push(row as unknown as SystemUserRow)
+  }
+  // Each class once: a split map (Contacts → lead and contact) owns the same records twice.
+  const owned = new Set(
+    options.mapping.entities
+      .filter((e) => e.fields.some((f) => f.transform === 'owner'))
+      .map((e) => e.entity),
+  )
+  const counts: Record<string, number> = {}
+  for (const user of users) {
+    for (const entity of owned) {
+      counts[user.username] =
+        (counts[user.username] ?? 0) + (await deps.source.count(entity, { assignedTo: user.username }))
+    }
+  }
+  const decisions = options.ownerDecisions ?? {}
+  const defaultOwner = decisions.defaultOwner ?? options.defaultOwnerEmail
+  return reconcileOwners(users, systemUsers, counts, {
+    ...decisions,
+    ...(defaultOwner === undefined ? {} : { defaultOwner }),
+  })
+}
