@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
-import { generate } from '../../sim/seed/generate.ts'
-import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
-import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { DEMO_DEFAULT_OWNER } from '../../src/cli/commands/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
@@ -12,10 +9,7 @@ import { migrate } from '../../src/run/migrate.ts'
 import { rollback } from '../../src/run/rollback.ts'
 import { verify } from '../../src/run/verify.ts'
 import type { X2crmRecord } from '../../src/source/x2crm/types.ts'
-import { createX2crmClient } from '../../src/source/x2crm/client.ts'
-import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
-import { createDataverseClient } from '../../src/target/dataverse/client.ts'
-import { fetchFor } from '../helpers/handler-fetch.ts'
+import { inProcessSimulators } from '../helpers/sims.ts'
 
 const INSTANCE = 'dl'
 const mapping = defaultMapping()
@@ -33,26 +27,15 @@ const columnsOf = (logicalName: string) => {
 }
 
 function setUp() {
-  const generated = generate({ seed: 23, accounts: 60, contacts: 100 })
-  const x2crm = createX2crmSimulator({ data: generated.dataset })
   // Dataverse's clock, moved on by hand so that every run writes at a different second.
   let time = Date.parse('2026-11-26T09:00:00Z')
-  const dataverse = createDataverseSimulator({ clock: () => time })
+  const { generated, x2crm, dataverse, source, target } = inProcessSimulators({
+    seed: 23,
+    accounts: 60,
+    contacts: 100,
+    dataverse: { clock: () => time },
+  })
   const later = (seconds: number) => void (time += seconds * 1000)
-  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
-  const settings = dataverse.settings()
-  const fetch = fetchFor(dataverse.handle)
-  const target = createDataverseClient({
-    url: settings.url,
-    fetch,
-    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
-  })
-  const source = createX2crmClient({
-    url: 'http://127.0.0.1',
-    username: 'admin',
-    apiKey: generated.dataset.apiKeys['admin'] ?? '',
-    fetch: fetchFor(x2crm.handle),
-  })
   /**
    * A content hash per table: each row's id and every column above, rows in id order. After a re-create, the row's
    * creation date is in createdon, and overriddencreatedon is the time of the re-create (Dataverse sets it).

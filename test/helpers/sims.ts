@@ -1,11 +1,15 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createDataverseSimulator, type DataverseSimOptions } from '../../sim/dataverse/index.ts'
-import { generateDataset } from '../../sim/seed/generate.ts'
+import { generate, generateDataset } from '../../sim/seed/generate.ts'
 import { serve, type Handler } from '../../sim/serve.ts'
 import { generateCertificate } from '../../sim/tls.ts'
 import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { createX2crmClient } from '../../src/source/x2crm/client.ts'
+import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
+import { createDataverseClient } from '../../src/target/dataverse/client.ts'
+import { fetchFor } from './handler-fetch.ts'
 
 /** Both simulators served on 127.0.0.1 (Dataverse over TLS) and a config file + secrets to reach them. */
 export async function serveBothSimulators(
@@ -60,4 +64,34 @@ run: { ledger: ledger.sqlite, batchSize: ${options.batchSize ?? 100}, instance: 
       await dataverseServed.close()
     },
   }
+}
+
+/**
+ * Both simulators in process (no sockets) on generated data, with the clients a run uses: the X2CRM API client and
+ * the Dataverse client authenticated through MSAL. `dataverse` options pass through (a clock, throttling).
+ */
+export function inProcessSimulators(options: {
+  seed: number
+  accounts: number
+  contacts: number
+  dataverse?: DataverseSimOptions
+}) {
+  const generated = generate({ seed: options.seed, accounts: options.accounts, contacts: options.contacts })
+  const x2crm = createX2crmSimulator({ data: generated.dataset })
+  const dataverse = createDataverseSimulator(options.dataverse)
+  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
+  const settings = dataverse.settings()
+  const fetch = fetchFor(dataverse.handle)
+  const target = createDataverseClient({
+    url: settings.url,
+    fetch,
+    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
+  })
+  const source = createX2crmClient({
+    url: 'http://127.0.0.1',
+    username: 'admin',
+    apiKey: generated.dataset.apiKeys['admin'] ?? '',
+    fetch: fetchFor(x2crm.handle),
+  })
+  return { generated, x2crm, dataverse, source, target }
 }
