@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { RunConfig } from '../config/config.ts'
 import { ConfigError } from '../errors.ts'
 import { createPooledFetch } from '../http/pooled-fetch.ts'
 import { createSqliteLedger } from '../ledger/sqlite.ts'
-import type { Ledger } from '../ledger/ledger.ts'
+import type { FixStore, Ledger } from '../ledger/ledger.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
@@ -13,9 +13,13 @@ import { createMsalTokenProvider } from '../target/dataverse/auth.ts'
 import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
 import { createMysqlSource } from '../source/x2crm/mysql/source.ts'
+import { withFixes } from '../source/x2crm/with-fixes.ts'
 
 export interface Connections {
+  /** X2CRM with the fixes stored in the ledger applied (`x2d365 fix`): what runs read. */
   source: X2crmSource
+  /** X2CRM as it is, for checking new fixes. */
+  unfixedSource: X2crmSource
   /** Reads, through the first application user. */
   target: DataverseBulkTarget
   /** Every application user, each with its own token and its own service-protection limiter. */
@@ -58,12 +62,15 @@ export function connect(config: RunConfig, emit: Emit): Connections {
   const [first] = writers
   if (first === undefined) throw new ConfigError(['target.dataverse: no application user configured'])
   mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
-  const source = connectSource(config, emit, onRetry)
+  // The fixes are read when a class is read, by then the ledger below is open.
+  const source = connectSource(config, emit, onRetry, { current: () => ledger.fixes.current() })
+  const ledger = createSqliteLedger(config.run.ledgerPath)
   return {
     source: source.source,
+    unfixedSource: source.unfixed,
     target: first.target,
     writers,
-    ledger: createSqliteLedger(config.run.ledgerPath),
+    ledger,
     close: async () => {
       await source.close()
       await pool.close()
@@ -72,9 +79,35 @@ export function connect(config: RunConfig, emit: Emit): Connections {
 }
 
 /**
- * The database when one is configured (faster, and it sees the private records API lists hide), else the API.
+ * The database when one is configured (faster, and it sees the private records API lists hide), else the API; read
+ * with the fixes stored in the ledger (`x2d365 fix`) applied, and `unfixed` as X2CRM has it.
  */
 export function connectSource(
+  config: RunConfig,
+  emit: Emit,
+  onRetry: (info: { status: number | 'network'; waitMs: number; attempt: number }) => void,
+  fixes: Pick<FixStore, 'current'> = fixesIn(config.run.ledgerPath),
+): { source: X2crmSource; unfixed: X2crmSource; close: () => Promise<void> } {
+  const { source, close } = connectX2crm(config, emit, onRetry)
+  return { source: withFixes(source, fixes, emit), unfixed: source, close }
+}
+
+/** The fixes of the ledger at `path`, read when asked; none when there is no ledger there yet. */
+function fixesIn(path: string): Pick<FixStore, 'current'> {
+  return {
+    current: async () => {
+      if (!existsSync(path)) return []
+      const ledger = createSqliteLedger(path)
+      try {
+        return await ledger.fixes.current()
+      } finally {
+        await ledger.close()
+      }
+    },
+  }
+}
+
+function connectX2crm(
   config: RunConfig,
   emit: Emit,
   onRetry: (info: { status: number | 'network'; waitMs: number; attempt: number }) => void,

@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.ts'
 import { EXIT, migrateCommand } from './commands/migrate.ts'
 import { registerDelta } from './commands/delta.ts'
 import { registerDiscover } from './commands/discover.ts'
+import { registerFix } from './commands/fix.ts'
 import { registerDocs } from './commands/docs.ts'
 import { registerMap } from './commands/map.ts'
 import { registerReport } from './commands/report.ts'
@@ -100,6 +101,7 @@ ledger (rollback undoes it; a full migrate never resumes it, nor it a full one).
   registerVerify(program, setExitCode)
   registerRollback(program, setExitCode)
   registerReport(program, setExitCode)
+  registerFix(program, setExitCode)
   registerDocs(program, setExitCode)
 
   const sim = program.command('sim').description('run a simulator on 127.0.0.1 (for rehearsals and tests)')

@@ -83,6 +83,38 @@ export interface BeforeImage {
 }
 
 /**
+ * A correction a person made to an X2CRM value for the migration (`x2d365 fix`), without changing X2CRM: every run
+ * reads the record with the fixed value instead (`withFixes`).
+ */
+export interface SourceFix {
+  /** X2CRM class, e.g. `Contacts` */
+  entity: string
+  /** X2CRM record id */
+  id: number
+  /** X2CRM field name, e.g. `lastName` */
+  field: string
+  /** What runs read instead of X2CRM's value. */
+  value: string
+  /**
+   * X2CRM's value when the fix was stored, as text (null: empty). When X2CRM holds something else later, the fix is
+   * stale: someone changed the record since.
+   */
+  original: string | null
+  /** ISO 8601 */
+  fixedAt: string
+  /** Who stored it (`x2d365 fix --by`, the OS user by default). */
+  fixedBy: string
+}
+
+/** Fixes are kept as a history: a newer fix of the same field of the same record takes over, the older stays. */
+export interface FixStore {
+  /** Adds them all in one transaction, or none. */
+  add: (fixes: readonly SourceFix[]) => Promise<void>
+  /** The newest fix of each field of each record, by class, id and field. */
+  current: () => Promise<SourceFix[]>
+}
+
+/**
  * The migration's memory. Outcomes of a batch and its checkpoint are written in one transaction, so a killed run
  * resumes exactly after the last batch it recorded. Implementations: `createSqliteLedger(path)` for runs,
  * `createMemoryLedger()` for tests; both pass test/contract/ledger.test.ts.
@@ -125,5 +157,7 @@ export interface Ledger {
    * changes X2CRM did not mark with `lastUpdated` (tags, relationships, direct SQL).
    */
   readonly contentHashes: HashStore
+  /** Values a person corrected for the migration (`x2d365 fix`). */
+  readonly fixes: FixStore
   close(): Promise<void>
 }

@@ -11,6 +11,7 @@ import type {
   RecordOutcome,
   RunId,
   RunInfo,
+  SourceFix,
   SourceKey,
 } from './ledger.ts'
 import { ROW_STATUSES } from './ledger.ts'
@@ -36,6 +37,8 @@ export function createMemoryLedger(): Ledger {
   /** Per source key, its created/updated outcomes of every run and phase, for `loaded()`. */
   const loadedIndex = new Map<SourceKey, Map<string, StoredOutcome & { runId: RunId }>>()
   let seq = 0
+  /** Every fix stored, oldest first. */
+  const fixes: SourceFix[] = []
 
   function stored(runId: RunId): StoredRun | undefined {
     return runs.find((r) => r.info.runId === runId)
@@ -193,6 +196,25 @@ export function createMemoryLedger(): Ledger {
     },
 
     contentHashes: createMemoryHashStore(),
+
+    fixes: {
+      async add(added) {
+        const problem = added.find((f) => !Number.isSafeInteger(f.id))
+        if (problem !== undefined) {
+          throw new MigrationError(
+            `The in-memory ledger could not store ${added.length} fixes; none was kept: id ${problem.id} is not an integer`,
+          )
+        }
+        fixes.push(...added.map((f) => ({ ...f })))
+      },
+      async current() {
+        const newest = new Map<string, SourceFix>()
+        for (const fix of fixes) newest.set(`${fix.entity}\u0000${fix.id}\u0000${fix.field}`, fix)
+        return [...newest.values()]
+          .sort((a, b) => compare(a.entity, b.entity) || a.id - b.id || compare(a.field, b.field))
+          .map((f) => ({ ...f }))
+      },
+    },
 
     async close() {},
   }

@@ -51,9 +51,37 @@ describe('createSqliteLedger on a file', () => {
     const db = new Database(path, { readonly: true })
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.pragma('user_version', { simple: true })).toBe(5)
+      expect(db.pragma('user_version', { simple: true })).toBe(6)
     } finally {
       db.close()
+    }
+  })
+
+  it('upgrades a ledger of schema 5 in place: its runs stay, and it can keep fixes', async () => {
+    const old = createSqliteLedger(path)
+    const run = await old.startRun('migrate', {}, at)
+    await old.close()
+    const db = new Database(path)
+    db.exec('DROP TABLE fixes')
+    db.pragma('user_version = 5')
+    db.close()
+
+    const upgraded = createSqliteLedger(path)
+    try {
+      expect(await upgraded.run(run.runId)).toEqual(run)
+      const fix = {
+        entity: 'Accounts',
+        id: 3,
+        field: 'name',
+        value: 'Acme',
+        original: null,
+        fixedAt: at.toISOString(),
+        fixedBy: 'ana',
+      }
+      await upgraded.fixes.add([fix])
+      expect(await upgraded.fixes.current()).toEqual([fix])
+    } finally {
+      await upgraded.close()
     }
   })
 

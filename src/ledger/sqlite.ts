@@ -5,6 +5,7 @@ import { assertBatchBelongs } from './batch-check.ts'
 import type {
   BeforeImage,
   Checkpoint,
+  SourceFix,
   Ledger,
   LoadedRecord,
   OutcomeStatus,
@@ -99,6 +100,19 @@ const MIGRATIONS: readonly string[] = [
     hash   TEXT NOT NULL,
     PRIMARY KEY (entity, id)
   ) WITHOUT ROWID;
+  `,
+  // 6: values a person corrected (x2d365 fix). A history: rowid is write order, the newest fix of a field wins.
+  `
+  CREATE TABLE fixes (
+    entity    TEXT NOT NULL,
+    id        INTEGER NOT NULL CHECK (typeof(id) = 'integer'),
+    field     TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    original  TEXT,
+    fixed_at  TEXT NOT NULL,
+    fixed_by  TEXT NOT NULL
+  );
+  CREATE INDEX fixes_by_field ON fixes (entity, id, field);
   `,
 ]
 
@@ -197,6 +211,17 @@ export function createSqliteLedger(path: string): Ledger {
   const removeHashes = db.transaction((entity: string, ids: readonly number[]) => {
     for (const id of ids) deleteHash.run(entity, id)
   })
+  const insertFix = db.prepare(
+    'INSERT INTO fixes (entity, id, field, value, original, fixed_at, fixed_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  )
+  const addFixes = db.transaction((fixes: readonly SourceFix[]) => {
+    for (const f of fixes) insertFix.run(f.entity, f.id, f.field, f.value, f.original, f.fixedAt, f.fixedBy)
+  })
+  const selectFixes = db.prepare<[], FixRow>(
+    `SELECT entity, id, field, value, original, fixed_at, fixed_by FROM fixes
+     WHERE rowid IN (SELECT MAX(rowid) FROM fixes GROUP BY entity, id, field)
+     ORDER BY entity, id, field`,
+  )
   const loadedStatements = new Map<number, Database.Statement<string[], LoadedRow>>()
 
   const writeBatch = db.transaction(
@@ -379,10 +404,44 @@ export function createSqliteLedger(path: string): Ledger {
       },
     },
 
+    fixes: {
+      async add(fixes) {
+        try {
+          addFixes(fixes)
+        } catch (cause) {
+          throw new MigrationError(
+            `The ledger ${path} could not store ${fixes.length} fixes; none was kept: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { cause },
+          )
+        }
+      },
+      async current() {
+        return selectFixes.all().map((row) => ({
+          entity: row.entity,
+          id: row.id,
+          field: row.field,
+          value: row.value,
+          original: row.original,
+          fixedAt: row.fixed_at,
+          fixedBy: row.fixed_by,
+        }))
+      },
+    },
+
     async close() {
       db.close()
     },
   }
+}
+
+interface FixRow {
+  entity: string
+  id: number
+  field: string
+  value: string
+  original: string | null
+  fixed_at: string
+  fixed_by: string
 }
 
 interface LoadedRow {

@@ -263,24 +263,6 @@ function rollbackUndo(
   }
 }
 
-/** One CSV line per quarantined record, RFC 4180 quoting. Pure. */
-export function quarantineCsvHeader(): string {
-  return 'phase,source_key,x2crm_class,x2crm_id,reason,warnings\r\n'
-}
-
-export function quarantineCsvLine(outcome: RecordOutcome): string {
-  const [entity = '', id = ''] = outcome.sourceKey.split(':')
-  return (
-    [outcome.phase, outcome.sourceKey, entity, id, outcome.reason ?? '', (outcome.warnings ?? []).join(' | ')]
-      .map(csvField)
-      .join(',') + '\r\n'
-  )
-}
-
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
-
 /** The run's timing facts in words, for both renderers: duration and what moved per second. Pure. */
 export function describeTimings(report: RunReport): string[] {
   const lines: string[] = []

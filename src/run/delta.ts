@@ -163,6 +163,7 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
       deps.emit({ type: 'phase.completeness', phase: entity, report: summary.completeness })
   }
 
+  const relinking = new Set<string>()
   // Records loaded earlier with a link left empty because its parent was not in Dataverse yet: the parent arrived now
   // (new, or a quarantined record that loads at last), so they are loaded again to bind it.
   for (const [phaseName, keys] of await waitingFor(deps.ledger, arrived, since, run.runId, touched)) {
@@ -172,6 +173,7 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
     if (records.length === 0) continue
     if (phaseName !== phase.name) {
       awaitingLinks.set(phase.name, [...(awaitingLinks.get(phase.name) ?? []), ...records])
+      for (const key of keys) relinking.add(key)
       continue
     }
     count(phase.name, records.length)
@@ -201,6 +203,18 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
     await loadPhase({ ...phase, phaseSets }, run.runId, streamOf(records), options, deps, context, {
       done: 0,
       total: () => records.length,
+      onOutcomes: (outcomes) =>
+        note(
+          outcomes
+            .filter((o) => relinking.has(o.sourceKey))
+            .map((o) => ({
+              sourceKey: o.sourceKey,
+              change: 'relinked' as const,
+              phase: o.phase,
+              outcome: o.status,
+              ...(o.reason === undefined ? {} : { detail: o.reason }),
+            })),
+        ),
     })
     deps.emit({ type: 'phase.finished', phase: phase.name })
   }

@@ -55,8 +55,8 @@ export interface ValidateDeps {
   tables?: TargetSchema
   emit: Emit
   now: () => Date
-  /** Each record that would be quarantined, as `migrate` would record it (for quarantine-preview.csv). */
-  onQuarantined?: (outcome: RecordOutcome) => void
+  /** Each record that would be quarantined: the outcome `migrate` would record, and the record (for the preview CSV). */
+  onQuarantined?: (outcome: RecordOutcome, record: X2crmRecord) => void
 }
 
 export interface PhaseValidation {
@@ -230,7 +230,7 @@ interface PhaseContext {
   deferred: DeferredLinks
   phaseSets: ReadonlyMap<string, string>
   loadedParents: (links: readonly LinkRef[]) => Map<SourceKey, LoadedRecord>
-  onQuarantined?: (outcome: RecordOutcome) => void
+  onQuarantined?: (outcome: RecordOutcome, record: X2crmRecord) => void
 }
 
 async function validatePhase(
@@ -307,14 +307,17 @@ function validateRecord(
   }
   const quarantine = (reason: string, warnings: readonly string[] = []) => {
     result.wouldQuarantine++
-    run.onQuarantined?.({
-      runId: VALIDATE_RUN,
-      phase: phase.name,
-      sourceKey,
-      status: 'quarantined',
-      reason,
-      ...(warnings.length > 0 && { warnings }),
-    })
+    run.onQuarantined?.(
+      {
+        runId: VALIDATE_RUN,
+        phase: phase.name,
+        sourceKey,
+        status: 'quarantined',
+        reason,
+        ...(warnings.length > 0 && { warnings }),
+      },
+      record,
+    )
     return 'quarantine' as const
   }
 

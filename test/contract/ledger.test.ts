@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Ledger, OutcomeStatus, RecordOutcome, RunId } from '../../src/ledger/ledger.ts'
+import type { Ledger, OutcomeStatus, RecordOutcome, RunId, SourceFix } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 
@@ -702,6 +702,56 @@ for (const [name, make] of implementations) {
         expect(ids).toHaveLength(2500)
         expect(ids[0]).toBe(1)
         expect(ids.at(-1)).toBe(2500)
+      })
+    })
+
+    describe('fixes', () => {
+      const fix = (overrides: Partial<SourceFix> & { id: number }): SourceFix => ({
+        entity: 'Contacts',
+        field: 'lastName',
+        value: 'Short',
+        original: 'A very long name',
+        fixedAt: '2025-03-15T09:00:00.000Z',
+        fixedBy: 'ana',
+        ...overrides,
+      })
+
+      it('has none before the first is stored', async () => {
+        expect(await ledger.fixes.current()).toEqual([])
+      })
+
+      it('keeps every field of a fix, and an empty original as null', async () => {
+        const stored = [fix({ id: 7 }), fix({ id: 8, field: 'email', value: 'a@b.example', original: null })]
+        await ledger.fixes.add(stored)
+        expect(await ledger.fixes.current()).toEqual(stored)
+      })
+
+      it('answers the newest fix of each field of each record, by class, id and field', async () => {
+        await ledger.fixes.add([
+          fix({ id: 20, value: 'first' }),
+          fix({ id: 3, field: 'title', value: 'CEO' }),
+          fix({ entity: 'Accounts', id: 20, field: 'name', value: 'Acme' }),
+        ])
+        await ledger.fixes.add([
+          fix({ id: 20, value: 'second', fixedBy: 'bo', fixedAt: '2025-03-16T10:00:00.000Z' }),
+        ])
+        await ledger.fixes.add([fix({ id: 3, field: 'firstName', value: 'Al' })])
+
+        const current = await ledger.fixes.current()
+        expect(current.map((f) => [f.entity, f.id, f.field, f.value])).toEqual([
+          ['Accounts', 20, 'name', 'Acme'],
+          ['Contacts', 3, 'firstName', 'Al'],
+          ['Contacts', 3, 'title', 'CEO'],
+          ['Contacts', 20, 'lastName', 'second'],
+        ])
+        expect(current[3]).toMatchObject({ fixedBy: 'bo', fixedAt: '2025-03-16T10:00:00.000Z' })
+      })
+
+      it('stores all of a call or none of it', async () => {
+        await expect(ledger.fixes.add([fix({ id: 1 }), fix({ id: 1.5, field: 'title' })])).rejects.toThrow(
+          /none was kept/,
+        )
+        expect(await ledger.fixes.current()).toEqual([])
       })
     })
   })

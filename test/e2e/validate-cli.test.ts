@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { quarantineCsvHeader } from '../../src/report/run-report.ts'
+import { parseCsv } from '../../src/report/csv.ts'
+import { quarantineCsvHeader } from '../../src/report/quarantine-csv.ts'
 import type { ValidationResult } from '../../src/run/validate.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
 
@@ -60,9 +61,14 @@ describe('x2d365 validate', () => {
     expect(json.owners.checked).toBe(true)
     const csv = readFileSync(join(dir, 'check', 'quarantine-preview.csv'), 'utf8')
     expect(csv.startsWith(quarantineCsvHeader())).toBe(true)
-    const rows = csv.split('\r\n').filter((line) => line !== '')
-    expect(rows.length - 1).toBe(json.quarantine.total)
-    expect(rows.slice(1).every((r) => /^(Accounts|Contacts),(Accounts|Contacts):\d+,/.test(r))).toBe(true)
+    // One line per record and field the reason is about: every record once or more, each line with its field.
+    const [, ...rows] = parseCsv(csv).rows.map((r) => r.fields)
+    expect(new Set(rows.map(([, sourceKey]) => sourceKey)).size).toBe(json.quarantine.total)
+    expect(rows.every(([phase]) => /^(Accounts|Contacts)$/.test(phase ?? ''))).toBe(true)
+    expect(rows.every(([, sourceKey]) => /^(Accounts|Contacts):\d+$/.test(sourceKey ?? ''))).toBe(true)
+    const tooLong = rows.find((r) => r[4]?.startsWith('lastName: contact.lastname has'))
+    expect(tooLong?.[6]).toBe('lastName')
+    expect(tooLong?.[7]?.length).toBeGreaterThan(50)
     expect(existsSync(join(dir, 'check', 'quarantine-preview.csv.partial'))).toBe(false)
     const markdown = readFileSync(join(dir, 'check', 'validation.md'), 'utf8')
     expect(markdown).toContain('## Would be quarantined')

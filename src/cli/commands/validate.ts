@@ -8,7 +8,7 @@ import { createPooledFetch } from '../../http/pooled-fetch.ts'
 import type { Mapping } from '../../mapping/types.ts'
 import type { TargetSchema } from '../../mapping/schemas.ts'
 import { formatValidation, renderValidationMarkdown } from '../../report/render-validation.ts'
-import { quarantineCsvHeader, quarantineCsvLine } from '../../report/run-report.ts'
+import { quarantineCsvHeader, quarantineCsvLines } from '../../report/quarantine-csv.ts'
 import { validate, type ValidationResult } from '../../run/validate.ts'
 import { describePlan, planSchema, tablesOf } from '../../schema/plan-schema.ts'
 import { readTargetSchema } from '../../schema/read-target-schema.ts'
@@ -80,7 +80,7 @@ export async function validateCommand(options: ValidateCommandOptions): Promise<
         tables: schema.tables,
         emit: renderer.event,
         now: () => new Date(),
-        onQuarantined: (outcome) => csv.write(quarantineCsvLine(outcome)),
+        onQuarantined: (outcome, record) => csv.write(quarantineCsvLines(outcome, { mapping, record })),
       },
     )
   } finally {
@@ -169,7 +169,7 @@ function readCa(path: string): string {
  * The config without Dataverse's secrets: offline, nothing connects to Dataverse, so its secret variables need not be
  * set. Those left unset get a placeholder that never leaves this process.
  */
-function readConfigOffline(path: string): RunConfig {
+export function readConfigOffline(path: string): RunConfig {
   let written: unknown
   try {
     written = parseDocument(readFileSync(path, 'utf8')).toJS()
@@ -206,7 +206,9 @@ export function registerValidate(program: Command, setExitCode: (code: number) =
 Writes to --out (default validation/):
   validation.md            per phase: would load / quarantine / skip; reasons with examples; owners
   validation.json          the same, for scripts
-  quarantine-preview.csv   every record that would be quarantined, in the columns of a run's quarantine.csv
+  quarantine-preview.csv   every record that would be quarantined, in the columns of a run's quarantine.csv: one
+                           line per field the reason is about, with its value; fill in fixed_value and feed it
+                           back with \`x2d365 fix\`
 
 Offline (--offline): Dataverse is not contacted (its secret need not be set); columns are checked against the
 standard tables plus what the map creates, and owners are not checked.
