@@ -187,6 +187,11 @@ async function undoRun(
   }
 }
 
+/** Nothing in the ledger is left to undo: not a failure (running rollback twice is fine), but nothing was done. */
+export class NothingToUndo extends MigrationError {
+  override name = 'NothingToUndo'
+}
+
 function runToUndo(
   runId: string | undefined,
   runs: readonly RunInfo[],
@@ -195,7 +200,7 @@ function runToUndo(
   if (runId === undefined) {
     const newest = runs.find((r) => r.kind === MIGRATE_RUN && !undone.has(r.runId))
     if (newest === undefined) {
-      throw new MigrationError(
+      throw new NothingToUndo(
         runs.some((r) => r.kind === MIGRATE_RUN)
           ? 'Every migrate run in the ledger is rolled back already; there is nothing to undo.'
           : 'The ledger has no migrate run to roll back.',

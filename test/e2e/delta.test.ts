@@ -6,7 +6,7 @@ import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { delta } from '../../src/run/delta.ts'
 import { migrate } from '../../src/run/migrate.ts'
-import { rollback } from '../../src/run/rollback.ts'
+import { NothingToUndo, rollback } from '../../src/run/rollback.ts'
 import { verify } from '../../src/run/verify.ts'
 import type { X2crmRecord } from '../../src/source/x2crm/types.ts'
 import { inProcessSimulators } from '../helpers/sims.ts'
@@ -264,6 +264,8 @@ describe('delta, verify and rollback after a migration', () => {
       statuscode: 1,
     })
     await expect(delta(options, deps)).rejects.toThrow(/no finished migration/)
+    // Rolling back again finds nothing to undo (the CLI says so and exits 0).
+    await expect(rollback({ mapping }, deps)).rejects.toBeInstanceOf(NothingToUndo)
   })
 
   it('deletes rows of deleted records when configured, and the rollback re-creates them under their ids', async () => {

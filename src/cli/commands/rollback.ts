@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { rollback } from '../../run/rollback.ts'
+import { NothingToUndo, rollback } from '../../run/rollback.ts'
 import { connect } from '../connect.ts'
 import { EXIT, mappingFor, readConfig, rendererFor } from './migrate.ts'
 
@@ -21,7 +21,19 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
         ...(options.run !== undefined && { runId: options.run }),
       },
       { target, ledger, emit: renderer.event, now: () => new Date() },
-    )
+    ).catch((error: unknown) => {
+      if (error instanceof NothingToUndo) return error
+      throw error
+    })
+    if (result instanceof NothingToUndo) {
+      // Rolling back twice is not a failure: the state asked for is already there.
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ type: 'rollback.finished', nothingToUndo: true, message: result.message })}\n`
+          : `${result.message}\n`,
+      )
+      return EXIT.ok
+    }
     renderer.flush()
     if (options.json) process.stdout.write(`${JSON.stringify({ type: 'rollback.finished', ...result })}\n`)
     else {
