@@ -22,9 +22,10 @@ function runMigrate(
   configPath: string,
   env: Record<string, string>,
   killWhen?: (event: RunEvent) => boolean,
+  command = 'migrate',
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'migrate', '--json', '--config', configPath], {
+    const child = spawn(process.execPath, [cli, command, '--json', '--config', configPath], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -33,6 +34,7 @@ function runMigrate(
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     createInterface({ input: child.stdout }).on('line', (line) => {
       const event = JSON.parse(line) as RunEvent
+      if (!('type' in event)) return
       events.push(event)
       if (killWhen?.(event)) child.kill('SIGKILL')
     })
@@ -99,6 +101,59 @@ describe('kill -9 in the middle of a migration, then run again', () => {
       const phase = finished.reconciliation.phases.find((p) => p.phase === 'Contacts')
       expect(phase?.accounted).toBe(keys.size)
       expect(phase?.source).toBe(keys.size)
+    } finally {
+      await ledger.close()
+    }
+  })
+
+  it('a delta killed mid-way is closed as failed, and the next delta loads exactly what it had not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'x2d365-kill-delta-'))
+    const sims = await serveBothSimulators(dir, { accounts: 60, contacts: 300, batchSize: 20 })
+    cleanup = async () => {
+      await sims.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+    const migrated = await runMigrate(sims.configPath, sims.env)
+    expect(migrated.events.at(-1)?.type).toBe('run.finished')
+
+    // Every loaded contact gets a new job title in X2CRM, without a new lastUpdated.
+    const titles = new Map<string, string>()
+    for (const contact of sims.data.records['Contacts'] ?? []) {
+      const title = `Cutover ${String(contact['id'])}`
+      sims.x2crm.upsert('Contacts', { ...contact, title })
+      titles.set(String(contact['id']), title)
+    }
+    const killed = await runMigrate(
+      sims.configPath,
+      sims.env,
+      (e) => e.type === 'batch.loaded' && e.phase === 'Contacts' && e.done >= 60,
+      'delta',
+    )
+    expect(killed.signal).toBe('SIGKILL')
+    const stoppedAt = sims.dataverse
+      .rows('contact')
+      .filter((c) => String(c['jobtitle']).startsWith('Cutover')).length
+    expect(stoppedAt).toBeGreaterThanOrEqual(60)
+    expect(stoppedAt).toBeLessThan(titles.size)
+
+    const resumed = await runMigrate(sims.configPath, sims.env, undefined, 'delta')
+    const finished = resumed.events.find((e) => e.type === 'run.finished')
+    expect(finished?.type === 'run.finished' && finished.reconciliation.balanced).toBe(true)
+    // Only the rest was loaded: what the killed delta loaded kept its new hash.
+    const contactsPhase =
+      finished?.type === 'run.finished'
+        ? finished.reconciliation.phases.find((p) => p.phase === 'Contacts')
+        : undefined
+    expect(contactsPhase?.updated).toBeLessThanOrEqual(titles.size - stoppedAt + 20)
+    const rows = sims.dataverse.rows('contact')
+    const stale = rows.filter((c) => !String(c['jobtitle']).startsWith('Cutover'))
+    expect(stale).toEqual([])
+
+    const ledger = createSqliteLedger(join(dir, 'ledger.sqlite'))
+    try {
+      const deltas = (await ledger.runs()).filter((r) => r.kind === 'delta')
+      expect(deltas.map((r) => r.status)).toEqual(['succeeded', 'failed'])
+      expect(deltas[0]?.params['continues']).toBe(deltas[1]?.runId)
     } finally {
       await ledger.close()
     }
