@@ -261,6 +261,20 @@ describe('matchExisting', () => {
       targetId: 'in-flight',
       by: 'Accounts:6',
     })
+    const { target: onlyMigrated } = fakeTarget([
+      { accountid: 'migrated', name: 'Acme Ltd', websiteurl: 'https://acme.example', new_x2crmid: '12' },
+    ])
+    const taken = await matchExisting(
+      { ...accounts, sourceIdColumn: 'new_x2crmid' },
+      [aRecord(1, 'Acme Ltd')],
+      { target: onlyMigrated, ledger: ledgerKnowing({}) },
+      { claimed: new Map(), imageColumns },
+    )
+    expect(taken.get('Accounts:1')).toMatchObject({
+      status: 'taken',
+      targetId: 'migrated',
+      by: 'Accounts:12',
+    })
 
     const { target: another } = fakeTarget([
       { accountid: 'in-ledger', name: 'Acme Ltd', websiteurl: 'https://acme.example' },

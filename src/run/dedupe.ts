@@ -1,4 +1,4 @@
-import type { Ledger, SourceKey } from '../ledger/ledger.ts'
+import { sourceKeyOf, type Ledger, type SourceKey } from '../ledger/ledger.ts'
 import type { EntityMap } from '../mapping/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 
@@ -152,8 +152,9 @@ export function decideMatches(
 /**
  * Reads the rows of `map`'s table that `rows` may duplicate (one query per {@link dedupeFilters} filter) with the
  * columns a before-image needs, asks the ledger which of them are already the rows of source records, and decides
- * ({@link decideMatches}). A row carrying an X2CRM id in `map.sourceIdColumn` was written by a migration, never
- * matched. A matched decision comes with the row's before-image, shaped as `readExisting` shapes it.
+ * ({@link decideMatches}). A row carrying an X2CRM id in `map.sourceIdColumn` was written by a migration: it is
+ * that record's row, never matched to another. A matched decision comes with the row's before-image, shaped as
+ * `readExisting` shapes it.
  */
 export async function matchExisting(
   map: EntityMap & { dedupe: { columns: readonly string[] } },
@@ -182,12 +183,16 @@ export async function matchExisting(
     ]),
   ]
   const found: ExistingRow[] = []
+  // A row that carries an X2CRM id was written by a migration: it is that record's row, even if this ledger lost it.
+  const migrated = new Map<string, SourceKey>()
   for (const filter of dedupeFilters(columns, wanted)) {
     for await (const row of deps.target.query(table.entitySet, { select, filter })) {
       const targetId = row[table.primaryId]
       if (typeof targetId !== 'string') continue
-      const migrated = sourceIdColumn !== undefined && !isEmpty(row[sourceIdColumn])
-      if (!migrated) found.push({ targetId, values: row })
+      found.push({ targetId, values: row })
+      const sourceId = sourceIdColumn === undefined ? undefined : row[sourceIdColumn]
+      if (typeof sourceId === 'string' && sourceId.trim() !== '')
+        migrated.set(targetId, sourceKeyOf(map.entity, sourceId.trim()))
     }
   }
   if (found.length === 0) return new Map()
@@ -196,6 +201,7 @@ export async function matchExisting(
     const [first] = sourceKeys
     if (first !== undefined && !known.has(targetId)) known.set(targetId, first)
   }
+  for (const [targetId, sourceKey] of migrated) if (!known.has(targetId)) known.set(targetId, sourceKey)
   const decisions = decideMatches(map, rows, found, known)
   const rowsById = new Map(found.map((r) => [r.targetId, r.values]))
   const result = new Map<SourceKey, DedupeDecision & { image?: Record<string, unknown> }>()
@@ -215,8 +221,4 @@ export async function matchExisting(
 /** Values as Dataverse's `eq` compares them: case-insensitively. */
 function comparable(values: readonly string[]): string {
   return JSON.stringify(values.map((v) => v.toLowerCase()))
-}
-
-function isEmpty(value: unknown): boolean {
-  return value === null || value === undefined || (typeof value === 'string' && value.trim() === '')
 }
