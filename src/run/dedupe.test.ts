@@ -151,7 +151,7 @@ describe('decideMatches', () => {
       targetId: 'ours',
       by: 'Accounts:7',
       warning:
-        'dedupe: existing account ours has the same name + websiteurl but is already the row of Accounts:7; created new',
+        'dedupe found existing account ours with the same name + websiteurl, but it is already the row of Accounts:7; created new',
     })
   })
 

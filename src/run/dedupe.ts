@@ -141,7 +141,7 @@ export function decideMatches(
           status: 'taken',
           targetId: first,
           by: owner,
-          warning: `dedupe: existing ${table} ${first} has the same ${by} but is already the row of ${owner}; created new`,
+          warning: `dedupe found existing ${table} ${first} with the same ${by}, but it is already the row of ${owner}; created new`,
         })
       }
     }

@@ -188,8 +188,8 @@ describe('dedupe against rows already in Dataverse', () => {
       status: 'created',
       targetId: targetIdFor(INSTANCE, 'Accounts', 41),
       warnings: expect.arrayContaining([
-        `dedupe: existing account ${targetIdFor(INSTANCE, 'Accounts', Number(duplicated.record['id']))} has the same ` +
-          `name + websiteurl but is already the row of ${duplicatedKey}; created new`,
+        `dedupe found existing account ${targetIdFor(INSTANCE, 'Accounts', Number(duplicated.record['id']))} with ` +
+          `the same name + websiteurl, but it is already the row of ${duplicatedKey}; created new`,
       ]) as unknown,
     })
     // Contacts of the matched company link to the org's row.
