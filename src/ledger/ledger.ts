@@ -148,6 +148,12 @@ export interface Ledger {
    * quarantined the same record does not unload it: the row from the earlier run is still there.
    */
   loaded(sourceKeys: readonly SourceKey[]): Promise<Map<SourceKey, LoadedRecord>>
+  /**
+   * The source records some run wrote to each of these Dataverse rows (a created, updated, restored or deleted
+   * outcome naming the target id, in any run and phase), sorted. Dedupe uses it: a row the ledger knows is ours or
+   * already matched, never a pre-existing record to match again. Ids no outcome names are absent.
+   */
+  sourcesOf(targetIds: readonly string[]): Promise<Map<string, SourceKey[]>>
   /** Keeps the first image per (run, entity set, target id): a later write of the same row must not replace it. */
   recordBeforeImages(runId: RunId, images: readonly BeforeImage[]): Promise<void>
   /** A run's before-images in the order they were taken. */

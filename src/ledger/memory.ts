@@ -181,6 +181,21 @@ export function createMemoryLedger(): Ledger {
       return found
     },
 
+    async sourcesOf(targetIds) {
+      const wanted = new Set(targetIds)
+      const found = new Map<string, Set<SourceKey>>()
+      for (const run of runs) {
+        for (const { outcome } of run.outcomes.values()) {
+          const { targetId } = outcome
+          if (targetId === undefined || !wanted.has(targetId) || !ROW_STATUSES.includes(outcome.status))
+            continue
+          found.set(targetId, (found.get(targetId) ?? new Set()).add(outcome.sourceKey))
+        }
+      }
+      // Sorted by code unit, as SQLite's ORDER BY sorts text.
+      return new Map([...found].map(([targetId, keys]) => [targetId, [...keys].sort(compare)]))
+    },
+
     async recordBeforeImages(runId, images) {
       const run = stored(runId)
       if (run === undefined)

@@ -51,7 +51,7 @@ describe('createSqliteLedger on a file', () => {
     const db = new Database(path, { readonly: true })
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.pragma('user_version', { simple: true })).toBe(6)
+      expect(db.pragma('user_version', { simple: true })).toBe(7)
     } finally {
       db.close()
     }
@@ -62,7 +62,7 @@ describe('createSqliteLedger on a file', () => {
     const run = await old.startRun('migrate', {}, at)
     await old.close()
     const db = new Database(path)
-    db.exec('DROP TABLE fixes')
+    db.exec('DROP TABLE fixes; DROP INDEX outcomes_by_target')
     db.pragma('user_version = 5')
     db.close()
 
@@ -82,6 +82,33 @@ describe('createSqliteLedger on a file', () => {
       expect(await upgraded.fixes.current()).toEqual([fix])
     } finally {
       await upgraded.close()
+    }
+  })
+
+  it('upgrades a ledger of schema 6 in place: its outcomes stay, and sourcesOf finds them by target id', async () => {
+    const old = createSqliteLedger(path)
+    const run = await old.startRun('migrate', {}, at)
+    await old.recordBatch(run.runId, 'Accounts', [created(run.runId, 'Accounts', 4)], { lastSourceId: 4 })
+    await old.close()
+    const db = new Database(path)
+    db.exec('DROP INDEX outcomes_by_target')
+    db.pragma('user_version = 6')
+    db.close()
+
+    const upgraded = createSqliteLedger(path)
+    try {
+      expect(await upgraded.sourcesOf(['guid-4'])).toEqual(new Map([['guid-4', ['Accounts:4']]]))
+    } finally {
+      await upgraded.close()
+    }
+    const reopened = new Database(path, { readonly: true })
+    try {
+      const plan = reopened
+        .prepare("EXPLAIN QUERY PLAN SELECT source_key FROM outcomes WHERE target_id IN ('guid-4')")
+        .all() as { detail: string }[]
+      expect(plan.map((p) => p.detail).join()).toMatch(/outcomes_by_target/)
+    } finally {
+      reopened.close()
     }
   })
 

@@ -114,6 +114,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX fixes_by_field ON fixes (entity, id, field);
   `,
+  // 7: which source records wrote a Dataverse row (dedupe must not match a row the ledger already knows).
+  `CREATE INDEX outcomes_by_target ON outcomes (target_id);`,
 ]
 
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
@@ -223,6 +225,7 @@ export function createSqliteLedger(path: string): Ledger {
      ORDER BY entity, id, field`,
   )
   const loadedStatements = new Map<number, Database.Statement<string[], LoadedRow>>()
+  const sourcesStatements = new Map<number, Database.Statement<string[], SourcesRow>>()
 
   const writeBatch = db.transaction(
     (runId: RunId, phase: string, outcomes: readonly RecordOutcome[], checkpoint: Checkpoint) => {
@@ -252,6 +255,20 @@ export function createSqliteLedger(path: string): Ledger {
          GROUP BY source_key`,
       )
       loadedStatements.set(size, statement)
+    }
+    return statement
+  }
+
+  function sourcesStatement(size: number): Database.Statement<string[], SourcesRow> {
+    let statement = sourcesStatements.get(size)
+    if (statement === undefined) {
+      statement = db.prepare<string[], SourcesRow>(
+        `SELECT DISTINCT target_id, source_key FROM outcomes
+         WHERE target_id IN (${Array(size).fill('?').join(', ')})
+           AND status IN ('created', 'updated', 'deleted', 'restored')
+         ORDER BY target_id, source_key`,
+      )
+      sourcesStatements.set(size, statement)
     }
     return statement
   }
@@ -364,6 +381,18 @@ export function createSqliteLedger(path: string): Ledger {
       return found
     },
 
+    async sourcesOf(targetIds) {
+      const found = new Map<string, SourceKey[]>()
+      const unique = [...new Set(targetIds)]
+      for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
+        const chunk = unique.slice(start, start + LOADED_CHUNK)
+        for (const row of sourcesStatement(chunk.length).all(...chunk)) {
+          found.set(row.target_id, [...(found.get(row.target_id) ?? []), row.source_key])
+        }
+      }
+      return found
+    },
+
     async recordBeforeImages(runId, images) {
       if (selectRun.get(runId) === undefined) {
         throw new InternalError(`Cannot keep before-images for run ${runId}: the ledger has no such run`)
@@ -442,6 +471,11 @@ interface FixRow {
   original: string | null
   fixed_at: string
   fixed_by: string
+}
+
+interface SourcesRow {
+  target_id: string
+  source_key: string
 }
 
 interface LoadedRow {

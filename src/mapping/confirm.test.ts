@@ -22,6 +22,10 @@ describe('confirm and lock', () => {
       'version: 1\nentities:\n  Accounts:\n    table: account\n    fields:\n      name: { transform: text, target: name } # ok\n'
     expect(hashMapping(relaid)).toBe(hashMapping(text))
     expect(hashMapping(text.replace('target: name', 'target: accountnumber'))).not.toBe(hashMapping(text))
+    // Which existing rows a record may be matched to is part of what is confirmed.
+    const deduped = text.replace('} } }', '} }, dedupe: { columns: [name] } }')
+    expect(hashMapping(deduped)).not.toBe(hashMapping(text))
+    expect(hashMapping(deduped.replace('[name]', '[name, websiteurl]'))).not.toBe(hashMapping(deduped))
   })
 
   it('refuses an unconfirmed map, saying what to do', () => {

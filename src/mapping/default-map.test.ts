@@ -134,4 +134,11 @@ describe('defaultMapping', () => {
     )
     expect(passes).toEqual(['Accounts.parentAccount: 2', 'Accounts.primaryContact: 2', 'Contacts.company: 1'])
   })
+
+  it('matches accounts already in Dataverse by name and website, and contacts not at all', () => {
+    expect(mapping.entities.map((e) => [e.entity, e.dedupe?.columns])).toEqual([
+      ['Accounts', ['name', 'websiteurl']],
+      ['Contacts', undefined],
+    ])
+  })
 })

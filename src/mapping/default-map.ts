@@ -1,4 +1,5 @@
 import type { TableRef } from '../target/dataverse/types.ts'
+import { DEFAULT_DEDUPE } from './default-objects.ts'
 import type { FieldMap, Mapping } from './types.ts'
 
 export const ACCOUNT: TableRef = { logicalName: 'account', entitySet: 'accounts', primaryId: 'accountid' }
@@ -26,7 +27,8 @@ const COMMON: readonly FieldMap[] = [
 /**
  * The map the proposer starts from for X2CRM's default Accounts and Contacts fields, in load order: accounts
  * first so that a contact's company binds in pass 1. An account's parent account (self-reference) and primary
- * contact (contacts load later; contact → account closes a cycle) are set in pass 2.
+ * contact (contacts load later; contact → account closes a cycle) are set in pass 2. Accounts are matched to the
+ * rows already in Dataverse by name and website (dedupe); contacts are not matched.
  */
 export function defaultMapping(): Mapping {
   return {
@@ -61,6 +63,8 @@ export function defaultMapping(): Mapping {
             pass: 2,
           },
         ],
+        // An account already in Dataverse with the same name and website is updated, not duplicated.
+        dedupe: { columns: DEFAULT_DEDUPE['account'] ?? [] },
       },
       {
         entity: 'Contacts',

@@ -21,3 +21,12 @@ export const DEFAULT_VALUES: Readonly<Record<string, Readonly<Record<string, unk
   // A static marketing list of contacts: X2CRM lists are of contacts unless modelName says otherwise.
   list: { createdfromcode: 2, type: false },
 }
+
+/**
+ * Columns the proposer matches existing rows by (dedupe), per table, when the map fills all of them: an account with
+ * the same name and website is the same company. Contacts have none by default (people share names, and an e-mail
+ * address is often missing or shared); `dedupe: { columns: [emailaddress1] }` is a common choice to add by hand.
+ */
+export const DEFAULT_DEDUPE: Readonly<Record<string, readonly string[]>> = {
+  account: ['name', 'websiteurl'],
+}

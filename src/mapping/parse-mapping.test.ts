@@ -136,6 +136,57 @@ describe('parseMapping', () => {
     ])
   })
 
+  it('reads dedupe columns of a map and of its split, written on one line with what they do above', () => {
+    const deduped = structuredClone(written)
+    const accounts = deduped.entities['Accounts']
+    const contacts = deduped.entities['Contacts']
+    if (accounts === undefined || contacts?.split === undefined) throw new Error('fixture changed')
+    accounts.dedupe = { columns: ['name'] }
+    contacts.split.dedupe = { columns: ['lastname'] }
+    const text = writeMapping(deduped)
+    expect(text).toMatch(
+      /# A record not loaded yet is loaded onto the one existing row.*\n.*\n {4}dedupe: \{ columns: \[ name \] \}/,
+    )
+    const parsed = parseMapping(text)
+    expect(parsed.errors).toEqual([])
+    const byName = new Map(parsed.value?.entities.map((e) => [e.name ?? e.entity, e]))
+    expect(byName.get('Accounts')?.dedupe).toEqual({ columns: ['name'] })
+    expect(byName.get('Contacts→lead')?.dedupe).toEqual({ columns: ['lastname'] })
+    expect(byName.get('Contacts')?.dedupe).toBeUndefined()
+  })
+
+  it('refuses dedupe columns the map does not fill, listed twice, or none at all', () => {
+    const text = [
+      'version: 1',
+      'entities:',
+      '  Accounts:',
+      '    table: account',
+      '    fields:',
+      '      name: { target: name, transform: text }',
+      '      parentAccount: { target: parentaccountid, transform: link, linkTo: Accounts, pass: 2 }',
+      '    dedupe: { columns: [name, websiteurl, name, parentaccountid] }',
+      '  Contacts:',
+      '    table: contact',
+      '    fields: {}',
+      '    dedupe: { columns: [] }',
+    ].join('\n')
+    const { errors } = parseMapping(text)
+    expect(errors).toEqual([expect.stringMatching(/^entities\.Contacts\.dedupe\.columns \(line 12\): .*>=1/)])
+    const fixed = parseMapping(text.replace('dedupe: { columns: [] }', 'dedupe: { columns: [lastname] }'))
+    expect(fixed.errors).toEqual([
+      expect.stringMatching(
+        /^entities\.Accounts\.dedupe\.columns \(line 8\): no field of this map fills websiteurl; /,
+      ),
+      'entities.Accounts.dedupe.columns (line 8): name is listed twice',
+      expect.stringMatching(
+        /^entities\.Accounts\.dedupe\.columns \(line 8\): no field of this map fills parentaccountid/,
+      ),
+      expect.stringMatching(
+        /^entities\.Contacts\.dedupe\.columns \(line 12\): no field of this map fills lastname/,
+      ),
+    ])
+  })
+
   it('warns about lines still flagged for review', () => {
     const text = writeMapping({
       version: 1,

@@ -1,10 +1,19 @@
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { tableRefFor } from './known-tables.ts'
 import { orderEntityMaps } from './load-order.ts'
-import type { EntityMap, FieldMap, Mapping, MappingSettings, RecordCondition, TagsChoice } from './types.ts'
+import type {
+  Dedupe,
+  EntityMap,
+  FieldMap,
+  Mapping,
+  MappingSettings,
+  RecordCondition,
+  TagsChoice,
+} from './types.ts'
 import {
   WrittenMappingSchema,
   type WrittenCondition,
+  type WrittenDedupe,
   type WrittenEntity,
   type WrittenField,
   type WrittenMappingParsed,
@@ -73,6 +82,7 @@ export function parseMapping(text: string): ParsedMapping {
       Object.entries(written)
         .filter(([, field]) => 'skip' in field)
         .map(([name]) => name)
+    const dedupe = normalizeDedupe(writtenEntity.dedupe, fields, path, error)
     const main: EntityMap = {
       entity,
       table,
@@ -81,6 +91,7 @@ export function parseMapping(text: string): ParsedMapping {
       sourceIdColumn: settings.sourceIdColumn,
       ...(writtenEntity.defaults && { defaults: writtenEntity.defaults }),
       ...(writtenEntity.createTable && { createTable: writtenEntity.createTable }),
+      ...(dedupe && { dedupe }),
     }
     if (split === undefined) {
       entities.push(main)
@@ -91,15 +102,18 @@ export function parseMapping(text: string): ParsedMapping {
       conditions: split.when.map((c) => normalizeCondition(c, writtenEntity)),
     }
     entities.push({ ...main, where: { ...where, negate: true } })
+    const splitFields = normalizeFields(split.fields, [...path, 'split', 'fields'], mainTable, error, warn)
+    const splitDedupe = normalizeDedupe(split.dedupe, splitFields, [...path, 'split'], error)
     entities.push({
       entity,
       name: `${entity}→${split.table}`,
       table: tableRefFor(split.table),
       sourceIdColumn: settings.sourceIdColumn,
       skipped: skippedOf(split.fields),
-      fields: normalizeFields(split.fields, [...path, 'split', 'fields'], mainTable, error, warn),
+      fields: splitFields,
       where,
       ...(split.defaults && { defaults: split.defaults }),
+      ...(splitDedupe && { dedupe: splitDedupe }),
     })
   }
   const ordered = orderEntityMaps(entities)
@@ -178,6 +192,32 @@ function normalizeFields(
     result.push(map)
   }
   return result
+}
+
+/** The written dedupe, checked against the map's own fields: each column once, and filled by one of them. */
+function normalizeDedupe(
+  dedupe: WrittenDedupe | undefined,
+  fields: readonly FieldMap[],
+  path: readonly string[],
+  error: Report,
+): Dedupe | undefined {
+  if (dedupe === undefined) return undefined
+  const at = [...path, 'dedupe', 'columns']
+  const filled = new Set(
+    fields.filter((f) => f.transform !== 'link' && f.transform !== 'owner').map((f) => f.target),
+  )
+  const columns = new Set<string>()
+  for (const column of dedupe.columns) {
+    if (columns.has(column)) error(at, `${column} is listed twice`)
+    else if (!filled.has(column))
+      error(
+        at,
+        `no field of this map fills ${column}; records are matched by the values the map writes, so map a field ` +
+          `to ${column} or take it out of dedupe`,
+      )
+    columns.add(column)
+  }
+  return { columns: [...columns] }
 }
 
 function normalizeCondition(condition: WrittenCondition, entity: WrittenEntity): RecordCondition {

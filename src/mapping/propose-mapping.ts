@@ -1,6 +1,6 @@
 import type { X2crmField, X2crmRecord } from '../source/x2crm/types.ts'
 import { WRITES } from './compatibility.ts'
-import { DEFAULT_OBJECTS, DEFAULT_VALUES } from './default-objects.ts'
+import { DEFAULT_DEDUPE, DEFAULT_OBJECTS, DEFAULT_VALUES } from './default-objects.ts'
 import type { ColumnMetadata, SourceSchema, TableMetadata, TargetSchema, X2crmDropdown } from './schemas.ts'
 import { nameSimilarity, normalizeName } from './similarity.ts'
 import { SYNONYMS, SYSTEM_FIELDS } from './synonyms.ts'
@@ -61,7 +61,8 @@ const FIRST_NEW_OPTION = 100_000_000
  * the best-scoring field once. A match below `reviewBelow` is flagged for review; below `acceptAbove` it is not
  * taken: a custom field (and a default one holding data) gets a new column with a type and length inferred from
  * X2CRM's type and the sample, flagged for review unless it is custom; a default field empty in the whole sample is
- * skipped with that reason. Bookkeeping fields are skipped with a reason.
+ * skipped with that reason. Bookkeeping fields are skipped with a reason. A table with default dedupe columns
+ * (`DEFAULT_DEDUPE`: accounts by name and website) gets them when its fields fill all of them.
  */
 export function proposeMapping(
   source: SourceSchema,
@@ -94,6 +95,10 @@ export function proposeMapping(
     const written: WrittenMapping['entities'][string] = { table: tableName, fields: main.fields }
     const defaults = DEFAULT_VALUES[tableName]
     if (defaults !== undefined) written.defaults = { ...defaults }
+    const dedupe = DEFAULT_DEDUPE[tableName]
+    const filled = new Set(Object.values(main.fields).flatMap((f) => ('target' in f ? [f.target] : [])))
+    if (dedupe !== undefined && dedupe.every((column) => filled.has(column)))
+      written.dedupe = { columns: [...dedupe] }
     const lead = target['lead']
     if (entity === 'Contacts' && options.split !== false && lead !== undefined) {
       const split = proposeFields(entity, fields, 'lead', lead, sample, context)

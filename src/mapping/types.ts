@@ -107,6 +107,18 @@ export interface EntityMap {
   defaults?: Readonly<Record<string, unknown>>
   /** Set when the table does not exist yet and `schema apply` creates it (a custom table). */
   createTable?: { label: string; primaryName: string }
+  /**
+   * Match records to rows that already exist in Dataverse instead of creating duplicates: a record not loaded yet
+   * is loaded onto the one existing row whose `columns` (target columns this map fills with text) all equal its
+   * values, compared case-insensitively as Dataverse compares. Without it, every record not loaded yet is created.
+   */
+  dedupe?: Dedupe
+}
+
+/** How an entity map finds its records among the rows that were in Dataverse before the migration. */
+export interface Dedupe {
+  /** Target columns, e.g. `['name', 'websiteurl']` for accounts; `['emailaddress1']` is a common choice for contacts. */
+  columns: readonly string[]
 }
 
 /** How X2CRM tags move: a multi-select choice column on each table, or a tag table linked to the records. */

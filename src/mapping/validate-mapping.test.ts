@@ -19,6 +19,35 @@ describe('validateMapping', () => {
     expect(validateMapping(defaultMapping(), source, target).errors).toEqual([])
   })
 
+  it('checks dedupe columns: they exist on the table and are filled with text', () => {
+    const mapping = mappingOf([
+      '  Accounts:',
+      '    table: account',
+      '    fields:',
+      '      name: { target: name, transform: text }',
+      '      employees: { target: numberofemployees, transform: integer }',
+      '      c_region: { target: new_region, transform: text, create: { type: String, label: Region } }',
+      '      c_code: { target: new_code, transform: text }',
+      '    dedupe: { columns: [name, numberofemployees, new_region, new_code] }',
+    ])
+    const { errors } = validateMapping(mapping, source, target)
+    const dedupeErrors = errors.filter((e) => e.startsWith('entities.Accounts.dedupe'))
+    expect(dedupeErrors).toEqual([
+      expect.stringMatching(
+        /^entities\.Accounts\.dedupe\.columns: numberofemployees is filled by integer; dedupe compares text/,
+      ),
+      expect.stringMatching(/^entities\.Accounts\.dedupe\.columns: account has no column "new_code"/),
+    ])
+    // A map built in code is checked the same way.
+    const built = defaultMapping()
+    const accounts = built.entities[0]
+    if (accounts === undefined) throw new Error('the default map has no Accounts')
+    const broken = { entities: [{ ...accounts, dedupe: { columns: ['name', 'fax'] } }] }
+    expect(validateMapping(broken, source, target).errors).toContainEqual(
+      expect.stringMatching(/^entities\.Accounts\.dedupe\.columns: no field of this map fills fax/),
+    )
+  })
+
   it('reports every problem at once, each with its path', () => {
     const mapping = mappingOf([
       '  Accounts:',

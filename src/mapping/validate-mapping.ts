@@ -89,6 +89,7 @@ export function validateMapping(
       }
     }
     if (table !== undefined) checkRequired(map, table, base, errors, warnings)
+    checkDedupe(map, table, base, errors)
   }
   return { errors: [...new Set(errors)], warnings: [...new Set(warnings)] }
 }
@@ -288,6 +289,32 @@ function checkRequired(
     } else if (column.required === 'ApplicationRequired') {
       warnings.push(
         `${base}: ${map.table.logicalName}.${column.name} is required on Dynamics 365 forms and nothing fills it`,
+      )
+    }
+  }
+}
+
+/** Transforms whose values dedupe can compare (as text, the way Dataverse compares `eq` on strings). */
+const DEDUPE_TRANSFORMS: ReadonlySet<string> = new Set(['text', 'email', 'phone', 'url'])
+
+/** Each dedupe column exists (or the map creates it) and is filled with text by a field of the map. */
+function checkDedupe(map: EntityMap, table: TableMetadata | undefined, base: string, errors: string[]): void {
+  const path = `${base}.dedupe.columns`
+  for (const column of map.dedupe?.columns ?? []) {
+    const field = map.fields.find(
+      (f) => f.target === column && f.transform !== 'link' && f.transform !== 'owner',
+    )
+    if (table !== undefined && columnOf(table, column) === undefined && field?.create === undefined) {
+      errors.push(
+        `${path}: ${map.table.logicalName} has no column "${column}"; records can only be matched by columns ` +
+          'the existing rows have',
+      )
+    } else if (field === undefined) {
+      errors.push(`${path}: no field of this map fills ${column}; map a field to it or take it out of dedupe`)
+    } else if (!DEDUPE_TRANSFORMS.has(field.transform)) {
+      errors.push(
+        `${path}: ${column} is filled by ${field.transform}; dedupe compares text, so choose columns filled by ` +
+          'text, email, phone or url',
       )
     }
   }

@@ -1,4 +1,4 @@
-import { Document, isMap, isPair, isScalar, isSeq } from 'yaml'
+import { Document, isMap, isPair, isScalar, isSeq, type YAMLMap } from 'yaml'
 import type { WrittenMapping } from './written-mapping.ts'
 
 /** Why the proposer chose a line, shown as a comment above it. */
@@ -34,9 +34,11 @@ export function writeMapping(written: WrittenMapping, evidence: MappingEvidence 
       const entity = String(pair.key.value)
       const byField = evidence[entity] ?? {}
       annotateFields(pair.value.get('fields'), byField, '')
+      annotateDedupe(pair.value)
       const split = pair.value.get('split')
       if (isMap(split)) {
         annotateFields(split.get('fields'), byField, 'split.')
+        annotateDedupe(split)
         const when = split.get('when')
         if (isSeq(when)) {
           for (const item of when.items) if (isMap(item)) item.flow = true
@@ -62,5 +64,17 @@ function annotateFields(
     if (found !== undefined) {
       pair.key.commentBefore = ` ${found.confidence.toFixed(2)} ${found.reasons.join('; ')}`
     }
+  }
+}
+
+const DEDUPE_COMMENT = ` A record not loaded yet is loaded onto the one existing row whose columns all equal its values
+ (case-insensitive); with two or more such rows it is created new, with a warning. Rollback restores matched rows.`
+
+/** `dedupe: { columns: [name, websiteurl] }` on one line, with what it does above it. */
+function annotateDedupe(entity: YAMLMap): void {
+  for (const pair of entity.items) {
+    if (!isPair(pair) || !isScalar(pair.key) || pair.key.value !== 'dedupe') continue
+    if (isMap(pair.value)) pair.value.flow = true
+    pair.key.commentBefore = DEDUPE_COMMENT
   }
 }

@@ -73,6 +73,9 @@ const WrittenCondition = z.union([
   z.strictObject({ hasCompany: z.boolean(), field: Name.optional() }),
 ])
 
+/** Existing Dataverse rows a record is matched to by these target columns (see EntityMap.dedupe). */
+const WrittenDedupe = z.strictObject({ columns: z.array(Name).min(1) })
+
 const WrittenSplit = z.strictObject({
   /** The table that records matching `when` go to (`lead`). */
   table: Name,
@@ -80,6 +83,7 @@ const WrittenSplit = z.strictObject({
   when: z.array(WrittenCondition).min(1),
   fields: z.record(z.string(), WrittenField),
   defaults: z.record(z.string(), z.unknown()).optional(),
+  dedupe: WrittenDedupe.optional(),
 })
 
 const WrittenEntity = z.strictObject({
@@ -91,6 +95,8 @@ const WrittenEntity = z.strictObject({
   fields: z.record(z.string(), WrittenField),
   /** Constant column values for every row (e.g. `productstructure: 1`). */
   defaults: z.record(z.string(), z.unknown()).optional(),
+  /** Match records to rows already in Dataverse by these target columns instead of creating duplicates. */
+  dedupe: WrittenDedupe.optional(),
   split: WrittenSplit.optional(),
 })
 
@@ -121,3 +127,4 @@ export type WrittenEntity = z.output<typeof WrittenEntity>
 export type WrittenField = z.output<typeof WrittenField>
 export type WrittenSplit = z.output<typeof WrittenSplit>
 export type WrittenCondition = z.output<typeof WrittenCondition>
+export type WrittenDedupe = z.output<typeof WrittenDedupe>

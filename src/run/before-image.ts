@@ -9,11 +9,15 @@ export function lookupColumn(field: FieldMap): string {
   return suffix && field.target.endsWith(suffix) ? field.target.slice(0, -suffix.length) : field.target
 }
 
-/** What to read back of a row so it can be restored: every column the map writes, lookups as `_x_value`. Pure. */
+/**
+ * What to read back of a row so it can be restored: every column the map writes, lookups as `_x_value`, and the X2CRM
+ * id column (a row matched by dedupe had none before). Pure.
+ */
 export function imageColumns(map: EntityMap): string[] {
   const columns = map.fields.map((f) =>
     f.transform === 'link' || f.transform === 'owner' ? `_${lookupColumn(f)}_value` : f.target,
   )
+  if (map.sourceIdColumn !== undefined) columns.push(map.sourceIdColumn)
   return [...new Set(columns)]
 }
 
@@ -37,6 +41,8 @@ export function restoreValues(
       values[field.target] = image[field.target]
     }
   }
+  if (map.sourceIdColumn !== undefined && map.sourceIdColumn in image)
+    values[map.sourceIdColumn] = image[map.sourceIdColumn]
   // A row a delta deactivated carries its state in the image: restoring it reactivates the row.
   for (const column of STATE_COLUMNS) if (column in image) values[column] = image[column]
   return values

@@ -22,6 +22,7 @@ import { createLoader } from '../target/dataverse/loader.ts'
 import type { DataverseBulkTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
 import { imageColumns, lookupColumn, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
+import { matchExisting } from './dedupe.ts'
 import type { Emit } from './events.ts'
 import { ownerQueueRefusal, type OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { matchOwners } from './owners.ts'
@@ -227,13 +228,15 @@ export async function loadPhase(
   // concurrently across the application users and hands them back in order; each is then recorded with its
   // checkpoint, so the checkpoint only ever moves past batches that are wholly done.
   const prepared: (Prepared & { hashes: Map<SourceKey, RecordHash> })[] = []
+  // Rows of batches prepared but not yet recorded (the ledger does not know them yet): dedupe must not match them.
+  const inFlight = new Map<string, SourceKey>()
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     for await (const batch of chunks(records, batchSize)) {
       const transformed = batch.map((record) => transformRecord(entityMap, record, context))
       const lastSourceId = Math.max(...batch.map(numericId))
       const next =
         phase.pass === 1
-          ? await prepareFirstPass(phase, runId, transformed, lastSourceId, deps)
+          ? await prepareFirstPass(phase, runId, transformed, lastSourceId, deps, inFlight)
           : await prepareLinks(phase, runId, transformed, lastSourceId, deps)
       // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse).
       const hashes = new Map(
@@ -252,6 +255,7 @@ export async function loadPhase(
     if (batch === undefined) throw new InternalError('the loader returned more batches than were sent')
     const outcomes = batch.outcomes(results)
     await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId: batch.lastSourceId })
+    for (const row of batch.rows) inFlight.delete(row.targetId)
     progress.onOutcomes?.(outcomes)
     if (phase.pass === 1) {
       const loadedHashes = outcomes
@@ -299,37 +303,63 @@ function singleWriter(target: DataverseBulkTarget): AppUserTarget {
   return { name: 'app', target, limiter: createUserLimiter({ user: 'app', initial: 1, max: 1 }) }
 }
 
-/** Pass 1: the columns and the lookups whose parents are already in Dataverse. */
+/**
+ * Pass 1: the columns and the lookups whose parents are already in Dataverse. A record loaded before goes to the row
+ * the ledger holds for it (a dedupe match is not under the computed id); one that is not may be matched to a row
+ * that was in Dataverse already (`EntityMap.dedupe`). `inFlight` holds the rows of batches not recorded yet, and gets
+ * this batch's.
+ */
 async function prepareFirstPass(
   phase: RunPhase,
   runId: string,
   transformed: readonly TransformResult[],
   lastSourceId: number,
   deps: MigrateDeps,
+  inFlight: Map<string, SourceKey>,
 ): Promise<Prepared> {
   const ok = transformed.filter((t) => t.status === 'ok')
   const firstPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 1)
-  const loaded = await deps.ledger.loaded(ok.flatMap((t) => firstPassLinks(t).map((l) => l.parentKey)))
-  const rows: TargetRow[] = []
-  const warningsByKey = new Map<SourceKey, string[]>()
-  for (const t of ok) {
-    const { binds, warnings } = bindLinks(firstPassLinks(t), loaded, phase.phaseSets)
-    rows.push({ targetId: t.targetId, values: { ...t.values, ...binds } })
-    warningsByKey.set(t.sourceKey, [...t.warnings, ...warnings])
+  const loaded = await deps.ledger.loaded([
+    ...ok.map((t) => t.sourceKey),
+    ...ok.flatMap((t) => firstPassLinks(t).map((l) => l.parentKey)),
+  ])
+  const loadedHere = (t: (typeof ok)[number]) => {
+    const self = loaded.get(t.sourceKey)
+    return self !== undefined && self.phase.replace(/\.links$/, '') === phase.name ? self : undefined
   }
+  const targetIdOf = new Map(ok.map((t) => [t.sourceKey, loadedHere(t)?.targetId ?? t.targetId]))
+  const warningsByKey = new Map<SourceKey, string[]>(ok.map((t) => [t.sourceKey, [...t.warnings]]))
   // Rows that exist already are updates: keep how they were, before writing, so rollback can restore them.
-  const { table } = phase.entityMap
-  const existing = await readExisting(
-    deps.target,
-    table,
-    rows.map((r) => r.targetId),
-    imageColumns(phase.entityMap),
-  )
-  for (const row of rows) {
-    const image = existing.get(row.targetId)
-    const t = ok.find((r) => r.targetId === row.targetId)
-    if (image !== undefined && t !== undefined)
-      row.values = { ...row.values, ...emptiedLinks(phase, t, image) }
+  const { table, dedupe } = phase.entityMap
+  const columns = imageColumns(phase.entityMap)
+  const existing = await readExisting(deps.target, table, [...targetIdOf.values()], columns)
+  if (dedupe !== undefined) {
+    const fresh = ok.filter((t) => loadedHere(t) === undefined && !existing.has(t.targetId))
+    // Not the rows this batch writes already (records loaded before, rows under their computed ids) either.
+    const claimed = new Map([
+      ...inFlight,
+      ...ok.map((t) => [targetIdOf.get(t.sourceKey) ?? '', t.sourceKey] as const),
+    ])
+    const decisions = await matchExisting({ ...phase.entityMap, dedupe }, fresh, deps, {
+      claimed,
+      imageColumns: columns,
+    })
+    for (const [sourceKey, decision] of decisions) {
+      warningsByKey.get(sourceKey)?.push(decision.warning)
+      if (decision.status !== 'matched' || decision.image === undefined) continue
+      targetIdOf.set(sourceKey, decision.targetId)
+      existing.set(decision.targetId, decision.image)
+    }
+  }
+  const rows: TargetRow[] = []
+  for (const t of ok) {
+    const targetId = targetIdOf.get(t.sourceKey) ?? t.targetId
+    inFlight.set(targetId, t.sourceKey)
+    const { binds, warnings } = bindLinks(firstPassLinks(t), loaded, phase.phaseSets)
+    warningsByKey.get(t.sourceKey)?.push(...warnings)
+    const image = existing.get(targetId)
+    const emptied = image === undefined ? {} : emptiedLinks(phase, t, image)
+    rows.push({ targetId, values: { ...t.values, ...binds, ...emptied } })
   }
   if (existing.size > 0) {
     await deps.ledger.recordBeforeImages(
@@ -352,19 +382,20 @@ async function prepareFirstPass(
         const base = { runId, phase: phase.name, sourceKey: t.sourceKey }
         if (t.status === 'skipped') return { ...base, status: 'skipped', reason: t.reason }
         if (t.status === 'invalid') return { ...base, status: 'quarantined', reason: t.issues.join('; ') }
-        const result = resultById.get(t.targetId)
+        const targetId = targetIdOf.get(t.sourceKey) ?? t.targetId
+        const result = resultById.get(targetId)
         const warnings = warningsByKey.get(t.sourceKey) ?? []
         if (result?.status !== 'loaded') {
           return {
             ...base,
             status: 'quarantined',
-            targetId: t.targetId,
+            targetId,
             reason: rejectionReason(result),
             warnings,
           }
         }
-        const status: OutcomeStatus = existing.has(t.targetId) ? 'updated' : 'created'
-        return { ...base, status, targetId: t.targetId, warnings }
+        const status: OutcomeStatus = existing.has(targetId) ? 'updated' : 'created'
+        return { ...base, status, targetId, warnings }
       })
     },
   }

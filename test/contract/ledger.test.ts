@@ -638,6 +638,111 @@ for (const [name, make] of implementations) {
       })
     })
 
+    describe('sourcesOf', () => {
+      it('names the source records that wrote each row, in any run or phase, and only rows some outcome names', async () => {
+        const migrated = await ledger.startRun('migrate', {}, at(0))
+        await ledger.recordBatch(
+          migrated.runId,
+          'Accounts',
+          [
+            anOutcome(migrated.runId, { phase: 'Accounts', sourceKey: 'Accounts:1', targetId: 'g1' }),
+            anOutcome(migrated.runId, {
+              phase: 'Accounts',
+              sourceKey: 'Accounts:2',
+              status: 'updated',
+              targetId: 'matched',
+            }),
+            anOutcome(migrated.runId, {
+              phase: 'Accounts',
+              sourceKey: 'Accounts:3',
+              status: 'quarantined',
+              targetId: 'refused',
+              reason: 'bad',
+            }),
+          ],
+          { lastSourceId: 3 },
+        )
+        const rolledBack = await ledger.startRun('rollback', { of: migrated.runId }, at(1))
+        await ledger.recordBatch(
+          rolledBack.runId,
+          'Accounts',
+          [
+            anOutcome(rolledBack.runId, {
+              phase: 'Accounts',
+              sourceKey: 'Accounts:1',
+              status: 'deleted',
+              targetId: 'g1',
+            }),
+          ],
+          { lastSourceId: 1 },
+        )
+        // A lead and a contact of one X2CRM record share its deterministic id; another record matched the same row.
+        const delta = await ledger.startRun('delta', {}, at(2))
+        await ledger.recordBatch(
+          delta.runId,
+          'Contacts→lead',
+          [anOutcome(delta.runId, { phase: 'Contacts→lead', sourceKey: 'Contacts:9', targetId: 'matched' })],
+          { lastSourceId: 9 },
+        )
+
+        const sources = await ledger.sourcesOf(['g1', 'matched', 'refused', 'unknown', 'g1'])
+
+        expect(sources).toEqual(
+          new Map([
+            ['g1', ['Accounts:1']],
+            ['matched', ['Accounts:2', 'Contacts:9']],
+          ]),
+        )
+      })
+
+      it('forgets a row whose only outcome a later batch of the same run replaced with a quarantine', async () => {
+        const { runId } = await ledger.startRun('migrate', {}, at(0))
+        await ledger.recordBatch(
+          runId,
+          'Accounts',
+          [
+            anOutcome(runId, {
+              phase: 'Accounts',
+              sourceKey: 'Accounts:1',
+              status: 'updated',
+              targetId: 'm',
+            }),
+          ],
+          { lastSourceId: 1 },
+        )
+        await ledger.recordBatch(
+          runId,
+          'Accounts',
+          [
+            anOutcome(runId, {
+              phase: 'Accounts',
+              sourceKey: 'Accounts:1',
+              status: 'quarantined',
+              reason: 'r',
+            }),
+          ],
+          { lastSourceId: 1 },
+        )
+
+        expect(await ledger.sourcesOf(['m'])).toEqual(new Map())
+      })
+
+      it('answers a thousand ids and more, and an empty map for none', async () => {
+        const { runId } = await ledger.startRun('migrate', {}, at(0))
+        const outcomes = Array.from({ length: 1500 }, (_, i) =>
+          anOutcome(runId, { sourceKey: `Contacts:${i + 1}` }),
+        )
+        await ledger.recordBatch(runId, 'Contacts', outcomes, { lastSourceId: 1500 })
+
+        const ids = Array.from({ length: 1600 }, (_, i) => `target-of-Contacts:${i + 1}`)
+        const sources = await ledger.sourcesOf(ids)
+
+        expect(sources.size).toBe(1500)
+        expect(sources.get('target-of-Contacts:1500')).toEqual(['Contacts:1500'])
+        expect(await ledger.sourcesOf([])).toEqual(new Map())
+      })
+    })
+
     describe('before-images', () => {
       const image = (targetId: string, name: string) => ({
         phase: 'Accounts',

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { DEMO_DEFAULT_OWNER } from '../../src/cli/commands/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
+import { transformRecord } from '../../src/mapping/transform-record.ts'
 import { delta } from '../../src/run/delta.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { NothingToUndo, rollback } from '../../src/run/rollback.ts'
@@ -13,6 +14,8 @@ import { inProcessSimulators } from '../helpers/sims.ts'
 
 const INSTANCE = 'dl'
 const mapping = defaultMapping()
+const [accountsMap] = mapping.entities
+if (accountsMap === undefined) throw new Error('the default map has no Accounts')
 const LOOKUPS: Record<string, string[]> = {
   account: ['_parentaccountid_value', '_primarycontactid_value', '_ownerid_value'],
   contact: ['_parentcustomerid_value', '_ownerid_value'],
@@ -79,9 +82,40 @@ describe('delta, verify and rollback after a migration', () => {
     const { generated, x2crm, dataverse, deps, options, hashes, row, later } = setUp()
     const accounts = generated.dataset.records['Accounts'] ?? []
     const contacts = generated.dataset.records['Contacts'] ?? []
-    // Rows already in Dataverse under the ids of X2CRM records (dedupe matches): migrate and delta update them.
+    // Rows already in Dataverse under the computed ids of X2CRM records (an earlier load): migrate and delta update them.
     const [matchedAccount, , , , , , , , , , , , , , , , , , , , otherMatched] = accounts
     if (!matchedAccount || !otherMatched) throw new Error('not enough generated accounts')
+    // An account the org already has under an id Dataverse gave it, with the name (in capitals) and website of an
+    // X2CRM account: dedupe loads that account onto it instead of creating a duplicate.
+    const written = (record: X2crmRecord) => {
+      const t = transformRecord(accountsMap, record, {
+        targetIdFor: (entity, id) => targetIdFor(INSTANCE, entity, id),
+        ownerFor: () => undefined,
+      })
+      const [name, website] = t.status === 'ok' ? [t.values['name'], t.values['websiteurl']] : []
+      return typeof name === 'string' && typeof website === 'string' ? { name, website } : undefined
+    }
+    const deduped = accounts.find(
+      (a) =>
+        ![matchedAccount, otherMatched].includes(a) &&
+        !generated.dirty.some((d) => d.entity === 'Accounts' && d.id === Number(a['id'])) &&
+        !a['primaryContact'] &&
+        !a['parentAccount'] &&
+        written(a) !== undefined,
+    )
+    const dedupedValues = deduped && written(deduped)
+    if (!deduped || !dedupedValues) throw new Error('no clean account with a website')
+    const existingId = randomUUID()
+    const existing = () => dataverse.rows('account').find((r) => r['accountid'] === existingId)
+    dataverse.seed('account', [
+      {
+        accountid: existingId,
+        name: dedupedValues.name.toUpperCase(),
+        websiteurl: dedupedValues.website,
+        telephone1: '+1 555 0177',
+        description: 'Our customer since 2019',
+      },
+    ])
     dataverse.seed('account', [
       {
         accountid: targetIdFor(INSTANCE, 'Accounts', Number(matchedAccount['id'])),
@@ -98,7 +132,9 @@ describe('delta, verify and rollback after a migration', () => {
 
     const migrated = await migrate(options, deps)
     expect(migrated.reconciliation.balanced).toBe(true)
-    expect(migrated.reconciliation.phases.find((p) => p.phase === 'Accounts')?.updated).toBe(2)
+    expect(migrated.reconciliation.phases.find((p) => p.phase === 'Accounts')?.updated).toBe(3)
+    expect(existing()).toMatchObject({ name: dedupedValues.name })
+    expect(row('account', 'Accounts', deduped['id'])).toBeUndefined()
 
     // Changes in X2CRM during the cutover window.
     const loadedAccounts = await loadedRecords(deps.ledger, accounts, 'Accounts')
@@ -108,6 +144,7 @@ describe('delta, verify and rollback after a migration', () => {
       (a) =>
         a !== matchedAccount &&
         a !== otherMatched &&
+        a !== deduped &&
         !contacts.some((c) => String(c['company']).endsWith(`_${String(a['id'])}`)),
     )
     // X2CRM shows a link to a deleted record as the bare name: deleting a primary contact changes its account.
@@ -262,6 +299,12 @@ describe('delta, verify and rollback after a migration', () => {
       description: 'kept by the sales team',
       statecode: 0,
       statuscode: 1,
+    })
+    expect(existing()).toMatchObject({
+      name: dedupedValues.name.toUpperCase(),
+      telephone1: '+1 555 0177',
+      description: 'Our customer since 2019',
+      statecode: 0,
     })
     await expect(delta(options, deps)).rejects.toThrow(/no finished migration/)
     // Rolling back again finds nothing to undo (the CLI says so and exits 0).

@@ -191,6 +191,33 @@ describe('map propose on generated data', () => {
     )
   })
 
+  it('proposes dedupe of accounts by name and website, and none for contacts', () => {
+    expect(proposal.written.entities['Accounts']?.dedupe).toEqual({ columns: ['name', 'websiteurl'] })
+    expect(proposal.written.entities['Contacts']?.dedupe).toBeUndefined()
+    const parsed = parseMapping(writeMapping(proposal.written, proposal.evidence))
+    expect(parsed.value?.entities.find((e) => e.entity === 'Accounts')?.dedupe).toEqual({
+      columns: ['name', 'websiteurl'],
+    })
+  })
+
+  it('proposes no dedupe when the map does not fill every dedupe column', () => {
+    const withoutWebsite = {
+      ...source,
+      entities: {
+        ...source.entities,
+        Accounts: (source.entities['Accounts'] ?? []).filter((f) => f.fieldName !== 'website'),
+      },
+    }
+    const result = proposeMapping(
+      withoutWebsite,
+      target,
+      {},
+      { objects: [{ entity: 'Accounts', table: 'account' }] },
+    )
+    expect(result.written.entities['Accounts']?.fields['name']).toMatchObject({ target: 'name' })
+    expect(result.written.entities['Accounts']?.dedupe).toBeUndefined()
+  })
+
   it('maps dropdown options to choices by label and proposes the rest as new choice values', () => {
     const leadSource = proposal.written.entities['Contacts']?.fields['leadSource']
     expect(leadSource).toMatchObject({ target: 'leadsourcecode', transform: 'choice' })

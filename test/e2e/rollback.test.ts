@@ -65,7 +65,7 @@ function setUp() {
 describe('rollback', () => {
   it('returns Dataverse to exactly what it held before the migration, pre-existing rows included', async () => {
     const { generated, dataverse, target, source } = setUp()
-    // A row that was already in Dataverse under the id of an X2CRM account (a dedupe match): migrate updates it.
+    // A row already in Dataverse under the computed id of an X2CRM account (an earlier load): migrate updates it.
     const first = generated.dataset.records['Accounts']?.[0]
     const preexistingId = targetIdFor('rb', 'Accounts', Number(first?.['id']))
     dataverse.seed('account', [
