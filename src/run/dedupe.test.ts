@@ -7,6 +7,7 @@ import {
   dedupeFilters,
   dedupeValues,
   FILTER_CHARS,
+  hasForeignRows,
   matchExisting,
   odataString,
   ROWS_PER_QUERY,
@@ -299,5 +300,36 @@ describe('matchExisting', () => {
     )
     expect(decisions.size).toBe(0)
     expect(queries).toEqual([])
+  })
+})
+
+describe('hasForeignRows', () => {
+  const targetWith = (rows: Record<string, unknown>[]) => {
+    const queries: (QueryOptions | undefined)[] = []
+    return {
+      queries,
+      target: {
+        async *query(_entitySet: string, options?: QueryOptions) {
+          queries.push(options)
+          yield* rows
+        },
+      },
+    }
+  }
+
+  it('says an empty table needs no lookups, after asking for one row', async () => {
+    const { target, queries } = targetWith([])
+    expect(await hasForeignRows(accounts, target)).toBe(false)
+    expect(queries).toEqual([{ select: ['accountid'], top: 1, pageSize: 1 }])
+  })
+
+  it('says a table with any row needs lookups', async () => {
+    expect(await hasForeignRows(accounts, targetWith([{ accountid: 'r-1' }]).target)).toBe(true)
+  })
+
+  it('asks only for rows without an X2CRM id when the map writes one: rows with one are a migration’s', async () => {
+    const { target, queries } = targetWith([])
+    expect(await hasForeignRows({ ...accounts, sourceIdColumn: 'new_x2crmid' }, target)).toBe(false)
+    expect(queries[0]?.filter).toBe('new_x2crmid eq null')
   })
 })

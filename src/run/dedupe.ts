@@ -222,3 +222,26 @@ export async function matchExisting(
 function comparable(values: readonly string[]): string {
   return JSON.stringify(values.map((v) => v.toLowerCase()))
 }
+
+/**
+ * Whether `map`'s table holds a row a dedupe could match: any row at all, or, when the map writes the X2CRM id
+ * column, a row without one (a row with one was written by a migration). Asked once when a phase starts, before it
+ * writes: a first migration into an empty table then spends no request on lookups (one per 50 records otherwise,
+ * counted against the service protection limits like any other).
+ */
+export async function hasForeignRows(
+  map: Pick<EntityMap, 'table' | 'sourceIdColumn'>,
+  target: Pick<DataverseTarget, 'query'>,
+): Promise<boolean> {
+  const { table, sourceIdColumn } = map
+  const filter = sourceIdColumn === undefined ? undefined : `${sourceIdColumn} eq null`
+  for await (const _row of target.query(table.entitySet, {
+    select: [table.primaryId],
+    top: 1,
+    pageSize: 1,
+    ...(filter === undefined ? {} : { filter }),
+  })) {
+    return true
+  }
+  return false
+}

@@ -22,7 +22,7 @@ import { createLoader } from '../target/dataverse/loader.ts'
 import type { DataverseBulkTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
 import { imageColumns, lookupColumn, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
-import { matchExisting } from './dedupe.ts'
+import { hasForeignRows, matchExisting } from './dedupe.ts'
 import type { Emit } from './events.ts'
 import { ownerQueueRefusal, type OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { matchOwners } from './owners.ts'
@@ -230,13 +230,29 @@ export async function loadPhase(
   const prepared: (Prepared & { hashes: Map<SourceKey, RecordHash> })[] = []
   // Rows of batches prepared but not yet recorded (the ledger does not know them yet): dedupe must not match them.
   const inFlight = new Map<string, SourceKey>()
+  // Dedupe lookups only when the table held rows someone else wrote before this phase wrote any: asked when the first
+  // batch is prepared, which is before anything of the phase is sent.
+  let dedupeActive: Promise<boolean> | undefined
+  const needsDedupe = () =>
+    (dedupeActive ??=
+      phase.pass === 1 && entityMap.dedupe !== undefined
+        ? hasForeignRows(entityMap, deps.target)
+        : Promise.resolve(false))
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     for await (const batch of chunks(records, batchSize)) {
       const transformed = batch.map((record) => transformRecord(entityMap, record, context))
       const lastSourceId = Math.max(...batch.map(numericId))
       const next =
         phase.pass === 1
-          ? await prepareFirstPass(phase, runId, transformed, lastSourceId, deps, inFlight)
+          ? await prepareFirstPass(
+              phase,
+              runId,
+              transformed,
+              lastSourceId,
+              deps,
+              inFlight,
+              await needsDedupe(),
+            )
           : await prepareLinks(phase, runId, transformed, lastSourceId, deps)
       // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse).
       const hashes = new Map(
@@ -316,6 +332,7 @@ async function prepareFirstPass(
   lastSourceId: number,
   deps: MigrateDeps,
   inFlight: Map<string, SourceKey>,
+  dedupeActive: boolean,
 ): Promise<Prepared> {
   const ok = transformed.filter((t) => t.status === 'ok')
   const firstPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 1)
@@ -333,7 +350,7 @@ async function prepareFirstPass(
   const { table, dedupe } = phase.entityMap
   const columns = imageColumns(phase.entityMap)
   const existing = await readExisting(deps.target, table, [...targetIdOf.values()], columns)
-  if (dedupe !== undefined) {
+  if (dedupe !== undefined && dedupeActive) {
     const fresh = ok.filter((t) => loadedHere(t) === undefined && !existing.has(t.targetId))
     // Not the rows this batch writes already (records loaded before, rows under their computed ids) either.
     const claimed = new Map([

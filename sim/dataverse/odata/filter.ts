@@ -196,7 +196,6 @@ export function evaluateFilter(
   expression: FilterExpression,
   row: Readonly<Record<string, unknown>>,
 ): boolean {
-  const value = (o: Operand): unknown => (o.type === 'property' ? (row[o.name] ?? null) : o.value)
   switch (expression.type) {
     case 'and':
       return evaluateFilter(expression.left, row) && evaluateFilter(expression.right, row)
@@ -206,7 +205,7 @@ export function evaluateFilter(
       return !evaluateFilter(expression.operand, row)
     case 'call': {
       const haystack = row[expression.property]
-      const needle = value(expression.value)
+      const needle = operandValue(expression.value, row)
       if (typeof haystack !== 'string' || typeof needle !== 'string') return false
       const h = haystack.toLowerCase()
       const n = needle.toLowerCase()
@@ -215,8 +214,12 @@ export function evaluateFilter(
       return h.endsWith(n)
     }
     case 'compare':
-      return compare(expression.op, value(expression.left), value(expression.right))
+      return compare(expression.op, operandValue(expression.left, row), operandValue(expression.right, row))
   }
+}
+
+function operandValue(operand: Operand, row: Readonly<Record<string, unknown>>): unknown {
+  return operand.type === 'property' ? (row[operand.name] ?? null) : operand.value
 }
 
 function compare(op: CompareOp, left: unknown, right: unknown): boolean {
@@ -243,15 +246,18 @@ function compare(op: CompareOp, left: unknown, right: unknown): boolean {
   }
 }
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/
+
 /** Orders two values the way Dataverse would; undefined when they are not comparable. */
 export function compareValues(left: unknown, right: unknown): number | undefined {
   if (typeof left === 'number' && typeof right === 'number') return Math.sign(left - right)
   if (typeof left === 'boolean' && typeof right === 'boolean') return Number(left) - Number(right)
   if (typeof left === 'string' && typeof right === 'string') {
-    const l = Date.parse(left)
-    const r = Date.parse(right)
-    if (/^\d{4}-\d{2}-\d{2}/.test(left) && /^\d{4}-\d{2}-\d{2}/.test(right) && !isNaN(l) && !isNaN(r)) {
-      return Math.sign(l - r)
+    // Dates compare as instants; the cheap shape test first (this runs for every row a filter scans).
+    if (ISO_DATE.test(left) && ISO_DATE.test(right)) {
+      const l = Date.parse(left)
+      const r = Date.parse(right)
+      if (!isNaN(l) && !isNaN(r)) return Math.sign(l - r)
     }
     const a = left.toLowerCase()
     const b = right.toLowerCase()

@@ -17,10 +17,13 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   const annotations = context.prefer.includeAnnotations
   // A filter on primary keys only is answered from the key, as the database's index would: no table scan.
   const keys = query.filter ? primaryKeysOf(query.filter, table.primaryId) : undefined
-  const stored =
+  let stored =
     keys === undefined
       ? context.store.list(table.logicalName)
       : keys.flatMap((id) => context.store.get(table.logicalName, id) ?? [])
+  // Without a filter or an order, `$top` takes the first rows as stored: only those need building.
+  if (!query.filter && query.orderBy.length === 0 && query.top !== undefined && !query.count)
+    stored = stored.slice(0, query.top)
   const storedById = new Map(stored.map((row) => [row.id, row]))
   let rows = stored.map((row) => toEntity(table, row, { annotations }))
   if (query.filter) {
