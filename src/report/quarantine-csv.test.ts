@@ -7,7 +7,9 @@ import {
   quarantineCsv,
   quarantineCsvHeader,
   quarantineCsvLines,
+  inertForSpreadsheets,
   readFixFile,
+  withoutFormulaGuard,
 } from './quarantine-csv.ts'
 
 const mapping = defaultMapping()
@@ -170,6 +172,29 @@ describe('the round trip: written, filled in by a person, read back', () => {
       { line: 3, entity: 'Contacts', id: 30, field: 'lastName', value: 'Doe\nJr.' },
       { line: 5, entity: 'Contacts', id: 31, field: 'email', value: 'a@b.example' },
     ])
+  })
+})
+
+describe('values that look like formulas', () => {
+  it('are written inert for spreadsheets, and a copy of one into fixed_value is read back as it was meant', async () => {
+    const written =
+      quarantineCsvHeader() +
+      (await collect(
+        quarantineCsv(streamOf([quarantined('Accounts:12', TOO_LONG)]), {
+          mapping,
+          readRecord: async (_entity, id) => ({ id, name: '=HYPERLINK("http://evil.example","click")' }),
+        }),
+      ))
+    const [row] = table(written)
+    expect(row?.['current_value']).toBe('\'=HYPERLINK("http://evil.example","click")')
+    expect(inertForSpreadsheets('+1 555 0100')).toBe("'+1 555 0100")
+    expect(inertForSpreadsheets('Acme Ltd')).toBe('Acme Ltd')
+    const saved =
+      csvRow(QUARANTINE_CSV_COLUMNS) +
+      csvRow(QUARANTINE_CSV_COLUMNS.map((c) => (c === 'fixed_value' ? "'+1 555 0100" : (row?.[c] ?? ''))))
+    expect(readFixFile(saved).lines[0]?.value).toBe('+1 555 0100')
+    // A value a person starts with a quote on purpose keeps it.
+    expect(withoutFormulaGuard("'tis the season")).toBe("'tis the season")
   })
 })
 

@@ -52,7 +52,23 @@ export function quarantineCsvLines(outcome: RecordOutcome, context: QuarantineCs
 function currentValue(field: string, record: X2crmRecord | undefined): string {
   const value = record?.[field]
   if (value === null || value === undefined) return ''
-  return exampleValue(field, value, Number.POSITIVE_INFINITY) ?? ''
+  return inertForSpreadsheets(exampleValue(field, value, Number.POSITIVE_INFINITY) ?? '')
+}
+
+/** What a spreadsheet would run as a formula when the file is opened (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/**
+ * A value from X2CRM that starts like a formula (`=HYPERLINK(…)`, `+1 555…`) gets a leading `'`, so a spreadsheet
+ * shows it instead of running it; `fix` takes the `'` off again when a person copies the value into fixed_value. Pure.
+ */
+export function inertForSpreadsheets(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value
+}
+
+/** The value a person meant: without the `'` {@link inertForSpreadsheets} put before a formula-like value. Pure. */
+export function withoutFormulaGuard(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value
 }
 
 export interface QuarantineCsvOptions {
@@ -200,7 +216,13 @@ export function readFixFile(text: string): { lines: FixLine[]; problems: FixFile
       )
     }
     if (problems.length > before) continue
-    const fix: FixLine = { line: row.line, entity, id: Number(idText), field, value }
+    const fix: FixLine = {
+      line: row.line,
+      entity,
+      id: Number(idText),
+      field,
+      value: withoutFormulaGuard(value),
+    }
     const key = `${entity}:${fix.id}\u0000${field}`
     const earlier = seen.get(key)
     if (earlier === undefined) {

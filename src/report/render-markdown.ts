@@ -155,5 +155,6 @@ function groupSection(title: string, total: number, groups: readonly ReasonGroup
 
 /** Text in a table cell: a pipe or a line break would end the cell or the row. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+  // X2CRM values and Dataverse messages are text: `<` would open HTML in a Markdown viewer.
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }

@@ -236,7 +236,7 @@ describe('the rendered report', () => {
     )
     expect(md).toContain('| Accounts | 198 | 197 | 1 | 2 | 0 |')
     // A pipe in a value would end the table cell.
-    expect(md).toContain('| Accounts | name | name | 1 | Accounts:7: "Acme <Ltd>" → "Acme \\| Ltd" |')
+    expect(md).toContain('| Accounts | name | name | 1 | Accounts:7: "Acme &lt;Ltd>" → "Acme \\| Ltd" |')
     expect(md).toContain('Accounts: missing from Dataverse: Accounts:8, Accounts:9')
 
     const html = renderHtml(report)
