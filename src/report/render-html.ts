@@ -95,9 +95,9 @@ function changes(delta: DeltaChanges): string {
   return `<h2 id="changes">What changed in X2CRM</h2>
 <p>${delta.since === undefined ? 'Compared' : `Compared with what migration <code>${esc(delta.since)}</code> and the deltas since loaded`}, record by record (content hashes, so changes X2CRM did not date count too). Rows of records deleted in X2CRM: ${esc(describeDeletions(delta.deletions))}.</p>
 <table id="changes-table">
-<thead><tr><th>X2CRM class</th><th class="n">new</th><th class="n">changed</th><th class="n">deleted</th><th class="n">unchanged</th></tr></thead>
+<thead><tr><th>X2CRM class</th><th class="n">new</th><th class="n">quarantined before, tried again</th><th class="n">changed</th><th class="n">deleted</th><th class="n">unchanged</th></tr></thead>
 <tbody>
-${delta.entities.map((e) => `<tr data-entity="${esc(e.entity)}"><td>${esc(e.entity)}</td><td class="n">${e.new}</td><td class="n">${e.changed}</td><td class="n">${e.deleted}</td><td class="n">${e.unchanged}</td></tr>`).join('\n')}
+${delta.entities.map((e) => `<tr data-entity="${esc(e.entity)}"><td>${esc(e.entity)}</td><td class="n">${e.new}</td><td class="n">${e.retried}</td><td class="n">${e.changed}</td><td class="n">${e.deleted}</td><td class="n">${e.unchanged}</td></tr>`).join('\n')}
 </tbody>
 </table>`
 }

@@ -77,9 +77,12 @@ function changesSection(delta: DeltaChanges): string[] {
   if (delta.since !== undefined)
     lines.push(`Compared with what migration ${delta.since} and the deltas since loaded.`)
   lines.push(`Rows of records deleted in X2CRM: ${describeDeletions(delta.deletions)}.`, '')
-  lines.push('| X2CRM class | new | changed | deleted | unchanged |', '|---|---:|---:|---:|---:|')
+  lines.push(
+    '| X2CRM class | new | quarantined before, tried again | changed | deleted | unchanged |',
+    '|---|---:|---:|---:|---:|---:|',
+  )
   for (const e of delta.entities)
-    lines.push(`| ${e.entity} | ${e.new} | ${e.changed} | ${e.deleted} | ${e.unchanged} |`)
+    lines.push(`| ${e.entity} | ${e.new} | ${e.retried} | ${e.changed} | ${e.deleted} | ${e.unchanged} |`)
   return lines
 }
 

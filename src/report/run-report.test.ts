@@ -54,7 +54,7 @@ const deltaRun: RunInfo = {
     since: 'm1',
     deletions: 'delete',
     entities: [
-      { entity: 'Accounts', found: { new: 1, changed: 2, deleted: 3, unchanged: 994 } },
+      { entity: 'Accounts', found: { new: 5, changed: 2, deleted: 3, unchanged: 990 }, retried: 4 },
       { entity: 'Contacts', found: { new: 0, changed: 0, deleted: 0, unchanged: 3000 } },
     ],
     reconciliation: reconcile(new Map([['Accounts', 6]]), [
@@ -125,8 +125,8 @@ describe('summarizeRun', () => {
       since: 'm1',
       deletions: 'delete',
       entities: [
-        { entity: 'Accounts', new: 1, changed: 2, deleted: 3, unchanged: 994 },
-        { entity: 'Contacts', new: 0, changed: 0, deleted: 0, unchanged: 3000 },
+        { entity: 'Accounts', new: 1, retried: 4, changed: 2, deleted: 3, unchanged: 990 },
+        { entity: 'Contacts', new: 0, retried: 0, changed: 0, deleted: 0, unchanged: 3000 },
       ],
     })
     // 6 changes in 40 s is not "0 records/s"; 4000 records were read and hashed to find them.
@@ -223,7 +223,7 @@ describe('the rendered report', () => {
     const report = addRelatedRuns(await summarizeRun(deltaRun, streamOf([])), [verifyRun, deltaRun])
     const md = renderMarkdown(report)
     expect(md).toContain('## What changed in X2CRM')
-    expect(md).toContain('| Accounts | 1 | 2 | 3 | 994 |')
+    expect(md).toContain('| Accounts | 1 | 4 | 2 | 3 | 990 |')
     expect(md).toContain(
       'Rows of records deleted in X2CRM: deleted from Dataverse (a rollback re-creates them',
     )

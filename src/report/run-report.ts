@@ -57,7 +57,15 @@ export interface DeltaChanges {
   since?: string
   /** What became of the Dataverse rows of records deleted in X2CRM: `deactivate`, `delete` or `ignore`. */
   deletions?: string
-  entities: { entity: string; new: number; changed: number; deleted: number; unchanged: number }[]
+  /** `new` excludes `retried`: records quarantined before, tried again (they have no hash until they load). */
+  entities: {
+    entity: string
+    new: number
+    retried: number
+    changed: number
+    deleted: number
+    unchanged: number
+  }[]
 }
 
 /** What a rollback undid. */
@@ -150,7 +158,10 @@ export async function summarizeRun(
       : verification !== undefined
         ? verification.entities.reduce((n, e) => n + e.checked + e.missing, 0)
         : reconciliation?.phases.filter((p) => !p.phase.endsWith('.links')).reduce((n, p) => n + p.source, 0)
-  const examined = changes?.entities.reduce((n, e) => n + e.new + e.changed + e.deleted + e.unchanged, 0)
+  const examined = changes?.entities.reduce(
+    (n, e) => n + e.new + e.retried + e.changed + e.deleted + e.unchanged,
+    0,
+  )
   const timed = seconds !== undefined && seconds > 0
   return {
     runId: run.runId,
@@ -222,9 +233,11 @@ function deltaChanges(summary: Readonly<Record<string, unknown>>): DeltaChanges 
     ...(typeof deletions === 'string' && { deletions }),
     entities: (summary['entities'] as Record<string, unknown>[]).map((e) => {
       const found = (e['found'] ?? {}) as Record<string, unknown>
+      const retried = Number(e['retried'] ?? 0)
       return {
         entity: String(e['entity']),
-        new: Number(found['new'] ?? 0),
+        new: Number(found['new'] ?? 0) - retried,
+        retried,
         changed: Number(found['changed'] ?? 0),
         deleted: Number(found['deleted'] ?? 0),
         unchanged: Number(found['unchanged'] ?? 0),

@@ -47,6 +47,29 @@ describe('verifyRunFor', () => {
   })
 })
 
+describe('a delta that found nothing to change', () => {
+  const idle = (phases: { created: number; updated: number; deleted: number }[]) =>
+    aRun('delta', { summary: { reconciliation: { phases, balanced: true } } })
+
+  it('does not overtake the run before it: a verification of it is a verification of that run', () => {
+    const cutover = aRun('delta')
+    const again = idle([{ created: 0, updated: 0, deleted: 0 }])
+    const check = verifyOf(again.runId)
+    const runs = [check, again, cutover]
+    expect(nextWritingRun(cutover, runs)).toBeUndefined()
+    expect(verifyRunFor(cutover, runs)?.runId).toBe(check.runId)
+  })
+
+  it('overtakes it when it wrote anything', () => {
+    const cutover = aRun('delta')
+    const again = idle([{ created: 0, updated: 1, deleted: 0 }])
+    const check = verifyOf(again.runId)
+    const runs = [check, again, cutover]
+    expect(nextWritingRun(cutover, runs)?.runId).toBe(again.runId)
+    expect(verifyRunFor(cutover, runs)).toBeUndefined()
+  })
+})
+
 describe('nextWritingRun', () => {
   it('is the first migrate, delta or rollback after the run, not a verify and not a later writer', () => {
     const migrate = aRun('migrate')

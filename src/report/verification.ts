@@ -52,23 +52,39 @@ const WRITING_KINDS: readonly string[] = ['migrate', 'delta', 'rollback']
  */
 export function verifyRunFor(run: RunInfo, runs: readonly RunInfo[]): RunInfo | undefined {
   const verifications = (r: RunInfo) => r.kind === VERIFY && r.status === 'succeeded'
-  const named = runs.find((r) => verifications(r) && r.params['of'] === run.runId)
-  if (named !== undefined) return named
   const index = runs.findIndex((r) => r.runId === run.runId)
   if (index < 0) return undefined
   const next = nextWritingRun(run, runs)
-  return runs
-    .slice(next === undefined ? 0 : runs.indexOf(next) + 1, index)
-    .find(
-      (r) =>
-        verifications(r) && r.params['of'] === undefined && r.params['instance'] === run.params['instance'],
-    )
+  // Runs since this one that wrote nothing (a delta that found no change) leave Dataverse as this run left it.
+  const since = runs.slice(next === undefined ? 0 : runs.indexOf(next) + 1, index)
+  const same = new Set([
+    run.runId,
+    ...since.filter((r) => WRITING_KINDS.includes(r.kind)).map((r) => r.runId),
+  ])
+  const named = runs.find((r) => verifications(r) && same.has(String(r.params['of'])))
+  if (named !== undefined) return named
+  return since.find(
+    (r) =>
+      verifications(r) && r.params['of'] === undefined && r.params['instance'] === run.params['instance'],
+  )
 }
 
-/** The first run after `run` that wrote to Dataverse (migrate, delta or rollback). `runs` newest first. Pure. */
+/**
+ * The first run after `run` that wrote to Dataverse (migrate, delta or rollback; a delta or migrate that finished
+ * having created, updated and deleted nothing does not count). `runs` newest first. Pure.
+ */
 export function nextWritingRun(run: RunInfo, runs: readonly RunInfo[]): RunInfo | undefined {
   const index = runs.findIndex((r) => r.runId === run.runId)
-  return runs.slice(0, Math.max(0, index)).findLast((r) => WRITING_KINDS.includes(r.kind))
+  return runs.slice(0, Math.max(0, index)).findLast((r) => WRITING_KINDS.includes(r.kind) && wrote(r))
+}
+
+/** Whether a run changed Dataverse: unknown (no reconciliation, e.g. it stopped) counts as yes. Pure. */
+function wrote(run: RunInfo): boolean {
+  const phases = record(run.summary?.['reconciliation'])['phases']
+  if (run.kind === 'rollback' || run.status !== 'succeeded' || !Array.isArray(phases)) return true
+  return (phases as unknown[])
+    .map(record)
+    .some((p) => Number(p['created'] ?? 0) + Number(p['updated'] ?? 0) + Number(p['deleted'] ?? 0) > 0)
 }
 
 /** A verify run's summary as a report section; undefined when the run holds no result (it failed or is running). */

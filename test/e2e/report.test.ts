@@ -169,14 +169,19 @@ describe('x2d365 report, after the runs of a migration', () => {
     expect(json.changes).toEqual({
       since: migrated.runId,
       deletions: 'deactivate',
-      entities: changed.entities.map((e) => ({ entity: e.entity, ...e.found })),
+      entities: changed.entities.map((e) => ({
+        entity: e.entity,
+        ...e.found,
+        new: e.found.new - e.retried,
+        retried: e.retried,
+      })),
     })
     const accounts = json.changes?.entities.find((e) => e.entity === 'Accounts')
     expect(accounts?.changed).toBeGreaterThanOrEqual(1)
     expect(accounts?.unchanged).toBeGreaterThan(0)
     expect(md).toContain('## What changed in X2CRM')
     expect(md).toContain(
-      `| Accounts | ${accounts?.new} | ${accounts?.changed} | ${accounts?.deleted} | ${accounts?.unchanged} |`,
+      `| Accounts | ${accounts?.new} | ${accounts?.retried} | ${accounts?.changed} | ${accounts?.deleted} | ${accounts?.unchanged} |`,
     )
     expect(md).toContain('Rows of records deleted in X2CRM: deactivated')
     expect(html).toContain('id="changes-table"')
