@@ -69,7 +69,7 @@ export interface RunRollback {
 
 /**
  * Undoes a migrate run, and first every later run built on it (deltas, newest first), from the ledger alone: see
- * {@link undoRun}. Without `runId`, the newest migrate run that is not undone yet: the state before the migration.
+ * {@link undoRun}. Without `runId`, the oldest migrate run that is not undone yet: the state before the migration.
  */
 export async function rollback(options: RollbackOptions, deps: RollbackDeps): Promise<RollbackResult> {
   const runs = await deps.ledger.runs()
@@ -198,15 +198,16 @@ function runToUndo(
   undone: ReadonlySet<string>,
 ): RunInfo {
   if (runId === undefined) {
-    const newest = runs.find((r) => r.kind === MIGRATE_RUN && !undone.has(r.runId))
-    if (newest === undefined) {
+    // The first migration not undone yet: with every run after it, that is Dataverse as it was before the migration.
+    const first = runs.findLast((r) => r.kind === MIGRATE_RUN && !undone.has(r.runId))
+    if (first === undefined) {
       throw new NothingToUndo(
         runs.some((r) => r.kind === MIGRATE_RUN)
           ? 'Every migrate run in the ledger is rolled back already; there is nothing to undo.'
           : 'The ledger has no migrate run to roll back.',
       )
     }
-    return newest
+    return first
   }
   const run = runs.find((r) => r.runId === runId)
   if (run === undefined) throw new MigrationError(`The ledger has no run ${runId}.`)

@@ -29,6 +29,9 @@ describe('the x2d365 command', () => {
     expect(run.stdout).toMatch(/Accounts: 2 new, 5 changed, 1 deleted, \d+ unchanged/)
     expect(run.stdout).toContain('Delta again: nothing to write.')
     expect(run.stdout).toContain('Verified: every record checked matches its source.')
+    expect(run.stdout).toContain(
+      'Rollback: both deltas undone and checked; Dataverse is as it was before them.',
+    )
     expect(readFileSync(join(dir, 'demo', 'report', 'report.html'), 'utf8')).toContain('<html')
     expect(run.stdout).toContain('Demo OK.')
     expect(readFileSync(join(dir, 'demo', 'x2d365.yaml'), 'utf8')).toContain(

@@ -12,6 +12,7 @@ import { reportCommand } from './report.ts'
 import { formatVerification } from './verify.ts'
 import { connect } from '../connect.ts'
 import { verify, type VerifyResult } from '../../run/verify.ts'
+import { rollback, type RollbackResult } from '../../run/rollback.ts'
 import { applyCutoverChanges } from '../../../sim/seed/cutover-changes.ts'
 import { startDataverseSimulator } from './sim.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from './demo-users.ts'
@@ -125,6 +126,19 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     ]
     const reported = reports.every((code) => code === 0) ? 0 : 1
 
+    // The way back: the cutover is called off. One rollback undoes both deltas, newest first (undoing the whole
+    // migration works the same way; it is bound by Dataverse's per-row request limits, see the README).
+    const undone = await rollbackDemo(config, cutover.runId, options.json)
+    const rowsAfterRollback = tableSizes(dataverse.sim)
+    const backToEmpty =
+      undone.verified &&
+      rowsAfterRollback.account === rowsAfterSecond.account &&
+      rowsAfterRollback.contact === rowsAfterSecond.contact
+    say(
+      `\nRollback of the cutover: ${undone.chain.length} runs undone in ${undone.seconds.toFixed(1)}s, ${undone.deleted} rows deleted, ` +
+        `${undone.restored} restored; Dataverse holds ${rowsAfterRollback.account} accounts and ${rowsAfterRollback.contact} contacts, as before the delta.\n`,
+    )
+
     const noDuplicates =
       rowsAfterSecond.account === rowsAfterFirst.account && rowsAfterSecond.contact === rowsAfterFirst.contact
     const deltaOk = cutover.reconciliation.balanced && repeatWrites === 0
@@ -134,7 +148,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       noDuplicates &&
       deltaOk &&
       checked.ok &&
-      reported === 0
+      reported === 0 &&
+      backToEmpty
     const peakMb = process.resourceUsage().maxRSS / 1024
     // Records = source records of the first pass; the link pass re-touches some of them and is not counted again.
     const records = first.reconciliation.phases
@@ -156,6 +171,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
         repeatWrites,
       },
       verified: checked.ok,
+      rollback: { runs: undone.chain.length, deleted: undone.deleted, backToEmpty, seconds: undone.seconds },
       report: join(reportDir, 'report.html'),
       ledger: config.run.ledgerPath,
     }
@@ -168,7 +184,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
           `Delta: ${deltaOk ? 'the changes loaded in' : 'FAILED after'} ${cutover.seconds.toFixed(1)}s; the second delta wrote nothing.\n` +
           `Verify: ${checked.ok ? 'every checked record matches X2CRM' : 'DIFFERENCES FOUND'}.\n` +
           `Report: ${result.report}\n` +
-          `Ledger: ${result.ledger}  (undo it all with: x2d365 rollback -c ${join(dir, 'x2d365.yaml')})\n` +
+          `Rollback: ${backToEmpty ? 'both deltas undone and checked; Dataverse is as it was before them' : 'FAILED: see above'}.\n` +
+          `Ledger: ${result.ledger}\n` +
           `${ok ? 'Demo OK.' : 'Demo FAILED: see above.'}\n`,
       )
     }
@@ -192,6 +209,28 @@ async function verifyDemo(config: RunConfig, json: boolean | undefined): Promise
       },
       { source, target, ledger, emit: renderer.event, now: () => new Date() },
     )
+  } finally {
+    renderer.flush()
+    await ledger.close()
+    await close()
+  }
+}
+
+/** `x2d365 rollback --run <id>` on the demo's configuration: that run and the ones after it, newest first. */
+async function rollbackDemo(
+  config: RunConfig,
+  runId: string,
+  json: boolean | undefined,
+): Promise<RollbackResult & { seconds: number }> {
+  const renderer = rendererFor(json)
+  const { target, ledger, close } = connect(config, renderer.event)
+  const started = Date.now()
+  try {
+    const result = await rollback(
+      { mapping: mappingFor(config.run.mapping, 'rollback').mapping, batchSize: config.run.batchSize, runId },
+      { target, ledger, emit: renderer.event, now: () => new Date() },
+    )
+    return { ...result, seconds: (Date.now() - started) / 1000 }
   } finally {
     renderer.flush()
     await ledger.close()

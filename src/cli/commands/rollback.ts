@@ -68,12 +68,12 @@ export function registerRollback(program: Command, setExitCode: (code: number) =
         'reverse dependency order: delete every row a run created, put every row it updated or deactivated back as ' +
         'it was before (the ledger keeps a before-image of each), re-create every row a delta deleted under its own ' +
         'id. Resumable. Ends by checking that none of the created rows remains and every restored row equals its ' +
-        'before-image. Without --run: the newest migration not undone yet, i.e. Dataverse as it was before it.',
+        'before-image. Without --run: the first migration not undone yet and everything after it, i.e. Dataverse as it was before the migration.',
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
     .option(
       '--run <id>',
-      'the migrate or delta run to undo, with the deltas after it (default: the newest migration)',
+      'the migrate or delta run to undo, with the runs after it (default: the first migration not undone yet)',
     )
     .option('--json', 'print events as JSON lines')
     .addHelpText(
