@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
-import { generate } from '../../sim/seed/generate.ts'
-import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
-import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { DEMO_DEFAULT_OWNER } from '../../src/cli/commands/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
@@ -17,33 +14,24 @@ import type { RunEvent } from '../../src/run/events.ts'
 import { fixRecords } from '../../src/run/fix.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { verify } from '../../src/run/verify.ts'
-import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { withFixes } from '../../src/source/x2crm/with-fixes.ts'
-import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
-import { createDataverseClient } from '../../src/target/dataverse/client.ts'
-import { fetchFor } from '../helpers/handler-fetch.ts'
+import { inProcessSimulators } from '../helpers/sims.ts'
 
 const INSTANCE = 'fx'
 const mapping = defaultMapping()
 
 function setUp() {
   // This seed and size give one account and one contact whose name Dataverse finds too long.
-  const generated = generate({ seed: 11, accounts: 150, contacts: 300 })
-  const x2crm = createX2crmSimulator({ data: generated.dataset })
-  const dataverse = createDataverseSimulator({})
-  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
-  const settings = dataverse.settings()
-  const fetch = fetchFor(dataverse.handle)
-  const target = createDataverseClient({
-    url: settings.url,
-    fetch,
-    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
-  })
-  const unfixedSource = createX2crmClient({
-    url: 'http://127.0.0.1',
-    username: 'admin',
-    apiKey: generated.dataset.apiKeys['admin'] ?? '',
-    fetch: fetchFor(x2crm.handle),
+  const {
+    generated,
+    x2crm,
+    dataverse,
+    target,
+    source: unfixedSource,
+  } = inProcessSimulators({
+    seed: 11,
+    accounts: 150,
+    contacts: 300,
   })
   const ledger = createSqliteLedger(':memory:')
   const events: RunEvent[] = []

@@ -2,11 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
-import { generate } from '../../sim/seed/generate.ts'
-import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
 import { reportCommand } from '../../src/cli/commands/report.ts'
-import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { DEMO_DEFAULT_OWNER } from '../../src/cli/commands/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
 import { delta } from '../../src/run/delta.ts'
@@ -15,10 +12,7 @@ import { migrate } from '../../src/run/migrate.ts'
 import { rollback } from '../../src/run/rollback.ts'
 import { verify } from '../../src/run/verify.ts'
 import type { RunReport } from '../../src/report/run-report.ts'
-import { createX2crmClient } from '../../src/source/x2crm/client.ts'
-import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
-import { createDataverseClient } from '../../src/target/dataverse/client.ts'
-import { fetchFor } from '../helpers/handler-fetch.ts'
+import { inProcessSimulators } from '../helpers/sims.ts'
 
 const INSTANCE = 'rp'
 const mapping = defaultMapping()
@@ -37,22 +31,10 @@ afterEach(() => vi.restoreAllMocks())
 
 /** Both simulators in process and a SQLite ledger in a file, as `x2d365 report` reads it. */
 function setUp(name: string) {
-  const generated = generate({ seed: 31, accounts: 40, contacts: 60 })
-  const x2crm = createX2crmSimulator({ data: generated.dataset })
-  const dataverse = createDataverseSimulator()
-  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
-  const settings = dataverse.settings()
-  const fetch = fetchFor(dataverse.handle)
-  const target = createDataverseClient({
-    url: settings.url,
-    fetch,
-    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
-  })
-  const source = createX2crmClient({
-    url: 'http://127.0.0.1',
-    username: 'admin',
-    apiKey: generated.dataset.apiKeys['admin'] ?? '',
-    fetch: fetchFor(x2crm.handle),
+  const { generated, x2crm, source, target } = inProcessSimulators({
+    seed: 31,
+    accounts: 40,
+    contacts: 60,
   })
   const ledgerPath = join(dir, `${name}.sqlite`)
   const ledger = createSqliteLedger(ledgerPath)

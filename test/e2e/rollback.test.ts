@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
-import { generate } from '../../sim/seed/generate.ts'
-import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
-import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import { DEMO_DEFAULT_OWNER } from '../../src/cli/commands/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { rollback, type RollbackTarget } from '../../src/run/rollback.ts'
-import { createX2crmClient } from '../../src/source/x2crm/client.ts'
-import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
-import { createDataverseClient } from '../../src/target/dataverse/client.ts'
-import { fetchFor } from '../helpers/handler-fetch.ts'
+import { inProcessSimulators } from '../helpers/sims.ts'
 
 const mapping = defaultMapping()
 /** The columns x2d365 writes, per table: what a rollback must put back exactly. */
@@ -42,22 +36,10 @@ function tableHash(
 }
 
 function setUp() {
-  const generated = generate({ seed: 5, accounts: 80, contacts: 120 })
-  const x2crm = createX2crmSimulator({ data: generated.dataset })
-  const dataverse = createDataverseSimulator()
-  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
-  const settings = dataverse.settings()
-  const fetch = fetchFor(dataverse.handle)
-  const target = createDataverseClient({
-    url: settings.url,
-    fetch,
-    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
-  })
-  const source = createX2crmClient({
-    url: 'http://127.0.0.1',
-    username: 'admin',
-    apiKey: generated.dataset.apiKeys['admin'] ?? '',
-    fetch: fetchFor(x2crm.handle),
+  const { generated, x2crm, dataverse, source, target } = inProcessSimulators({
+    seed: 5,
+    accounts: 80,
+    contacts: 120,
   })
   return { generated, x2crm, dataverse, target, source }
 }
