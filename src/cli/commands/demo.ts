@@ -11,6 +11,7 @@ import { describeDelta, runDelta } from './delta.ts'
 import { reportCommand } from './report.ts'
 import { formatVerification } from './verify.ts'
 import { connect } from '../connect.ts'
+import type { Emit } from '../../run/events.ts'
 import { verify, type VerifyResult } from '../../run/verify.ts'
 import { rollback, type RollbackResult } from '../../run/rollback.ts'
 import { applyCutoverChanges } from '../../../sim/seed/cutover-changes.ts'
@@ -196,46 +197,51 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   }
 }
 
-/** `x2d365 verify --sample 200` on the demo's configuration. */
-async function verifyDemo(config: RunConfig, json: boolean | undefined): Promise<VerifyResult> {
+/** Runs `work` with the demo's connections and a renderer, and closes them after, as each command does. */
+async function withConnections<T>(
+  config: RunConfig,
+  json: boolean | undefined,
+  work: (connections: ReturnType<typeof connect>, emit: Emit) => Promise<T>,
+): Promise<T> {
   const renderer = rendererFor(json)
-  const { source, target, ledger, close } = connect(config, renderer.event)
+  const connections = connect(config, renderer.event)
   try {
-    return await verify(
+    return await work(connections, renderer.event)
+  } finally {
+    renderer.flush()
+    await connections.ledger.close()
+    await connections.close()
+  }
+}
+
+/** `x2d365 verify --sample 200` on the demo's configuration. */
+function verifyDemo(config: RunConfig, json: boolean | undefined): Promise<VerifyResult> {
+  return withConnections(config, json, ({ source, target, ledger }, emit) =>
+    verify(
       {
         instance: config.run.instance,
         mapping: mappingFor(config.run.mapping, 'verify').mapping,
         sample: 200,
       },
-      { source, target, ledger, emit: renderer.event, now: () => new Date() },
-    )
-  } finally {
-    renderer.flush()
-    await ledger.close()
-    await close()
-  }
+      { source, target, ledger, emit, now: () => new Date() },
+    ),
+  )
 }
 
 /** `x2d365 rollback --run <id>` on the demo's configuration: that run and the ones after it, newest first. */
-async function rollbackDemo(
+function rollbackDemo(
   config: RunConfig,
   runId: string,
   json: boolean | undefined,
 ): Promise<RollbackResult & { seconds: number }> {
-  const renderer = rendererFor(json)
-  const { target, ledger, close } = connect(config, renderer.event)
   const started = Date.now()
-  try {
+  return withConnections(config, json, async ({ target, ledger }, emit) => {
     const result = await rollback(
       { mapping: mappingFor(config.run.mapping, 'rollback').mapping, batchSize: config.run.batchSize, runId },
-      { target, ledger, emit: renderer.event, now: () => new Date() },
+      { target, ledger, emit, now: () => new Date() },
     )
     return { ...result, seconds: (Date.now() - started) / 1000 }
-  } finally {
-    renderer.flush()
-    await ledger.close()
-    await close()
-  }
+  })
 }
 
 function tableSizes(sim: { rows(logicalName: string): unknown[] }) {

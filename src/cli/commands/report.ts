@@ -58,7 +58,7 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
       throw new ConfigError([
         options.run
           ? `--run ${options.run}: the ledger has no such run`
-          : `${path}: the ledger has no runs yet`,
+          : `${path}: the ledger has no runs yet (run \`x2d365 migrate\` first; \`report\` writes the report of a run)`,
       ])
     }
     const out = resolve(options.out ?? join('reports', run.runId))
