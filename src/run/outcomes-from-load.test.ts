@@ -18,7 +18,7 @@ const ok = (id: number): TransformResult => ({
   links: [],
   warnings: [],
 })
-const rejected = (targetId: string): RowResult => ({
+const rejected = (targetId: string): Extract<RowResult, { status: 'rejected' }> => ({
   status: 'rejected',
   targetId,
   httpStatus: 400,
