@@ -6,6 +6,7 @@ import {
   firstPass,
   phaseEntitySets,
   planLoad,
+  rowPhaseName,
   rowPhaseOf,
   type LoadPlan,
 } from './plan-load.ts'
@@ -232,5 +233,6 @@ describe('rowPhaseOf', () => {
     expect(rowPhaseOf(phases, 'Accounts.links')?.name).toBe('Accounts')
     expect(rowPhaseOf(phases, 'Contacts.links')?.name).toBe('Contacts')
     expect(rowPhaseOf(phases, 'Leads')).toBeUndefined()
+    expect(rowPhaseName('Contacts→lead.links')).toBe('Contacts→lead')
   })
 })

@@ -169,6 +169,11 @@ export function phaseEntitySets(phases: readonly PlannedPhase[]): Map<string, st
   return new Map(phases.map((p) => [p.name, p.table.entitySet]))
 }
 
+/** The first-pass phase behind a phase name the ledger recorded: `Accounts.links` → `Accounts`. */
+export function rowPhaseName(name: string): string {
+  return name.replace(/\.links$/, '')
+}
+
 /**
  * Of `phases`, the first-pass phase whose table holds a row that the phase named `name` wrote, as the ledger names
  * phases: itself, or `Accounts` for its link pass `Accounts.links`. Undefined for a phase the map does not have.
@@ -177,7 +182,7 @@ export function rowPhaseOf<P extends Pick<PlannedPhase, 'name' | 'pass'>>(
   phases: readonly P[],
   name: string,
 ): P | undefined {
-  return phases.find((p) => p.pass === 1 && (p.name === name || `${p.name}.links` === name))
+  return phases.find((p) => p.pass === 1 && p.name === rowPhaseName(name))
 }
 
 function linksOf(entityMap: EntityMap, pass: 1 | 2): FieldMap[] {

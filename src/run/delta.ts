@@ -8,7 +8,14 @@ import {
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
-import { classesInOrder, phaseEntitySets, planLoad, rowPhaseOf, type LoadPlan } from '../plan/plan-load.ts'
+import {
+  classesInOrder,
+  phaseEntitySets,
+  planLoad,
+  rowPhaseName,
+  rowPhaseOf,
+  type LoadPlan,
+} from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
 import { HttpError, InternalError, MigrationError } from '../errors.ts'
 import { detectDelta, type DeltaChange, type DeltaStatus } from '../source/x2crm/delta.ts'
@@ -438,7 +445,8 @@ async function upsertChunk(
           run.touched.add(outcome.sourceKey)
           if (outcome.status === 'created') run.arrived.add(outcome.sourceKey)
           if (outcome.status !== 'created' && outcome.status !== 'updated') failed.add(outcome.sourceKey)
-          const was = previously.get(outcome.sourceKey)?.phase.replace(/\.links$/, '')
+          const wrote = previously.get(outcome.sourceKey)?.phase
+          const was = wrote === undefined ? undefined : rowPhaseName(wrote)
           const moved =
             was !== undefined &&
             was !== phase.name &&
@@ -456,7 +464,7 @@ async function upsertChunk(
         }
       },
     })
-    if (phase.phaseSets.has(`${phase.name}.links`)) {
+    if (run.linkPass.some((p) => p.linksOf === phase.name)) {
       const waiting = run.awaitingLinks.get(phase.name) ?? []
       for (const record of records) {
         const key = sourceKeyOf(phase.entityMap.entity, String(record['id']))

@@ -1,5 +1,6 @@
 import type { Ledger, RecordOutcome, SourceKey } from '../ledger/ledger.ts'
 import type { TransformResult } from '../mapping/types.ts'
+import { rowPhaseName } from '../plan/plan-load.ts'
 import type { DataverseTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { bindLinks, emptiedLinks } from './bind-links.ts'
@@ -43,7 +44,7 @@ export async function prepareFirstPass(
   ])
   const loadedHere = (t: (typeof ok)[number]) => {
     const self = loaded.get(t.sourceKey)
-    return self !== undefined && self.phase.replace(/\.links$/, '') === phase.name ? self : undefined
+    return self !== undefined && rowPhaseName(self.phase) === phase.name ? self : undefined
   }
   const targetIdOf = new Map(ok.map((t) => [t.sourceKey, loadedHere(t)?.targetId ?? t.targetId]))
   const warningsByKey = new Map<SourceKey, string[]>(ok.map((t) => [t.sourceKey, [...t.warnings]]))
