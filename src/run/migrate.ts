@@ -1,15 +1,13 @@
 import type { RunInfo } from '../ledger/ledger.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
-import { targetIdFor } from '../mapping/target-id.ts'
 import type { Mapping, TransformContext } from '../mapping/types.ts'
 import { phaseEntitySets, planLoad } from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
-import { ConfigError } from '../errors.ts'
 import { extractClass, type CompletenessReport } from '../source/x2crm/extract.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
-import { ownerQueueRefusal, type OwnerDecisions } from '../mapping/reconcile-users.ts'
+import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
+import { buildContext } from './build-context.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
-import { matchOwners } from './owners.ts'
 
 export interface MigrateOptions {
   /** Names the source in deterministic target ids. */
@@ -89,26 +87,6 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
-}
-
-/**
- * Owners first: every X2CRM user who owns records of a mapped object must have a Dataverse user (by hand, e-mail or
- * name) or fall to the default owner; otherwise the run does not start, and says who is left.
- */
-export async function buildContext(options: MigrateOptions, deps: MigrateDeps): Promise<TransformContext> {
-  const owners = await matchOwners(options, deps)
-  const refusal = ownerQueueRefusal(owners)
-  if (refusal !== undefined) throw new ConfigError([refusal])
-  const byUsername = new Map(owners.matched.map((m) => [m.username, m.systemuserid]))
-  deps.emit({
-    type: 'owners.matched',
-    matched: owners.matched.filter((m) => m.by !== 'default').length,
-    unmatched: owners.matched.filter((m) => m.by === 'default').map((m) => m.username),
-  })
-  return {
-    targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
-    ownerFor: (username) => byUsername.get(username),
-  }
 }
 
 async function runPhase(
