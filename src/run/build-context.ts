@@ -6,8 +6,9 @@ import type { Emit } from './events.ts'
 import { matchOwners } from './owners.ts'
 
 /**
- * What a loading run (migrate, delta) transforms records with: deterministic target ids, and owners. Owners first: every X2CRM user who owns records of a mapped object must have a Dataverse user (by hand, e-mail or
- * name) or fall to the default owner; otherwise the run does not start, and says who is left.
+ * What a loading run (migrate, delta) transforms records with: deterministic target ids, and owners. Owners first:
+ * every X2CRM user who owns records of a mapped object must have a Dataverse user (by hand, e-mail or name) or fall
+ * to the default owner; otherwise the run does not start, and says who is left.
  */
 export async function buildContext(
   options: Parameters<typeof matchOwners>[0] & { instance: string },
