@@ -9,6 +9,7 @@ import { registerDiscover } from './commands/discover.ts'
 import { registerFix } from './commands/fix.ts'
 import { registerDocs } from './commands/docs.ts'
 import { registerMap } from './commands/map.ts'
+import { registerPlan } from './commands/plan.ts'
 import { registerReport } from './commands/report.ts'
 import { registerSchema } from './commands/schema.ts'
 import { registerUsers } from './commands/users.ts'
@@ -103,6 +104,7 @@ ledger (rollback undoes it; a full migrate never resumes it, nor it a full one).
   registerReport(program, setExitCode)
   registerFix(program, setExitCode)
   registerDocs(program, setExitCode)
+  registerPlan(program, setExitCode)
 
   const sim = program.command('sim').description('run a simulator on 127.0.0.1 (for rehearsals and tests)')
   sim

@@ -1,11 +1,11 @@
 import type { EntityMap, FieldMap, Mapping } from '../mapping/types.ts'
 import { lookupColumn } from '../run/before-image.ts'
-import { planPhases } from '../run/phases.ts'
+import { planLoad } from '../plan/plan-load.ts'
 import { normalizeReason } from './reason-groups.ts'
 
 /** The entity map a phase of a run loaded through (`Accounts.links` is the second pass of `Accounts`). Pure. */
 export function entityMapOfPhase(mapping: Mapping, phase: string): EntityMap | undefined {
-  return planPhases(mapping).find((p) => p.name === phase)?.entityMap
+  return planLoad(mapping).phases.find((p) => p.name === phase)?.entityMap
 }
 
 /**

@@ -8,6 +8,14 @@ import {
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
+import {
+  classesInOrder,
+  phaseEntitySets,
+  planLoad,
+  rowPhaseName,
+  rowPhaseOf,
+  type LoadPlan,
+} from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
 import { HttpError, InternalError, MigrationError } from '../errors.ts'
 import { detectDelta, type DeltaChange, type DeltaStatus } from '../source/x2crm/delta.ts'
@@ -15,16 +23,10 @@ import type { CompletenessReport } from '../source/x2crm/extract.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
-import {
-  buildContext,
-  countStatuses,
-  loadPhase,
-  MIGRATE_RUN,
-  type MigrateDeps,
-  type MigrateOptions,
-  type RunPhase,
-} from './migrate.ts'
-import { phaseEntitySets, planPhases, type Phase } from './phases.ts'
+import { loadPhase, type RunPhase } from './load-phase.ts'
+import { buildContext } from './build-context.ts'
+import { MIGRATE_RUN, type MigrateDeps, type MigrateOptions } from './migrate.ts'
+import { countStatuses } from './outcomes-from-load.ts'
 import { undoneRuns } from './run-chain.ts'
 import { cannotDeactivate, inactiveState, STATE_COLUMNS, type DeletionPolicy } from './retire.ts'
 
@@ -90,99 +92,176 @@ const CHUNK_BATCHES = 10
  */
 export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<DeltaResult> {
   const started = deps.now()
+  const run = await openDelta(options, deps, started)
+  for (const entity of classesInOrder(run.plan)) {
+    const detected = await detectChanges(run, entity)
+    await loadChanges(run, detected)
+  }
+  await relinkChildren(run)
+  await setWaitingLinks(run)
+  await retireDeletions(run)
+  return closeDelta(run, started)
+}
+
+/** What a delta has found and done so far, handed from one step to the next. */
+interface DeltaRun {
+  runId: string
+  /** The migrate run the delta builds on. */
+  since: string
+  options: DeltaOptions
+  deps: DeltaDeps
+  context: TransformContext
+  plan: LoadPlan
+  firstPass: RunPhase[]
+  linkPass: RunPhase[]
+  policy: DeletionPolicy
+  /** Source keys an earlier run quarantined: found "new" again, they are retried. */
+  quarantined: ReadonlySet<string>
+  /** Records per phase, for the reconciliation. */
+  sourceCounts: Map<string, number>
+  /** The first {@link CHANGE_LINES} changes, in the order they were loaded. */
+  changes: DeltaChangeLine[]
+  entities: EntityDelta[]
+  /** Records whose second-pass links must be set once every class is in, per first-pass phase. */
+  awaitingLinks: Map<string, X2crmRecord[]>
+  /** Of those, the ones only there to be relinked (unchanged in X2CRM). */
+  relinking: Set<string>
+  /** Ids gone from X2CRM, per class. */
+  deleted: Map<string, number[]>
+  /** Rows this delta created (their children may wait for them). */
+  arrived: Set<string>
+  /** Every record this delta loaded. */
+  touched: Set<string>
+}
+
+/** Starts the run: the base migration, the owners, the plan, and nothing found yet. */
+async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date): Promise<DeltaRun> {
   const since = await baseRun(deps.ledger, options.instance)
   const run = await startDeltaRun(deps.ledger, options, started)
   deps.emit({ type: 'run.started', runId: run.runId, resumed: false, at: started.toISOString() })
   const context = await buildContext(options, deps)
   const quarantined = await quarantinedBefore(deps.ledger, since, run.runId)
-  const policy = options.deletions ?? 'deactivate'
-  const phases = planPhases(options.mapping)
-  const phaseSets = phaseEntitySets(phases)
-  const firstPass = phases.filter((p) => p.pass === 1).map((p): RunPhase => ({ ...p, phaseSets }))
-  const sourceCounts = new Map<string, number>()
-  const count = (phase: string, n = 1) => sourceCounts.set(phase, (sourceCounts.get(phase) ?? 0) + n)
-  const changes: DeltaChangeLine[] = []
-  const note = (lines: readonly DeltaChangeLine[]) => {
-    for (const line of lines) if (changes.length < CHANGE_LINES) changes.push(line)
+  const plan = planLoad(options.mapping)
+  const phaseSets = phaseEntitySets(plan.phases)
+  const phases = plan.phases.map((p): RunPhase => ({ ...p, phaseSets }))
+  return {
+    runId: run.runId,
+    since,
+    options,
+    deps,
+    context,
+    plan,
+    firstPass: phases.filter((p) => p.pass === 1),
+    linkPass: phases.filter((p) => p.pass === 2),
+    policy: options.deletions ?? 'deactivate',
+    quarantined,
+    sourceCounts: new Map(),
+    changes: [],
+    entities: [],
+    awaitingLinks: new Map(),
+    relinking: new Set(),
+    deleted: new Map(),
+    arrived: new Set(),
+    touched: new Set(),
   }
-  // Records whose second-pass links must be set once every class is in, and ids gone from X2CRM.
-  const awaitingLinks = new Map<string, X2crmRecord[]>()
-  const deleted = new Map<string, number[]>()
-  const entities: EntityDelta[] = []
-  // Rows this delta created (their children may wait for them) and every record it loaded.
-  const arrived = new Set<string>()
-  const touched = new Set<string>()
+}
 
-  for (const entity of entitiesInOrder(firstPass)) {
-    const entityPhases = firstPass.filter((p) => p.entityMap.entity === entity)
-    const summary: EntityDelta = {
-      entity,
-      found: { new: 0, changed: 0, unchanged: 0, deleted: 0 },
-      retried: 0,
-    }
-    entities.push(summary)
-    const listed = await deps.source.count(entity)
-    const comparing = `${entity} delta`
-    deps.emit({ type: 'phase.started', phase: comparing, sourceCount: listed, resumeAfterId: 0 })
-    let lastRead = 0
-    const detected = detectDelta(deps.source, entity, deps.ledger.contentHashes, {
-      onReport: (report, found) => {
-        summary.completeness = report
-        summary.found = { ...found }
-      },
-      onProgress: (read) => {
-        deps.emit({
-          type: 'phase.progress',
-          phase: comparing,
-          done: read,
-          total: Math.max(listed, read),
-          step: read - lastRead,
-          unit: 'rec/s',
-        })
-        lastRead = read
-      },
-    })
-    const gone: number[] = []
-    deleted.set(entity, gone)
-    const changes = upserts(detected, gone, (change) => {
-      if (change.status === 'new' && quarantined.has(sourceKeyOf(entity, change.id))) summary.retried++
-    })
-    for await (const chunk of chunks(changes, (options.batchSize ?? 100) * CHUNK_BATCHES)) {
-      note(
-        await upsertChunk(chunk, entityPhases, run.runId, options, deps, context, {
-          count,
-          awaitingLinks,
-          quarantined,
-          arrived,
-          touched,
-        }),
-      )
-    }
-    deps.emit({ type: 'phase.finished', phase: comparing })
-    if (summary.completeness !== undefined)
-      deps.emit({ type: 'phase.completeness', phase: entity, report: summary.completeness })
+function count(run: DeltaRun, phase: string, n = 1): void {
+  run.sourceCounts.set(phase, (run.sourceCounts.get(phase) ?? 0) + n)
+}
+
+function note(run: DeltaRun, lines: readonly DeltaChangeLine[]): void {
+  for (const line of lines) if (run.changes.length < CHANGE_LINES) run.changes.push(line)
+}
+
+/** One class being compared: its summary, and its new and changed records as they are found. */
+interface DetectedClass {
+  entity: string
+  summary: EntityDelta
+  /** The progress phase of the comparison (`Accounts delta`). */
+  comparing: string
+  upserts: AsyncIterable<Upsert>
+}
+
+/**
+ * Step 1, per class: reads the class whole and compares each record's hash with the one kept. New and changed
+ * records stream out as they are found; deleted ids are set aside for the last step.
+ */
+async function detectChanges(run: DeltaRun, entity: string): Promise<DetectedClass> {
+  const { deps } = run
+  const summary: EntityDelta = {
+    entity,
+    found: { new: 0, changed: 0, unchanged: 0, deleted: 0 },
+    retried: 0,
   }
+  run.entities.push(summary)
+  const listed = await deps.source.count(entity)
+  const comparing = `${entity} delta`
+  deps.emit({ type: 'phase.started', phase: comparing, sourceCount: listed, resumeAfterId: 0 })
+  let lastRead = 0
+  const detected = detectDelta(deps.source, entity, deps.ledger.contentHashes, {
+    onReport: (report, found) => {
+      summary.completeness = report
+      summary.found = { ...found }
+    },
+    onProgress: (read) => {
+      deps.emit({
+        type: 'phase.progress',
+        phase: comparing,
+        done: read,
+        total: Math.max(listed, read),
+        step: read - lastRead,
+        unit: 'rec/s',
+      })
+      lastRead = read
+    },
+  })
+  const gone: number[] = []
+  run.deleted.set(entity, gone)
+  const changes = upserts(detected, gone, (change) => {
+    if (change.status === 'new' && run.quarantined.has(sourceKeyOf(entity, change.id))) summary.retried++
+  })
+  return { entity, summary, comparing, upserts: changes }
+}
 
-  const relinking = new Set<string>()
-  // Records loaded earlier with a link left empty because its parent was not in Dataverse yet: the parent arrived now
-  // (new, or a quarantined record that loads at last), so they are loaded again to bind it.
-  for (const [phaseName, keys] of await waitingFor(deps.ledger, arrived, since, run.runId, touched)) {
-    const phase = firstPass.find((p) => p.name === phaseName || `${p.name}.links` === phaseName)
+/** Step 2, per class: loads the new and changed records chunk by chunk, as they are detected, into their phases. */
+async function loadChanges(run: DeltaRun, detected: DetectedClass): Promise<void> {
+  const { deps, options } = run
+  const entityPhases = run.firstPass.filter((p) => p.entity === detected.entity)
+  for await (const chunk of chunks(detected.upserts, (options.batchSize ?? 100) * CHUNK_BATCHES)) {
+    note(run, await upsertChunk(run, chunk, entityPhases))
+  }
+  deps.emit({ type: 'phase.finished', phase: detected.comparing })
+  if (detected.summary.completeness !== undefined)
+    deps.emit({ type: 'phase.completeness', phase: detected.entity, report: detected.summary.completeness })
+}
+
+/**
+ * Step 3: records loaded earlier with a link left empty because its parent was not in Dataverse yet. The parent
+ * arrived now (new, or a quarantined record that loads at last), so they are loaded again to bind it; those whose
+ * link waits for the link pass join {@link DeltaRun.awaitingLinks}.
+ */
+async function relinkChildren(run: DeltaRun): Promise<void> {
+  const { deps, options } = run
+  const waiting = await waitingFor(deps.ledger, run.arrived, run.since, run.runId, run.touched)
+  for (const [phaseName, keys] of waiting) {
+    const phase = rowPhaseOf(run.firstPass, phaseName)
     if (phase === undefined) continue
-    const records = await fetchRecords(deps, phase.entityMap.entity, keys)
+    const records = await fetchRecords(deps, phase.entity, keys)
     if (records.length === 0) continue
     if (phaseName !== phase.name) {
-      awaitingLinks.set(phase.name, [...(awaitingLinks.get(phase.name) ?? []), ...records])
-      for (const key of keys) relinking.add(key)
+      run.awaitingLinks.set(phase.name, [...(run.awaitingLinks.get(phase.name) ?? []), ...records])
+      for (const key of keys) run.relinking.add(key)
       continue
     }
-    count(phase.name, records.length)
+    count(run, phase.name, records.length)
     deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: records.length, resumeAfterId: 0 })
-    await loadPhase(phase, run.runId, streamOf(records), options, deps, context, {
+    await loadPhase(phase, run.runId, streamOf(records), options, deps, run.context, {
       done: 0,
       total: () => records.length,
       onOutcomes: (outcomes) =>
         note(
+          run,
           outcomes.map((o) => ({
             sourceKey: o.sourceKey,
             change: 'relinked',
@@ -194,19 +273,24 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
     })
     deps.emit({ type: 'phase.finished', phase: phase.name })
   }
+}
 
-  for (const phase of phases.filter((p) => p.pass === 2)) {
-    const records = awaitingLinks.get(phase.entityMap.name ?? phase.entityMap.entity) ?? []
+/** Step 4: the link pass, for the records loaded or relinked in this delta whose second-pass links had to wait. */
+async function setWaitingLinks(run: DeltaRun): Promise<void> {
+  const { deps, options } = run
+  for (const phase of run.linkPass) {
+    const records = run.awaitingLinks.get(phase.linksOf ?? phase.name) ?? []
     if (records.length === 0) continue
-    count(phase.name, records.length)
+    count(run, phase.name, records.length)
     deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: records.length, resumeAfterId: 0 })
-    await loadPhase({ ...phase, phaseSets }, run.runId, streamOf(records), options, deps, context, {
+    await loadPhase(phase, run.runId, streamOf(records), options, deps, run.context, {
       done: 0,
       total: () => records.length,
       onOutcomes: (outcomes) =>
         note(
+          run,
           outcomes
-            .filter((o) => relinking.has(o.sourceKey))
+            .filter((o) => run.relinking.has(o.sourceKey))
             .map((o) => ({
               sourceKey: o.sourceKey,
               change: 'relinked' as const,
@@ -218,27 +302,42 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
     })
     deps.emit({ type: 'phase.finished', phase: phase.name })
   }
+}
 
-  for (const entity of entitiesInOrder(firstPass).reverse()) {
-    const ids = deleted.get(entity) ?? []
-    for (let i = 0; i < ids.length; i += options.batchSize ?? 100) {
-      const batch = ids.slice(i, i + (options.batchSize ?? 100))
-      note(await retireBatch(entity, batch, firstPass, policy, run.runId, deps, count))
+/** Step 5: deletions, class by class in reverse load order (children before their parents), a batch at a time. */
+async function retireDeletions(run: DeltaRun): Promise<void> {
+  const batchSize = run.options.batchSize ?? 100
+  for (const entity of classesInOrder(run.plan).reverse()) {
+    const ids = run.deleted.get(entity) ?? []
+    for (let i = 0; i < ids.length; i += batchSize) {
+      note(run, await retireBatch(run, entity, ids.slice(i, i + batchSize)))
     }
   }
+}
 
-  const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
+/** Step 6: reconciles what each phase read against what the ledger recorded, and closes the run. */
+async function closeDelta(run: DeltaRun, started: Date): Promise<DeltaResult> {
+  const { deps } = run
+  const reconciliation = reconcile(run.sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
   const seconds = (finished.getTime() - started.getTime()) / 1000
   await deps.ledger.finishRun(run.runId, 'succeeded', finished, {
     reconciliation,
     seconds,
-    since,
-    deletions: policy,
-    entities,
+    since: run.since,
+    deletions: run.policy,
+    entities: run.entities,
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
-  return { runId: run.runId, since, entities, reconciliation, changes, deletions: policy, seconds }
+  return {
+    runId: run.runId,
+    since: run.since,
+    entities: run.entities,
+    reconciliation,
+    changes: run.changes,
+    deletions: run.policy,
+    seconds,
+  }
 }
 
 /** The migrate run a delta builds on: the newest full one that succeeded for this instance. */
@@ -283,11 +382,6 @@ async function startDeltaRun(ledger: Ledger, options: DeltaOptions, at: Date): P
   )
 }
 
-/** The classes of the map, each once, in load order. */
-function entitiesInOrder(phases: readonly Phase[]): string[] {
-  return [...new Set(phases.map((p) => p.entityMap.entity))]
-}
-
 type Upsert = Extract<DeltaChange, { status: 'new' | 'changed' }>
 
 /** New and changed records, in id order; deleted ids are set aside in `gone` (they are applied at the end). */
@@ -326,20 +420,11 @@ async function quarantinedBefore(ledger: Ledger, since: string, current: string)
  * hashes on: the hash of a record that some phase quarantined stays as it was, so the next delta tries it again.
  */
 async function upsertChunk(
+  run: DeltaRun,
   chunk: readonly Upsert[],
   entityPhases: readonly RunPhase[],
-  runId: string,
-  options: DeltaOptions,
-  deps: DeltaDeps,
-  context: TransformContext,
-  tally: {
-    count: (phase: string, n?: number) => void
-    awaitingLinks: Map<string, X2crmRecord[]>
-    quarantined: ReadonlySet<string>
-    arrived: Set<string>
-    touched: Set<string>
-  },
 ): Promise<DeltaChangeLine[]> {
+  const { runId, options, deps, context } = run
   const change = new Map(chunk.map((c) => [sourceKeyOf(entityPhases[0]?.entityMap.entity ?? '', c.id), c]))
   const failed = new Set<string>()
   // Where each record was before: a split map (Contacts → lead / contact) can move a record to the other table.
@@ -350,7 +435,7 @@ async function upsertChunk(
     const where = phase.entityMap.where
     const records = chunk.map((c) => c.record).filter((r) => where === undefined || matchesFilter(where, r))
     if (records.length === 0) continue
-    tally.count(phase.name, records.length)
+    count(run, phase.name, records.length)
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
     const before = done === undefined ? 0 : done.created + done.updated + done.quarantined + done.skipped
     await loadPhase(phase, runId, streamOf(records), options, deps, context, {
@@ -358,10 +443,11 @@ async function upsertChunk(
       total: () => before + records.length,
       onOutcomes: (outcomes) => {
         for (const outcome of outcomes) {
-          tally.touched.add(outcome.sourceKey)
-          if (outcome.status === 'created') tally.arrived.add(outcome.sourceKey)
+          run.touched.add(outcome.sourceKey)
+          if (outcome.status === 'created') run.arrived.add(outcome.sourceKey)
           if (outcome.status !== 'created' && outcome.status !== 'updated') failed.add(outcome.sourceKey)
-          const was = previously.get(outcome.sourceKey)?.phase.replace(/\.links$/, '')
+          const wrote = previously.get(outcome.sourceKey)?.phase
+          const was = wrote === undefined ? undefined : rowPhaseName(wrote)
           const moved =
             was !== undefined &&
             was !== phase.name &&
@@ -371,7 +457,7 @@ async function upsertChunk(
           const detail = [outcome.reason, moved].filter((d) => d !== undefined).join('; ')
           lines.push({
             sourceKey: outcome.sourceKey,
-            change: labelOf(change.get(outcome.sourceKey)?.status, tally.quarantined.has(outcome.sourceKey)),
+            change: labelOf(change.get(outcome.sourceKey)?.status, run.quarantined.has(outcome.sourceKey)),
             phase: phase.name,
             outcome: outcome.status,
             ...(detail === '' ? {} : { detail }),
@@ -379,15 +465,15 @@ async function upsertChunk(
         }
       },
     })
-    if (phase.phaseSets.has(`${phase.name}.links`)) {
-      const waiting = tally.awaitingLinks.get(phase.name) ?? []
+    if (run.linkPass.some((p) => p.linksOf === phase.name)) {
+      const waiting = run.awaitingLinks.get(phase.name) ?? []
       for (const record of records) {
         const key = sourceKeyOf(phase.entityMap.entity, String(record['id']))
         if (failed.has(key)) continue
         const links = transformRecord(phase.entityMap, record, context)
         if (links.status === 'ok' && links.links.some((l) => l.pass === 2)) waiting.push(record)
       }
-      tally.awaitingLinks.set(phase.name, waiting)
+      run.awaitingLinks.set(phase.name, waiting)
     }
   }
   // loadPhase saved the hashes of what arrived; a record no phase selects has nothing to load and is settled too.
@@ -411,14 +497,11 @@ async function upsertChunk(
  * the next delta does not report the deletion again.
  */
 async function retireBatch(
+  run: DeltaRun,
   entity: string,
   ids: readonly number[],
-  firstPass: readonly RunPhase[],
-  policy: DeletionPolicy,
-  runId: string,
-  deps: DeltaDeps,
-  count: (phase: string, n?: number) => void,
 ): Promise<DeltaChangeLine[]> {
+  const { runId, deps, policy } = run
   const keys = ids.map((id) => sourceKeyOf(entity, id))
   const loaded = await deps.ledger.loaded(keys)
   const outcomes: RecordOutcome[] = []
@@ -427,13 +510,13 @@ async function retireBatch(
     const row = loaded.get(key)
     if (row === undefined) continue
     // The newest write may have been the link pass (`Accounts.links`): the row is in its first pass's table.
-    const phase = firstPass.find((p) => p.name === row.phase || `${p.name}.links` === row.phase)
+    const phase = rowPhaseOf(run.firstPass, row.phase)
     if (phase === undefined) {
       throw new InternalError(`${key} was loaded by phase ${row.phase}, which the map does not have`)
     }
     const base = { runId, phase: phase.name, sourceKey: key, targetId: row.targetId }
     const { table } = phase.entityMap
-    count(phase.name)
+    count(run, phase.name)
     const state = inactiveState(table.logicalName)
     let outcome: RecordOutcome
     if (policy === 'ignore') {

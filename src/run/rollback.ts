@@ -5,8 +5,9 @@ import type { DataverseTarget, TableRef, TargetRow } from '../target/dataverse/t
 import { imageColumns, readExisting, restoreValues } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
-import { countStatuses, MIGRATE_RUN } from './migrate.ts'
-import { planPhases, type Phase } from './phases.ts'
+import { firstPass, planLoad, type PlannedPhase } from '../plan/plan-load.ts'
+import { MIGRATE_RUN } from './migrate.ts'
+import { countStatuses } from './outcomes-from-load.ts'
 import { STATE_COLUMNS } from './retire.ts'
 import { UNDOABLE_KINDS, undoChain, undoneRuns } from './run-chain.ts'
 
@@ -119,9 +120,7 @@ async function undoRun(
 
   let deleted = 0
   let restored = 0
-  const phases = planPhases(options.mapping)
-    .filter((p) => p.pass === 1)
-    .reverse()
+  const phases = firstPass(planLoad(options.mapping)).reverse()
   for (const phase of phases) {
     const images = await imagesOf(deps.ledger, migrated.runId, phase.name)
     const toUndo = await countToUndo(deps.ledger, migrated.runId, phase.name)
@@ -338,7 +337,7 @@ export const ROLLED_BACK_HASH = 'rolled-back'
 async function verifyRollback(
   deps: RollbackDeps,
   runId: string,
-  phases: readonly Phase[],
+  phases: readonly PlannedPhase[],
 ): Promise<{ remaining: string[]; mismatched: RollbackResult['mismatched'] }> {
   const remaining: string[] = []
   const mismatched: RollbackResult['mismatched'] = []

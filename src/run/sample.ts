@@ -1,6 +1,7 @@
 import { ConfigError, InternalError } from '../errors.ts'
 import { parseNameId } from '../mapping/transforms.ts'
 import type { Mapping } from '../mapping/types.ts'
+import { classesInOrder, firstPass, planLoad } from '../plan/plan-load.ts'
 import { extractClass, mapLimit } from '../source/x2crm/extract.ts'
 import { associationClass } from '../source/x2crm/normalize/link.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
@@ -49,10 +50,11 @@ export interface SampleLinks {
 
 /** The link fields of the map and the classes that associate, as the closure reads them. Pure. */
 export function sampleLinks(mapping: Mapping, associating: ReadonlySet<string> = new Set()): SampleLinks {
-  const entities = [...new Set(mapping.entities.map((e) => e.entity))]
+  const plan = planLoad(mapping)
+  const entities = classesInOrder(plan)
   const mapped = new Set(entities)
   const links = new Map<string, { field: string; entity: string }[]>()
-  for (const entityMap of mapping.entities) {
+  for (const { entityMap } of firstPass(plan)) {
     const list = links.get(entityMap.entity) ?? []
     for (const field of entityMap.fields) {
       const to = field.linkTo?.entity
@@ -253,7 +255,7 @@ export async function chooseSample(
   const gapFill = options.gapFill ?? true
   const concurrency = Math.max(1, options.concurrency ?? 8)
   const associating = new Set<string>()
-  for (const entity of new Set(mapping.entities.map((e) => e.entity))) {
+  for (const entity of classesInOrder(planLoad(mapping))) {
     const names = new Set((await source.fields(entity)).map((f) => f.fieldName))
     if (names.has('associationType') && names.has('associationId')) associating.add(entity)
   }

@@ -6,6 +6,7 @@ import { matchesFilter } from '../mapping/split-rule.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { FieldMap, LinkRef, Mapping, TransformContext } from '../mapping/types.ts'
+import { firstPass, phaseEntitySets, planLoad, type PlannedPhase } from '../plan/plan-load.ts'
 import {
   createReasonTally,
   exampleValue,
@@ -20,9 +21,8 @@ import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
 import { createIdSet, type IdSet } from './id-set.ts'
-import { bindLinks } from './migrate.ts'
+import { bindLinks } from './bind-links.ts'
 import { matchOwners } from './owners.ts'
-import { phaseEntitySets, planPhases, type Phase } from './phases.ts'
 
 export interface ValidateOptions {
   /** Names the source in deterministic target ids, as for `migrate`. */
@@ -146,8 +146,8 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
     targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
     ownerFor,
   }
-  const phases = planPhases(options.mapping)
-  const phaseSets = phaseEntitySets(phases)
+  const plan = planLoad(options.mapping)
+  const phaseSets = phaseEntitySets(plan.phases)
   const tallies: Tallies = {
     quarantine: createReasonTally(options.examples),
     warnings: createReasonTally(options.examples),
@@ -157,7 +157,7 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
   const deferred = createDeferredLinks()
   const loadedParents = (links: readonly LinkRef[]) => parentsThatWouldLoad(links, read)
 
-  for (const phase of phases.filter((p) => p.pass === 1)) {
+  for (const phase of firstPass(plan)) {
     const state: PhaseState = {
       phase,
       index: read.length,
@@ -211,7 +211,7 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
 }
 
 interface PhaseState {
-  phase: Phase
+  phase: PlannedPhase
   index: number
   /** Ids of the records that would load. */
   ids: IdSet

@@ -3,6 +3,7 @@ import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import type { EntityMap, Mapping, TransformContext } from '../mapping/types.ts'
+import { firstPass, planLoad } from '../plan/plan-load.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
@@ -111,7 +112,7 @@ export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<
       ownerFor: () => undefined,
     }
     const entities: EntityVerification[] = []
-    for (const map of options.mapping.entities) {
+    for (const { name: phase, entityMap: map } of firstPass(planLoad(options.mapping))) {
       // verify reads what lists show; records hidden from them are checked through the migration's own reconciliation
       let records: AsyncIterable<X2crmRecord>
       let total: number
@@ -127,7 +128,6 @@ export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<
         total = sampled.length
         records = streamOf(sampled)
       }
-      const phase = map.name ?? map.entity
       deps.emit({
         type: 'phase.started',
         phase,

@@ -1,0 +1,159 @@
+import { sourceKeyOf, type Ledger, type RecordOutcome, type SourceKey } from '../ledger/ledger.ts'
+import { transformRecord } from '../mapping/transform-record.ts'
+import type { TransformContext } from '../mapping/types.ts'
+import type { PlannedPhase } from '../plan/plan-load.ts'
+import { InternalError } from '../errors.ts'
+import { contentHash, type RecordHash } from '../source/x2crm/delta.ts'
+import type { X2crmRecord } from '../source/x2crm/types.ts'
+import { createUserLimiter } from '../http/user-limiter.ts'
+import type { AppUserTarget } from '../target/dataverse/app-user.ts'
+import { createLoader } from '../target/dataverse/loader.ts'
+import type { DataverseBulkTarget, TargetRow } from '../target/dataverse/types.ts'
+import { chunks } from './chunks.ts'
+import { hasForeignRows } from './dedupe.ts'
+import type { Emit } from './events.ts'
+import { countStatuses } from './outcomes-from-load.ts'
+import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
+
+/** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
+export interface LoadDeps {
+  /** Reads (existing rows, users) and, without `writers`, the writes too. */
+  target: DataverseBulkTarget
+  /** Application users that share the writes, each with its own limits. @default one, from `target` */
+  writers?: readonly AppUserTarget[]
+  ledger: Ledger
+  emit: Emit
+  now: () => Date
+}
+
+/** A phase of the plan, and where every phase of the run writes (to bind a link only into the table its parent went to). */
+export type RunPhase = PlannedPhase & { phaseSets: ReadonlyMap<string, string> }
+
+/** Where a phase's progress stands when {@link loadPhase} starts, for the progress events. */
+export interface PhaseProgress {
+  /** Records of the phase that already have an outcome in this run. */
+  done: number
+  /** How many the phase expects in all (it may end with more: hidden records found by id). */
+  total: () => number
+  /** Told each batch's outcomes once they are recorded. */
+  onOutcomes?: (outcomes: readonly RecordOutcome[]) => void
+}
+
+/**
+ * Loads records through one phase: transforms them, binds the links whose parents are in Dataverse, keeps the
+ * before-image of every row that exists already, sends them across the application users, and records each batch's
+ * outcomes with its checkpoint (and, in the first pass, the content hash of every record that arrived). Returns how
+ * many records reached an outcome.
+ */
+export async function loadPhase(
+  phase: RunPhase,
+  runId: string,
+  records: AsyncIterable<X2crmRecord>,
+  options: { batchSize?: number },
+  deps: LoadDeps,
+  context: TransformContext,
+  progress: PhaseProgress,
+): Promise<number> {
+  const { entityMap } = phase
+  let done = progress.done
+  let processed = 0
+  const batchSize = options.batchSize ?? 100
+  const loader = createLoader({
+    targets: deps.writers ?? [singleWriter(deps.target)],
+    table: entityMap.table,
+    batchSize: { initial: batchSize },
+    now: () => deps.now().getTime(),
+    onEvent: (event) => {
+      if (event.type === 'chunk.split')
+        deps.emit({ type: 'batch.split', phase: phase.name, size: event.size })
+    },
+  })
+  // Batches are prepared (transformed, parents resolved, before-images kept) ahead of the loader, which sends them
+  // concurrently across the application users and hands them back in order; each is then recorded with its
+  // checkpoint, so the checkpoint only ever moves past batches that are wholly done.
+  const prepared: (Prepared & { hashes: Map<SourceKey, RecordHash> })[] = []
+  // Rows of batches prepared but not yet recorded (the ledger does not know them yet): dedupe must not match them.
+  const inFlight = new Map<string, SourceKey>()
+  // Dedupe lookups only when the table held rows someone else wrote before this phase wrote any: asked when the first
+  // batch is prepared, which is before anything of the phase is sent.
+  let dedupeActive: Promise<boolean> | undefined
+  const needsDedupe = () =>
+    (dedupeActive ??=
+      phase.pass === 1 && entityMap.dedupe !== undefined
+        ? hasForeignRows(entityMap, deps.target)
+        : Promise.resolve(false))
+  async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
+    for await (const batch of chunks(records, batchSize)) {
+      const transformed = batch.map((record) => transformRecord(entityMap, record, context))
+      const lastSourceId = Math.max(...batch.map(numericId))
+      const next =
+        phase.pass === 1
+          ? await prepareFirstPass(
+              phase,
+              runId,
+              transformed,
+              lastSourceId,
+              deps,
+              inFlight,
+              await needsDedupe(),
+            )
+          : await prepareLinks(phase, runId, transformed, lastSourceId, deps)
+      // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse).
+      const hashes = new Map(
+        batch.map((record) => [
+          sourceKeyOf(entityMap.entity, numericId(record)),
+          { id: numericId(record), hash: contentHash(record) },
+        ]),
+      )
+      prepared.push({ ...next, hashes })
+      yield next.rows
+    }
+  }
+
+  for await (const { results } of loader.load(rowBatches())) {
+    const batch = prepared.shift()
+    if (batch === undefined) throw new InternalError('the loader returned more batches than were sent')
+    const outcomes = batch.outcomes(results)
+    await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId: batch.lastSourceId })
+    for (const row of batch.rows) inFlight.delete(row.targetId)
+    progress.onOutcomes?.(outcomes)
+    if (phase.pass === 1) {
+      const loadedHashes = outcomes
+        .filter((o) => o.status === 'created' || o.status === 'updated')
+        .flatMap((o) => batch.hashes.get(o.sourceKey) ?? [])
+      await deps.ledger.contentHashes.save(entityMap.entity, loadedHashes)
+    }
+    for (const outcome of outcomes) {
+      if (outcome.status === 'quarantined') {
+        deps.emit({
+          type: 'record.quarantined',
+          phase: phase.name,
+          sourceKey: outcome.sourceKey,
+          reason: outcome.reason ?? '',
+        })
+      }
+    }
+    done += outcomes.length
+    processed += outcomes.length
+    deps.emit({
+      type: 'batch.loaded',
+      phase: phase.name,
+      size: outcomes.length,
+      counts: countStatuses(outcomes),
+      lastSourceId: batch.lastSourceId,
+      done,
+      total: Math.max(progress.total(), done),
+    })
+  }
+  return processed
+}
+
+/** One application user with no adaptive limits, for callers that pass a bare target (tests, simple runs). */
+function singleWriter(target: DataverseBulkTarget): AppUserTarget {
+  return { name: 'app', target, limiter: createUserLimiter({ user: 'app', initial: 1, max: 1 }) }
+}
+
+function numericId(record: X2crmRecord): number {
+  const id = Number(record['id'])
+  return Number.isFinite(id) ? id : 0
+}

@@ -1,0 +1,153 @@
+import type { Ledger, RecordOutcome, SourceKey } from '../ledger/ledger.ts'
+import type { TransformResult } from '../mapping/types.ts'
+import { rowPhaseName } from '../plan/plan-load.ts'
+import type { DataverseTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
+import { imageColumns, readExisting } from './before-image.ts'
+import { bindLinks, emptiedLinks } from './bind-links.ts'
+import { matchExisting } from './dedupe.ts'
+import type { RunPhase } from './load-phase.ts'
+import { firstPassOutcomes, linkPassOutcomes } from './outcomes-from-load.ts'
+
+/** A source batch made ready to load: its rows, and how to turn the loader's results into ledger outcomes. */
+export interface Prepared {
+  rows: TargetRow[]
+  lastSourceId: number
+  outcomes(results: readonly RowResult[]): RecordOutcome[]
+}
+
+/** What preparing a batch reads (the ledger, Dataverse rows) and writes (before-images). */
+export interface PrepareDeps {
+  target: Pick<DataverseTarget, 'query'>
+  ledger: Pick<Ledger, 'loaded' | 'sourcesOf' | 'recordBeforeImages'>
+}
+
+/**
+ * Pass 1: the columns and the lookups whose parents are already in Dataverse. A record loaded before goes to the row
+ * the ledger holds for it (a dedupe match is not under the computed id); one that is not may be matched to a row
+ * that was in Dataverse already (`EntityMap.dedupe`). `inFlight` holds the rows of batches not recorded yet, and gets
+ * this batch's.
+ */
+export async function prepareFirstPass(
+  phase: RunPhase,
+  runId: string,
+  transformed: readonly TransformResult[],
+  lastSourceId: number,
+  deps: PrepareDeps,
+  inFlight: Map<string, SourceKey>,
+  dedupeActive: boolean,
+): Promise<Prepared> {
+  const ok = transformed.filter((t) => t.status === 'ok')
+  const firstPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 1)
+  const loaded = await deps.ledger.loaded([
+    ...ok.map((t) => t.sourceKey),
+    ...ok.flatMap((t) => firstPassLinks(t).map((l) => l.parentKey)),
+  ])
+  const loadedHere = (t: (typeof ok)[number]) => {
+    const self = loaded.get(t.sourceKey)
+    return self !== undefined && rowPhaseName(self.phase) === phase.name ? self : undefined
+  }
+  const targetIdOf = new Map(ok.map((t) => [t.sourceKey, loadedHere(t)?.targetId ?? t.targetId]))
+  const warningsByKey = new Map<SourceKey, string[]>(ok.map((t) => [t.sourceKey, [...t.warnings]]))
+  // Rows that exist already are updates: keep how they were, before writing, so rollback can restore them.
+  const { table, dedupe } = phase.entityMap
+  const columns = imageColumns(phase.entityMap)
+  const existing = await readExisting(deps.target, table, [...targetIdOf.values()], columns)
+  if (dedupe !== undefined && dedupeActive) {
+    const fresh = ok.filter((t) => loadedHere(t) === undefined && !existing.has(t.targetId))
+    // Not the rows this batch writes already (records loaded before, rows under their computed ids) either.
+    const claimed = new Map([
+      ...inFlight,
+      ...ok.map((t) => [targetIdOf.get(t.sourceKey) ?? '', t.sourceKey] as const),
+    ])
+    const decisions = await matchExisting({ ...phase.entityMap, dedupe }, fresh, deps, {
+      claimed,
+      imageColumns: columns,
+    })
+    for (const [sourceKey, decision] of decisions) {
+      warningsByKey.get(sourceKey)?.push(decision.warning)
+      if (decision.status !== 'matched' || decision.image === undefined) continue
+      targetIdOf.set(sourceKey, decision.targetId)
+      existing.set(decision.targetId, decision.image)
+    }
+  }
+  const rows: TargetRow[] = []
+  for (const t of ok) {
+    const targetId = targetIdOf.get(t.sourceKey) ?? t.targetId
+    inFlight.set(targetId, t.sourceKey)
+    const { binds, warnings } = bindLinks(firstPassLinks(t), loaded, phase.phaseSets)
+    warningsByKey.get(t.sourceKey)?.push(...warnings)
+    const image = existing.get(targetId)
+    const emptied = image === undefined ? {} : emptiedLinks(phase.entityMap, t, image)
+    rows.push({ targetId, values: { ...t.values, ...binds, ...emptied } })
+  }
+  if (existing.size > 0) {
+    await deps.ledger.recordBeforeImages(
+      runId,
+      [...existing].map(([targetId, values]) => ({
+        phase: phase.name,
+        entitySet: table.entitySet,
+        targetId,
+        values,
+      })),
+    )
+  }
+
+  const batch = {
+    runId,
+    phase: phase.name,
+    transformed,
+    targetIdOf,
+    warningsOf: warningsByKey,
+    existed: new Set(existing.keys()),
+  }
+  return { rows, lastSourceId, outcomes: (results) => firstPassOutcomes(batch, results) }
+}
+
+/** Pass 2: lookups that could not be set in pass 1 (self-references and cycles), patched onto loaded rows. */
+export async function prepareLinks(
+  phase: RunPhase,
+  runId: string,
+  transformed: readonly TransformResult[],
+  lastSourceId: number,
+  deps: Pick<PrepareDeps, 'ledger'>,
+): Promise<Prepared> {
+  const ok = transformed.filter((t) => t.status === 'ok')
+  const secondPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 2)
+  const loaded = await deps.ledger.loaded([
+    ...ok.map((t) => t.sourceKey),
+    ...ok.flatMap((t) => secondPassLinks(t).map((l) => l.parentKey)),
+  ])
+  const settled = new Map<SourceKey, RecordOutcome>()
+  const rows: TargetRow[] = []
+  const pending = new Map<string, { sourceKey: SourceKey; warnings: string[] }>()
+  for (const t of transformed) {
+    const base = { runId, phase: phase.name, sourceKey: t.sourceKey }
+    if (t.status !== 'ok') {
+      settled.set(t.sourceKey, { ...base, status: 'skipped', reason: 'not loaded in the first pass' })
+      continue
+    }
+    const links = secondPassLinks(t)
+    if (links.length === 0) {
+      settled.set(t.sourceKey, { ...base, status: 'skipped', reason: 'no links to set' })
+      continue
+    }
+    const self = loaded.get(t.sourceKey)
+    if (self === undefined) {
+      settled.set(t.sourceKey, {
+        ...base,
+        status: 'skipped',
+        reason: 'the record itself is not in Dataverse',
+      })
+      continue
+    }
+    const { binds, warnings } = bindLinks(links, loaded, phase.phaseSets)
+    if (Object.keys(binds).length === 0) {
+      settled.set(t.sourceKey, { ...base, status: 'skipped', reason: warnings.join('; '), warnings })
+      continue
+    }
+    rows.push({ targetId: self.targetId, values: binds })
+    pending.set(self.targetId, { sourceKey: t.sourceKey, warnings })
+  }
+  const batch = { runId, phase: phase.name, transformed, settled, pending }
+  return { rows, lastSourceId, outcomes: (results) => linkPassOutcomes(batch, results) }
+}
