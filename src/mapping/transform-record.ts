@@ -1,4 +1,4 @@
-import { sourceKeyOf } from '../ledger/ledger.ts'
+import { sourceKeyOf } from '../domain/source-key.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
 import {
   cleanEmail,

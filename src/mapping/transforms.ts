@@ -1,5 +1,5 @@
 import { InternalError } from '../errors.ts'
-import { sourceKeyOf } from '../ledger/ledger.ts'
+import { sourceKeyOf } from '../domain/source-key.ts'
 import type { FieldMap, LinkRef, TransformContext } from './types.ts'
 
 /**

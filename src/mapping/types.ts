@@ -1,4 +1,5 @@
-import type { SourceKey } from '../ledger/ledger.ts'
+import type { SourceKey } from '../domain/source-key.ts'
+import type { NewColumn } from '../target/dataverse/table-metadata.ts'
 import type { TableRef } from '../target/dataverse/types.ts'
 
 /**
@@ -28,26 +29,6 @@ export type TransformName =
   | 'owner'
   | 'choice'
   | 'multiChoice'
-
-/** A column `schema apply` creates because the map needs it (a custom field, a new dropdown). */
-export interface NewColumn {
-  type:
-    | 'String'
-    | 'Memo'
-    | 'Integer'
-    | 'Decimal'
-    | 'Money'
-    | 'Boolean'
-    | 'DateTime'
-    | 'Picklist'
-    | 'MultiSelectPicklist'
-  /** String and Memo only */
-  maxLength?: number
-  /** Display name, from the X2CRM label */
-  label: string
-  /** Date only (no time) for DateTime columns. @default false */
-  dateOnly?: boolean
-}
 
 export interface FieldMap {
   /** X2CRM field name */

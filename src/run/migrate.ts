@@ -1,19 +1,13 @@
-import { sourceKeyOf } from '../ledger/ledger.ts'
-import type {
-  Ledger,
-  LoadedRecord,
-  OutcomeStatus,
-  RecordOutcome,
-  RunInfo,
-  SourceKey,
-} from '../ledger/ledger.ts'
+import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
+import type { Ledger, LoadedRecord, OutcomeStatus, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { LinkRef, Mapping, TransformContext, TransformResult } from '../mapping/types.ts'
-import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
+import { reconcile, type Reconciliation } from './reconciliation.ts'
 import { ConfigError, InternalError } from '../errors.ts'
-import { contentHash, type RecordHash } from '../source/x2crm/delta.ts'
+import type { RecordHash } from '../domain/record-hash.ts'
+import { contentHash } from '../source/x2crm/delta.ts'
 import { extractClass, type CompletenessReport } from '../source/x2crm/extract.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { createUserLimiter } from '../http/user-limiter.ts'
