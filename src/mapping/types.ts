@@ -3,7 +3,8 @@ import type { NewColumn } from '../target/dataverse/table-metadata.ts'
 import type { TableRef } from '../target/dataverse/types.ts'
 
 /**
- * How one X2CRM value becomes one Dataverse value. Each is a pure function in `transforms.ts`.
+ * How one X2CRM value becomes one Dataverse value. Each is a pure function: in `transforms.ts`, or for X2CRM's numbers,
+ * flags and dates the parser of src/source/x2crm/normalize/scalars.ts.
  * - `text`: trimmed string, empty → null; HTML kept as is
  * - `email`: a valid address or null with a warning
  * - `phone`, `url`: cleaned string or null
