@@ -21,7 +21,8 @@ import { describe, expect, it } from 'vitest'
  *   it imports only their types), `discover`, then `cli`, which may import anything, the simulators included.
  *
  * `'any'`: any import. `'type'`: only `import type` / `export type … from` (erased at run time, so no code and no
- * I/O comes along). A list of folders: types from anywhere, values only from under those folders.
+ * I/O comes along). A list of folders: types from anywhere, values only from under those folders. Unit tests beside
+ * the code follow their folder's row and may also import sim/ and test/; sim/ imports only types from src/.
  */
 type Allowance = 'any' | 'type' | readonly string[]
 
@@ -173,8 +174,7 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Every relative import of a file: static, re-exports, dynamic `import()`, and `import('…')` in types. */
-function importsOf(file: string): Import[] {
-  const text = readFileSync(join(repo, file), 'utf8')
+function importsOf(file: string, text = readFileSync(join(repo, file), 'utf8')): Import[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
   const found: Import[] = []
   const add = (specifier: ts.Expression | undefined, typeOnly: boolean, node: ts.Node) => {
@@ -253,16 +253,28 @@ function violation(imported: Import): string | undefined {
 }
 
 const files = [...tsFiles('src'), ...tsFiles('sim')]
-const imports = files.flatMap(importsOf)
+const imports = files.flatMap((file) => importsOf(file))
 
 describe('architecture', () => {
   it('reads imports of every kind, so the rules below see them all', () => {
     expect(files.length).toBeGreaterThan(200)
-    const kinds = importsOf('test/architecture.test.ts')
-    expect(kinds).toEqual([]) // this file imports only packages
-    const cli = importsOf('src/cli/main.ts')
-    expect(cli.length).toBeGreaterThan(3)
-    expect(imports.some((i) => i.typeOnly) && imports.some((i) => !i.typeOnly)).toBe(true)
+    const text = [
+      "import { a, type B } from './values.ts'",
+      "import type { C } from '../ledger/ledger.ts'",
+      "export { d } from './reexported.ts'",
+      "export type { E } from './types.ts'",
+      "import 'node:fs'",
+      "const lazy = () => import('../../sim/serve.ts')",
+      "let t: import('../domain/source-key.ts').SourceKey",
+    ].join('\n')
+    expect(importsOf('src/run/example.ts', text).map((i) => [i.to, i.typeOnly, i.line])).toEqual([
+      ['src/run/values.ts', false, 1],
+      ['src/ledger/ledger.ts', true, 2],
+      ['src/run/reexported.ts', false, 3],
+      ['src/run/types.ts', true, 4],
+      ['sim/serve.ts', false, 6],
+      ['src/domain/source-key.ts', true, 7],
+    ])
   })
 
   it('imports point down the table: no folder imports one above it or a sibling, and pure ones import only types', () => {
