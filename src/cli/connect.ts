@@ -5,7 +5,8 @@ import type { RunConfig } from '../config/config.ts'
 import { ConfigError } from '../errors.ts'
 import { createPooledFetch } from '../http/pooled-fetch.ts'
 import { createSqliteLedger } from '../ledger/sqlite.ts'
-import type { FixStore, Ledger } from '../ledger/ledger.ts'
+import type { FixStore } from '../ledger/fix-store.ts'
+import type { Ledger } from '../ledger/ledger.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
@@ -13,7 +14,7 @@ import { createMsalTokenProvider } from '../target/dataverse/auth.ts'
 import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
 import { createMysqlSource } from '../source/x2crm/mysql/source.ts'
-import { withFixes } from '../source/x2crm/with-fixes.ts'
+import { withFixes } from '../run/with-fixes.ts'
 
 export interface Connections {
   /** X2CRM with the fixes stored in the ledger applied (`x2d365 fix`): what runs read. */

@@ -1,5 +1,6 @@
 import { DEFAULT_OBJECTS } from '../mapping/default-objects.ts'
-import type { SourceSchema, TableMetadata } from '../mapping/schemas.ts'
+import type { SourceSchema } from '../mapping/schemas.ts'
+import type { TableMetadata } from '../target/dataverse/table-metadata.ts'
 import type { X2crmCatalog, X2crmField, X2crmSource, X2crmUser } from '../source/x2crm/types.ts'
 import type { DataverseMetadata } from '../target/dataverse/metadata.ts'
 

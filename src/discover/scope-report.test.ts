@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RunInfo } from '../ledger/ledger.ts'
-import type { TableMetadata } from '../mapping/schemas.ts'
+import type { TableMetadata } from '../target/dataverse/table-metadata.ts'
 import type { X2crmField } from '../source/x2crm/types.ts'
 import type { Discovery } from './discover.ts'
 import {

@@ -1,12 +1,8 @@
-import type { HashStore } from '../source/x2crm/delta.ts'
+import type { SourceKey } from '../domain/source-key.ts'
+import type { FixStore } from './fix-store.ts'
+import type { HashStore } from './hash-store.ts'
 
-/** `Contacts:1121`: X2CRM class and id. Never a Dataverse id. */
-export type SourceKey = string
 export type RunId = string
-
-export function sourceKeyOf(entity: string, id: number | string): SourceKey {
-  return `${entity}:${id}`
-}
 
 /**
  * `created`/`updated`/`quarantined`/`skipped` are a migration's outcomes; `deleted` (a row a rollback removed) and
@@ -83,43 +79,12 @@ export interface BeforeImage {
 }
 
 /**
- * A correction a person made to an X2CRM value for the migration (`x2d365 fix`), without changing X2CRM: every run
- * reads the record with the fixed value instead (`withFixes`).
+ * What runs did: their runs, each record's outcome, checkpoints, before-images. Outcomes of a batch and its
+ * checkpoint are written in one transaction, so a killed run resumes exactly after the last batch it recorded.
+ * Implementations: the ledgers of `createSqliteLedger(path)` for runs and `createMemoryLedger()` for tests; both pass
+ * test/contract/run-ledger.test.ts.
  */
-export interface SourceFix {
-  /** X2CRM class, e.g. `Contacts` */
-  entity: string
-  /** X2CRM record id */
-  id: number
-  /** X2CRM field name, e.g. `lastName` */
-  field: string
-  /** What runs read instead of X2CRM's value. */
-  value: string
-  /**
-   * X2CRM's value when the fix was stored, as text (null: empty). When X2CRM holds something else later, the fix is
-   * stale: someone changed the record since.
-   */
-  original: string | null
-  /** ISO 8601 */
-  fixedAt: string
-  /** Who stored it (`x2d365 fix --by`, the OS user by default). */
-  fixedBy: string
-}
-
-/** Fixes are kept as a history: a newer fix of the same field of the same record takes over, the older stays. */
-export interface FixStore {
-  /** Adds them all in one transaction, or none. */
-  add: (fixes: readonly SourceFix[]) => Promise<void>
-  /** The newest fix of each field of each record, by class, id and field. */
-  current: () => Promise<SourceFix[]>
-}
-
-/**
- * The migration's memory. Outcomes of a batch and its checkpoint are written in one transaction, so a killed run
- * resumes exactly after the last batch it recorded. Implementations: `createSqliteLedger(path)` for runs,
- * `createMemoryLedger()` for tests; both pass test/contract/ledger.test.ts.
- */
-export interface Ledger {
+export interface RunLedger {
   startRun(kind: string, params: Readonly<Record<string, unknown>>, at: Date): Promise<RunInfo>
   /** The newest run of this kind that is still `running` (it was killed), if any. */
   unfinishedRun(kind: string): Promise<RunInfo | undefined>
@@ -158,6 +123,13 @@ export interface Ledger {
   recordBeforeImages(runId: RunId, images: readonly BeforeImage[]): Promise<void>
   /** A run's before-images in the order they were taken. */
   beforeImages(runId: RunId): AsyncIterable<BeforeImage>
+}
+
+/**
+ * The migration's memory, one file: the run ledger and, beside it, the two stores later runs read. A function that
+ * needs only one of them takes that one (`RunLedger`, `HashStore`, `FixStore`, or a `Pick` of it).
+ */
+export interface Ledger extends RunLedger {
   /**
    * The content hash of each source record as it was when it was last loaded: delta compares against it to find
    * changes X2CRM did not mark with `lastUpdated` (tags, relationships, direct SQL).

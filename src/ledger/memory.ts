@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import type { SourceKey } from '../domain/source-key.ts'
 import { InternalError, MigrationError } from '../errors.ts'
-import { createMemoryHashStore } from '../source/x2crm/delta.ts'
 import { assertBatchBelongs, invalidBatchReason } from './batch-check.ts'
+import { createMemoryFixStore } from './fix-store.ts'
+import { createMemoryHashStore } from './hash-store.ts'
 import type {
   BeforeImage,
   Checkpoint,
@@ -11,8 +13,6 @@ import type {
   RecordOutcome,
   RunId,
   RunInfo,
-  SourceFix,
-  SourceKey,
 } from './ledger.ts'
 import { ROW_STATUSES } from './ledger.ts'
 
@@ -37,8 +37,6 @@ export function createMemoryLedger(): Ledger {
   /** Per source key, its created/updated outcomes of every run and phase, for `loaded()`. */
   const loadedIndex = new Map<SourceKey, Map<string, StoredOutcome & { runId: RunId }>>()
   let seq = 0
-  /** Every fix stored, oldest first. */
-  const fixes: SourceFix[] = []
 
   function stored(runId: RunId): StoredRun | undefined {
     return runs.find((r) => r.info.runId === runId)
@@ -212,24 +210,7 @@ export function createMemoryLedger(): Ledger {
 
     contentHashes: createMemoryHashStore(),
 
-    fixes: {
-      async add(added) {
-        const problem = added.find((f) => !Number.isSafeInteger(f.id))
-        if (problem !== undefined) {
-          throw new MigrationError(
-            `The in-memory ledger could not store ${added.length} fixes; none was kept: id ${problem.id} is not an integer`,
-          )
-        }
-        fixes.push(...added.map((f) => ({ ...f })))
-      },
-      async current() {
-        const newest = new Map<string, SourceFix>()
-        for (const fix of fixes) newest.set(`${fix.entity}\u0000${fix.id}\u0000${fix.field}`, fix)
-        return [...newest.values()]
-          .sort((a, b) => compare(a.entity, b.entity) || a.id - b.id || compare(a.field, b.field))
-          .map((f) => ({ ...f }))
-      },
-    },
+    fixes: createMemoryFixStore(),
 
     async close() {},
   }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { InternalError, MigrationError } from '../errors.ts'
+import type { SourceKey } from '../domain/source-key.ts'
 import { assertBatchBelongs } from './batch-check.ts'
+import type { SourceFix } from './fix-store.ts'
 import type {
   BeforeImage,
   Checkpoint,
-  SourceFix,
   Ledger,
   LoadedRecord,
   OutcomeStatus,
@@ -14,7 +15,6 @@ import type {
   RunId,
   RunInfo,
   RunStatus,
-  SourceKey,
 } from './ledger.ts'
 
 /**

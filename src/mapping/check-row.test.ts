@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkRow } from './check-row.ts'
 import { CONTACT } from './default-map.ts'
-import type { TableMetadata } from './schemas.ts'
+import type { TableMetadata } from '../target/dataverse/table-metadata.ts'
 import type { EntityMap } from './types.ts'
 
 const contactTable: TableMetadata = {

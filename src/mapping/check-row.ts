@@ -1,5 +1,6 @@
 import { checkLengths } from './check-lengths.ts'
-import { columnOf, type ColumnMetadata, type TableMetadata } from './schemas.ts'
+import type { ColumnMetadata, TableMetadata } from '../target/dataverse/table-metadata.ts'
+import { columnOf } from './schemas.ts'
 import type { EntityMap } from './types.ts'
 
 /** Something in a row Dataverse would refuse, found before sending it. */

@@ -1,6 +1,6 @@
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { tableRefFor } from './known-tables.ts'
-import { orderEntityMaps } from '../plan/load-order.ts'
+import { orderEntityMaps } from './load-order.ts'
 import type {
   Dedupe,
   EntityMap,

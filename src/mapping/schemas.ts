@@ -1,4 +1,5 @@
 import type { X2crmDropdown, X2crmField } from '../source/x2crm/types.ts'
+import type { ColumnMetadata, TableMetadata } from '../target/dataverse/table-metadata.ts'
 
 export type { X2crmDropdown } from '../source/x2crm/types.ts'
 
@@ -7,41 +8,6 @@ export interface SourceSchema {
   /** X2CRM class name (`Contacts`) → its fields */
   entities: Readonly<Record<string, readonly X2crmField[]>>
   dropdowns: readonly X2crmDropdown[]
-}
-
-/** A choice option of a Picklist, MultiSelectPicklist, State or Status column. */
-export interface ChoiceOption {
-  value: number
-  label: string
-  state?: number
-}
-
-/** One Dataverse column, in the shape of tables.json (see shared/dataverse/README.md). */
-export interface ColumnMetadata {
-  name: string
-  type: string
-  maxLength?: number
-  required?: string
-  options?: readonly ChoiceOption[]
-  target?: readonly string[]
-  nav?: Readonly<Record<string, string>>
-  readOnly?: boolean
-  primaryId?: boolean
-  primaryName?: boolean
-  note?: string
-}
-
-/** One Dataverse table, in the shape of tables.json, plus its alternate keys when known. */
-export interface TableMetadata {
-  entitySet: string
-  primaryId: string
-  primaryName: string
-  ownershipType?: string
-  columns: readonly ColumnMetadata[]
-  /** Alternate keys: key name → its columns. */
-  keys?: Readonly<Record<string, readonly string[]>>
-  /** A custom table (created by x2d365 or by the customer). */
-  custom?: boolean
 }
 
 /** What the mapping needs to know about Dataverse: logical table name → table (tables.json shape). */

@@ -1,5 +1,5 @@
 import type { X2crmRecord } from '../source/x2crm/types.ts'
-import { parseNameId } from './transforms.ts'
+import { parseNameId } from '../source/x2crm/normalize/link.ts'
 import type { RecordCondition, RecordFilter } from './types.ts'
 
 /**

@@ -1,19 +1,21 @@
-import { sourceKeyOf } from '../ledger/ledger.ts'
+import { sourceKeyOf } from '../domain/source-key.ts'
+import {
+  parseBoolean,
+  parseDecimal,
+  parseInteger,
+  unixToDate,
+  unixToIso,
+} from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
 import {
   cleanEmail,
   cleanPhone,
   cleanText,
   cleanUrl,
-  parseBoolean,
-  parseDecimal,
-  parseInteger,
   resolveChoice,
   resolveLink,
   resolveMultiChoice,
   resolveOwner,
-  unixToDate,
-  unixToIso,
   type Transformed,
 } from './transforms.ts'
 import type { EntityMap, LinkRef, TransformContext, TransformName, TransformResult } from './types.ts'

@@ -6,41 +6,9 @@ import {
   cleanText,
   cleanUrl,
   DESTROYED_WARNING,
-  parseBoolean,
-  parseDecimal,
-  parseInteger,
-  parseNameId,
   resolveLink,
   resolveOwner,
-  unixToDate,
-  unixToIso,
 } from './transforms.ts'
-
-describe('parseNameId', () => {
-  it.each([
-    ['Hooli_13', { name: 'Hooli', id: 13 }],
-    ['A_B_7', { name: 'A_B', id: 7 }],
-    ['Rocket ???? Labs_8', { name: 'Rocket ???? Labs', id: 8 }],
-    ['北京星辰科技有限公司_6', { name: '北京星辰科技有限公司', id: 6 }],
-    ['Ghost_999999', { name: 'Ghost', id: 999999 }],
-    ['Text Company', { name: 'Text Company' }],
-    ['Doomed Corp (to be deleted)', { name: 'Doomed Corp (to be deleted)' }],
-    ['Snake_case_name', { name: 'Snake_case_name' }],
-    ['Trailing_', { name: 'Trailing_' }],
-    ['Version_1.5', { name: 'Version_1.5' }],
-    ['13', { name: '13' }],
-  ])('%s', (value, expected) => {
-    expect(parseNameId(value)).toEqual(expected)
-  })
-
-  it('takes a number as its text', () => {
-    expect(parseNameId(13)).toEqual({ name: '13' })
-  })
-
-  it('does not take an id too large to be exact', () => {
-    expect(parseNameId('Big_99999999999999999999')).toEqual({ name: 'Big_99999999999999999999' })
-  })
-})
 
 describe('cleanText', () => {
   it.each([
@@ -115,120 +83,6 @@ describe('cleanUrl', () => {
       value: 'see our site',
       warning: '"see our site" does not look like a web address; kept as typed',
     })
-  })
-})
-
-describe('parseInteger', () => {
-  it.each([
-    [1200, 1200],
-    ['1200', 1200],
-    ['1.00', 1],
-    [' -3 ', -3],
-    ['', null],
-    [null, null],
-  ])('%j → %j', (value, expected) => {
-    expect(parseInteger(value)).toEqual({ value: expected })
-  })
-
-  it.each(['12.5', '1,200', 'many', '99999999999999999999'])('leaves %s empty with a warning', (value) => {
-    expect(parseInteger(value)).toEqual({
-      value: null,
-      warning: `"${value}" is not a whole number; left empty`,
-    })
-  })
-})
-
-describe('parseDecimal', () => {
-  it.each([
-    ['25000000.00', 25000000],
-    ['19.99', 19.99],
-    [19.99, 19.99],
-    ['0.00', 0],
-    ['-.5', -0.5],
-    ['', null],
-    [null, null],
-  ])('%j → %j', (value, expected) => {
-    expect(parseDecimal(value)).toEqual({ value: expected })
-  })
-
-  it('leaves a non-number empty with a warning', () => {
-    expect(parseDecimal('$1,000')).toEqual({ value: null, warning: '"$1,000" is not a number; left empty' })
-  })
-})
-
-describe('parseBoolean', () => {
-  it.each([
-    [1, true],
-    [0, false],
-    ['1', true],
-    ['0', false],
-    [true, true],
-    [false, false],
-    ['Yes', true],
-    ['No', false],
-    ['TRUE', true],
-    ['', null],
-    [null, null],
-  ])('%j → %j', (value, expected) => {
-    expect(parseBoolean(value)).toEqual({ value: expected })
-  })
-
-  it('leaves anything else empty with a warning', () => {
-    expect(parseBoolean('maybe')).toEqual({
-      value: null,
-      warning: '"maybe" is neither yes nor no; left empty',
-    })
-    expect(parseBoolean(2)).toEqual({ value: null, warning: '"2" is neither yes nor no; left empty' })
-  })
-})
-
-describe('unixToIso', () => {
-  it('turns unix seconds into ISO 8601 UTC', () => {
-    expect(unixToIso(1776725139)).toEqual({ value: '2026-04-20T22:45:39Z' })
-    expect(unixToIso('1776725139')).toEqual({ value: '2026-04-20T22:45:39Z' })
-    expect(unixToIso(1)).toEqual({ value: '1970-01-01T00:00:01Z' })
-  })
-
-  it.each([0, '0', '', null, undefined])('reads %j as no date, without a warning', (value) => {
-    expect(unixToIso(value)).toEqual({ value: null })
-  })
-
-  it('leaves negative, absurd and non-numeric values empty with a warning', () => {
-    expect(unixToIso(-86400)).toEqual({
-      value: null,
-      warning: '-86400 is before 1970, not a date X2CRM writes; left empty',
-    })
-    expect(unixToIso(1776725139000)).toEqual({
-      value: null,
-      warning: '1776725139000 is after the year 9999 (milliseconds instead of seconds?); left empty',
-    })
-    expect(unixToIso('2025-03-15')).toEqual({
-      value: null,
-      warning: '"2025-03-15" is not a unix timestamp; left empty',
-    })
-  })
-})
-
-describe('unixToDate', () => {
-  // 2025-03-15 00:00 in Berlin (UTC+1) is 2025-03-14T23:00:00Z.
-  const berlinMidnight = 1741993200
-
-  it('gives the UTC date by default', () => {
-    expect(unixToDate(berlinMidnight)).toEqual({ value: '2025-03-14' })
-    expect(unixToDate('1741996800')).toEqual({ value: '2025-03-15' })
-  })
-
-  it('gives the date in the saving user’s time zone when told', () => {
-    expect(unixToDate(berlinMidnight, 'Europe/Berlin')).toEqual({ value: '2025-03-15' })
-  })
-
-  it('reads 0 and empty as no date', () => {
-    expect(unixToDate(0)).toEqual({ value: null })
-    expect(unixToDate('')).toEqual({ value: null })
-  })
-
-  it('passes on the warning of a bad value', () => {
-    expect(unixToDate(-1).warning).toMatch(/before 1970/)
   })
 })
 

@@ -1,78 +1,29 @@
 import { InternalError } from '../errors.ts'
-import { sourceKeyOf } from '../ledger/ledger.ts'
+import { sourceKeyOf } from '../domain/source-key.ts'
+import { assigneesOf, isGroupId } from '../source/x2crm/normalize/assignment.ts'
+import { parseNameId } from '../source/x2crm/normalize/link.ts'
+import {
+  hasDestroyedCharacters,
+  noValue,
+  trimmedText,
+  type Parsed,
+} from '../source/x2crm/normalize/scalars.ts'
 import type { FieldMap, LinkRef, TransformContext } from './types.ts'
 
 /**
  * One transformed value. `value` null means "leave the column empty"; `warning` says, in words a person can act
- * on, what was dropped or doubted on the way (without the field name: the record transform prefixes it).
+ * on, what was dropped or doubted on the way (without the field name: the record transform prefixes it). X2CRM's
+ * own values (numbers, flags, dates, link ids) are read by src/source/x2crm/normalize/, the one place that knows
+ * them: `integer`, `decimal`, `boolean`, `unixToIso` and `unixToDate` are its parsers as they are.
  */
-export interface Transformed<T> {
-  value: T | null
-  warning?: string
-}
+export type Transformed<T> = Parsed<T>
 
-const EMPTY = { value: null } as const
-
-/** X2CRM's 3-byte utf8 tables store each character outside the BMP (emoji) as `????`. */
-const DESTROYED = /\?{4}/
 export const DESTROYED_WARNING = "contains characters X2CRM's database destroyed (????)"
-
-/** Dataverse DateTime stops at 9999-12-31T23:59:59Z. */
-const MAX_UNIX_SECONDS = 253_402_300_799
-
-/**
- * A scalar as text: strings as they are, numbers in their shortest form (X2CRM sends either). Objects and arrays
- * are not values a default X2CRM field holds.
- */
-function scalarText(value: unknown): Transformed<string> {
-  if (value === null || value === undefined) return EMPTY
-  if (typeof value === 'string') return { value }
-  if (typeof value === 'number' && Number.isFinite(value)) return { value: String(value) }
-  if (typeof value === 'boolean') return { value: value ? '1' : '0' }
-  return { value: null, warning: `unexpected value ${describe(value)}; left empty` }
-}
-
-/** Trimmed, empty → null. Digits arrive as numbers and become text. HTML is kept as is. */
-function trimmed(value: unknown): Transformed<string> {
-  const text = scalarText(value)
-  if (text.value === null) return text
-  const clean = text.value.trim()
-  return clean === '' ? EMPTY : { value: clean }
-}
-
-/** No value, passing on the warning of the step that found none. */
-function noValue<T>(from: Transformed<unknown>): Transformed<T> {
-  return from.warning === undefined ? EMPTY : { value: null, warning: from.warning }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
-
-/**
- * `"Name_ID"` → `{ name, id }`, split at the last `_` as X2CRM's `Fields::nameAndId` does. Without an all-digit id
- * after it the whole value is a plain name: the link was broken or typed as free text.
- * @example parseNameId('Hooli_13') // { name: 'Hooli', id: 13 }
- * @example parseNameId('A_B_7') // { name: 'A_B', id: 7 }
- * @example parseNameId('Text Company') // { name: 'Text Company' }
- */
-export function parseNameId(value: string | number): { name: string; id?: number } {
-  const text = String(value)
-  const cut = text.lastIndexOf('_')
-  const tail = text.slice(cut + 1)
-  if (cut < 0 || !/^\d+$/.test(tail) || !Number.isSafeInteger(Number(tail))) return { name: text }
-  return { name: text.slice(0, cut), id: Number(tail) }
-}
 
 /** Trimmed text; flags the `????` X2CRM left where emoji were (the text is kept, the emoji can't be recovered). */
 export function cleanText(value: unknown): Transformed<string> {
-  const text = trimmed(value)
-  if (text.value !== null && DESTROYED.test(text.value))
+  const text = trimmedText(value)
+  if (text.value !== null && hasDestroyedCharacters(text.value))
     return { value: text.value, warning: DESTROYED_WARNING }
   return text
 }
@@ -84,14 +35,14 @@ const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u
  * Dataverse would store a broken address and mail to it.
  */
 export function cleanEmail(value: unknown): Transformed<string> {
-  const text = trimmed(value)
+  const text = trimmedText(value)
   if (text.value === null || EMAIL.test(text.value)) return text
   return { value: null, warning: `${JSON.stringify(text.value)} is not a valid e-mail address; left empty` }
 }
 
 /** Trimmed, otherwise kept as typed: X2CRM stores phone numbers as entered, and so does Dataverse. */
 export function cleanPhone(value: unknown): Transformed<string> {
-  return trimmed(value)
+  return trimmedText(value)
 }
 
 /**
@@ -99,7 +50,7 @@ export function cleanPhone(value: unknown): Transformed<string> {
  * URL control opens such values fine, and an unchanged value keeps verify and delta comparisons exact.
  */
 export function cleanUrl(value: unknown): Transformed<string> {
-  const text = trimmed(value)
+  const text = trimmedText(value)
   if (text.value !== null && /\s/.test(text.value)) {
     return {
       value: text.value,
@@ -109,108 +60,17 @@ export function cleanUrl(value: unknown): Transformed<string> {
   return text
 }
 
-/** A whole number from `12`, `"12"` or `"12.00"`; `"12.5"` is not one. */
-export function parseInteger(value: unknown): Transformed<number> {
-  const text = trimmed(value)
-  if (text.value === null) return noValue(text)
-  if (/^[+-]?\d+(\.0*)?$/.test(text.value)) {
-    const number = Number(text.value)
-    if (Number.isSafeInteger(number)) return { value: number }
-  }
-  return { value: null, warning: `${JSON.stringify(text.value)} is not a whole number; left empty` }
-}
-
-/**
- * A number from `19.99` or `"19.99"` (X2CRM sends decimal columns as strings). Values beyond 2^53 lose precision,
- * far above what a DECIMAL(18,2) amount holds in practice.
- */
-export function parseDecimal(value: unknown): Transformed<number> {
-  const text = trimmed(value)
-  if (text.value === null) return noValue(text)
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text.value)) {
-    const number = Number(text.value)
-    if (Number.isFinite(number)) return { value: number }
-  }
-  return { value: null, warning: `${JSON.stringify(text.value)} is not a number; left empty` }
-}
-
-const TRUE = new Set(['1', 'true', 'yes', 'on'])
-const FALSE = new Set(['0', 'false', 'no', 'off'])
-
-/** `1`/`0`, `"1"`/`"0"`, `true`/`false`, `"Yes"`/`"No"` (Actions `complete`), any case. */
-export function parseBoolean(value: unknown): Transformed<boolean> {
-  if (typeof value === 'boolean') return { value }
-  const text = trimmed(value)
-  if (text.value === null) return noValue(text)
-  const key = text.value.toLowerCase()
-  if (TRUE.has(key)) return { value: true }
-  if (FALSE.has(key)) return { value: false }
-  return { value: null, warning: `${JSON.stringify(text.value)} is neither yes nor no; left empty` }
-}
-
-/** Unix seconds from a number or a digit string; 0 and empty are X2CRM's "no date". */
-function unixSeconds(value: unknown): Transformed<number> {
-  const text = trimmed(value)
-  if (text.value === null) return noValue(text)
-  if (!/^[+-]?\d+(\.\d+)?$/.test(text.value)) {
-    return { value: null, warning: `${JSON.stringify(text.value)} is not a unix timestamp; left empty` }
-  }
-  const seconds = Math.trunc(Number(text.value))
-  if (seconds === 0) return EMPTY
-  if (seconds < 0)
-    return { value: null, warning: `${text.value} is before 1970, not a date X2CRM writes; left empty` }
-  if (seconds > MAX_UNIX_SECONDS) {
-    return {
-      value: null,
-      warning: `${text.value} is after the year 9999 (milliseconds instead of seconds?); left empty`,
-    }
-  }
-  return { value: seconds }
-}
-
-/**
- * Unix seconds (X2CRM `dateTime`) → ISO 8601 UTC, `2025-03-15T09:30:00Z`. 0, `"0"` and empty → null.
- */
-export function unixToIso(value: unknown): Transformed<string> {
-  const seconds = unixSeconds(value)
-  if (seconds.value === null)
-    return { value: null, ...(seconds.warning !== undefined && { warning: seconds.warning }) }
-  return { value: new Date(seconds.value * 1000).toISOString().replace('.000Z', 'Z') }
-}
-
-/**
- * Unix seconds (X2CRM `date`) → `yyyy-MM-dd`. X2CRM stores a date as midnight in the saving user's time zone, so
- * pass that zone (IANA name) when it is known; in UTC, a date saved east of Greenwich reads as the day before.
- * @default timeZone 'UTC'
- */
-export function unixToDate(value: unknown, timeZone = 'UTC'): Transformed<string> {
-  const seconds = unixSeconds(value)
-  if (seconds.value === null)
-    return { value: null, ...(seconds.warning !== undefined && { warning: seconds.warning }) }
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(new Date(seconds.value * 1000))
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
-  return { value: `${part('year')}-${part('month')}-${part('day')}` }
-}
-
 /**
  * An X2CRM assignment → the `@odata.bind` path of the Dataverse owner, e.g. `/systemusers(<id>)`. `Anyone` and
  * empty → null (the row gets the caller as owner). Dataverse has one owner: of `"a, b"` the first user wins; numeric
  * entries are X2CRM group ids, which own nothing in Dataverse.
  */
 export function resolveOwner(value: unknown, ownerFor: TransformContext['ownerFor']): Transformed<string> {
-  const text = trimmed(value)
+  const text = trimmedText(value)
   if (text.value === null) return text
-  const entries = text.value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '' && entry !== 'Anyone')
-  const groups = entries.filter((entry) => /^\d+$/.test(entry))
-  const [username, ...others] = entries.filter((entry) => !/^\d+$/.test(entry))
+  const entries = assigneesOf(text.value)
+  const groups = entries.filter(isGroupId)
+  const [username, ...others] = entries.filter((entry) => !isGroupId(entry))
   const warnings: string[] = []
   if (groups.length > 0) {
     warnings.push(
@@ -242,7 +102,7 @@ export function resolveLink(value: unknown, field: FieldMap, ctx: TransformConte
   const { linkTo } = field
   if (linkTo === undefined)
     throw new InternalError(`Field ${field.source} is a link without linkTo in the mapping`)
-  const text = trimmed(value)
+  const text = trimmedText(value)
   if (text.value === null) return noValue(text)
   const { id } = parseNameId(text.value)
   if (id === undefined) {
@@ -271,7 +131,7 @@ export function resolveChoice(
   value: unknown,
   choices: Readonly<Record<string, number>>,
 ): Transformed<number> {
-  const text = trimmed(value)
+  const text = trimmedText(value)
   if (text.value === null) return noValue(text)
   const found = lookupChoice(text.value, choices)
   if (found !== undefined) return { value: found }
@@ -289,7 +149,7 @@ export function resolveMultiChoice(
   value: unknown,
   choices: Readonly<Record<string, number>>,
 ): Transformed<string> {
-  const text = trimmed(value)
+  const text = trimmedText(value)
   if (text.value === null) return noValue(text)
   let items: string[]
   try {

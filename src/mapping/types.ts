@@ -1,8 +1,10 @@
-import type { SourceKey } from '../ledger/ledger.ts'
+import type { SourceKey } from '../domain/source-key.ts'
+import type { NewColumn } from '../target/dataverse/table-metadata.ts'
 import type { TableRef } from '../target/dataverse/types.ts'
 
 /**
- * How one X2CRM value becomes one Dataverse value. Each is a pure function in `transforms.ts`.
+ * How one X2CRM value becomes one Dataverse value. Each is a pure function: in `transforms.ts`, or for X2CRM's numbers,
+ * flags and dates the parser of src/source/x2crm/normalize/scalars.ts.
  * - `text`: trimmed string, empty → null; HTML kept as is
  * - `email`: a valid address or null with a warning
  * - `phone`, `url`: cleaned string or null
@@ -28,26 +30,6 @@ export type TransformName =
   | 'owner'
   | 'choice'
   | 'multiChoice'
-
-/** A column `schema apply` creates because the map needs it (a custom field, a new dropdown). */
-export interface NewColumn {
-  type:
-    | 'String'
-    | 'Memo'
-    | 'Integer'
-    | 'Decimal'
-    | 'Money'
-    | 'Boolean'
-    | 'DateTime'
-    | 'Picklist'
-    | 'MultiSelectPicklist'
-  /** String and Memo only */
-  maxLength?: number
-  /** Display name, from the X2CRM label */
-  label: string
-  /** Date only (no time) for DateTime columns. @default false */
-  dateOnly?: boolean
-}
 
 export interface FieldMap {
   /** X2CRM field name */

@@ -1,5 +1,6 @@
 import { MAX_LENGTH, reads, WRITES } from './compatibility.ts'
-import { columnOf, navOf, type SourceSchema, type TableMetadata, type TargetSchema } from './schemas.ts'
+import type { TableMetadata } from '../target/dataverse/table-metadata.ts'
+import { columnOf, navOf, type SourceSchema, type TargetSchema } from './schemas.ts'
 import type { EntityMap, FieldMap, Mapping } from './types.ts'
 
 export interface MappingProblems {

@@ -1,5 +1,5 @@
 import type { EntityMap, FieldMap, Mapping } from '../mapping/types.ts'
-import { orderEntityMaps } from './load-order.ts'
+import { orderEntityMaps } from '../mapping/load-order.ts'
 
 /**
  * How a map loads, as data: the phases in the order a run takes them, the passes they form, what decided that order

@@ -9,7 +9,7 @@
  * `Docs` (API or `x2_docs`).
  */
 import { htmlToText } from '../source/x2crm/normalize/html.ts'
-import { associationClass, parseNameId } from '../source/x2crm/normalize/link.ts'
+import { associationClass, parseLinkValue } from '../source/x2crm/normalize/link.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
 
 export type InventoryKind = 'reports' | 'charts' | 'dashboards' | 'processes' | 'campaigns' | 'templates'
@@ -474,9 +474,9 @@ function describeCampaign(
 ): CampaignItem {
   const id = Number(record['id'])
   const content = text(record['content'])
-  const link = parseNameId(record['listId'], 'X2List')
+  const link = parseLinkValue(record['listId'], 'X2List')
   const listRecord = link?.id === null || link === null ? undefined : lists.get(link.id)
-  const templateLink = parseNameId(record['template'], 'Docs')
+  const templateLink = parseLinkValue(record['template'], 'Docs')
   const templateId = templateLink?.id ?? null
   const template =
     templateId === null || templateId === 0

@@ -1,7 +1,7 @@
 import type { EntityMap, FieldMap, Mapping } from '../mapping/types.ts'
 import { lookupColumn } from '../run/before-image.ts'
 import { planLoad } from '../plan/plan-load.ts'
-import { normalizeReason } from './reason-groups.ts'
+import { normalizeReason } from '../run/reason-groups.ts'
 
 /** The entity map a phase of a run loaded through (`Accounts.links` is the second pass of `Accounts`). Pure. */
 export function entityMapOfPhase(mapping: Mapping, phase: string): EntityMap | undefined {

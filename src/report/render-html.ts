@@ -1,4 +1,4 @@
-import type { PhaseReconciliation } from './reconciliation.ts'
+import type { PhaseReconciliation } from '../run/reconciliation.ts'
 import {
   describeDeletions,
   describeTimings,

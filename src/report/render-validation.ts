@@ -1,5 +1,5 @@
 import type { OwnerCheck, ValidationResult } from '../run/validate.ts'
-import type { ReasonTallyGroup } from './reason-groups.ts'
+import type { ReasonTallyGroup } from '../run/reason-groups.ts'
 
 /** Per phase: what a migration would do with the records read, as a fixed-width table for terminals. Pure. */
 export function formatValidationPhases(result: ValidationResult): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RecordOutcome, RunInfo } from '../ledger/ledger.ts'
-import { reconcile } from './reconciliation.ts'
+import { reconcile } from '../run/reconciliation.ts'
 import { renderHtml } from './render-html.ts'
 import { renderMarkdown } from './render-markdown.ts'
 import { addRelatedRuns, describeTimings, summarizeRun } from './run-report.ts'

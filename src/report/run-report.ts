@@ -1,5 +1,6 @@
 import type { OutcomeStatus, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
-import type { Reconciliation } from './reconciliation.ts'
+import { reasonShape } from '../run/reason-groups.ts'
+import type { Reconciliation } from '../run/reconciliation.ts'
 import { nextWritingRun, verificationOf, verifyRunFor, type VerificationReport } from './verification.ts'
 
 export interface ReasonGroup {
@@ -85,14 +86,6 @@ export interface RollbackUndo {
 }
 
 const EXAMPLES = 5
-
-/** Replaces what differs from record to record (GUIDs, X2CRM keys, quoted values, numbers) in a reason. Pure. */
-export function reasonShape(reason: string): string {
-  return reason
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
-    .replace(/\b([A-Z][A-Za-z0-9]+):\d+\b/g, '$1:<id>')
-    .replace(/"[^"]*"/g, '"…"')
-}
 
 /**
  * Folds a run's outcomes into a report, streaming: memory grows with the number of distinct reasons, not records.

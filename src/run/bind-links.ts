@@ -1,4 +1,5 @@
-import type { LoadedRecord, SourceKey } from '../ledger/ledger.ts'
+import type { SourceKey } from '../domain/source-key.ts'
+import type { LoadedRecord } from '../ledger/ledger.ts'
 import type { EntityMap, LinkRef } from '../mapping/types.ts'
 import { lookupColumn } from './before-image.ts'
 

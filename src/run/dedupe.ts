@@ -1,4 +1,5 @@
-import { sourceKeyOf, type Ledger, type SourceKey } from '../ledger/ledger.ts'
+import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
+import type { Ledger } from '../ledger/ledger.ts'
 import type { EntityMap } from '../mapping/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 

@@ -1,10 +1,5 @@
-import {
-  sourceKeyOf,
-  type Ledger,
-  type LoadedRecord,
-  type RecordOutcome,
-  type RunInfo,
-} from '../ledger/ledger.ts'
+import { sourceKeyOf } from '../domain/source-key.ts'
+import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
@@ -16,7 +11,7 @@ import {
   rowPhaseOf,
   type LoadPlan,
 } from '../plan/plan-load.ts'
-import { reconcile, type Reconciliation } from '../report/reconciliation.ts'
+import { reconcile, type Reconciliation } from './reconciliation.ts'
 import { HttpError, InternalError, MigrationError } from '../errors.ts'
 import { detectDelta, type DeltaChange, type DeltaStatus } from '../source/x2crm/delta.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'

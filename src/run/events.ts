@@ -1,5 +1,5 @@
 import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
-import type { Reconciliation } from '../report/reconciliation.ts'
+import type { Reconciliation } from './reconciliation.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'
 import type { SampleSummary } from './sample.ts'
 

@@ -1,9 +1,11 @@
-import { sourceKeyOf, type RecordOutcome, type SourceFix, type SourceKey } from '../ledger/ledger.ts'
+import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
+import type { SourceFix } from '../ledger/fix-store.ts'
+import type { RecordOutcome } from '../ledger/ledger.ts'
 import type { Mapping } from '../mapping/types.ts'
-import { readFixFile, type FixFileProblem, type FixLine } from '../report/quarantine-csv.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
-import { textOf } from '../source/x2crm/with-fixes.ts'
 import { delta, type DeltaDeps, type DeltaOptions, type DeltaResult } from './delta.ts'
+import { readFixFile, type FixFileProblem, type FixLine } from './fix-file.ts'
+import { textOf } from './with-fixes.ts'
 
 export interface FixOptions extends DeltaOptions {
   /** Who stores the fixes, kept with each. */

@@ -1,4 +1,5 @@
-import type { OutcomeStatus, RecordOutcome, SourceKey } from '../ledger/ledger.ts'
+import type { SourceKey } from '../domain/source-key.ts'
+import type { OutcomeStatus, RecordOutcome } from '../ledger/ledger.ts'
 import type { TransformResult } from '../mapping/types.ts'
 import type { RowResult } from '../target/dataverse/types.ts'
 

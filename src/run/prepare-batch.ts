@@ -1,4 +1,5 @@
-import type { Ledger, RecordOutcome, SourceKey } from '../ledger/ledger.ts'
+import type { SourceKey } from '../domain/source-key.ts'
+import type { Ledger, RecordOutcome } from '../ledger/ledger.ts'
 import type { TransformResult } from '../mapping/types.ts'
 import { rowPhaseName } from '../plan/plan-load.ts'
 import type { DataverseTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'

@@ -1,5 +1,5 @@
 import { ConfigError, InternalError } from '../errors.ts'
-import { parseNameId } from '../mapping/transforms.ts'
+import { parseNameId } from '../source/x2crm/normalize/link.ts'
 import type { Mapping } from '../mapping/types.ts'
 import { classesInOrder, firstPass, planLoad } from '../plan/plan-load.ts'
 import { extractClass, mapLimit } from '../source/x2crm/extract.ts'

@@ -1,4 +1,5 @@
-import { sourceKeyOf, type LoadedRecord, type RecordOutcome, type SourceKey } from '../ledger/ledger.ts'
+import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
+import type { LoadedRecord, RecordOutcome } from '../ledger/ledger.ts'
 import { checkRow } from '../mapping/check-row.ts'
 import { ownerQueueRefusal, type OwnerDecisions, type QueuedOwner } from '../mapping/reconcile-users.ts'
 import type { TargetSchema } from '../mapping/schemas.ts'
@@ -14,7 +15,7 @@ import {
   valueOfFields,
   type ReasonTally,
   type ReasonTallyGroup,
-} from '../report/reason-groups.ts'
+} from './reason-groups.ts'
 import { extractClass } from '../source/x2crm/extract.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'

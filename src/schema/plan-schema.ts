@@ -1,5 +1,6 @@
-import { columnOf, type TableMetadata, type TargetSchema } from '../mapping/schemas.ts'
-import type { Mapping, NewColumn } from '../mapping/types.ts'
+import { columnOf, type TargetSchema } from '../mapping/schemas.ts'
+import type { Mapping } from '../mapping/types.ts'
+import type { NewColumn, TableMetadata } from '../target/dataverse/table-metadata.ts'
 
 /** One change `schema apply` makes to Dataverse. */
 export type SchemaOperation =

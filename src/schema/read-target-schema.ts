@@ -1,4 +1,5 @@
-import type { TableMetadata, TargetSchema } from '../mapping/schemas.ts'
+import type { TargetSchema } from '../mapping/schemas.ts'
+import type { TableMetadata } from '../target/dataverse/table-metadata.ts'
 import type { DataverseMetadata } from '../target/dataverse/metadata.ts'
 
 /**

@@ -1,5 +1,5 @@
-import type { ColumnMetadata, TableMetadata, TargetSchema } from '../mapping/schemas.ts'
-import type { NewColumn } from '../mapping/types.ts'
+import type { TargetSchema } from '../mapping/schemas.ts'
+import type { ColumnMetadata, NewColumn, TableMetadata } from '../target/dataverse/table-metadata.ts'
 import type { SchemaPlan } from './plan-schema.ts'
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
-import { reconcile } from '../../src/report/reconciliation.ts'
+import { reconcile } from '../../src/run/reconciliation.ts'
 import { renderHtml } from '../../src/report/render-html.ts'
 import { addRelatedRuns, summarizeRun } from '../../src/report/run-report.ts'
 

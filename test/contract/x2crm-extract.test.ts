@@ -3,13 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../../sim/x2crm/index.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createCompleteSource } from '../../src/source/x2crm/complete-source.ts'
-import {
-  contentHash,
-  createMemoryHashStore,
-  detectDelta,
-  changedSince,
-  type DeltaChange,
-} from '../../src/source/x2crm/delta.ts'
+import { createMemoryHashStore } from '../../src/ledger/hash-store.ts'
+import { contentHash, detectDelta, changedSince, type DeltaChange } from '../../src/source/x2crm/delta.ts'
 import { extractClass, type CompletenessReport } from '../../src/source/x2crm/extract.ts'
 import { dropdownsById, normalizeRecord } from '../../src/source/x2crm/normalize/record.ts'
 import { createReferenceTracker } from '../../src/source/x2crm/references.ts'

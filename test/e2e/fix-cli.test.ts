@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
-import { csvRow, parseCsv } from '../../src/report/csv.ts'
+import { csvRow, parseCsv } from '../../src/csv.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
 
 const cli = new URL('../../bin/x2d365.js', import.meta.url).pathname

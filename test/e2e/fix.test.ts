@@ -3,7 +3,7 @@ import { DEMO_DEFAULT_OWNER } from '../../src/cli/commands/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
-import { csvRow, parseCsv } from '../../src/report/csv.ts'
+import { csvRow, parseCsv } from '../../src/csv.ts'
 import {
   QUARANTINE_CSV_COLUMNS,
   quarantineCsv,
@@ -14,7 +14,7 @@ import type { RunEvent } from '../../src/run/events.ts'
 import { fixRecords } from '../../src/run/fix.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { verify } from '../../src/run/verify.ts'
-import { withFixes } from '../../src/source/x2crm/with-fixes.ts'
+import { withFixes } from '../../src/run/with-fixes.ts'
 import { inProcessSimulators } from '../helpers/sims.ts'
 
 const INSTANCE = 'fx'

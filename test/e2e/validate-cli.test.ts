@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseCsv } from '../../src/report/csv.ts'
+import { parseCsv } from '../../src/csv.ts'
 import { quarantineCsvHeader } from '../../src/report/quarantine-csv.ts'
 import type { ValidationResult } from '../../src/run/validate.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'

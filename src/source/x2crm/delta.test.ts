@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classifyDelta, contentHash, createMemoryHashStore, type DeltaEntry } from './delta.ts'
+import { classifyDelta, contentHash, type DeltaEntry } from './delta.ts'
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = []
@@ -60,19 +60,5 @@ describe('classifyDelta', () => {
         ),
       ),
     ).rejects.toThrow(/ascend/)
-  })
-})
-
-describe('createMemoryHashStore', () => {
-  it('returns hashes ascending by id, replaced and removed as told', async () => {
-    const store = createMemoryHashStore()
-    await store.save('Contacts', [
-      { id: 3, hash: 'c' },
-      { id: 1, hash: 'a' },
-    ])
-    await store.save('Contacts', [{ id: 3, hash: 'C' }])
-    await store.remove('Contacts', [1])
-    expect(await collect(store.hashes('Contacts'))).toEqual([{ id: 3, hash: 'C' }])
-    expect(await collect(store.hashes('Accounts'))).toEqual([])
   })
 })

@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto'
+import type { RecordHash } from '../../domain/record-hash.ts'
 import { extractClass, type CompletenessReport, type ExtractOptions, type ExtractSource } from './extract.ts'
 import type { X2crmRecord, X2crmSource } from './types.ts'
 
-/** A record's content hash, as the ledger keeps it between runs. */
-export interface RecordHash {
-  id: number
-  hash: string
-}
-
-/** Where the previous run's content hashes live (the ledger will implement it; tests use the memory one). */
-export interface HashStore {
-  /** The hashes kept for `entity`, ascending by id. */
+/**
+ * The previous run's hashes of a class, ascending by id: what {@link detectDelta} compares against. The ledger's
+ * hash store is one.
+ */
+export interface PreviousHashes {
   hashes(entity: string): AsyncIterable<RecordHash>
-  /** Inserts or replaces. */
-  save(entity: string, hashes: readonly RecordHash[]): Promise<void>
-  remove(entity: string, ids: readonly number[]): Promise<void>
 }
 
 export type DeltaStatus = 'new' | 'changed' | 'unchanged' | 'deleted'
@@ -153,7 +147,7 @@ export const PROGRESS_STEP = 1000
 export async function* detectDelta(
   source: ExtractSource,
   entity: string,
-  store: Pick<HashStore, 'hashes'>,
+  store: PreviousHashes,
   options: DetectDeltaOptions = {},
 ): AsyncGenerator<DeltaChange> {
   const hashOf = options.hash ?? ((record: X2crmRecord) => contentHash(record))
@@ -178,26 +172,4 @@ export async function* detectDelta(
     }
   }
   options.onReport?.(extraction.report(), counts)
-}
-
-/** A {@link HashStore} in memory, for tests. */
-export function createMemoryHashStore(): HashStore {
-  const byEntity = new Map<string, Map<number, string>>()
-  const table = (entity: string) => {
-    let hashes = byEntity.get(entity)
-    if (!hashes) byEntity.set(entity, (hashes = new Map<number, string>()))
-    return hashes
-  }
-  return {
-    async *hashes(entity) {
-      const sorted = [...table(entity)].sort(([a], [b]) => a - b)
-      for (const [id, hash] of sorted) yield { id, hash }
-    },
-    async save(entity, hashes) {
-      for (const { id, hash } of hashes) table(entity).set(id, hash)
-    },
-    async remove(entity, ids) {
-      for (const id of ids) table(entity).delete(id)
-    },
-  }
 }

@@ -1,4 +1,4 @@
-import { associationClass, parseNameId } from './normalize/link.ts'
+import { associationClass, parseLinkValue } from './normalize/link.ts'
 import type { X2crmField, X2crmRecord, X2crmRelationship } from './types.ts'
 
 /**
@@ -32,7 +32,7 @@ export function createReferenceTracker(
   return {
     observe(entity, record) {
       for (const field of linkFields.get(entity) ?? []) {
-        const link = parseNameId(record[field.fieldName], field.linkType)
+        const link = parseLinkValue(record[field.fieldName], field.linkType)
         if (link?.entity) note(link.entity, link.id)
       }
       if ('associationType' in record)

@@ -2,8 +2,7 @@ import { HttpError } from '../../errors.ts'
 import type { Fetch } from '../../http/fetch.ts'
 import { readBody, redactErrorBody } from '../../http/response-body.ts'
 import { type RetryInfo, sendWithRetry, sleep as realSleep } from '../../http/send-with-retry.ts'
-import type { ChoiceOption, ColumnMetadata, TableMetadata } from '../../mapping/schemas.ts'
-import type { NewColumn } from '../../mapping/types.ts'
+import type { ChoiceOption, ColumnMetadata, NewColumn, TableMetadata } from './table-metadata.ts'
 
 export interface MetadataClientOptions {
   /** The environment's origin, e.g. `https://contoso.crm.dynamics.com`. */

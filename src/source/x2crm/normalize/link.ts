@@ -1,19 +1,33 @@
 import type { LinkValue } from './types.ts'
 
 /**
- * `Fields::nameAndId`: split a link value at the last `_`; digits after it are the id, otherwise the whole value
- * is a bare name (a deleted target, or text that never matched). Bare ids (API input) count as ids.
+ * `"Name_ID"` → `{ name, id }`, split at the last `_` as X2CRM's `Fields::nameAndId` does. Without an all-digit id
+ * after it the whole value is a plain name: the link was broken or typed as free text. This is how a stored link
+ * value reads; {@link parseLinkValue} also takes a bare id.
+ * @example parseNameId('Hooli_13') // { name: 'Hooli', id: 13 }
+ * @example parseNameId('A_B_7') // { name: 'A_B', id: 7 }
+ * @example parseNameId('Text Company') // { name: 'Text Company' }
  */
-export function parseNameId(raw: unknown, entity: string | null): LinkValue | null {
+export function parseNameId(value: string | number): { name: string; id?: number } {
+  const text = String(value)
+  const cut = text.lastIndexOf('_')
+  const tail = text.slice(cut + 1)
+  if (cut < 0 || !/^\d+$/.test(tail) || !Number.isSafeInteger(Number(tail))) return { name: text }
+  return { name: text.slice(0, cut), id: Number(tail) }
+}
+
+/**
+ * A link field's value as a {@link LinkValue} of `entity`: a nameId read by {@link parseNameId}; a bare id (a number,
+ * or all digits, as API input gives it) counts as an id. Null for empty and for what is neither text nor a whole
+ * number.
+ */
+export function parseLinkValue(raw: unknown, entity: string | null): LinkValue | null {
   if (raw === null || raw === undefined || raw === '') return null
   if (typeof raw === 'number')
     return Number.isSafeInteger(raw) ? { kind: 'link', entity, id: raw, name: '' } : null
   if (typeof raw !== 'string') return null
-  const at = raw.lastIndexOf('_')
-  const tail = at < 0 ? '' : raw.slice(at + 1)
-  if (/^\d+$/.test(tail) && Number.isSafeInteger(Number(tail))) {
-    return { kind: 'link', entity, id: Number(tail), name: raw.slice(0, at) }
-  }
+  const { name, id } = parseNameId(raw)
+  if (id !== undefined) return { kind: 'link', entity, id, name }
   if (/^\d+$/.test(raw)) return { kind: 'link', entity, id: Number(raw), name: '' }
   return { kind: 'link', entity, id: null, name: raw }
 }

@@ -3,9 +3,7 @@ import type { X2crmField } from '../types.ts'
 import { parseAssignment } from './assignment.ts'
 import { parseDropdownValue } from './dropdown.ts'
 import { htmlToText, looksLikeHtml } from './html.ts'
-import { associationClass, parseNameId } from './link.ts'
 import { dropdownsById, normalizeRecord } from './record.ts'
-import { parseBoolean, parseDate, parseDateTime, parseInteger, parseNumber } from './scalars.ts'
 
 const aField = (fieldName: string, type: string, linkType: string | null = null): X2crmField => ({
   fieldName,
@@ -25,47 +23,7 @@ const segments = {
   multi: true,
 }
 
-describe('scalars', () => {
-  it('reads numbers sent as numbers or strings, and refuses what is not one', () => {
-    expect(parseNumber('1500.00')).toEqual({ value: 1500 })
-    expect(parseNumber(19.5)).toEqual({ value: 19.5 })
-    expect(parseNumber('')).toEqual({ value: null })
-    expect(parseNumber('12abc')).toEqual({ unparseable: true })
-    expect(parseInteger('42')).toEqual({ value: 42 })
-    expect(parseInteger('4.2')).toEqual({ unparseable: true })
-  })
-
-  it('reads flags as 0/1 in either form', () => {
-    expect(parseBoolean('1')).toEqual({ value: true })
-    expect(parseBoolean(0)).toEqual({ value: false })
-    expect(parseBoolean('maybe')).toEqual({ unparseable: true })
-  })
-
-  it('reads 0 as an empty date, dateTime as a UTC instant and date as a calendar day in the users’ zone', () => {
-    expect(parseDateTime(0)).toEqual({ value: null })
-    expect(parseDateTime('1735689600')).toEqual({ value: '2025-01-01T00:00:00Z' })
-    // Midnight 2025-01-01 in Berlin is 23:00 UTC the day before.
-    expect(parseDate(1735686000, 'Europe/Berlin')).toEqual({ value: '2025-01-01' })
-    expect(parseDate(1735686000)).toEqual({ value: '2024-12-31' })
-    expect(parseDate('0')).toEqual({ value: null })
-  })
-})
-
-describe('links, assignments, dropdowns, HTML', () => {
-  it('splits a link at the last underscore; a bare name has no id', () => {
-    expect(parseNameId('Acme_Co Ltd_7', 'Accounts')).toEqual({
-      kind: 'link',
-      entity: 'Accounts',
-      id: 7,
-      name: 'Acme_Co Ltd',
-    })
-    expect(parseNameId('Doomed Corp (to be deleted)', 'Accounts')).toMatchObject({ id: null })
-    expect(parseNameId('', 'Accounts')).toBeNull()
-    expect(associationClass('opportunities')).toBe('Opportunity')
-    expect(associationClass('Contacts')).toBe('Contacts')
-    expect(associationClass('theme')).toBeUndefined()
-  })
-
+describe('assignments, dropdowns, HTML', () => {
   it('separates usernames from group ids; Anyone is nobody', () => {
     expect(parseAssignment('alice, 3, bob')).toEqual({
       kind: 'assignment',

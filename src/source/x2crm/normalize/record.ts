@@ -2,15 +2,15 @@ import type { X2crmDropdown, X2crmField, X2crmRecord } from '../types.ts'
 import { parseAssignment } from './assignment.ts'
 import { parseDropdownValue } from './dropdown.ts'
 import { htmlToText, looksLikeHtml } from './html.ts'
-import { parseNameId } from './link.ts'
+import { parseLinkValue } from './link.ts'
 import {
   hasDestroyedCharacters,
   parseBoolean,
-  parseDate,
-  parseDateTime,
+  parseDecimal,
   parseInteger,
-  parseNumber,
-  parseString,
+  scalarText,
+  unixToDate,
+  unixToIso,
   type Parsed,
 } from './scalars.ts'
 import type { Damage, DropdownValue, LinkValue, NormalizedRecord, NormalizedValue } from './types.ts'
@@ -24,9 +24,14 @@ export interface NormalizeContext {
   timeZone?: string
 }
 
+/** A value that is there but does not read as its field's type has a warning and no value. */
 type FieldNormalizer = (raw: unknown, field: X2crmField, context: NormalizeContext) => Parsed<NormalizedValue>
 
-const asText: FieldNormalizer = (raw) => parseString(raw)
+/** Strings as they are (not trimmed), numbers as their decimal text, empty as null. */
+const asText = (raw: unknown): Parsed<string> => {
+  const text = scalarText(raw)
+  return text.value === '' ? { value: null } : text
+}
 
 /** One normalizer per X2CRM field type (api.md §2.1); unknown types read as text. */
 const byType: Readonly<Record<string, FieldNormalizer>> = {
@@ -37,8 +42,8 @@ const byType: Readonly<Record<string, FieldNormalizer>> = {
   custom: asText,
   credentials: asText,
   text(raw) {
-    const parsed = parseString(raw)
-    if ('unparseable' in parsed || parsed.value === null) return parsed
+    const parsed = asText(raw)
+    if (parsed.value === null) return parsed
     const isHtml = looksLikeHtml(parsed.value)
     return {
       value: {
@@ -49,36 +54,38 @@ const byType: Readonly<Record<string, FieldNormalizer>> = {
       },
     }
   },
-  int: (raw) => parseInteger(raw),
-  INT: (raw) => parseInteger(raw),
-  timerSum: (raw) => parseInteger(raw),
-  rating: (raw) => parseInteger(raw),
-  float: (raw) => parseNumber(raw),
-  percentage: (raw) => parseNumber(raw),
-  currency: (raw) => parseNumber(raw),
-  boolean: (raw) => parseBoolean(raw),
-  date: (raw, _field, context) => parseDate(raw, context.timeZone),
-  dateTime: (raw) => parseDateTime(raw),
+  int: parseInteger,
+  INT: parseInteger,
+  timerSum: parseInteger,
+  rating: parseInteger,
+  float: parseDecimal,
+  percentage: parseDecimal,
+  currency: parseDecimal,
+  boolean: parseBoolean,
+  date: (raw, _field, context) => unixToDate(raw, context.timeZone),
+  dateTime: unixToIso,
   visibility(raw) {
     const parsed = parseInteger(raw)
-    if ('unparseable' in parsed || parsed.value === null) return parsed
+    if (parsed.value === null) return parsed
     const names = ['private', 'public', 'groups'] as const
     const name = names[parsed.value]
-    return name ? { value: name } : { unparseable: true }
+    return name
+      ? { value: name }
+      : { value: null, warning: `${parsed.value} is not a visibility X2CRM knows` }
   },
   assignment: (raw) => ({ value: parseAssignment(raw) }),
   optionalAssignment: (raw) => ({ value: parseAssignment(raw) }),
   link(raw, field) {
     if (raw !== null && raw !== undefined && typeof raw !== 'string' && typeof raw !== 'number') {
-      return { unparseable: true }
+      return { value: null, warning: 'not a link value' }
     }
-    return { value: parseNameId(raw, field.linkType) }
+    return { value: parseLinkValue(raw, field.linkType) }
   },
   dropdown(raw, field, context) {
     const id = Number(field.linkType)
     const dropdown = context.dropdowns.get(id)
     const parsed = parseDropdownValue(raw, dropdown)
-    if ('unparseable' in parsed) return parsed
+    if ('unparseable' in parsed) return { value: null, warning: 'not a dropdown value' }
     if (dropdown?.multi) return { value: parsed.options }
     return { value: parsed.options[0] ?? null }
   },
@@ -107,7 +114,7 @@ export function normalizeRecord(
       continue
     }
     const parsed = (byType[field.type] ?? asText)(raw, field, context)
-    if ('unparseable' in parsed) {
+    if (parsed.value === null && parsed.warning !== undefined) {
       damage.push({ kind: 'unparseable', field: name, raw })
       values[name] = rawValue(raw)
       continue

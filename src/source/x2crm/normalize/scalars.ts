@@ -1,69 +1,156 @@
-/** Number-or-string values as API v2 returns them (PHP < 8.1 sends every column as a string; api.md §1.4). */
+/**
+ * X2CRM's scalar values as API v2 and the database hand them over: numbers as numbers or strings (PHP < 8.1 sends
+ * every column as a string; api.md §1.4), flags in several spellings, dates as unix seconds. This is the one reading
+ * of them: the mapping's transforms and `normalizeRecord` both call it.
+ */
 
-export type Parsed<T> = { value: T } | { unparseable: true }
-
-const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/
-
-export function parseNumber(raw: unknown): Parsed<number | null> {
-  if (raw === null || raw === undefined || raw === '') return { value: null }
-  if (typeof raw === 'number') return Number.isFinite(raw) ? { value: raw } : { unparseable: true }
-  if (typeof raw === 'string' && DECIMAL.test(raw)) return { value: Number(raw) }
-  return { unparseable: true }
+/**
+ * A value read from X2CRM. `value` null: there is none, or it could not be read and `warning` says why; a `warning`
+ * beside a value says what is doubtful about it. Warnings are in words a person can act on, without the field name
+ * (the caller prefixes it).
+ */
+export interface Parsed<T> {
+  value: T | null
+  warning?: string
 }
 
-export function parseInteger(raw: unknown): Parsed<number | null> {
-  const parsed = parseNumber(raw)
-  if ('unparseable' in parsed || parsed.value === null) return parsed
-  return Number.isSafeInteger(parsed.value) ? parsed : { unparseable: true }
+const EMPTY = { value: null } as const
+
+/** Dataverse DateTime stops at 9999-12-31T23:59:59Z. */
+const MAX_UNIX_SECONDS = 253_402_300_799
+
+/**
+ * A scalar as text: strings as they are, numbers in their shortest form (X2CRM sends either), flags as `1`/`0`.
+ * Objects and arrays are not values a default X2CRM field holds.
+ */
+export function scalarText(value: unknown): Parsed<string> {
+  if (value === null || value === undefined) return EMPTY
+  if (typeof value === 'string') return { value }
+  if (typeof value === 'number' && Number.isFinite(value)) return { value: String(value) }
+  if (typeof value === 'boolean') return { value: value ? '1' : '0' }
+  return { value: null, warning: `unexpected value ${describe(value)}; left empty` }
 }
 
-/** 0/1, "0"/"1", true/false; booleans stored by old imports as "Yes"/"No" too. */
-export function parseBoolean(raw: unknown): Parsed<boolean | null> {
-  if (raw === null || raw === undefined || raw === '') return { value: null }
-  if (raw === true || raw === 1 || raw === '1' || raw === 'Yes') return { value: true }
-  if (raw === false || raw === 0 || raw === '0' || raw === 'No') return { value: false }
-  return { unparseable: true }
+/** Trimmed, empty → null. Digits arrive as numbers and become text. HTML is kept as is. */
+export function trimmedText(value: unknown): Parsed<string> {
+  const text = scalarText(value)
+  if (text.value === null) return text
+  const clean = text.value.trim()
+  return clean === '' ? EMPTY : { value: clean }
 }
 
-/** `dateTime`: unix seconds, a UTC instant; 0 is how X2CRM stores "empty". */
-export function parseDateTime(raw: unknown): Parsed<string | null> {
-  const parsed = parseInteger(raw)
-  if ('unparseable' in parsed) return parsed
-  if (parsed.value === null || parsed.value === 0) return { value: null }
-  return { value: new Date(parsed.value * 1000).toISOString().replace('.000Z', 'Z') }
+/** No value, passing on the warning of the step that found none. */
+export function noValue<T>(from: Parsed<unknown>): Parsed<T> {
+  return from.warning === undefined ? EMPTY : { value: null, warning: from.warning }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
 }
 
 /**
- * `date`: unix seconds of the saving user's local midnight (api.md §2.1), read as a calendar date in `timeZone`:
- * 1735686000 saved in Europe/Berlin is 2025-01-01, though in UTC it is still 2024-12-31.
+ * X2CRM's 3-byte utf8 tables store each character outside the BMP (emoji) as `?` bytes; four in a row is the
+ * fingerprint. The original is lost at the source.
  */
-export function parseDate(raw: unknown, timeZone = 'UTC'): Parsed<string | null> {
-  const parsed = parseInteger(raw)
-  if ('unparseable' in parsed) return parsed
-  if (parsed.value === null || parsed.value === 0) return { value: null }
-  return { value: calendarDate(parsed.value * 1000, timeZone) }
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>()
-
-function calendarDate(ms: number, timeZone: string): string {
-  let format = formatters.get(timeZone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    formatters.set(timeZone, format)
-  }
-  return format.format(ms)
-}
-
-/** Strings as strings, numbers as their decimal text, empty as null. */
-export function parseString(raw: unknown): Parsed<string | null> {
-  if (raw === null || raw === undefined || raw === '') return { value: null }
-  if (typeof raw === 'string') return { value: raw }
-  if (typeof raw === 'number' || typeof raw === 'boolean') return { value: String(raw) }
-  return { unparseable: true }
-}
-
-/** utf8mb3 tables store each 4-byte character as `?` bytes; four in a row is the fingerprint (fixture oddity 8). */
 export function hasDestroyedCharacters(text: string): boolean {
   return text.includes('????')
+}
+
+/** A whole number from `12`, `"12"` or `"12.00"`; `"12.5"` is not one. */
+export function parseInteger(value: unknown): Parsed<number> {
+  const text = trimmedText(value)
+  if (text.value === null) return noValue(text)
+  if (/^[+-]?\d+(\.0*)?$/.test(text.value)) {
+    const number = Number(text.value)
+    if (Number.isSafeInteger(number)) return { value: number }
+  }
+  return { value: null, warning: `${JSON.stringify(text.value)} is not a whole number; left empty` }
+}
+
+/**
+ * A number from `19.99` or `"19.99"` (X2CRM sends decimal columns as strings). Values beyond 2^53 lose precision,
+ * far above what a DECIMAL(18,2) amount holds in practice.
+ */
+export function parseDecimal(value: unknown): Parsed<number> {
+  const text = trimmedText(value)
+  if (text.value === null) return noValue(text)
+  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text.value)) {
+    const number = Number(text.value)
+    if (Number.isFinite(number)) return { value: number }
+  }
+  return { value: null, warning: `${JSON.stringify(text.value)} is not a number; left empty` }
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on'])
+const FALSE = new Set(['0', 'false', 'no', 'off'])
+
+/** `1`/`0`, `"1"`/`"0"`, `true`/`false`, `"Yes"`/`"No"` (Actions `complete`, old imports), any case. */
+export function parseBoolean(value: unknown): Parsed<boolean> {
+  if (typeof value === 'boolean') return { value }
+  const text = trimmedText(value)
+  if (text.value === null) return noValue(text)
+  const key = text.value.toLowerCase()
+  if (TRUE.has(key)) return { value: true }
+  if (FALSE.has(key)) return { value: false }
+  return { value: null, warning: `${JSON.stringify(text.value)} is neither yes nor no; left empty` }
+}
+
+/** Unix seconds from a number or a digit string; 0 and empty are X2CRM's "no date". */
+function unixSeconds(value: unknown): Parsed<number> {
+  const text = trimmedText(value)
+  if (text.value === null) return noValue(text)
+  if (!/^[+-]?\d+(\.\d+)?$/.test(text.value)) {
+    return { value: null, warning: `${JSON.stringify(text.value)} is not a unix timestamp; left empty` }
+  }
+  const seconds = Math.trunc(Number(text.value))
+  if (seconds === 0) return EMPTY
+  if (seconds < 0)
+    return { value: null, warning: `${text.value} is before 1970, not a date X2CRM writes; left empty` }
+  if (seconds > MAX_UNIX_SECONDS) {
+    return {
+      value: null,
+      warning: `${text.value} is after the year 9999 (milliseconds instead of seconds?); left empty`,
+    }
+  }
+  return { value: seconds }
+}
+
+/**
+ * Unix seconds (X2CRM `dateTime`) → ISO 8601 UTC, `2025-03-15T09:30:00Z`. 0, `"0"` and empty → null.
+ */
+export function unixToIso(value: unknown): Parsed<string> {
+  const seconds = unixSeconds(value)
+  if (seconds.value === null) return noValue(seconds)
+  return { value: new Date(seconds.value * 1000).toISOString().replace('.000Z', 'Z') }
+}
+
+/**
+ * Unix seconds (X2CRM `date`) → `yyyy-MM-dd`. X2CRM stores a date as midnight in the saving user's time zone, so
+ * pass that zone (IANA name) when it is known; in UTC, a date saved east of Greenwich reads as the day before:
+ * 1735686000 saved in Europe/Berlin is 2025-01-01, though in UTC it is still 2024-12-31.
+ * @default timeZone 'UTC'
+ */
+export function unixToDate(value: unknown, timeZone = 'UTC'): Parsed<string> {
+  const seconds = unixSeconds(value)
+  if (seconds.value === null) return noValue(seconds)
+  const parts = calendarFormat(timeZone).formatToParts(new Date(seconds.value * 1000))
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+  return { value: `${part('year')}-${part('month')}-${part('day')}` }
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+
+/** One formatter per time zone: making one costs more than formatting a date with it. */
+function calendarFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    formats.set(timeZone, format)
+  }
+  return format
 }

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Ledger, OutcomeStatus, RecordOutcome, RunId, SourceFix } from '../../src/ledger/ledger.ts'
+import type { Ledger, OutcomeStatus, RecordOutcome, RunId, RunLedger } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 
+// The run ledger of each ledger; its hash and fix stores have their own suites (hash-store, fix-store).
 const implementations: [string, () => Ledger][] = [
   ['memory', createMemoryLedger],
   ['sqlite', () => createSqliteLedger(':memory:')],
@@ -28,13 +29,16 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 for (const [name, make] of implementations) {
-  describe(`Ledger contract: ${name}`, () => {
-    let ledger: Ledger
+  describe(`RunLedger contract: ${name}`, () => {
+    let ledger: RunLedger
+    let close: () => Promise<void>
     beforeEach(() => {
-      ledger = make()
+      const made = make()
+      ledger = made
+      close = () => made.close()
     })
     afterEach(async () => {
-      await ledger.close()
+      await close()
     })
 
     describe('runs', () => {
@@ -772,91 +776,6 @@ for (const [name, make] of implementations) {
         await expect(ledger.recordBeforeImages('no-such-run', [image('x', 'y')])).rejects.toThrow(
           /no such run/,
         )
-      })
-    })
-
-    describe('content hashes', () => {
-      async function all(entity: string) {
-        const out = []
-        for await (const h of ledger.contentHashes.hashes(entity)) out.push(h)
-        return out
-      }
-
-      it('keeps one hash per record, replaces it, streams them in id order per entity, and forgets removed ones', async () => {
-        await ledger.contentHashes.save('Contacts', [
-          { id: 20, hash: 'b' },
-          { id: 3, hash: 'a' },
-        ])
-        await ledger.contentHashes.save('Accounts', [{ id: 3, hash: 'x' }])
-        await ledger.contentHashes.save('Contacts', [{ id: 20, hash: 'b2' }])
-        expect(await all('Contacts')).toEqual([
-          { id: 3, hash: 'a' },
-          { id: 20, hash: 'b2' },
-        ])
-        await ledger.contentHashes.remove('Contacts', [3])
-        expect(await all('Contacts')).toEqual([{ id: 20, hash: 'b2' }])
-        expect(await all('Accounts')).toEqual([{ id: 3, hash: 'x' }])
-      })
-
-      it('streams more hashes than one page', async () => {
-        await ledger.contentHashes.save(
-          'Actions',
-          Array.from({ length: 2500 }, (_, i) => ({ id: 2500 - i, hash: `h${2500 - i}` })),
-        )
-        const ids = (await all('Actions')).map((h) => h.id)
-        expect(ids).toHaveLength(2500)
-        expect(ids[0]).toBe(1)
-        expect(ids.at(-1)).toBe(2500)
-      })
-    })
-
-    describe('fixes', () => {
-      const fix = (overrides: Partial<SourceFix> & { id: number }): SourceFix => ({
-        entity: 'Contacts',
-        field: 'lastName',
-        value: 'Short',
-        original: 'A very long name',
-        fixedAt: '2025-03-15T09:00:00.000Z',
-        fixedBy: 'ana',
-        ...overrides,
-      })
-
-      it('has none before the first is stored', async () => {
-        expect(await ledger.fixes.current()).toEqual([])
-      })
-
-      it('keeps every field of a fix, and an empty original as null', async () => {
-        const stored = [fix({ id: 7 }), fix({ id: 8, field: 'email', value: 'a@b.example', original: null })]
-        await ledger.fixes.add(stored)
-        expect(await ledger.fixes.current()).toEqual(stored)
-      })
-
-      it('answers the newest fix of each field of each record, by class, id and field', async () => {
-        await ledger.fixes.add([
-          fix({ id: 20, value: 'first' }),
-          fix({ id: 3, field: 'title', value: 'CEO' }),
-          fix({ entity: 'Accounts', id: 20, field: 'name', value: 'Acme' }),
-        ])
-        await ledger.fixes.add([
-          fix({ id: 20, value: 'second', fixedBy: 'bo', fixedAt: '2025-03-16T10:00:00.000Z' }),
-        ])
-        await ledger.fixes.add([fix({ id: 3, field: 'firstName', value: 'Al' })])
-
-        const current = await ledger.fixes.current()
-        expect(current.map((f) => [f.entity, f.id, f.field, f.value])).toEqual([
-          ['Accounts', 20, 'name', 'Acme'],
-          ['Contacts', 3, 'firstName', 'Al'],
-          ['Contacts', 3, 'title', 'CEO'],
-          ['Contacts', 20, 'lastName', 'second'],
-        ])
-        expect(current[3]).toMatchObject({ fixedBy: 'bo', fixedAt: '2025-03-16T10:00:00.000Z' })
-      })
-
-      it('stores all of a call or none of it', async () => {
-        await expect(ledger.fixes.add([fix({ id: 1 }), fix({ id: 1.5, field: 'title' })])).rejects.toThrow(
-          /none was kept/,
-        )
-        expect(await ledger.fixes.current()).toEqual([])
       })
     })
   })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { SourceFix } from '../../ledger/ledger.ts'
-import type { RunEvent } from '../../run/events.ts'
-import type { X2crmRecord, X2crmSource } from './types.ts'
+import type { SourceFix } from '../ledger/fix-store.ts'
+import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
+import type { RunEvent } from './events.ts'
 import { textOf, withFixes } from './with-fixes.ts'
 
 function aSource(records: Record<string, X2crmRecord[]>): X2crmSource & { tags: () => Promise<string[]> } {

@@ -1,5 +1,4 @@
-import type { SourceKey } from '../ledger/ledger.ts'
-import { reasonShape } from './run-report.ts'
+import type { SourceKey } from '../domain/source-key.ts'
 
 /** A record a reason was found on, with the value that caused it (shortened; hidden when it looks like a secret). */
 export interface ReasonExample {
@@ -44,6 +43,14 @@ export function createReasonTally(examples = EXAMPLES_PER_REASON): ReasonTally {
     },
     groups: () => [...groups.values()].sort((a, b) => b.count - a.count),
   }
+}
+
+/** Replaces what differs from record to record (GUIDs, X2CRM keys, quoted values, numbers) in a reason. Pure. */
+export function reasonShape(reason: string): string {
+  return reason
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+    .replace(/\b([A-Z][A-Za-z0-9]+):\d+\b/g, '$1:<id>')
+    .replace(/"[^"]*"/g, '"…"')
 }
 
 const FIELD_PREFIX = /^([A-Za-z_][\w.]*(?:, [A-Za-z_][\w.]*)*): (.*)$/s

@@ -96,3 +96,19 @@ export function parseCsv(text: string): ParsedCsv {
   endRow()
   return { rows }
 }
+
+/** What a spreadsheet would run as a formula when the file is opened (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/**
+ * A value from X2CRM that starts like a formula (`=HYPERLINK(…)`, `+1 555…`) gets a leading `'`, so a spreadsheet
+ * shows it instead of running it; `fix` takes the `'` off again when a person copies the value into fixed_value. Pure.
+ */
+export function inertForSpreadsheets(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value
+}
+
+/** The value a person meant: without the `'` {@link inertForSpreadsheets} put before a formula-like value. Pure. */
+export function withoutFormulaGuard(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value
+}

@@ -1,4 +1,4 @@
-import type { EntityMap } from '../mapping/types.ts'
+import type { EntityMap } from './types.ts'
 
 /**
  * Entity maps in load order: each after the entities its first-pass links point at, otherwise in the order given.

@@ -1,6 +1,6 @@
-import type { FixStore, SourceFix } from '../../ledger/ledger.ts'
-import type { Emit } from '../../run/events.ts'
-import type { X2crmRecord, X2crmSource } from './types.ts'
+import type { FixStore, SourceFix } from '../ledger/fix-store.ts'
+import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
+import type { Emit } from './events.ts'
 
 /**
  * The source as the migration should read it: each record with the values a person fixed (`x2d365 fix`) in place of
