@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'bin/', 'coverage/', '.x2d365/', 'demo-output/'] },
+  { ignores: ['node_modules/', 'bin/', 'coverage/', '.x2d365/', 'demo-output/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 
-/** One column as described in tables.json (see /work/shared/dataverse/README.md). */
+/** One column as described in tables.json (see docs/dataverse/README.md). */
 export interface ColumnJson {
   name: string
   type: string

@@ -1,6 +1,6 @@
 /**
  * The catalogue of dirty data the generator plants, one named kind each, so tests and reports can count them.
- * Every kind is something a live X2CRM 7.1 really holds (see shared/x2crm/fixture/README.md).
+ * Every kind is something a live X2CRM 7.1 really holds (see test/fixtures/x2crm/fixture/README.md).
  */
 export const dirtyKinds = [
   /** `email` such as "not-an-email@@example" (the API refuses it; imports do not). */

@@ -38,7 +38,7 @@ export interface X2crmDataset {
 
 export type UserAccess = 'admin' | 'user' | 'noRole'
 
-/** The API key of `admin` in shared/x2crm/fixture (its README) and in the simple shape's default admin. */
+/** The API key of `admin` in test/fixtures/x2crm/fixture (its README) and in the simple shape's default admin. */
 export const FIXTURE_ADMIN_KEY = DEFAULT_ADMIN_KEY
 
 const recordListSchema = z.array(z.record(z.string(), z.unknown()))
@@ -55,7 +55,7 @@ const dumpSchema = z.object({
 const simpleSchema = z.record(z.string(), recordListSchema)
 
 /**
- * Reads either `shared/x2crm/fixture/api-dump.json` (`{meta, records: {Class: [...]}, users, fields, tags,
+ * Reads either `test/fixtures/x2crm/fixture/api-dump.json` (`{meta, records: {Class: [...]}, users, fields, tags,
  * dropdowns, relationships}`) or the simple shape `{ "Accounts": [records], "Contacts": [records] }`.
  *
  * The dump carries no API keys or roles: `admin` gets `admin-test-key-0000000000000000` and `jsmith` the literal

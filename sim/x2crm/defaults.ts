@@ -3,7 +3,7 @@ import defaultsJson from './defaults.json' with { type: 'json' }
 
 /**
  * Fresh-install X2CRM 7.1 defaults (field rows, dropdowns, a user profile template), vendored from
- * /work/shared/x2crm/fields.json and dropdowns.json. They fill whatever a dataset does not supply.
+ * docs/x2crm/fields.json and dropdowns.json. They fill whatever a dataset does not supply.
  */
 
 const compactFieldSchema = z.object({

@@ -129,23 +129,37 @@ export function configDir(configPath: string): string {
   return dirname(resolve(configPath))
 }
 
-/** A commented starting point for `x2d365 init`. */
+/**
+ * A commented starting point for `x2d365 init`. Every setting of WrittenConfigSchema is here (but
+ * source.uploads.httpBase, which nothing reads yet); the optional ones commented with a working example value, so
+ * that removing the `# ` in front of a setting is enough (config.test.ts parses it so).
+ */
 export const CONFIG_TEMPLATE = `# x2d365 configuration. Secrets are never written here: name the environment variables that hold them.
+# The settings shown commented are optional: remove the "# " in front of one to use it.
 source:
   x2crm:
     url: https://crm.example.com        # your X2CRM site (index.php/api2 is added)
     username: admin                     # an administrator: admins see every record
     apiKeyEnv: X2CRM_API_KEY            # Profile → API key of that user
+  # mysql:                              # self-hosted: read the database itself (read-only, faster); wins over x2crm
+  #   url: mysql://x2reader@db.example.com:3306/x2crm   # a user with SELECT is enough; no password in the URL
+  #   passwordEnv: X2CRM_DB_PASSWORD    # may hold an empty value for a passwordless local user
+  #   tables: { Vendors: x2_vendors }   # the tables of custom modules' classes
+  # uploads: { dir: ./uploads }         # a copy of the server's uploads/ folder, for attachments
 target:
   dataverse:
     url: https://contoso.crm.dynamics.com
     authority: https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000   # your tenant id
     clientId: 00000000-0000-0000-0000-000000000000                                       # app registration
     clientSecretEnv: DATAVERSE_CLIENT_SECRET
+    # additionalAppUsers: [{ clientId: 00000000-0000-0000-0000-000000000002, clientSecretEnv: DATAVERSE_SECRET_2 }]   # more throughput: each application user has its own service protection limits
+    # caFile: dataverse-sim-ca.pem      # an extra CA certificate to trust (only for the simulator)
 run:
   ledger: .x2d365/ledger.sqlite         # every run, every record's outcome, checkpoints
-  batchSize: 100                        # rows per UpsertMultiple request
-  # instance: crm.example.com           # names the source in target ids; defaults to the X2CRM host
+  batchSize: 100                        # rows per UpsertMultiple request; it adapts
+  # mapping: mapping.yaml               # the confirmed map (map propose, then map confirm); without it, the built-in Accounts/Contacts map
+  # users: users.yaml                   # owner decisions (x2d365 users)
+  # instance: crm.example.com           # names the source in target ids (default: the X2CRM host); never change it mid-migration
   # defaultOwnerEmail: migration@contoso.com   # owner for records whose X2CRM user has no Dataverse user
   # delta:
   #   deletions: deactivate             # a record deleted in X2CRM: deactivate (default), delete or ignore its row

@@ -16,7 +16,7 @@ const GRADES: readonly Grade[] = ['A', 'B', 'C', 'D', 'E']
 
 /**
  * Dataverse service protection limits per user (application users included), per web server, over a sliding
- * 300-second window (../shared/dataverse/webapi.md §5.1 [D]).
+ * 300-second window (docs/dataverse/webapi.md §5.1 [D]).
  */
 export const SERVICE_PROTECTION = {
   windowSeconds: 300,
@@ -387,7 +387,7 @@ export function throughputFromLimits(appUsers: number, batchSize: number): Cutov
     explanation:
       `estimated from Dataverse's service protection limits per application user (${requests.toLocaleString('en-US')} requests and ` +
       `${executionSeconds / 60} min of execution time per ${windowSeconds / 60} min, ${concurrentRequests} concurrent; ` +
-      `https://aka.ms/serviceprotectionlimits; shared/dataverse/webapi.md §5.1) and ${UPSERT_SECONDS_PER_RECORD * 1000} ms ` +
+      `https://aka.ms/serviceprotectionlimits) and ${UPSERT_SECONDS_PER_RECORD * 1000} ms ` +
       `of server time per upserted row (Microsoft's UpsertMultiple sample: 100 rows in 2 s; webapi.md §4.3): ` +
       `${round1(perUser)} records/s per user, bound by ${limit}, × ${users} application user(s), batches of ${batchSize}. ` +
       'One web server; a production org may spread over more. Run a rehearsal in a sandbox to measure the real rate.',

@@ -39,7 +39,7 @@ interface X2crmDefaults {
   models: Record<string, { fields: { fieldName: string; type: string; linkType?: string | null }[] }>
 }
 
-/** X2CRM 7.1 default fields (sim/x2crm/defaults.json, taken from the shared fields.json). */
+/** X2CRM 7.1 default fields (sim/x2crm/defaults.json, taken from docs/x2crm/fields.json). */
 const x2crm = JSON.parse(
   readFileSync(new URL('../../sim/x2crm/defaults.json', import.meta.url), 'utf8'),
 ) as X2crmDefaults

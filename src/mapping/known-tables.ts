@@ -1,7 +1,7 @@
 import type { TableRef } from '../target/dataverse/types.ts'
 
 /**
- * Entity sets and primary keys of the standard tables (shared/dataverse/tables.json), so that a map resolves its
+ * Entity sets and primary keys of the standard tables (sim/dataverse/tables.json), so that a map resolves its
  * tables without a metadata call. Custom tables follow Dataverse's convention (`new_tag` → `new_tags`, `new_tagid`).
  */
 const STANDARD: Readonly<Record<string, { entitySet: string; primaryId: string }>> = {

@@ -4,7 +4,10 @@ import { describeFlow, renderWorkflowDocument, type X2FlowRow } from './workflow
 
 /** The one X2Flow of the real instance, read from its SQL dump (`x2_flows` row 1). */
 function fixtureFlow(): X2FlowRow {
-  const sql = readFileSync(new URL('../../../shared/x2crm/fixture/x2crm-7.1.sql', import.meta.url), 'utf8')
+  const sql = readFileSync(
+    new URL('../../test/fixtures/x2crm/fixture/x2crm-7.1.sql', import.meta.url),
+    'utf8',
+  )
   const row =
     /INSERT INTO `x2_flows` VALUES\s*\((\d+),(\d),'([^']*)','([^']*)','([^']*)','([^']*)','((?:[^'\\]|\\.)*)'/.exec(
       sql,

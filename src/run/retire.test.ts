@@ -4,7 +4,7 @@ import { cannotDeactivate, inactiveState } from './retire.ts'
 
 /** tables.json: each table's state and status options, as Dataverse defines them. */
 const tables = JSON.parse(
-  readFileSync(new URL('../../../shared/dataverse/tables.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../sim/dataverse/tables.json', import.meta.url), 'utf8'),
 ) as Record<string, { columns: { name: string; options?: { value: number; state?: number }[] }[] }>
 
 describe('inactiveState', () => {

@@ -7,7 +7,7 @@ import { fetchFor } from '../helpers/handler-fetch.ts'
 
 // The real instance, exported: 64 contacts, of which id 50 is private and assigned to "Anyone" (hidden from lists).
 const dump: unknown = JSON.parse(
-  readFileSync(new URL('../../../shared/x2crm/fixture/api-dump.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/x2crm/fixture/api-dump.json', import.meta.url), 'utf8'),
 )
 
 function fixtureClient(

@@ -13,7 +13,7 @@ import { fetchFor } from '../helpers/handler-fetch.ts'
 
 // The real instance, exported: contact 50 is hidden from lists; account 20 was deleted (contact 60 still links it).
 const dump = JSON.parse(
-  readFileSync(new URL('../../../shared/x2crm/fixture/api-dump.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/x2crm/fixture/api-dump.json', import.meta.url), 'utf8'),
 ) as {
   records: Record<string, X2crmRecord[]>
   hiddenFromLists: Record<string, number[]>

@@ -4,13 +4,13 @@ import { z } from 'zod'
 import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../../sim/x2crm/index.ts'
 
 /**
- * Replays every real X2CRM 7.1 exchange in shared/x2crm/recorded against the simulator seeded with the same
- * instance's API export (shared/x2crm/fixture/api-dump.json), and compares status, the headers a client reads,
+ * Replays every real X2CRM 7.1 exchange in test/fixtures/x2crm/recorded against the simulator seeded with the same
+ * instance's API export (test/fixtures/x2crm/fixture/api-dump.json), and compares status, the headers a client reads,
  * and the body's shape and JSON value types.
  */
 
-const shared = new URL('../../../shared/x2crm/', import.meta.url)
-const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(path, shared), 'utf8'))
+const fixtures = new URL('../fixtures/x2crm/', import.meta.url)
+const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(path, fixtures), 'utf8'))
 
 const indexSchema = z.object({
   files: z.array(z.object({ file: z.string(), method: z.string(), path: z.string() })),

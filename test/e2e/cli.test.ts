@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 
-const cli = new URL('../../bin/x2d365.js', import.meta.url).pathname
+const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'x2d365-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -8,7 +8,7 @@ import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import type { RunEvent } from '../../src/run/events.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
 
-const cli = new URL('../../bin/x2d365.js', import.meta.url).pathname
+const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
 
 interface CliRun {
   code: number | null

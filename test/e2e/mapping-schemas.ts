@@ -9,7 +9,7 @@ interface DefaultsJson {
   dropdowns: { id: number; name: string; options: Record<string, string>; multi: number | boolean }[]
 }
 
-/** X2CRM 7.1 default fields and dropdowns (sim/x2crm/defaults.json, from shared/x2crm/fields.json). */
+/** X2CRM 7.1 default fields and dropdowns (sim/x2crm/defaults.json, from docs/x2crm/fields.json). */
 export function defaultSourceSchema(): SourceSchema {
   const json = JSON.parse(
     readFileSync(new URL('../../sim/x2crm/defaults.json', import.meta.url), 'utf8'),
@@ -38,7 +38,7 @@ export function defaultSourceSchema(): SourceSchema {
   }
 }
 
-/** The standard Dataverse tables (sim/dataverse/tables.json, from shared/dataverse/tables.json). */
+/** The standard Dataverse tables (sim/dataverse/tables.json). */
 export function defaultTargetSchema(): TargetSchema {
   return JSON.parse(
     readFileSync(new URL('../../sim/dataverse/tables.json', import.meta.url), 'utf8'),

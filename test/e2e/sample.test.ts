@@ -327,7 +327,7 @@ describe('migrate --sample, in process against both simulators', () => {
   })
 })
 
-const cli = new URL('../../bin/x2d365.js', import.meta.url).pathname
+const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
 
 /** Runs the CLI without blocking, so the simulators served by this process can answer it. */
 function x2d365(args: string[], env: Record<string, string>) {

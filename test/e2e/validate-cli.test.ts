@@ -8,7 +8,7 @@ import { quarantineCsvHeader } from '../../src/report/quarantine-csv.ts'
 import type { ValidationResult } from '../../src/run/validate.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
 
-const cli = new URL('../../bin/x2d365.js', import.meta.url).pathname
+const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
 
 /** Runs the CLI without blocking: the simulators answer from this process. */
 function x2d365(

@@ -10,9 +10,9 @@ export const MARIADB = {
   user: 'root',
 }
 
-export const FIXTURE_SQL = new URL('../../../shared/x2crm/fixture/x2crm-7.1.sql', import.meta.url).pathname
-export const FIXTURE_UPLOADS = new URL('../../../shared/x2crm/fixture/uploads', import.meta.url).pathname
-export const FIXTURE_DUMP = new URL('../../../shared/x2crm/fixture/api-dump.json', import.meta.url).pathname
+export const FIXTURE_SQL = new URL('../fixtures/x2crm/fixture/x2crm-7.1.sql', import.meta.url).pathname
+export const FIXTURE_UPLOADS = new URL('../fixtures/x2crm/fixture/uploads', import.meta.url).pathname
+export const FIXTURE_DUMP = new URL('../fixtures/x2crm/fixture/api-dump.json', import.meta.url).pathname
 
 export interface ScratchDatabase {
   name: string

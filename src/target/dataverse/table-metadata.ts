@@ -10,7 +10,7 @@ export interface ChoiceOption {
   state?: number
 }
 
-/** One Dataverse column, in the shape of tables.json (see shared/dataverse/README.md). */
+/** One Dataverse column, in the shape of tables.json (see docs/dataverse/README.md). */
 export interface ColumnMetadata {
   name: string
   type: string

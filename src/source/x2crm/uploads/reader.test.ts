@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Attachment, createUploadsReader } from './reader.ts'
 
-const FIXTURE_UPLOADS = new URL('../../../../../shared/x2crm/fixture/uploads', import.meta.url).pathname
+const FIXTURE_UPLOADS = new URL('../../../../test/fixtures/x2crm/fixture/uploads', import.meta.url).pathname
 const KEY = 'ce27bde85e9632b63c1f53eca084343f7441b03ea8919243f5705c28380a4187'
 
 const media = (over: Record<string, unknown>) => ({
