@@ -7,7 +7,7 @@ import { confirmMapping } from '../../src/mapping/confirm.ts'
 import { writeMapping } from '../../src/mapping/write-mapping.ts'
 import type { LoadPlanJson } from '../../src/plan/format-plan.ts'
 
-const cli = new URL('../../bin/x2d365.js', import.meta.url).pathname
+const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'x2d365-plan-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
