@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { ACCOUNT, CONTACT, defaultMapping } from '../mapping/default-map.ts'
 import type { EntityMap, Mapping } from '../mapping/types.ts'
+import { describeSample } from '../report/sample-summary.ts'
 import { extractClass } from '../source/x2crm/extract.ts'
 import type { X2crmField, X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import {
   childEntitiesOf,
   chooseSample,
   createSampleClosure,
-  describeSample,
   referencesOf,
   rootEntityOf,
   sampleLinks,
