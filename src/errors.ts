@@ -13,6 +13,15 @@ export class ConfigError extends MigrationError {
   }
 }
 
+/** A wrong option value, said as it is (without the configuration heading); exit code 2 like any ConfigError. */
+export class UsageError extends ConfigError {
+  override name = 'UsageError'
+  constructor(message: string) {
+    super([message])
+    this.message = message
+  }
+}
+
 /** Our bug, not the user's: exit code 70. */
 export class InternalError extends MigrationError {
   override name = 'InternalError'

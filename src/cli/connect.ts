@@ -1,20 +1,29 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { RunConfig } from '../config/config.ts'
 import { ConfigError } from '../errors.ts'
-import { createPooledFetch } from '../http/pooled-fetch.ts'
-import { createSqliteLedger } from '../ledger/sqlite.ts'
+import { createPooledFetch, type ClosableFetch } from '../http/pooled-fetch.ts'
 import type { FixStore } from '../ledger/fix-store.ts'
 import type { Ledger } from '../ledger/ledger.ts'
+import { createSqliteLedger } from '../ledger/sqlite.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
+import { createMysqlSource, type MysqlSource } from '../source/x2crm/mysql/source.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
-import { createMsalTokenProvider } from '../target/dataverse/auth.ts'
-import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
-import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
-import { createMysqlSource } from '../source/x2crm/mysql/source.ts'
 import { withFixes } from '../run/with-fixes.ts'
+import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
+import { createMsalTokenProvider } from '../target/dataverse/auth.ts'
+import { createDataverseClient } from '../target/dataverse/client.ts'
+import { createDataverseMetadataClient, type DataverseMetadata } from '../target/dataverse/metadata.ts'
+import type { DataverseBulkTarget, DataverseTarget } from '../target/dataverse/types.ts'
+
+/*
+ * The only place that wires outside systems together: X2CRM (API or database), Dataverse (per application user,
+ * through one keep-alive pool), the ledger. Each function returns what one kind of command needs, with a `close`
+ * that releases all of it; commands open them through `withSession` (session.ts), which always closes.
+ */
+
+type OnRetry = (info: { status: number | 'network'; waitMs: number; attempt: number }) => void
 
 export interface Connections {
   /** X2CRM with the fixes stored in the ledger applied (`x2d365 fix`): what runs read. */
@@ -25,20 +34,19 @@ export interface Connections {
   target: DataverseBulkTarget
   /** Every application user, each with its own token and its own service-protection limiter. */
   writers: AppUserTarget[]
+  /** Tables, columns and keys, through the first application user. */
+  metadata: DataverseMetadata
   ledger: Ledger
-  /** Releases what the connections hold (the database pool, the HTTP pool). */
+  /** Closes the ledger and releases what the connections hold (the database pool, the HTTP pool). */
   close: () => Promise<void>
 }
 
-/** Builds the real clients from a trusted config. The only place that wires outside systems together. */
+/** Everything a run uses, from a trusted config: X2CRM, every application user of Dataverse, the ledger. */
 export function connect(config: RunConfig, emit: Emit): Connections {
-  const onRetry = (info: { status: number | 'network'; waitMs: number; attempt: number }) =>
+  const onRetry: OnRetry = (info) =>
     emit({ type: 'request.retry', status: info.status, waitMs: info.waitMs, attempt: info.attempt })
   // One keep-alive pool for every application user; no affinity cookie is kept, so requests spread across servers.
-  const pool = createPooledFetch({
-    connections: 52,
-    ...(config.target.caFile === undefined ? {} : { ca: readCa(config.target.caFile) }),
-  })
+  const pool = poolFor(config, 52)
   const appUsers = [
     { clientId: config.target.clientId, clientSecret: config.target.clientSecret },
     ...(config.target.additionalAppUsers ?? []),
@@ -48,13 +56,7 @@ export function connect(config: RunConfig, emit: Emit): Connections {
       name: user.clientId,
       url: config.target.url,
       fetch: pool,
-      getToken: createMsalTokenProvider({
-        authority: config.target.authority,
-        clientId: user.clientId,
-        clientSecret: user.clientSecret,
-        scope: `${config.target.url}/.default`,
-        fetch: pool,
-      }).getToken,
+      getToken: tokenProvider(config, user, pool),
       onRetry,
       onThrottle: (info) =>
         emit({ type: 'user.throttled', user: info.user, retryAfterMs: info.retryAfterMs, limit: info.limit }),
@@ -71,12 +73,77 @@ export function connect(config: RunConfig, emit: Emit): Connections {
     unfixedSource: source.unfixed,
     target: first.target,
     writers,
+    metadata: createDataverseMetadataClient({
+      url: config.target.url,
+      fetch: pool,
+      getToken: tokenProvider(config, config.target, pool),
+    }),
     ledger,
     close: async () => {
+      await ledger.close()
       await source.close()
       await pool.close()
     },
   }
+}
+
+export interface ReadOnlyConnections {
+  /** X2CRM with the ledger's fixes applied, read from the ledger's file (no ledger is opened). */
+  source: X2crmSource
+  /** Dataverse through the first application user, to read only; absent offline. */
+  dataverse?: DataverseReader
+  close: () => Promise<void>
+}
+
+/** Dataverse for commands that only read it: queries (users) and the tables' metadata. */
+export interface DataverseReader {
+  /** Only the query: what holds it has no way to write. */
+  target: Pick<DataverseTarget, 'query'>
+  metadata: DataverseMetadata
+}
+
+/**
+ * What `validate` reads, writing nowhere: X2CRM, and Dataverse to read unless offline (then its secret is not even
+ * needed). No ledger is opened, so none is created.
+ */
+export function connectReadOnly(
+  config: RunConfig,
+  emit: Emit,
+  options: { offline: boolean },
+): ReadOnlyConnections {
+  const source = connectSource(config, emit, (info) => emit({ type: 'request.retry', ...info }))
+  if (options.offline) return { source: source.source, close: source.close }
+  const dataverse = connectMetadata(config)
+  return {
+    source: source.source,
+    dataverse,
+    close: async () => {
+      await source.close()
+      await dataverse.close()
+    },
+  }
+}
+
+/** Dataverse to read and to change its schema (`schema apply`), through the first application user. */
+export function connectMetadata(config: RunConfig): DataverseReader & { close: () => Promise<void> } {
+  const pool = poolFor(config, 4)
+  const getToken = tokenProvider(config, config.target, pool)
+  const client = createDataverseClient({ url: config.target.url, fetch: pool, getToken })
+  return {
+    target: { query: (entitySet, options) => client.query(entitySet, options) },
+    metadata: createDataverseMetadataClient({ url: config.target.url, fetch: pool, getToken }),
+    close: () => pool.close(),
+  }
+}
+
+/** The X2CRM database alone, for what only it holds (X2Flow, processes, layouts): `docs`. */
+export function connectDatabase(mysql: NonNullable<RunConfig['source']['mysql']>): MysqlSource {
+  return createMysqlSource({ url: mysql.url, password: mysql.password, passwordEnv: mysql.passwordEnv })
+}
+
+/** The ledger alone, for what reads only what runs recorded (`report`). */
+export function connectLedger(path: string): Ledger {
+  return createSqliteLedger(path)
 }
 
 /**
@@ -86,7 +153,7 @@ export function connect(config: RunConfig, emit: Emit): Connections {
 export function connectSource(
   config: RunConfig,
   emit: Emit,
-  onRetry: (info: { status: number | 'network'; waitMs: number; attempt: number }) => void,
+  onRetry: OnRetry,
   fixes: Pick<FixStore, 'current'> = fixesIn(config.run.ledgerPath),
 ): { source: X2crmSource; unfixed: X2crmSource; close: () => Promise<void> } {
   const { source, close } = connectX2crm(config, emit, onRetry)
@@ -111,7 +178,7 @@ function fixesIn(path: string): Pick<FixStore, 'current'> {
 function connectX2crm(
   config: RunConfig,
   emit: Emit,
-  onRetry: (info: { status: number | 'network'; waitMs: number; attempt: number }) => void,
+  onRetry: OnRetry,
 ): { source: X2crmSource; close: () => Promise<void> } {
   const { mysql, x2crm } = config.source
   if (mysql !== undefined) {
@@ -135,6 +202,29 @@ function connectX2crm(
     onRetry,
   })
   return { source, close: async () => undefined }
+}
+
+/** A keep-alive pool to Dataverse, trusting the configured certificate (the simulator's) when there is one. */
+function poolFor(config: RunConfig, connections: number): ClosableFetch {
+  return createPooledFetch({
+    connections,
+    ...(config.target.caFile === undefined ? {} : { ca: readCa(config.target.caFile) }),
+  })
+}
+
+/** An application user's tokens from Entra ID (MSAL, client credentials). */
+function tokenProvider(
+  config: RunConfig,
+  user: { clientId: string; clientSecret: string },
+  fetch: ClosableFetch,
+): (options?: { forceRefresh?: boolean }) => Promise<string> {
+  return createMsalTokenProvider({
+    authority: config.target.authority,
+    clientId: user.clientId,
+    clientSecret: user.clientSecret,
+    scope: `${config.target.url}/.default`,
+    fetch,
+  }).getToken
 }
 
 function readCa(path: string): string {

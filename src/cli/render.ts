@@ -1,5 +1,5 @@
 import type { RunEvent } from '../run/events.ts'
-import { describeSample } from '../run/sample.ts'
+import { describeSample } from '../report/sample-summary.ts'
 
 export interface Renderer {
   event: (event: RunEvent) => void

@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { registerDiscover } from '../../src/cli/commands/discover.ts'
+import { buildProgram } from '../../src/cli/program.ts'
 import type { ScopeReport } from '../../src/discover/scope-report.ts'
 import { createMysqlSource } from '../../src/source/x2crm/mysql/source.ts'
 import { parseDropdowns } from '../../src/source/x2crm/parse-catalog.ts'
@@ -61,8 +60,7 @@ describe('x2d365 discover on the real instance restored in MariaDB', () => {
     })
     let code = -1
     try {
-      const program = new Command('x2d365').exitOverride()
-      registerDiscover(program, (c) => (code = c))
+      const program = buildProgram((c) => (code = c))
       await program.parseAsync(['discover', '-c', config, '-o', join(dir, 'discovery.json')], {
         from: 'user',
       })

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { DEMO_DEFAULT_OWNER } from '../../src/cli/commands/demo-users.ts'
+import { DEMO_DEFAULT_OWNER } from '../../src/cli/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Command } from 'commander'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { loadConfirmedMapping, lockPathFor, registerMap } from '../../src/cli/commands/map.ts'
+import { loadConfirmedMapping, lockPathFor } from '../../src/cli/inputs.ts'
+import { buildProgram } from '../../src/cli/program.ts'
 import type { Discovery } from '../../src/discover/discover.ts'
 import { ConfigError } from '../../src/errors.ts'
 import { defaultSourceSchema, defaultTargetSchema } from './mapping-schemas.ts'
@@ -38,8 +38,7 @@ afterEach(() => vi.restoreAllMocks())
 /** Runs `x2d365 map …` in-process: the exit code, or the ConfigError's message as main.ts prints it. */
 async function map(...args: string[]): Promise<{ code: number; output: string }> {
   let code = -1
-  const program = new Command('x2d365').exitOverride()
-  registerMap(program, (c) => (code = c))
+  const program = buildProgram((c) => (code = c))
   try {
     await program.parseAsync(['map', ...args, '-m', mappingPath, '-d', discoveryPath], { from: 'user' })
   } catch (error) {

@@ -1,9 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { registerDiscover } from '../../src/cli/commands/discover.ts'
+import { buildProgram } from '../../src/cli/program.ts'
 import type { ScopeReport } from '../../src/discover/scope-report.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
@@ -33,8 +32,7 @@ async function discover(...args: string[]): Promise<{ code: number; output: stri
   })
   let code = -1
   try {
-    const program = new Command('x2d365').exitOverride()
-    registerDiscover(program, (c) => (code = c))
+    const program = buildProgram((c) => (code = c))
     await program.parseAsync(['discover', '-c', sims.configPath, ...args], { from: 'user' })
   } finally {
     write.mockRestore()

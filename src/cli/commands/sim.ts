@@ -1,12 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { createDataverseSimulator } from '../../../sim/dataverse/index.ts'
-import { serve, type Handler } from '../../../sim/serve.ts'
-import { generateCertificate } from '../../../sim/tls.ts'
-import { createX2crmSimulator, loadDump, type X2crmDataset } from '../../../sim/x2crm/index.ts'
+import { readFileSync } from 'node:fs'
+import { serve } from '../../../sim/serve.ts'
 import { generateDataset } from '../../../sim/seed/generate.ts'
+import { createX2crmSimulator, loadDump, type X2crmDataset } from '../../../sim/x2crm/index.ts'
 import { ConfigError } from '../../errors.ts'
-import { DEMO_DEFAULT_OWNER, demoSystemUsers } from './demo-users.ts'
+import { DEMO_DEFAULT_OWNER } from '../demo-users.ts'
+import { startDataverseSimulator } from '../simulators.ts'
 
 /** Keeps a server command alive until Ctrl-C. */
 function untilInterrupted(close: () => Promise<void>): Promise<void> {
@@ -17,13 +15,22 @@ function untilInterrupted(close: () => Promise<void>): Promise<void> {
   })
 }
 
-export async function simX2crmCommand(options: {
+export interface SimX2crmOptions {
   port: number
   generate?: number
   seed: number
   data?: string
   json?: boolean
-}): Promise<void> {
+}
+
+export interface SimDataverseOptions {
+  port: number
+  caFile: string
+  json?: boolean
+}
+
+/** Serves the X2CRM simulator until Ctrl-C. */
+export async function simX2crmCommand(options: SimX2crmOptions): Promise<void> {
   const data = options.data
     ? readDump(options.data)
     : generateDataset({
@@ -65,23 +72,8 @@ function readDump(path: string): X2crmDataset {
   return loadDump(json)
 }
 
-export async function startDataverseSimulator(port: number, caFile: string) {
-  const tls = await generateCertificate()
-  writeFileSync(caFile, tls.cert)
-  let handler: Handler = async () => new Response('starting', { status: 503 })
-  const served = await serve((request) => handler(request), { port, tls })
-  const sim = createDataverseSimulator({ origin: served.origin })
-  // A user to own the records whose X2CRM owner has no Dataverse user (`run.defaultOwnerEmail`).
-  sim.seed('systemuser', demoSystemUsers([]))
-  handler = sim.handle
-  return { sim, served, caFile: resolve(caFile) }
-}
-
-export async function simDataverseCommand(options: {
-  port: number
-  caFile: string
-  json?: boolean
-}): Promise<void> {
+/** Serves the Dataverse simulator until Ctrl-C. */
+export async function simDataverseCommand(options: SimDataverseOptions): Promise<void> {
   const { sim, served, caFile } = await startDataverseSimulator(options.port, options.caFile)
   const settings = { ...sim.settings(), caFile, defaultOwnerEmail: DEMO_DEFAULT_OWNER }
   if (options.json) process.stdout.write(`${JSON.stringify(settings)}\n`)

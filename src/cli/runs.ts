@@ -1,0 +1,125 @@
+import type { RunConfig } from '../config/config.ts'
+import { delta, type DeltaResult } from '../run/delta.ts'
+import { migrate, type MigrateResult } from '../run/migrate.ts'
+import type { DeletionPolicy } from '../run/retire.ts'
+import { rollback, type RollbackResult } from '../run/rollback.ts'
+import { chooseSample, sampleSource, summarizeSample } from '../run/sample.ts'
+import { verify, type VerifyResult } from '../run/verify.ts'
+import { connect } from './connect.ts'
+import { mappingFor, runSettingsOf } from './inputs.ts'
+import { rendererFor, withSession } from './session.ts'
+
+/*
+ * Each run as the CLI starts it from a trusted config: its map and settings, its connections, the run, with progress
+ * rendered as `--json` asks. `migrate`, `delta`, `verify` and `rollback` print what these return; the demo chains
+ * them.
+ */
+
+export interface RunMigrateOptions {
+  json?: boolean
+  /** A confirmed mapping.yaml. @default run.mapping, else the built-in map */
+  mapping?: string
+  /** A rehearsal on this many root records plus everything they need. */
+  sample?: number
+}
+
+export async function runMigrate(config: RunConfig, options: RunMigrateOptions = {}): Promise<MigrateResult> {
+  const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'migrate')
+  const renderer = rendererFor(options.json)
+  if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
+  const { sample } = options
+  return withSession(
+    renderer,
+    (emit) => connect(config, emit),
+    async ({ source, target, writers, ledger }, emit) => {
+      // The sample is drawn with the hidden records fetched by id, so the run reads it whole and needs no gap fill
+      // (which would count every id between two sampled records as deleted).
+      const chosen = sample === undefined ? undefined : await chooseSample(source, mapping, sample)
+      if (chosen !== undefined) emit({ type: 'sample.chosen', sample: summarizeSample(chosen) })
+      return migrate(
+        {
+          ...runSettingsOf(config),
+          mapping,
+          ...(sample === undefined ? {} : { sample, gapFill: false }),
+        },
+        {
+          source: chosen === undefined ? source : sampleSource(source, chosen),
+          target,
+          writers,
+          ledger,
+          emit,
+          now: () => new Date(),
+        },
+      )
+    },
+  )
+}
+
+export interface RunDeltaOptions {
+  json?: boolean
+  /** A confirmed mapping.yaml. @default run.mapping, else the built-in map */
+  mapping?: string
+  /** @default run.delta.deletions */
+  deletions?: DeletionPolicy
+}
+
+export async function runDelta(config: RunConfig, options: RunDeltaOptions = {}): Promise<DeltaResult> {
+  const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'delta')
+  const renderer = rendererFor(options.json)
+  if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
+  return withSession(
+    renderer,
+    (emit) => connect(config, emit),
+    ({ source, target, writers, ledger }, emit) =>
+      delta(
+        { ...runSettingsOf(config), mapping, deletions: options.deletions ?? config.run.deletions },
+        { source, target, writers, ledger, emit, now: () => new Date() },
+      ),
+  )
+}
+
+export interface RunVerifyOptions {
+  json?: boolean
+  /** Records per object to check, at random. @default every record */
+  sample?: number
+}
+
+export function runVerify(config: RunConfig, options: RunVerifyOptions = {}): Promise<VerifyResult> {
+  const { sample } = options
+  return withSession(
+    rendererFor(options.json),
+    (emit) => connect(config, emit),
+    ({ source, target, ledger }, emit) =>
+      verify(
+        {
+          instance: config.run.instance,
+          mapping: mappingFor(config.run.mapping, 'verify').mapping,
+          ...(sample !== undefined && { sample }),
+        },
+        { source, target, ledger, emit, now: () => new Date() },
+      ),
+  )
+}
+
+export interface RunRollbackOptions {
+  json?: boolean
+  /** The migrate or delta run to undo, with the runs after it. @default the first migration not undone yet */
+  runId?: string
+}
+
+/** Throws NothingToUndo (run/rollback.ts) when every run asked for is undone already. */
+export function runRollback(config: RunConfig, options: RunRollbackOptions = {}): Promise<RollbackResult> {
+  return withSession(
+    rendererFor(options.json),
+    (emit) => connect(config, emit),
+    ({ target, ledger }, emit) =>
+      rollback(
+        {
+          mapping: mappingFor(config.run.mapping, 'rollback').mapping,
+          batchSize: config.run.batchSize,
+          ...(options.runId !== undefined && { runId: options.runId }),
+        },
+        { target, ledger, emit, now: () => new Date() },
+      ),
+  )
+}
