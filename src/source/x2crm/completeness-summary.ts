@@ -8,7 +8,10 @@ import { formatIdRanges } from './id-ranges.ts'
 export function formatCompletenessTable(reports: readonly CompletenessReport[]): string {
   const rows = reports.map((report) => {
     const check =
-      report.listsMatchCount === false ? `lists ${report.listed} ≠ count ${report.count}` : 'lists = count'
+      (report.listsMatchCount === false
+        ? `lists ${report.listed} ≠ count ${report.count}`
+        : 'lists = count') +
+      (report.unprobedBelow > 1 ? `; ids below ${report.unprobedBelow} not probed` : '')
     const missing =
       report.missing === 0 ? '0' : `${report.missing} (${abridged(formatIdRanges(report.missingIds))})`
     const hidden =

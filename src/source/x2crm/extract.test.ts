@@ -102,3 +102,46 @@ describe('mapLimit', () => {
     expect(await mapLimit([3, 1, 2], 2, async (n) => n * 10)).toEqual([30, 10, 20])
   })
 })
+
+describe('extractClass below the first listed id', () => {
+  it('probes downward from the lowest listed id and stops after leadingProbe misses in a row (Services start at 1000)', async () => {
+    const { source, probes } = fakeSource([1000, 1001, 1003])
+    const extraction = extractClass(source, 'Services', { trailingProbe: 0, leadingProbe: 50 })
+    expect(await ids(extraction)).toEqual([1000, 1001, 1003])
+    const below = probes.filter((id) => id < 1000)
+    // 50 misses in a row, probed a batch (concurrency × 4 = 32) at a time: two batches, not 999 requests.
+    expect(below.length).toBe(64)
+    expect(Math.min(...below)).toBe(936)
+    expect(extraction.report()).toMatchObject({ unprobedBelow: 936, missing: 65, maxId: 1003 })
+  })
+
+  it('finds hidden records among the low ids and keeps walking down past each one', async () => {
+    const { source } = fakeSource([40, 100, 101], [40])
+    const extraction = extractClass(source, 'Contacts', { trailingProbe: 0, leadingProbe: 50 })
+    expect(await ids(extraction)).toEqual([40, 100, 101])
+    expect(extraction.report()).toMatchObject({
+      gapFetched: 1,
+      hiddenIds: [{ from: 40, to: 40 }],
+      unprobedBelow: 0,
+      missing: 98,
+    })
+  })
+
+  it('walks every id from 1 when the first listed id is within leadingProbe of it', async () => {
+    const { source, probes } = fakeSource([5, 30, 31], [5])
+    const extraction = extractClass(source, 'Contacts', { trailingProbe: 0, leadingProbe: 50 })
+    expect(await ids(extraction)).toEqual([5, 30, 31])
+    expect(probes.filter((id) => id < 30).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 29 }, (_, i) => i + 1),
+    )
+    expect(extraction.report()).toMatchObject({ unprobedBelow: 0, missing: 28 })
+  })
+
+  it('probes a resumed read from where it stopped, not downward', async () => {
+    const { source, probes } = fakeSource([500, 900, 901])
+    const extraction = extractClass(source, 'Contacts', { afterId: 500, trailingProbe: 0, leadingProbe: 50 })
+    expect(await ids(extraction)).toEqual([900, 901])
+    expect(probes.filter((id) => id < 900)).toHaveLength(399)
+    expect(extraction.report()).toMatchObject({ unprobedBelow: 0 })
+  })
+})

@@ -23,8 +23,13 @@ export interface CompletenessReport {
   missingIds: IdRange[]
   /** The highest id that exists (0 when none). */
   maxId: number
-  /** Every id in (afterId, probedUpTo] was accounted for: listed, fetched, or 404. */
+  /** Every id in (afterId, probedUpTo] was accounted for: listed, fetched, or 404 (except those below `unprobedBelow`). */
   probedUpTo: number
+  /**
+   * On a full read, the ids below this were not probed (0: every id was): the lists start high (X2CRM numbers
+   * Services from 1000) and `leadingProbe` ids below the lowest existing one answered 404 in a row.
+   */
+  unprobedBelow: number
   /**
    * Whether the lists returned as many records as `/count` announced. A mismatch means records were created or
    * deleted while reading, or a list silently lost some. Undefined until the read has finished.
@@ -47,6 +52,11 @@ export interface ExtractOptions {
    * reported as missing (they may never have been allocated). @default 10
    */
   trailingProbe?: number
+  /**
+   * On a full read, ids probed below the lowest listed one, downward, until this many in a row answer 404: hidden
+   * records at the start of the sequence are found without probing every id from 1. @default 50
+   */
+  leadingProbe?: number
   /** Gap fetches in flight at once. @default 8 */
   concurrency?: number
   /** Listed records read ahead to probe the gaps between them together. @default 1000 */
@@ -82,6 +92,7 @@ export function extractClass(
   const windowSize = Math.max(1, options.window ?? 1000)
   const trailingProbe = Math.max(0, options.trailingProbe ?? 10)
   const probeUpTo = options.probeUpTo ?? 0
+  const leadingProbe = Math.max(1, options.leadingProbe ?? 50)
 
   const hidden = createIdRangeList()
   const missing = createIdRangeList()
@@ -89,6 +100,7 @@ export function extractClass(
   let listed = 0
   let maxId = 0
   let probedUpTo = afterId
+  let unprobedBelow = 0
   let finished = false
 
   /** Fetches `ids` (ascending) `concurrency` at a time; yields the found records in id order. */
@@ -131,6 +143,39 @@ export function extractClass(
     for (const [, record] of window.slice(next)) yield record
   }
 
+  /**
+   * Ids below the first listed one on a full read, probed downward in batches until `leadingProbe` in a row answer
+   * 404 (or id 1 is reached): the hidden records found there, in id order (they sit below every listed record).
+   */
+  async function probeLeading(firstListed: number): Promise<X2crmRecord[]> {
+    const found: X2crmRecord[] = []
+    const missed: number[] = []
+    let misses = 0
+    let next = firstListed - 1
+    const batchSize = concurrency * 4
+    while (next >= 1 && misses < leadingProbe) {
+      const ids = range(Math.max(1, next - batchSize + 1), next).reverse()
+      next -= ids.length
+      const records = await mapLimit(ids, concurrency, (id) => source.record(entity, id))
+      for (const [index, id] of ids.entries()) {
+        const record = records[index]
+        if (record === undefined) {
+          missed.push(id)
+          misses++
+        } else {
+          found.push(record)
+          misses = 0
+        }
+      }
+    }
+    if (next >= 1) unprobedBelow = next + 1
+    // Walked downward; the id lists take ids in ascending order, and nothing below these was added yet.
+    for (const id of missed.reverse()) missing.add(id)
+    found.reverse()
+    for (const record of found) hidden.add(Number(record.id))
+    return found
+  }
+
   /** Ids above the last listed one: up to `probeUpTo`, then until `trailingProbe` in a row answer 404. */
   async function* probeTop(lastListed: number) {
     let pending: number[] = []
@@ -171,8 +216,19 @@ export function extractClass(
       probedUpTo = Math.max(probedUpTo, previousId)
       window = []
     }
+    let first = true
     for await (const record of source.records(entity, read)) {
       const id = Number(record.id)
+      if (first && gapFill && afterId === 0 && id > leadingProbe + 1) {
+        // Walk the low ids only as far as records may hide there (Services start at 1000: not 999 probes).
+        const leading = await probeLeading(id)
+        previousId = id - 1
+        for (const found of leading) {
+          maxId = Math.max(maxId, Number(found.id))
+          yield found
+        }
+      }
+      first = false
       listed++
       maxId = Math.max(maxId, id)
       window.push([id, record])
@@ -203,6 +259,7 @@ export function extractClass(
       missingIds: missing.ranges(),
       maxId,
       probedUpTo,
+      unprobedBelow,
       listsMatchCount: finished ? listed === count : undefined,
     }),
   }
