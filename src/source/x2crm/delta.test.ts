@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { classifyDelta, contentHash, type DeltaEntry } from './delta.ts'
+import { classifyDelta, contentHash, detectDelta, type DeltaEntry } from './delta.ts'
+import type { ExtractSource } from './extract.ts'
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = []
@@ -60,5 +61,27 @@ describe('classifyDelta', () => {
         ),
       ),
     ).rejects.toThrow(/ascend/)
+  })
+})
+
+describe('detectDelta', () => {
+  it('finds again a hidden record far below the lowest listed id instead of calling it deleted', async () => {
+    // Service 200 is private to "Anyone" (hidden from lists); the listed ones start at 1000.
+    const records = new Map([200, 1000, 1001].map((id) => [id, { id, name: `s${id}` }]))
+    const source: ExtractSource = {
+      async *records() {
+        yield* [records.get(1000), records.get(1001)].filter((r) => r !== undefined)
+      },
+      record: async (_entity, id) => records.get(id),
+      count: async () => 2,
+    }
+    const previous = [...records.values()].map((record) => ({ id: record.id, hash: contentHash(record) }))
+    const store = {
+      async *hashes() {
+        yield* previous
+      },
+    }
+    const changes = await collect(detectDelta(source, 'Services', store, { extract: { trailingProbe: 0 } }))
+    expect(changes).toEqual([])
   })
 })

@@ -151,7 +151,12 @@ export async function* detectDelta(
   options: DetectDeltaOptions = {},
 ): AsyncGenerator<DeltaChange> {
   const hashOf = options.hash ?? ((record: X2crmRecord) => contentHash(record))
-  const extraction = extractClass(source, entity, options.extract)
+  // A hidden record the last read found far below the lowest listed id must be probed again, not taken for deleted.
+  const lowestKnown = await firstId(store.hashes(entity))
+  const extraction = extractClass(source, entity, {
+    ...(lowestKnown === undefined ? {} : { probeDownTo: lowestKnown }),
+    ...options.extract,
+  })
   const counts: Record<DeltaStatus, number> = { new: 0, changed: 0, unchanged: 0, deleted: 0 }
   // The record a hash belongs to, held only until the merge has classified it.
   let pending: X2crmRecord | undefined
@@ -172,4 +177,9 @@ export async function* detectDelta(
     }
   }
   options.onReport?.(extraction.report(), counts)
+}
+
+async function firstId(hashes: AsyncIterable<RecordHash>): Promise<number | undefined> {
+  for await (const entry of hashes) return entry.id
+  return undefined
 }

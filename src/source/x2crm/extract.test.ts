@@ -145,3 +145,15 @@ describe('extractClass below the first listed id', () => {
     expect(extraction.report()).toMatchObject({ unprobedBelow: 0 })
   })
 })
+
+describe('extractClass with probeDownTo', () => {
+  it('probes every id down to probeDownTo, past leadingProbe misses, so a known hidden record is found again', async () => {
+    const { source } = fakeSource([200, 1000, 1001], [200])
+    const blind = extractClass(source, 'Services', { trailingProbe: 0, leadingProbe: 50 })
+    expect(await ids(blind)).toEqual([1000, 1001])
+    const guided = extractClass(source, 'Services', { trailingProbe: 0, leadingProbe: 50, probeDownTo: 200 })
+    expect(await ids(guided)).toEqual([200, 1000, 1001])
+    expect(guided.report()).toMatchObject({ gapFetched: 1, hiddenIds: [{ from: 200, to: 200 }] })
+    expect(guided.report().unprobedBelow).toBeLessThan(200)
+  })
+})

@@ -57,6 +57,11 @@ export interface ExtractOptions {
    * records at the start of the sequence are found without probing every id from 1. @default 50
    */
   leadingProbe?: number
+  /**
+   * On a full read, ids from here up to the lowest listed one are all probed, whatever `leadingProbe` says: pass the
+   * lowest id a previous read found (a delta), so a hidden record it knew is never taken for a deletion.
+   */
+  probeDownTo?: number
   /** Gap fetches in flight at once. @default 8 */
   concurrency?: number
   /** Listed records read ahead to probe the gaps between them together. @default 1000 */
@@ -93,6 +98,7 @@ export function extractClass(
   const trailingProbe = Math.max(0, options.trailingProbe ?? 10)
   const probeUpTo = options.probeUpTo ?? 0
   const leadingProbe = Math.max(1, options.leadingProbe ?? 50)
+  const probeDownTo = options.probeDownTo ?? Number.POSITIVE_INFINITY
 
   const hidden = createIdRangeList()
   const missing = createIdRangeList()
@@ -153,7 +159,7 @@ export function extractClass(
     let misses = 0
     let next = firstListed - 1
     const batchSize = concurrency * 4
-    while (next >= 1 && misses < leadingProbe) {
+    while (next >= 1 && (misses < leadingProbe || next >= probeDownTo)) {
       const ids = range(Math.max(1, next - batchSize + 1), next).reverse()
       next -= ids.length
       const records = await mapLimit(ids, concurrency, (id) => source.record(entity, id))
