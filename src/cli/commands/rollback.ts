@@ -1,5 +1,7 @@
-import type { Command } from 'commander'
-import { NothingToUndo, rollback } from '../../run/rollback.ts'
+import { type Command, Option } from 'commander'
+import { formatRollbackPlan, formatRollbackResult, formatRollbackSpan } from '../../report/rollback-text.ts'
+import { NothingToUndo, rollback, rollbackChain, type RollbackMethod } from '../../run/rollback.ts'
+import { planRollback, spanDecision } from '../../run/rollback-plan.ts'
 import { connect } from '../connect.ts'
 import { EXIT, mappingFor, readConfig, rendererFor } from './migrate.ts'
 
@@ -7,6 +9,9 @@ export interface RollbackCommandOptions {
   config: string
   run?: string
   json?: boolean
+  dryRun?: boolean
+  yes?: boolean
+  method?: RollbackMethod
 }
 
 export async function rollbackCommand(options: RollbackCommandOptions): Promise<number> {
@@ -14,14 +19,39 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
   const renderer = rendererFor(options.json)
   const { target, ledger, close } = connect(config, renderer.event)
   try {
-    const result = await rollback(
-      {
-        mapping: mappingFor(config.run.mapping, 'rollback').mapping,
-        batchSize: config.run.batchSize,
-        ...(options.run !== undefined && { runId: options.run }),
-      },
-      { target, ledger, emit: renderer.event, now: () => new Date() },
-    ).catch((error: unknown) => {
+    const mapping = mappingFor(config.run.mapping, 'rollback').mapping
+    const runId = options.run !== undefined ? { runId: options.run } : {}
+    const result = await (async () => {
+      if (options.dryRun) {
+        const plan = await planRollback({ mapping, ...runId }, ledger)
+        process.stdout.write(
+          options.json ? `${JSON.stringify({ type: 'rollback.plan', ...plan })}\n` : formatRollbackPlan(plan),
+        )
+        return 'planned' as const
+      }
+      const chain = await rollbackChain(runId, ledger)
+      const decision = spanDecision({
+        runs: chain.length,
+        interactive: process.stdin.isTTY === true,
+        yes: options.yes === true,
+      })
+      if (decision !== 'proceed' && !options.json) process.stdout.write(formatRollbackSpan(chain))
+      if (decision === 'ask') {
+        process.stdout.write(
+          'Run it again with --yes to undo them all, or --dry-run to see what it would do.\n',
+        )
+        return 'asked' as const
+      }
+      return rollback(
+        {
+          mapping,
+          batchSize: config.run.batchSize,
+          ...runId,
+          ...(options.method && { method: options.method }),
+        },
+        { target, ledger, emit: renderer.event, now: () => new Date() },
+      )
+    })().catch((error: unknown) => {
       if (error instanceof NothingToUndo) return error
       throw error
     })
@@ -34,23 +64,11 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
       )
       return EXIT.ok
     }
+    if (result === 'planned') return EXIT.ok
+    if (result === 'asked') return EXIT.config
     renderer.flush()
     if (options.json) process.stdout.write(`${JSON.stringify({ type: 'rollback.finished', ...result })}\n`)
-    else {
-      for (const step of result.chain) {
-        process.stdout.write(
-          `Rolled back ${step.kind} run ${step.of}: ${step.deleted} rows deleted, ${step.restored} restored to their before-images` +
-            `${step.verified ? '' : ' (NOT verified)'}.\n`,
-        )
-      }
-      process.stdout.write(
-        result.verified
-          ? 'Verified: no row these runs created remains, and every restored row equals its before-image.\n'
-          : `NOT verified: ${result.remaining.length} created rows remain, ${result.mismatched.length} restored rows differ ` +
-              `from their before-images (first: ${[...result.remaining, ...result.mismatched.map((m) => m.targetId)].slice(0, 5).join(', ')}).\n` +
-              'Run the same command again to retry.\n',
-      )
-    }
+    else process.stdout.write(formatRollbackResult(result))
     return result.verified ? EXIT.ok : EXIT.unbalanced
   } finally {
     renderer.flush()
@@ -76,9 +94,20 @@ export function registerRollback(program: Command, setExitCode: (code: number) =
       'the migrate or delta run to undo, with the runs after it (default: the first migration not undone yet)',
     )
     .option('--json', 'print events as JSON lines')
+    .option('--dry-run', 'list what it would delete and restore, per table, and write nothing')
+    .option('-y, --yes', 'undo several runs without asking (asked only at a terminal)')
+    .addOption(
+      new Option(
+        '--method <method>',
+        'bulk: UpdateMultiple and $batch; row: one request per row (the baseline)',
+      )
+        .choices(['bulk', 'row'])
+        .default('bulk'),
+    )
     .addHelpText(
       'after',
-      '\nExit codes: 0 rolled back and verified, 4 finished but verification found leftovers, 1 stopped.',
+      '\nExit codes: 0 rolled back and verified (or a dry run), 4 finished but rows remain in Dataverse or differ from ' +
+        'their before-images, 2 several runs to undo at a terminal without --yes, 1 stopped.',
     )
     .action(async (options: RollbackCommandOptions) => setExitCode(await rollbackCommand(options)))
 }
