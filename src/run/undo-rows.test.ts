@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { HttpError } from '../errors.ts'
 import { ACCOUNT, defaultMapping } from '../mapping/default-map.ts'
 import type { RowResult, TableRef, TargetRow } from '../target/dataverse/types.ts'
 import { undoInBulk, undoStepOf, type BulkUndoTarget } from './undo-rows.ts'
@@ -52,7 +53,6 @@ describe('undoInBulk', () => {
       async updateMultiple(_table: TableRef, rows: readonly TargetRow[]) {
         calls.push(`UpdateMultiple ${rows.length}`)
         if (rows.some((r) => r.targetId === id(3))) {
-          const { HttpError } = await import('../errors.ts')
           throw new HttpError({ method: 'POST', url: 'x' }, 404, {
             error: { code: '0x80040217', message: 'account With Id = … Does Not Exist' },
           })
