@@ -362,9 +362,20 @@ function defineRollback(program: Command, setExitCode: SetExitCode): void {
       'the migrate or delta run to undo, with the runs after it (default: the first migration not undone yet)',
     )
     .option('--json', 'print events as JSON lines')
+    .option('--dry-run', 'list what it would delete and restore, per table, and write nothing')
+    .option('-y, --yes', 'undo several runs without asking (asked only at a terminal)')
+    .addOption(
+      new Option(
+        '--method <method>',
+        'bulk: UpdateMultiple and $batch; row: one request per row (the baseline)',
+      )
+        .choices(['bulk', 'row'])
+        .default('bulk'),
+    )
     .addHelpText(
       'after',
-      '\nExit codes: 0 rolled back and verified, 4 finished but verification found leftovers, 1 stopped.',
+      '\nExit codes: 0 rolled back and verified (or a dry run), 4 finished but rows remain in Dataverse or differ from ' +
+        'their before-images, 2 several runs to undo at a terminal without --yes, 1 stopped.',
     )
     .action(async (options: RollbackCommandOptions) => {
       const { rollbackCommand } = await import('./commands/rollback.ts')

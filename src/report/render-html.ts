@@ -117,6 +117,20 @@ ${verdict}
 <tbody>
 ${u.phases.map((p) => `<tr data-phase="${esc(p.phase)}"><td>${esc(p.phase)}</td><td class="n">${p.deleted}</td><td class="n">${p.restored}</td><td class="n">${p.skipped}</td><td class="n">${p.quarantined}</td></tr>`).join('\n')}
 </tbody>
+</table>${remainingRows(u)}`
+}
+
+/** The rows a rollback left in Dataverse, as its check named them (the first 20). */
+function remainingRows(u: RollbackUndo): string {
+  const rows = u.remainingRows ?? []
+  if (rows.length === 0) return ''
+  return `
+<p>Rows still in Dataverse (the first ${rows.length} of ${u.remaining ?? '?'}):</p>
+<table id="undo-remaining">
+<thead><tr><th>table</th><th>id</th><th>X2CRM id</th></tr></thead>
+<tbody>
+${rows.map((r) => `<tr><td>${esc(r.entitySet)}</td><td><code>${esc(r.targetId)}</code></td><td>${esc(r.x2crmId ?? '')}</td></tr>`).join('\n')}
+</tbody>
 </table>`
 }
 

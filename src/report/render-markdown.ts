@@ -102,6 +102,15 @@ function undoSection(u: RollbackUndo, status: string): string[] {
   )
   for (const p of u.phases)
     lines.push(`| ${p.phase} | ${p.deleted} | ${p.restored} | ${p.skipped} | ${p.quarantined} |`)
+  if (u.remainingRows !== undefined && u.remainingRows.length > 0) {
+    lines.push(
+      '',
+      `Rows still in Dataverse (the first ${u.remainingRows.length} of ${u.remaining ?? '?'}):`,
+      '',
+    )
+    lines.push('| table | id | X2CRM id |', '|---|---|---|')
+    for (const r of u.remainingRows) lines.push(`| ${r.entitySet} | ${r.targetId} | ${r.x2crmId ?? ''} |`)
+  }
   return lines
 }
 

@@ -182,6 +182,28 @@ describe('summarizeRun', () => {
     expect(renderMarkdown(report)).toContain('**The rollback did not finish.** Run `x2d365 rollback` again')
   })
 
+  it('names the rows a failed rollback found still in Dataverse, with their X2CRM ids', async () => {
+    const id = '6f1c2a4e-0000-5000-8000-000000000001'
+    const report = await summarizeRun(
+      {
+        ...rollbackRun,
+        status: 'failed',
+        summary: {
+          ...rollbackRun.summary,
+          remaining: 3,
+          remainingRows: [{ entitySet: 'contacts', targetId: id, x2crmId: '17' }, 'not a row'],
+        },
+      },
+      streamOf([]),
+    )
+    expect(report.undo).toMatchObject({
+      remaining: 3,
+      remainingRows: [{ entitySet: 'contacts', targetId: id, x2crmId: '17' }],
+    })
+    expect(renderMarkdown(report)).toContain(`| contacts | ${id} | 17 |`)
+    expect(renderHtml(report)).toContain(`<td><code>${id}</code></td><td>17</td>`)
+  })
+
   it('makes a verify run report its own results, with rows compared per second', async () => {
     const report = await summarizeRun(verifyRun, streamOf([]))
     expect(report.verification).toMatchObject({ runId: 'v1', of: 'd1', sample: 200, ok: false })

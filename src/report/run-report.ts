@@ -80,6 +80,8 @@ export interface RollbackUndo {
   /** Rows that should be gone and are not, and restored rows that differ from their before-image. */
   remaining?: number
   mismatched?: number
+  /** The first 20 rows that remain, as the rollback's check found them in Dataverse. */
+  remainingRows?: { entitySet: string; targetId: string; x2crmId?: string }[]
   /** The rollback's own check passed: nothing remains, every restored row equals its image. */
   verified: boolean
   phases: { phase: string; deleted: number; restored: number; skipped: number; quarantined: number }[]
@@ -264,9 +266,22 @@ function rollbackUndo(
         : phases.reduce((n, p) => n + p.restored, 0),
     ...(typeof remaining === 'number' && { remaining }),
     ...(typeof mismatched === 'number' && { mismatched }),
+    ...(Array.isArray(summary['remainingRows']) && {
+      remainingRows: remainingRowsOf(summary['remainingRows']),
+    }),
     verified: run.status === 'succeeded',
     phases,
   }
+}
+
+/** The rows a rollback's summary names as left behind, as the ledger kept them (JSON). */
+function remainingRowsOf(rows: readonly unknown[]): NonNullable<RollbackUndo['remainingRows']> {
+  return rows.flatMap((row) => {
+    if (typeof row !== 'object' || row === null) return []
+    const { entitySet, targetId, x2crmId } = row as Record<string, unknown>
+    if (typeof entitySet !== 'string' || typeof targetId !== 'string') return []
+    return [{ entitySet, targetId, ...(typeof x2crmId === 'string' && { x2crmId }) }]
+  })
 }
 
 /** The run's timing facts in words, for both renderers: duration and what moved per second. Pure. */

@@ -1,34 +1,45 @@
 import { InternalError, MigrationError } from '../errors.ts'
-import type { BeforeImage, Ledger, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
+import type { Ledger, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import type { EntityMap, Mapping } from '../mapping/types.ts'
-import type { DataverseTarget, TableRef, TargetRow } from '../target/dataverse/types.ts'
-import { imageColumns, readExisting, restoreValues } from './before-image.ts'
+import type { DataverseTarget } from '../target/dataverse/types.ts'
+import { imageColumns } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
 import { firstPass, planLoad, type PlannedPhase } from '../plan/plan-load.ts'
 import { MIGRATE_RUN } from './migrate.ts'
 import { countStatuses } from './outcomes-from-load.ts'
-import { STATE_COLUMNS } from './retire.ts'
+import { findLeftoversByX2crmId, type Leftover, MAX_LISTED, readRowsById } from './rollback-check.ts'
 import { UNDOABLE_KINDS, undoChain, undoneRuns } from './run-chain.ts'
+import {
+  type BulkUndoTarget,
+  type RowByRowTarget,
+  undoInBulk,
+  undoRowByRow,
+  undoStepOf,
+} from './undo-rows.ts'
+import { rowsRunMayHaveWritten, type WrittenRow } from './written-rows.ts'
 
 export const ROLLBACK_RUN = 'rollback'
 
-/** What rollback calls on Dataverse besides queries. */
-export interface RollbackTarget extends Pick<DataverseTarget, 'query'> {
-  /** PATCH with `If-Match: *`: update only, never re-create a row someone deleted. 'missing' when it is gone. */
-  update(table: TableRef, row: TargetRow): Promise<'updated' | 'missing'>
-  /** DELETE; 'missing' when the row is already gone. */
-  delete(table: TableRef, targetId: string): Promise<'deleted' | 'missing'>
-  /** PATCH without conditions: re-creates, under its own id, a row a delta deleted. */
-  upsert(table: TableRef, row: TargetRow): Promise<void>
-}
+/**
+ * What rollback calls on Dataverse: queries, the row-by-row writes (PATCH with `If-Match: *` to restore, DELETE, a
+ * PATCH upsert to re-create), and, when the target has them, the bulk calls (UpdateMultiple, UpsertMultiple, `$batch`).
+ */
+export type RollbackTarget = Pick<DataverseTarget, 'query'> & RowByRowTarget & Partial<BulkUndoTarget>
+
+/** How rows are undone: `bulk` (UpdateMultiple / UpsertMultiple / `$batch`) or `row` (one request per row, the baseline). */
+export type RollbackMethod = 'bulk' | 'row'
 
 export interface RollbackOptions {
   /** The migrate run to undo. @default the newest migrate run */
   runId?: string
   mapping: Mapping
-  /** @default 100 */
+  /** Rows per checkpoint when undoing row by row. @default 100 */
   batchSize?: number
+  /** Rows per checkpoint and per bulk request when undoing in bulk (`$batch` takes at most 1,000). @default 1000 */
+  bulkBatchSize?: number
+  /** @default 'bulk' when the target has the bulk calls, else 'row' */
+  method?: RollbackMethod
 }
 
 export interface RollbackDeps {
@@ -44,10 +55,16 @@ export interface RollbackResult {
   resumed: boolean
   deleted: number
   restored: number
-  /** Rows the run created that are still in Dataverse after the rollback (should be 0). */
-  remaining: string[]
+  /**
+   * Rows the runs wrote that are still in Dataverse after the rollback (should be none), found by id and by the X2CRM
+   * id column; the first {@link MAX_LISTED}, `remainingCount` counts them all.
+   */
+  remaining: Leftover[]
+  remainingCount: number
   /** Restored rows whose columns differ from their before-image (should be none). */
   mismatched: { targetId: string; columns: string[] }[]
+  /** Tables the X2CRM id check could not search: their map names no X2CRM id column. */
+  unchecked: string[]
   verified: boolean
   /** The run that was undone last (the one asked for), and its kind. */
   kind: string
@@ -69,23 +86,42 @@ export interface RunRollback {
 }
 
 /**
- * Undoes a migrate run, and first every later run built on it (deltas, newest first), from the ledger alone: see
+ * The runs a rollback undoes, in the order it undoes them: every later migrate or delta run not undone yet (newest
+ * first), then the one asked for. Without `runId`, the oldest migrate run not undone yet. Reads the ledger only.
+ */
+export async function rollbackChain(
+  options: Pick<RollbackOptions, 'runId'>,
+  ledger: Pick<Ledger, 'runs'>,
+): Promise<RunInfo[]> {
+  const runs = await ledger.runs()
+  const undone = await undoneRuns(ledger)
+  return undoChain(runs, runToUndo(options.runId, runs, undone), undone)
+}
+
+/**
+ * Undoes a migrate run, and first every later run built on it (deltas, newest first), from the ledger: see
  * {@link undoRun}. Without `runId`, the oldest migrate run that is not undone yet: the state before the migration.
+ * Ends by checking Dataverse itself: every row the runs may have written, by id, and every row carrying an X2CRM id
+ * of the map's classes that x2d365 wrote and no remaining run holds (rows a killed run wrote before the ledger knew).
  */
 export async function rollback(options: RollbackOptions, deps: RollbackDeps): Promise<RollbackResult> {
-  const runs = await deps.ledger.runs()
-  const undone = await undoneRuns(deps.ledger)
-  const chain = undoChain(runs, runToUndo(options.runId, runs, undone), undone)
+  const chain = await rollbackChain(options, deps.ledger)
   const results: RollbackResult[] = []
-  for (const run of chain) results.push(await undoRun(run, options, deps))
+  for (const [index, run] of chain.entries()) {
+    const last = index === chain.length - 1
+    results.push(await undoRun(run, options, deps, last ? chain : undefined))
+  }
   const last = results[results.length - 1]
   if (last === undefined) throw new InternalError('a rollback chain always holds the run asked for')
+  const remaining = results.flatMap((r) => r.remaining)
   return {
     ...last,
     resumed: results.some((r) => r.resumed),
     deleted: results.reduce((n, r) => n + r.deleted, 0),
     restored: results.reduce((n, r) => n + r.restored, 0),
-    remaining: results.flatMap((r) => r.remaining),
+    remaining: dedupeLeftovers(remaining).slice(0, MAX_LISTED),
+    remainingCount:
+      dedupeLeftovers(remaining).length + Math.max(0, last.remainingCount - last.remaining.length),
     mismatched: results.flatMap((r) => r.mismatched),
     verified: results.every((r) => r.verified),
     chain: results.map((r) => ({
@@ -100,16 +136,57 @@ export async function rollback(options: RollbackOptions, deps: RollbackDeps): Pr
   }
 }
 
+/** A row found both by id and by its X2CRM id is one leftover. */
+function dedupeLeftovers(leftovers: readonly Leftover[]): Leftover[] {
+  const seen = new Map<string, Leftover>()
+  for (const l of leftovers) {
+    const key = `${l.entitySet}(${l.targetId.toLowerCase()})`
+    seen.set(key, { ...seen.get(key), ...l })
+  }
+  return [...seen.values()]
+}
+
+/** How rows are undone: bulk when asked (or by default) and the target has the bulk calls. */
+function undoerFor(
+  options: RollbackOptions,
+  target: RollbackTarget,
+): {
+  batchSize: number
+  undo: (steps: Parameters<typeof undoRowByRow>[0], map: EntityMap, runId: string) => Promise<RecordOutcome[]>
+} {
+  const { updateMultiple, upsertMultiple, batch } = target
+  if (options.method !== 'row' && updateMultiple && upsertMultiple && batch) {
+    const bulk: BulkUndoTarget = {
+      updateMultiple: updateMultiple.bind(target),
+      upsertMultiple: upsertMultiple.bind(target),
+      batch: batch.bind(target),
+    }
+    return {
+      batchSize: options.bulkBatchSize ?? 1000,
+      undo: (steps, map, runId) => undoInBulk(steps, map.table, runId, bulk),
+    }
+  }
+  if (options.method === 'bulk') {
+    throw new InternalError('rollback in bulk needs a target with updateMultiple, upsertMultiple and batch')
+  }
+  return {
+    batchSize: options.batchSize ?? 100,
+    undo: (steps, map, runId) => undoRowByRow(steps, map.table, runId, target),
+  }
+}
+
 /**
- * Undoes one run from the ledger alone: in reverse dependency order, deletes every row the run created, puts every
- * row it updated (or deactivated) back as its before-image says, and re-creates every row it deleted. Resumable (it
- * records its own outcomes and checkpoints). Moves the content hashes back so a later delta sees the records again.
- * Ends by checking that none of the created rows remains and that every restored row equals its image.
+ * Undoes one run: in reverse dependency order, deletes every row the run created, puts every row it updated (or
+ * deactivated) back as its before-image says, and re-creates every row it deleted. Resumable (it records its own
+ * outcomes and checkpoints). Moves the content hashes back so a later delta sees the records again. Ends by reading
+ * back, by id, every row the run may have written; the last run of a chain (`chain` given) also searches every
+ * table by its X2CRM id column for rows x2d365 wrote that no remaining run holds.
  */
 async function undoRun(
   migrated: RunInfo,
   options: RollbackOptions,
   deps: RollbackDeps,
+  chain?: readonly RunInfo[],
 ): Promise<RollbackResult> {
   const unfinished = await deps.ledger.unfinishedRun(ROLLBACK_RUN)
   const resumed = unfinished !== undefined && unfinished.params['of'] === migrated.runId
@@ -118,11 +195,11 @@ async function undoRun(
     : await deps.ledger.startRun(ROLLBACK_RUN, { of: migrated.runId }, deps.now())
   deps.emit({ type: 'run.started', runId: run.runId, resumed, at: deps.now().toISOString() })
 
+  const undoer = undoerFor(options, deps.target)
   let deleted = 0
   let restored = 0
   const phases = firstPass(planLoad(options.mapping)).reverse()
   for (const phase of phases) {
-    const images = await imagesOf(deps.ledger, migrated.runId, phase.name)
     const toUndo = await countToUndo(deps.ledger, migrated.runId, phase.name)
     const checkpoint = await deps.ledger.checkpoint(run.runId, phase.name)
     let position = 0
@@ -134,15 +211,16 @@ async function undoRun(
       resumeAfterId: checkpoint?.lastSourceId ?? 0,
     })
     for await (const batch of chunks(
-      undoable(deps.ledger.outcomes(migrated.runId, phase.name)),
-      options.batchSize ?? 100,
+      rowsRunMayHaveWritten(deps.ledger, migrated.runId, phase.name),
+      undoer.batchSize,
     )) {
       position += batch.length
       if (position <= (checkpoint?.lastSourceId ?? 0)) {
         done += batch.length
         continue
       }
-      const outcomes = await undoBatch(batch, phase.entityMap, images, run.runId, deps.target)
+      const steps = batch.map((row) => undoStepOf(row, phase.entityMap))
+      const outcomes = await undoer.undo(steps, phase.entityMap, run.runId)
       await moveHashesBack(deps.ledger, phase.entityMap.entity, outcomes)
       // The checkpoint is a position in the migrate run's outcome stream, which no longer changes.
       await deps.ledger.recordBatch(run.runId, phase.name, outcomes, { lastSourceId: position })
@@ -163,14 +241,26 @@ async function undoRun(
     deps.emit({ type: 'phase.finished', phase: phase.name })
   }
 
-  const { remaining, mismatched } = await verifyRollback(deps, migrated.runId, phases)
-  const verified = remaining.length === 0 && mismatched.length === 0
+  const byId = await verifyRollback(deps, migrated.runId, phases)
+  const byX2crmId =
+    chain === undefined
+      ? { leftovers: [], count: 0, unchecked: [] }
+      : await findLeftoversByX2crmId(deps.target, deps.ledger, {
+          maps: phases.map((p) => p.entityMap),
+          instances: instancesOf(chain),
+        })
+  const remaining = dedupeLeftovers([...byId.remaining, ...byX2crmId.leftovers])
+  const remainingCount = remaining.length + Math.max(0, byX2crmId.count - byX2crmId.leftovers.length)
+  const { mismatched } = byId
+  const verified = remainingCount === 0 && mismatched.length === 0
   await deps.ledger.finishRun(run.runId, verified ? 'succeeded' : 'failed', deps.now(), {
     of: migrated.runId,
     deleted,
     restored,
-    remaining: remaining.length,
+    remaining: remainingCount,
     mismatched: mismatched.length,
+    ...(remaining.length > 0 && { remainingRows: remaining.slice(0, 20) }),
+    ...(byX2crmId.unchecked.length > 0 && { unchecked: byX2crmId.unchecked }),
   })
   return {
     runId: run.runId,
@@ -179,11 +269,21 @@ async function undoRun(
     resumed,
     deleted,
     restored,
-    remaining,
+    remaining: remaining.slice(0, MAX_LISTED),
+    remainingCount,
     mismatched,
+    unchecked: byX2crmId.unchecked,
     verified,
     chain: [],
   }
+}
+
+/** The X2CRM instances the runs read: the deterministic ids of their records are computed from them. */
+function instancesOf(runs: readonly RunInfo[]): string[] {
+  const instances = new Set<string>()
+  for (const run of runs)
+    if (typeof run.params['instance'] === 'string') instances.add(run.params['instance'])
+  return [...instances]
 }
 
 /** Nothing in the ledger is left to undo: not a failure (running rollback twice is fine), but nothing was done. */
@@ -219,95 +319,9 @@ function runToUndo(
   return run
 }
 
-/** Outcomes that changed a row: created (deleted back), updated or deactivated (restored), deleted (re-created). */
-async function* undoable(outcomes: AsyncIterable<RecordOutcome>): AsyncGenerator<RecordOutcome> {
-  for await (const o of outcomes)
-    if (o.status === 'created' || o.status === 'updated' || o.status === 'deleted') yield o
-}
-
 async function countToUndo(ledger: Ledger, runId: string, phase: string): Promise<number> {
   const counts = (await ledger.counts(runId)).find((c) => c.phase === phase)
   return (counts?.created ?? 0) + (counts?.updated ?? 0) + (counts?.deleted ?? 0)
-}
-
-/** Before-images of one phase. Held in memory: as many as the rows the run updated in that phase. */
-async function imagesOf(ledger: Ledger, runId: string, phase: string): Promise<Map<string, BeforeImage>> {
-  const images = new Map<string, BeforeImage>()
-  for await (const image of ledger.beforeImages(runId))
-    if (image.phase === phase) images.set(image.targetId, image)
-  return images
-}
-
-async function undoBatch(
-  batch: readonly RecordOutcome[],
-  map: EntityMap,
-  images: ReadonlyMap<string, BeforeImage>,
-  runId: string,
-  target: RollbackTarget,
-): Promise<RecordOutcome[]> {
-  const outcomes: RecordOutcome[] = []
-  for (const o of batch) {
-    const targetId = o.targetId ?? ''
-    const base = { runId, phase: o.phase, sourceKey: o.sourceKey, targetId }
-    const image = images.get(targetId)
-    if (image !== undefined && o.status === 'deleted') {
-      await recreate(target, map, targetId, image.values)
-      outcomes.push({ ...base, status: 'restored', reason: 're-created: a delta had deleted it' })
-    } else if (image !== undefined) {
-      const result = await target.update(map.table, { targetId, values: restoreValues(map, image.values) })
-      outcomes.push(
-        result === 'updated'
-          ? { ...base, status: 'restored' }
-          : {
-              ...base,
-              status: 'skipped',
-              reason: 'the row was deleted in Dataverse since the migration; nothing to restore',
-            },
-      )
-    } else if (o.status === 'created') {
-      const result = await target.delete(map.table, targetId)
-      outcomes.push({ ...base, status: 'deleted', ...(result === 'missing' && { reason: 'already gone' }) })
-    } else if (o.status === 'deleted') {
-      outcomes.push({
-        ...base,
-        status: 'skipped',
-        reason: 'no before-image was kept; the row cannot be re-created',
-      })
-    } else {
-      // Updated without an image: the row was created by an earlier run of ours; that run's rollback deletes it.
-      outcomes.push({
-        ...base,
-        status: 'skipped',
-        reason: 'created by an earlier run; roll that run back to remove it',
-      })
-    }
-  }
-  return outcomes
-}
-
-/**
- * Re-creates a row under its own id: an upsert of its image's columns (a create always starts in the table's default
- * state), then its state when it was not the default one.
- */
-async function recreate(
-  target: RollbackTarget,
-  map: EntityMap,
-  targetId: string,
-  image: Readonly<Record<string, unknown>>,
-): Promise<void> {
-  const values = restoreValues(map, image)
-  // The row keeps its creation date: Dataverse sets createdon from overriddencreatedon on create (and
-  // overriddencreatedon itself to the time of this create, which no client can choose).
-  if (typeof image['createdon'] === 'string') values['overriddencreatedon'] = image['createdon']
-  const state: Record<string, unknown> = {}
-  for (const column of STATE_COLUMNS) {
-    if (column in values) state[column] = values[column]
-    delete values[column]
-  }
-  await target.upsert(map.table, { targetId, values })
-  if (typeof state['statecode'] === 'number' && state['statecode'] !== 0) {
-    await target.update(map.table, { targetId, values: state })
-  }
 }
 
 /**
@@ -334,34 +348,45 @@ async function moveHashesBack(
 /** A hash no record has (real ones are 43 base64url characters): "Dataverse holds an older version". */
 export const ROLLED_BACK_HASH = 'rolled-back'
 
+/**
+ * Reads back, by id, every row the run may have written: a row it created (or that no run holds) must be gone, a
+ * restored row must equal its before-image, a re-created one must be there.
+ */
 async function verifyRollback(
   deps: RollbackDeps,
   runId: string,
   phases: readonly PlannedPhase[],
-): Promise<{ remaining: string[]; mismatched: RollbackResult['mismatched'] }> {
-  const remaining: string[] = []
+): Promise<{ remaining: Leftover[]; mismatched: RollbackResult['mismatched'] }> {
+  const remaining: Leftover[] = []
   const mismatched: RollbackResult['mismatched'] = []
   for (const { name, entityMap: map } of phases) {
-    const images = await imagesOf(deps.ledger, runId, name)
-    for await (const batch of chunks(undoable(deps.ledger.outcomes(runId, name)), 200)) {
-      const ids = batch.map((o) => o.targetId ?? '')
+    for await (const batch of chunks(rowsRunMayHaveWritten(deps.ledger, runId, name), 1000)) {
       // Images of deactivated rows hold their state too.
       const columns = new Set(imageColumns(map))
-      for (const id of ids)
-        for (const column of Object.keys(images.get(id)?.values ?? {})) columns.add(column)
-      const existing = await readExisting(deps.target, map.table, ids, [...columns])
-      for (const o of batch) {
-        const targetId = o.targetId ?? ''
-        const image = images.get(targetId)
+      for (const row of batch) for (const column of Object.keys(row.image?.values ?? {})) columns.add(column)
+      const existing = await readRowsById(
+        deps.target,
+        map.table,
+        batch.map((r) => r.targetId),
+        [...columns],
+      )
+      const held = await heldRows(
+        deps.ledger,
+        batch.filter((r) => r.status === undefined),
+      )
+      for (const written of batch) {
+        const { targetId, image } = written
         const row = existing.get(targetId)
         if (image === undefined) {
-          if (o.status === 'created' && row !== undefined)
-            remaining.push(`${map.table.entitySet}(${targetId})`)
+          const shouldBeGone =
+            written.status === 'created' || (written.status === undefined && !held.has(targetId))
+          if (shouldBeGone && row !== undefined)
+            remaining.push({ entitySet: map.table.entitySet, targetId, sourceKey: written.sourceKey })
         } else if (row === undefined) {
-          if (o.status === 'deleted') mismatched.push({ targetId, columns: ['(row not re-created)'] })
+          if (written.status === 'deleted') mismatched.push({ targetId, columns: ['(row not re-created)'] })
         } else {
           const differ = Object.keys(image.values)
-            .filter((c) => !(o.status === 'deleted' && c === 'overriddencreatedon'))
+            .filter((c) => !(written.status === 'deleted' && c === 'overriddencreatedon'))
             .filter((c) => !sameValue(image.values[c], row[c]))
           if (differ.length > 0) mismatched.push({ targetId, columns: differ })
         }
@@ -369,6 +394,13 @@ async function verifyRollback(
     }
   }
   return { remaining, mismatched }
+}
+
+/** Target ids among `rows` that a run still holds (the ledger's newest row outcome of their record names them). */
+async function heldRows(ledger: Ledger, rows: readonly WrittenRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set()
+  const loaded = await ledger.loaded(rows.map((r) => r.sourceKey))
+  return new Set(rows.filter((r) => loaded.get(r.sourceKey)?.targetId === r.targetId).map((r) => r.targetId))
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -4,7 +4,7 @@ import type { Ledger, RunInfo } from '../ledger/ledger.ts'
 export const UNDOABLE_KINDS: readonly string[] = ['migrate', 'delta']
 
 /** Runs a rollback finished undoing (a rollback that stopped or failed its check does not count). */
-export async function undoneRuns(ledger: Ledger): Promise<Set<string>> {
+export async function undoneRuns(ledger: Pick<Ledger, 'runs'>): Promise<Set<string>> {
   const undone = new Set<string>()
   for (const run of await ledger.runs()) {
     const of = run.params['of']

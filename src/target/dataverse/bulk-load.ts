@@ -27,7 +27,7 @@ const MAX_ISOLATE = 1000
  * that does not support the message) is rethrown: the run must stop, or the caller falls back to `$batch`.
  */
 export async function loadRows(
-  target: DataverseTarget,
+  target: Pick<DataverseTarget, 'upsertMultiple'>,
   table: TableRef,
   rows: readonly TargetRow[],
   options: LoadRowsOptions = {},

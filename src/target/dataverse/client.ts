@@ -6,12 +6,12 @@ import { type RetryInfo, sendWithRetry, sleep as realSleep } from '../../http/se
 import { type BatchOperation, buildBatchBody, parseBatchResponse } from './batch-body.ts'
 import { refusalOf } from './refusal.ts'
 import type {
+  BatchWrite,
   DataverseBulkTarget,
   QueryOptions,
   RowResult,
   TableRef,
   TargetRow,
-  WriteOperation,
 } from './types.ts'
 
 export interface DataverseClientOptions {
@@ -135,7 +135,7 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
   }
 
   async function sendMultiple(
-    message: 'UpsertMultiple' | 'CreateMultiple',
+    message: 'UpsertMultiple' | 'CreateMultiple' | 'UpdateMultiple',
     table: TableRef,
     rows: readonly TargetRow[],
   ): Promise<void> {
@@ -151,18 +151,22 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
     await response.body?.cancel().catch(() => undefined)
   }
 
-  function batchOperation(table: TableRef, row: TargetRow, operation: WriteOperation): BatchOperation {
+  function batchOperation(table: TableRef, row: TargetRow, operation: BatchWrite): BatchOperation {
     const set = entitySetOf(table)
     const id = checkedId(row.targetId)
     // Inside a batch each part carries the write headers itself (webapi.md §7.2).
-    return operation === 'create'
-      ? {
-          method: 'POST',
-          path: `${apiPath}${set}`,
-          body: { [table.primaryId]: id, ...row.values },
-          headers: writeHeaders,
-        }
-      : { method: 'PATCH', path: `${apiPath}${set}(${id})`, body: row.values, headers: writeHeaders }
+    if (operation === 'create') {
+      return {
+        method: 'POST',
+        path: `${apiPath}${set}`,
+        body: { [table.primaryId]: id, ...row.values },
+        headers: writeHeaders,
+      }
+    }
+    if (operation === 'delete')
+      return { method: 'DELETE', path: `${apiPath}${set}(${id})`, headers: writeHeaders }
+    const headers = operation === 'update' ? { ...writeHeaders, 'If-Match': '*' } : writeHeaders
+    return { method: 'PATCH', path: `${apiPath}${set}(${id})`, body: row.values, headers }
   }
 
   /** Sends a write by key; 'missing' on Dataverse's 404 for an absent row, never for an unknown entity set. */
@@ -197,6 +201,7 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
     },
     upsertMultiple: (table, rows) => sendMultiple('UpsertMultiple', table, rows),
     createMultiple: (table, rows) => sendMultiple('CreateMultiple', table, rows),
+    updateMultiple: (table, rows) => sendMultiple('UpdateMultiple', table, rows),
 
     async batch(table, rows, operation = 'upsert') {
       const url = `${base}$batch`
@@ -225,9 +230,9 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
           }
           const refusal = refusalOf(part.status, part.body)
           if (refusal === undefined) {
-            const path = batchOperation(table, row, operation).path
+            const { method, path } = batchOperation(table, row, operation)
             throw new HttpError(
-              { method: operation === 'create' ? 'POST' : 'PATCH', url: `${origin}${path}` },
+              { method, url: `${origin}${path}` },
               part.status,
               redactErrorBody(part.body, []),
               `${describeError(part.body) ?? 'failed'} (inside $batch)`,

@@ -57,6 +57,7 @@ function fakeUser(name: string, options: { limit?: number; onCall?: (size: numbe
       }
     },
     createMultiple: () => Promise.reject(new Error('not used')),
+    updateMultiple: () => Promise.reject(new Error('not used')),
     // The $batch that isolates a refused chunk's bad rows: each row alone, one request.
     async batch(_table, rows) {
       calls.push({ size: rows.length, inFlight })

@@ -43,6 +43,12 @@ export interface DataverseTarget {
 /** How a bulk call writes: upsert on the deterministic id (repeatable), or create (faster, only for new rows). */
 export type WriteOperation = 'upsert' | 'create'
 
+/**
+ * What one `$batch` part does: a load's write, or a rollback's `update` (PATCH with `If-Match: *`, never re-creates a
+ * row; a gone row is refused with 404) or `delete` (the row's values are not sent).
+ */
+export type BatchWrite = WriteOperation | 'update' | 'delete'
+
 /** The bulk-loading half of the Web API client (`createDataverseClient()` implements it). */
 export interface DataverseBulkTarget extends DataverseTarget {
   /** `POST {entitySet}/Microsoft.Dynamics.CRM.CreateMultiple`: all or nothing on a standard table, like upsertMultiple. */
@@ -52,7 +58,12 @@ export interface DataverseBulkTarget extends DataverseTarget {
    * one result per row, in order; throws on anything systemic (auth, throttling past retries, 5xx).
    * @param operation @default 'upsert'
    */
-  batch(table: TableRef, rows: readonly TargetRow[], operation?: WriteOperation): Promise<RowResult[]>
+  batch(table: TableRef, rows: readonly TargetRow[], operation?: BatchWrite): Promise<RowResult[]>
+  /**
+   * `POST {entitySet}/Microsoft.Dynamics.CRM.UpdateMultiple`: updates existing rows by primary key, all or nothing on
+   * a standard table (one missing row refuses the call with 404).
+   */
+  updateMultiple(table: TableRef, rows: readonly TargetRow[]): Promise<void>
   /** `PATCH {entitySet}({id})` with `If-Match: *`: update only, never re-create; 'missing' when the row is gone. */
   update(table: TableRef, row: TargetRow): Promise<'updated' | 'missing'>
   /** `DELETE {entitySet}({id})`; 'missing' when the row is already gone. */
