@@ -8,8 +8,11 @@ export class MigrationError extends Error {
 
 export class ConfigError extends MigrationError {
   override name = 'ConfigError'
-  constructor(readonly issues: readonly string[]) {
-    super(`Invalid configuration:\n- ${issues.join('\n- ')}`)
+  constructor(
+    readonly issues: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`Invalid configuration:\n- ${issues.join('\n- ')}`, options)
   }
 }
 

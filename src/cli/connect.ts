@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import type { RunConfig } from '../config/config.ts'
 import { ConfigError } from '../errors.ts'
 import { createPooledFetch } from '../http/pooled-fetch.ts'
+import { assertUsablePaths } from '../paths.ts'
 import { createSqliteLedger } from '../ledger/sqlite.ts'
 import type { FixStore } from '../ledger/fix-store.ts'
 import type { Ledger } from '../ledger/ledger.ts'
@@ -62,6 +63,7 @@ export function connect(config: RunConfig, emit: Emit): Connections {
   )
   const [first] = writers
   if (first === undefined) throw new ConfigError(['target.dataverse: no application user configured'])
+  assertUsablePaths([{ path: config.run.ledgerPath, what: 'run.ledger', kind: 'file' }])
   mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
   // The fixes are read when a class is read, by then the ledger below is open.
   const source = connectSource(config, emit, onRetry, { current: () => ledger.fixes.current() })
@@ -98,7 +100,7 @@ function fixesIn(path: string): Pick<FixStore, 'current'> {
   return {
     current: async () => {
       if (!existsSync(path)) return []
-      const ledger = createSqliteLedger(path)
+      const ledger = createSqliteLedger(path, { readonly: true })
       try {
         return await ledger.fixes.current()
       } finally {

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Command } from 'commander'
+import { assertUsablePaths } from '../../paths.ts'
 import { describeDiscovery, discover } from '../../discover/discover.ts'
 import { measureScope } from '../../discover/measure-scope.ts'
 import { buildScopeReport, renderScopeMarkdown, summarizeScope } from '../../discover/scope-report.ts'
@@ -51,6 +52,10 @@ Exit codes:
     .option('--json', 'print the scope report as JSON')
     .action(async (options: DiscoverOptions) => {
       const config = readConfig(options.config)
+      assertUsablePaths([
+        { path: options.out, what: '--out', kind: 'file' },
+        { path: options.scope ?? dirname(resolve(options.out)), what: '--scope', kind: 'folder' },
+      ])
       const connections = connect(config, () => undefined)
       const { source, ledger } = connections
       const metadata = connectMetadata(config)

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { ConfigError } from '../../errors.ts'
+import { assertUsablePaths } from '../../paths.ts'
 import { gatherInventory } from '../../report/gather-inventory.ts'
 import { countInventory } from '../../report/inventory.ts'
 import { renderInventoryMarkdown, renderProcessesMarkdown } from '../../report/inventory-markdown.ts'
@@ -21,6 +22,7 @@ export interface DocsOptions {
  */
 export async function docsCommand(options: DocsOptions): Promise<number> {
   const config = readConfig(options.config)
+  assertUsablePaths([{ path: options.out, what: '--out', kind: 'folder' }])
   const mysql = config.source.mysql
   if (mysql === undefined) {
     throw new ConfigError([

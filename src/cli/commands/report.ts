@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { parseDocument } from 'yaml'
 import { configDir } from '../../config/config.ts'
 import { ConfigError } from '../../errors.ts'
+import { assertUsablePaths } from '../../paths.ts'
 import type { Ledger } from '../../ledger/ledger.ts'
 import { createSqliteLedger } from '../../ledger/sqlite.ts'
 import type { Mapping } from '../../mapping/types.ts'
@@ -50,7 +51,7 @@ export function ledgerPathOf(options: { config: string; ledger?: string }): stri
 export async function reportCommand(options: ReportOptions): Promise<number> {
   const path = ledgerPathOf(options)
   if (!existsSync(path)) throw new ConfigError([`${path}: no ledger here yet (run \`x2d365 migrate\` first)`])
-  const ledger = createSqliteLedger(path)
+  const ledger = createSqliteLedger(path, { readonly: true })
   try {
     const runs = await ledger.runs()
     const run = options.run ? runs.find((r) => r.runId === options.run) : runs[0]
@@ -62,6 +63,7 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
       ])
     }
     const out = resolve(options.out ?? join('reports', run.runId))
+    assertUsablePaths([{ path: out, what: '--out', kind: 'folder' }])
     mkdirSync(out, { recursive: true })
     const report = addRelatedRuns(await summarizeRun(run, ledger.outcomes(run.runId)), runs)
     const notes = await writeQuarantineCsv(join(out, 'quarantine.csv'), run.runId, ledger, options)

@@ -22,6 +22,7 @@ import { createHumanRenderer } from '../render.ts'
 import { EXIT, mappingFor, readConfig } from './migrate.ts'
 import { standardTables } from './schema.ts'
 import { readOwnerDecisions } from './users.ts'
+import { assertUsablePaths } from '../../paths.ts'
 
 export interface ValidateCommandOptions {
   config: string
@@ -45,6 +46,7 @@ export async function validateCommand(options: ValidateCommandOptions): Promise<
     : createHumanRenderer(process.stderr)
   if (!options.json) process.stderr.write(`Map: ${mapSource}\n`)
   const out = resolve(options.out)
+  assertUsablePaths([{ path: out, what: '--out', kind: 'folder' }])
   mkdirSync(out, { recursive: true })
   // Written beside, then renamed: a run that stops leaves no preview that looks complete.
   const csvPath = join(out, 'quarantine-preview.csv')
