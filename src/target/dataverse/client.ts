@@ -240,7 +240,7 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
               { method: operation === 'create' ? 'POST' : 'PATCH', url: `${origin}${path}` },
               part.status,
               redactErrorBody(part.body, []),
-              `${describeError(part.body) ?? 'failed'} (inside $batch)`,
+              withRoleHint(part.status, `${describeError(part.body) ?? 'failed'} (inside $batch)`),
             )
           }
           results[index] = { status: 'rejected', targetId: row.targetId, ...refusal }
