@@ -8,8 +8,11 @@ export class MigrationError extends Error {
 
 export class ConfigError extends MigrationError {
   override name = 'ConfigError'
-  constructor(readonly issues: readonly string[]) {
-    super(`Invalid configuration:\n- ${issues.join('\n- ')}`)
+  constructor(
+    readonly issues: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`Invalid configuration:\n- ${issues.join('\n- ')}`, options)
   }
 }
 
@@ -45,7 +48,7 @@ export class HttpError extends MigrationError {
     detail?: string,
   ) {
     super(
-      `${request.method} ${redactUrl(request.url)} failed with status ${status}${detail ? `: ${detail}` : ''}`,
+      `${request.method} ${urlForMessage(request.url)} failed with status ${status}${detail ? `: ${detail}` : ''}`,
     )
   }
 }
@@ -80,4 +83,31 @@ export function redactUrl(url: string): string {
   } catch {
     return url
   }
+}
+
+/** URLs longer than this are cut in messages: a request for 50 ids must not bury the reason under 5 KB. */
+const MESSAGE_URL_CHARS = 200
+
+/** A URL as a message shows it: redacted ({@link redactUrl}), and cut after 200 characters saying how long it was. */
+export function urlForMessage(url: string): string {
+  const redacted = redactUrl(url)
+  return redacted.length <= MESSAGE_URL_CHARS
+    ? redacted
+    : `${redacted.slice(0, MESSAGE_URL_CHARS)}… (${redacted.length} chars)`
+}
+
+const stoppedRuns = new WeakMap<object, string>()
+
+/**
+ * Notes that `error` stopped run `runId` half-way, and that running the same command again resumes (or finishes)
+ * it; the message then says so. Returns the error, for `throw markRunStopped(error, runId)`.
+ */
+export function markRunStopped(error: unknown, runId: string): unknown {
+  if (error !== null && typeof error === 'object' && !stoppedRuns.has(error)) stoppedRuns.set(error, runId)
+  return error
+}
+
+/** The run `error` stopped, when {@link markRunStopped} noted one. */
+export function runStoppedBy(error: unknown): string | undefined {
+  return error !== null && typeof error === 'object' ? stoppedRuns.get(error) : undefined
 }

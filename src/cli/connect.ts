@@ -6,6 +6,7 @@ import { createPooledFetch, type ClosableFetch } from '../http/pooled-fetch.ts'
 import type { FixStore } from '../ledger/fix-store.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import { createSqliteLedger } from '../ledger/sqlite.ts'
+import { assertUsablePaths } from '../paths.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
 import { createMysqlSource, type MysqlSource } from '../source/x2crm/mysql/source.ts'
@@ -64,6 +65,7 @@ export function connect(config: RunConfig, emit: Emit): Connections {
   )
   const [first] = writers
   if (first === undefined) throw new ConfigError(['target.dataverse: no application user configured'])
+  assertUsablePaths([{ path: config.run.ledgerPath, what: 'run.ledger', kind: 'file' }])
   mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
   // The fixes are read when a class is read, by then the ledger below is open.
   const source = connectSource(config, emit, onRetry, { current: () => ledger.fixes.current() })
@@ -143,7 +145,7 @@ export function connectDatabase(mysql: NonNullable<RunConfig['source']['mysql']>
 
 /** The ledger alone, for what reads only what runs recorded (`report`). */
 export function connectLedger(path: string): Ledger {
-  return createSqliteLedger(path)
+  return createSqliteLedger(path, { readonly: true })
 }
 
 /**
@@ -165,7 +167,7 @@ function fixesIn(path: string): Pick<FixStore, 'current'> {
   return {
     current: async () => {
       if (!existsSync(path)) return []
-      const ledger = createSqliteLedger(path)
+      const ledger = createSqliteLedger(path, { readonly: true })
       try {
         return await ledger.fixes.current()
       } finally {

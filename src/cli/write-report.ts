@@ -8,6 +8,7 @@ import { renderHtml } from '../report/render-html.ts'
 import { renderMarkdown } from '../report/render-markdown.ts'
 import { describeWrittenReport } from '../report/report-summary.ts'
 import { addRelatedRuns, summarizeRun } from '../report/run-report.ts'
+import { assertUsablePaths } from '../paths.ts'
 import { connectLedger, connectSource } from './connect.ts'
 import { ledgerPathOf, mappingFor, mappingPathOf, readConfigOffline } from './inputs.ts'
 import { silent, withSession } from './session.ts'
@@ -45,6 +46,7 @@ export async function writeReport(options: ReportOptions): Promise<void> {
         ])
       }
       const out = resolve(options.out ?? join('reports', run.runId))
+      assertUsablePaths([{ path: out, what: '--out', kind: 'folder' }])
       mkdirSync(out, { recursive: true })
       const report = addRelatedRuns(await summarizeRun(run, ledger.outcomes(run.runId)), runs)
       const notes = await writeQuarantineCsv(join(out, 'quarantine.csv'), run.runId, ledger, options)

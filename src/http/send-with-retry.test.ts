@@ -91,8 +91,51 @@ describe('sendWithRetry', () => {
     const error = await sendWithRetry(fetch, get, { ...options, maxAttempts: 2 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MigrationError)
     expect((error as Error).message).toBe(
-      'GET https://example.test/x failed: network error ECONNRESET (2 attempts). Check that the server is reachable.',
+      'GET https://example.test/x failed: the connection to example.test was lost (ECONNRESET): is the server ' +
+        'still up and reachable? (2 attempts).',
     )
+  })
+
+  it('names the server and the cause, and does not retry what retrying cannot fix (DNS, TLS)', async () => {
+    const failed =
+      (code: string, extra: Record<string, unknown> = {}) =>
+      () => {
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code, ...extra }) })
+      }
+    const refused = scriptedFetch([failed('ECONNREFUSED', { address: '127.0.0.1', port: 9 })])
+    const refusedError = await sendWithRetry(refused.fetch, get, {
+      ...recorder().options,
+      maxAttempts: 1,
+      server: 'X2CRM',
+    }).catch((e: unknown) => e)
+    expect((refusedError as Error).message).toContain(
+      'the connection to 127.0.0.1:9 was refused (ECONNREFUSED): is X2CRM running and reachable',
+    )
+
+    for (const code of ['ENOTFOUND', 'DEPTH_ZERO_SELF_SIGNED_CERT']) {
+      const { fetch, calls } = scriptedFetch([failed(code, { hostname: 'example.test' }), ok])
+      const { waits, options } = recorder()
+      const error = await sendWithRetry(fetch, get, { ...options, server: 'Dataverse' }).catch(
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(MigrationError)
+      expect(calls).toHaveLength(1)
+      expect(waits).toEqual([])
+      expect((error as Error).message).toMatch(code === 'ENOTFOUND' ? /could not be resolved/ : /self-signed/)
+    }
+  })
+
+  it('cuts a long URL in its message, saying how long it was', async () => {
+    const { fetch } = scriptedFetch([reset])
+    const url = `https://example.test/accounts?$filter=${'accountid eq 00000000-0000-0000-0000-000000000000 or '.repeat(50)}`
+    const error = await sendWithRetry(
+      fetch,
+      { ...get, url },
+      { ...recorder().options, maxAttempts: 1 },
+    ).catch((e: unknown) => e)
+    const message = (error as Error).message
+    expect(message.length).toBeLessThan(400)
+    expect(message).toMatch(/… \(\d{4} chars\) failed: the connection to example.test was lost/)
   })
 
   it('does not retry 4xx, 501, or requests that are not repeatable', async () => {

@@ -1,5 +1,6 @@
-import { MigrationError, redactUrl } from '../errors.ts'
+import { MigrationError, redactUrl, urlForMessage } from '../errors.ts'
 import type { Fetch } from './fetch.ts'
+import { describeNetworkFailure } from './network-failure.ts'
 import { backoffDelayMs, retryDelayMs } from './retry-delay.ts'
 
 export interface HttpRequest {
@@ -27,7 +28,7 @@ export class RequestTimeoutError extends MigrationError {
     readonly timeoutMs: number,
     options?: ErrorOptions,
   ) {
-    super(`${request.method} ${redactUrl(request.url)} got no answer within ${timeoutMs} ms`, options)
+    super(`${request.method} ${urlForMessage(request.url)} got no answer within ${timeoutMs} ms`, options)
   }
 }
 
@@ -52,6 +53,8 @@ export interface SendOptions {
   /** @default Math.random */
   random?: () => number
   onRetry?: (info: RetryInfo) => void
+  /** Who is called, for messages: `X2CRM`, `Dataverse`. @default 'the server' */
+  server?: string
 }
 
 /** 429 and 503 carry `Retry-After`; other 5xx are usually transient. 501 and 505 never get better. */
@@ -110,11 +113,13 @@ export async function sendWithRetry(
       }
       const code = networkErrorCode(error)
       if (code === undefined) throw error
-      if (attempt >= maxAttempts) {
+      const failure = describeNetworkFailure(error, { server: options.server, url: request.url })
+      if (attempt >= maxAttempts || failure?.permanent === true) {
         throw new MigrationError(
-          `${request.method} ${redactUrl(request.url)} failed: network error ${code}` +
+          `${request.method} ${urlForMessage(request.url)} failed: ` +
+            (failure?.sentence ?? `network error ${code}. Check that the server is reachable`) +
             (attempt > 1 ? ` (${attempt} attempts)` : '') +
-            '. Check that the server is reachable.',
+            '.',
           { cause: error },
         )
       }

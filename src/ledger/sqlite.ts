@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { closeSync, existsSync, openSync, readSync } from 'node:fs'
+import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { InternalError, MigrationError } from '../errors.ts'
+import { ConfigError, InternalError, MigrationError } from '../errors.ts'
+import { pathProblem } from '../paths.ts'
 import type { SourceKey } from '../domain/source-key.ts'
 import { assertBatchBelongs } from './batch-check.ts'
 import type { SourceFix } from './fix-store.ts'
@@ -143,18 +146,23 @@ interface OutcomeRow {
   warnings: string | null
 }
 
+export interface SqliteLedgerOptions {
+  /**
+   * Open for reading only (`report`): the file is never written, a ledger of an older schema is upgraded in a copy
+   * in memory, and a read-only file works. Writing through such a ledger fails. @default false
+   */
+  readonly?: boolean
+}
+
 /**
  * The ledger of real runs, in one SQLite file (WAL mode). `':memory:'` gives a private in-memory database.
+ * The file is checked before anything is written to it ({@link checkLedgerFile}): a path that cannot hold it, a file
+ * that is not a ledger, a damaged one or one of a newer x2d365 is a ConfigError, and the file stays as it was.
  * @example const ledger = createSqliteLedger('.x2d365/ledger.sqlite')
  */
-export function createSqliteLedger(path: string): Ledger {
-  const db = new Database(path)
-  db.pragma('journal_mode = WAL')
-  // WAL + NORMAL: a batch survives a killed process; only an OS crash can lose the last commits, which the
-  // deterministic ids make harmless (the rows are upserted again).
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  migrate(db)
+export function createSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
+  if (path !== ':memory:') checkLedgerFile(path, options)
+  const db = options.readonly ? openReadonly(path) : openForWriting(path)
 
   const insertRun = db.prepare(
     'INSERT INTO runs (run_id, kind, status, started_at, params) VALUES (?, ?, ?, ?, ?)',
@@ -486,13 +494,114 @@ interface LoadedRow {
   status: OutcomeStatus
 }
 
-function migrate(db: Database.Database): void {
+function openForWriting(path: string): Database.Database {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  // WAL + NORMAL: a batch survives a killed process; only an OS crash can lose the last commits, which the
+  // deterministic ids make harmless (the rows are upserted again).
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  migrate(db)
+  return db
+}
+
+function openReadonly(path: string): Database.Database {
+  const db = new Database(path, { readonly: true, fileMustExist: true })
+  if (schemaVersion(db) === MIGRATIONS.length) return db
+  // An older schema: upgraded in a copy, so that reading never writes the file.
+  const image = db.serialize()
+  db.close()
+  // Header bytes 18 and 19 say WAL (2); an in-memory database has no WAL and refuses to open with them.
+  image[18] = 1
+  image[19] = 1
+  const copy = new Database(image)
+  migrate(copy)
+  copy.pragma('query_only = ON')
+  return copy
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
+
+/**
+ * Refuses, with a ConfigError and before anything writes to it, a ledger path that cannot hold a file (a folder, a
+ * device, /proc, a parent that is a file, a read-only place) and an existing file that is not an x2d365 ledger: not
+ * a SQLite database, damaged (SQLite's `quick_check`), another program's database, or a newer x2d365's schema. The
+ * file is read through a read-only connection, so a refused file keeps its bytes.
+ */
+export function checkLedgerFile(path: string, options: SqliteLedgerOptions = {}): void {
+  const readOnly = options.readonly === true
+  const problem = pathProblem({ path, what: 'ledger', kind: 'file', readOnly })
+  if (problem !== undefined) throw new ConfigError([problem])
+  if (!existsSync(path)) return
+  const named = `ledger: ${resolve(path)}`
+  const header = Buffer.alloc(SQLITE_HEADER.length)
+  const file = openSync(path, 'r')
+  let read: number
+  try {
+    read = readSync(file, header, 0, header.length, 0)
+  } finally {
+    closeSync(file)
+  }
+  // An empty file is an empty database: SQLite starts a ledger in it.
+  if (read === 0) return
+  if (read < header.length || !header.equals(SQLITE_HEADER)) {
+    throw new ConfigError([
+      `${named} is not a SQLite database, so not an x2d365 ledger; point run.ledger (or --ledger) at the ledger, or ` +
+        'at a new path to start one',
+    ])
+  }
+  let db: Database.Database | undefined
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true })
+    const check = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[]
+    const findings = check.map((row) => row.quick_check).filter((finding) => finding !== 'ok')
+    if (findings.length > 0) throw new ConfigError([damaged(named, findings.join('; '))])
+    const version = schemaVersion(db)
+    const tables = db
+      .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+      .all()
+      .map((row) => row.name)
+    if (version > MIGRATIONS.length) {
+      throw new ConfigError([
+        `${named} was written by a newer x2d365 (ledger schema ${version}, this one knows ${MIGRATIONS.length}); ` +
+          'upgrade x2d365 to use it',
+      ])
+    }
+    if ((version === 0 && tables.length > 0) || (version > 0 && !tables.includes('runs'))) {
+      throw new ConfigError([
+        `${named} is a SQLite database but not an x2d365 ledger (its tables: ${tables.slice(0, 5).join(', ') || 'none'}); ` +
+          'point run.ledger (or --ledger) at the ledger, or at a new path to start one',
+      ])
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError([damaged(named, error instanceof Error ? error.message : String(error))], {
+      cause: error,
+    })
+  } finally {
+    db?.close()
+  }
+}
+
+function damaged(named: string, finding: string): string {
+  return (
+    `${named} is damaged (SQLite: ${finding}); nothing was written to it. Restore it from a backup, or keep it ` +
+    'aside and point run.ledger at a new path (a new ledger does not know what earlier runs loaded)'
+  )
+}
+
+function schemaVersion(db: Database.Database): number {
   const version = db.pragma('user_version', { simple: true })
   if (typeof version !== 'number') throw new InternalError(`PRAGMA user_version returned ${String(version)}`)
+  return version
+}
+
+function migrate(db: Database.Database): void {
+  const version = schemaVersion(db)
   if (version > MIGRATIONS.length) {
-    throw new MigrationError(
+    throw new ConfigError([
       `This ledger was written by a newer x2d365 (schema ${version}, this one knows ${MIGRATIONS.length}); upgrade x2d365`,
-    )
+    ])
   }
   db.transaction(() => {
     MIGRATIONS.slice(version).forEach((sql) => db.exec(sql))

@@ -12,7 +12,7 @@ import {
   type LoadPlan,
 } from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from './reconciliation.ts'
-import { HttpError, InternalError, MigrationError } from '../errors.ts'
+import { HttpError, InternalError, markRunStopped, MigrationError } from '../errors.ts'
 import { detectDelta, type DeltaChange, type DeltaStatus } from '../source/x2crm/delta.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
@@ -88,14 +88,19 @@ const CHUNK_BATCHES = 10
 export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<DeltaResult> {
   const started = deps.now()
   const run = await openDelta(options, deps, started)
-  for (const entity of classesInOrder(run.plan)) {
-    const detected = await detectChanges(run, entity)
-    await loadChanges(run, detected)
+  try {
+    for (const entity of classesInOrder(run.plan)) {
+      const detected = await detectChanges(run, entity)
+      await loadChanges(run, detected)
+    }
+    await relinkChildren(run)
+    await setWaitingLinks(run)
+    await retireDeletions(run)
+    return await closeDelta(run, started)
+  } catch (error) {
+    // The next delta closes this one as failed and finds what it left undone (hashes move only once loaded).
+    throw markRunStopped(error, run.runId)
   }
-  await relinkChildren(run)
-  await setWaitingLinks(run)
-  await retireDeletions(run)
-  return closeDelta(run, started)
 }
 
 /** What a delta has found and done so far, handed from one step to the next. */

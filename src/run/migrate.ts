@@ -1,3 +1,4 @@
+import { markRunStopped } from '../errors.ts'
 import type { RunInfo } from '../ledger/ledger.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import type { Mapping, TransformContext } from '../mapping/types.ts'
@@ -62,7 +63,21 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
         started,
       )
   deps.emit({ type: 'run.started', runId: run.runId, resumed, at: started.toISOString() })
+  try {
+    return await loadRun(run, resumed, started, options, deps)
+  } catch (error) {
+    // The run stays unfinished: the next migrate resumes it after its checkpoints.
+    throw markRunStopped(error, run.runId)
+  }
+}
 
+async function loadRun(
+  run: RunInfo,
+  resumed: boolean,
+  started: Date,
+  options: MigrateOptions,
+  deps: MigrateDeps,
+): Promise<MigrateResult> {
   const context = await buildContext(options, deps)
   const sourceCounts = new Map<string, number>()
   const completeness: (CompletenessReport & { phase: string })[] = []

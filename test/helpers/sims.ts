@@ -20,6 +20,8 @@ export async function serveBothSimulators(
     seed?: number
     batchSize?: number
     dataverse?: DataverseSimOptions
+    /** The X2CRM admin's API key (default: the generator's). */
+    x2crmApiKey?: string
   },
 ) {
   const data = generateDataset({
@@ -27,6 +29,7 @@ export async function serveBothSimulators(
     accounts: options.accounts,
     contacts: options.contacts,
   })
+  if (options.x2crmApiKey !== undefined) data.apiKeys['admin'] = options.x2crmApiKey
   const x2crm = createX2crmSimulator({ data })
   const x2crmServed = await serve(x2crm.handle)
   const tls = await generateCertificate()

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { assertUsablePaths } from '../../paths.ts'
 import { describeDiscovery, discover } from '../../discover/discover.ts'
 import { measureScope } from '../../discover/measure-scope.ts'
 import { buildScopeReport, renderScopeMarkdown, summarizeScope } from '../../discover/scope-report.ts'
@@ -22,6 +23,10 @@ export interface DiscoverOptions {
 /** Reads both schemas and the counts into discovery.json, and writes the scope report beside it. */
 export async function discoverCommand(options: DiscoverOptions): Promise<number> {
   const config = readConfig(options.config)
+  assertUsablePaths([
+    { path: options.out, what: '--out', kind: 'file' },
+    { path: options.scope ?? dirname(resolve(options.out)), what: '--scope', kind: 'folder' },
+  ])
   await withSession(
     silent,
     (emit) => connect(config, emit),

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ConfigError } from '../../errors.ts'
+import { assertUsablePaths } from '../../paths.ts'
 import { describeDocs } from '../../report/docs-summary.ts'
 import { gatherInventory } from '../../report/gather-inventory.ts'
 import { countInventory } from '../../report/inventory.ts'
@@ -23,6 +24,7 @@ export interface DocsOptions {
  */
 export async function docsCommand(options: DocsOptions): Promise<number> {
   const config = readConfig(options.config)
+  assertUsablePaths([{ path: options.out, what: '--out', kind: 'folder' }])
   const mysql = config.source.mysql
   if (mysql === undefined) {
     throw new ConfigError([

@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 
 import { join, resolve } from 'node:path'
 import type { Mapping } from '../../mapping/types.ts'
 import type { TargetSchema } from '../../mapping/schemas.ts'
+import { assertUsablePaths } from '../../paths.ts'
 import { quarantineCsvHeader, quarantineCsvLines } from '../../report/quarantine-csv.ts'
 import { formatValidation, renderValidationMarkdown } from '../../report/render-validation.ts'
 import { validate, type ValidationResult } from '../../run/validate.ts'
@@ -37,6 +38,7 @@ export async function validateCommand(options: ValidateCommandOptions): Promise<
   const renderer = options.json ? silent : createHumanRenderer(process.stderr)
   if (!options.json) process.stderr.write(`Map: ${mapSource}\n`)
   const out = resolve(options.out)
+  assertUsablePaths([{ path: out, what: '--out', kind: 'folder' }])
   mkdirSync(out, { recursive: true })
   // Written beside, then renamed: a run that stops leaves no preview that looks complete.
   const csvPath = join(out, 'quarantine-preview.csv')

@@ -73,7 +73,12 @@ export function createX2crmClient(options: X2crmClientOptions): X2crmSource & X2
     const response = await sendWithRetry(
       fetchWithTimeout,
       { method: 'GET', url, headers, repeatable: true },
-      { sleep: options.sleep ?? realSleep, maxAttempts: options.maxAttempts, onRetry: options.onRetry },
+      {
+        server: 'X2CRM',
+        sleep: options.sleep ?? realSleep,
+        maxAttempts: options.maxAttempts,
+        onRetry: options.onRetry,
+      },
     )
     if (response.ok) return readBody(response)
     const body = redactErrorBody(await readBody(response).catch(() => undefined), secrets)

@@ -137,4 +137,41 @@ describe('createMsalTokenProvider', () => {
     expect((error as ConfigError).message).toContain('clientCertificate.thumbprintSha256')
     expect((error as ConfigError).message).not.toContain('not a key')
   })
+  it('names the network failure, not the credentials, when the authority never answers (MSAL hides it)', async () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['ECONNREFUSED', { address: '127.0.0.1', port: 9 }, /127\.0\.0\.1:9 was refused \(ECONNREFUSED\)/],
+      [
+        'ENOTFOUND',
+        { hostname: 'login.sim.test' },
+        /login\.sim\.test could not be resolved \(DNS ENOTFOUND\)/,
+      ],
+      [
+        'SELF_SIGNED_CERT_IN_CHAIN',
+        {},
+        /certificate of login\.sim\.test is not trusted.*target\.dataverse\.caFile/,
+      ],
+    ]
+    for (const [code, fields, said] of cases) {
+      const fetch: Fetch = async () => {
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code, ...fields }) })
+      }
+      const error = await createMsalTokenProvider(options(fetch))
+        .getToken()
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(MigrationError)
+      const message = (error as Error).message
+      expect(message).toMatch(said)
+      expect(message).toContain('openid-configuration got no answer')
+      expect(message).not.toMatch(/Check the tenant|endpoints_resolution_error/)
+      expect(message).not.toContain(SECRET)
+    }
+  })
+
+  it('still sends a refusal by the token endpoint to the credentials', async () => {
+    const { fetch } = fakeEntra({ refuse: true })
+    const error = await createMsalTokenProvider(options(fetch))
+      .getToken()
+      .catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(/Check the tenant \(authority\), client id, client secret/)
+  })
 })

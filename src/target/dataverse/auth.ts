@@ -4,8 +4,9 @@ import {
   type NetworkRequestOptions,
   type NetworkResponse,
 } from '@azure/msal-node'
-import { ConfigError, MigrationError, redactUrl } from '../../errors.ts'
+import { ConfigError, MigrationError, redactUrl, urlForMessage } from '../../errors.ts'
 import type { Fetch } from '../../http/fetch.ts'
+import { describeNetworkFailure } from '../../http/network-failure.ts'
 
 /** A certificate registered on the app: its SHA-256 thumbprint (hex) and its PEM private key. */
 export interface ClientCertificate {
@@ -55,6 +56,9 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
       ? { clientSecret: options.clientSecret }
       : { clientCertificate: checkedCertificate(options.clientCertificate) }
   const secrets = [options.clientSecret ?? '', options.clientCertificate?.privateKey ?? '']
+  // MSAL reports a request that never got an answer as its own error (`endpoints_resolution_error`,
+  // `network_error`) and drops the cause; the network module keeps the last one so the message can name it.
+  const unanswered = { count: 0, last: undefined as { url: string; error: unknown } | undefined }
   const application = new ConfidentialClientApplication({
     auth: {
       clientId: options.clientId,
@@ -62,12 +66,18 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
       authority: options.authority,
       knownAuthorities: [authorityHost],
     },
-    system: { networkClient: createFetchNetworkModule(options.fetch) },
+    system: {
+      networkClient: createFetchNetworkModule(options.fetch, (url, error) => {
+        unanswered.count++
+        unanswered.last = { url, error }
+      }),
+    },
   })
 
   return {
     async getToken({ forceRefresh = false } = {}) {
       let token: string | undefined
+      const unansweredBefore = unanswered.count
       try {
         const result = await application.acquireTokenByClientCredential({
           scopes: [options.scope],
@@ -75,6 +85,19 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
         })
         token = result?.accessToken
       } catch (error) {
+        const last = unanswered.last
+        if (unanswered.count > unansweredBefore && last !== undefined) {
+          // Not a credentials problem: the authority never answered.
+          const failure = describeNetworkFailure(last.error, {
+            server: 'the token endpoint (target.dataverse.authority)',
+            url: last.url,
+          })
+          throw new MigrationError(
+            `Could not get a Dataverse token for client ${options.clientId}: ${urlForMessage(last.url)} ` +
+              `got no answer: ${failure?.sentence ?? scrub(messageOf(last.error), secrets)}.`,
+            { cause: last.error },
+          )
+        }
         const detail = scrub(error instanceof Error ? error.message : String(error), secrets)
         throw new MigrationError(
           `Could not get a Dataverse token for client ${options.clientId} from ${redactUrl(options.authority)}: ` +
@@ -97,7 +120,10 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
  * (MSAL reads error responses itself). Errors say what failed but never carry the request body, which holds the
  * client secret.
  */
-export function createFetchNetworkModule(fetch: Fetch): INetworkModule {
+export function createFetchNetworkModule(
+  fetch: Fetch,
+  onUnanswered: (url: string, error: unknown) => void = () => undefined,
+): INetworkModule {
   async function send<T>(
     method: 'GET' | 'POST',
     url: string,
@@ -111,9 +137,12 @@ export function createFetchNetworkModule(fetch: Fetch): INetworkModule {
     try {
       response = await fetch(url, init)
     } catch (error) {
+      onUnanswered(url, error)
       const reason =
         error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : ''
-      throw new Error(`${method} ${redactUrl(url)} failed: ${reason || 'network error'}`)
+      throw new Error(`${method} ${urlForMessage(url)} failed: ${reason || 'network error'}`, {
+        cause: error,
+      })
     }
     const text = await response.text()
     let body: unknown
@@ -133,6 +162,14 @@ export function createFetchNetworkModule(fetch: Fetch): INetworkModule {
     sendGetRequestAsync: (url, options, timeout) => send('GET', url, options, timeout),
     sendPostRequestAsync: (url, options) => send('POST', url, options),
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error
+    ? error.cause instanceof Error
+      ? error.cause.message
+      : error.message
+    : String(error)
 }
 
 function scrub(text: string, secrets: readonly string[]): string {

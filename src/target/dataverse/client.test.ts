@@ -371,6 +371,26 @@ describe('createDataverseClient', () => {
       expect(error).toBeInstanceOf(HttpError)
       expect((error as HttpError).status).toBe(403)
       expect(error.message).toContain('missing prvWriteAccount')
+      expect(error.message).toContain('give the application user of this app registration a security role')
     })
+  })
+
+  it('sends a 403 to the application user’s security role, and a 400 not', async () => {
+    for (const [status, hinted] of [
+      [403, true],
+      [400, false],
+    ] as const) {
+      const { fetch } = fakeDataverse(() =>
+        dataverseError(status, '0x80040220', 'Principal user is missing prvReadAccount'),
+      )
+      const error = await failure(
+        (async () => {
+          for await (const _ of client(fetch).target.query('accounts')) void _
+        })(),
+      )
+      expect(error).toBeInstanceOf(HttpError)
+      expect(error.message).toContain('missing prvReadAccount')
+      expect(error.message.includes('security role')).toBe(hinted)
+    }
   })
 })

@@ -4,7 +4,7 @@ import type { Fetch } from '../../http/fetch.ts'
 import { readBody, redactErrorBody } from '../../http/response-body.ts'
 import { type RetryInfo, sendWithRetry, sleep as realSleep } from '../../http/send-with-retry.ts'
 import { type BatchOperation, buildBatchBody, parseBatchResponse } from './batch-body.ts'
-import { refusalOf } from './refusal.ts'
+import { refusalOf, withRoleHint } from './refusal.ts'
 import type {
   BatchWrite,
   DataverseBulkTarget,
@@ -121,7 +121,12 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
           repeatable: true,
           timeoutMs,
         },
-        { sleep: options.sleep ?? realSleep, maxAttempts: options.maxAttempts, onRetry: options.onRetry },
+        {
+          server: 'Dataverse',
+          sleep: options.sleep ?? realSleep,
+          maxAttempts: options.maxAttempts,
+          onRetry: options.onRetry,
+        },
       )
       if (response.ok || usable(response)) return response
       if (response.status === 401 && !refreshed) {
@@ -130,7 +135,12 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
         continue
       }
       const errorBody = redactErrorBody(await readBody(response).catch(() => undefined), [token])
-      throw new HttpError({ method, url }, response.status, errorBody, describeError(errorBody))
+      throw new HttpError(
+        { method, url },
+        response.status,
+        errorBody,
+        withRoleHint(response.status, describeError(errorBody)),
+      )
     }
   }
 
@@ -235,7 +245,7 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
               { method, url: `${origin}${path}` },
               part.status,
               redactErrorBody(part.body, []),
-              `${describeError(part.body) ?? 'failed'} (inside $batch)`,
+              withRoleHint(part.status, `${describeError(part.body) ?? 'failed'} (inside $batch)`),
             )
           }
           results[index] = { status: 'rejected', targetId: row.targetId, ...refusal }

@@ -3,6 +3,7 @@ import type { Fetch } from '../../http/fetch.ts'
 import { readBody, redactErrorBody } from '../../http/response-body.ts'
 import { type RetryInfo, sendWithRetry, sleep as realSleep } from '../../http/send-with-retry.ts'
 import type { ChoiceOption, ColumnMetadata, NewColumn, TableMetadata } from './table-metadata.ts'
+import { withRoleHint } from './refusal.ts'
 
 export interface MetadataClientOptions {
   /** The environment's origin, e.g. `https://contoso.crm.dynamics.com`. */
@@ -93,7 +94,11 @@ export function createDataverseMetadataClient(options: MetadataClientOptions): D
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           repeatable: method === 'GET',
         },
-        { sleep: options.sleep ?? realSleep, ...(options.onRetry && { onRetry: options.onRetry }) },
+        {
+          server: 'Dataverse',
+          sleep: options.sleep ?? realSleep,
+          ...(options.onRetry && { onRetry: options.onRetry }),
+        },
       )
       if (response.ok || (accept404 && response.status === 404)) return response
       if (response.status === 401 && !refreshed) {
@@ -103,7 +108,7 @@ export function createDataverseMetadataClient(options: MetadataClientOptions): D
       }
       const errorBody = redactErrorBody(await readBody(response).catch(() => undefined), [token])
       const message = (errorBody as { error?: { message?: string } } | undefined)?.error?.message
-      throw new HttpError({ method, url }, response.status, errorBody, message)
+      throw new HttpError({ method, url }, response.status, errorBody, withRoleHint(response.status, message))
     }
   }
 

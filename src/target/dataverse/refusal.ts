@@ -50,3 +50,16 @@ export function isMessageNotSupported(error: unknown): boolean {
   const parsed = ErrorBody.safeParse(error.body)
   return parsed.success && parsed.data.error.code === MESSAGE_NOT_SUPPORTED
 }
+
+/**
+ * What a 403 from Dataverse means for the person running x2d365: the token was good (authentication passed), but the
+ * application user behind it lacks a privilege. Appended to the server's message.
+ */
+export function withRoleHint(status: number, detail: string | undefined): string | undefined {
+  if (status !== 403) return detail
+  return (
+    `${detail ? `${detail}. ` : ''}Dataverse accepted the credentials but refused the request: give the application ` +
+    'user of this app registration a security role with the privileges it needs (Power Platform admin center → ' +
+    'the environment → Settings → Users + permissions → Application users)'
+  )
+}
