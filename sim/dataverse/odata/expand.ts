@@ -1,5 +1,5 @@
 import { DataverseFault, faults } from '../errors.ts'
-import { toEntity } from '../representation.ts'
+import { toEntity, type RepresentationOptions } from '../representation.ts'
 import type { Store, StoredRow } from '../store.ts'
 import type { Catalog, NavProperty, Table } from '../tables.ts'
 import { isCollectionNav } from '../write/parties.ts'
@@ -76,7 +76,7 @@ export function expandEntity(
   entity: Record<string, unknown>,
   row: StoredRow,
   expansions: readonly Expansion[],
-  context: { catalog: Catalog; store: Store; annotations?: boolean },
+  context: { catalog: Catalog; store: Store } & Pick<RepresentationOptions, 'annotations' | 'format'>,
 ): Record<string, unknown> {
   for (const { nav, property, select } of expansions) {
     const ref = row.lookups[property.column.name]
@@ -85,7 +85,11 @@ export function expandEntity(
     const relatedTable = related && context.catalog.byName(related.table)
     entity[nav] =
       related && relatedTable
-        ? toEntity(relatedTable, related, { select, annotations: context.annotations })
+        ? toEntity(relatedTable, related, {
+            select,
+            annotations: context.annotations,
+            format: context.format,
+          })
         : null
   }
   return entity

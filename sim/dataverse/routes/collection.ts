@@ -1,9 +1,10 @@
 import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
 import { evaluateFilter, type FilterExpression } from '../odata/filter.ts'
 import { maxPageSize, parseCollectionQuery, skiptokenFor, sortRows } from '../odata/query.ts'
+import { preferenceApplied } from '../odata/prefer.ts'
 import { toEntity } from '../representation.ts'
 import type { Table } from '../tables.ts'
-import { contextUrl, jsonResponse, type ApiContext } from './context.ts'
+import { contextUrl, jsonResponse, representationOf, type ApiContext } from './context.ts'
 
 /**
  * GET {set}: $select, $expand (single-valued), $filter, $orderby, $top, $count, and paging with
@@ -14,7 +15,7 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   const url = new URL(request.url)
   const query = parseCollectionQuery(table, url.searchParams)
   const expansions = parseExpand(table, context.catalog, url.searchParams)
-  const annotations = context.prefer.includeAnnotations
+  const shape = representationOf(context)
   // A filter on primary keys only is answered from the key, as the database's index would: no table scan.
   const keys = query.filter ? primaryKeysOf(query.filter, table.primaryId) : undefined
   let stored =
@@ -25,7 +26,7 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   if (!query.filter && query.orderBy.length === 0 && query.top !== undefined && !query.count)
     stored = stored.slice(0, query.top)
   const storedById = new Map(stored.map((row) => [row.id, row]))
-  let rows = stored.map((row) => toEntity(table, row, { annotations }))
+  let rows = stored.map((row) => toEntity(table, row, shape))
   if (query.filter) {
     const filter = query.filter
     rows = rows.filter((row) => evaluateFilter(filter, row))
@@ -40,7 +41,7 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   const page = rows.slice(start, start + pageSize).map((row) => {
     const entity = project(row, table, query.select)
     const source = storedById.get(String(row[table.primaryId]))
-    return source ? expandEntity(entity, source, expansions, { ...context, annotations }) : entity
+    return source ? expandEntity(entity, source, expansions, { ...context, ...shape }) : entity
   })
 
   const body: Record<string, unknown> = {
@@ -53,10 +54,8 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
     next.set('$skiptoken', skiptokenFor(query.page + 1))
     body['@odata.nextLink'] = `${context.apiUrl}${table.entitySet}?${next.toString()}`
   }
-  const headers: Record<string, string> = {}
-  if (context.prefer.maxPageSize !== undefined)
-    headers['preference-applied'] = `odata.maxpagesize=${pageSize}`
-  return jsonResponse(200, body, headers)
+  const applied = context.prefer.maxPageSize === undefined ? {} : { maxPageSize: pageSize }
+  return jsonResponse(200, body, preferenceApplied(context.prefer, applied))
 }
 
 function project(

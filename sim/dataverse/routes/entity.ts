@@ -1,5 +1,5 @@
 import { faults, payloadFault } from '../errors.ts'
-import { conditionHeader } from '../odata/prefer.ts'
+import { conditionHeader, preferenceApplied } from '../odata/prefer.ts'
 import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
 import { parseSelect } from '../odata/query.ts'
 import { etagOf, toEntity } from '../representation.ts'
@@ -7,7 +7,14 @@ import type { StoredRow } from '../store.ts'
 import type { Table } from '../tables.ts'
 import { createRow, deleteParties, updateRow } from '../write/apply.ts'
 import { readPayload } from '../write/payload.ts'
-import { contextUrl, entityIdUrl, jsonResponse, noContent, type ApiContext } from './context.ts'
+import {
+  contextUrl,
+  entityIdUrl,
+  jsonResponse,
+  noContent,
+  representationOf,
+  type ApiContext,
+} from './context.ts'
 
 export async function readJson(request: Request, table: Table): Promise<unknown> {
   const text = await request.text()
@@ -29,9 +36,12 @@ function representation(
   const select = parseSelect(table, url.searchParams)
   const body = {
     '@odata.context': contextUrl(context, table, select, true),
-    ...toEntity(table, row, { select, annotations: context.prefer.includeAnnotations }),
+    ...toEntity(table, row, { select, ...representationOf(context) }),
   }
-  return jsonResponse(status, body, { 'preference-applied': 'return=representation', etag: etagOf(row) })
+  return jsonResponse(status, body, {
+    ...preferenceApplied(context.prefer, { representation: true }),
+    etag: etagOf(row),
+  })
 }
 
 /** POST {set}: 204 + OData-EntityId, or 201 + body (webapi.md §2.1). */
@@ -98,17 +108,17 @@ export function getEntity(context: ApiContext, table: Table, id: string, request
   const url = new URL(request.url)
   const select = parseSelect(table, url.searchParams)
   const expansions = parseExpand(table, context.catalog, url.searchParams)
-  const annotations = context.prefer.includeAnnotations
+  const shape = representationOf(context)
   const body = expandEntity(
     {
       '@odata.context': contextUrl(context, table, contextColumns(select, expansions), true),
-      ...toEntity(table, row, { select, annotations }),
+      ...toEntity(table, row, { select, ...shape }),
     },
     row,
     expansions,
-    { ...context, annotations },
+    { ...context, ...shape },
   )
-  return jsonResponse(200, body, { etag })
+  return jsonResponse(200, body, { etag, ...preferenceApplied(context.prefer) })
 }
 
 /** DELETE {set}(id): 204, 404 when missing, 412 on a stale If-Match (webapi.md §2.4). */
