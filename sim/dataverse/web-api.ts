@@ -13,6 +13,7 @@ import {
   publishProductHierarchy,
   unboundActions,
 } from './routes/actions.ts'
+import { navigationRef, singleProperty } from './routes/property.ts'
 import { whoAmI } from './routes/who-am-i.ts'
 import type { Table } from './tables.ts'
 
@@ -51,13 +52,16 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     throw faults.segmentNotFound(rest)
   }
   if (rest !== undefined) {
+    const id = recordKey(context, table, key ?? '').id
+    if (id === undefined) throw keyNotFound(table)
     const action = rest.replace(/^Microsoft\.Dynamics\.CRM\./, '')
     if (rest.startsWith('Microsoft.Dynamics.CRM.') && boundActions[action] === table.logicalName) {
-      const id = recordKey(context, table, key ?? '').id
-      if (id === undefined) throw faults.notFound(table.logicalName, key ?? '')
       if (action === 'AddMemberList') return addMemberList(context, id, request)
       return publishProductHierarchy(context, id, request)
     }
+    const ref = /^([A-Za-z_][A-Za-z0-9_]*)\/\$ref$/.exec(rest)?.[1]
+    if (ref !== undefined) return navigationRef(context, table, id, ref, request)
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(rest)) return singleProperty(context, table, id, rest, request)
     throw faults.segmentNotFound(rest)
   }
   const { id, keyValues } = recordKey(context, table, key ?? '')
