@@ -1,6 +1,7 @@
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import { jsonResponse, noContent, type ApiContext } from '../routes/context.ts'
+import { evaluateFilter, filterProperties, parseFilter } from '../odata/filter.ts'
 import type { Table } from '../tables.ts'
 import {
   attributeDefinition,
@@ -73,7 +74,10 @@ export async function routeMetadata(
     if (method !== 'GET') throw faults.methodNotAllowed(method)
     context.count('RetrieveMetadata')
     const select = selectOf(url)
-    const value = context.catalog.tables().map((t) => selectProperties(entityDefinition(t), select))
+    const definitions = context.catalog.tables().map((t) => entityDefinition(t))
+    const value = definitions
+      .filter(filterOf(url, 'EntityMetadata', definitions))
+      .map((d) => selectProperties(d, select))
     return jsonResponse(200, { '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions`, value })
   }
   const table = tableFor(context, entityKey)
@@ -87,6 +91,8 @@ export async function routeMetadata(
   }
   if (child === 'Attributes') {
     if (method === 'POST' && childKey === undefined) return createAttribute(context, table, request)
+    if (method === 'DELETE' && childKey !== undefined && cast === undefined)
+      return deleteAttribute(context, table, childKey)
     if (method !== 'GET') throw faults.methodNotAllowed(method)
     context.count('RetrieveMetadata')
     const select = selectOf(url)
@@ -102,12 +108,14 @@ export async function routeMetadata(
         )
       return jsonResponse(200, optionSetIf(expandsOptionSet(url), attributeDefinition(table, column), select))
     }
+    // A cast (`/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata`) keeps that type only (webapi.md §6.1).
+    const definitions = table.columns
+      .map((c) => attributeDefinition(table, c))
+      .filter((a) => cast === undefined || a['@odata.type'] === `#Microsoft.Dynamics.CRM.${cast}`)
     return jsonResponse(200, {
       '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions('${table.logicalName}')/Attributes`,
-      // A cast (`/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata`) keeps that type only (webapi.md §6.1).
-      value: table.columns
-        .map((c) => attributeDefinition(table, c))
-        .filter((a) => cast === undefined || a['@odata.type'] === `#Microsoft.Dynamics.CRM.${cast}`)
+      value: definitions
+        .filter(filterOf(url, cast ?? 'AttributeMetadata', definitions))
         .map((a) => optionSetIf(cast !== undefined && expandsOptionSet(url), a, select)),
     })
   }
@@ -131,6 +139,33 @@ export async function routeMetadata(
     '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions('${table.logicalName}')/Keys`,
     value: keys.map((k) => selectProperties(keyDefinition(k, now), select)),
   })
+}
+
+/**
+ * `$filter` on a metadata collection, e.g. `AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist'`
+ * or `IsCustomAttribute eq true`: evaluated on the definitions; a property none of them has is the
+ * query layer's 400 [C].
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query-metadata-web-api#filter-metadata
+ */
+function filterOf(
+  url: URL,
+  typeName: string,
+  definitions: readonly Record<string, unknown>[],
+): (definition: Record<string, unknown>) => boolean {
+  const text = url.searchParams.get('$filter')
+  if (text === null) return () => true
+  const filter = parseFilter(text)
+  const known = new Set(definitions.flatMap((d) => Object.keys(d)))
+  for (const name of filterProperties(filter)) {
+    if (definitions.length > 0 && !known.has(name)) {
+      throw new DataverseFault(
+        400,
+        '0x80060888',
+        `Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.${typeName}'.`,
+      )
+    }
+  }
+  return (definition) => evaluateFilter(filter, definition)
 }
 
 function selectOf(url: URL): string[] | undefined {
@@ -224,6 +259,43 @@ async function createAttribute(context: ApiContext, table: Table, request: Reque
   return noContent({
     'odata-entityid': `${context.apiUrl}EntityDefinitions(LogicalName='${table.logicalName}')/Attributes(${id})`,
   })
+}
+
+/**
+ * DELETE `EntityDefinitions(…)/Attributes(…)`: removes a custom column (204). A system column,
+ * or one an alternate key uses, cannot be deleted.
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/create-update-column-definitions-using-web-api
+ */
+function deleteAttribute(context: ApiContext, table: Table, key: string): Response {
+  context.count('MetadataDeleteAttribute')
+  const column = table.columns.find((c) => matchesKey(key, c.name, attributeId(table.logicalName, c.name)))
+  if (!column)
+    throw new DataverseFault(
+      404,
+      '0x80040217',
+      `Could not find attribute '${key}' on '${table.logicalName}'.`,
+    )
+  if (column.custom !== true) {
+    // [U] code and text: Dataverse does not let a system column be deleted.
+    throw new DataverseFault(
+      400,
+      '0x80040203',
+      `The attribute '${column.name}' of '${table.logicalName}' is a system attribute and cannot be deleted.`,
+    )
+  }
+  const usedBy = (context.keys?.keysOf(table.logicalName) ?? []).filter((k) =>
+    k.keyAttributes.includes(column.name),
+  )
+  if (usedBy.length > 0) {
+    // [C] 0x8004f01f CannotDeleteDueToDependency: the key must be deleted first.
+    throw new DataverseFault(
+      400,
+      '0x8004f01f',
+      `The Component cannot be deleted because it is referenced by ${usedBy.length} other components: ${usedBy.map((k) => k.schemaName).join(', ')}.`,
+    )
+  }
+  context.catalog.removeColumn(table, column.name)
+  return noContent()
 }
 
 async function createRelationship(context: ApiContext, request: Request): Promise<Response> {
