@@ -1,4 +1,5 @@
 import { textOf } from './errors.ts'
+import { numberBounds } from './metadata/numbers.ts'
 import type { LookupRef, Store, StoredRow } from './store.ts'
 import type { Catalog, ColumnJson } from './tables.ts'
 
@@ -20,7 +21,7 @@ export const formattedValueTerm = 'OData.Community.Display.V1.FormattedValue'
  * `modifiedon` → "4/7/2023 2:59 PM", `_primarycontactid_value` → the contact's full name,
  * `_transactioncurrencyid_value` → "US Dollar").
  * [U] The simulated users' time zone and locale are UTC and en-US; numbers use the column's
- * precision (Money and Decimal 2 by default).
+ * Precision (metadata/numbers.ts).
  */
 export function formattedValue(
   column: ColumnJson,
@@ -52,7 +53,9 @@ export function formattedValue(
       return typeof value === 'number' ? formatNumber(value, 0) : undefined
     case 'Decimal':
     case 'Double':
-      return typeof value === 'number' ? formatNumber(value, column.precision ?? 2) : undefined
+      return typeof value === 'number'
+        ? formatNumber(value, numberBounds(row.table, column)?.precision ?? 2)
+        : undefined
     case 'Money':
       return typeof value === 'number' ? formatMoney(value, column, row, context) : undefined
     case 'DateTime':
@@ -78,7 +81,7 @@ function formatMoney(value: number, column: ColumnJson, row: StoredRow, context:
   const currency =
     (ref && context.store.get('transactioncurrency', ref.id)) ?? context.store.list('transactioncurrency')[0]
   const symbol = typeof currency?.values.currencysymbol === 'string' ? currency.values.currencysymbol : '$'
-  const precision = column.precision ?? 2
+  const precision = numberBounds(row.table, column)?.precision ?? 2
   const text = formatNumber(Math.abs(value), precision)
   return value < 0 ? `-${symbol}${text}` : `${symbol}${text}`
 }

@@ -2,6 +2,7 @@ import { DataverseFault, payloadFault, textOf } from '../errors.ts'
 import { guidFrom } from '../guid.ts'
 import type { Catalog, ColumnJson, Table, TableJson } from '../tables.ts'
 import { labelText } from './definitions.ts'
+import { typeBounds } from './numbers.ts'
 import { keyValuesOf, parseKeySegment, keyStatus, type AlternateKey, type KeyIndex } from './keys.ts'
 
 /** Settings of the simulated organization's solution publisher and key builds. */
@@ -55,14 +56,6 @@ const createTypes: Record<string, string> = {
   MultiSelectPicklistAttributeMetadata: 'MultiSelectPicklist',
 }
 
-/** Documented defaults and bounds per type (AttributeMetadata reference pages) [D]. */
-const ranges: Record<string, { min: number; max: number }> = {
-  Integer: { min: -2_147_483_648, max: 2_147_483_647 },
-  Decimal: { min: -100_000_000_000, max: 100_000_000_000 },
-  Money: { min: -922_337_203_685_477, max: 922_337_203_685_477 },
-  Double: { min: -100_000_000_000, max: 100_000_000_000 },
-}
-
 function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback
 }
@@ -110,10 +103,10 @@ export function columnFromPayload(body: Record<string, unknown>, settings: Schem
     }
     column.maxLength = maxLength
   }
-  const range = ranges[type]
+  const range = typeBounds[type]
   if (range) {
-    column.minValue = numberOr(body.MinValue, range.min)
-    column.maxValue = numberOr(body.MaxValue, range.max)
+    column.minValue = numberOr(body.MinValue, range.minValue)
+    column.maxValue = numberOr(body.MaxValue, range.maxValue)
     if (column.minValue > column.maxValue) {
       throw new DataverseFault(
         400,

@@ -1,5 +1,6 @@
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
+import { numberBounds } from '../metadata/numbers.ts'
 import type { LookupRef, Store } from '../store.ts'
 import { lookupTypes, type Catalog, type ColumnJson, type Table } from '../tables.ts'
 import { isCollectionNav, readParties, type PartyChanges } from './parties.ts'
@@ -167,9 +168,10 @@ function checkValue(table: Table, column: ColumnJson, value: unknown): void {
       throw faults.tooLong(table.logicalName, column.name, column.maxLength)
     }
   }
-  if (typeof value === 'number' && column.minValue !== undefined && column.maxValue !== undefined) {
-    if (value < column.minValue || value > column.maxValue)
-      throw faults.outOfRange(table.logicalName, column.name, value)
+  // MinValue/MaxValue of the column's metadata (documented per type and per standard column).
+  const bounds = typeof value === 'number' ? numberBounds(table.logicalName, column) : undefined
+  if (typeof value === 'number' && bounds && (value < bounds.minValue || value > bounds.maxValue)) {
+    throw faults.outOfRange(table.logicalName, column.name, value)
   }
   if (column.type === 'MultiSelectPicklist' && typeof value === 'string' && column.options) {
     // webapi.md §2.6: a string of comma-separated option values, at most 150 selected.
