@@ -17,6 +17,7 @@ import { guidFrom, newGuid } from './guid.ts'
 import { createKeyIndex } from './metadata/keys.ts'
 import { resolveAlternateKey, type SchemaSettings } from './metadata/schema.ts'
 import { parsePrefer } from './odata/prefer.ts'
+import { defaultMaxUploadBytes, organizationTable } from './organization.ts'
 import { createServiceProtection, type ProtectionLimits } from './protection.ts'
 import { toEntity } from './representation.ts'
 import type { ApiContext } from './routes/context.ts'
@@ -24,7 +25,6 @@ import { seedRows, tableOrThrow } from './seed.ts'
 import { createStore } from './store.ts'
 import { createCatalog, loadDefaultTables, type TablesJson } from './tables.ts'
 import type { Caller } from './write/apply.ts'
-import { defaultMaxUploadBytes } from './write/payload.ts'
 import { apiPath, routeWebApi } from './web-api.ts'
 
 export type { TablesJson } from './tables.ts'
@@ -68,7 +68,10 @@ export interface DataverseSimOptions {
   customizationPrefix?: string
   /** Seconds a new alternate key stays Pending before it is Active, on `clock`. @default 0 */
   keyActivationSeconds?: number
-  /** organization.maxuploadfilesize, on annotation.documentbody's Base64 text. @default 5242880 */
+  /**
+   * The organization row's starting maxuploadfilesize, on note and attachment Base64 text
+   * (PATCH organizations(id) changes it). @default 5242880
+   */
   maxUploadBytes?: number
   /** @default sim/dataverse/tables.json */
   tables?: TablesJson
@@ -119,6 +122,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   const tenantId = options.tenantId ?? defaultTenantId
   const clock = options.clock ?? Date.now
   const catalog = createCatalog(options.tables ?? loadDefaultTables())
+  if (!catalog.byName('organization')) catalog.addTable('organization', organizationTable)
   const store = createStore()
   const organizationId = guidFrom(`organization:${origin}`)
   const businessUnitId = guidFrom(`businessunit:${organizationId}`)
@@ -155,10 +159,11 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   const seed = (logicalName: string, rows: Record<string, unknown>[]) =>
     void seedRows(catalog, store, logicalName, rows, { ownerId: firstUser.systemUserId, now: now() })
 
+  const baseCurrencyId = guidFrom(`currency:USD:${organizationId}`)
   seed('businessunit', [{ businessunitid: businessUnitId, name: 'x2d365sim' }])
   seed('transactioncurrency', [
     {
-      transactioncurrencyid: guidFrom(`currency:USD:${organizationId}`),
+      transactioncurrencyid: baseCurrencyId,
       isocurrencycode: 'USD',
       currencyname: 'US Dollar',
       currencysymbol: '$',
@@ -166,6 +171,18 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
       exchangerate: 1,
     },
   ])
+  seed('organization', [
+    {
+      organizationid: organizationId,
+      name: 'x2d365sim',
+      maxuploadfilesize: options.maxUploadBytes ?? defaultMaxUploadBytes,
+      _basecurrencyid_value: baseCurrencyId,
+    },
+  ])
+  const maxUploadBytes = () => {
+    const value = store.get('organization', organizationId)?.values.maxuploadfilesize
+    return typeof value === 'number' ? value : defaultMaxUploadBytes
+  }
   seed(
     'systemuser',
     appUsers.map((u) => ({
@@ -224,7 +241,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
         caller,
         keys,
         schema,
-        maxUploadBytes: options.maxUploadBytes ?? defaultMaxUploadBytes,
+        maxUploadBytes: maxUploadBytes(),
         resolveKey(table, key) {
           const resolved = resolveAlternateKey(table, key, keys, clock())
           if (resolved.id === undefined) {

@@ -39,6 +39,7 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
   const table = context.catalog.bySet(set)
   if (!match || !table) throw faults.segmentNotFound(match ? set : resource)
 
+  if (table.logicalName === 'organization') checkOrganizationWrite(context, method, key, rest)
   if (key === undefined && rest === undefined) {
     if (method === 'GET') return queryCollection(context, table, request)
     if (method === 'POST') return createEntity(context, table, request)
@@ -77,6 +78,23 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     default:
       throw faults.methodNotAllowed(method)
   }
+}
+
+/**
+ * The organization row exists once per environment: it can be read and updated, never created or
+ * deleted ([C] the platform's "method does not support entities of type" error).
+ */
+function checkOrganizationWrite(
+  context: ApiContext,
+  method: string,
+  key: string | undefined,
+  rest: string | undefined,
+): void {
+  if (method === 'POST' && key === undefined && rest === undefined)
+    throw faults.messageNotSupported('Create', 'organization')
+  if (method === 'DELETE' && rest === undefined) throw faults.messageNotSupported('Delete', 'organization')
+  if (method === 'PATCH' && key !== undefined && !context.store.get('organization', key))
+    throw faults.notFound('organization', key)
 }
 
 /** [C] the message for an alternate-key address that matches no row. */

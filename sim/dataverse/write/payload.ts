@@ -1,5 +1,6 @@
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
+import { defaultMaxUploadBytes, uploadColumns } from '../organization.ts'
 import { numberBounds } from '../metadata/numbers.ts'
 import type { LookupRef, Store } from '../store.ts'
 import { lookupTypes, type Catalog, type ColumnJson, type Table } from '../tables.ts'
@@ -23,14 +24,11 @@ export interface PayloadContext {
   store: Store
   table: Table
   mode: WriteMode
-  /** organization.maxuploadfilesize, checked on annotation.documentbody. @default 5,242,880 */
+  /** organization.maxuploadfilesize, checked on note and attachment bodies. @default 5,242,880 */
   maxUploadBytes?: number
   /** resolves `set(key='v')` references in binds; undefined when the table has no such key */
   resolveKey?: (table: Table, key: string) => string | undefined
 }
-
-/** organization.maxuploadfilesize default, measured on the Base64 text (webapi.md §5.2 [D]). */
-export const defaultMaxUploadBytes = 5_242_880
 
 const bindSuffix = '@odata.bind'
 const refRe = /^(?:[a-z]+:\/\/[^/]+)?(?:\/?api\/data\/v9\.\d\/)?\/?([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)$/
@@ -104,7 +102,7 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
     if (column.readOnly || (mode === 'update' && isCreateOnly(column))) continue
     changes.values[column.name] = converted
     checks.push(() => checkValue(table, column, converted))
-    if (table.logicalName === 'annotation' && column.name === 'documentbody') {
+    if (uploadColumns.has(`${table.logicalName}.${column.name}`)) {
       checks.push(() => checkUploadSize(converted, context.maxUploadBytes ?? defaultMaxUploadBytes))
     }
   }
