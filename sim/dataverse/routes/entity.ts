@@ -6,6 +6,7 @@ import { etagOf, toEntity } from '../representation.ts'
 import type { StoredRow } from '../store.ts'
 import type { Table } from '../tables.ts'
 import { createRow, deleteParties, updateRow } from '../write/apply.ts'
+import { deleteWithCascade } from '../write/cascade.ts'
 import { readPayload } from '../write/payload.ts'
 import {
   contextUrl,
@@ -121,15 +122,19 @@ export function getEntity(context: ApiContext, table: Table, id: string, request
   return jsonResponse(200, body, { etag, ...preferenceApplied(context.prefer) })
 }
 
-/** DELETE {set}(id): 204, 404 when missing, 412 on a stale If-Match (webapi.md §2.4). */
+/**
+ * DELETE {set}(id): 204, 404 when missing, 412 on a stale If-Match (webapi.md §2.4); related rows
+ * follow their relationship's delete behaviour.
+ */
 export function deleteEntity(context: ApiContext, table: Table, id: string, request: Request): Response {
   context.count('Delete')
   const row = context.store.get(table.logicalName, id)
   if (!row) throw faults.notFound(table.logicalName, id)
   const ifMatch = conditionHeader(request, 'if-match')
   if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(row)) throw faults.versionMismatch()
-  context.store.delete(table.logicalName, id)
-  // activityparty rows go with their activity (cascade)
+  // Child rows go with it or lose their link, per relationship (write/cascade.ts); an activity's
+  // parties go with it.
+  deleteWithCascade(context, row)
   if (table.columns.some((column) => column.type === 'PartyList')) deleteParties(context.store, id)
   return noContent()
 }
