@@ -395,6 +395,13 @@ export function resolveAlternateKey(
   const names = [...pairs.keys()].sort().join(',')
   const key = keys.keysOf(table.logicalName).find((k) => [...k.keyAttributes].sort().join(',') === names)
   if (!key) throw notValid()
+  // A key value is typed by its column: quoted for text, bare for numbers and choices (OData key syntax).
+  for (const name of key.keyAttributes) {
+    const type = table.columnsByName.get(name)?.type ?? ''
+    const value = pairs.get(name)
+    const text = type === 'String' || type === 'Memo' || type === 'DateTime'
+    if (text !== (typeof value === 'string') && type !== 'Lookup') throw notValid()
+  }
   const status = keyStatus(key, now)
   if (status !== 'Active') {
     throw new DataverseFault(
