@@ -111,6 +111,18 @@ export interface DataverseSimulator {
 const defaultTenantId = '5b1f6a43-0d36-4c1e-9a8e-3d2f6f0c0365'
 
 /**
+ * `count` deterministic application users (client-credentials apps); the first is the default one.
+ * Service protection limits apply to each separately (webapi.md §5.1).
+ */
+export function simAppUsers(count: number): { clientId: string; clientSecret: string; name?: string }[] {
+  return Array.from({ length: count }, (_, i) =>
+    i === 0
+      ? { clientId: guidFrom('x2d365-sim-app'), clientSecret: 'sim-secret~x2d365' }
+      : { clientId: guidFrom(`x2d365-sim-app-${i + 1}`), clientSecret: `sim-secret~x2d365-${i + 1}` },
+  )
+}
+
+/**
  * A Dataverse Web API simulator with its own Entra ID token endpoint, as a fetch-style handler.
  * @example
  * const sim = createDataverseSimulator({ origin: 'https://127.0.0.1:8443' })
@@ -126,11 +138,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   const store = createStore()
   const organizationId = guidFrom(`organization:${origin}`)
   const businessUnitId = guidFrom(`businessunit:${organizationId}`)
-  const appUsers: AppUser[] = (
-    options.appUsers ?? [
-      { clientId: guidFrom('x2d365-sim-app'), clientSecret: 'sim-secret~x2d365', name: undefined },
-    ]
-  ).map((u) => ({
+  const appUsers: AppUser[] = (options.appUsers ?? simAppUsers(1)).map((u) => ({
     clientId: u.clientId,
     clientSecret: u.clientSecret,
     name: u.name ?? `# x2d365 ${u.clientId.slice(0, 8)}`,

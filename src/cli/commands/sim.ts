@@ -1,6 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { createDataverseSimulator } from '../../../sim/dataverse/index.ts'
+import {
+  createDataverseSimulator,
+  realLatency,
+  simAppUsers,
+  type DataverseSimOptions,
+} from '../../../sim/dataverse/index.ts'
 import { serve, type Handler } from '../../../sim/serve.ts'
 import { generateCertificate } from '../../../sim/tls.ts'
 import { createX2crmSimulator, loadDump, type X2crmDataset } from '../../../sim/x2crm/index.ts'
@@ -65,25 +70,63 @@ function readDump(path: string): X2crmDataset {
   return loadDump(json)
 }
 
-export async function startDataverseSimulator(port: number, caFile: string) {
+/** `sim dataverse` options beyond where it listens. */
+export interface SimDataverseOptions {
+  /** no cost model and no latency: every request answers at once */
+  fast?: boolean
+  /** application users, each with its own service protection limits @default 1 */
+  appUsers?: number
+  requestsPerWindow?: number
+  executionSecondsPerWindow?: number
+  concurrent?: number
+}
+
+/**
+ * The simulator `sim dataverse` runs: by default with the documented cost model and latency, so
+ * service protection and throughput behave as on a real environment; `--fast` turns both off.
+ */
+export function dataverseSimOptions(options: SimDataverseOptions): DataverseSimOptions {
+  const limits: DataverseSimOptions['limits'] = {}
+  if (options.requestsPerWindow !== undefined) limits.requestsPerWindow = options.requestsPerWindow
+  if (options.executionSecondsPerWindow !== undefined)
+    limits.executionSecondsPerWindow = options.executionSecondsPerWindow
+  if (options.concurrent !== undefined) limits.concurrent = options.concurrent
+  return {
+    ...(options.fast ? {} : { costModel: {}, latency: realLatency }),
+    appUsers: simAppUsers(options.appUsers ?? 1),
+    limits,
+  }
+}
+
+export async function startDataverseSimulator(
+  port: number,
+  caFile: string,
+  options: DataverseSimOptions = {},
+) {
   const tls = await generateCertificate()
   writeFileSync(caFile, tls.cert)
   let handler: Handler = async () => new Response('starting', { status: 503 })
   const served = await serve((request) => handler(request), { port, tls })
-  const sim = createDataverseSimulator({ origin: served.origin })
+  const sim = createDataverseSimulator({ ...options, origin: served.origin })
   // A user to own the records whose X2CRM owner has no Dataverse user (`run.defaultOwnerEmail`).
   sim.seed('systemuser', demoSystemUsers([]))
   handler = sim.handle
   return { sim, served, caFile: resolve(caFile) }
 }
 
-export async function simDataverseCommand(options: {
-  port: number
-  caFile: string
-  json?: boolean
-}): Promise<void> {
-  const { sim, served, caFile } = await startDataverseSimulator(options.port, options.caFile)
-  const settings = { ...sim.settings(), caFile, defaultOwnerEmail: DEMO_DEFAULT_OWNER }
+export async function simDataverseCommand(
+  options: { port: number; caFile: string; json?: boolean } & SimDataverseOptions,
+): Promise<void> {
+  const simOptions = dataverseSimOptions(options)
+  const { sim, served, caFile } = await startDataverseSimulator(options.port, options.caFile, simOptions)
+  const appUsers = simOptions.appUsers ?? []
+  const settings = {
+    ...sim.settings(),
+    caFile,
+    defaultOwnerEmail: DEMO_DEFAULT_OWNER,
+    appUsers,
+    costs: options.fast ? 'off' : 'documented',
+  }
   if (options.json) process.stdout.write(`${JSON.stringify(settings)}\n`)
   else {
     process.stdout.write(
@@ -92,7 +135,12 @@ export async function simDataverseCommand(options: {
         `  url: ${settings.url}\n  authority: ${settings.authority}\n  clientId: ${settings.clientId}\n` +
         `  clientSecretEnv: DATAVERSE_CLIENT_SECRET\n  caFile: ${caFile}\n` +
         `and under run: defaultOwnerEmail: ${DEMO_DEFAULT_OWNER} (a user this simulator has)\n` +
-        `export DATAVERSE_CLIENT_SECRET=${settings.clientSecret}   (simulator secret, not a real one)\nCtrl-C stops it.\n`,
+        `export DATAVERSE_CLIENT_SECRET=${settings.clientSecret}   (simulator secret, not a real one)\n` +
+        appUsers
+          .slice(1)
+          .map((u) => `  another application user: clientId ${u.clientId}, secret ${u.clientSecret}\n`)
+          .join('') +
+        `${options.fast ? 'Fast: no cost model, no latency.' : 'Requests take their documented time (--fast to turn it off).'}\nCtrl-C stops it.\n`,
     )
   }
   await untilInterrupted(served.close)
