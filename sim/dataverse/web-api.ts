@@ -1,7 +1,7 @@
 import { DataverseFault, faults } from './errors.ts'
 import { isGuid } from './guid.ts'
 import { runBulk, bulkMessages, type BulkCost, type BulkMessage } from './routes/bulk.ts'
-import { queryCollection } from './routes/collection.ts'
+import { countCollection, queryCollection } from './routes/collection.ts'
 import type { ApiContext } from './routes/context.ts'
 import { createEntity, deleteEntity, getEntity, patchEntity } from './routes/entity.ts'
 import { isMetadataResource, routeMetadata } from './metadata/routes.ts'
@@ -46,6 +46,10 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     throw faults.methodNotAllowed(method)
   }
   if (key === undefined && rest !== undefined) {
+    if (rest === '$count') {
+      if (method !== 'GET') throw faults.methodNotAllowed(method)
+      return countCollection(context, table, request)
+    }
     const message = rest.replace(/^Microsoft\.Dynamics\.CRM\./, '')
     if (method === 'POST' && rest.startsWith('Microsoft.Dynamics.CRM.') && bulkMessages.has(message)) {
       return runBulk(context, table, message as BulkMessage, request, cost)

@@ -48,6 +48,11 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
     '@odata.context': contextUrl(context, table, contextColumns(query.select, expansions), false),
   }
   if (query.count) body['@odata.count'] = Math.min(matched, maxPageSize)
+  // https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/count-rows
+  if (shape.annotations?.('Microsoft.Dynamics.CRM.totalrecordcount'))
+    body['@Microsoft.Dynamics.CRM.totalrecordcount'] = query.count ? Math.min(matched, maxPageSize) : -1
+  if (shape.annotations?.('Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'))
+    body['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = query.count && matched > maxPageSize
   body.value = page
   if (start + pageSize < total) {
     const next = new URLSearchParams(url.searchParams)
@@ -79,4 +84,22 @@ function primaryKeysOf(filter: FilterExpression, primaryId: string): string[] | 
   const { left, right } = filter
   if (left.type !== 'property' || left.name !== primaryId || right.type !== 'literal') return undefined
   return typeof right.value === 'string' ? [right.value.toLowerCase()] : undefined
+}
+
+/**
+ * GET {set}/$count: the number of rows (after `$filter`), up to 5,000, as `text/plain`.
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/count-rows
+ */
+export function countCollection(context: ApiContext, table: Table, request: Request): Response {
+  context.count('RetrieveMultiple')
+  const query = parseCollectionQuery(table, new URL(request.url).searchParams)
+  let rows = context.store.list(table.logicalName)
+  if (query.filter) {
+    const filter = query.filter
+    rows = rows.filter((row) => evaluateFilter(filter, toEntity(table, row)))
+  }
+  return new Response(String(Math.min(rows.length, maxPageSize)), {
+    status: 200,
+    headers: { 'content-type': 'text/plain', 'odata-version': '4.0' },
+  })
 }
