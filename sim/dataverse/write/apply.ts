@@ -49,6 +49,31 @@ function hasColumn(table: Table, name: string): boolean {
   return table.columnsByName.has(name)
 }
 
+/**
+ * The platform fills the EntityName column that names the table of a polymorphic lookup:
+ * `annotation.objecttypecode` from `objectid_<table>@odata.bind`, `activitymimeattachment.objecttypecode`,
+ * `connection.record1idobjecttypecode` (tables.json notes; "the objecttypecode is set to the logical name
+ * of the table", https://learn.microsoft.com/en-us/power-apps/developer/data-platform/annotation-file-attachment).
+ */
+const typeCodeColumns: readonly { table: string; lookup: string; typeCode: string }[] = [
+  { table: 'annotation', lookup: 'objectid', typeCode: 'objecttypecode' },
+  { table: 'activitymimeattachment', lookup: 'objectid', typeCode: 'objecttypecode' },
+  { table: 'connection', lookup: 'record1id', typeCode: 'record1idobjecttypecode' },
+  { table: 'connection', lookup: 'record2id', typeCode: 'record2idobjecttypecode' },
+]
+
+function fillTypeCodes(
+  table: Table,
+  values: Record<string, unknown>,
+  lookups: Readonly<Record<string, LookupRef>>,
+): void {
+  for (const { lookup, typeCode } of typeCodeColumns.filter((c) => c.table === table.logicalName)) {
+    const ref = lookups[lookup]
+    if (ref) values[typeCode] = ref.table
+    else if (values[typeCode] === undefined) values[typeCode] = null
+  }
+}
+
 /** Fills computed columns the platform maintains (contact/lead fullname). */
 function computeNames(table: Table, values: Record<string, unknown>): void {
   if (hasColumn(table, 'fullname') && hasColumn(table, 'firstname') && hasColumn(table, 'lastname')) {
@@ -136,6 +161,7 @@ export function createRow(
   }
   stampOnBehalfOf(table, lookups, caller, ['createdonbehalfby', 'modifiedonbehalfby'])
   computeNames(table, values)
+  fillTypeCodes(table, values, lookups)
   const row: StoredRow = { table: table.logicalName, id, values, lookups, version }
   context.keys?.checkUnique(table, row, context.clock())
   store.put(row)
@@ -170,6 +196,7 @@ export function updateRow(
     lookups.modifiedby = { table: 'systemuser', id: context.caller.systemUserId }
   stampOnBehalfOf(table, lookups, context.caller, ['modifiedonbehalfby'])
   computeNames(table, values)
+  fillTypeCodes(table, values, lookups)
   const row: StoredRow = { ...existing, values, lookups, version }
   context.keys?.checkUnique(table, row, context.clock())
   context.store.put(row)
