@@ -18,6 +18,7 @@ import { createKeyIndex } from './metadata/keys.ts'
 import { resolveAlternateKey, type SchemaSettings } from './metadata/schema.ts'
 import { parsePrefer } from './odata/prefer.ts'
 import { defaultMaxUploadBytes, organizationTable } from './organization.ts'
+import { publisherTable, solutionTable } from './solutions.ts'
 import { createServiceProtection, type ProtectionLimits } from './protection.ts'
 import { toEntity } from './representation.ts'
 import type { ApiContext } from './routes/context.ts'
@@ -135,6 +136,8 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   const clock = options.clock ?? Date.now
   const catalog = createCatalog(options.tables ?? loadDefaultTables())
   if (!catalog.byName('organization')) catalog.addTable('organization', organizationTable)
+  if (!catalog.byName('publisher')) catalog.addTable('publisher', publisherTable)
+  if (!catalog.byName('solution')) catalog.addTable('solution', solutionTable)
   const store = createStore()
   const organizationId = guidFrom(`organization:${origin}`)
   const businessUnitId = guidFrom(`businessunit:${organizationId}`)
@@ -185,6 +188,27 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
       name: 'x2d365sim',
       maxuploadfilesize: options.maxUploadBytes ?? defaultMaxUploadBytes,
       _basecurrencyid_value: baseCurrencyId,
+    },
+  ])
+  // The Default solution and its publisher, whose prefix metadata writes without a solution use.
+  const defaultPublisherId = guidFrom(`publisher:default:${organizationId}`)
+  seed('publisher', [
+    {
+      publisherid: defaultPublisherId,
+      uniquename: 'DefaultPublisherx2d365sim',
+      friendlyname: 'Default Publisher for x2d365sim',
+      customizationprefix: options.customizationPrefix ?? 'new',
+      customizationoptionvalueprefix: 10000,
+    },
+  ])
+  seed('solution', [
+    {
+      solutionid: guidFrom(`solution:default:${organizationId}`),
+      uniquename: 'Default',
+      friendlyname: 'Default Solution',
+      _publisherid_value: defaultPublisherId,
+      version: '1.0',
+      ismanaged: false,
     },
   ])
   const maxUploadBytes = () => {

@@ -2,6 +2,7 @@ import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import { jsonResponse, noContent, type ApiContext } from '../routes/context.ts'
 import { evaluateFilter, filterProperties, parseFilter } from '../odata/filter.ts'
+import { schemaForSolution } from '../solutions.ts'
 import type { Table } from '../tables.ts'
 import {
   attributeDefinition,
@@ -245,14 +246,20 @@ async function readBody(request: Request, entitySet: string): Promise<Record<str
   return body as Record<string, unknown>
 }
 
-function requireSchema(context: ApiContext) {
+/** The publisher settings of this write: its solution's (`MSCRM.SolutionUniqueName`), else the Default one's. */
+function requireSchema(context: ApiContext, request: Request) {
   if (!context.schema) throw new DataverseFault(501, '0x80060888', 'Metadata writes are not enabled.')
-  return context.schema
+  if (!context.catalog.byName('solution')) return context.schema
+  return schemaForSolution(
+    context.store,
+    context.schema,
+    request.headers.get('mscrm.solutionuniquename') ?? undefined,
+  )
 }
 
 async function createAttribute(context: ApiContext, table: Table, request: Request): Promise<Response> {
   context.count('MetadataCreateAttribute')
-  const column = columnFromPayload(await readBody(request, 'Attributes'), requireSchema(context))
+  const column = columnFromPayload(await readBody(request, 'Attributes'), requireSchema(context, request))
   if (table.columnsByName.has(column.name)) throw attributeExists(table, column.schemaName ?? column.name)
   context.catalog.addColumn(table, column)
   const id = attributeId(table.logicalName, column.name)
@@ -304,7 +311,7 @@ async function createRelationship(context: ApiContext, request: Request): Promis
   const { referencing, column, schemaName } = lookupFromRelationship(
     body,
     context.catalog,
-    requireSchema(context),
+    requireSchema(context, request),
   )
   context.catalog.addColumn(referencing, column)
   const id = attributeId('relationship', schemaName.toLowerCase())
@@ -315,7 +322,7 @@ async function createKey(context: ApiContext, table: Table, request: Request): P
   context.count('MetadataCreateKey')
   const keys = context.keys
   if (!keys) throw new DataverseFault(501, '0x80060888', 'Alternate keys are not enabled.')
-  const key = keyFromPayload(await readBody(request, 'Keys'), table, keys, requireSchema(context))
+  const key = keyFromPayload(await readBody(request, 'Keys'), table, keys, requireSchema(context, request))
   keys.add(table, key)
   return noContent({
     'odata-entityid': `${context.apiUrl}EntityDefinitions(LogicalName='${table.logicalName}')/Keys(${key.metadataId})`,
@@ -325,7 +332,11 @@ async function createKey(context: ApiContext, table: Table, request: Request): P
 async function createTable(context: ApiContext, request: Request): Promise<Response> {
   context.count('MetadataCreateEntity')
   const body = await readBody(request, 'EntityDefinitions')
-  const { logicalName, json, schemaName } = tableFromPayload(body, context.catalog, requireSchema(context))
+  const { logicalName, json, schemaName } = tableFromPayload(
+    body,
+    context.catalog,
+    requireSchema(context, request),
+  )
   context.catalog.addTable(logicalName, json, { custom: true, schemaName })
   return noContent({ 'odata-entityid': `${context.apiUrl}EntityDefinitions(${entityId(logicalName)})` })
 }

@@ -1,6 +1,7 @@
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import { defaultMaxUploadBytes, uploadColumns } from '../organization.ts'
+import { checkPublisherPrefix } from '../solutions.ts'
 import { numberBounds } from '../metadata/numbers.ts'
 import type { LookupRef, Store } from '../store.ts'
 import { lookupTypes, type Catalog, type ColumnJson, type Table } from '../tables.ts'
@@ -106,6 +107,8 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
       checks.push(() => checkUploadSize(converted, context.maxUploadBytes ?? defaultMaxUploadBytes))
     }
   }
+  if (table.logicalName === 'publisher')
+    checks.push(() => checkPublisherPrefix(changes.values.customizationprefix))
   for (const check of checks) check()
   return changes
 }
