@@ -49,7 +49,8 @@ function representation(
 export async function createEntity(context: ApiContext, table: Table, request: Request): Promise<Response> {
   context.count('Create')
   const changes = readPayload(await readJson(request, table), { ...context, table, mode: 'create' })
-  const row = createRow(table, changes, context)
+  // One transaction: a deep insert's related rows are not kept when the row itself fails.
+  const row = await context.store.atomically(() => createRow(table, changes, context))
   if (context.prefer.returnRepresentation)
     return representation(context, table, row, new URL(request.url), 201)
   return noContent({ 'odata-entityid': entityIdUrl(context, table, row.id) })

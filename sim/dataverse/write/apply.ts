@@ -119,6 +119,11 @@ export function createRow(
 ): StoredRow {
   const { store, caller } = context
   const id = (options.id ?? changes.primaryId ?? newGuid()).toLowerCase()
+  // Deep insert: the related rows this one points at are created first (webapi create-entity docs).
+  for (const related of changes.related ?? []) {
+    const created = createRow(related.table, related.changes, context)
+    changes.lookups[related.column] = { table: related.table.logicalName, id: created.id }
+  }
   if (store.get(table.logicalName, id)) {
     throw new DataverseFault(
       412,
@@ -166,6 +171,10 @@ export function createRow(
   context.keys?.checkUnique(table, row, context.clock())
   store.put(row)
   if (changes.parties) writeParties(row, changes.parties, context)
+  for (const child of changes.children ?? []) {
+    child.changes.lookups[child.column] = { table: table.logicalName, id: row.id }
+    createRow(child.table, child.changes, context)
+  }
   return row
 }
 

@@ -5,6 +5,7 @@ import { checkPublisherPrefix } from '../solutions.ts'
 import { numberBounds } from '../metadata/numbers.ts'
 import type { LookupRef, Store } from '../store.ts'
 import { lookupTypes, type Catalog, type ColumnJson, type Table } from '../tables.ts'
+import { collectionNav } from '../relationships.ts'
 import { isCollectionNav, readParties, type PartyChanges } from './parties.ts'
 import { convertValue } from './values.ts'
 
@@ -18,6 +19,10 @@ export interface Changes {
   primaryId?: string
   /** activity parties to write with the activity (`<activity>_activity_parties`, webapi.md §7.5) */
   parties?: PartyChanges
+  /** deep insert: rows to create first and point a lookup of this row at (`primarycontactid: {…}`) */
+  related?: { column: string; table: Table; changes: Changes }[]
+  /** deep insert: rows to create after this row, pointing at it (`contact_customer_accounts: [{…}]`) */
+  children?: { column: string; table: Table; changes: Changes }[]
 }
 
 export interface PayloadContext {
@@ -84,6 +89,7 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
       continue
     }
     if (key.includes('@')) continue // instance annotations are not data
+    if (readDeepInsert(key, value, context, changes)) continue
     const lookup = /^_(.+)_value$/.exec(key)?.[1]
     if (lookup !== undefined && lookupTypes.has(table.columnsByName.get(lookup)?.type ?? '')) {
       throw faults.lookupWrittenDirectly(set)
@@ -111,6 +117,49 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
     checks.push(() => checkPublisherPrefix(changes.values.customizationprefix))
   for (const check of checks) check()
   return changes
+}
+
+/**
+ * Deep insert: a single-valued navigation property given a JSON object creates that row and links
+ * it; a collection-valued one given an array creates each row pointing back at this one. The nested
+ * bodies are read like any body first, so nothing is written unless all of them are valid; the
+ * whole create is one transaction. Only on create: an update cannot carry related rows [U message].
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/create-entity-web-api#create-related-table-rows-in-one-operation
+ */
+function readDeepInsert(key: string, value: unknown, context: PayloadContext, changes: Changes): boolean {
+  const { table, catalog } = context
+  const single = table.navs.get(key)
+  const many = single ? undefined : collectionNav(catalog, table, key)
+  if ((!single || !isObject(value)) && (!many || !Array.isArray(value))) return false
+  if (context.mode !== 'create') {
+    throw payloadFault(
+      table.entitySet,
+      `Related rows ('${key}') can only be created with the row that refers to them (deep insert on create), not in an update.`,
+    )
+  }
+  if (single && isObject(value)) {
+    const target = catalog.byName(nestedTarget(value, single.targets) ?? '')
+    if (!target) throw faults.unknownNavigation(table.entitySet, key)
+    if (single.column.readOnly) return true
+    const nested = readPayload(value, { ...context, table: target, mode: 'create' })
+    ;(changes.related ??= []).push({ column: single.column.name, table: target, changes: nested })
+    return true
+  }
+  if (many && Array.isArray(value)) {
+    for (const item of value as unknown[]) {
+      const nested = readPayload(item, { ...context, table: many.child, mode: 'create' })
+      ;(changes.children ??= []).push({ column: many.column.name, table: many.child, changes: nested })
+    }
+  }
+  return true
+}
+
+/** The table of a nested row: its `@odata.type` when the navigation property has several targets. */
+function nestedTarget(value: Record<string, unknown>, targets: readonly string[]): string | undefined {
+  const type = value['@odata.type']
+  if (typeof type !== 'string') return targets[0]
+  const name = type.replace(/^#?Microsoft\.Dynamics\.CRM\./, '')
+  return targets.includes(name) ? name : undefined
 }
 
 function checkODataType(table: Table, value: unknown): void {
