@@ -1,3 +1,4 @@
+import { parseApply, runApply } from '../odata/aggregate.ts'
 import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
 import { evaluateFilter, type FilterExpression } from '../odata/filter.ts'
 import { maxPageSize, parseCollectionQuery, skiptokenFor, sortRows } from '../odata/query.ts'
@@ -14,6 +15,8 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   context.count('RetrieveMultiple')
   const url = new URL(request.url)
   const query = parseCollectionQuery(table, url.searchParams)
+  const apply = url.searchParams.get('$apply')
+  if (apply !== null) return aggregateCollection(context, table, apply)
   const expansions = parseExpand(table, context.catalog, url.searchParams)
   const shape = representationOf(context)
   // A filter on primary keys only is answered from the key, as the database's index would: no table scan.
@@ -102,4 +105,18 @@ export function countCollection(context: ApiContext, table: Table, request: Requ
     status: 200,
     headers: { 'content-type': 'text/plain', 'odata-version': '4.0' },
   })
+}
+
+/** GET {set}?$apply=…: grouped and aggregated rows, not paged (odata/aggregate.ts). */
+function aggregateCollection(context: ApiContext, table: Table, apply: string): Response {
+  const transformations = parseApply(table, apply)
+  const shape = representationOf(context)
+  const stored = context.store.list(table.logicalName)
+  const entities = stored.map((row) => toEntity(table, row))
+  const value = runApply(table, stored, entities, transformations, shape)
+  return jsonResponse(
+    200,
+    { '@odata.context': `${context.apiUrl}$metadata#${table.entitySet}`, value },
+    preferenceApplied(context.prefer),
+  )
 }
