@@ -22,6 +22,7 @@ import { publisherTable, solutionTable } from './solutions.ts'
 import { createServiceProtection, type ProtectionLimits } from './protection.ts'
 import { toEntity } from './representation.ts'
 import type { ApiContext } from './routes/context.ts'
+import type { RecordCountSnapshots } from './routes/record-count.ts'
 import { seedRows, tableOrThrow } from './seed.ts'
 import { createStore } from './store.ts'
 import { createCatalog, loadDefaultTables, type TablesJson } from './tables.ts'
@@ -242,6 +243,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
     clock,
   }
   let executionMs = 0
+  const recordCounts: RecordCountSnapshots = new Map()
 
   /** Runs one Web API request (top-level or a `$batch` part) for an authenticated app user. */
   async function executeOne(
@@ -286,6 +288,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
           return resolved.id
         },
         prefer: parsePrefer(request.headers.get('prefer')),
+        recordCounts,
         count: (operation) => {
           byOperation[operation] = (byOperation[operation] ?? 0) + 1
           meter.ms += operationCostMs(model, operation, inBatch)

@@ -14,6 +14,7 @@ import {
   unboundActions,
 } from './routes/actions.ts'
 import { navigationRef, singleProperty } from './routes/property.ts'
+import { retrieveTotalRecordCount } from './routes/record-count.ts'
 import { whoAmI } from './routes/who-am-i.ts'
 import type { Table } from './tables.ts'
 
@@ -31,6 +32,13 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     return whoAmI(context)
   }
   if (isMetadataResource(resource)) return routeMetadata(context, request, resource)
+  if (resource.startsWith('RetrieveTotalRecordCount('))
+    return retrieveTotalRecordCount(
+      context,
+      request,
+      resource,
+      context.recordCounts ?? new Map<string, { takenAt: number; count: number }>(),
+    )
   if (unboundActions.has(resource)) {
     return closeOpportunity(context, resource as 'WinOpportunity' | 'LoseOpportunity', request)
   }
