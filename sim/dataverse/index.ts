@@ -240,6 +240,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
     customizationPrefix: options.customizationPrefix ?? 'new',
     optionValuePrefix: 10000,
     keyActivationSeconds: options.keyActivationSeconds ?? 0,
+    globalOptionSets: new Map(),
     clock,
   }
   let executionMs = 0

@@ -16,6 +16,8 @@ export interface ColumnJson {
   /** Columns created through the metadata API keep what the payload said (webapi.md §6.2). */
   schemaName?: string
   custom?: boolean
+  /** the global choice (GlobalOptionSetDefinitions Name) whose options this column shares */
+  globalOptionSet?: string
   minValue?: number
   maxValue?: number
   precision?: number

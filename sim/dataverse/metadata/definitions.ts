@@ -90,7 +90,8 @@ export function attributeDefinition(table: Table, column: ColumnJson): Record<st
   if (column.target) definition.Targets = column.target
   if (column.options && column.type !== 'Boolean') {
     definition.OptionSet = {
-      IsGlobal: false,
+      IsGlobal: column.globalOptionSet !== undefined,
+      ...(column.globalOptionSet === undefined ? {} : { Name: column.globalOptionSet }),
       OptionSetType: column.type === 'MultiSelectPicklist' ? 'Picklist' : column.type,
       Options: column.options.map((o) => ({
         Value: o.value,

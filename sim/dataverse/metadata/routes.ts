@@ -3,7 +3,7 @@ import { isGuid } from '../guid.ts'
 import { jsonResponse, noContent, type ApiContext } from '../routes/context.ts'
 import { evaluateFilter, filterProperties, parseFilter } from '../odata/filter.ts'
 import { schemaForSolution } from '../solutions.ts'
-import type { Table } from '../tables.ts'
+import type { ColumnJson, Table } from '../tables.ts'
 import {
   attributeDefinition,
   attributeId,
@@ -13,7 +13,15 @@ import {
   selectProperties,
 } from './definitions.ts'
 import {
+  columnsUsing,
+  findOptionSet,
+  optionSetDefinition,
+  optionSetFromPayload,
+  type GlobalOptionSet,
+} from './option-sets.ts'
+import {
   attributeExists,
+  checkPrefix,
   columnFromPayload,
   entityNotFound,
   keyFromPayload,
@@ -31,7 +39,8 @@ export function isMetadataResource(resource: string): boolean {
     resource.startsWith('RelationshipDefinitions') ||
     resource === 'PublishAllXml' ||
     resource === 'PublishXml' ||
-    resource === 'InsertOptionValue'
+    resource === 'InsertOptionValue' ||
+    resource.startsWith('GlobalOptionSetDefinitions')
   )
 }
 
@@ -61,6 +70,7 @@ export async function routeMetadata(
     }
     return noContent()
   }
+  if (resource.startsWith('GlobalOptionSetDefinitions')) return globalOptionSets(context, request, resource)
   if (resource.startsWith('RelationshipDefinitions')) {
     if (resource !== 'RelationshipDefinitions' || method !== 'POST') throw faults.methodNotAllowed(method)
     return createRelationship(context, request)
@@ -342,10 +352,75 @@ async function createTable(context: ApiContext, request: Request): Promise<Respo
 }
 
 /**
+ * `GlobalOptionSetDefinitions`: list, read (by MetadataId or `Name='…'`), create and delete global
+ * choices; a choice column binds one with `GlobalOptionSet@odata.bind` and shares its options.
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/create-update-optionsets
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query-metadata-web-api#retrieve-global-option-sets
+ */
+async function globalOptionSets(context: ApiContext, request: Request, resource: string): Promise<Response> {
+  const match = /^GlobalOptionSetDefinitions(?:\((.*)\))?$/.exec(resource)
+  if (!match) throw faults.segmentNotFound(resource)
+  const key = match[1]
+  const sets = context.schema?.globalOptionSets ?? new Map<string, GlobalOptionSet>()
+  const method = request.method
+  if (key === undefined) {
+    if (method === 'POST') {
+      context.count('MetadataCreateOptionSet')
+      const schema = requireSchema(context, request)
+      const set = optionSetFromPayload(
+        await readBody(request, 'GlobalOptionSetDefinitions'),
+        sets,
+        (name) => checkPrefix(name, 'option set', schema),
+        schema.optionValuePrefix,
+      )
+      sets.set(set.metadataId, set)
+      return noContent({ 'odata-entityid': `${context.apiUrl}GlobalOptionSetDefinitions(${set.metadataId})` })
+    }
+    if (method !== 'GET') throw faults.methodNotAllowed(method)
+    context.count('RetrieveMetadata')
+    const select = selectOf(new URL(request.url))
+    return jsonResponse(200, {
+      '@odata.context': `${context.apiUrl}$metadata#GlobalOptionSetDefinitions`,
+      value: [...sets.values()].map((s) => selectProperties(optionSetDefinition(s), select)),
+    })
+  }
+  const set = findOptionSet(sets, key)
+  if (!set) throw new DataverseFault(404, '0x80040217', `Could not find optionset with name or id ${key}.`)
+  if (method === 'DELETE') {
+    context.count('MetadataDeleteOptionSet')
+    const users = columnsUsing(context.catalog, set)
+    if (users.length > 0) {
+      throw new DataverseFault(
+        400,
+        '0x8004f01f',
+        `The Component cannot be deleted because it is referenced by ${users.length} other components: ${users.join(', ')}.`,
+      )
+    }
+    sets.delete(set.metadataId)
+    return noContent()
+  }
+  if (method !== 'GET') throw faults.methodNotAllowed(method)
+  context.count('RetrieveMetadata')
+  return jsonResponse(200, {
+    '@odata.context': `${context.apiUrl}$metadata#GlobalOptionSetDefinitions/$entity`,
+    ...selectProperties(optionSetDefinition(set), selectOf(new URL(request.url))),
+  })
+}
+
+/**
  * `InsertOptionValue`: one more option in a local choice column; answers the new value.
  * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/insertoptionvalue
  */
 function insertOptionValue(context: ApiContext, body: Record<string, unknown>): Response {
+  const globalName = typeof body['OptionSetName'] === 'string' ? body['OptionSetName'] : undefined
+  if (globalName !== undefined) {
+    const set = findOptionSet(
+      context.schema?.globalOptionSets ?? new Map<string, GlobalOptionSet>(),
+      `'${globalName}'`,
+    )
+    if (!set) throw new DataverseFault(404, '0x80040217', `Could not find optionset with name ${globalName}.`)
+    return addOption(context, set.options, body)
+  }
   const entity = typeof body['EntityLogicalName'] === 'string' ? body['EntityLogicalName'] : undefined
   const attribute =
     typeof body['AttributeLogicalName'] === 'string' ? body['AttributeLogicalName'] : undefined
@@ -365,7 +440,15 @@ function insertOptionValue(context: ApiContext, body: Record<string, unknown>): 
       `Could not find a choice attribute '${attribute}' on entity '${entity}'.`,
     )
   }
-  const options = (column.options ??= [])
+  return addOption(context, (column.options ??= []), body)
+}
+
+/** Adds `Value`/`Label` of an InsertOptionValue body to a choice's options (shared by its columns). */
+function addOption(
+  context: ApiContext,
+  options: NonNullable<ColumnJson['options']>,
+  body: Record<string, unknown>,
+): Response {
   const requested = typeof body['Value'] === 'number' ? body['Value'] : undefined
   const value = requested ?? Math.max(100_000_000 - 1, ...options.map((o) => o.value)) + 1
   if (options.some((o) => o.value === value)) {

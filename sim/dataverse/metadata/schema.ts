@@ -3,6 +3,7 @@ import { guidFrom } from '../guid.ts'
 import type { Catalog, ColumnJson, Table, TableJson } from '../tables.ts'
 import { labelText } from './definitions.ts'
 import { typeBounds } from './numbers.ts'
+import { boundOptionSet, type GlobalOptionSet, type GlobalOptionSets } from './option-sets.ts'
 import { keyValuesOf, parseKeySegment, keyStatus, type AlternateKey, type KeyIndex } from './keys.ts'
 
 /** Settings of the simulated organization's solution publisher and key builds. */
@@ -11,6 +12,8 @@ export interface SchemaSettings {
   customizationPrefix: string
   /** Option values are `optionValuePrefix × 10,000 + n` [U: default publisher 10000]. @default 10000 */
   optionValuePrefix: number
+  /** Global choices created through GlobalOptionSetDefinitions, shared by the columns bound to them. */
+  globalOptionSets?: GlobalOptionSets
   /** Seconds an alternate key stays Pending before it is Active (webapi.md §6.5). */
   keyActivationSeconds: number
   clock: () => number
@@ -127,7 +130,13 @@ export function columnFromPayload(body: Record<string, unknown>, settings: Schem
     }
     column.format = format
   }
-  if (type === 'Picklist' || type === 'MultiSelectPicklist') column.options = readOptions(body, settings)
+  if (type === 'Picklist' || type === 'MultiSelectPicklist') {
+    const global = boundOptionSet(body, settings.globalOptionSets ?? new Map<string, GlobalOptionSet>())
+    if (global) {
+      column.options = global.options
+      column.globalOptionSet = global.name
+    } else column.options = readOptions(body, settings)
+  }
   if (type === 'Boolean') {
     const set = body.OptionSet as
       { TrueOption?: { Label?: unknown }; FalseOption?: { Label?: unknown } } | undefined
@@ -140,13 +149,6 @@ export function columnFromPayload(body: Record<string, unknown>, settings: Schem
 }
 
 function readOptions(body: Record<string, unknown>, settings: SchemaSettings): ColumnJson['options'] {
-  if (typeof body['GlobalOptionSet@odata.bind'] === 'string') {
-    throw new DataverseFault(
-      400,
-      '0x80040203',
-      'Global choices are not modelled by the simulator; send a local OptionSet.',
-    )
-  }
   const set = body.OptionSet as { Options?: unknown } | undefined
   if (!set || !Array.isArray(set.Options)) {
     throw payloadFault('Attributes', "A choice column needs 'OptionSet' with 'Options' (webapi.md §6.2).")
