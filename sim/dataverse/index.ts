@@ -23,6 +23,12 @@ import { createServiceProtection, type ProtectionLimits } from './protection.ts'
 import { toEntity } from './representation.ts'
 import type { ApiContext } from './routes/context.ts'
 import type { RecordCountSnapshots } from './routes/record-count.ts'
+import {
+  advanceBulkDeleteJobs,
+  asyncOperationTable,
+  bulkDeleteOperationTable,
+  type BulkDeleteJobs,
+} from './routes/bulk-delete.ts'
 import { seedRows, tableOrThrow } from './seed.ts'
 import { createStore } from './store.ts'
 import { createCatalog, loadDefaultTables, type TablesJson } from './tables.ts'
@@ -139,6 +145,9 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   if (!catalog.byName('organization')) catalog.addTable('organization', organizationTable)
   if (!catalog.byName('publisher')) catalog.addTable('publisher', publisherTable)
   if (!catalog.byName('solution')) catalog.addTable('solution', solutionTable)
+  if (!catalog.byName('asyncoperation')) catalog.addTable('asyncoperation', asyncOperationTable)
+  if (!catalog.byName('bulkdeleteoperation'))
+    catalog.addTable('bulkdeleteoperation', bulkDeleteOperationTable)
   const store = createStore()
   const organizationId = guidFrom(`organization:${origin}`)
   const businessUnitId = guidFrom(`businessunit:${organizationId}`)
@@ -245,6 +254,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   }
   let executionMs = 0
   const recordCounts: RecordCountSnapshots = new Map()
+  const bulkDeleteJobs: BulkDeleteJobs = []
 
   /** Runs one Web API request (top-level or a `$batch` part) for an authenticated app user. */
   async function executeOne(
@@ -290,12 +300,14 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
         },
         prefer: parsePrefer(request.headers.get('prefer')),
         recordCounts,
+        bulkDeleteJobs,
         count: (operation) => {
           byOperation[operation] = (byOperation[operation] ?? 0) + 1
           meter.ms += operationCostMs(model, operation, inBatch)
         },
         addCost: (ms) => void (meter.ms += ms),
       }
+      if (bulkDeleteJobs.length > 0) advanceBulkDeleteJobs(context, bulkDeleteJobs)
       return await routeWebApi(context, request, {
         perTargetMs: (message) =>
           bulkTargetCostMs(model, message) + (options.executionCost?.perBulkTargetMs ?? 0),

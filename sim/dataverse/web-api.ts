@@ -15,6 +15,7 @@ import {
 } from './routes/actions.ts'
 import { navigationRef, singleProperty } from './routes/property.ts'
 import { retrieveTotalRecordCount } from './routes/record-count.ts'
+import { bulkDelete } from './routes/bulk-delete.ts'
 import { whoAmI } from './routes/who-am-i.ts'
 import type { Table } from './tables.ts'
 
@@ -32,6 +33,7 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     return whoAmI(context)
   }
   if (isMetadataResource(resource)) return routeMetadata(context, request, resource)
+  if (resource === 'BulkDelete') return bulkDelete(context, request, context.bulkDeleteJobs ?? [])
   if (resource.startsWith('RetrieveTotalRecordCount('))
     return retrieveTotalRecordCount(
       context,

@@ -4,6 +4,7 @@ import type { SchemaSettings } from '../metadata/schema.ts'
 import type { FormatContext } from '../formatted-values.ts'
 import { annotationFilter, type AnnotationFilter, type Preferences } from '../odata/prefer.ts'
 import type { Store } from '../store.ts'
+import type { BulkDeleteJobs } from './bulk-delete.ts'
 import type { RecordCountSnapshots } from './record-count.ts'
 import type { Catalog, Table } from '../tables.ts'
 import type { ApplyContext } from '../write/apply.ts'
@@ -25,6 +26,8 @@ export interface ApiContext extends ApplyContext {
   schema?: SchemaSettings
   /** organization.maxuploadfilesize (webapi.md §5.2) */
   maxUploadBytes?: number
+  /** BulkDelete jobs not completed yet */
+  bulkDeleteJobs?: BulkDeleteJobs
   /** RetrieveTotalRecordCount's snapshots, kept across requests */
   recordCounts?: RecordCountSnapshots
   /** resolves an alternate-key reference `name='v'` to a row id (binds, @odata.id) */
