@@ -64,7 +64,7 @@ export const freeCostModel: Readonly<CostModel> = {
   publishMs: 0,
 }
 
-const writes = new Set(['Create', 'Update', 'Upsert', 'Delete'])
+const writes = new Set(['Create', 'Update', 'Upsert', 'Delete', 'Associate', 'Disassociate'])
 const reads = new Set(['Retrieve', 'RetrieveMultiple', 'WhoAmI', 'RetrieveMetadata'])
 
 /** Execution time of one counted operation (bulk messages add their per-target cost separately). */

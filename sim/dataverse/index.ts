@@ -17,14 +17,22 @@ import { guidFrom, newGuid } from './guid.ts'
 import { createKeyIndex } from './metadata/keys.ts'
 import { resolveAlternateKey, type SchemaSettings } from './metadata/schema.ts'
 import { parsePrefer } from './odata/prefer.ts'
+import { defaultMaxUploadBytes, organizationTable } from './organization.ts'
+import { publisherTable, solutionTable } from './solutions.ts'
 import { createServiceProtection, type ProtectionLimits } from './protection.ts'
 import { toEntity } from './representation.ts'
 import type { ApiContext } from './routes/context.ts'
+import type { RecordCountSnapshots } from './routes/record-count.ts'
+import {
+  advanceBulkDeleteJobs,
+  asyncOperationTable,
+  bulkDeleteOperationTable,
+  type BulkDeleteJobs,
+} from './routes/bulk-delete.ts'
 import { seedRows, tableOrThrow } from './seed.ts'
 import { createStore } from './store.ts'
 import { createCatalog, loadDefaultTables, type TablesJson } from './tables.ts'
 import type { Caller } from './write/apply.ts'
-import { defaultMaxUploadBytes } from './write/payload.ts'
 import { apiPath, routeWebApi } from './web-api.ts'
 
 export type { TablesJson } from './tables.ts'
@@ -68,7 +76,10 @@ export interface DataverseSimOptions {
   customizationPrefix?: string
   /** Seconds a new alternate key stays Pending before it is Active, on `clock`. @default 0 */
   keyActivationSeconds?: number
-  /** organization.maxuploadfilesize, on annotation.documentbody's Base64 text. @default 5242880 */
+  /**
+   * The organization row's starting maxuploadfilesize, on note and attachment Base64 text
+   * (PATCH organizations(id) changes it). @default 5242880
+   */
   maxUploadBytes?: number
   /** @default sim/dataverse/tables.json */
   tables?: TablesJson
@@ -108,6 +119,18 @@ export interface DataverseSimulator {
 const defaultTenantId = '5b1f6a43-0d36-4c1e-9a8e-3d2f6f0c0365'
 
 /**
+ * `count` deterministic application users (client-credentials apps); the first is the default one.
+ * Service protection limits apply to each separately (webapi.md §5.1).
+ */
+export function simAppUsers(count: number): { clientId: string; clientSecret: string; name?: string }[] {
+  return Array.from({ length: count }, (_, i) =>
+    i === 0
+      ? { clientId: guidFrom('x2d365-sim-app'), clientSecret: 'sim-secret~x2d365' }
+      : { clientId: guidFrom(`x2d365-sim-app-${i + 1}`), clientSecret: `sim-secret~x2d365-${i + 1}` },
+  )
+}
+
+/**
  * A Dataverse Web API simulator with its own Entra ID token endpoint, as a fetch-style handler.
  * @example
  * const sim = createDataverseSimulator({ origin: 'https://127.0.0.1:8443' })
@@ -119,14 +142,16 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   const tenantId = options.tenantId ?? defaultTenantId
   const clock = options.clock ?? Date.now
   const catalog = createCatalog(options.tables ?? loadDefaultTables())
+  if (!catalog.byName('organization')) catalog.addTable('organization', organizationTable)
+  if (!catalog.byName('publisher')) catalog.addTable('publisher', publisherTable)
+  if (!catalog.byName('solution')) catalog.addTable('solution', solutionTable)
+  if (!catalog.byName('asyncoperation')) catalog.addTable('asyncoperation', asyncOperationTable)
+  if (!catalog.byName('bulkdeleteoperation'))
+    catalog.addTable('bulkdeleteoperation', bulkDeleteOperationTable)
   const store = createStore()
   const organizationId = guidFrom(`organization:${origin}`)
   const businessUnitId = guidFrom(`businessunit:${organizationId}`)
-  const appUsers: AppUser[] = (
-    options.appUsers ?? [
-      { clientId: guidFrom('x2d365-sim-app'), clientSecret: 'sim-secret~x2d365', name: undefined },
-    ]
-  ).map((u) => ({
+  const appUsers: AppUser[] = (options.appUsers ?? simAppUsers(1)).map((u) => ({
     clientId: u.clientId,
     clientSecret: u.clientSecret,
     name: u.name ?? `# x2d365 ${u.clientId.slice(0, 8)}`,
@@ -155,10 +180,11 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   const seed = (logicalName: string, rows: Record<string, unknown>[]) =>
     void seedRows(catalog, store, logicalName, rows, { ownerId: firstUser.systemUserId, now: now() })
 
+  const baseCurrencyId = guidFrom(`currency:USD:${organizationId}`)
   seed('businessunit', [{ businessunitid: businessUnitId, name: 'x2d365sim' }])
   seed('transactioncurrency', [
     {
-      transactioncurrencyid: guidFrom(`currency:USD:${organizationId}`),
+      transactioncurrencyid: baseCurrencyId,
       isocurrencycode: 'USD',
       currencyname: 'US Dollar',
       currencysymbol: '$',
@@ -166,6 +192,39 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
       exchangerate: 1,
     },
   ])
+  seed('organization', [
+    {
+      organizationid: organizationId,
+      name: 'x2d365sim',
+      maxuploadfilesize: options.maxUploadBytes ?? defaultMaxUploadBytes,
+      _basecurrencyid_value: baseCurrencyId,
+    },
+  ])
+  // The Default solution and its publisher, whose prefix metadata writes without a solution use.
+  const defaultPublisherId = guidFrom(`publisher:default:${organizationId}`)
+  seed('publisher', [
+    {
+      publisherid: defaultPublisherId,
+      uniquename: 'DefaultPublisherx2d365sim',
+      friendlyname: 'Default Publisher for x2d365sim',
+      customizationprefix: options.customizationPrefix ?? 'new',
+      customizationoptionvalueprefix: 10000,
+    },
+  ])
+  seed('solution', [
+    {
+      solutionid: guidFrom(`solution:default:${organizationId}`),
+      uniquename: 'Default',
+      friendlyname: 'Default Solution',
+      _publisherid_value: defaultPublisherId,
+      version: '1.0',
+      ismanaged: false,
+    },
+  ])
+  const maxUploadBytes = () => {
+    const value = store.get('organization', organizationId)?.values.maxuploadfilesize
+    return typeof value === 'number' ? value : defaultMaxUploadBytes
+  }
   seed(
     'systemuser',
     appUsers.map((u) => ({
@@ -190,9 +249,12 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
     customizationPrefix: options.customizationPrefix ?? 'new',
     optionValuePrefix: 10000,
     keyActivationSeconds: options.keyActivationSeconds ?? 0,
+    globalOptionSets: new Map(),
     clock,
   }
   let executionMs = 0
+  const recordCounts: RecordCountSnapshots = new Map()
+  const bulkDeleteJobs: BulkDeleteJobs = []
 
   /** Runs one Web API request (top-level or a `$batch` part) for an authenticated app user. */
   async function executeOne(
@@ -224,7 +286,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
         caller,
         keys,
         schema,
-        maxUploadBytes: options.maxUploadBytes ?? defaultMaxUploadBytes,
+        maxUploadBytes: maxUploadBytes(),
         resolveKey(table, key) {
           const resolved = resolveAlternateKey(table, key, keys, clock())
           if (resolved.id === undefined) {
@@ -237,12 +299,15 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
           return resolved.id
         },
         prefer: parsePrefer(request.headers.get('prefer')),
+        recordCounts,
+        bulkDeleteJobs,
         count: (operation) => {
           byOperation[operation] = (byOperation[operation] ?? 0) + 1
           meter.ms += operationCostMs(model, operation, inBatch)
         },
         addCost: (ms) => void (meter.ms += ms),
       }
+      if (bulkDeleteJobs.length > 0) advanceBulkDeleteJobs(context, bulkDeleteJobs)
       return await routeWebApi(context, request, {
         perTargetMs: (message) =>
           bulkTargetCostMs(model, message) + (options.executionCost?.perBulkTargetMs ?? 0),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { extendedUntil, pushPenaltySeconds } from './protection.ts'
 import { connect, errorOf, requestToken } from './test-helpers.ts'
 
 // Service protection API limits, webapi.md §5.1 and
@@ -108,8 +109,8 @@ describe('service protection', () => {
   })
 })
 
-// "If the client continues to send requests while throttled, the Retry-After duration grows"
-// (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits, webapi.md §5.1).
+// "If the application continues to send such demanding requests, the duration will be extended"
+// (https://learn.microsoft.com/en-us/power-apps/developer/data-platform/api-limits#the-retry-after-duration).
 describe('service protection: pushing on while throttled', () => {
   it('grows Retry-After for each request sent before the previous Retry-After passed', async () => {
     let now = 1_000_000
@@ -129,5 +130,29 @@ describe('service protection: pushing on while throttled', () => {
     expect(pushed).toEqual(['201', '203', '207']) // +1, +2, +4 s
     now += 207_000
     expect((await api.call('GET', 'WhoAmI')).status).toBe(200)
+  })
+
+  it('never extends the wait past one window (named assumption: extendedUntil)', async () => {
+    let now = 1_000_000
+    const api = await connect({ clock: () => now, limits: { requestsPerWindow: 1, windowSeconds: 300 } })
+    expect((await api.call('GET', 'WhoAmI')).status).toBe(200)
+    now += 100_000
+    expect((await api.call('GET', 'WhoAmI')).headers.get('retry-after')).toBe('200')
+    const waits: number[] = []
+    for (let i = 0; i < 12; i++)
+      waits.push(Number((await api.call('GET', 'WhoAmI')).headers.get('retry-after')))
+    // 201, 203, 207, 215, 231, 263, then capped at the 300 s window
+    expect(waits.slice(0, 6)).toEqual([201, 203, 207, 215, 231, 263])
+    expect(waits.slice(6)).toEqual([300, 300, 300, 300, 300, 300])
+    now += 299_000
+    expect((await api.call('GET', 'WhoAmI')).status).toBe(429)
+    now += 301_000
+    expect((await api.call('GET', 'WhoAmI')).status).toBe(200)
+  })
+
+  it('penalties are 1, 2, 4 … 60 s a request', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map(pushPenaltySeconds)).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60])
+    expect(extendedUntil(0, 250_000, 7, 300)).toBe(300_000)
+    expect(extendedUntil(0, 10_000, 1, 300)).toBe(11_000)
   })
 })

@@ -45,11 +45,23 @@ interface UserState {
 
 /**
  * Extra seconds added to the wait each time a throttled user sends another request before its
- * Retry-After has passed: 1, 2, 4, … capped at 60 (the docs only say "the duration grows if the
- * client keeps pushing" — webapi.md §5.1 [D]; the growth rate is [U]).
+ * Retry-After has passed: 1, 2, 4, … at most 60 a request. Microsoft documents only that "if the
+ * application continues to send such demanding requests, the duration will be extended"
+ * (https://learn.microsoft.com/en-us/power-apps/developer/data-platform/api-limits#the-retry-after-duration);
+ * the growth rate is a named assumption [U].
  */
 export function pushPenaltySeconds(strikes: number): number {
   return Math.min(60, 2 ** Math.max(0, strikes - 1))
+}
+
+/**
+ * When a user pushing on while blocked may come back: the wait grows by `pushPenaltySeconds`, but
+ * never past one window from now. [U] assumption: the limits are evaluated on the preceding
+ * 300 s sliding window ("within the preceding 300 seconds", same page), so the simulator does not
+ * block longer than a window; the docs give no other bound.
+ */
+export function extendedUntil(now: number, until: number, strikes: number, windowSeconds: number): number {
+  return Math.min(until + pushPenaltySeconds(strikes) * 1000, now + windowSeconds * 1000)
 }
 
 /**
@@ -91,7 +103,7 @@ export function createServiceProtection(options: ProtectionOptions): ServiceProt
       if (state.blocked && now < state.blocked.until) {
         const blocked = state.blocked
         blocked.strikes++
-        blocked.until += pushPenaltySeconds(blocked.strikes) * 1000
+        blocked.until = extendedUntil(now, blocked.until, blocked.strikes, limits.windowSeconds)
         reject(blocked.code, blocked.message, Math.ceil((blocked.until - now) / 1000))
       }
       state.blocked = undefined

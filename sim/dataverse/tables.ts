@@ -16,6 +16,8 @@ export interface ColumnJson {
   /** Columns created through the metadata API keep what the payload said (webapi.md §6.2). */
   schemaName?: string
   custom?: boolean
+  /** the global choice (GlobalOptionSetDefinitions Name) whose options this column shares */
+  globalOptionSet?: string
   minValue?: number
   maxValue?: number
   precision?: number
@@ -58,6 +60,8 @@ export interface Catalog {
   addTable(logicalName: string, json: TableJson, extra?: { custom?: boolean; schemaName?: string }): Table
   /** Adds a column to a table; it is writable and validated from the next request on. */
   addColumn(table: Table, column: ColumnJson): void
+  /** Removes a (custom) column and its navigation properties. */
+  removeColumn(table: Table, name: string): void
 }
 
 /** Column types read back as `_<name>_value` and written only through `<nav>@odata.bind`. */
@@ -100,6 +104,11 @@ export function createCatalog(json: TablesJson): Catalog {
       table.columns.push(column)
       table.columnsByName.set(column.name, column)
       addNavs(table.navs, column)
+    },
+    removeColumn(table, name) {
+      table.columns = table.columns.filter((c) => c.name !== name)
+      table.columnsByName.delete(name)
+      for (const [nav, property] of table.navs) if (property.column.name === name) table.navs.delete(nav)
     },
   }
   for (const [logicalName, table] of Object.entries(json)) catalog.addTable(logicalName, table)

@@ -1,7 +1,7 @@
 import { DataverseFault, faults } from './errors.ts'
 import { isGuid } from './guid.ts'
 import { runBulk, bulkMessages, type BulkCost, type BulkMessage } from './routes/bulk.ts'
-import { queryCollection } from './routes/collection.ts'
+import { countCollection, queryCollection } from './routes/collection.ts'
 import type { ApiContext } from './routes/context.ts'
 import { createEntity, deleteEntity, getEntity, patchEntity } from './routes/entity.ts'
 import { isMetadataResource, routeMetadata } from './metadata/routes.ts'
@@ -13,6 +13,9 @@ import {
   publishProductHierarchy,
   unboundActions,
 } from './routes/actions.ts'
+import { navigationRef, singleProperty } from './routes/property.ts'
+import { retrieveTotalRecordCount } from './routes/record-count.ts'
+import { bulkDelete } from './routes/bulk-delete.ts'
 import { whoAmI } from './routes/who-am-i.ts'
 import type { Table } from './tables.ts'
 
@@ -30,6 +33,14 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     return whoAmI(context)
   }
   if (isMetadataResource(resource)) return routeMetadata(context, request, resource)
+  if (resource === 'BulkDelete') return bulkDelete(context, request, context.bulkDeleteJobs ?? [])
+  if (resource.startsWith('RetrieveTotalRecordCount('))
+    return retrieveTotalRecordCount(
+      context,
+      request,
+      resource,
+      context.recordCounts ?? new Map<string, { takenAt: number; count: number }>(),
+    )
   if (unboundActions.has(resource)) {
     return closeOpportunity(context, resource as 'WinOpportunity' | 'LoseOpportunity', request)
   }
@@ -38,12 +49,17 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
   const table = context.catalog.bySet(set)
   if (!match || !table) throw faults.segmentNotFound(match ? set : resource)
 
+  if (table.logicalName === 'organization') checkOrganizationWrite(context, method, key, rest)
   if (key === undefined && rest === undefined) {
     if (method === 'GET') return queryCollection(context, table, request)
     if (method === 'POST') return createEntity(context, table, request)
     throw faults.methodNotAllowed(method)
   }
   if (key === undefined && rest !== undefined) {
+    if (rest === '$count') {
+      if (method !== 'GET') throw faults.methodNotAllowed(method)
+      return countCollection(context, table, request)
+    }
     const message = rest.replace(/^Microsoft\.Dynamics\.CRM\./, '')
     if (method === 'POST' && rest.startsWith('Microsoft.Dynamics.CRM.') && bulkMessages.has(message)) {
       return runBulk(context, table, message as BulkMessage, request, cost)
@@ -51,13 +67,16 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     throw faults.segmentNotFound(rest)
   }
   if (rest !== undefined) {
+    const id = recordKey(context, table, key ?? '').id
+    if (id === undefined) throw keyNotFound(table)
     const action = rest.replace(/^Microsoft\.Dynamics\.CRM\./, '')
     if (rest.startsWith('Microsoft.Dynamics.CRM.') && boundActions[action] === table.logicalName) {
-      const id = recordKey(context, table, key ?? '').id
-      if (id === undefined) throw faults.notFound(table.logicalName, key ?? '')
       if (action === 'AddMemberList') return addMemberList(context, id, request)
       return publishProductHierarchy(context, id, request)
     }
+    const ref = /^([A-Za-z_][A-Za-z0-9_]*)\/\$ref$/.exec(rest)?.[1]
+    if (ref !== undefined) return navigationRef(context, table, id, ref, request)
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(rest)) return singleProperty(context, table, id, rest, request)
     throw faults.segmentNotFound(rest)
   }
   const { id, keyValues } = recordKey(context, table, key ?? '')
@@ -73,6 +92,23 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     default:
       throw faults.methodNotAllowed(method)
   }
+}
+
+/**
+ * The organization row exists once per environment: it can be read and updated, never created or
+ * deleted ([C] the platform's "method does not support entities of type" error).
+ */
+function checkOrganizationWrite(
+  context: ApiContext,
+  method: string,
+  key: string | undefined,
+  rest: string | undefined,
+): void {
+  if (method === 'POST' && key === undefined && rest === undefined)
+    throw faults.messageNotSupported('Create', 'organization')
+  if (method === 'DELETE' && rest === undefined) throw faults.messageNotSupported('Delete', 'organization')
+  if (method === 'PATCH' && key !== undefined && !context.store.get('organization', key))
+    throw faults.notFound('organization', key)
 }
 
 /** [C] the message for an alternate-key address that matches no row. */

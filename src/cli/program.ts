@@ -547,6 +547,19 @@ function defineSim(program: Command): void {
     .option('-p, --port <port>', 'port (0 = any free port)', integer('--port'), 0)
     .option('--ca-file <path>', 'where to write the certificate clients must trust', 'dataverse-sim-ca.pem')
     .option('--json', 'print the connection settings as JSON')
+    .option('--fast', 'no cost model and no latency (default: requests take their documented time)')
+    .option('--app-users <n>', 'application users, each with its own limits', integer('--app-users', 1), 1)
+    .option(
+      '--requests-per-window <n>',
+      'service protection: requests per 300 s',
+      integer('--requests-per-window', 1),
+    )
+    .option(
+      '--execution-seconds-per-window <n>',
+      'service protection: execution seconds per 300 s',
+      integer('--execution-seconds-per-window', 1),
+    )
+    .option('--concurrent <n>', 'service protection: concurrent requests', integer('--concurrent', 1))
     .action(async (options: SimDataverseOptions) => {
       const { simDataverseCommand } = await import('./commands/sim.ts')
       await simDataverseCommand(options)

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
+import { createDataverseSimulator, type DataverseSimOptions } from '../../sim/dataverse/index.ts'
 import { serve, type Handler } from '../../sim/serve.ts'
 import { generateCertificate } from '../../sim/tls.ts'
 import { demoSystemUsers } from './demo-users.ts'
@@ -10,12 +10,16 @@ import { demoSystemUsers } from './demo-users.ts'
  * occasion written to `caFile` for clients to trust, and a user to own what no X2CRM owner can. For `x2d365 sim
  * dataverse` and the demo.
  */
-export async function startDataverseSimulator(port: number, caFile: string) {
+export async function startDataverseSimulator(
+  port: number,
+  caFile: string,
+  options: DataverseSimOptions = {},
+) {
   const tls = await generateCertificate()
   writeFileSync(caFile, tls.cert)
   let handler: Handler = async () => new Response('starting', { status: 503 })
   const served = await serve((request) => handler(request), { port, tls })
-  const sim = createDataverseSimulator({ origin: served.origin })
+  const sim = createDataverseSimulator({ ...options, origin: served.origin })
   // A user to own the records whose X2CRM owner has no Dataverse user (`run.defaultOwnerEmail`).
   sim.seed('systemuser', demoSystemUsers([]))
   handler = sim.handle

@@ -1,6 +1,7 @@
 import { guidFrom } from '../guid.ts'
 import type { ColumnJson, Table } from '../tables.ts'
 import { keyStatus, type AlternateKey } from './keys.ts'
+import { numberBounds } from './numbers.ts'
 
 /** A Label as the metadata API writes it (webapi.md §6.2). */
 export function label(text: string) {
@@ -79,14 +80,18 @@ export function attributeDefinition(table: Table, column: ColumnJson): Record<st
     IsValidForRead: true,
   }
   if (column.maxLength !== undefined) definition.MaxLength = column.maxLength
-  if (column.minValue !== undefined) definition.MinValue = column.minValue
-  if (column.maxValue !== undefined) definition.MaxValue = column.maxValue
-  if (column.precision !== undefined) definition.Precision = column.precision
+  const bounds = numberBounds(table.logicalName, column)
+  if (bounds) {
+    definition.MinValue = bounds.minValue
+    definition.MaxValue = bounds.maxValue
+    if (bounds.precision !== undefined) definition.Precision = bounds.precision
+  }
   if (column.format !== undefined) definition.Format = column.format
   if (column.target) definition.Targets = column.target
   if (column.options && column.type !== 'Boolean') {
     definition.OptionSet = {
-      IsGlobal: false,
+      IsGlobal: column.globalOptionSet !== undefined,
+      ...(column.globalOptionSet === undefined ? {} : { Name: column.globalOptionSet }),
       OptionSetType: column.type === 'MultiSelectPicklist' ? 'Picklist' : column.type,
       Options: column.options.map((o) => ({
         Value: o.value,

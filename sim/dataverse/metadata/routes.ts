@@ -1,7 +1,9 @@
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import { jsonResponse, noContent, type ApiContext } from '../routes/context.ts'
-import type { Table } from '../tables.ts'
+import { evaluateFilter, filterProperties, parseFilter } from '../odata/filter.ts'
+import { schemaForSolution } from '../solutions.ts'
+import type { ColumnJson, Table } from '../tables.ts'
 import {
   attributeDefinition,
   attributeId,
@@ -11,7 +13,15 @@ import {
   selectProperties,
 } from './definitions.ts'
 import {
+  columnsUsing,
+  findOptionSet,
+  optionSetDefinition,
+  optionSetFromPayload,
+  type GlobalOptionSet,
+} from './option-sets.ts'
+import {
   attributeExists,
+  checkPrefix,
   columnFromPayload,
   entityNotFound,
   keyFromPayload,
@@ -29,7 +39,8 @@ export function isMetadataResource(resource: string): boolean {
     resource.startsWith('RelationshipDefinitions') ||
     resource === 'PublishAllXml' ||
     resource === 'PublishXml' ||
-    resource === 'InsertOptionValue'
+    resource === 'InsertOptionValue' ||
+    resource.startsWith('GlobalOptionSetDefinitions')
   )
 }
 
@@ -59,6 +70,7 @@ export async function routeMetadata(
     }
     return noContent()
   }
+  if (resource.startsWith('GlobalOptionSetDefinitions')) return globalOptionSets(context, request, resource)
   if (resource.startsWith('RelationshipDefinitions')) {
     if (resource !== 'RelationshipDefinitions' || method !== 'POST') throw faults.methodNotAllowed(method)
     return createRelationship(context, request)
@@ -73,7 +85,10 @@ export async function routeMetadata(
     if (method !== 'GET') throw faults.methodNotAllowed(method)
     context.count('RetrieveMetadata')
     const select = selectOf(url)
-    const value = context.catalog.tables().map((t) => selectProperties(entityDefinition(t), select))
+    const definitions = context.catalog.tables().map((t) => entityDefinition(t))
+    const value = definitions
+      .filter(filterOf(url, 'EntityMetadata', definitions))
+      .map((d) => selectProperties(d, select))
     return jsonResponse(200, { '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions`, value })
   }
   const table = tableFor(context, entityKey)
@@ -87,6 +102,8 @@ export async function routeMetadata(
   }
   if (child === 'Attributes') {
     if (method === 'POST' && childKey === undefined) return createAttribute(context, table, request)
+    if (method === 'DELETE' && childKey !== undefined && cast === undefined)
+      return deleteAttribute(context, table, childKey)
     if (method !== 'GET') throw faults.methodNotAllowed(method)
     context.count('RetrieveMetadata')
     const select = selectOf(url)
@@ -102,12 +119,14 @@ export async function routeMetadata(
         )
       return jsonResponse(200, optionSetIf(expandsOptionSet(url), attributeDefinition(table, column), select))
     }
+    // A cast (`/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata`) keeps that type only (webapi.md §6.1).
+    const definitions = table.columns
+      .map((c) => attributeDefinition(table, c))
+      .filter((a) => cast === undefined || a['@odata.type'] === `#Microsoft.Dynamics.CRM.${cast}`)
     return jsonResponse(200, {
       '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions('${table.logicalName}')/Attributes`,
-      // A cast (`/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata`) keeps that type only (webapi.md §6.1).
-      value: table.columns
-        .map((c) => attributeDefinition(table, c))
-        .filter((a) => cast === undefined || a['@odata.type'] === `#Microsoft.Dynamics.CRM.${cast}`)
+      value: definitions
+        .filter(filterOf(url, cast ?? 'AttributeMetadata', definitions))
         .map((a) => optionSetIf(cast !== undefined && expandsOptionSet(url), a, select)),
     })
   }
@@ -131,6 +150,33 @@ export async function routeMetadata(
     '@odata.context': `${context.apiUrl}$metadata#EntityDefinitions('${table.logicalName}')/Keys`,
     value: keys.map((k) => selectProperties(keyDefinition(k, now), select)),
   })
+}
+
+/**
+ * `$filter` on a metadata collection, e.g. `AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist'`
+ * or `IsCustomAttribute eq true`: evaluated on the definitions; a property none of them has is the
+ * query layer's 400 [C].
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query-metadata-web-api#filter-metadata
+ */
+function filterOf(
+  url: URL,
+  typeName: string,
+  definitions: readonly Record<string, unknown>[],
+): (definition: Record<string, unknown>) => boolean {
+  const text = url.searchParams.get('$filter')
+  if (text === null) return () => true
+  const filter = parseFilter(text)
+  const known = new Set(definitions.flatMap((d) => Object.keys(d)))
+  for (const name of filterProperties(filter)) {
+    if (definitions.length > 0 && !known.has(name)) {
+      throw new DataverseFault(
+        400,
+        '0x80060888',
+        `Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.${typeName}'.`,
+      )
+    }
+  }
+  return (definition) => evaluateFilter(filter, definition)
 }
 
 function selectOf(url: URL): string[] | undefined {
@@ -210,14 +256,20 @@ async function readBody(request: Request, entitySet: string): Promise<Record<str
   return body as Record<string, unknown>
 }
 
-function requireSchema(context: ApiContext) {
+/** The publisher settings of this write: its solution's (`MSCRM.SolutionUniqueName`), else the Default one's. */
+function requireSchema(context: ApiContext, request: Request) {
   if (!context.schema) throw new DataverseFault(501, '0x80060888', 'Metadata writes are not enabled.')
-  return context.schema
+  if (!context.catalog.byName('solution')) return context.schema
+  return schemaForSolution(
+    context.store,
+    context.schema,
+    request.headers.get('mscrm.solutionuniquename') ?? undefined,
+  )
 }
 
 async function createAttribute(context: ApiContext, table: Table, request: Request): Promise<Response> {
   context.count('MetadataCreateAttribute')
-  const column = columnFromPayload(await readBody(request, 'Attributes'), requireSchema(context))
+  const column = columnFromPayload(await readBody(request, 'Attributes'), requireSchema(context, request))
   if (table.columnsByName.has(column.name)) throw attributeExists(table, column.schemaName ?? column.name)
   context.catalog.addColumn(table, column)
   const id = attributeId(table.logicalName, column.name)
@@ -226,13 +278,50 @@ async function createAttribute(context: ApiContext, table: Table, request: Reque
   })
 }
 
+/**
+ * DELETE `EntityDefinitions(…)/Attributes(…)`: removes a custom column (204). A system column,
+ * or one an alternate key uses, cannot be deleted.
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/create-update-column-definitions-using-web-api
+ */
+function deleteAttribute(context: ApiContext, table: Table, key: string): Response {
+  context.count('MetadataDeleteAttribute')
+  const column = table.columns.find((c) => matchesKey(key, c.name, attributeId(table.logicalName, c.name)))
+  if (!column)
+    throw new DataverseFault(
+      404,
+      '0x80040217',
+      `Could not find attribute '${key}' on '${table.logicalName}'.`,
+    )
+  if (column.custom !== true) {
+    // [U] code and text: Dataverse does not let a system column be deleted.
+    throw new DataverseFault(
+      400,
+      '0x80040203',
+      `The attribute '${column.name}' of '${table.logicalName}' is a system attribute and cannot be deleted.`,
+    )
+  }
+  const usedBy = (context.keys?.keysOf(table.logicalName) ?? []).filter((k) =>
+    k.keyAttributes.includes(column.name),
+  )
+  if (usedBy.length > 0) {
+    // [C] 0x8004f01f CannotDeleteDueToDependency: the key must be deleted first.
+    throw new DataverseFault(
+      400,
+      '0x8004f01f',
+      `The Component cannot be deleted because it is referenced by ${usedBy.length} other components: ${usedBy.map((k) => k.schemaName).join(', ')}.`,
+    )
+  }
+  context.catalog.removeColumn(table, column.name)
+  return noContent()
+}
+
 async function createRelationship(context: ApiContext, request: Request): Promise<Response> {
   context.count('MetadataCreateRelationship')
   const body = await readBody(request, 'RelationshipDefinitions')
   const { referencing, column, schemaName } = lookupFromRelationship(
     body,
     context.catalog,
-    requireSchema(context),
+    requireSchema(context, request),
   )
   context.catalog.addColumn(referencing, column)
   const id = attributeId('relationship', schemaName.toLowerCase())
@@ -243,7 +332,7 @@ async function createKey(context: ApiContext, table: Table, request: Request): P
   context.count('MetadataCreateKey')
   const keys = context.keys
   if (!keys) throw new DataverseFault(501, '0x80060888', 'Alternate keys are not enabled.')
-  const key = keyFromPayload(await readBody(request, 'Keys'), table, keys, requireSchema(context))
+  const key = keyFromPayload(await readBody(request, 'Keys'), table, keys, requireSchema(context, request))
   keys.add(table, key)
   return noContent({
     'odata-entityid': `${context.apiUrl}EntityDefinitions(LogicalName='${table.logicalName}')/Keys(${key.metadataId})`,
@@ -253,9 +342,69 @@ async function createKey(context: ApiContext, table: Table, request: Request): P
 async function createTable(context: ApiContext, request: Request): Promise<Response> {
   context.count('MetadataCreateEntity')
   const body = await readBody(request, 'EntityDefinitions')
-  const { logicalName, json, schemaName } = tableFromPayload(body, context.catalog, requireSchema(context))
+  const { logicalName, json, schemaName } = tableFromPayload(
+    body,
+    context.catalog,
+    requireSchema(context, request),
+  )
   context.catalog.addTable(logicalName, json, { custom: true, schemaName })
   return noContent({ 'odata-entityid': `${context.apiUrl}EntityDefinitions(${entityId(logicalName)})` })
+}
+
+/**
+ * `GlobalOptionSetDefinitions`: list, read (by MetadataId or `Name='…'`), create and delete global
+ * choices; a choice column binds one with `GlobalOptionSet@odata.bind` and shares its options.
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/create-update-optionsets
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query-metadata-web-api#retrieve-global-option-sets
+ */
+async function globalOptionSets(context: ApiContext, request: Request, resource: string): Promise<Response> {
+  const match = /^GlobalOptionSetDefinitions(?:\((.*)\))?$/.exec(resource)
+  if (!match) throw faults.segmentNotFound(resource)
+  const key = match[1]
+  const sets = context.schema?.globalOptionSets ?? new Map<string, GlobalOptionSet>()
+  const method = request.method
+  if (key === undefined) {
+    if (method === 'POST') {
+      context.count('MetadataCreateOptionSet')
+      const schema = requireSchema(context, request)
+      const set = optionSetFromPayload(
+        await readBody(request, 'GlobalOptionSetDefinitions'),
+        sets,
+        (name) => checkPrefix(name, 'option set', schema),
+        schema.optionValuePrefix,
+      )
+      sets.set(set.metadataId, set)
+      return noContent({ 'odata-entityid': `${context.apiUrl}GlobalOptionSetDefinitions(${set.metadataId})` })
+    }
+    if (method !== 'GET') throw faults.methodNotAllowed(method)
+    context.count('RetrieveMetadata')
+    const select = selectOf(new URL(request.url))
+    return jsonResponse(200, {
+      '@odata.context': `${context.apiUrl}$metadata#GlobalOptionSetDefinitions`,
+      value: [...sets.values()].map((s) => selectProperties(optionSetDefinition(s), select)),
+    })
+  }
+  const set = findOptionSet(sets, key)
+  if (!set) throw new DataverseFault(404, '0x80040217', `Could not find optionset with name or id ${key}.`)
+  if (method === 'DELETE') {
+    context.count('MetadataDeleteOptionSet')
+    const users = columnsUsing(context.catalog, set)
+    if (users.length > 0) {
+      throw new DataverseFault(
+        400,
+        '0x8004f01f',
+        `The Component cannot be deleted because it is referenced by ${users.length} other components: ${users.join(', ')}.`,
+      )
+    }
+    sets.delete(set.metadataId)
+    return noContent()
+  }
+  if (method !== 'GET') throw faults.methodNotAllowed(method)
+  context.count('RetrieveMetadata')
+  return jsonResponse(200, {
+    '@odata.context': `${context.apiUrl}$metadata#GlobalOptionSetDefinitions/$entity`,
+    ...selectProperties(optionSetDefinition(set), selectOf(new URL(request.url))),
+  })
 }
 
 /**
@@ -263,6 +412,15 @@ async function createTable(context: ApiContext, request: Request): Promise<Respo
  * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/insertoptionvalue
  */
 function insertOptionValue(context: ApiContext, body: Record<string, unknown>): Response {
+  const globalName = typeof body['OptionSetName'] === 'string' ? body['OptionSetName'] : undefined
+  if (globalName !== undefined) {
+    const set = findOptionSet(
+      context.schema?.globalOptionSets ?? new Map<string, GlobalOptionSet>(),
+      `'${globalName}'`,
+    )
+    if (!set) throw new DataverseFault(404, '0x80040217', `Could not find optionset with name ${globalName}.`)
+    return addOption(context, set.options, body)
+  }
   const entity = typeof body['EntityLogicalName'] === 'string' ? body['EntityLogicalName'] : undefined
   const attribute =
     typeof body['AttributeLogicalName'] === 'string' ? body['AttributeLogicalName'] : undefined
@@ -282,7 +440,15 @@ function insertOptionValue(context: ApiContext, body: Record<string, unknown>): 
       `Could not find a choice attribute '${attribute}' on entity '${entity}'.`,
     )
   }
-  const options = (column.options ??= [])
+  return addOption(context, (column.options ??= []), body)
+}
+
+/** Adds `Value`/`Label` of an InsertOptionValue body to a choice's options (shared by its columns). */
+function addOption(
+  context: ApiContext,
+  options: NonNullable<ColumnJson['options']>,
+  body: Record<string, unknown>,
+): Response {
   const requested = typeof body['Value'] === 'number' ? body['Value'] : undefined
   const value = requested ?? Math.max(100_000_000 - 1, ...options.map((o) => o.value)) + 1
   if (options.some((o) => o.value === value)) {

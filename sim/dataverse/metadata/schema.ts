@@ -2,6 +2,8 @@ import { DataverseFault, payloadFault, textOf } from '../errors.ts'
 import { guidFrom } from '../guid.ts'
 import type { Catalog, ColumnJson, Table, TableJson } from '../tables.ts'
 import { labelText } from './definitions.ts'
+import { typeBounds } from './numbers.ts'
+import { boundOptionSet, type GlobalOptionSet, type GlobalOptionSets } from './option-sets.ts'
 import { keyValuesOf, parseKeySegment, keyStatus, type AlternateKey, type KeyIndex } from './keys.ts'
 
 /** Settings of the simulated organization's solution publisher and key builds. */
@@ -10,6 +12,8 @@ export interface SchemaSettings {
   customizationPrefix: string
   /** Option values are `optionValuePrefix × 10,000 + n` [U: default publisher 10000]. @default 10000 */
   optionValuePrefix: number
+  /** Global choices created through GlobalOptionSetDefinitions, shared by the columns bound to them. */
+  globalOptionSets?: GlobalOptionSets
   /** Seconds an alternate key stays Pending before it is Active (webapi.md §6.5). */
   keyActivationSeconds: number
   clock: () => number
@@ -53,14 +57,6 @@ const createTypes: Record<string, string> = {
   BooleanAttributeMetadata: 'Boolean',
   PicklistAttributeMetadata: 'Picklist',
   MultiSelectPicklistAttributeMetadata: 'MultiSelectPicklist',
-}
-
-/** Documented defaults and bounds per type (AttributeMetadata reference pages) [D]. */
-const ranges: Record<string, { min: number; max: number }> = {
-  Integer: { min: -2_147_483_648, max: 2_147_483_647 },
-  Decimal: { min: -100_000_000_000, max: 100_000_000_000 },
-  Money: { min: -922_337_203_685_477, max: 922_337_203_685_477 },
-  Double: { min: -100_000_000_000, max: 100_000_000_000 },
 }
 
 function numberOr(value: unknown, fallback: number): number {
@@ -110,10 +106,10 @@ export function columnFromPayload(body: Record<string, unknown>, settings: Schem
     }
     column.maxLength = maxLength
   }
-  const range = ranges[type]
+  const range = typeBounds[type]
   if (range) {
-    column.minValue = numberOr(body.MinValue, range.min)
-    column.maxValue = numberOr(body.MaxValue, range.max)
+    column.minValue = numberOr(body.MinValue, range.minValue)
+    column.maxValue = numberOr(body.MaxValue, range.maxValue)
     if (column.minValue > column.maxValue) {
       throw new DataverseFault(
         400,
@@ -134,7 +130,13 @@ export function columnFromPayload(body: Record<string, unknown>, settings: Schem
     }
     column.format = format
   }
-  if (type === 'Picklist' || type === 'MultiSelectPicklist') column.options = readOptions(body, settings)
+  if (type === 'Picklist' || type === 'MultiSelectPicklist') {
+    const global = boundOptionSet(body, settings.globalOptionSets ?? new Map<string, GlobalOptionSet>())
+    if (global) {
+      column.options = global.options
+      column.globalOptionSet = global.name
+    } else column.options = readOptions(body, settings)
+  }
   if (type === 'Boolean') {
     const set = body.OptionSet as
       { TrueOption?: { Label?: unknown }; FalseOption?: { Label?: unknown } } | undefined
@@ -147,13 +149,6 @@ export function columnFromPayload(body: Record<string, unknown>, settings: Schem
 }
 
 function readOptions(body: Record<string, unknown>, settings: SchemaSettings): ColumnJson['options'] {
-  if (typeof body['GlobalOptionSet@odata.bind'] === 'string') {
-    throw new DataverseFault(
-      400,
-      '0x80040203',
-      'Global choices are not modelled by the simulator; send a local OptionSet.',
-    )
-  }
   const set = body.OptionSet as { Options?: unknown } | undefined
   if (!set || !Array.isArray(set.Options)) {
     throw payloadFault('Attributes', "A choice column needs 'OptionSet' with 'Options' (webapi.md §6.2).")
@@ -402,6 +397,13 @@ export function resolveAlternateKey(
   const names = [...pairs.keys()].sort().join(',')
   const key = keys.keysOf(table.logicalName).find((k) => [...k.keyAttributes].sort().join(',') === names)
   if (!key) throw notValid()
+  // A key value is typed by its column: quoted for text, bare for numbers and choices (OData key syntax).
+  for (const name of key.keyAttributes) {
+    const type = table.columnsByName.get(name)?.type ?? ''
+    const value = pairs.get(name)
+    const text = type === 'String' || type === 'Memo' || type === 'DateTime'
+    if (text !== (typeof value === 'string') && type !== 'Lookup') throw notValid()
+  }
   const status = keyStatus(key, now)
   if (status !== 'Active') {
     throw new DataverseFault(

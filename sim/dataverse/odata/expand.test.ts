@@ -124,19 +124,67 @@ describe('$expand', () => {
     })
   })
 
-  it('says plainly that collection-valued expansion and other nested options are not simulated', async () => {
+  it('refuses nested options other than $select on a single-valued navigation property', async () => {
     const api = await connect()
-    const parties = await api.call('GET', 'emails?$expand=email_activity_parties')
-    expect(parties.status).toBe(400)
-    expect(errorOf(parties)).toEqual({
-      code: '0x80060888',
-      message:
-        "Expanding the collection-valued navigation property 'email_activity_parties' is not supported by the simulator; query the related table with $filter instead.",
-    })
     const nested = await api.call('GET', 'accounts?$expand=primarycontactid($filter=statecode eq 0)')
     expect(nested.status).toBe(400)
     expect(errorOf(nested).message).toBe(
       "The query option '$filter' inside $expand is not supported by the simulator.",
     )
+  })
+})
+
+// https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/join-tables#expand-collection-valued-navigation-properties
+describe('$expand of collection-valued navigation properties', () => {
+  it('nests the rows that point back, with nested $select, $filter, $orderby and $top', async () => {
+    const { api, account, empty } = await accountWithContact()
+    for (const lastname of ['Babbage', 'Byron', 'Somerville']) {
+      await api.call('POST', 'contacts', {
+        lastname,
+        'parentcustomerid_account@odata.bind': `accounts(${account})`,
+      })
+    }
+    const result = await api.call(
+      'GET',
+      "accounts?$select=name&$orderby=name&$expand=contact_customer_accounts($select=lastname;$filter=startswith(lastname,'B');$orderby=lastname desc;$top=5)",
+    )
+    expect(result.status).toBe(200)
+    const page = result.body as Page
+    expect(page['@odata.context']).toBe(
+      'https://127.0.0.1/api/data/v9.2/$metadata#accounts(name,contact_customer_accounts(lastname))',
+    )
+    expect(page.value).toEqual([
+      {
+        '@odata.etag': etag,
+        name: 'Analytical',
+        accountid: account,
+        contact_customer_accounts: [
+          { '@odata.etag': etag, lastname: 'Byron', contactid: expect.any(String) as unknown },
+          { '@odata.etag': etag, lastname: 'Babbage', contactid: expect.any(String) as unknown },
+        ],
+      },
+      { '@odata.etag': etag, name: 'Empty', accountid: empty, contact_customer_accounts: [] },
+    ])
+  })
+
+  it("expands an email's activity parties", async () => {
+    const api = await connect()
+    const contact = idFrom(await api.call('POST', 'contacts', { lastname: 'Lee' }))
+    const email = idFrom(
+      await api.call('POST', 'emails', {
+        subject: 'Hello',
+        email_activity_parties: [
+          { 'partyid_contact@odata.bind': `/contacts(${contact})`, participationtypemask: 2 },
+        ],
+      }),
+    )
+    const result = await api.call(
+      'GET',
+      `emails(${email})?$select=subject&$expand=email_activity_parties($select=_partyid_value,participationtypemask)`,
+    )
+    expect(result.status).toBe(200)
+    expect((result.body as { email_activity_parties: unknown[] }).email_activity_parties).toEqual([
+      expect.objectContaining({ _partyid_value: contact, participationtypemask: 2 }),
+    ])
   })
 })

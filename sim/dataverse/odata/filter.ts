@@ -3,7 +3,8 @@ import { faults } from '../errors.ts'
 /**
  * A small OData `$filter` parser and evaluator: eq ne gt ge lt le, and or not, parentheses,
  * contains/startswith/endswith, null, true/false, numbers, 'strings' ('' escapes a quote),
- * unquoted GUIDs and date/time literals (webapi.md §2.8; OData URL conventions §5.1.1).
+ * unquoted GUIDs and date/time literals, enum literals `Namespace.Type'Member'` (webapi.md §2.8;
+ * OData URL conventions §5.1.1).
  * String comparison is case-insensitive, as Dataverse (SQL collation) compares.
  */
 export type FilterExpression =
@@ -28,6 +29,7 @@ const guidRe = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 const dateTimeRe = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?(?![\w-])/
 const numberRe = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?(?![\w-])/
 const wordRe = /^[A-Za-z_][A-Za-z0-9_]*/
+const enumTypeRe = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?=')/
 
 function syntaxError(text: string, at: number) {
   return faults.querySyntax(`Syntax error at position ${at} in '${text}'.`)
@@ -85,6 +87,12 @@ function tokenize(text: string): Token[] {
     if (number) {
       tokens.push({ kind: 'literal', value: Number(number[0].replace(/[mMdDfFlL]$/, '')), at: i })
       i += number[0].length
+      continue
+    }
+    // An enum literal `Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist'` compares as its member name.
+    const enumType = enumTypeRe.exec(rest)
+    if (enumType) {
+      i += enumType[0].length
       continue
     }
     const word = wordRe.exec(rest)

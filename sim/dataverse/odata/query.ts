@@ -16,7 +16,16 @@ export interface CollectionQuery {
 /** Dataverse returns at most 5,000 rows per page and counts up to 5,000 (webapi.md §5.2). */
 export const maxPageSize = 5000
 
-const supported = new Set(['$select', '$filter', '$top', '$orderby', '$count', '$skiptoken', '$expand'])
+const supported = new Set([
+  '$select',
+  '$filter',
+  '$top',
+  '$orderby',
+  '$count',
+  '$skiptoken',
+  '$expand',
+  '$apply',
+])
 
 export function parseSelect(table: Table, params: URLSearchParams): string[] | undefined {
   const raw = params.get('$select')

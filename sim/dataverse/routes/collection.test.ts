@@ -116,3 +116,36 @@ describe('GET {set}', () => {
     expect(errorOf(result).code).toBe('0x80060888')
   })
 })
+
+// https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/count-rows
+describe('counting rows', () => {
+  it('GET {set}/$count answers the number as text/plain', async () => {
+    const api = await connect()
+    for (const name of ['A', 'B', 'C']) await api.call('POST', 'accounts', { name })
+    const response = await api.sim.handle(
+      new Request(`${api.sim.settings().apiUrl}accounts/$count?$filter=name ne 'B'`, {
+        headers: { authorization: `Bearer ${api.token}` },
+      }),
+    )
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/plain')
+    expect(await response.text()).toBe('2')
+  })
+
+  it('adds totalrecordcount annotations when asked for', async () => {
+    const api = await connect()
+    await api.call('POST', 'accounts', { name: 'A' })
+    const prefer = {
+      prefer:
+        'odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcount,Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"',
+    }
+    const counted = await api.call('GET', 'accounts?$select=name&$count=true', undefined, prefer)
+    expect(counted.body).toMatchObject({
+      '@odata.count': 1,
+      '@Microsoft.Dynamics.CRM.totalrecordcount': 1,
+      '@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded': false,
+    })
+    const uncounted = await api.call('GET', 'accounts?$select=name', undefined, prefer)
+    expect(uncounted.body).toMatchObject({ '@Microsoft.Dynamics.CRM.totalrecordcount': -1 })
+  })
+})

@@ -1,9 +1,11 @@
+import { parseApply, runApply } from '../odata/aggregate.ts'
 import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
 import { evaluateFilter, type FilterExpression } from '../odata/filter.ts'
 import { maxPageSize, parseCollectionQuery, skiptokenFor, sortRows } from '../odata/query.ts'
+import { preferenceApplied } from '../odata/prefer.ts'
 import { toEntity } from '../representation.ts'
 import type { Table } from '../tables.ts'
-import { contextUrl, jsonResponse, type ApiContext } from './context.ts'
+import { contextUrl, jsonResponse, representationOf, type ApiContext } from './context.ts'
 
 /**
  * GET {set}: $select, $expand (single-valued), $filter, $orderby, $top, $count, and paging with
@@ -13,8 +15,10 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   context.count('RetrieveMultiple')
   const url = new URL(request.url)
   const query = parseCollectionQuery(table, url.searchParams)
+  const apply = url.searchParams.get('$apply')
+  if (apply !== null) return aggregateCollection(context, table, apply)
   const expansions = parseExpand(table, context.catalog, url.searchParams)
-  const annotations = context.prefer.includeAnnotations
+  const shape = representationOf(context)
   // A filter on primary keys only is answered from the key, as the database's index would: no table scan.
   const keys = query.filter ? primaryKeysOf(query.filter, table.primaryId) : undefined
   let stored =
@@ -25,7 +29,7 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   if (!query.filter && query.orderBy.length === 0 && query.top !== undefined && !query.count)
     stored = stored.slice(0, query.top)
   const storedById = new Map(stored.map((row) => [row.id, row]))
-  let rows = stored.map((row) => toEntity(table, row, { annotations }))
+  let rows = stored.map((row) => toEntity(table, row, shape))
   if (query.filter) {
     const filter = query.filter
     rows = rows.filter((row) => evaluateFilter(filter, row))
@@ -40,23 +44,26 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   const page = rows.slice(start, start + pageSize).map((row) => {
     const entity = project(row, table, query.select)
     const source = storedById.get(String(row[table.primaryId]))
-    return source ? expandEntity(entity, source, expansions, { ...context, annotations }) : entity
+    return source ? expandEntity(entity, source, expansions, { ...context, ...shape }) : entity
   })
 
   const body: Record<string, unknown> = {
     '@odata.context': contextUrl(context, table, contextColumns(query.select, expansions), false),
   }
   if (query.count) body['@odata.count'] = Math.min(matched, maxPageSize)
+  // https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/count-rows
+  if (shape.annotations?.('Microsoft.Dynamics.CRM.totalrecordcount'))
+    body['@Microsoft.Dynamics.CRM.totalrecordcount'] = query.count ? Math.min(matched, maxPageSize) : -1
+  if (shape.annotations?.('Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'))
+    body['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = query.count && matched > maxPageSize
   body.value = page
   if (start + pageSize < total) {
     const next = new URLSearchParams(url.searchParams)
     next.set('$skiptoken', skiptokenFor(query.page + 1))
     body['@odata.nextLink'] = `${context.apiUrl}${table.entitySet}?${next.toString()}`
   }
-  const headers: Record<string, string> = {}
-  if (context.prefer.maxPageSize !== undefined)
-    headers['preference-applied'] = `odata.maxpagesize=${pageSize}`
-  return jsonResponse(200, body, headers)
+  const applied = context.prefer.maxPageSize === undefined ? {} : { maxPageSize: pageSize }
+  return jsonResponse(200, body, preferenceApplied(context.prefer, applied))
 }
 
 function project(
@@ -80,4 +87,36 @@ function primaryKeysOf(filter: FilterExpression, primaryId: string): string[] | 
   const { left, right } = filter
   if (left.type !== 'property' || left.name !== primaryId || right.type !== 'literal') return undefined
   return typeof right.value === 'string' ? [right.value.toLowerCase()] : undefined
+}
+
+/**
+ * GET {set}/$count: the number of rows (after `$filter`), up to 5,000, as `text/plain`.
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/count-rows
+ */
+export function countCollection(context: ApiContext, table: Table, request: Request): Response {
+  context.count('RetrieveMultiple')
+  const query = parseCollectionQuery(table, new URL(request.url).searchParams)
+  let rows = context.store.list(table.logicalName)
+  if (query.filter) {
+    const filter = query.filter
+    rows = rows.filter((row) => evaluateFilter(filter, toEntity(table, row)))
+  }
+  return new Response(String(Math.min(rows.length, maxPageSize)), {
+    status: 200,
+    headers: { 'content-type': 'text/plain', 'odata-version': '4.0' },
+  })
+}
+
+/** GET {set}?$apply=…: grouped and aggregated rows, not paged (odata/aggregate.ts). */
+function aggregateCollection(context: ApiContext, table: Table, apply: string): Response {
+  const transformations = parseApply(table, apply)
+  const shape = representationOf(context)
+  const stored = context.store.list(table.logicalName)
+  const entities = stored.map((row) => toEntity(table, row))
+  const value = runApply(table, stored, entities, transformations, shape)
+  return jsonResponse(
+    200,
+    { '@odata.context': `${context.apiUrl}$metadata#${table.entitySet}`, value },
+    preferenceApplied(context.prefer),
+  )
 }

@@ -1,8 +1,11 @@
 import type { AppUser } from '../auth/tokens.ts'
 import { jsonResponse } from '../errors.ts'
 import type { SchemaSettings } from '../metadata/schema.ts'
-import type { Preferences } from '../odata/prefer.ts'
+import type { FormatContext } from '../formatted-values.ts'
+import { annotationFilter, type AnnotationFilter, type Preferences } from '../odata/prefer.ts'
 import type { Store } from '../store.ts'
+import type { BulkDeleteJobs } from './bulk-delete.ts'
+import type { RecordCountSnapshots } from './record-count.ts'
 import type { Catalog, Table } from '../tables.ts'
 import type { ApplyContext } from '../write/apply.ts'
 
@@ -23,8 +26,23 @@ export interface ApiContext extends ApplyContext {
   schema?: SchemaSettings
   /** organization.maxuploadfilesize (webapi.md §5.2) */
   maxUploadBytes?: number
+  /** BulkDelete jobs not completed yet */
+  bulkDeleteJobs?: BulkDeleteJobs
+  /** RetrieveTotalRecordCount's snapshots, kept across requests */
+  recordCounts?: RecordCountSnapshots
   /** resolves an alternate-key reference `name='v'` to a row id (binds, @odata.id) */
   resolveKey?: (table: Table, key: string) => string | undefined
+}
+
+/** The annotations the request's `Prefer` asked for, and what formatting them needs. */
+export function representationOf(context: ApiContext): {
+  annotations?: AnnotationFilter
+  format: FormatContext
+} {
+  return {
+    annotations: annotationFilter(context.prefer.includeAnnotations),
+    format: { store: context.store, catalog: context.catalog },
+  }
 }
 
 export function entityIdUrl(context: ApiContext, table: Table, id: string): string {

@@ -1,13 +1,21 @@
 import { faults, payloadFault } from '../errors.ts'
-import { conditionHeader } from '../odata/prefer.ts'
+import { conditionHeader, preferenceApplied } from '../odata/prefer.ts'
 import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
 import { parseSelect } from '../odata/query.ts'
 import { etagOf, toEntity } from '../representation.ts'
 import type { StoredRow } from '../store.ts'
 import type { Table } from '../tables.ts'
 import { createRow, deleteParties, updateRow } from '../write/apply.ts'
+import { deleteWithCascade } from '../write/cascade.ts'
 import { readPayload } from '../write/payload.ts'
-import { contextUrl, entityIdUrl, jsonResponse, noContent, type ApiContext } from './context.ts'
+import {
+  contextUrl,
+  entityIdUrl,
+  jsonResponse,
+  noContent,
+  representationOf,
+  type ApiContext,
+} from './context.ts'
 
 export async function readJson(request: Request, table: Table): Promise<unknown> {
   const text = await request.text()
@@ -29,16 +37,20 @@ function representation(
   const select = parseSelect(table, url.searchParams)
   const body = {
     '@odata.context': contextUrl(context, table, select, true),
-    ...toEntity(table, row, { select, annotations: context.prefer.includeAnnotations }),
+    ...toEntity(table, row, { select, ...representationOf(context) }),
   }
-  return jsonResponse(status, body, { 'preference-applied': 'return=representation', etag: etagOf(row) })
+  return jsonResponse(status, body, {
+    ...preferenceApplied(context.prefer, { representation: true }),
+    etag: etagOf(row),
+  })
 }
 
 /** POST {set}: 204 + OData-EntityId, or 201 + body (webapi.md §2.1). */
 export async function createEntity(context: ApiContext, table: Table, request: Request): Promise<Response> {
   context.count('Create')
   const changes = readPayload(await readJson(request, table), { ...context, table, mode: 'create' })
-  const row = createRow(table, changes, context)
+  // One transaction: a deep insert's related rows are not kept when the row itself fails.
+  const row = await context.store.atomically(() => createRow(table, changes, context))
   if (context.prefer.returnRepresentation)
     return representation(context, table, row, new URL(request.url), 201)
   return noContent({ 'odata-entityid': entityIdUrl(context, table, row.id) })
@@ -98,28 +110,32 @@ export function getEntity(context: ApiContext, table: Table, id: string, request
   const url = new URL(request.url)
   const select = parseSelect(table, url.searchParams)
   const expansions = parseExpand(table, context.catalog, url.searchParams)
-  const annotations = context.prefer.includeAnnotations
+  const shape = representationOf(context)
   const body = expandEntity(
     {
       '@odata.context': contextUrl(context, table, contextColumns(select, expansions), true),
-      ...toEntity(table, row, { select, annotations }),
+      ...toEntity(table, row, { select, ...shape }),
     },
     row,
     expansions,
-    { ...context, annotations },
+    { ...context, ...shape },
   )
-  return jsonResponse(200, body, { etag })
+  return jsonResponse(200, body, { etag, ...preferenceApplied(context.prefer) })
 }
 
-/** DELETE {set}(id): 204, 404 when missing, 412 on a stale If-Match (webapi.md §2.4). */
+/**
+ * DELETE {set}(id): 204, 404 when missing, 412 on a stale If-Match (webapi.md §2.4); related rows
+ * follow their relationship's delete behaviour.
+ */
 export function deleteEntity(context: ApiContext, table: Table, id: string, request: Request): Response {
   context.count('Delete')
   const row = context.store.get(table.logicalName, id)
   if (!row) throw faults.notFound(table.logicalName, id)
   const ifMatch = conditionHeader(request, 'if-match')
   if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(row)) throw faults.versionMismatch()
-  context.store.delete(table.logicalName, id)
-  // activityparty rows go with their activity (cascade)
+  // Child rows go with it or lose their link, per relationship (write/cascade.ts); an activity's
+  // parties go with it.
+  deleteWithCascade(context, row)
   if (table.columns.some((column) => column.type === 'PartyList')) deleteParties(context.store, id)
   return noContent()
 }

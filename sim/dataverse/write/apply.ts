@@ -49,6 +49,31 @@ function hasColumn(table: Table, name: string): boolean {
   return table.columnsByName.has(name)
 }
 
+/**
+ * The platform fills the EntityName column that names the table of a polymorphic lookup:
+ * `annotation.objecttypecode` from `objectid_<table>@odata.bind`, `activitymimeattachment.objecttypecode`,
+ * `connection.record1idobjecttypecode` (tables.json notes; "the objecttypecode is set to the logical name
+ * of the table", https://learn.microsoft.com/en-us/power-apps/developer/data-platform/annotation-file-attachment).
+ */
+const typeCodeColumns: readonly { table: string; lookup: string; typeCode: string }[] = [
+  { table: 'annotation', lookup: 'objectid', typeCode: 'objecttypecode' },
+  { table: 'activitymimeattachment', lookup: 'objectid', typeCode: 'objecttypecode' },
+  { table: 'connection', lookup: 'record1id', typeCode: 'record1idobjecttypecode' },
+  { table: 'connection', lookup: 'record2id', typeCode: 'record2idobjecttypecode' },
+]
+
+function fillTypeCodes(
+  table: Table,
+  values: Record<string, unknown>,
+  lookups: Readonly<Record<string, LookupRef>>,
+): void {
+  for (const { lookup, typeCode } of typeCodeColumns.filter((c) => c.table === table.logicalName)) {
+    const ref = lookups[lookup]
+    if (ref) values[typeCode] = ref.table
+    else if (values[typeCode] === undefined) values[typeCode] = null
+  }
+}
+
 /** Fills computed columns the platform maintains (contact/lead fullname). */
 function computeNames(table: Table, values: Record<string, unknown>): void {
   if (hasColumn(table, 'fullname') && hasColumn(table, 'firstname') && hasColumn(table, 'lastname')) {
@@ -94,6 +119,11 @@ export function createRow(
 ): StoredRow {
   const { store, caller } = context
   const id = (options.id ?? changes.primaryId ?? newGuid()).toLowerCase()
+  // Deep insert: the related rows this one points at are created first (webapi create-entity docs).
+  for (const related of changes.related ?? []) {
+    const created = createRow(related.table, related.changes, context)
+    changes.lookups[related.column] = { table: related.table.logicalName, id: created.id }
+  }
   if (store.get(table.logicalName, id)) {
     throw new DataverseFault(
       412,
@@ -136,10 +166,15 @@ export function createRow(
   }
   stampOnBehalfOf(table, lookups, caller, ['createdonbehalfby', 'modifiedonbehalfby'])
   computeNames(table, values)
+  fillTypeCodes(table, values, lookups)
   const row: StoredRow = { table: table.logicalName, id, values, lookups, version }
   context.keys?.checkUnique(table, row, context.clock())
   store.put(row)
   if (changes.parties) writeParties(row, changes.parties, context)
+  for (const child of changes.children ?? []) {
+    child.changes.lookups[child.column] = { table: table.logicalName, id: row.id }
+    createRow(child.table, child.changes, context)
+  }
   return row
 }
 
@@ -170,6 +205,7 @@ export function updateRow(
     lookups.modifiedby = { table: 'systemuser', id: context.caller.systemUserId }
   stampOnBehalfOf(table, lookups, context.caller, ['modifiedonbehalfby'])
   computeNames(table, values)
+  fillTypeCodes(table, values, lookups)
   const row: StoredRow = { ...existing, values, lookups, version }
   context.keys?.checkUnique(table, row, context.clock())
   context.store.put(row)

@@ -1,7 +1,11 @@
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
+import { defaultMaxUploadBytes, uploadColumns } from '../organization.ts'
+import { checkPublisherPrefix } from '../solutions.ts'
+import { numberBounds } from '../metadata/numbers.ts'
 import type { LookupRef, Store } from '../store.ts'
 import { lookupTypes, type Catalog, type ColumnJson, type Table } from '../tables.ts'
+import { collectionNav } from '../relationships.ts'
 import { isCollectionNav, readParties, type PartyChanges } from './parties.ts'
 import { convertValue } from './values.ts'
 
@@ -15,6 +19,10 @@ export interface Changes {
   primaryId?: string
   /** activity parties to write with the activity (`<activity>_activity_parties`, webapi.md §7.5) */
   parties?: PartyChanges
+  /** deep insert: rows to create first and point a lookup of this row at (`primarycontactid: {…}`) */
+  related?: { column: string; table: Table; changes: Changes }[]
+  /** deep insert: rows to create after this row, pointing at it (`contact_customer_accounts: [{…}]`) */
+  children?: { column: string; table: Table; changes: Changes }[]
 }
 
 export interface PayloadContext {
@@ -22,14 +30,11 @@ export interface PayloadContext {
   store: Store
   table: Table
   mode: WriteMode
-  /** organization.maxuploadfilesize, checked on annotation.documentbody. @default 5,242,880 */
+  /** organization.maxuploadfilesize, checked on note and attachment bodies. @default 5,242,880 */
   maxUploadBytes?: number
   /** resolves `set(key='v')` references in binds; undefined when the table has no such key */
   resolveKey?: (table: Table, key: string) => string | undefined
 }
-
-/** organization.maxuploadfilesize default, measured on the Base64 text (webapi.md §5.2 [D]). */
-export const defaultMaxUploadBytes = 5_242_880
 
 const bindSuffix = '@odata.bind'
 const refRe = /^(?:[a-z]+:\/\/[^/]+)?(?:\/?api\/data\/v9\.\d\/)?\/?([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)$/
@@ -84,6 +89,7 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
       continue
     }
     if (key.includes('@')) continue // instance annotations are not data
+    if (readDeepInsert(key, value, context, changes)) continue
     const lookup = /^_(.+)_value$/.exec(key)?.[1]
     if (lookup !== undefined && lookupTypes.has(table.columnsByName.get(lookup)?.type ?? '')) {
       throw faults.lookupWrittenDirectly(set)
@@ -103,12 +109,57 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
     if (column.readOnly || (mode === 'update' && isCreateOnly(column))) continue
     changes.values[column.name] = converted
     checks.push(() => checkValue(table, column, converted))
-    if (table.logicalName === 'annotation' && column.name === 'documentbody') {
+    if (uploadColumns.has(`${table.logicalName}.${column.name}`)) {
       checks.push(() => checkUploadSize(converted, context.maxUploadBytes ?? defaultMaxUploadBytes))
     }
   }
+  if (table.logicalName === 'publisher')
+    checks.push(() => checkPublisherPrefix(changes.values.customizationprefix))
   for (const check of checks) check()
   return changes
+}
+
+/**
+ * Deep insert: a single-valued navigation property given a JSON object creates that row and links
+ * it; a collection-valued one given an array creates each row pointing back at this one. The nested
+ * bodies are read like any body first, so nothing is written unless all of them are valid; the
+ * whole create is one transaction. Only on create: an update cannot carry related rows [U message].
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/create-entity-web-api#create-related-table-rows-in-one-operation
+ */
+function readDeepInsert(key: string, value: unknown, context: PayloadContext, changes: Changes): boolean {
+  const { table, catalog } = context
+  const single = table.navs.get(key)
+  const many = single ? undefined : collectionNav(catalog, table, key)
+  if ((!single || !isObject(value)) && (!many || !Array.isArray(value))) return false
+  if (context.mode !== 'create') {
+    throw payloadFault(
+      table.entitySet,
+      `Related rows ('${key}') can only be created with the row that refers to them (deep insert on create), not in an update.`,
+    )
+  }
+  if (single && isObject(value)) {
+    const target = catalog.byName(nestedTarget(value, single.targets) ?? '')
+    if (!target) throw faults.unknownNavigation(table.entitySet, key)
+    if (single.column.readOnly) return true
+    const nested = readPayload(value, { ...context, table: target, mode: 'create' })
+    ;(changes.related ??= []).push({ column: single.column.name, table: target, changes: nested })
+    return true
+  }
+  if (many && Array.isArray(value)) {
+    for (const item of value as unknown[]) {
+      const nested = readPayload(item, { ...context, table: many.child, mode: 'create' })
+      ;(changes.children ??= []).push({ column: many.column.name, table: many.child, changes: nested })
+    }
+  }
+  return true
+}
+
+/** The table of a nested row: its `@odata.type` when the navigation property has several targets. */
+function nestedTarget(value: Record<string, unknown>, targets: readonly string[]): string | undefined {
+  const type = value['@odata.type']
+  if (typeof type !== 'string') return targets[0]
+  const name = type.replace(/^#?Microsoft\.Dynamics\.CRM\./, '')
+  return targets.includes(name) ? name : undefined
 }
 
 function checkODataType(table: Table, value: unknown): void {
@@ -167,9 +218,10 @@ function checkValue(table: Table, column: ColumnJson, value: unknown): void {
       throw faults.tooLong(table.logicalName, column.name, column.maxLength)
     }
   }
-  if (typeof value === 'number' && column.minValue !== undefined && column.maxValue !== undefined) {
-    if (value < column.minValue || value > column.maxValue)
-      throw faults.outOfRange(table.logicalName, column.name, value)
+  // MinValue/MaxValue of the column's metadata (documented per type and per standard column).
+  const bounds = typeof value === 'number' ? numberBounds(table.logicalName, column) : undefined
+  if (typeof value === 'number' && bounds && (value < bounds.minValue || value > bounds.maxValue)) {
+    throw faults.outOfRange(table.logicalName, column.name, value)
   }
   if (column.type === 'MultiSelectPicklist' && typeof value === 'string' && column.options) {
     // webapi.md §2.6: a string of comma-separated option values, at most 150 selected.

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { realLatency, simAppUsers, type DataverseSimOptions } from '../../../sim/dataverse/index.ts'
 import { serve } from '../../../sim/serve.ts'
 import { generateDataset } from '../../../sim/seed/generate.ts'
 import { createX2crmSimulator, loadDump, type X2crmDataset } from '../../../sim/x2crm/index.ts'
@@ -27,6 +28,32 @@ export interface SimDataverseOptions {
   port: number
   caFile: string
   json?: boolean
+  /** no cost model and no latency: every request answers at once */
+  fast?: boolean
+  /** application users, each with its own service protection limits @default 1 */
+  appUsers?: number
+  requestsPerWindow?: number
+  executionSecondsPerWindow?: number
+  concurrent?: number
+}
+
+/**
+ * The simulator `sim dataverse` runs: by default with the documented cost model and latency, so
+ * service protection and throughput behave as on a real environment; `--fast` turns both off.
+ */
+export function dataverseSimOptions(
+  options: Omit<SimDataverseOptions, 'port' | 'caFile'>,
+): DataverseSimOptions {
+  const limits: DataverseSimOptions['limits'] = {}
+  if (options.requestsPerWindow !== undefined) limits.requestsPerWindow = options.requestsPerWindow
+  if (options.executionSecondsPerWindow !== undefined)
+    limits.executionSecondsPerWindow = options.executionSecondsPerWindow
+  if (options.concurrent !== undefined) limits.concurrent = options.concurrent
+  return {
+    ...(options.fast ? {} : { costModel: {}, latency: realLatency }),
+    appUsers: simAppUsers(options.appUsers ?? 1),
+    limits,
+  }
 }
 
 /** Serves the X2CRM simulator until Ctrl-C. */
@@ -74,8 +101,16 @@ function readDump(path: string): X2crmDataset {
 
 /** Serves the Dataverse simulator until Ctrl-C. */
 export async function simDataverseCommand(options: SimDataverseOptions): Promise<void> {
-  const { sim, served, caFile } = await startDataverseSimulator(options.port, options.caFile)
-  const settings = { ...sim.settings(), caFile, defaultOwnerEmail: DEMO_DEFAULT_OWNER }
+  const simOptions = dataverseSimOptions(options)
+  const { sim, served, caFile } = await startDataverseSimulator(options.port, options.caFile, simOptions)
+  const appUsers = simOptions.appUsers ?? []
+  const settings = {
+    ...sim.settings(),
+    caFile,
+    defaultOwnerEmail: DEMO_DEFAULT_OWNER,
+    appUsers,
+    costs: options.fast ? 'off' : 'documented',
+  }
   if (options.json) process.stdout.write(`${JSON.stringify(settings)}\n`)
   else {
     process.stdout.write(
@@ -84,7 +119,12 @@ export async function simDataverseCommand(options: SimDataverseOptions): Promise
         `  url: ${settings.url}\n  authority: ${settings.authority}\n  clientId: ${settings.clientId}\n` +
         `  clientSecretEnv: DATAVERSE_CLIENT_SECRET\n  caFile: ${caFile}\n` +
         `and under run: defaultOwnerEmail: ${DEMO_DEFAULT_OWNER} (a user this simulator has)\n` +
-        `export DATAVERSE_CLIENT_SECRET=${settings.clientSecret}   (simulator secret, not a real one)\nCtrl-C stops it.\n`,
+        `export DATAVERSE_CLIENT_SECRET=${settings.clientSecret}   (simulator secret, not a real one)\n` +
+        appUsers
+          .slice(1)
+          .map((u) => `  another application user: clientId ${u.clientId}, secret ${u.clientSecret}\n`)
+          .join('') +
+        `${options.fast ? 'Fast: no cost model, no latency.' : 'Requests take their documented time (--fast to turn it off).'}\nCtrl-C stops it.\n`,
     )
   }
   await untilInterrupted(served.close)
