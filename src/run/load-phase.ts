@@ -15,6 +15,7 @@ import { chunks } from './chunks.ts'
 import { hasForeignRows } from './dedupe.ts'
 import type { Emit } from './events.ts'
 import { countStatuses } from './outcomes-from-load.ts'
+import { unroutedResult } from './route-records.ts'
 import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
 
 /** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
@@ -86,7 +87,11 @@ export async function loadPhase(
         : Promise.resolve(false))
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     for await (const batch of chunks(records, batchSize)) {
-      const transformed = batch.map((record) => transformRecord(entityMap, record, context))
+      const transformed = batch.map(
+        (record) =>
+          (phase.pass === 1 ? unroutedResult(phase, record) : undefined) ??
+          transformRecord(entityMap, record, context),
+      )
       const lastSourceId = Math.max(...batch.map(numericId))
       const next =
         phase.pass === 1

@@ -1,5 +1,5 @@
 import type { RunInfo } from '../ledger/ledger.ts'
-import { matchesFilter } from '../mapping/split-rule.ts'
+import { takesRecord } from './route-records.ts'
 import type { Mapping, TransformContext } from '../mapping/types.ts'
 import { phaseEntitySets, planLoad } from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from './reconciliation.ts'
@@ -108,7 +108,8 @@ async function runPhase(
   const extraction =
     options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity, { afterId })
   const read = extraction ?? deps.source.records(entityMap.entity, { afterId })
-  // A split map (Contacts → lead and → contact) takes only the records its rule selects.
+  // A split map (Contacts → lead and → contact) takes only the records its rule selects; the first table of a class
+  // routed by type (Actions) also takes the records no table takes, which the load quarantines.
   let matched = 0
   const where = entityMap.where
   const records =
@@ -116,7 +117,7 @@ async function runPhase(
       ? read
       : (async function* () {
           for await (const record of read) {
-            if (!matchesFilter(where, record)) continue
+            if (!takesRecord(phase, record)) continue
             matched++
             yield record
           }

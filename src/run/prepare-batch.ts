@@ -128,7 +128,7 @@ export async function prepareLinks(
       continue
     }
     const links = secondPassLinks(t)
-    if (links.length === 0) {
+    if (links.length === 0 && t.later === undefined) {
       settled.set(t.sourceKey, { ...base, status: 'skipped', reason: 'no links to set' })
       continue
     }
@@ -142,11 +142,13 @@ export async function prepareLinks(
       continue
     }
     const { binds, warnings } = bindLinks(links, loaded, phase.phaseSets)
-    if (Object.keys(binds).length === 0) {
+    // Columns that wait for the end (an activity's state: closed once everything is in) go with the links.
+    const values = { ...binds, ...t.later }
+    if (Object.keys(values).length === 0) {
       settled.set(t.sourceKey, { ...base, status: 'skipped', reason: warnings.join('; '), warnings })
       continue
     }
-    rows.push({ targetId: self.targetId, values: binds })
+    rows.push({ targetId: self.targetId, values })
     pending.set(self.targetId, { sourceKey: t.sourceKey, warnings })
   }
   const batch = { runId, phase: phase.name, transformed, settled, pending }
