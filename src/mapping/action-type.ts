@@ -68,9 +68,7 @@ export function unroutedReason(
  */
 export function associationClass(associationType: unknown): string | null | undefined {
   if (associationType === null || associationType === undefined) return null
-  const key = String(associationType as string)
-    .trim()
-    .toLowerCase()
+  const key = scalarText(associationType).trim().toLowerCase()
   if (key === '' || key === 'none') return null
   const model = ASSOCIATION_MODELS[key]
   if (model !== undefined) return model
@@ -186,7 +184,12 @@ export function actionSubject(record: X2crmRecord): string {
   if (line !== undefined) return line.replace(/^subject:\s*/i, '').slice(0, 200)
   const type = actionTypeOf(record)
   const kind = type === '' ? 'Action' : type.charAt(0).toUpperCase() + type.slice(1)
-  return `${kind} ${String(record['id'] as string)}`
+  return `${kind} ${scalarText(record['id'])}`
+}
+
+/** A string or number as text; anything else as empty. */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : ''
 }
 
 /** Whole seconds (X2CRM's `timeSpent`) → whole minutes (`actualdurationminutes`), rounded; 0 or empty → null. */

@@ -135,7 +135,7 @@ describe('actions by type, in process against the fixture', () => {
       opportunities: 'Opportunity',
     }
     for (const action of actions) {
-      const table = tableOf[String(action['type'] ?? '')] ?? '?'
+      const table = tableOf[typeof action['type'] === 'string' ? action['type'] : ''] ?? '?'
       const row = get(table, id('Actions', Number(action['id'])))
       expect(row, `Actions ${String(action['id'])} in ${table}`).toBeDefined()
       const parent = id(classOf[String(action['associationType'])] ?? '?', Number(action['associationId']))
