@@ -72,6 +72,8 @@ export function actionMaps(regardingTo: RegardingTo): EntityMap[] {
     table: EMAIL,
     where: byType(types),
     defaults: { directioncode: sent },
+    // Sent: from the X2CRM user to the record it is about; received: the other way (1 sender, 2 to).
+    parties: sent ? { owner: 1, regarding: 2 } : { owner: 2, regarding: 1 },
     fields: [...common, ...dueAndDone],
   })
   return [

@@ -109,6 +109,11 @@ export interface EntityMap {
    * values, compared case-insensitively as Dataverse compares. Without it, every record not loaded yet is created.
    */
   dedupe?: Dedupe
+  /**
+   * An activity's parties (e-mails): the participation type (1 sender, 2 to) of its owner and of the record it is
+   * about, sent as `<table>_activity_parties` with the row.
+   */
+  parties?: { owner: number; regarding: number }
 }
 
 /** How an entity map finds its records among the rows that were in Dataverse before the migration. */

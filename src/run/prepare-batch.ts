@@ -4,6 +4,7 @@ import type { TransformResult } from '../mapping/types.ts'
 import { rowPhaseName } from '../plan/plan-load.ts'
 import type { DataverseTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
+import { activityParties } from './activity-parties.ts'
 import { bindLinks, emptiedLinks } from './bind-links.ts'
 import { matchExisting } from './dedupe.ts'
 import type { RunPhase } from './load-phase.ts'
@@ -79,7 +80,8 @@ export async function prepareFirstPass(
     warningsByKey.get(t.sourceKey)?.push(...warnings)
     const image = existing.get(targetId)
     const emptied = image === undefined ? {} : emptiedLinks(phase.entityMap, t, image)
-    rows.push({ targetId, values: { ...t.values, ...binds, ...emptied } })
+    const values = { ...t.values, ...binds, ...emptied }
+    rows.push({ targetId, values: { ...values, ...activityParties(phase.entityMap, values) } })
   }
   if (existing.size > 0) {
     await deps.ledger.recordBeforeImages(

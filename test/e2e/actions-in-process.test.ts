@@ -93,7 +93,7 @@ const id = (entity: string, n: number) => targetIdFor('fixture', entity, n)
 
 describe('actions by type, in process against the fixture', () => {
   it('loads calls, meetings, e-mails, tasks and notes into their tables, about their records, closed last', async () => {
-    const { deps, events, rows, row: get } = setUp()
+    const { dataverse, deps, events, rows, row: get } = setUp()
     const result = await migrate(options, deps)
     expect(result.reconciliation.balanced).toBe(true)
     const phases = result.reconciliation.phases.map((p) => p.phase)
@@ -116,6 +116,14 @@ describe('actions by type, in process against the fixture', () => {
     expect(email?.['_regardingobjectid_value']).toBe(id('Contacts', 12))
     expect(email?.['subject']).toBe('Proposal #2')
     expect(email?.['directioncode']).toBe(true)
+    // Sent by its owner to the contact: the activity parties.
+    const parties = dataverse.rows('activityparty').filter((p) => p['_activityid_value'] === id('Actions', 3))
+    expect(parties.map((p) => [p['participationtypemask'], p['_partyid_value']]).sort()).toEqual(
+      [
+        [1, email?.['_ownerid_value']],
+        [2, id('Contacts', 12)],
+      ].sort(),
+    )
     expect(email?.['statecode']).toBe(1)
     // Dataverse shows the original date as createdon (overriddencreatedon then holds the load time).
     expect(email?.['createdon']).toBe(new Date(1786297939 * 1000).toISOString().replace('.000', ''))
