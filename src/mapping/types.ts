@@ -114,6 +114,24 @@ export interface EntityMap {
    * about, sent as `<table>_activity_parties` with the row.
    */
   parties?: { owner: number; regarding: number }
+  /**
+   * Opportunities: loaded open, then closed after everything else, won or lost as `field` says, through
+   * WinOpportunity / LoseOpportunity with an opportunityclose carrying the actual revenue and close date.
+   */
+  close?: OpportunityCloseRule
+}
+
+/** Which X2CRM opportunities are won or lost, and where the close's revenue and date come from. */
+export interface OpportunityCloseRule {
+  /** X2CRM field holding the stage (`salesStage`). */
+  field: string
+  /** Its values that mean won (`Won`) and lost (`Lost`), compared trimmed and ignoring case. */
+  won: readonly string[]
+  lost: readonly string[]
+  /** X2CRM field with the deal's amount (`quoteAmount`) → actualrevenue. */
+  revenue?: string
+  /** X2CRM fields tried in order for the close date (unix seconds) → actualend. */
+  closeDate?: readonly string[]
 }
 
 /** How an entity map finds its records among the rows that were in Dataverse before the migration. */

@@ -7,6 +7,7 @@ import { extractClass, type CompletenessReport } from '../source/x2crm/extract.t
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { buildContext } from './build-context.ts'
+import { closeOpportunities } from './close-opportunities.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
 export interface MigrateOptions {
@@ -76,6 +77,11 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
     processed += result.processed
   }
 
+  // Last, after every record and link is in: opportunities X2CRM won or lost are closed (they load open).
+  const closed = await closeOpportunities(phases, deps)
+  if (closed.won + closed.lost + closed.failed.length > 0)
+    deps.emit({ type: 'opportunities.closed', ...closed })
+
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
   const seconds = (finished.getTime() - started.getTime()) / 1000
@@ -84,6 +90,7 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
     seconds,
     processed,
     completeness,
+    closed,
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }

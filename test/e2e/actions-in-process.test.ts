@@ -5,6 +5,7 @@ import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../../sim/x2c
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
 import type { RecordOutcome } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
+import { DEFAULT_OPPORTUNITY_CLOSE } from '../../src/mapping/default-objects.ts'
 import { actionMaps } from '../../src/mapping/default-actions.ts'
 import { ACCOUNT, CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
@@ -65,6 +66,8 @@ function mappingWithActions(): Mapping {
     table: OPPORTUNITY,
     fields: [
       { source: 'name', target: 'name', transform: 'text' },
+      // The sales stage is kept as the step name; Won/Lost also close the opportunity.
+      { source: 'salesStage', target: 'stepname', transform: 'text' },
       {
         source: 'accountName',
         target: 'customerid_account',
@@ -73,6 +76,7 @@ function mappingWithActions(): Mapping {
         pass: 1,
       },
     ],
+    close: DEFAULT_OPPORTUNITY_CLOSE,
   }
   const regardingTo = [
     { entity: 'Accounts', table: ACCOUNT },
@@ -157,6 +161,36 @@ describe('actions by type, in process against the fixture', () => {
       }
     }
     expect(rows('task').filter((t) => t['statecode'] === 1)).toHaveLength(5)
+
+    // Opportunities: 12 Working stay open, 7 Won and 6 Lost are closed last, each with its opportunityclose.
+    const opportunities = dump.records['Opportunity'] ?? []
+    const stateOf = (stage: unknown) => (stage === 'Won' ? 1 : stage === 'Lost' ? 2 : 0)
+    const loaded = rows('opportunity')
+    expect(loaded).toHaveLength(25)
+    for (const o of opportunities) {
+      const row = loaded.find((r) => r['opportunityid'] === id('Opportunity', Number(o['id'])))
+      expect(row?.['statecode'], `Opportunity ${String(o['id'])}`).toBe(stateOf(o['salesStage']))
+      expect(row?.['stepname']).toBe(o['salesStage'])
+    }
+    const closes = rows('opportunityclose')
+    expect(closes).toHaveLength(13)
+    const won = opportunities.find((o) => o['salesStage'] === 'Won')
+    const wonClose = closes.find((c) => c['_opportunityid_value'] === id('Opportunity', Number(won?.['id'])))
+    expect(wonClose?.['actualrevenue']).toBe(Number(won?.['quoteAmount']))
+    expect(wonClose?.['actualend']).toBe(
+      new Date(Number(won?.['expectedCloseDate']) * 1000).toISOString().replace('.000', ''),
+    )
+    expect(events.find((e) => e.type === 'opportunities.closed')).toMatchObject({
+      won: 7,
+      lost: 6,
+      failed: [],
+    })
+
+    // A second run changes nothing it should not: the closed opportunities are left closed.
+    const again = await migrate(options, deps)
+    expect(again.reconciliation.balanced).toBe(true)
+    expect(rows('opportunityclose')).toHaveLength(13)
+    expect(rows('phonecall')).toHaveLength(18)
   })
 
   it('quarantines an action of a type the map does not know, and loads one about nothing or about an unmigrated record', async () => {
