@@ -20,6 +20,26 @@ export const ANNOTATION: TableRef = {
   primaryId: 'annotationid',
 }
 
+/**
+ * X2CRM Media files → notes (annotation) with the file, on the record they belong to. X2CRM's own assets (themes,
+ * sounds) are skipped; the bytes come from the uploads folder or getFile when the run reads them.
+ */
+export function mediaMap(regardingTo: RegardingTo): EntityMap {
+  return {
+    entity: 'Media',
+    name: 'Media→annotation',
+    table: ANNOTATION,
+    attachments: true,
+    fields: [
+      { source: 'name', target: 'subject', transform: 'text' },
+      { source: 'description', target: 'notetext', transform: 'text' },
+      { source: 'uploadedBy', target: 'ownerid', transform: 'owner' },
+      { source: 'createDate', target: 'overriddencreatedon', transform: 'unixToIso' },
+      { source: 'associationId', target: 'objectid', transform: 'regarding', regardingTo, pass: 1 },
+    ],
+  }
+}
+
 /** The record an action is about, among the classes the map loads. */
 export type RegardingTo = NonNullable<FieldMap['regardingTo']>
 

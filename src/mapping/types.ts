@@ -119,6 +119,8 @@ export interface EntityMap {
    * WinOpportunity / LoseOpportunity with an opportunityclose carrying the actual revenue and close date.
    */
   close?: OpportunityCloseRule
+  /** Media: each record's file is read (the uploads folder or getFile) into the note's documentbody. */
+  attachments?: boolean
 }
 
 /** Which X2CRM opportunities are won or lost, and where the close's revenue and date come from. */

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
 import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../../sim/x2crm/index.ts'
@@ -6,7 +9,8 @@ import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo
 import type { RecordOutcome } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { DEFAULT_OPPORTUNITY_CLOSE } from '../../src/mapping/default-objects.ts'
-import { actionMaps } from '../../src/mapping/default-actions.ts'
+import { actionMaps, mediaMap } from '../../src/mapping/default-actions.ts'
+import { createUploadsReader } from '../../src/source/x2crm/uploads/reader.ts'
 import { ACCOUNT, CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { EntityMap, Mapping } from '../../src/mapping/types.ts'
@@ -16,6 +20,9 @@ import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
 import { fetchFor } from '../helpers/handler-fetch.ts'
+
+const UPLOADS = fileURLToPath(new URL('../fixtures/x2crm/fixture/uploads', import.meta.url))
+const fileBytes = (name: string) => readFileSync(join(UPLOADS, 'protected/media/admin', name))
 
 const OPPORTUNITY = { logicalName: 'opportunity', entitySet: 'opportunities', primaryId: 'opportunityid' }
 
@@ -45,7 +52,9 @@ function setUp(mutate: (records: Record<string, Record<string, unknown>[]>) => v
     sleep: async () => {},
   })
   const events: RunEvent[] = []
+  const uploads = createUploadsReader({ dir: UPLOADS })
   const deps = {
+    uploads,
     source,
     target,
     ledger: createMemoryLedger(),
@@ -84,7 +93,7 @@ function mappingWithActions(): Mapping {
     { entity: 'Opportunity', table: OPPORTUNITY },
   ]
   // Actions first in the map: the plan still loads them after the records they are about.
-  return { entities: [...actionMaps(regardingTo), ...base.entities, opportunity] }
+  return { entities: [...actionMaps(regardingTo), mediaMap(regardingTo), ...base.entities, opportunity] }
 }
 
 const options = {
@@ -110,10 +119,31 @@ describe('actions by type, in process against the fixture', () => {
     expect(rows('appointment')).toHaveLength(14)
     expect(rows('email')).toHaveLength(14)
     expect(rows('task')).toHaveLength(18)
-    expect(rows('annotation')).toHaveLength(16)
+    // 16 notes, and the 4 Media files (the 21 other Media records are X2CRM's own assets, skipped).
+    expect(rows('annotation')).toHaveLength(20)
+    const media = dump.records['Media']?.filter((m) => Number(m['id']) >= 2003) ?? []
+    expect(media).toHaveLength(4)
+    const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+    for (const m of media) {
+      const note = get('annotation', id('Media', Number(m['id'])))
+      const name = String(m['fileName'])
+      expect(note?.['filename']).toBe(name)
+      expect(note?.['mimetype']).toBe(m['mimetype'])
+      expect(note?.['isdocument']).toBe(true)
+      expect(sha(Buffer.from(String(note?.['documentbody'] as string), 'base64'))).toBe(sha(fileBytes(name)))
+      const parentClass = m['associationType'] === 'contacts' ? 'Contacts' : 'Accounts'
+      expect(note?.['_objectid_value']).toBe(id(parentClass, Number(m['associationId'])))
+    }
+    expect(get('annotation', id('Media', 2004))?.['filename']).toBe('business_card_müller.txt')
     // Contact 57's over-long first name is the fixture's one refusal; no action is quarantined.
     const quarantined = events.flatMap((e) => (e.type === 'record.quarantined' ? [e.sourceKey] : []))
     expect(quarantined).toEqual(['Contacts:57'])
+    // Media: 25 records, of which the 7 themes have ids below 1 (X2CRM's installer), never read; 14 more assets skipped.
+    expect(result.reconciliation.phases.find((p) => p.phase === 'Media→annotation')).toMatchObject({
+      source: 18,
+      created: 4,
+      skipped: 14,
+    })
 
     // Action 3: an e-mail about contact 12, sent, completed; its subject from the description's first line.
     const email = get('email', id('Actions', 3))
@@ -229,5 +259,33 @@ describe('actions by type, in process against the fixture', () => {
     expect(warningsOf(2)).toEqual([])
     expect(warningsOf(4).join(' ')).toMatch(/does not migrate Services/)
     expect(warningsOf(5).join(' ')).toMatch(/does not migrate X2Leads/)
+  })
+
+  it('quarantines a file missing on disk or over the upload limit with its path, size and the limit; its record loads', async () => {
+    const { deps, events, rows } = setUp((records) => {
+      const file = records['Media']?.find((m) => m['id'] === 2005) ?? {}
+      Object.assign(file, { fileName: 'gone.csv' })
+    })
+    // 80 bytes: the 70-byte logo is 96 as base64, over it; the others fit.
+    const result = await migrate(options, { ...deps, uploadLimit: { bytes: 80, source: 'default' } })
+    expect(result.reconciliation.balanced).toBe(true)
+    const reasons = new Map(
+      events.flatMap((e) => (e.type === 'record.quarantined' ? [[e.sourceKey, e.reason] as const] : [])),
+    )
+    expect([...reasons.keys()].filter((k) => k.startsWith('Media')).sort()).toEqual([
+      'Media:2005',
+      'Media:2006',
+    ])
+    expect(reasons.get('Media:2005')).toMatch(
+      /admin\/gone\.csv, 31 bytes could not be read: not in .*limit 80 bytes/,
+    )
+    expect(reasons.get('Media:2006')).toMatch(
+      /admin\/logo_initech\.png is 70 bytes \(96 bytes as base64\), over the upload limit of 80 bytes \(Dataverse's default; the organization's maxuploadfilesize could not be read\)/,
+    )
+    // The accounts the files belong to load all the same; the two other files are attached.
+    const accounts = rows('account').map((a) => a['accountid'])
+    expect(accounts).toContain(id('Accounts', 2))
+    expect(accounts).toContain(id('Accounts', 3))
+    expect(rows('annotation').filter((n) => n['isdocument'] === true)).toHaveLength(2)
   })
 })
