@@ -1,5 +1,10 @@
 import type { TransformResult } from '../mapping/types.ts'
-import type { Attachment, UploadsReader } from '../source/x2crm/uploads/reader.ts'
+import {
+  createUploadsReader,
+  type Attachment,
+  type UploadsReader,
+  type UploadsReaderOptions,
+} from '../source/x2crm/uploads/reader.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
 
 /** Dataverse's default `organization.maxuploadfilesize`: 5 MB. */
@@ -84,6 +89,18 @@ export function withAttachment(
       }
     }
   }
+}
+
+/** The reader of Media files the config names (`source.uploads`: a folder, the site's getFile, or both). */
+export function uploadsReaderFor(
+  uploads: { dir?: string | undefined; httpBase?: string | undefined } | undefined,
+  fetch: UploadsReaderOptions['fetch'],
+): UploadsReader | undefined {
+  if (uploads === undefined) return undefined
+  return createUploadsReader({
+    ...(uploads.dir !== undefined && { dir: uploads.dir }),
+    ...(uploads.httpBase !== undefined && { httpBase: uploads.httpBase, fetch }),
+  })
 }
 
 /** The files of a batch of Media records, read one by one (a missing file is a result, never an error). */

@@ -7,6 +7,7 @@ import { loadConfirmedMapping } from './map.ts'
 import { readOwnerDecisions } from './users.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import { migrate, type MigrateResult } from '../../run/migrate.ts'
+import { uploadsReaderFor } from '../../run/attachments.ts'
 import { chooseSample, sampleSource, summarizeSample } from '../../run/sample.ts'
 import { connect } from '../connect.ts'
 import { createHumanRenderer, createJsonRenderer, type Renderer } from '../render.ts'
@@ -101,6 +102,7 @@ export async function runMigrate(
         ledger,
         emit: renderer.event,
         now: () => new Date(),
+        uploads: uploadsReaderFor(config.source.uploads, fetch),
       },
     )
   } finally {
