@@ -16,6 +16,7 @@ import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { EntityMap, Mapping } from '../../src/mapping/types.ts'
 import type { RunEvent } from '../../src/run/events.ts'
 import { migrate } from '../../src/run/migrate.ts'
+import { verify } from '../../src/run/verify.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
@@ -215,6 +216,13 @@ describe('actions by type, in process against the fixture', () => {
       lost: 6,
       failed: [],
     })
+
+    // verify reads every activity back: its regarding record and state match X2CRM.
+    const checked = await verify({ instance: 'fixture', mapping: options.mapping }, deps)
+    const activities = checked.entities.filter((e) => e.entity.startsWith('Actions'))
+    expect(activities.length).toBeGreaterThan(0)
+    for (const entity of activities) expect(entity.mismatches, entity.entity).toEqual([])
+    expect(activities.reduce((sum, e) => sum + e.matched, 0)).toBe(80)
 
     // A second run changes nothing it should not: the closed opportunities are left closed.
     const again = await migrate(options, deps)
