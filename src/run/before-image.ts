@@ -78,8 +78,7 @@ function restoreRegarding(
   const parent = (field.regardingTo ?? []).find((r) => r.table.logicalName === table)
   if (typeof id !== 'string' || parent === undefined) return {}
   return {
-    [`${regardingNav(field.target, parent.table.logicalName, map.table.logicalName)}@odata.bind`]:
-      `/${parent.table.entitySet}(${id})`,
+    [`${regardingNav(field.target, parent.table.logicalName, map.table.logicalName)}@odata.bind`]: `/${parent.table.entitySet}(${id})`,
   }
 }
 
