@@ -1,5 +1,6 @@
 import type { RunConfig } from '../config/config.ts'
 import { delta, type DeltaResult } from '../run/delta.ts'
+import { uploadsReaderFor } from '../run/attachments.ts'
 import { migrate, type MigrateResult } from '../run/migrate.ts'
 import type { DeletionPolicy } from '../run/retire.ts'
 import { rollback, type RollbackResult } from '../run/rollback.ts'
@@ -49,6 +50,7 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
           ledger,
           emit,
           now: () => new Date(),
+          uploads: uploadsReaderFor(config.source.uploads, fetch),
         },
       )
     },

@@ -1,5 +1,13 @@
 import type { TransformName } from './types.ts'
 
+/** Transforms for Actions only (activity tables): never suggested for other fields. */
+export const ACTION_TRANSFORMS: ReadonlySet<string> = new Set([
+  'regarding',
+  'activityState',
+  'actionSubject',
+  'secondsToMinutes',
+])
+
 /** Dataverse column types each transform can fill. */
 export const WRITES: Readonly<Record<TransformName, readonly string[]>> = {
   text: ['String', 'Memo'],
@@ -15,6 +23,10 @@ export const WRITES: Readonly<Record<TransformName, readonly string[]>> = {
   multiChoice: ['MultiSelectPicklist'],
   link: ['Lookup', 'Customer'],
   owner: ['Owner'],
+  regarding: ['Lookup'],
+  activityState: ['State'],
+  actionSubject: ['String'],
+  secondsToMinutes: ['Integer'],
 }
 
 /** X2CRM field types each transform reads; `text` reads any scalar. */
@@ -31,6 +43,10 @@ export const READS: Readonly<Record<Exclude<TransformName, 'text'>, readonly str
   multiChoice: ['dropdown'],
   link: ['link'],
   owner: ['assignment', 'optionalAssignment'],
+  regarding: ['int', 'varchar'],
+  activityState: ['boolean', 'varchar', 'dropdown'],
+  actionSubject: ['varchar', 'text'],
+  secondsToMinutes: ['int'],
 }
 
 /** Whether a transform can read an X2CRM field of this type. */

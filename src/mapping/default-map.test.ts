@@ -22,6 +22,10 @@ const tables = JSON.parse(
 
 /** Dataverse attribute types each value transform can fill. */
 const COMPATIBLE: Record<Exclude<TransformName, 'link' | 'owner'>, readonly string[]> = {
+  regarding: ['Lookup'],
+  activityState: ['State'],
+  actionSubject: ['String'],
+  secondsToMinutes: ['Integer'],
   text: ['String', 'Memo'],
   email: ['String'],
   phone: ['String'],
@@ -46,6 +50,10 @@ const x2crm = JSON.parse(
 
 /** X2CRM field types each transform reads. */
 const READS: Record<TransformName, readonly string[]> = {
+  regarding: ['varchar', 'int'],
+  activityState: ['varchar'],
+  actionSubject: ['varchar'],
+  secondsToMinutes: ['int'],
   text: ['varchar', 'text'],
   email: ['email'],
   phone: ['phone'],

@@ -1,3 +1,5 @@
+import type { OpportunityCloseRule } from './types.ts'
+
 /**
  * The default object map (DESIGN.md): X2CRM class → Dataverse table, in load order. The proposer starts here; the
  * user confirms. Actions load as tasks; their split by type (phone call, appointment, e-mail, note) is a later step.
@@ -13,6 +15,19 @@ export const DEFAULT_OBJECTS: readonly { entity: string; table: string }[] = [
   { entity: 'X2List', table: 'list' },
   { entity: 'Actions', table: 'task' },
 ]
+
+/**
+ * X2CRM's sales stages (dropdown 105: Working, Won, Lost) that close an opportunity, its amount as the actual revenue,
+ * and its expected close date (X2CRM keeps no other; users move it when they close a deal), else its last update, as
+ * the actual close date.
+ */
+export const DEFAULT_OPPORTUNITY_CLOSE: OpportunityCloseRule = {
+  field: 'salesStage',
+  won: ['Won'],
+  lost: ['Lost'],
+  revenue: 'quoteAmount',
+  closeDate: ['expectedCloseDate', 'lastUpdated'],
+}
 
 /** Constant values the proposer sets for columns Dataverse requires and X2CRM has no field for. */
 export const DEFAULT_VALUES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {

@@ -1,4 +1,14 @@
-import type { EntityMap } from './types.ts'
+import type { EntityMap, FieldMap } from './types.ts'
+
+/**
+ * The classes a field's lookup points at: a link's one class, the several classes a `regarding` may be about
+ * (an action's contact, account, opportunity...); none for other fields.
+ */
+export function parentEntities(field: FieldMap): string[] {
+  if (field.transform === 'link' && field.linkTo !== undefined) return [field.linkTo.entity]
+  if (field.transform === 'regarding') return [...new Set((field.regardingTo ?? []).map((r) => r.entity))]
+  return []
+}
 
 /**
  * Entity maps in load order: each after the entities its first-pass links point at, otherwise in the order given.
@@ -10,11 +20,7 @@ export function orderEntityMaps(maps: readonly EntityMap[]): {
   cycles: string[][]
 } {
   const parentsOf = (map: EntityMap) =>
-    new Set(
-      map.fields
-        .filter((f) => f.transform === 'link' && (f.pass ?? 1) === 1 && f.linkTo !== undefined)
-        .map((f) => f.linkTo?.entity ?? ''),
-    )
+    new Set(map.fields.filter((f) => (f.pass ?? 1) === 1).flatMap((f) => parentEntities(f)))
   const done = new Set<string>()
   const ordered: EntityMap[] = []
   const cycles: string[][] = []

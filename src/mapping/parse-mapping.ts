@@ -174,8 +174,27 @@ function normalizeFields(
       }
       map.linkTo = { entity: field.linkTo, table }
       map.pass = field.pass ?? 1
+    } else if (field.transform === 'regarding') {
+      const classes = field.regardingTo ?? []
+      const unknown = classes.filter((entity) => !mainTable.has(entity))
+      if (unknown.length > 0) {
+        error(
+          [...at, 'regardingTo'],
+          `${unknown.join(', ')} ${unknown.length === 1 ? 'is not an entity' : 'are not entities'} of this map; ` +
+            'list only classes the map loads',
+        )
+        continue
+      }
+      map.regardingTo = classes.flatMap((entity) => {
+        const table = mainTable.get(entity)
+        return table === undefined ? [] : [{ entity, table }]
+      })
+      map.pass = field.pass ?? 1
     } else if (field.linkTo !== undefined || field.pass !== undefined) {
       error(at, '`linkTo` and `pass` belong to `transform: link` only')
+    }
+    if (field.regardingTo !== undefined && field.transform !== 'regarding') {
+      error(at, '`regardingTo` belongs to `transform: regarding` only')
     }
     const isChoice = field.transform === 'choice' || field.transform === 'multiChoice'
     if (isChoice) {

@@ -18,10 +18,14 @@ import {
   resolveOwner,
   type Transformed,
 } from './transforms.ts'
+import { actionSubject, activityState, resolveRegarding, secondsToMinutes } from './action-type.ts'
 import type { EntityMap, LinkRef, TransformContext, TransformName, TransformResult } from './types.ts'
 
 const VALUE_TRANSFORMS: Record<
-  Exclude<TransformName, 'link' | 'owner' | 'choice' | 'multiChoice'>,
+  Exclude<
+    TransformName,
+    'link' | 'owner' | 'choice' | 'multiChoice' | 'regarding' | 'activityState' | 'actionSubject'
+  >,
   (value: unknown) => Transformed<unknown>
 > = {
   text: cleanText,
@@ -33,6 +37,7 @@ const VALUE_TRANSFORMS: Record<
   boolean: parseBoolean,
   unixToIso,
   unixToDate: (value) => unixToDate(value),
+  secondsToMinutes,
 }
 
 /**
@@ -70,11 +75,21 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
   if (map.sourceIdColumn !== undefined) values[map.sourceIdColumn] = String(id)
   const links: LinkRef[] = []
   const warnings: string[] = []
+  let later: Record<string, unknown> | undefined
 
   for (const field of map.fields) {
     const raw = record[field.source]
     let warning: string | undefined
-    if (field.transform === 'link') {
+    if (field.transform === 'regarding') {
+      const link = resolveRegarding(record, field, map.table.logicalName, ctx)
+      if (link.value !== null) links.push(link.value)
+      warning = link.warning
+    } else if (field.transform === 'activityState') {
+      const state = activityState(map.table.logicalName, record)
+      if (state !== null) later = { ...state }
+    } else if (field.transform === 'actionSubject') {
+      values[field.target] = actionSubject(record)
+    } else if (field.transform === 'link') {
       const link = resolveLink(raw, field, ctx)
       if (link.value !== null) links.push(link.value)
       warning = link.warning
@@ -99,7 +114,15 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
   const issues = missingNames(map, values)
   if (issues.length > 0) return { status: 'invalid', sourceKey, issues }
   warnings.push(...nameWarnings(map, values))
-  return { status: 'ok', sourceKey, targetId: ctx.targetIdFor(map.entity, id), values, links, warnings }
+  return {
+    status: 'ok',
+    sourceKey,
+    targetId: ctx.targetIdFor(map.entity, id),
+    values,
+    links,
+    warnings,
+    ...(later !== undefined && { later }),
+  }
 }
 
 function recordId(value: unknown): number | undefined {

@@ -15,6 +15,12 @@ import type { TableRef } from '../target/dataverse/types.ts'
  * - `owner`: assignment (username, `"a, b"`, group id, `Anyone`) → `ownerid` via the user map
  * - `choice`: a dropdown's stored value → the choice value in `choices`; an unknown value → null with a warning
  * - `multiChoice`: a multi-select dropdown (JSON array or comma list) → `"1,2"` through `choices`
+ * - `regarding`: `associationType` + `associationId` (the field) → a polymorphic lookup (`regardingobjectid`, or a
+ *   note's `objectid`) to the record of one of the classes in `regardingTo`, in whichever of their tables it loaded
+ * - `activityState`: an action's `complete` / `eventStatus` → `statecode` + `statuscode`, set in the link pass
+ *   (activities are created open and closed last)
+ * - `actionSubject`: `subject`, else the description's first line, else `<Type> <id>` (Dataverse requires one)
+ * - `secondsToMinutes`: whole seconds (an action's `timeSpent`) → whole minutes, rounded; 0 or empty → null
  */
 export type TransformName =
   | 'text'
@@ -30,6 +36,10 @@ export type TransformName =
   | 'owner'
   | 'choice'
   | 'multiChoice'
+  | 'regarding'
+  | 'activityState'
+  | 'actionSubject'
+  | 'secondsToMinutes'
 
 export interface FieldMap {
   /** X2CRM field name */
@@ -39,6 +49,10 @@ export interface FieldMap {
   transform: TransformName
   /** For `link`: the X2CRM class the nameId points at and the table it was loaded into. */
   linkTo?: { entity: string; table: TableRef }
+  /** For `regarding`: the classes the record may be about, and the tables they load into (a split class twice). */
+  regardingTo?: readonly { entity: string; table: TableRef }[]
+  /** For `regarding`: the field naming the parent's class. @default 'associationType' */
+  typeField?: string
   /**
    * 2 = set in a second pass, after every phase of the first: the parent may load later (a self-reference such as
    * parentAccount, or a cycle such as account.primarycontactid ↔ contact.parentcustomerid). @default 1
@@ -95,6 +109,31 @@ export interface EntityMap {
    * values, compared case-insensitively as Dataverse compares. Without it, every record not loaded yet is created.
    */
   dedupe?: Dedupe
+  /**
+   * An activity's parties (e-mails): the participation type (1 sender, 2 to) of its owner and of the record it is
+   * about, sent as `<table>_activity_parties` with the row.
+   */
+  parties?: { owner: number; regarding: number }
+  /**
+   * Opportunities: loaded open, then closed after everything else, won or lost as `field` says, through
+   * WinOpportunity / LoseOpportunity with an opportunityclose carrying the actual revenue and close date.
+   */
+  close?: OpportunityCloseRule
+  /** Media: each record's file is read (the uploads folder or getFile) into the note's documentbody. */
+  attachments?: boolean
+}
+
+/** Which X2CRM opportunities are won or lost, and where the close's revenue and date come from. */
+export interface OpportunityCloseRule {
+  /** X2CRM field holding the stage (`salesStage`). */
+  field: string
+  /** Its values that mean won (`Won`) and lost (`Lost`), compared trimmed and ignoring case. */
+  won: readonly string[]
+  lost: readonly string[]
+  /** X2CRM field with the deal's amount (`quoteAmount`) → actualrevenue. */
+  revenue?: string
+  /** X2CRM fields tried in order for the close date (unix seconds) → actualend. */
+  closeDate?: readonly string[]
 }
 
 /** How an entity map finds its records among the rows that were in Dataverse before the migration. */
@@ -131,6 +170,11 @@ export interface LinkRef {
   parentKey: SourceKey
   parentTargetId: string
   pass: 1 | 2
+  /**
+   * A polymorphic lookup (`regarding`): the navigation property for each entity set the parent may have loaded into;
+   * the link binds into whichever holds it.
+   */
+  navBySet?: Readonly<Record<string, string>>
 }
 
 /** What the transform needs from outside, passed in so the transform stays pure. */
@@ -150,6 +194,8 @@ export type TransformResult =
       values: Record<string, unknown>
       links: LinkRef[]
       warnings: string[]
+      /** Columns set in the link pass, after every record is in (an activity's state: created open, closed last). */
+      later?: Record<string, unknown>
     }
   | { status: 'skipped'; sourceKey: SourceKey; reason: string }
   | { status: 'invalid'; sourceKey: SourceKey; issues: string[] }

@@ -1,4 +1,4 @@
-import { MAX_LENGTH, reads, WRITES } from './compatibility.ts'
+import { ACTION_TRANSFORMS, MAX_LENGTH, reads, WRITES } from './compatibility.ts'
 import type { TableMetadata } from '../target/dataverse/table-metadata.ts'
 import { columnOf, navOf, type SourceSchema, type TargetSchema } from './schemas.ts'
 import type { EntityMap, FieldMap, Mapping } from './types.ts'
@@ -323,7 +323,7 @@ function checkDedupe(map: EntityMap, table: TableMetadata | undefined, base: str
 
 function transformsFor(type: string): string {
   const names = Object.entries(WRITES)
-    .filter(([, types]) => types.includes(type))
+    .filter(([name, types]) => types.includes(type) && !ACTION_TRANSFORMS.has(name))
     .map(([name]) => name)
   return names.length > 0 ? names.join(' or ') : 'no transform x2d365 has'
 }

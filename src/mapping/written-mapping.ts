@@ -18,6 +18,10 @@ const Transform = z.enum([
   'owner',
   'choice',
   'multiChoice',
+  'regarding',
+  'activityState',
+  'actionSubject',
+  'secondsToMinutes',
 ])
 
 const ColumnType = z.enum([
@@ -54,6 +58,8 @@ const WrittenField = z.union([
     transform: Transform,
     /** For `link`: the X2CRM class (an entity of this map) the value points at. */
     linkTo: Name.optional(),
+    /** For `regarding`: the X2CRM classes (entities of this map) the record may be about. */
+    regardingTo: z.array(Name).optional(),
     pass: z.union([z.literal(1), z.literal(2)]).optional(),
     /** For `choice`/`multiChoice`: X2CRM stored value → choice value. */
     choices: z.record(z.string(), ChoiceValue).optional(),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defaultMapping } from '../mapping/default-map.ts'
+import { actionMaps } from '../mapping/default-actions.ts'
+import { ACCOUNT, CONTACT, defaultMapping } from '../mapping/default-map.ts'
 import type { EntityMap, FieldMap, Mapping } from '../mapping/types.ts'
 import {
   classesInOrder,
@@ -223,6 +224,50 @@ describe('planLoad', () => {
     expect(plan.phases[0]?.waitsFor).toEqual([])
     expect(plan.passes).toEqual([{ pass: 1, phases: ['Contacts'] }])
     expect(plan.deferred).toEqual([])
+  })
+})
+
+describe('planLoad with actions routed by type', () => {
+  const regardingTo = [
+    { entity: 'Accounts', table: ACCOUNT },
+    { entity: 'Contacts', table: CONTACT },
+  ]
+  const plan = planLoad({ entities: [...actionMaps(regardingTo), ...defaultMapping().entities] })
+  const first = plan.passes[0]?.phases ?? []
+
+  it('loads every table of the actions after each class they may be about, whatever order the map gives', () => {
+    expect(first.slice(0, 2)).toEqual(['Accounts', 'Contacts'])
+    expect(first.slice(2)).toEqual([
+      'Actions→task',
+      'Actions→phonecall',
+      'Actions→appointment',
+      'Actions→email',
+      'Actions→email received',
+      'Actions→annotation',
+    ])
+    const task = plan.phases.find((p) => p.name === 'Actions→task')
+    expect(task?.waitsFor.map((w) => [w.nav, w.parent])).toEqual([
+      ['regardingobjectid', 'Accounts'],
+      ['regardingobjectid', 'Contacts'],
+    ])
+  })
+
+  it('gives the first table the records no table takes (to quarantine them), and no other phase', () => {
+    const routed = plan.phases.filter((p) => p.unrouted !== undefined).map((p) => p.name)
+    expect(routed).toEqual(['Actions→task'])
+    expect(plan.phases.find((p) => p.name === 'Actions→task')?.unrouted).toHaveLength(6)
+  })
+
+  it('closes activities in the link pass, after every record is in; notes have no state', () => {
+    expect(plan.passes[1]?.phases).toEqual([
+      'Accounts.links',
+      'Actions→task.links',
+      'Actions→phonecall.links',
+      'Actions→appointment.links',
+      'Actions→email.links',
+      'Actions→email received.links',
+    ])
+    expect(plan.deferred.some((d) => d.phase.startsWith('Actions'))).toBe(false)
   })
 })
 

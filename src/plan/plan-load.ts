@@ -1,5 +1,5 @@
-import type { EntityMap, FieldMap, Mapping } from '../mapping/types.ts'
-import { orderEntityMaps } from '../mapping/load-order.ts'
+import type { EntityMap, FieldMap, Mapping, RecordFilter } from '../mapping/types.ts'
+import { orderEntityMaps, parentEntities } from '../mapping/load-order.ts'
 
 /**
  * How a map loads, as data: the phases in the order a run takes them, the passes they form, what decided that order
@@ -43,6 +43,11 @@ export interface PlannedPhase {
   split?: readonly string[]
   /** A link pass: the first-pass phase whose rows it patches. */
   linksOf?: string
+  /**
+   * A class routed by a field's value to several tables with no table for the others (Actions by `type`): the rules
+   * of every table. The class's first phase also takes the records none of them takes, and quarantines them.
+   */
+  unrouted?: readonly RecordFilter[]
   /**
    * First pass: the lookups to other classes, whose phases therefore come before this one. Link pass: the links it
    * sets, whose parents are all loaded by then.
@@ -95,13 +100,20 @@ export function planLoad(mapping: Mapping): LoadPlan {
   const mapped = new Set(ordered.map((m) => m.entity))
   const graph = firstPassGraph(ordered)
   const phasesOf = (entity: string) => ordered.filter((m) => m.entity === entity).map(phaseName)
-  const wait = (field: FieldMap): PhaseWait => {
-    const parent = field.linkTo?.entity ?? ''
-    return { field: field.source, nav: field.target, parent, phases: phasesOf(parent) }
-  }
+  const wait = ({ field, parent }: Lookup): PhaseWait => ({
+    field: field.source,
+    nav: field.target,
+    parent,
+    phases: phasesOf(parent),
+  })
 
   const first = ordered.map((entityMap): PlannedPhase => {
     const siblings = phasesOf(entityMap.entity)
+    const rules = ordered.filter((m) => m.entity === entityMap.entity).map((m) => m.where)
+    const routed =
+      siblings.length > 1 &&
+      siblings[0] === phaseName(entityMap) &&
+      rules.every((rule) => rule !== undefined && rule.negate !== true)
     return {
       name: phaseName(entityMap),
       pass: 1,
@@ -110,14 +122,15 @@ export function planLoad(mapping: Mapping): LoadPlan {
       entityMap,
       records: recordsOf(entityMap),
       ...(siblings.length > 1 && { split: siblings }),
+      ...(routed && { unrouted: rules.filter((rule) => rule !== undefined) }),
       waitsFor: linksOf(entityMap, 1)
-        .filter((f) => f.linkTo?.entity !== entityMap.entity && mapped.has(f.linkTo?.entity ?? ''))
+        .filter((l) => l.parent !== entityMap.entity && mapped.has(l.parent))
         .map(wait),
     }
   })
   const second = first
-    .filter((phase) => linksOf(phase.entityMap, 2).length > 0)
-    .map((phase): PlannedPhase => ({
+    .filter((phase) => linksOf(phase.entityMap, 2).length > 0 || setsLater(phase.entityMap))
+    .map(({ unrouted: _, ...phase }): PlannedPhase => ({
       ...phase,
       name: `${phase.name}.links`,
       pass: 2,
@@ -126,8 +139,7 @@ export function planLoad(mapping: Mapping): LoadPlan {
     }))
   const position = (entity: string) => ordered.findIndex((m) => m.entity === entity)
   const deferred = second.flatMap((phase) =>
-    linksOf(phase.entityMap, 2).map((field): DeferredLink => {
-      const parent = field.linkTo?.entity ?? ''
+    linksOf(phase.entityMap, 2).map(({ field, parent }): DeferredLink => {
       return {
         phase: phase.linksOf ?? phase.name,
         linkPhase: phase.name,
@@ -185,10 +197,21 @@ export function rowPhaseOf<P extends Pick<PlannedPhase, 'name' | 'pass'>>(
   return phases.find((p) => p.pass === 1 && p.name === rowPhaseName(name))
 }
 
-function linksOf(entityMap: EntityMap, pass: 1 | 2): FieldMap[] {
-  return entityMap.fields.filter(
-    (f) => f.transform === 'link' && f.linkTo !== undefined && (f.pass ?? 1) === pass,
-  )
+/** A lookup of a field to one parent class (a `regarding` gives one per class it may point at). */
+interface Lookup {
+  field: FieldMap
+  parent: string
+}
+
+function linksOf(entityMap: EntityMap, pass: 1 | 2): Lookup[] {
+  return entityMap.fields
+    .filter((f) => (f.pass ?? 1) === pass)
+    .flatMap((field) => parentEntities(field).map((parent) => ({ field, parent })))
+}
+
+/** Whether the map sets columns in the link pass besides links: an activity's state, closed last. */
+function setsLater(entityMap: EntityMap): boolean {
+  return entityMap.fields.some((f) => f.transform === 'activityState')
 }
 
 function recordsOf(entityMap: EntityMap): PlannedPhase['records'] {
@@ -202,8 +225,7 @@ function firstPassGraph(maps: readonly EntityMap[]): Map<string, string[]> {
   const graph = new Map<string, string[]>()
   for (const map of maps) {
     const parents = graph.get(map.entity) ?? []
-    for (const field of linksOf(map, 1)) {
-      const parent = field.linkTo?.entity ?? ''
+    for (const { parent } of linksOf(map, 1)) {
       if (parent !== map.entity && mapped.has(parent) && !parents.includes(parent)) parents.push(parent)
     }
     graph.set(map.entity, parents)

@@ -1,4 +1,5 @@
 import { STATE_COLUMNS } from './retire.ts'
+import { regardingNav } from '../mapping/action-type.ts'
 import type { EntityMap, FieldMap } from '../mapping/types.ts'
 import type { DataverseTarget, TableRef } from '../target/dataverse/types.ts'
 
@@ -14,8 +15,12 @@ export function lookupColumn(field: FieldMap): string {
  * id column (a row matched by dedupe had none before). Pure.
  */
 export function imageColumns(map: EntityMap): string[] {
-  const columns = map.fields.map((f) =>
-    f.transform === 'link' || f.transform === 'owner' ? `_${lookupColumn(f)}_value` : f.target,
+  const columns = map.fields.flatMap((f) =>
+    f.transform === 'link' || f.transform === 'owner' || f.transform === 'regarding'
+      ? [`_${lookupColumn(f)}_value`]
+      : f.transform === 'activityState'
+        ? STATE_COLUMNS
+        : [f.target],
   )
   if (map.sourceIdColumn !== undefined) columns.push(map.sourceIdColumn)
   return [...new Set(columns)]
@@ -37,6 +42,10 @@ export function restoreValues(
       const entitySet = field.linkTo?.table.entitySet
       if (entitySet === undefined) continue
       values[`${field.target}@odata.bind`] = typeof id === 'string' ? `/${entitySet}(${id})` : null
+    } else if (field.transform === 'regarding') {
+      Object.assign(values, restoreRegarding(map, field, image))
+    } else if (field.transform === 'activityState') {
+      continue // the state columns are restored below
     } else if (field.target in image) {
       values[field.target] = image[field.target]
     }
@@ -46,6 +55,31 @@ export function restoreValues(
   // A row a delta deactivated carries its state in the image: restoring it reactivates the row.
   for (const column of STATE_COLUMNS) if (column in image) values[column] = image[column]
   return values
+}
+
+/**
+ * A polymorphic lookup as the image holds it (`_regardingobjectid_value` and its lookuplogicalname annotation) →
+ * the bind that restores it; cleared when it was empty. Left as it is when the image does not say which table.
+ */
+function restoreRegarding(
+  map: EntityMap,
+  field: FieldMap,
+  image: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const key = `_${field.target}_value`
+  const id = image[key]
+  if (id === null || id === undefined) {
+    const navs = [...new Set((field.regardingTo ?? []).map((r) => r.table.logicalName))]
+    return Object.fromEntries(
+      navs.map((t) => [`${regardingNav(field.target, t, map.table.logicalName)}@odata.bind`, null]),
+    )
+  }
+  const table = image[`${key}@Microsoft.Dynamics.CRM.lookuplogicalname`]
+  const parent = (field.regardingTo ?? []).find((r) => r.table.logicalName === table)
+  if (typeof id !== 'string' || parent === undefined) return {}
+  return {
+    [`${regardingNav(field.target, parent.table.logicalName, map.table.logicalName)}@odata.bind`]: `/${parent.table.entitySet}(${id})`,
+  }
 }
 
 const IDS_PER_QUERY = 50

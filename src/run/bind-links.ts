@@ -17,7 +17,11 @@ export function bindLinks(
   for (const link of links) {
     const parent = loaded.get(link.parentKey)
     const parentSet = parent === undefined ? undefined : phaseSets.get(parent.phase)
-    if (parentSet !== undefined && parentSet !== link.entitySet) {
+    // A polymorphic lookup (an activity's regarding) binds into whichever of its tables the parent went to.
+    const nav = parentSet !== undefined ? link.navBySet?.[parentSet] : undefined
+    if (parent !== undefined && parentSet !== undefined && nav !== undefined) {
+      binds[`${nav}@odata.bind`] = `/${parentSet}(${parent.targetId})`
+    } else if (parentSet !== undefined && parentSet !== link.entitySet) {
       warnings.push(
         `${link.field}: ${link.parentKey} was loaded into ${parentSet}, not ${link.entitySet} (split by the map); link left empty`,
       )

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { defaultMapping } from '../mapping/default-map.ts'
-import type { TransformResult } from '../mapping/types.ts'
+import type { EntityMap, TransformResult } from '../mapping/types.ts'
 import { compareRow } from './compare-row.ts'
 
 const contacts = defaultMapping().entities.find((e) => e.entity === 'Contacts')
@@ -74,5 +74,36 @@ describe('compareRow', () => {
         actual: '2026-11-26T10:00:00Z',
       },
     ])
+  })
+})
+
+describe('compareRow on activities', () => {
+  const map: EntityMap = {
+    entity: 'Actions',
+    table: { logicalName: 'task', entitySet: 'tasks', primaryId: 'activityid' },
+    fields: [
+      { source: 'associationId', target: 'regardingobjectid', transform: 'regarding', regardingTo: [] },
+      { source: 'complete', target: 'statecode', transform: 'activityState' },
+    ],
+  }
+  const expected = {
+    status: 'ok' as const,
+    sourceKey: 'Actions:1',
+    targetId: 't',
+    values: {},
+    links: [],
+    warnings: [],
+    later: { statecode: 1, statuscode: 5 },
+  }
+
+  it('compares the regarding record by id and the state the action closed into', () => {
+    const bound = new Map([['associationId', 'C1']])
+    expect(compareRow(map, expected, bound, { _regardingobjectid_value: 'c1', statecode: 1 })).toEqual([])
+    expect(compareRow(map, expected, bound, { _regardingobjectid_value: 'c2', statecode: 0 })).toEqual([
+      { field: 'associationId', column: '_regardingobjectid_value', expected: 'C1', actual: 'c2' },
+      { field: 'complete', column: 'statecode', expected: 1, actual: 0 },
+    ])
+    const open = { ...expected, later: undefined }
+    expect(compareRow(map, open, new Map(), { _regardingobjectid_value: null, statecode: 0 })).toEqual([])
   })
 })

@@ -24,7 +24,15 @@ export function compareRow(
   const mismatches: FieldMismatch[] = []
   for (const field of map.fields) {
     if (field.transform === 'owner') continue // ownership can change legitimately after loading (assignments)
-    if (field.transform === 'link') {
+    if (field.transform === 'activityState') {
+      // Activities are closed in the link pass: the state the action says, or open.
+      const want = expected.later?.['statecode'] ?? 0
+      const got = actual['statecode'] ?? null
+      if (!sameValue(want, got))
+        mismatches.push({ field: field.source, column: 'statecode', expected: want, actual: got })
+      continue
+    }
+    if (field.transform === 'link' || field.transform === 'regarding') {
       const column = `_${lookupColumn(field)}_value`
       const want = boundLinks.get(field.source) ?? null
       const got = actual[column] ?? null

@@ -1,3 +1,4 @@
+import type { CloseSummary } from './close-opportunities.ts'
 import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
 import type { Reconciliation } from './reconciliation.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'
@@ -36,6 +37,8 @@ export type RunEvent =
   | { type: 'user.throttled'; user: string; retryAfterMs: number; limit: number }
   | { type: 'record.quarantined'; phase: string; sourceKey: string; reason: string }
   | { type: 'phase.finished'; phase: string }
+  /** Opportunities X2CRM won or lost, closed after everything else loaded; `failed` with Dataverse's reasons. */
+  | ({ type: 'opportunities.closed' } & CloseSummary)
   /** How the phase's records were found: listed, fetched by id because lists hid them, ids that no longer exist. */
   | { type: 'phase.completeness'; phase: string; report: CompletenessReport }
   | {

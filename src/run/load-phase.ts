@@ -15,6 +15,9 @@ import { chunks } from './chunks.ts'
 import { hasForeignRows } from './dedupe.ts'
 import type { Emit } from './events.ts'
 import { countStatuses } from './outcomes-from-load.ts'
+import { unroutedResult } from './route-records.ts'
+import { DEFAULT_MAX_UPLOAD_BYTES, readAttachments, withAttachment, type UploadLimit } from './attachments.ts'
+import type { UploadsReader } from '../source/x2crm/uploads/reader.ts'
 import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
 
 /** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
@@ -26,6 +29,10 @@ export interface LoadDeps {
   ledger: Ledger
   emit: Emit
   now: () => Date
+  /** Reads Media files (source.uploads.dir, or X2CRM's getFile) for a map with `attachments`. */
+  uploads?: UploadsReader
+  /** The largest file Dataverse takes. @default 5 MB, Dataverse's default */
+  uploadLimit?: UploadLimit
 }
 
 /** A phase of the plan, and where every phase of the run writes (to bind a link only into the table its parent went to). */
@@ -86,7 +93,17 @@ export async function loadPhase(
         : Promise.resolve(false))
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     for await (const batch of chunks(records, batchSize)) {
-      const transformed = batch.map((record) => transformRecord(entityMap, record, context))
+      let transformed = batch.map(
+        (record) =>
+          (phase.pass === 1 ? unroutedResult(phase, record) : undefined) ??
+          transformRecord(entityMap, record, context),
+      )
+      if (phase.pass === 1 && entityMap.attachments === true) {
+        // Media: the file goes with its note, or the note is quarantined saying why (missing, too big).
+        const files = await readAttachments(batch, deps.uploads)
+        const limit = deps.uploadLimit ?? { bytes: DEFAULT_MAX_UPLOAD_BYTES, source: 'default' }
+        transformed = transformed.map((t, i) => withAttachment(t, batch[i] ?? {}, files[i], limit))
+      }
       const lastSourceId = Math.max(...batch.map(numericId))
       const next =
         phase.pass === 1

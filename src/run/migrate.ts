@@ -1,6 +1,6 @@
 import { markRunStopped } from '../errors.ts'
 import type { RunInfo } from '../ledger/ledger.ts'
-import { matchesFilter } from '../mapping/split-rule.ts'
+import { takesRecord } from './route-records.ts'
 import type { Mapping, TransformContext } from '../mapping/types.ts'
 import { phaseEntitySets, planLoad } from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from './reconciliation.ts'
@@ -8,6 +8,7 @@ import { extractClass, type CompletenessReport } from '../source/x2crm/extract.t
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { buildContext } from './build-context.ts'
+import { closeOpportunities } from './close-opportunities.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
 export interface MigrateOptions {
@@ -91,6 +92,11 @@ async function loadRun(
     processed += result.processed
   }
 
+  // Last, after every record and link is in: opportunities X2CRM won or lost are closed (they load open).
+  const closed = await closeOpportunities(phases, deps)
+  if (closed.won + closed.lost + closed.failed.length > 0)
+    deps.emit({ type: 'opportunities.closed', ...closed })
+
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
   const seconds = (finished.getTime() - started.getTime()) / 1000
@@ -99,6 +105,7 @@ async function loadRun(
     seconds,
     processed,
     completeness,
+    closed,
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
@@ -123,7 +130,8 @@ async function runPhase(
   const extraction =
     options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity, { afterId })
   const read = extraction ?? deps.source.records(entityMap.entity, { afterId })
-  // A split map (Contacts → lead and → contact) takes only the records its rule selects.
+  // A split map (Contacts → lead and → contact) takes only the records its rule selects; the first table of a class
+  // routed by type (Actions) also takes the records no table takes, which the load quarantines.
   let matched = 0
   const where = entityMap.where
   const records =
@@ -131,7 +139,7 @@ async function runPhase(
       ? read
       : (async function* () {
           for await (const record of read) {
-            if (!matchesFilter(where, record)) continue
+            if (!takesRecord(phase, record)) continue
             matched++
             yield record
           }

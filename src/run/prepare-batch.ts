@@ -4,6 +4,7 @@ import type { TransformResult } from '../mapping/types.ts'
 import { rowPhaseName } from '../plan/plan-load.ts'
 import type { DataverseTarget, RowResult, TargetRow } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
+import { activityParties } from './activity-parties.ts'
 import { bindLinks, emptiedLinks } from './bind-links.ts'
 import { matchExisting } from './dedupe.ts'
 import type { RunPhase } from './load-phase.ts'
@@ -79,7 +80,8 @@ export async function prepareFirstPass(
     warningsByKey.get(t.sourceKey)?.push(...warnings)
     const image = existing.get(targetId)
     const emptied = image === undefined ? {} : emptiedLinks(phase.entityMap, t, image)
-    rows.push({ targetId, values: { ...t.values, ...binds, ...emptied } })
+    const values = { ...t.values, ...binds, ...emptied }
+    rows.push({ targetId, values: { ...values, ...activityParties(phase.entityMap, values) } })
   }
   if (existing.size > 0) {
     await deps.ledger.recordBeforeImages(
@@ -128,7 +130,7 @@ export async function prepareLinks(
       continue
     }
     const links = secondPassLinks(t)
-    if (links.length === 0) {
+    if (links.length === 0 && t.later === undefined) {
       settled.set(t.sourceKey, { ...base, status: 'skipped', reason: 'no links to set' })
       continue
     }
@@ -142,11 +144,13 @@ export async function prepareLinks(
       continue
     }
     const { binds, warnings } = bindLinks(links, loaded, phase.phaseSets)
-    if (Object.keys(binds).length === 0) {
+    // Columns that wait for the end (an activity's state: closed once everything is in) go with the links.
+    const values = { ...binds, ...t.later }
+    if (Object.keys(values).length === 0) {
       settled.set(t.sourceKey, { ...base, status: 'skipped', reason: warnings.join('; '), warnings })
       continue
     }
-    rows.push({ targetId: self.targetId, values: binds })
+    rows.push({ targetId: self.targetId, values })
     pending.set(self.targetId, { sourceKey: t.sourceKey, warnings })
   }
   const batch = { runId, phase: phase.name, transformed, settled, pending }

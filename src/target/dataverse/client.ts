@@ -267,6 +267,13 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
       })
     },
 
+    async callAction(name: string, body: Record<string, unknown>) {
+      // An unbound action (WinOpportunity, LoseOpportunity): POST {base}{name}, 204 on success.
+      if (!/^[A-Za-z]\w*$/.test(name)) throw new MigrationError(`not an action name: ${JSON.stringify(name)}`)
+      const response = await send('POST', `${base}${name}`, { json: body })
+      await response.body?.cancel().catch(() => undefined)
+    },
+
     async upsert(table: TableRef, row: TargetRow) {
       // Neither If-Match nor If-None-Match: a PATCH by key creates or updates (webapi.md §1.5, §2.3).
       const response = await send('PATCH', `${base}${entitySetOf(table)}(${checkedId(row.targetId)})`, {

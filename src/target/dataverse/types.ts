@@ -68,4 +68,6 @@ export interface DataverseBulkTarget extends DataverseTarget {
   update(table: TableRef, row: TargetRow): Promise<'updated' | 'missing'>
   /** `DELETE {entitySet}({id})`; 'missing' when the row is already gone. */
   delete(table: TableRef, targetId: string): Promise<'deleted' | 'missing'>
+  /** `POST {name}`: an unbound action such as `WinOpportunity`; throws the HttpError when Dataverse refuses it. */
+  callAction?(name: string, body: Record<string, unknown>): Promise<void>
 }

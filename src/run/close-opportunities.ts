@@ -1,0 +1,121 @@
+import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
+import type { Ledger } from '../ledger/ledger.ts'
+import type { OpportunityCloseRule } from '../mapping/types.ts'
+import type { PlannedPhase } from '../plan/plan-load.ts'
+import { parseDecimal, unixToIso } from '../source/x2crm/normalize/scalars.ts'
+import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
+import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
+import { refusalOfError } from '../target/dataverse/refusal.ts'
+
+/** How one opportunity is closed: the action and its OpportunityClose. */
+export interface CloseRequest {
+  sourceKey: SourceKey
+  targetId: string
+  action: 'WinOpportunity' | 'LoseOpportunity'
+  body: Record<string, unknown>
+}
+
+/** What closing the opportunities did. */
+export interface CloseSummary {
+  won: number
+  lost: number
+  /** Already closed in Dataverse (a run before closed them). */
+  alreadyClosed: number
+  failed: { sourceKey: SourceKey; reason: string }[]
+}
+
+const norm = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : '')
+
+/**
+ * Won, lost, or null (still open) for an opportunity, and the action closing it with an opportunityclose that carries
+ * the actual revenue and close date (the first of `closeDate`'s fields that holds one). Pure.
+ */
+export function closeRequestFor(
+  rule: OpportunityCloseRule,
+  record: X2crmRecord,
+  targetId: string,
+  sourceKey: SourceKey,
+): CloseRequest | null {
+  const stage = norm(record[rule.field])
+  const won = rule.won.some((w) => norm(w) === stage)
+  const lost = !won && rule.lost.some((l) => norm(l) === stage)
+  if (!won && !lost) return null
+  const revenue = rule.revenue === undefined ? null : parseDecimal(record[rule.revenue]).value
+  const closedOn = (rule.closeDate ?? [])
+    .map((field) => unixToIso(record[field]).value)
+    .find((value) => value !== null)
+  const subject = typeof record['name'] === 'string' && record['name'] !== '' ? record['name'] : sourceKey
+  return {
+    sourceKey,
+    targetId,
+    action: won ? 'WinOpportunity' : 'LoseOpportunity',
+    body: {
+      Status: won ? 3 : 4,
+      OpportunityClose: {
+        subject: `${won ? 'Won' : 'Lost'}: ${subject}`.slice(0, 200),
+        'opportunityid@odata.bind': `/opportunities(${targetId})`,
+        ...(revenue !== null && { actualrevenue: revenue }),
+        ...(closedOn !== undefined && { actualend: closedOn }),
+      },
+    },
+  }
+}
+
+/**
+ * After every phase and link pass: closes the opportunities X2CRM has won or lost. Each is loaded open first (as
+ * Dataverse requires), then `WinOpportunity` or `LoseOpportunity` creates its opportunityclose and sets its state.
+ * An opportunity Dataverse already holds closed is left as it is (a second run), one not in Dataverse is not
+ * closed, and a refusal is kept in the summary with Dataverse's reason; the others still close.
+ */
+export async function closeOpportunities(
+  phases: readonly PlannedPhase[],
+  deps: { source: X2crmSource; target: DataverseBulkTarget; ledger: Pick<Ledger, 'loaded'> },
+): Promise<CloseSummary> {
+  const summary: CloseSummary = { won: 0, lost: 0, alreadyClosed: 0, failed: [] }
+  const callAction = deps.target.callAction?.bind(deps.target)
+  for (const phase of phases) {
+    const rule = phase.entityMap.close
+    if (phase.pass !== 1 || rule === undefined || callAction === undefined) continue
+    const wanted: { record: X2crmRecord; sourceKey: SourceKey }[] = []
+    for await (const record of deps.source.records(phase.entity)) {
+      const sourceKey = sourceKeyOf(phase.entity, Number(record['id']))
+      if (closeRequestFor(rule, record, '', sourceKey) !== null) wanted.push({ record, sourceKey })
+    }
+    const loaded = await deps.ledger.loaded(wanted.map((w) => w.sourceKey))
+    for (const { record, sourceKey } of wanted) {
+      const row = loaded.get(sourceKey)
+      if (row === undefined || row.phase !== phase.name) continue
+      const request = closeRequestFor(rule, record, row.targetId, sourceKey)
+      if (request === null) continue
+      if (await isClosed(deps.target, phase, row.targetId)) {
+        summary.alreadyClosed++
+        continue
+      }
+      try {
+        await callAction(request.action, request.body)
+        if (request.action === 'WinOpportunity') summary.won++
+        else summary.lost++
+      } catch (error) {
+        // Dataverse refused this one (its reason is kept); anything systemic stops the run, which can resume.
+        const refusal = refusalOfError(error)
+        if (refusal === undefined) throw error
+        summary.failed.push({
+          sourceKey,
+          reason: `Dataverse refused ${request.action} (${refusal.httpStatus} ${refusal.code ?? ''}): ${refusal.reason}`,
+        })
+      }
+    }
+  }
+  return summary
+}
+
+async function isClosed(target: DataverseBulkTarget, phase: PlannedPhase, id: string): Promise<boolean> {
+  const { entitySet, primaryId } = phase.table
+  for await (const row of target.query(entitySet, {
+    select: ['statecode'],
+    filter: `${primaryId} eq ${id}`,
+  })) {
+    return row['statecode'] !== 0 && row['statecode'] !== undefined && row['statecode'] !== null
+  }
+  return false
+}

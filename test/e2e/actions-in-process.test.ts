@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
+import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../../sim/x2crm/index.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
+import type { RecordOutcome } from '../../src/ledger/ledger.ts'
+import { createMemoryLedger } from '../../src/ledger/memory.ts'
+import { DEFAULT_OPPORTUNITY_CLOSE } from '../../src/mapping/default-objects.ts'
+import { actionMaps, mediaMap } from '../../src/mapping/default-actions.ts'
+import { createUploadsReader } from '../../src/source/x2crm/uploads/reader.ts'
+import { ACCOUNT, CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
+import { targetIdFor } from '../../src/mapping/target-id.ts'
+import type { EntityMap, Mapping } from '../../src/mapping/types.ts'
+import type { RunEvent } from '../../src/run/events.ts'
+import { migrate } from '../../src/run/migrate.ts'
+import { verify } from '../../src/run/verify.ts'
+import { createX2crmClient } from '../../src/source/x2crm/client.ts'
+import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
+import { createDataverseClient } from '../../src/target/dataverse/client.ts'
+import { fetchFor } from '../helpers/handler-fetch.ts'
+
+const UPLOADS = fileURLToPath(new URL('../fixtures/x2crm/fixture/uploads', import.meta.url))
+const fileBytes = (name: string) => readFileSync(join(UPLOADS, 'protected/media/admin', name))
+
+const OPPORTUNITY = { logicalName: 'opportunity', entitySet: 'opportunities', primaryId: 'opportunityid' }
+
+const dump = JSON.parse(
+  readFileSync(new URL('../fixtures/x2crm/fixture/api-dump.json', import.meta.url), 'utf8'),
+) as { records: Record<string, Record<string, unknown>[]> }
+
+function setUp(mutate: (records: Record<string, Record<string, unknown>[]>) => void = () => {}) {
+  const copy = structuredClone(dump)
+  mutate(copy.records)
+  const dataset = loadDump(copy)
+  const x2crm = createX2crmSimulator({ data: dataset })
+  const dataverse = createDataverseSimulator({})
+  dataverse.seed('systemuser', demoSystemUsers(dataset.users))
+  const settings = dataverse.settings()
+  const dataverseFetch = fetchFor(dataverse.handle)
+  const source = createX2crmClient({
+    url: 'http://127.0.0.1/index.php/api2',
+    username: 'admin',
+    apiKey: FIXTURE_ADMIN_KEY,
+    fetch: fetchFor(x2crm.handle),
+  })
+  const target = createDataverseClient({
+    url: settings.url,
+    fetch: dataverseFetch,
+    getToken: createMsalTokenProvider({ ...settings, fetch: dataverseFetch }).getToken,
+    sleep: async () => {},
+  })
+  const events: RunEvent[] = []
+  const uploads = createUploadsReader({ dir: UPLOADS })
+  const deps = {
+    uploads,
+    source,
+    target,
+    ledger: createMemoryLedger(),
+    emit: (e: RunEvent) => events.push(e),
+    now: () => new Date(),
+  }
+  const rows = (table: string) => dataverse.rows(table)
+  const row = (table: string, id: string) =>
+    rows(table).find((r) => r[table === 'annotation' ? 'annotationid' : 'activityid'] === id)
+  return { dataverse, deps, events, rows, row }
+}
+
+/** Accounts, contacts, opportunities (name and account only) and every action, routed by type. */
+function mappingWithActions(): Mapping {
+  const base = defaultMapping()
+  const opportunity: EntityMap = {
+    entity: 'Opportunity',
+    table: OPPORTUNITY,
+    fields: [
+      { source: 'name', target: 'name', transform: 'text' },
+      // The sales stage is kept as the step name; Won/Lost also close the opportunity.
+      { source: 'salesStage', target: 'stepname', transform: 'text' },
+      {
+        source: 'accountName',
+        target: 'customerid_account',
+        transform: 'link',
+        linkTo: { entity: 'Accounts', table: ACCOUNT },
+        pass: 1,
+      },
+    ],
+    close: DEFAULT_OPPORTUNITY_CLOSE,
+  }
+  const regardingTo = [
+    { entity: 'Accounts', table: ACCOUNT },
+    { entity: 'Contacts', table: CONTACT },
+    { entity: 'Opportunity', table: OPPORTUNITY },
+  ]
+  // Actions first in the map: the plan still loads them after the records they are about.
+  return { entities: [...actionMaps(regardingTo), mediaMap(regardingTo), ...base.entities, opportunity] }
+}
+
+const options = {
+  instance: 'fixture',
+  mapping: mappingWithActions(),
+  batchSize: 25,
+  defaultOwnerEmail: DEMO_DEFAULT_OWNER,
+}
+const id = (entity: string, n: number) => targetIdFor('fixture', entity, n)
+
+describe('actions by type, in process against the fixture', () => {
+  it('loads calls, meetings, e-mails, tasks and notes into their tables, about their records, closed last', async () => {
+    const { dataverse, deps, events, rows, row: get } = setUp()
+    const result = await migrate(options, deps)
+    expect(result.reconciliation.balanced).toBe(true)
+    const phases = result.reconciliation.phases.map((p) => p.phase)
+    // The plan puts actions after accounts, contacts and opportunities, whatever the map's order.
+    expect(phases.indexOf('Actions→task')).toBeGreaterThan(phases.indexOf('Opportunity'))
+    expect(phases.indexOf('Actions→task')).toBeGreaterThan(phases.indexOf('Contacts'))
+
+    // The fixture: call 18, event 14, email 14, '' 18 (5 complete), note 16 (README §20).
+    expect(rows('phonecall')).toHaveLength(18)
+    expect(rows('appointment')).toHaveLength(14)
+    expect(rows('email')).toHaveLength(14)
+    expect(rows('task')).toHaveLength(18)
+    // 16 notes, and the 4 Media files (the 21 other Media records are X2CRM's own assets, skipped).
+    expect(rows('annotation')).toHaveLength(20)
+    const media = dump.records['Media']?.filter((m) => Number(m['id']) >= 2003) ?? []
+    expect(media).toHaveLength(4)
+    const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+    for (const m of media) {
+      const note = get('annotation', id('Media', Number(m['id'])))
+      const name = String(m['fileName'])
+      expect(note?.['filename']).toBe(name)
+      expect(note?.['mimetype']).toBe(m['mimetype'])
+      expect(note?.['isdocument']).toBe(true)
+      expect(sha(Buffer.from(String(note?.['documentbody'] as string), 'base64'))).toBe(sha(fileBytes(name)))
+      const parentClass = m['associationType'] === 'contacts' ? 'Contacts' : 'Accounts'
+      expect(note?.['_objectid_value']).toBe(id(parentClass, Number(m['associationId'])))
+    }
+    expect(get('annotation', id('Media', 2004))?.['filename']).toBe('business_card_müller.txt')
+    // Contact 57's over-long first name is the fixture's one refusal; no action is quarantined.
+    const quarantined = events.flatMap((e) => (e.type === 'record.quarantined' ? [e.sourceKey] : []))
+    expect(quarantined).toEqual(['Contacts:57'])
+    // Media: 25 records, of which the 7 themes have ids below 1 (X2CRM's installer), never read; 14 more assets skipped.
+    expect(result.reconciliation.phases.find((p) => p.phase === 'Media→annotation')).toMatchObject({
+      source: 18,
+      created: 4,
+      skipped: 14,
+    })
+
+    // Action 3: an e-mail about contact 12, sent, completed; its subject from the description's first line.
+    const email = get('email', id('Actions', 3))
+    expect(email?.['_regardingobjectid_value']).toBe(id('Contacts', 12))
+    expect(email?.['subject']).toBe('Proposal #2')
+    expect(email?.['directioncode']).toBe(true)
+    // Sent by its owner to the contact: the activity parties.
+    const parties = dataverse.rows('activityparty').filter((p) => p['_activityid_value'] === id('Actions', 3))
+    expect(parties.map((p) => [p['participationtypemask'], p['_partyid_value']]).sort()).toEqual(
+      [
+        [1, email?.['_ownerid_value']],
+        [2, id('Contacts', 12)],
+      ].sort(),
+    )
+    expect(email?.['statecode']).toBe(1)
+    // Dataverse shows the original date as createdon (overriddencreatedon then holds the load time).
+    expect(email?.['createdon']).toBe(new Date(1786297939 * 1000).toISOString().replace('.000', ''))
+
+    // Every action is about the record of its association, in the table that record loaded into.
+    const actions = dump.records['Actions'] ?? []
+    const tableOf: Record<string, string> = {
+      '': 'task',
+      call: 'phonecall',
+      event: 'appointment',
+      email: 'email',
+      note: 'annotation',
+    }
+    const classOf: Record<string, string> = {
+      contacts: 'Contacts',
+      accounts: 'Accounts',
+      opportunities: 'Opportunity',
+    }
+    for (const action of actions) {
+      const table = tableOf[typeof action['type'] === 'string' ? action['type'] : ''] ?? '?'
+      const row = get(table, id('Actions', Number(action['id'])))
+      expect(row, `Actions ${String(action['id'])} in ${table}`).toBeDefined()
+      const parent = id(classOf[String(action['associationType'])] ?? '?', Number(action['associationId']))
+      const column = table === 'annotation' ? '_objectid_value' : '_regardingobjectid_value'
+      expect(row?.[column], `Actions ${String(action['id'])} regarding`).toBe(parent)
+      // Complete → Completed; open to-dos stay open; events (complete NULL) stay open.
+      if (table !== 'annotation') {
+        expect(row?.['statecode'], `Actions ${String(action['id'])} state`).toBe(
+          action['complete'] === 'Yes' ? 1 : 0,
+        )
+      }
+    }
+    expect(rows('task').filter((t) => t['statecode'] === 1)).toHaveLength(5)
+
+    // Opportunities: 12 Working stay open, 7 Won and 6 Lost are closed last, each with its opportunityclose.
+    const opportunities = dump.records['Opportunity'] ?? []
+    const stateOf = (stage: unknown) => (stage === 'Won' ? 1 : stage === 'Lost' ? 2 : 0)
+    const loaded = rows('opportunity')
+    expect(loaded).toHaveLength(25)
+    for (const o of opportunities) {
+      const row = loaded.find((r) => r['opportunityid'] === id('Opportunity', Number(o['id'])))
+      expect(row?.['statecode'], `Opportunity ${String(o['id'])}`).toBe(stateOf(o['salesStage']))
+      expect(row?.['stepname']).toBe(o['salesStage'])
+    }
+    const closes = rows('opportunityclose')
+    expect(closes).toHaveLength(13)
+    const won = opportunities.find((o) => o['salesStage'] === 'Won')
+    const wonClose = closes.find((c) => c['_opportunityid_value'] === id('Opportunity', Number(won?.['id'])))
+    expect(wonClose?.['actualrevenue']).toBe(Number(won?.['quoteAmount']))
+    expect(wonClose?.['actualend']).toBe(
+      new Date(Number(won?.['expectedCloseDate']) * 1000).toISOString().replace('.000', ''),
+    )
+    expect(events.find((e) => e.type === 'opportunities.closed')).toMatchObject({
+      won: 7,
+      lost: 6,
+      failed: [],
+    })
+
+    // verify reads every activity back: its regarding record and state match X2CRM.
+    const checked = await verify({ instance: 'fixture', mapping: options.mapping }, deps)
+    const activities = checked.entities.filter((e) => e.entity.startsWith('Actions'))
+    expect(activities.length).toBeGreaterThan(0)
+    for (const entity of activities) expect(entity.mismatches, entity.entity).toEqual([])
+    expect(activities.reduce((sum, e) => sum + e.matched, 0)).toBe(80)
+
+    // A second run changes nothing it should not: the closed opportunities are left closed.
+    const again = await migrate(options, deps)
+    expect(again.reconciliation.balanced).toBe(true)
+    expect(rows('opportunityclose')).toHaveLength(13)
+    expect(rows('phonecall')).toHaveLength(18)
+  })
+
+  it('quarantines an action of a type the map does not know, and loads one about nothing or about an unmigrated record', async () => {
+    const {
+      deps,
+      events,
+      row: get,
+    } = setUp((records) => {
+      const actions = records['Actions'] ?? []
+      const at = (n: number) => actions.find((a) => a['id'] === n) ?? {}
+      Object.assign(at(1), { type: 'webactivity' })
+      Object.assign(at(2), { associationType: 'none', associationId: 0 })
+      Object.assign(at(4), { associationType: 'Services', associationId: 1000 })
+      Object.assign(at(5), { associationType: 'X2Leads', associationId: 1 })
+    })
+    const result = await migrate(options, deps)
+    expect(result.reconciliation.balanced).toBe(true)
+    const quarantined = events.flatMap((e) =>
+      e.type === 'record.quarantined' && e.sourceKey.startsWith('Actions') ? [e] : [],
+    )
+    expect(quarantined.map((q) => q.sourceKey)).toEqual(['Actions:1'])
+    expect(quarantined[0]?.reason).toMatch(/unknown action type 'webactivity'/)
+    const anyTable = (n: number) =>
+      ['task', 'phonecall', 'appointment', 'email', 'annotation']
+        .map((t) => get(t, id('Actions', n)))
+        .find((r) => r !== undefined)
+    expect(anyTable(1)).toBeUndefined()
+    for (const n of [2, 4, 5]) {
+      const row = anyTable(n)
+      expect(row, `Actions ${n}`).toBeDefined()
+      expect(row?.['_regardingobjectid_value'] ?? row?.['_objectid_value'] ?? null).toBeNull()
+    }
+    const outcomes: RecordOutcome[] = []
+    for await (const outcome of deps.ledger.outcomes(result.runId)) outcomes.push(outcome)
+    const warningsOf = (n: number) => outcomes.find((o) => o.sourceKey === `Actions:${n}`)?.warnings ?? []
+    expect(warningsOf(2)).toEqual([])
+    expect(warningsOf(4).join(' ')).toMatch(/does not migrate Services/)
+    expect(warningsOf(5).join(' ')).toMatch(/does not migrate X2Leads/)
+  })
+
+  it('quarantines a file missing on disk or over the upload limit with its path, size and the limit; its record loads', async () => {
+    const { deps, events, rows } = setUp((records) => {
+      const file = records['Media']?.find((m) => m['id'] === 2005) ?? {}
+      Object.assign(file, { fileName: 'gone.csv' })
+    })
+    // 80 bytes: the 70-byte logo is 96 as base64, over it; the others fit.
+    const result = await migrate(options, { ...deps, uploadLimit: { bytes: 80, source: 'default' } })
+    expect(result.reconciliation.balanced).toBe(true)
+    const reasons = new Map(
+      events.flatMap((e) => (e.type === 'record.quarantined' ? [[e.sourceKey, e.reason] as const] : [])),
+    )
+    expect([...reasons.keys()].filter((k) => k.startsWith('Media')).sort()).toEqual([
+      'Media:2005',
+      'Media:2006',
+    ])
+    expect(reasons.get('Media:2005')).toMatch(
+      /admin\/gone\.csv, 31 bytes could not be read: not in .*limit 80 bytes/,
+    )
+    expect(reasons.get('Media:2006')).toMatch(
+      /admin\/logo_initech\.png is 70 bytes \(96 bytes as base64\), over the upload limit of 80 bytes \(Dataverse's default; the organization's maxuploadfilesize could not be read\)/,
+    )
+    // The accounts the files belong to load all the same; the two other files are attached.
+    const accounts = rows('account').map((a) => a['accountid'])
+    expect(accounts).toContain(id('Accounts', 2))
+    expect(accounts).toContain(id('Accounts', 3))
+    expect(rows('annotation').filter((n) => n['isdocument'] === true)).toHaveLength(2)
+  })
+})
