@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import { parseDocument } from 'yaml'
 import { configDir } from '../../config/config.ts'
 import { ConfigError } from '../../errors.ts'
-import type { Ledger } from '../../ledger/ledger.ts'
+import type { Ledger, RunInfo } from '../../ledger/ledger.ts'
 import { createSqliteLedger } from '../../ledger/sqlite.ts'
 import type { Mapping } from '../../mapping/types.ts'
 import { quarantineCsv, quarantineCsvHeader, type QuarantineCsvOptions } from '../../report/quarantine-csv.ts'
@@ -17,6 +17,8 @@ import {
   summarizeRun,
   type RunReport,
 } from '../../report/run-report.ts'
+import type { RunConfig } from '../../config/config.ts'
+import { writeMigrationReport } from '../../report/migration-files.ts'
 import { connectSource } from '../connect.ts'
 import { mappingFor } from './migrate.ts'
 import { readConfigOffline } from './validate.ts'
@@ -31,6 +33,14 @@ export interface ReportOptions {
   /** Do not read X2CRM: quarantine.csv without current values. */
   offline?: boolean
   json?: boolean
+  /** Also print report.html to report.pdf (the migration's report; with Chromium). */
+  pdf?: boolean
+  /** Who writes the report (the migration's report names them): default the OS user. */
+  by?: string
+  /** discovery.json, for the left-out table (scope.json is read beside it). Default: beside the config. */
+  discovery?: string
+  /** The configuration itself, when the caller has it (the demo, with its X2CRM key): the config file is not read. */
+  runConfig?: RunConfig
 }
 
 /** The ledger a config points at, without needing the secrets a migration needs. */
@@ -53,6 +63,8 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
   const ledger = createSqliteLedger(path)
   try {
     const runs = await ledger.runs()
+    if (options.run === undefined && runs.length > 0)
+      return await migrationReportCommand(options, ledger, runs)
     const run = options.run ? runs.find((r) => r.runId === options.run) : runs[0]
     if (run === undefined) {
       throw new ConfigError([
@@ -82,6 +94,103 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
     return 0
   } finally {
     await ledger.close()
+  }
+}
+
+/** `x2d365 report` without --run: the migration's report, and quarantine.csv of the newest run that loaded. */
+async function migrationReportCommand(
+  options: ReportOptions,
+  ledger: Ledger,
+  runs: RunInfo[],
+): Promise<number> {
+  const out = resolve(options.out ?? join('reports', 'migration'))
+  mkdirSync(out, { recursive: true })
+  const notes: string[] = []
+  const written = writtenConfig(options)
+  const mappingPath = options.mapping ?? written.mapping
+  const loading = runs.find(
+    (r) =>
+      (r.kind === 'migrate' || r.kind === 'delta') &&
+      r.status === 'succeeded' &&
+      r.params['sample'] === undefined,
+  )
+  if (loading !== undefined)
+    notes.push(...(await writeQuarantineCsv(join(out, 'quarantine.csv'), loading.runId, ledger, options)))
+  const discovery = resolve(
+    options.discovery ?? join(existsSync(options.config) ? configDir(options.config) : '.', 'discovery.json'),
+  )
+  const result = await writeMigrationReport({
+    out,
+    runs,
+    ledger,
+    mapping: mappingFor(mappingPath, 'report').mapping,
+    mappingPath,
+    source: written.source,
+    target: written.target,
+    ...(options.by !== undefined && { by: options.by }),
+    discoveryPath: discovery,
+    pdf: options.pdf === true,
+    notes,
+  })
+  for (const note of notes) process.stderr.write(`note: ${note}\n`)
+  if (options.json) process.stdout.write(`${JSON.stringify({ ...result.report, files: out, notes })}\n`)
+  else {
+    process.stdout.write(
+      `Migration report in ${out}:\n  ${result.files.join('  ')}${loading === undefined ? '' : `  quarantine.csv (${plural(result.report.quarantine.total, 'record')})`}\n` +
+        `${result.verdict}\n` +
+        (result.report.quarantine.total > 0
+          ? '  Fill in fixed_value in quarantine.csv and feed it back with `x2d365 fix quarantine.csv`.\n'
+          : ''),
+    )
+  }
+  return 0
+}
+
+/** What the config says about where from and where to, without needing its secrets. */
+function writtenConfig(options: ReportOptions): {
+  mapping?: string
+  source: { url?: string; username?: string; instance: string }
+  target: { url?: string }
+} {
+  const given = options.runConfig
+  if (given !== undefined) {
+    return {
+      ...(given.run.mapping !== undefined && { mapping: given.run.mapping }),
+      source: {
+        ...(given.source.x2crm && { url: given.source.x2crm.url, username: given.source.x2crm.username }),
+        instance: given.run.instance,
+      },
+      target: { url: given.target.url },
+    }
+  }
+  if (!existsSync(options.config)) return { source: { instance: 'default' }, target: {} }
+  const yaml = (parseDocument(readFileSync(options.config, 'utf8')).toJS() ?? {}) as {
+    source?: { x2crm?: { url?: unknown; username?: unknown }; mysql?: { url?: unknown } }
+    target?: { dataverse?: { url?: unknown } }
+    run?: { mapping?: unknown; instance?: unknown }
+  }
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined)
+  const url = text(yaml.source?.x2crm?.url) ?? text(yaml.source?.mysql?.url)?.replace(/\/\/[^@/]*@/, '//')
+  const username = text(yaml.source?.x2crm?.username)
+  const mapping = text(yaml.run?.mapping)
+  const targetUrl = text(yaml.target?.dataverse?.url)
+  return {
+    ...(mapping !== undefined && { mapping: resolve(configDir(options.config), mapping) }),
+    source: {
+      ...(url !== undefined && { url }),
+      ...(username !== undefined && { username }),
+      instance: text(yaml.run?.instance) ?? hostOf(url) ?? 'default',
+    },
+    target: { ...(targetUrl !== undefined && { url: targetUrl }) },
+  }
+}
+
+/** The instance name the config defaults to: X2CRM's host. */
+function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url === undefined ? undefined : new URL(url).host
+  } catch {
+    return undefined
   }
 }
 
@@ -132,6 +241,7 @@ async function writeQuarantineCsv(
 /** The map the run used, as the other commands find it; none (with a note) when it cannot be read. */
 function mapOfRun(options: ReportOptions, notes: string[]): Mapping | undefined {
   if (options.mapping !== undefined) return mappingFor(options.mapping, 'report').mapping
+  if (options.runConfig !== undefined) return mappingFor(options.runConfig.run.mapping, 'report').mapping
   const fieldsLeft = 'the field of a Dataverse refusal (which names a column) is left empty in quarantine.csv'
   if (!existsSync(options.config)) {
     notes.push(`no ${options.config}, so no map: ${fieldsLeft}; pass --mapping or --config`)
@@ -159,9 +269,9 @@ function x2crmReader(
   notes: string[],
 ): (Pick<Required<QuarantineCsvOptions>, 'readRecord'> & { close: () => Promise<void> }) | undefined {
   const valuesLeft = 'current_value is left empty in quarantine.csv'
-  if (!existsSync(options.config)) return undefined
+  if (options.runConfig === undefined && !existsSync(options.config)) return undefined
   try {
-    const config = readConfigOffline(options.config)
+    const config = options.runConfig ?? readConfigOffline(options.config)
     const { source, close } = connectSource(
       config,
       () => undefined,
@@ -179,9 +289,15 @@ function x2crmReader(
 export function registerReport(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('report')
-    .summary('write the HTML, Markdown and JSON report of a run, and a CSV of its quarantined records')
+    .summary(
+      "write the migration's report to sign (HTML, PDF), or one run's, and a CSV of the quarantined records",
+    )
     .description(
-      'Write the report of one run (the newest by default) from the ledger alone: report.html (one self-contained ' +
+      "Without --run: the migration's report, the document to sign: who migrated what from where to where (X2CRM, " +
+        'Dataverse, the map and who confirmed it, x2d365 version, operator), what was left out and why, rows per ' +
+        'table, the quarantine and warnings by rule, the verification, every delta, fix and rollback in order, and a ' +
+        'sign-off block; --pdf prints it to report.pdf. With --run: the report of that run alone ' +
+        'from the ledger: report.html (one self-contained ' +
         'file: inline charts, nothing fetched), report.md, report.json and quarantine.csv. A migrate or delta ' +
         'report holds the reconciliation per phase, the quarantine with reasons, timings and throughput, and the ' +
         'results of the `x2d365 verify` run that checked it (or says it is not verified yet); a delta report also ' +
@@ -191,11 +307,14 @@ export function registerReport(program: Command, setExitCode: (code: number) => 
     .addHelpText('after', '\nExit codes: 0 written, 1 stopped, 2 no ledger or no such run.')
     .option('-c, --config <path>', 'configuration file (for the ledger path)', 'x2d365.yaml')
     .option('--ledger <path>', 'ledger file (instead of the one the config names)')
-    .option('--run <id>', 'run id (default: the newest run)')
-    .option('-o, --out <dir>', 'output folder (default: reports/<run id>)')
+    .option('--run <id>', "the report of this run alone (default: the migration's report)")
+    .option('-o, --out <dir>', 'output folder (default: reports/migration, or reports/<run id> with --run)')
     .option('--mapping <path>', 'the map the run used (default: run.mapping, else the built-in map)')
     .option('--offline', 'do not read X2CRM: quarantine.csv without current values')
     .option('--json', 'print the report as JSON')
+    .option('--pdf', "also print the migration's report to report.pdf (with /usr/bin/chromium)")
+    .option('--by <name>', "who writes the migration's report (default: the OS user)")
+    .option('--discovery <path>', 'discovery.json for what was left out; scope.json is read beside it')
     .addHelpText(
       'after',
       `
