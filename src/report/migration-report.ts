@@ -129,7 +129,19 @@ const NOT_COUNTED = ['processes', 'reports', 'charts', 'dashboards', 'campaigns'
 /** Reads the ledger once per run (streaming) and folds it into the migration's report. */
 export async function buildMigrationReport(inputs: MigrationReportInputs): Promise<MigrationReport> {
   const chronological = [...inputs.runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-  const migration = [...inputs.runs].find(
+  // A rollback that undid a migration ends it: the migration is the first full one after the newest such rollback.
+  const kindOf = new Map(chronological.map((r) => [r.runId, r.kind]))
+  const undoneMigration = [...chronological]
+    .reverse()
+    .find(
+      (r) =>
+        r.kind === 'rollback' && r.status === 'succeeded' && kindOf.get(undoneRun(r) ?? '') === 'migrate',
+    )
+  const since =
+    undoneMigration === undefined
+      ? chronological
+      : chronological.filter((r) => r.startedAt > undoneMigration.startedAt)
+  const migration = since.find(
     (r) => r.kind === 'migrate' && r.params['sample'] === undefined && r.status === 'succeeded',
   )
   const reconciliation = migration?.summary?.['reconciliation'] as Reconciliation | undefined
@@ -150,8 +162,6 @@ export async function buildMigrationReport(inputs: MigrationReportInputs): Promi
     tables.set(table, row)
     return row
   }
-  const since =
-    migration === undefined ? chronological : chronological.filter((r) => r.startedAt >= migration.startedAt)
   for (const run of since) {
     if (run.kind !== 'rollback' && !WRITING.includes(run.kind)) continue
     for (const c of await inputs.ledger.counts(run.runId)) {
@@ -230,6 +240,12 @@ export async function buildMigrationReport(inputs: MigrationReportInputs): Promi
   }
 }
 
+/** The run a rollback undid (with the runs after it). */
+function undoneRun(rollback: RunInfo): string | undefined {
+  const of = rollback.summary?.['of'] ?? rollback.params['of']
+  return typeof of === 'string' ? of : undefined
+}
+
 /** Phase name (an entity map's `name`, else its class) → Dataverse table. */
 function phaseTables(mapping: Mapping): Map<string, string> {
   return new Map(mapping.entities.map((e) => [e.name ?? e.entity, e.table.logicalName]))
@@ -264,7 +280,8 @@ export function leftOut(mapping: Mapping, discovered: DiscoveredScope | undefine
       kind: 'module',
       what: 'X2CRM modules not in the map',
       count: null,
-      reason: 'not known: no scope.json from `x2d365 discover` was found (pass --scope)',
+      reason:
+        'not known: no discovery.json or scope.json from `x2d365 discover` was found (pass --discovery)',
     })
   } else {
     for (const m of discovered.modules.filter((x) => !mapped.has(x.entity))) {
@@ -300,25 +317,24 @@ export function leftOut(mapping: Mapping, discovered: DiscoveredScope | undefine
     }
   }
   const flows = discovered?.automation
-  rows.push({
-    kind: 'object',
-    what: 'X2Flow workflows',
-    count: flows !== undefined && 'flows' in flows ? flows.flows : null,
-    reason:
-      flows !== undefined && 'flows' in flows
-        ? REBUILD_REASON
-        : `${REBUILD_REASON}; not counted (${flows?.unreadable ?? '`x2d365 discover` with source.mysql counts them'})`,
-  })
-  const counted = discovered?.rebuild ?? NOT_COUNTED.map((kind) => ({ kind, count: null, note: undefined }))
-  for (const r of counted) {
+  const workflows: { kind: string; count: number | null; note?: string | undefined } =
+    flows !== undefined && 'flows' in flows
+      ? { kind: 'X2Flow workflows', count: flows.flows }
+      : { kind: 'X2Flow workflows', count: null, note: flows?.unreadable }
+  const counted = [workflows, ...(discovered?.rebuild ?? NOT_COUNTED.map((kind) => ({ kind, count: null })))]
+  for (const r of counted.filter((x) => x.count !== null))
+    rows.push({ kind: 'object', what: r.kind, count: r.count, reason: REBUILD_REASON })
+  // What could not be counted shares one row (one reason), so the table stays short.
+  const uncounted = counted.filter((x) => x.count === null)
+  if (uncounted.length > 0) {
+    const notes = [
+      ...new Set(uncounted.map((x) => ('note' in x ? x.note : undefined)).filter((n) => n !== undefined)),
+    ]
     rows.push({
       kind: 'object',
-      what: r.kind,
-      count: r.count,
-      reason:
-        r.count === null
-          ? `${REBUILD_REASON}; not counted (${r.note ?? '`x2d365 discover` with source.mysql counts them'})`
-          : REBUILD_REASON,
+      what: uncounted.map((x) => x.kind).join(', '),
+      count: null,
+      reason: `${REBUILD_REASON}; not counted (${notes.length > 0 ? notes.join('; ') : '`x2d365 discover` with source.mysql counts them'})`,
     })
   }
   return rows

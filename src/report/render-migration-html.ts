@@ -26,7 +26,7 @@ th{background:#eee}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 dl.identity{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.identity dt{font-weight:600}dl.identity dd{margin:0}
 figure.chart{margin:1rem 0}figure.chart svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#333}
 table.chart-data{font-size:.85em;width:auto}.legend span{margin-right:1.2rem;display:inline-flex;align-items:center;gap:.3rem}
-.signature td{height:3.2rem}.muted{color:#444}code{font-size:.92em}
+.signature td{height:3.2rem}.example{font-size:.85em;color:#333;margin-top:.15rem}table.rules td:nth-child(3){width:30%}table.rules td:nth-child(5){width:38%}.muted{color:#444}code{font-size:.92em}
 @page{size:A4;margin:14mm 12mm}
 @media print{body{margin:0;max-width:none;font-size:10.5pt}section.major{break-before:page}h2,h3{break-after:avoid}
 thead{display:table-header-group}tr,figure.chart svg,dl.identity{break-inside:avoid}a{color:inherit;text-decoration:none}}
@@ -198,8 +198,8 @@ function ruleLabel(g: RuleGroup): string {
 function ruleTable(id: string, title: string, groups: readonly RuleGroup[]): string {
   if (groups.length === 0) return `<h3 id="${id}-title">${esc(title)}</h3><p>None.</p>`
   return `<h3 id="${id}-title">${esc(title)}</h3>
-<table id="${id}"><thead><tr><th>phase</th><th>X2CRM field</th><th>rule</th><th class="n">records</th><th>examples</th></tr></thead><tbody>
-${groups.map((g) => `<tr><td>${esc(g.phase)}</td><td>${esc(g.field)}</td><td>${esc(g.rule)}</td><td class="n">${g.count}</td><td>${g.examples.map((x) => `<div><code>${esc(x.sourceKey)}</code>: ${esc(x.reason)}</div>`).join('')}</td></tr>`).join('\n')}
+<table class="rules" id="${id}"><thead><tr><th>phase</th><th>X2CRM field</th><th>rule</th><th class="n">records</th><th>examples</th></tr></thead><tbody>
+${groups.map((g) => `<tr><td>${esc(g.phase)}</td><td>${esc(g.field)}</td><td>${esc(g.rule)}</td><td class="n">${g.count}</td><td>${g.examples.map((x) => `<code>${esc(x.sourceKey)}</code>`).join(', ')}${g.examples[0] === undefined ? '' : `<div class="example">e.g. ${esc(g.examples[0].reason)}</div>`}</td></tr>`).join('\n')}
 </tbody></table>`
 }
 
