@@ -434,6 +434,10 @@ function describeRun(run: RunInfo): string {
   const r = s['reconciliation'] as Reconciliation | undefined
   const sum = (k: 'created' | 'updated' | 'deleted' | 'quarantined' | 'skipped') =>
     r?.phases.filter((p) => !p.phase.endsWith('.links')).reduce((n, p) => n + p[k], 0) ?? 0
+  const entities = Array.isArray(s['entities'])
+    ? (s['entities'] as { found?: Record<string, unknown> }[])
+    : []
+  const found = (k: string) => entities.reduce((n, e) => n + Number(e.found?.[k] ?? 0), 0)
   const secs = typeof s['seconds'] === 'number' ? ` in ${s['seconds'].toFixed(1)} s` : ''
   if (run.status === 'running') return 'did not finish (or is still running)'
   if (typeof s['error'] === 'string') return `stopped: ${s['error']}`
@@ -444,7 +448,7 @@ function describeRun(run: RunInfo): string {
     }
     case 'delta':
       if (s['interrupted'] === true) return 'interrupted; the next delta finished it'
-      return `${sum('created')} new, ${sum('updated')} changed, ${sum('deleted')} deleted in X2CRM (${typeof s['deletions'] === 'string' ? s['deletions'] : 'deactivate'}), ${sum('quarantined')} quarantined${secs}`
+      return `X2CRM changes found: ${found('new')} new, ${found('changed')} changed, ${found('deleted')} deleted (rows: ${typeof s['deletions'] === 'string' ? s['deletions'] : 'deactivate'}); ${sum('created')} rows created, ${sum('updated')} updated, ${sum('quarantined')} quarantined${secs}`
     case 'verify': {
       const v = verificationOf(run)
       if (v === undefined) return 'no result recorded'
