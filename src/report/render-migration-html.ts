@@ -38,6 +38,7 @@ thead{display:table-header-group}tr,figure.chart svg,dl.identity{break-inside:av
 <p class="muted">Written by x2d365 ${esc(id.version)} on ${esc(id.generatedAt)} by ${esc(id.operator)}.</p>
 ${identity(report)}
 <p id="verdict" class="${verdict(report).ok ? 'ok' : 'bad'}">${esc(verdict(report).text)}</p>
+<p id="key-figures">${esc(keyFigures(report))}</p>
 </header>
 ${scope(report)}
 ${leftOut(report.leftOut)}
@@ -111,6 +112,18 @@ export function verdict(report: MigrationReport): { ok: boolean; text: string } 
   return { ok: balanced && verified && report.quarantine.total === 0, text: parts.join(' ') }
 }
 
+/** The numbers a reader wants first, in one sentence. */
+function keyFigures(report: MigrationReport): string {
+  const records = report.scope.reduce((n, s) => n + (s.records ?? 0), 0)
+  const loaded = report.scope.reduce((n, s) => n + (s.loaded ?? 0), 0)
+  const count = (kind: string) => report.history.filter((h) => h.kind === kind).length
+  return (
+    `${records} X2CRM records in the map's classes, ${loaded} loaded by the migration; ` +
+    `now ${report.quarantine.total} quarantined, ${report.warnings.total} loaded with warnings. ` +
+    `Since: ${count('delta')} deltas, ${count('fix')} batches of fixes, ${count('verify')} verifications, ${count('rollback')} rollbacks.`
+  )
+}
+
 function scope(report: MigrationReport): string {
   const rows = report.scope
   const chart = groupedBars(
@@ -127,7 +140,7 @@ function scope(report: MigrationReport): string {
       values: [r.records ?? 0, r.loaded ?? 0, r.quarantined ?? 0],
     })),
   )
-  return `<section class="major" id="scope"><h2>What was migrated</h2>
+  return `<section id="scope"><h2>What was migrated</h2>
 <table id="scope-table"><thead><tr><th>X2CRM class</th><th>Dataverse table</th><th class="n">records</th><th class="n">loaded</th><th class="n">quarantined</th><th class="n">skipped</th><th class="n">fields moved</th><th>fields skipped on purpose</th></tr></thead><tbody>
 ${rows
   .map(
