@@ -386,9 +386,15 @@ function defineRollback(program: Command, setExitCode: SetExitCode): void {
 function defineReport(program: Command, setExitCode: SetExitCode): void {
   program
     .command('report')
-    .summary('write the HTML, Markdown and JSON report of a run, and a CSV of its quarantined records')
+    .summary(
+      "write the migration's report to sign (HTML, PDF), or one run's, and a CSV of the quarantined records",
+    )
     .description(
-      'Write the report of one run (the newest by default) from the ledger alone: report.html (one self-contained ' +
+      "Without --run: the migration's report, the document to sign: who migrated what from where to where (X2CRM, " +
+        'Dataverse, the map and who confirmed it, x2d365 version, operator), what was left out and why, rows per ' +
+        'table, the quarantine and warnings by rule, the verification, every delta, fix and rollback in order, and a ' +
+        'sign-off block; --pdf prints it to report.pdf. With --run: the report of that run alone ' +
+        'from the ledger: report.html (one self-contained ' +
         'file: inline charts, nothing fetched), report.md, report.json and quarantine.csv. A migrate or delta ' +
         'report holds the reconciliation per phase, the quarantine with reasons, timings and throughput, and the ' +
         'results of the `x2d365 verify` run that checked it (or says it is not verified yet); a delta report also ' +
@@ -398,11 +404,14 @@ function defineReport(program: Command, setExitCode: SetExitCode): void {
     .addHelpText('after', '\nExit codes: 0 written, 1 stopped, 2 no ledger or no such run.')
     .option('-c, --config <path>', 'configuration file (for the ledger path)', 'x2d365.yaml')
     .option('--ledger <path>', 'ledger file (instead of the one the config names)')
-    .option('--run <id>', 'run id (default: the newest run)')
-    .option('-o, --out <dir>', 'output folder (default: reports/<run id>)')
+    .option('--run <id>', "the report of this run alone (default: the migration's report)")
+    .option('-o, --out <dir>', 'output folder (default: reports/migration, or reports/<run id> with --run)')
     .option('--mapping <path>', 'the map the run used (default: run.mapping, else the built-in map)')
     .option('--offline', 'do not read X2CRM: quarantine.csv without current values')
     .option('--json', 'print the report as JSON')
+    .option('--pdf', "also print the migration's report to report.pdf (with /usr/bin/chromium)")
+    .option('--by <name>', "who writes the migration's report (default: the OS user)")
+    .option('--discovery <path>', 'discovery.json for what was left out; scope.json is read beside it')
     .addHelpText(
       'after',
       `

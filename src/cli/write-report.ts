@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { RunConfig } from '../config/config.ts'
 import { ConfigError } from '../errors.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import type { Mapping } from '../mapping/types.ts'
@@ -12,6 +13,7 @@ import { assertUsablePaths } from '../paths.ts'
 import { connectLedger, connectSource } from './connect.ts'
 import { ledgerPathOf, mappingFor, mappingPathOf, readConfigOffline } from './inputs.ts'
 import { silent, withSession } from './session.ts'
+import { writeMigrationReportFiles } from './write-migration-report.ts'
 
 export interface ReportOptions {
   config: string
@@ -23,11 +25,20 @@ export interface ReportOptions {
   /** Do not read X2CRM: quarantine.csv without current values. */
   offline?: boolean
   json?: boolean
+  /** Also print report.html to report.pdf (the migration's report; with Chromium). */
+  pdf?: boolean
+  /** Who writes the report (the migration's report names them): default the OS user. */
+  by?: string
+  /** discovery.json, for the left-out table (scope.json is read beside it). Default: beside the config. */
+  discovery?: string
+  /** The configuration itself, when the caller has it (the demo, with its X2CRM key): the config file is not read. */
+  runConfig?: RunConfig
 }
 
 /**
- * Writes report.html, report.md, report.json and quarantine.csv for one run (the newest by default) and says where,
- * for `x2d365 report` and the demo. Needs only the ledger; X2CRM and the map are used when they can be had.
+ * Writes the migration's report (without `run`: see write-migration-report.ts), or report.html, report.md,
+ * report.json and quarantine.csv for one run, and says where, for `x2d365 report` and the demo. Needs only the
+ * ledger; X2CRM and the map are used when they can be had.
  */
 export async function writeReport(options: ReportOptions): Promise<void> {
   const path = ledgerPathOf(options)
@@ -37,6 +48,8 @@ export async function writeReport(options: ReportOptions): Promise<void> {
     () => connectLedger(path),
     async (ledger) => {
       const runs = await ledger.runs()
+      if (options.run === undefined && runs.length > 0)
+        return writeMigrationReportFiles(options, ledger, runs)
       const run = options.run ? runs.find((r) => r.runId === options.run) : runs[0]
       if (run === undefined) {
         throw new ConfigError([
@@ -68,7 +81,7 @@ export async function writeReport(options: ReportOptions): Promise<void> {
  * Dataverse refusal, which names a column) and X2CRM (for current values, read with the stored fixes applied) are
  * used when they can be had; the notes say what was left out and why, so that `report` still works offline.
  */
-async function writeQuarantineCsv(
+export async function writeQuarantineCsv(
   path: string,
   runId: string,
   ledger: Ledger,
@@ -100,6 +113,7 @@ async function writeQuarantineCsv(
 /** The map the run used, as the other commands find it; none (with a note) when it cannot be read. */
 function mapOfRun(options: ReportOptions, notes: string[]): Mapping | undefined {
   if (options.mapping !== undefined) return mappingFor(options.mapping, 'report').mapping
+  if (options.runConfig !== undefined) return mappingFor(options.runConfig.run.mapping, 'report').mapping
   const fieldsLeft = 'the field of a Dataverse refusal (which names a column) is left empty in quarantine.csv'
   if (!existsSync(options.config)) {
     notes.push(`no ${options.config}, so no map: ${fieldsLeft}; pass --mapping or --config`)
@@ -121,9 +135,9 @@ function x2crmReader(
   notes: string[],
 ): (Pick<Required<QuarantineCsvOptions>, 'readRecord'> & { close: () => Promise<void> }) | undefined {
   const valuesLeft = 'current_value is left empty in quarantine.csv'
-  if (!existsSync(options.config)) return undefined
+  if (options.runConfig === undefined && !existsSync(options.config)) return undefined
   try {
-    const config = readConfigOffline(options.config)
+    const config = options.runConfig ?? readConfigOffline(options.config)
     const { source, close } = connectSource(
       config,
       () => undefined,

@@ -144,7 +144,10 @@ function verificationSection(report: RunReport, v: VerificationReport | null): s
       const examples = c.examples.map(
         (x) => `${x.sourceKey}: ${showValue(x.expected)} → ${showValue(x.actual)}`,
       )
-      lines.push(`| ${c.entity} | ${c.column} | ${c.field} | ${c.rows} | ${cell(examples.join('<br>'))} |`)
+      // Each example escaped on its own: the <br> between them is markup, not text.
+      lines.push(
+        `| ${c.entity} | ${c.column} | ${c.field} | ${c.rows} | ${examples.map(cell).join('<br>')} |`,
+      )
     }
   }
   for (const e of v.entities.filter((x) => x.missing > 0)) {

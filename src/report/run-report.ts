@@ -1,6 +1,6 @@
 import type { OutcomeStatus, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
-import { reasonShape } from '../run/reason-groups.ts'
 import type { Reconciliation } from '../run/reconciliation.ts'
+import { ruleOf } from './rule-groups.ts'
 import { nextWritingRun, verificationOf, verifyRunFor, type VerificationReport } from './verification.ts'
 
 export interface ReasonGroup {
@@ -104,7 +104,9 @@ export async function summarizeRun(
   let skippedTotal = 0
   let withWarnings = 0
   const add = (groups: Map<string, ReasonGroup>, phase: string, reason: string, sourceKey: string) => {
-    const shape = reasonShape(reason)
+    // By rule: values the reason repeats unquoted (co-owners' names, group numbers) do not make a group of their own.
+    const { field, rule } = ruleOf(reason)
+    const shape = field === '' ? rule : `${field}: ${rule}`
     const key = `${phase}\n${shape}`
     const group = groups.get(key) ?? { reason: shape, phase, count: 0, examples: [] }
     group.count++

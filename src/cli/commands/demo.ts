@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { applyCutoverChanges } from '../../../sim/seed/cutover-changes.ts'
 import { generateDataset } from '../../../sim/seed/generate.ts'
@@ -6,6 +6,7 @@ import { serve } from '../../../sim/serve.ts'
 import { createX2crmSimulator } from '../../../sim/x2crm/index.ts'
 import type { RunConfig } from '../../config/config.ts'
 import { describeDelta } from '../../report/delta-summary.ts'
+import { CHROMIUM } from '../../report/pdf.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import { formatVerification } from '../../report/verify-summary.ts'
 import type { MigrateResult } from '../../run/migrate.ts'
@@ -104,23 +105,6 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const checked = await runVerify(config, { json: options.json, sample: 200 })
     say(`\nVerify (200 records per object, field by field):\n${formatVerification(checked)}`)
 
-    // The migration's report (with its full reconciliation), and the cutover delta's (with the verification).
-    const reportDir = join(dir, 'report')
-    await writeReport({
-      config: join(dir, 'x2d365.yaml'),
-      ledger: config.run.ledgerPath,
-      run: first.runId,
-      out: reportDir,
-      json: options.json,
-    })
-    await writeReport({
-      config: join(dir, 'x2d365.yaml'),
-      ledger: config.run.ledgerPath,
-      run: cutover.runId,
-      out: join(dir, 'report-delta'),
-      json: options.json,
-    })
-
     // The way back: the cutover is called off. One rollback undoes both deltas, newest first (undoing the whole
     // migration works the same way; it is bound by Dataverse's per-row request limits, see the README).
     const rollbackStarted = Date.now()
@@ -135,6 +119,23 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       `\nRollback of the cutover: ${undone.chain.length} runs undone in ${rollbackSeconds.toFixed(1)}s, ${undone.deleted} rows deleted, ` +
         `${undone.restored} restored; Dataverse holds ${rowsAfterRollback.account} accounts and ${rowsAfterRollback.contact} contacts, as before the delta.\n`,
     )
+
+    // The migration's report, last: the migration, both deltas, the verification and the rollback, in order. It
+    // reads X2CRM with the demo's key (quarantine.csv's current values) and prints to PDF when Chromium is there.
+    const reportDir = join(dir, 'report')
+    rmSync(reportDir, { recursive: true, force: true })
+    const pdf = existsSync(CHROMIUM)
+    await writeReport({
+      config: join(dir, 'x2d365.yaml'),
+      ledger: config.run.ledgerPath,
+      out: reportDir,
+      runConfig: config,
+      by: 'x2d365 demo',
+      pdf,
+      json: options.json,
+    })
+    if (!pdf)
+      say(`No ${CHROMIUM}: report.pdf not written (install chromium, or print report.html from a browser).\n`)
 
     const noDuplicates =
       rowsAfterSecond.account === rowsAfterFirst.account && rowsAfterSecond.contact === rowsAfterFirst.contact
@@ -169,6 +170,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       verified: checked.ok,
       rollback: { runs: undone.chain.length, deleted: undone.deleted, backToEmpty, seconds: rollbackSeconds },
       report: join(reportDir, 'report.html'),
+      ...(pdf && { pdf: join(reportDir, 'report.pdf') }),
       ledger: config.run.ledgerPath,
     }
     if (options.json) process.stdout.write(`${JSON.stringify({ type: 'demo.finished', ...result })}\n`)
@@ -179,8 +181,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
           `Second run: ${noDuplicates ? 'no duplicates, every row was an update' : 'DUPLICATES FOUND'}.\n` +
           `Delta: ${deltaOk ? 'the changes loaded in' : 'FAILED after'} ${cutover.seconds.toFixed(1)}s; the second delta wrote nothing.\n` +
           `Verify: ${checked.ok ? 'every checked record matches X2CRM' : 'DIFFERENCES FOUND'}.\n` +
-          `Report: ${result.report}\n` +
           `Rollback: ${backToEmpty ? 'both deltas undone and checked; Dataverse is as it was before them' : 'FAILED: see above'}.\n` +
+          `Report: ${result.report}${result.pdf === undefined ? '' : ` and ${result.pdf}`}\n` +
           `Ledger: ${result.ledger}\n` +
           `${ok ? 'Demo OK.' : 'Demo FAILED: see above.'}\n`,
       )

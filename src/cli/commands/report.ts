@@ -3,7 +3,7 @@ import { writeReport, type ReportOptions } from '../write-report.ts'
 
 export type { ReportOptions }
 
-/** Writes report.html, report.md, report.json and quarantine.csv for one run (the newest by default). */
+/** Writes the migration's report, or with --run the report of one run (see write-report.ts). */
 export async function reportCommand(options: ReportOptions): Promise<number> {
   await writeReport(options)
   return EXIT.ok

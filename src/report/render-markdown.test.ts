@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { renderMarkdown } from './render-markdown.ts'
+import type { RunReport } from './run-report.ts'
+
+describe('renderMarkdown', () => {
+  it('separates mismatch examples with a real <br> and escapes the values themselves', () => {
+    const report: RunReport = {
+      runId: 'v1',
+      kind: 'verify',
+      status: 'succeeded',
+      startedAt: '2026-11-26T10:00:00Z',
+      verification: {
+        runId: 'v1',
+        ok: false,
+        entities: [
+          {
+            entity: 'Contacts',
+            checked: 2,
+            matched: 0,
+            mismatched: 2,
+            missing: 0,
+            notMigrated: 0,
+            missingKeys: [],
+            columns: [
+              {
+                column: 'jobtitle',
+                field: 'title',
+                rows: 2,
+                examples: [
+                  { sourceKey: 'Contacts:1', expected: 'CFO', actual: '<b>CEO</b>' },
+                  { sourceKey: 'Contacts:2', expected: 'a|b', actual: 'c' },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      quarantine: { total: 0, groups: [] },
+      skipped: { total: 0, groups: [] },
+      withWarnings: { total: 0, groups: [] },
+    }
+    const row = renderMarkdown(report)
+      .split('\n')
+      .find((line) => line.startsWith('| Contacts | jobtitle'))
+    expect(row).toContain('<br>Contacts:2')
+    expect(row).not.toContain('&lt;br>')
+    expect(row).toContain('&lt;b>CEO&lt;/b>')
+    expect(row).toContain('a\\|b')
+  })
+})
