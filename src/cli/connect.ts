@@ -13,6 +13,9 @@ import type { X2crmSource } from '../source/x2crm/types.ts'
 import { createMsalTokenProvider } from '../target/dataverse/auth.ts'
 import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
+import { createDataverseMetadataClient } from '../target/dataverse/metadata.ts'
+import type { TargetSchema } from '../mapping/schemas.ts'
+import { readTargetSchema } from '../schema/read-target-schema.ts'
 import { createMysqlSource } from '../source/x2crm/mysql/source.ts'
 import { withFixes } from '../run/with-fixes.ts'
 
@@ -26,6 +29,8 @@ export interface Connections {
   /** Every application user, each with its own token and its own service-protection limiter. */
   writers: AppUserTarget[]
   ledger: Ledger
+  /** The environment's metadata of the named tables (through the first application user), to check rows by. */
+  readTables: (names: Iterable<string>) => Promise<TargetSchema>
   /** Releases what the connections hold (the database pool, the HTTP pool). */
   close: () => Promise<void>
 }
@@ -66,7 +71,20 @@ export function connect(config: RunConfig, emit: Emit): Connections {
   // The fixes are read when a class is read, by then the ledger below is open.
   const source = connectSource(config, emit, onRetry, { current: () => ledger.fixes.current() })
   const ledger = createSqliteLedger(config.run.ledgerPath)
+  const metadata = createDataverseMetadataClient({
+    url: config.target.url,
+    fetch: pool,
+    getToken: createMsalTokenProvider({
+      authority: config.target.authority,
+      clientId: config.target.clientId,
+      clientSecret: config.target.clientSecret,
+      scope: `${config.target.url}/.default`,
+      fetch: pool,
+    }).getToken,
+    onRetry,
+  })
   return {
+    readTables: (names) => readTargetSchema(metadata, names),
     source: source.source,
     unfixedSource: source.unfixed,
     target: first.target,

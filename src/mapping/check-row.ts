@@ -1,4 +1,6 @@
+import { isEmptyValue } from './blank-text.ts'
 import { checkLengths } from './check-lengths.ts'
+import { numberBoundsOf, numberProblem, plainNumber } from './number-bounds.ts'
 import type { ColumnMetadata, TableMetadata } from '../target/dataverse/table-metadata.ts'
 import { columnOf } from './schemas.ts'
 import type { EntityMap } from './types.ts'
@@ -19,7 +21,10 @@ export interface RowProblem {
 /**
  * The checks Dataverse makes on a row that can be made offline from the table's metadata, in the order it makes them
  * (webapi.md §2.2, §2.6, §2.7): the column exists; a SystemRequired column is not emptied; strings fit MaxLength
- * (UTF-16 code units, via `checkLengths`); whole numbers fit Edm.Int32; choice values are options of the column.
+ * (UTF-16 code units, via `checkLengths`); numbers lie within the column's MinValue and MaxValue and have no more
+ * decimals than its Precision (`numberBoundsOf`: the metadata's, else the type's supported range); choice values are
+ * options of the column. A required text that shows nothing (only white space and invisible format characters such as
+ * U+200B) is empty. Nothing is rounded, clipped or cut: the record is quarantined with the value and the limit.
  * Lookups (`x@odata.bind`) are the run's business, and read-only columns are dropped by Dataverse without error.
  * Pure.
  */
@@ -49,7 +54,7 @@ export function checkRow(
       continue
     }
     if (metadata.readOnly === true) continue
-    if (value === null) {
+    if (isEmptyValue(value)) {
       if (metadata.required === 'SystemRequired' && metadata.type !== 'State' && metadata.type !== 'Status') {
         const rule = `${tableName}.${column} is required by Dataverse and cannot be empty`
         problem(rule, rule)
@@ -64,12 +69,21 @@ export function checkRow(
       )
       continue
     }
-    if (metadata.type === 'Integer' && typeof value === 'number' && !isInt32(value)) {
-      problem(
-        `${tableName}.${column} is a whole number between -2147483648 and 2147483647`,
-        `${value} does not fit ${tableName}.${column} (a whole number between -2147483648 and 2147483647)`,
-      )
-      continue
+    const bounds = numberBoundsOf(metadata)
+    if (bounds !== undefined && typeof value === 'number') {
+      const wrong = numberProblem(value, bounds)
+      if (wrong !== undefined) {
+        const range = `between ${plainNumber(bounds.minValue)} and ${plainNumber(bounds.maxValue)}`
+        problem(
+          bounds.precision === 0
+            ? `${tableName}.${column} is a whole number ${range}`
+            : `${tableName}.${column} is a number ${range} with at most ${bounds.precision} decimals`,
+          `${wrong}: ${tableName}.${column} is a ${bounds.precision === 0 ? 'whole number' : 'number'} ${range}` +
+            (bounds.precision === 0 ? '' : ` with at most ${bounds.precision} decimals`) +
+            '; not rounded or cut',
+        )
+        continue
+      }
     }
     const notOptions = notOptionsOf(metadata, value)
     if (notOptions.length > 0) {
@@ -86,10 +100,6 @@ export function checkRow(
 function fieldOf(map: EntityMap, column: string): string {
   if (column === map.sourceIdColumn) return 'id'
   return map.fields.find((f) => f.target === column)?.source ?? column
-}
-
-function isInt32(value: number): boolean {
-  return Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31
 }
 
 /** Choice values the column does not offer (none when the column has no known options). */

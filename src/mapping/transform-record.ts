@@ -1,3 +1,4 @@
+import { isEmptyValue } from './blank-text.ts'
 import { sourceKeyOf } from '../domain/source-key.ts'
 import {
   parseBoolean,
@@ -113,7 +114,7 @@ function sourceOf(map: EntityMap, column: string): string {
 }
 
 const isEmpty = (values: Record<string, unknown>, column: string) =>
-  column in values && values[column] === null
+  column in values && isEmptyValue(values[column])
 
 function missingNames(map: EntityMap, values: Record<string, unknown>): string[] {
   if (map.table.logicalName === 'account' && isEmpty(values, 'name')) {

@@ -1,7 +1,9 @@
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { Ledger, RecordOutcome } from '../ledger/ledger.ts'
+import { checkRow } from '../mapping/check-row.ts'
+import type { TargetSchema } from '../mapping/schemas.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
-import type { TransformContext } from '../mapping/types.ts'
+import type { EntityMap, TransformContext, TransformResult } from '../mapping/types.ts'
 import type { PlannedPhase } from '../plan/plan-load.ts'
 import { InternalError } from '../errors.ts'
 import type { RecordHash } from '../domain/record-hash.ts'
@@ -26,6 +28,12 @@ export interface LoadDeps {
   ledger: Ledger
   emit: Emit
   now: () => Date
+  /**
+   * Dataverse's metadata of the tables written: each row is checked against it before it is sent, as `validate`
+   * checks it (`checkRow`: lengths, number bounds and precision, required columns, choices), and a row that breaks a
+   * rule is quarantined with the value and the limit instead of being sent. Without it, Dataverse's refusal decides.
+   */
+  tables?: TargetSchema
 }
 
 /** A phase of the plan, and where every phase of the run writes (to bind a link only into the table its parent went to). */
@@ -86,7 +94,10 @@ export async function loadPhase(
         : Promise.resolve(false))
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     for await (const batch of chunks(records, batchSize)) {
-      const transformed = batch.map((record) => transformRecord(entityMap, record, context))
+      const table = phase.pass === 1 ? deps.tables?.[entityMap.table.logicalName] : undefined
+      const transformed = batch.map((record) =>
+        checked(entityMap, transformRecord(entityMap, record, context), table),
+      )
       const lastSourceId = Math.max(...batch.map(numericId))
       const next =
         phase.pass === 1
@@ -158,4 +169,16 @@ function singleWriter(target: DataverseBulkTarget): AppUserTarget {
 function numericId(record: X2crmRecord): number {
   const id = Number(record['id'])
   return Number.isFinite(id) ? id : 0
+}
+
+/** A transformed record that breaks a rule of the table's metadata becomes invalid (quarantined) with its reasons. */
+function checked(
+  map: EntityMap,
+  transformed: TransformResult,
+  table: TargetSchema[string] | undefined,
+): TransformResult {
+  if (transformed.status !== 'ok' || table === undefined) return transformed
+  const problems = checkRow(map, transformed.values, table)
+  if (problems.length === 0) return transformed
+  return { status: 'invalid', sourceKey: transformed.sourceKey, issues: problems.map((p) => p.message) }
 }

@@ -77,7 +77,7 @@ export async function runMigrate(
   const { mapping, source: mappingSource } = mappingFor(mappingPath, 'migrate')
   const renderer = rendererFor(json)
   if (!json) process.stderr.write(`Map: ${mappingSource}\n`)
-  const { source, target, writers, ledger, close } = connect(config, renderer.event)
+  const { source, target, writers, ledger, readTables, close } = connect(config, renderer.event)
   try {
     // The sample is drawn with the hidden records fetched by id, so the run reads it whole and needs no gap fill
     // (which would count every id between two sampled records as deleted).
@@ -101,6 +101,7 @@ export async function runMigrate(
         ledger,
         emit: renderer.event,
         now: () => new Date(),
+        tables: await readTables(mapping.entities.map((e) => e.table.logicalName)),
       },
     )
   } finally {

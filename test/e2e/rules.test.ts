@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
+import { generate } from '../../sim/seed/generate.ts'
+import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
+import { standardTables } from '../../src/cli/commands/schema.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/commands/demo-users.ts'
+import type { RecordOutcome } from '../../src/ledger/ledger.ts'
+import { createMemoryLedger } from '../../src/ledger/memory.ts'
+import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { targetIdFor } from '../../src/mapping/target-id.ts'
+import { migrate } from '../../src/run/migrate.ts'
+import { validate } from '../../src/run/validate.ts'
+import { planSchema, tablesOf } from '../../src/schema/plan-schema.ts'
+import { readTargetSchema } from '../../src/schema/read-target-schema.ts'
+import { schemaAfterPlan } from '../../src/schema/schema-after-plan.ts'
+import { createX2crmClient } from '../../src/source/x2crm/client.ts'
+import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
+import { createDataverseClient } from '../../src/target/dataverse/client.ts'
+import { createDataverseMetadataClient } from '../../src/target/dataverse/metadata.ts'
+import { fetchFor } from '../helpers/handler-fetch.ts'
+
+const mapping = defaultMapping()
+const options = { instance: 'test', mapping, batchSize: 50, defaultOwnerEmail: DEMO_DEFAULT_OWNER }
+
+/** Generated dirty data with the kinds of issue 14's rules (every 97th record), both simulators, the clients. */
+async function setUp() {
+  const generated = generate({ seed: 5, accounts: 300, contacts: 600 })
+  const x2crm = createX2crmSimulator({ data: generated.dataset })
+  const dataverse = createDataverseSimulator()
+  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
+  const settings = dataverse.settings()
+  const dataverseFetch = fetchFor(dataverse.handle)
+  const { getToken } = createMsalTokenProvider({ ...settings, fetch: dataverseFetch })
+  const source = createX2crmClient({
+    url: 'http://127.0.0.1/index.php/api2',
+    username: 'admin',
+    apiKey: generated.dataset.apiKeys['admin'] ?? '',
+    fetch: fetchFor(x2crm.handle),
+  })
+  const target = createDataverseClient({ url: settings.url, fetch: dataverseFetch, getToken })
+  const metadata = createDataverseMetadataClient({ url: settings.url, fetch: dataverseFetch, getToken })
+  const current = await readTargetSchema(metadata, tablesOf(mapping), standardTables())
+  const tables = schemaAfterPlan(current, planSchema(mapping, current))
+  const withKind = (entity: string, kind: string) =>
+    generated.dirty.filter((d) => d.entity === entity && d.kinds.includes(kind as never)).map((d) => d.id)
+  return { generated, dataverse, source, target, tables, withKind }
+}
+
+async function outcomesOf(ledger: ReturnType<typeof createMemoryLedger>, runId: string) {
+  const byKey = new Map<string, RecordOutcome>()
+  for await (const o of ledger.outcomes(runId)) if (!o.phase.endsWith('.links')) byKey.set(o.sourceKey, o)
+  return byKey
+}
+
+describe('issue 14 rules on generated dirty data', () => {
+  it('quarantines numbers outside the column bounds or precision, and invisible names, at validate and at load', async () => {
+    const { dataverse, source, target, tables, withKind } = await setUp()
+    const negative = withKind('Accounts', 'negativeCount')
+    const decimals = withKind('Accounts', 'excessDecimals')
+    const invisible = withKind('Accounts', 'invisibleName')
+    expect([negative.length, decimals.length, invisible.length]).toEqual([1, 1, 1])
+
+    const previewed: RecordOutcome[] = []
+    await validate(options, {
+      source,
+      target,
+      tables,
+      emit: () => undefined,
+      now: () => new Date(),
+      onQuarantined: (o) => previewed.push(o),
+    })
+    const ledger = createMemoryLedger()
+    const run = await migrate(options, {
+      source,
+      target,
+      ledger,
+      emit: () => undefined,
+      now: () => new Date(),
+      tables,
+    })
+    const outcomes = await outcomesOf(ledger, run.runId)
+    const reasonOf = (id: number | undefined) => outcomes.get(`Accounts:${id}`)?.reason
+    const previewOf = (id: number | undefined) =>
+      previewed.find((o) => o.sourceKey === `Accounts:${id}`)?.reason
+
+    expect(reasonOf(negative[0])).toBe(
+      'employees: -12 is below the minimum 0: account.numberofemployees is a whole number between 0 and 1000000000; not rounded or cut',
+    )
+    expect(reasonOf(decimals[0])).toBe(
+      'annualRevenue: 1250.555 has 3 decimals, the column keeps 2: account.revenue is a number between 0 and ' +
+        '100000000000000 with at most 2 decimals; not rounded or cut',
+    )
+    expect(reasonOf(invisible[0])).toMatch(/^name: the account has no name/)
+    for (const id of [...negative, ...decimals, ...invisible]) {
+      expect(outcomes.get(`Accounts:${id}`)?.status).toBe('quarantined')
+      expect(previewOf(id)).toBe(reasonOf(id))
+      expect(
+        dataverse.rows('account').some((r) => r['accountid'] === targetIdFor('test', 'Accounts', id)),
+      ).toBe(false)
+    }
+  })
+})
