@@ -206,3 +206,23 @@ describe('parseMapping', () => {
     ])
   })
 })
+
+describe('parseMapping: trim', () => {
+  const withField = (field: Record<string, unknown>) =>
+    writeMapping({
+      version: 1,
+      entities: { Accounts: { table: 'account', fields: { name: field as never } } },
+    })
+
+  it('keeps text exact unless the map says trim: true', () => {
+    const trimmed = parseMapping(withField({ target: 'name', transform: 'text', trim: true }))
+    expect(trimmed.value?.entities[0]?.fields[0]).toMatchObject({ source: 'name', trim: true })
+    const exact = parseMapping(withField({ target: 'name', transform: 'text' }))
+    expect(exact.value?.entities[0]?.fields[0]?.trim).toBeUndefined()
+  })
+
+  it('refuses trim on a transform other than text', () => {
+    const parsed = parseMapping(withField({ target: 'emailaddress1', transform: 'email', trim: true }))
+    expect(parsed.errors.join('\n')).toMatch(/`trim` belongs to `transform: text` only/)
+  })
+})

@@ -177,6 +177,14 @@ function normalizeFields(
     } else if (field.linkTo !== undefined || field.pass !== undefined) {
       error(at, '`linkTo` and `pass` belong to `transform: link` only')
     }
+    if (field.trim !== undefined) {
+      if (field.transform === 'text') map.trim = field.trim
+      else
+        error(
+          at,
+          '`trim` belongs to `transform: text` only (the other transforms read the value as they need)',
+        )
+    }
     const isChoice = field.transform === 'choice' || field.transform === 'multiChoice'
     if (isChoice) {
       if (field.choices === undefined) {

@@ -22,10 +22,9 @@ import {
 import type { EntityMap, LinkRef, TransformContext, TransformName, TransformResult } from './types.ts'
 
 const VALUE_TRANSFORMS: Record<
-  Exclude<TransformName, 'link' | 'owner' | 'choice' | 'multiChoice'>,
+  Exclude<TransformName, 'link' | 'owner' | 'choice' | 'multiChoice' | 'text'>,
   (value: unknown) => Transformed<unknown>
 > = {
-  text: cleanText,
   email: cleanEmail,
   phone: cleanPhone,
   url: cleanUrl,
@@ -83,6 +82,10 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
       const owner = resolveOwner(raw, (username) => ctx.ownerFor(username))
       if (owner.value !== null) values[`${field.target}@odata.bind`] = owner.value
       warning = owner.warning
+    } else if (field.transform === 'text') {
+      const result = cleanText(raw, { trim: field.trim === true })
+      values[field.target] = result.value
+      warning = result.warning
     } else if (field.transform === 'choice' || field.transform === 'multiChoice') {
       const choices = field.choices ?? {}
       const result =

@@ -20,7 +20,19 @@ describe('cleanText', () => {
     ['   ', null],
     [null, null],
     [undefined, null],
-  ])('%j → %j', (value, expected) => {
+  ])('%j → %j with trim: true (as every text was before issue 14)', (value, expected) => {
+    expect(cleanText(value, { trim: true })).toEqual({ value: expected })
+  })
+
+  it.each([
+    ['  Acme  ', '  Acme  '],
+    ['Prefers calls.\nAsk for Sam.\n', 'Prefers calls.\nAsk for Sam.\n'],
+    [`${'n'.repeat(61_439)}\n`, `${'n'.repeat(61_439)}\n`],
+    [42, '42'],
+    ['', null],
+    [' \n\t ', null],
+    [null, null],
+  ])('keeps %j exactly without trim', (value, expected) => {
     expect(cleanText(value)).toEqual({ value: expected })
   })
 

@@ -5,6 +5,7 @@ import { parseNameId } from '../source/x2crm/normalize/link.ts'
 import {
   hasDestroyedCharacters,
   noValue,
+  scalarText,
   trimmedText,
   type Parsed,
 } from '../source/x2crm/normalize/scalars.ts'
@@ -20,12 +21,22 @@ export type Transformed<T> = Parsed<T>
 
 export const DESTROYED_WARNING = "contains characters X2CRM's database destroyed (????)"
 
-/** Trimmed text; flags the `????` X2CRM left where emoji were (the text is kept, the emoji can't be recovered). */
-export function cleanText(value: unknown): Transformed<string> {
-  const text = trimmedText(value)
+/**
+ * Text exactly as X2CRM holds it (a note of 61,440 characters ending in a newline arrives as 61,440 characters), or
+ * trimmed at both ends when the map says `trim: true`. Empty or only white space → null either way. Flags the `????`
+ * X2CRM left where emoji were (the text is kept, the emoji can't be recovered).
+ */
+export function cleanText(value: unknown, options: { trim?: boolean } = {}): Transformed<string> {
+  const text = options.trim === true ? trimmedText(value) : exactText(value)
   if (text.value !== null && hasDestroyedCharacters(text.value))
     return { value: text.value, warning: DESTROYED_WARNING }
   return text
+}
+
+function exactText(value: unknown): Transformed<string> {
+  const text = scalarText(value)
+  if (text.value === null || text.value.trim() !== '') return text
+  return { value: null }
 }
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u

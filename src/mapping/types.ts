@@ -5,7 +5,8 @@ import type { TableRef } from '../target/dataverse/types.ts'
 /**
  * How one X2CRM value becomes one Dataverse value. Each is a pure function: in `transforms.ts`, or for X2CRM's numbers,
  * flags and dates the parser of src/source/x2crm/normalize/scalars.ts.
- * - `text`: trimmed string, empty → null; HTML kept as is
+ * - `text`: the string exactly as X2CRM holds it (trimmed only with `trim: true`); empty or only white space → null;
+ *   HTML kept as is
  * - `email`: a valid address or null with a warning
  * - `phone`, `url`: cleaned string or null
  * - `integer`, `decimal`, `boolean`: from numbers or strings ("1", "0", 1, 0, "Yes")
@@ -37,6 +38,11 @@ export interface FieldMap {
   /** Dataverse column logical name, or for `link`/`owner` the navigation property (`parentcustomerid_account`). */
   target: string
   transform: TransformName
+  /**
+   * For `text`: remove white space at both ends (as x2d365 did for every text before). @default false: the text
+   * arrives exactly, a note's trailing newline included, so verify can compare it whole.
+   */
+  trim?: boolean
   /** For `link`: the X2CRM class the nameId points at and the table it was loaded into. */
   linkTo?: { entity: string; table: TableRef }
   /**

@@ -52,6 +52,8 @@ const WrittenField = z.union([
   z.strictObject({
     target: Name,
     transform: Transform,
+    /** For `text`: remove white space at both ends. Without it the text arrives exactly as X2CRM holds it. */
+    trim: z.boolean().optional(),
     /** For `link`: the X2CRM class (an entity of this map) the value points at. */
     linkTo: Name.optional(),
     pass: z.union([z.literal(1), z.literal(2)]).optional(),

@@ -99,4 +99,20 @@ describe('issue 14 rules on generated dirty data', () => {
       ).toBe(false)
     }
   })
+
+  it('brings text exactly: a note that ends with a newline and starts with spaces arrives as X2CRM holds it', async () => {
+    const { dataverse, source, target, tables, withKind, generated } = await setUp()
+    const ids = withKind('Contacts', 'trailingNewline')
+    expect(ids.length).toBeGreaterThan(0)
+    const ledger = createMemoryLedger()
+    await migrate(options, { source, target, ledger, emit: () => undefined, now: () => new Date(), tables })
+    for (const id of ids) {
+      const held = generated.dataset.records['Contacts']?.find((r) => r.id === id)?.backgroundInfo
+      expect(held).toBe('  Prefers calls after 4pm.\nAsk for Sam.\n')
+      const row = dataverse
+        .rows('contact')
+        .find((r) => r['contactid'] === targetIdFor('test', 'Contacts', id))
+      expect(row?.['description']).toBe(held)
+    }
+  })
 })
