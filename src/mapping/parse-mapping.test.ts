@@ -226,3 +226,25 @@ describe('parseMapping: trim', () => {
     expect(parsed.errors.join('\n')).toMatch(/`trim` belongs to `transform: text` only/)
   })
 })
+
+describe('parseMapping: repairs', () => {
+  it('turns repairs on by default, off by settings or per entity (the entity wins)', () => {
+    const text = (settings: string, entity: string) =>
+      [
+        'version: 1',
+        ...(settings === '' ? [] : ['settings:', `  repairs: ${settings}`]),
+        'entities:',
+        '  Accounts:',
+        '    table: account',
+        ...(entity === '' ? [] : [`    repairs: ${entity}`]),
+        '    fields:',
+        '      name: { target: name, transform: text }',
+      ].join('\n')
+    const repairsOf = (settings: string, entity: string) =>
+      parseMapping(text(settings, entity)).value?.entities[0]?.repairs
+    expect(repairsOf('', '')).toBeUndefined()
+    expect(repairsOf('{ linkByName: false }', '')).toEqual({ linkByName: false })
+    expect(repairsOf('{ linkByName: false }', '{ linkByName: true }')).toEqual({ linkByName: true })
+    expect(parseMapping(text('{ guess: true }', '')).errors.join()).toMatch(/guess/)
+  })
+})

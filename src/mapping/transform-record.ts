@@ -75,7 +75,7 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
     const raw = record[field.source]
     let warning: string | undefined
     if (field.transform === 'link') {
-      const link = resolveLink(raw, field, ctx)
+      const link = resolveLink(raw, field, ctx, map.repairs?.linkByName ?? true)
       if (link.value !== null) links.push(link.value)
       warning = link.warning
     } else if (field.transform === 'owner') {

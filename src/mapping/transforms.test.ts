@@ -168,6 +168,40 @@ describe('resolveLink', () => {
     expect(resolveLink('Hooli_13', { ...company, pass: 2 }, ctx).value?.pass).toBe(2)
   })
 
+  describe('repair linkByName', () => {
+    const names: Record<string, number[]> = { 'Acme Corp': [12], Globex: [3, 4] }
+    const named: TransformContext = { ...ctx, idsNamed: (_entity, name) => names[name] ?? [] }
+
+    it('links plain text to the one record of exactly that name, and says so', () => {
+      const result = resolveLink('Acme Corp', company, named)
+      expect(result.value).toMatchObject({ parentKey: 'Accounts:12', parentTargetId: 'Accounts-guid-12' })
+      expect(result.warning).toBe(
+        'repair linkByName: "Acme Corp" is plain text, not a link to an X2CRM Accounts record; ' +
+          'linked to Accounts 12, the one record of that name',
+      )
+    })
+
+    it('never guesses: several or none leave it empty, naming the candidates or the count', () => {
+      expect(resolveLink('Globex', company, named)).toEqual({
+        value: null,
+        warning:
+          'repair linkByName: "Globex" is plain text, not a link to an X2CRM Accounts record; ' +
+          '2 Accounts records have that name (3, 4); not linked',
+      })
+      expect(resolveLink('acme corp', company, named).warning).toMatch(
+        /; no Accounts record has that name; not linked$/,
+      )
+    })
+
+    it('is off when the map switches it off, or when the class was not read whole', () => {
+      expect(resolveLink('Acme Corp', company, named, false).value).toBeNull()
+      expect(resolveLink('Acme Corp', company, { ...ctx, idsNamed: () => undefined })).toEqual({
+        value: null,
+        warning: '"Acme Corp" is plain text, not a link to an X2CRM Accounts record; not linked',
+      })
+    })
+  })
+
   it('still gives a lookup for a dangling id: the run decides, knowing what loaded', () => {
     expect(resolveLink('Ghost_999999', company, ctx).value?.parentKey).toBe('Accounts:999999')
   })

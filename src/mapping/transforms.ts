@@ -106,23 +106,41 @@ export function resolveOwner(value: unknown, ownerFor: TransformContext['ownerFo
 }
 
 /**
- * A link field's nameId → the lookup to set once its parent is in Dataverse. Plain text (no `_ID`) links nothing;
+ * A link field's nameId → the lookup to set once its parent is in Dataverse. Plain text (no `_ID`) is linked by the
+ * `linkByName` repair when exactly one record of the class has exactly that name (`ctx.idsNamed`), else links nothing;
  * a dangling id still gives a LinkRef, and the run leaves it unbound when the parent never loaded.
  */
-export function resolveLink(value: unknown, field: FieldMap, ctx: TransformContext): Transformed<LinkRef> {
+export function resolveLink(
+  value: unknown,
+  field: FieldMap,
+  ctx: TransformContext,
+  linkByName = true,
+): Transformed<LinkRef> {
   const { linkTo } = field
   if (linkTo === undefined)
     throw new InternalError(`Field ${field.source} is a link without linkTo in the mapping`)
   const text = trimmedText(value)
   if (text.value === null) return noValue(text)
-  const { id } = parseNameId(text.value)
+  const parsed = parseNameId(text.value)
+  let id = parsed.id
+  let repaired: string | undefined
   if (id === undefined) {
-    return {
-      value: null,
-      warning: `${JSON.stringify(text.value)} is plain text, not a link to an X2CRM ${linkTo.entity} record; not linked`,
+    const plain = `${JSON.stringify(text.value)} is plain text, not a link to an X2CRM ${linkTo.entity} record`
+    const named = linkByName ? ctx.idsNamed?.(linkTo.entity, text.value) : undefined
+    if (named === undefined) return { value: null, warning: `${plain}; not linked` }
+    const [only] = named
+    if (named.length !== 1 || only === undefined) {
+      const candidates =
+        named.length === 0
+          ? `no ${linkTo.entity} record has that name`
+          : `${named.length} ${linkTo.entity} records have that name (${named.slice(0, 5).join(', ')}${named.length > 5 ? ', …' : ''})`
+      return { value: null, warning: `repair linkByName: ${plain}; ${candidates}; not linked` }
     }
+    id = only
+    repaired = `repair linkByName: ${plain}; linked to ${linkTo.entity} ${only}, the one record of that name`
   }
   return {
+    ...(repaired !== undefined && { warning: repaired }),
     value: {
       field: field.source,
       nav: field.target,

@@ -101,6 +101,22 @@ export interface EntityMap {
    * values, compared case-insensitively as Dataverse compares. Without it, every record not loaded yet is created.
    */
   dedupe?: Dedupe
+  /** Which repairs of known X2CRM dirt apply to this entity's records. @default every repair on */
+  repairs?: Repairs
+}
+
+/**
+ * Repairs of known X2CRM dirt. Each is a named rule, on by default, switched off in mapping.yaml with
+ * `settings.repairs` (every entity) or `entities.<class>.repairs` (one entity); each repair it makes is a warning on
+ * the record starting `repair <name>:`, so the report counts them.
+ */
+export interface Repairs {
+  /**
+   * A link X2CRM holds as plain text (a company field of "Acme Corp" without `_ID`, left by an import) is linked to
+   * the record of the target class named exactly so, when there is exactly one; none or several → left empty with a
+   * warning naming the count and candidates. @default true
+   */
+  linkByName: boolean
 }
 
 /** How an entity map finds its records among the rows that were in Dataverse before the migration. */
@@ -145,6 +161,8 @@ export interface TransformContext {
   targetIdFor(entity: string, sourceId: number): string
   /** `systemuserid` for an X2CRM username, or undefined when the user is not mapped. */
   ownerFor(username: string): string | undefined
+  /** Ids of the records of a class named exactly so (the `linkByName` repair); undefined when not known. */
+  idsNamed?(entity: string, name: string): readonly number[] | undefined
 }
 
 export type TransformResult =

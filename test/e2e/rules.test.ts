@@ -115,4 +115,68 @@ describe('issue 14 rules on generated dirty data', () => {
       expect(row?.['description']).toBe(held)
     }
   })
+
+  it('links a plain-text company to the one account of that name, counted as a repair; off when the map says so', async () => {
+    const { dataverse, source, target, tables, withKind, generated } = await setUp()
+    const ids = withKind('Contacts', 'plainTextKnownCompany')
+    expect(ids.length).toBeGreaterThan(0)
+    const accounts = generated.dataset.records['Accounts'] ?? []
+    const ledger = createMemoryLedger()
+    const run = await migrate(options, {
+      source,
+      target,
+      ledger,
+      emit: () => undefined,
+      now: () => new Date(),
+      tables,
+    })
+    const outcomes = await outcomesOf(ledger, run.runId)
+    let repaired = 0
+    for (const id of ids) {
+      const company = generated.dataset.records['Contacts']?.find((r) => r.id === id)?.company
+      expect(company).not.toMatch(/_\d+$/)
+      const named = accounts.filter((a) => a.name === company).map((a) => Number(a.id))
+      const row = dataverse
+        .rows('contact')
+        .find((r) => r['contactid'] === targetIdFor('test', 'Contacts', id))
+      const warnings = outcomes.get(`Contacts:${id}`)?.warnings ?? []
+      const repair = warnings.find((w) => w.startsWith('company: repair linkByName: '))
+      if (named.length === 1) {
+        repaired++
+        expect(row?.['_parentcustomerid_value']).toBe(targetIdFor('test', 'Accounts', named[0] ?? 0))
+        expect(repair).toMatch(new RegExp(`linked to Accounts ${named[0]}, the one record of that name$`))
+      } else {
+        expect(row?.['_parentcustomerid_value'] ?? null).toBeNull()
+        expect(repair).toMatch(/records have that name \(.+\); not linked$/)
+      }
+    }
+    expect(repaired).toBeGreaterThan(0)
+
+    // Switched off in the map: the same records load unlinked, as before the repair existed.
+    const off = {
+      ...options,
+      mapping: {
+        ...mapping,
+        entities: mapping.entities.map((e) => ({ ...e, repairs: { linkByName: false } })),
+      },
+    }
+    const fresh = await setUp()
+    const offLedger = createMemoryLedger()
+    const offRun = await migrate(off, {
+      ...fresh,
+      ledger: offLedger,
+      emit: () => undefined,
+      now: () => new Date(),
+    })
+    const offOutcomes = await outcomesOf(offLedger, offRun.runId)
+    for (const id of ids) {
+      const row = fresh.dataverse
+        .rows('contact')
+        .find((r) => r['contactid'] === targetIdFor('test', 'Contacts', id))
+      expect(row?.['_parentcustomerid_value'] ?? null).toBeNull()
+      expect(offOutcomes.get(`Contacts:${id}`)?.warnings?.join()).toMatch(
+        /is plain text, not a link .*; not linked/,
+      )
+    }
+  })
 })
