@@ -79,7 +79,7 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
       if (link.value !== null) links.push(link.value)
       warning = link.warning
     } else if (field.transform === 'owner') {
-      const owner = resolveOwner(raw, (username) => ctx.ownerFor(username))
+      const owner = resolveOwner(raw, (username) => ctx.ownerFor(username), ctx.defaultOwnerId)
       if (owner.value !== null) values[`${field.target}@odata.bind`] = owner.value
       warning = owner.warning
     } else if (field.transform === 'text') {

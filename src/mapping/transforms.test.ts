@@ -110,6 +110,14 @@ describe('resolveOwner', () => {
     expect(resolveOwner(value, ownerFor)).toEqual({ value: null })
   })
 
+  it('gives a record assigned to Anyone to the default owner, not the application user, when there is one', () => {
+    expect(resolveOwner('Anyone', ownerFor, 'guid-default')).toEqual({
+      value: '/systemusers(guid-default)',
+      warning: 'assigned to Anyone in X2CRM; the default owner takes it',
+    })
+    expect(resolveOwner('', ownerFor, 'guid-default')).toEqual({ value: null })
+  })
+
   it('keeps the first of several users, and says which were dropped', () => {
     expect(resolveOwner('jsmith, lchen', ownerFor)).toEqual({
       value: '/systemusers(guid-jsmith)',

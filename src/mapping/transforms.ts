@@ -72,13 +72,25 @@ export function cleanUrl(value: unknown): Transformed<string> {
 }
 
 /**
- * An X2CRM assignment → the `@odata.bind` path of the Dataverse owner, e.g. `/systemusers(<id>)`. `Anyone` and
- * empty → null (the row gets the caller as owner). Dataverse has one owner: of `"a, b"` the first user wins; numeric
+ * An X2CRM assignment → the `@odata.bind` path of the Dataverse owner, e.g. `/systemusers(<id>)`. `Anyone` → the
+ * default owner when there is one; empty, or `Anyone` without a default owner → null (the row gets the caller). Dataverse has one owner: of `"a, b"` the first user wins; numeric
  * entries are X2CRM group ids, which own nothing in Dataverse.
  */
-export function resolveOwner(value: unknown, ownerFor: TransformContext['ownerFor']): Transformed<string> {
+export function resolveOwner(
+  value: unknown,
+  ownerFor: TransformContext['ownerFor'],
+  defaultOwnerId?: string,
+): Transformed<string> {
   const text = trimmedText(value)
   if (text.value === null) return text
+  // X2CRM's "Anyone" (private records assigned to nobody among them) goes to the default owner, when there is one,
+  // rather than to the application user that loads the row.
+  if (text.value === 'Anyone' && defaultOwnerId !== undefined) {
+    return {
+      value: `/systemusers(${defaultOwnerId})`,
+      warning: 'assigned to Anyone in X2CRM; the default owner takes it',
+    }
+  }
   const entries = assigneesOf(text.value)
   const groups = entries.filter(isGroupId)
   const [username, ...others] = entries.filter((entry) => !isGroupId(entry))

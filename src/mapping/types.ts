@@ -161,6 +161,8 @@ export interface TransformContext {
   targetIdFor(entity: string, sourceId: number): string
   /** `systemuserid` for an X2CRM username, or undefined when the user is not mapped. */
   ownerFor(username: string): string | undefined
+  /** `systemuserid` of the default owner, who takes records assigned to `Anyone` (else the application user would). */
+  defaultOwnerId?: string
   /** Ids of the records of a class named exactly so (the `linkByName` repair); undefined when not known. */
   idsNamed?(entity: string, name: string): readonly number[] | undefined
 }

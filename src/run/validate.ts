@@ -143,12 +143,13 @@ const EMPTY_COUNTS = { created: 0, updated: 0, quarantined: 0, skipped: 0, delet
  */
 export async function validate(options: ValidateOptions, deps: ValidateDeps): Promise<ValidationResult> {
   const started = deps.now()
-  const { ownerFor, owners } = await checkOwners(options, deps)
+  const { ownerFor, defaultOwnerId, owners } = await checkOwners(options, deps)
   // Plain-text links are linked by name against the classes read before them, as migrate does.
   const names = createNameIndex(linkByNameTargets(options.mapping))
   const context: TransformContext = {
     targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
     ownerFor,
+    ...optional('defaultOwnerId', defaultOwnerId),
     idsNamed: (entity, name) => names.lookup(entity, name),
   }
   const plan = planLoad(options.mapping)
@@ -503,7 +504,11 @@ function createDeferredLinks(): DeferredLinks {
 async function checkOwners(
   options: ValidateOptions,
   deps: ValidateDeps,
-): Promise<{ ownerFor: (username: string) => string | undefined; owners: OwnerCheck }> {
+): Promise<{
+  ownerFor: (username: string) => string | undefined
+  defaultOwnerId?: string
+  owners: OwnerCheck
+}> {
   if (deps.target === undefined) {
     return {
       ownerFor: () => UNCHECKED_OWNER,
@@ -524,6 +529,7 @@ async function checkOwners(
   const refusal = ownerQueueRefusal(owners)
   return {
     ownerFor: (username) => byUsername.get(username),
+    ...optional('defaultOwnerId', owners.defaultOwnerId),
     owners: {
       checked: true,
       matched: owners.matched.length - defaulted.length,

@@ -23,11 +23,11 @@ const mapping = defaultMapping()
 const options = { instance: 'test', mapping, batchSize: 50, defaultOwnerEmail: DEMO_DEFAULT_OWNER }
 
 /** Generated dirty data with the kinds of issue 14's rules (every 97th record), both simulators, the clients. */
-async function setUp() {
+async function setUp(systemUsers = demoSystemUsers) {
   const generated = generate({ seed: 5, accounts: 300, contacts: 600 })
   const x2crm = createX2crmSimulator({ data: generated.dataset })
   const dataverse = createDataverseSimulator()
-  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
+  dataverse.seed('systemuser', systemUsers(generated.dataset.users))
   const settings = dataverse.settings()
   const dataverseFetch = fetchFor(dataverse.handle)
   const { getToken } = createMsalTokenProvider({ ...settings, fetch: dataverseFetch })
@@ -178,5 +178,58 @@ describe('issue 14 rules on generated dirty data', () => {
         /is plain text, not a link .*; not linked/,
       )
     }
+  })
+
+  it('gives records assigned to Anyone to the default owner, and never matches a disabled Dataverse user', async () => {
+    // The Dataverse user of the X2CRM owner of the first account has been disabled: that user's records go to the
+    // default owner instead (the data is the same for the same seed).
+    const data = generate({ seed: 5, accounts: 300, contacts: 600 }).dataset
+    const withUser = new Set(
+      demoSystemUsers(data.users).map((u) => String(u['internalemailaddress']).toLowerCase()),
+    )
+    const emailOf = (username: unknown) => {
+      const email = data.users.find((u) => u['username'] === username)?.['emailAddress']
+      return typeof email === 'string' ? email.toLowerCase() : ''
+    }
+    const owner = data.records['Accounts']?.find((a) => withUser.has(emailOf(a.assignedTo)))?.assignedTo
+    let disabledEmail = ''
+    const { dataverse, source, target, tables, withKind, generated } = await setUp((users) => {
+      const email = emailOf(owner)
+      return demoSystemUsers(users).map((user) => {
+        if (String(user['internalemailaddress']).toLowerCase() !== email) return user
+        disabledEmail = email
+        return { ...user, isdisabled: true }
+      })
+    })
+    expect(disabledEmail).not.toBe('')
+    const ledger = createMemoryLedger()
+    await migrate(options, { source, target, ledger, emit: () => undefined, now: () => new Date(), tables })
+    const systemUser = (email: string) =>
+      dataverse
+        .rows('systemuser')
+        .find((u) => String(u['internalemailaddress']).toLowerCase() === email.toLowerCase())
+    const defaultOwner = systemUser(DEMO_DEFAULT_OWNER)?.['systemuserid']
+    const disabled = systemUser(disabledEmail)?.['systemuserid']
+    expect(defaultOwner).toBeDefined()
+    expect(disabled).toBeDefined()
+    const ownerOf = (entity: string, table: string, id: number) =>
+      dataverse.rows(table).find((r) => r[`${table}id`] === targetIdFor('test', entity, id))?.[
+        '_ownerid_value'
+      ]
+
+    const hidden = withKind('Accounts', 'hiddenPrivate')
+    expect(hidden.length).toBeGreaterThan(0)
+    for (const id of hidden) expect(ownerOf('Accounts', 'account', id)).toBe(defaultOwner)
+
+    const username = generated.dataset.users.find(
+      (u) => String(u['emailAddress']).toLowerCase() === disabledEmail.toLowerCase(),
+    )?.['username']
+    const theirs = (generated.dataset.records['Accounts'] ?? []).filter((a) => a.assignedTo === username)
+    expect(theirs.length).toBeGreaterThan(0)
+    for (const account of theirs) {
+      const owner = ownerOf('Accounts', 'account', Number(account.id))
+      if (owner !== undefined) expect(owner).toBe(defaultOwner)
+    }
+    expect(dataverse.rows('account').some((r) => r['_ownerid_value'] === disabled)).toBe(false)
   })
 })
