@@ -16,6 +16,11 @@ export interface RowProblem {
   /** The reason a person reads for this record, prefixed with the X2CRM field like the transform's messages. */
   message: string
   value: unknown
+  /**
+   * Which check: `number` (MinValue/MaxValue/Precision) and `blank` (a required text that shows nothing) are what
+   * Dataverse does not refuse with a message of its own; the others it refuses itself.
+   */
+  check: 'column' | 'required' | 'blank' | 'length' | 'number' | 'option'
 }
 
 /**
@@ -45,25 +50,26 @@ export function checkRow(
   for (const [column, value] of Object.entries(values)) {
     if (column.includes('@')) continue
     const field = fieldOf(map, column)
-    const problem = (rule: string, detail: string) =>
-      problems.push({ column, field, rule, message: `${field}: ${detail}`, value })
+    const problem = (check: RowProblem['check'], rule: string, detail: string) =>
+      problems.push({ column, field, rule, message: `${field}: ${detail}`, value, check })
     const metadata = columnOf(table, column)
     if (metadata === undefined) {
       const rule = `${tableName}.${column} does not exist in Dataverse; add it with \`x2d365 schema apply\` or change the map`
-      problem(rule, rule)
+      problem('column', rule, rule)
       continue
     }
     if (metadata.readOnly === true) continue
     if (isEmptyValue(value)) {
       if (metadata.required === 'SystemRequired' && metadata.type !== 'State' && metadata.type !== 'Status') {
         const rule = `${tableName}.${column} is required by Dataverse and cannot be empty`
-        problem(rule, rule)
+        problem(typeof value === 'string' ? 'blank' : 'required', rule, rule)
       }
       continue
     }
     const length = tooLong.get(column)
     if (length !== undefined) {
       problem(
+        'length',
         `${tableName}.${column} holds at most ${metadata.maxLength ?? 0} characters`,
         `${tableName}.${column} has ${length}`,
       )
@@ -75,6 +81,7 @@ export function checkRow(
       if (wrong !== undefined) {
         const range = `between ${plainNumber(bounds.minValue)} and ${plainNumber(bounds.maxValue)}`
         problem(
+          'number',
           bounds.precision === 0
             ? `${tableName}.${column} is a whole number ${range}`
             : `${tableName}.${column} is a number ${range} with at most ${bounds.precision} decimals`,
@@ -88,6 +95,7 @@ export function checkRow(
     const notOptions = notOptionsOf(metadata, value)
     if (notOptions.length > 0) {
       problem(
+        'option',
         `not an option of ${tableName}.${column}`,
         `${notOptions.join(', ')} ${notOptions.length > 1 ? 'are not options' : 'is not an option'} of ${tableName}.${column}`,
       )

@@ -29,9 +29,9 @@ export interface LoadDeps {
   emit: Emit
   now: () => Date
   /**
-   * Dataverse's metadata of the tables written: each row is checked against it before it is sent, as `validate`
-   * checks it (`checkRow`: lengths, number bounds and precision, required columns, choices), and a row that breaks a
-   * rule is quarantined with the value and the limit instead of being sent. Without it, Dataverse's refusal decides.
+   * Dataverse's metadata of the tables written: each row is checked before it is sent for what Dataverse would not
+   * refuse itself (`checkRow`'s number bounds and precision, a required text of invisible characters), and a row
+   * that breaks one is quarantined with the value and the limit. Without it, Dataverse decides.
    */
   tables?: TargetSchema
 }
@@ -171,14 +171,20 @@ function numericId(record: X2crmRecord): number {
   return Number.isFinite(id) ? id : 0
 }
 
-/** A transformed record that breaks a rule of the table's metadata becomes invalid (quarantined) with its reasons. */
+/**
+ * A transformed record that breaks a rule of the table's metadata Dataverse would not refuse itself (number bounds
+ * and precision, a required text of invisible characters) becomes invalid (quarantined) with its reasons. What
+ * Dataverse refuses with its own message (lengths, missing columns, options) is left to it, as before.
+ */
 function checked(
   map: EntityMap,
   transformed: TransformResult,
   table: TargetSchema[string] | undefined,
 ): TransformResult {
   if (transformed.status !== 'ok' || table === undefined) return transformed
-  const problems = checkRow(map, transformed.values, table)
+  const problems = checkRow(map, transformed.values, table).filter(
+    (p) => p.check === 'number' || p.check === 'blank',
+  )
   if (problems.length === 0) return transformed
   return { status: 'invalid', sourceKey: transformed.sourceKey, issues: problems.map((p) => p.message) }
 }
