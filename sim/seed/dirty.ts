@@ -23,6 +23,16 @@ export const dirtyKinds = [
   'missingLastName',
   /** visibility 0 and assignedTo "Anyone": left out of every list and count, reachable only by id. */
   'hiddenPrivate',
+  /** Account `employees` below 0 (X2CRM has no minimum; Dataverse's numberofemployees has MinValue 0). */
+  'negativeCount',
+  /** Account `annualRevenue` with more decimals than Dataverse's revenue keeps (precision 2): "1250.555". */
+  'excessDecimals',
+  /** Account `name` of only invisible characters (zero-width space, word joiner): shows as nothing. */
+  'invisibleName',
+  /** Contact `backgroundInfo` whose text ends with a newline (and starts with spaces): it must arrive as it is. */
+  'trailingNewline',
+  /** Contact `company` as plain text (an import) that is exactly the name of an existing account, without `_ID`. */
+  'plainTextKnownCompany',
 ] as const
 
 export type DirtyKind = (typeof dirtyKinds)[number]
@@ -37,6 +47,8 @@ export const contactDirtyKinds: readonly DirtyKind[] = [
   'htmlInText',
   'missingLastName',
   'hiddenPrivate',
+  'trailingNewline',
+  'plainTextKnownCompany',
 ]
 
 export const accountDirtyKinds: readonly DirtyKind[] = [
@@ -48,6 +60,21 @@ export const accountDirtyKinds: readonly DirtyKind[] = [
   'destroyedEmoji',
   'htmlInText',
   'hiddenPrivate',
+  'negativeCount',
+  'excessDecimals',
+  'invisibleName',
+]
+
+/**
+ * Kinds of the rules of issue 14 (number bounds, invisible names, exact text, plain-text links). `generate` plants them
+ * on a fixed schedule of their own, on records the older kinds left clean, so every older kind keeps its records.
+ */
+export const ruleDirtyKinds: readonly DirtyKind[] = [
+  'negativeCount',
+  'excessDecimals',
+  'invisibleName',
+  'trailingNewline',
+  'plainTextKnownCompany',
 ]
 
 /** A generated record that carries dirt. */

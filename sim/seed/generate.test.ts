@@ -52,7 +52,7 @@ describe('generateDataset', () => {
   })
 
   it('plants every dirty kind at 5,000 records and reports each record', () => {
-    const generated = generate({ seed: 42, accounts: 1000, contacts: 4000 })
+    const generated = generate({ seed: 42, accounts: 1000, contacts: 4000, ruleDirt: true })
     const counts = countDirtyKinds(generated.dirty)
     for (const kind of dirtyKinds) expect(counts[kind], kind).toBeGreaterThan(0)
     const hidden = generated.dirty.find((record) => record.kinds.includes('hiddenPrivate'))

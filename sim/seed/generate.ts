@@ -7,7 +7,13 @@ import {
   moduleModelTitles,
   userRow,
 } from '../x2crm/defaults.ts'
-import { accountDirtyKinds, contactDirtyKinds, type DirtyKind, type DirtyRecord } from './dirty.ts'
+import {
+  accountDirtyKinds,
+  contactDirtyKinds,
+  ruleDirtyKinds,
+  type DirtyKind,
+  type DirtyRecord,
+} from './dirty.ts'
 import { createRandom, type Random } from './random.ts'
 import * as words from './words.ts'
 
@@ -28,6 +34,11 @@ export interface GenerateOptions {
   users?: number
   /** Fraction of accounts and contacts that carry one kind of dirty data. @default 0.05 */
   dirty?: number
+  /**
+   * Also plant the kinds of issue 14's rules (`ruleDirtyKinds`) on every 97th account and contact. Off by default:
+   * the demo and the older tests keep the data they were written for. @default false
+   */
+  ruleDirt?: boolean
 }
 
 export interface GeneratedDataset {
@@ -52,6 +63,7 @@ const LAST_DATE = 1793491200
 export function generate(options: GenerateOptions): GeneratedDataset {
   const random = createRandom(options.seed)
   const dirtyShare = options.dirty ?? 0.05
+  const ruleShare = options.ruleDirt === true ? dirtyShare : 0
   const users = generateUsers(random, Math.max(1, options.users ?? 6))
   const usernames = users.map((user) => String(user.username))
   const owners = usernames.filter((name) => name !== 'admin' && name !== 'api')
@@ -82,8 +94,14 @@ export function generate(options: GenerateOptions): GeneratedDataset {
       relate('Accounts', id, 'Accounts', Number(parent.id))
     }
     if (random.chance(dirtyShare)) {
-      const kinds = accountDirtyKinds.filter((kind) => kind !== 'duplicateAccountName' || accounts.length > 0)
+      const kinds = olderKinds(accountDirtyKinds).filter(
+        (kind) => kind !== 'duplicateAccountName' || accounts.length > 0,
+      )
       const kind = kinds[accountKindTurn++ % kinds.length] ?? 'zeroDate'
+      dirtyAccount(random, account, kind, accounts)
+      dirty.push({ entity: 'Accounts', id, kinds: [kind] })
+    } else if (ruleKindOf(accountDirtyKinds, id, ruleShare) !== undefined) {
+      const kind = ruleKindOf(accountDirtyKinds, id, ruleShare) ?? 'zeroDate'
       dirtyAccount(random, account, kind, accounts)
       dirty.push({ entity: 'Accounts', id, kinds: [kind] })
     }
@@ -99,9 +117,14 @@ export function generate(options: GenerateOptions): GeneratedDataset {
       contact.company = account.nameId
       relate('Contacts', id, 'Accounts', Number(account.id))
     }
+    const older = olderKinds(contactDirtyKinds)
     if (random.chance(dirtyShare)) {
-      const kind = contactDirtyKinds[contactKindTurn++ % contactDirtyKinds.length] ?? 'zeroDate'
-      dirtyContact(random, contact, kind, options.accounts)
+      const kind = older[contactKindTurn++ % older.length] ?? 'zeroDate'
+      dirtyContact(random, contact, kind, accounts)
+      dirty.push({ entity: 'Contacts', id, kinds: [kind] })
+    } else if (ruleKindOf(contactDirtyKinds, id, ruleShare) !== undefined) {
+      const kind = ruleKindOf(contactDirtyKinds, id, ruleShare) ?? 'zeroDate'
+      dirtyContact(random, contact, kind, accounts)
       dirty.push({ entity: 'Contacts', id, kinds: [kind] })
     }
     contacts.push(contact)
@@ -335,6 +358,18 @@ function newContact(random: Random, id: number, owners: readonly string[]): Row 
 
 const emailDomains = ['example.com', 'mail.example', 'corp.example'] as const
 
+const olderKinds = (kinds: readonly DirtyKind[]) => kinds.filter((kind) => !ruleDirtyKinds.includes(kind))
+
+/**
+ * The rule kind (`ruleDirtyKinds`) record `id` carries: every 97th id, in turn, when the data is dirty at all. Decided
+ * without drawing from `random`, so the rest of the data is what it was before these kinds existed.
+ */
+function ruleKindOf(kinds: readonly DirtyKind[], id: number, dirtyShare: number): DirtyKind | undefined {
+  if (dirtyShare <= 0 || id % 97 !== 0) return undefined
+  const ruleKinds = kinds.filter((kind) => ruleDirtyKinds.includes(kind))
+  return ruleKinds[(id / 97) % ruleKinds.length]
+}
+
 function dirtyAccount(
   random: Random,
   account: Record<string, unknown>,
@@ -369,6 +404,15 @@ function dirtyAccount(
       account.visibility = 0
       account.assignedTo = 'Anyone'
       break
+    case 'negativeCount':
+      account.employees = -12
+      break
+    case 'excessDecimals':
+      account.annualRevenue = '1250.555'
+      break
+    case 'invisibleName':
+      account.name = '\u200B\u2060'
+      break
   }
   account.nameId = `${String(account.name)}_${id}`
 }
@@ -377,9 +421,10 @@ function dirtyContact(
   random: Random,
   contact: Record<string, unknown>,
   kind: DirtyKind,
-  accountCount: number,
+  accounts: readonly Record<string, unknown>[],
 ): void {
   const id = Number(contact.id)
+  const accountCount = accounts.length
   switch (kind) {
     case 'invalidEmail':
       contact.email = random.pick([
@@ -417,6 +462,14 @@ function dirtyContact(
       contact.visibility = 0
       contact.assignedTo = 'Anyone'
       break
+    case 'trailingNewline':
+      contact.backgroundInfo = '  Prefers calls after 4pm.\nAsk for Sam.\n'
+      break
+    case 'plainTextKnownCompany': {
+      const name = accounts[(id * 7) % Math.max(1, accounts.length)]?.name
+      contact.company = typeof name === 'string' ? name : 'Acme Corp'
+      break
+    }
   }
   const name = [contact.firstName, contact.lastName]
     .filter((part) => typeof part === 'string' && part !== '')

@@ -139,6 +139,11 @@ export type ModuleDirtyKind =
   | 'hiddenPrivate'
   /** A dropdown value the dropdown does not list (options edited after the data was entered). */
   | 'unknownOption'
+  | 'negativeCount'
+  | 'excessDecimals'
+  | 'invisibleName'
+  | 'trailingNewline'
+  | 'plainTextKnownCompany'
 
 /** The dirty kind record `id` carries, if any (deleted ids included: callers check {@link isDeleted}). */
 export function dirtyKindOf(
@@ -662,6 +667,24 @@ function applyDirt(
     case 'hiddenPrivate':
       row.visibility = 0
       row.assignedTo = 'Anyone'
+      break
+    case 'negativeCount':
+      row.employees = -12
+      break
+    case 'excessDecimals':
+      row.annualRevenue = '1250.555'
+      break
+    case 'invisibleName':
+      row.name = '\u200B\u2060'
+      break
+    case 'trailingNewline': {
+      const field = textFields[entity]
+      if (field) row[field] = '  Prefers calls after 4pm.\nAsk for Sam.\n'
+      break
+    }
+    case 'plainTextKnownCompany':
+      if (lastIdOf(shape, 'Accounts') > 0)
+        row.company = nameOf(shape, 'Accounts', 1 + (id % lastIdOf(shape, 'Accounts')))
       break
     case 'unknownOption': {
       const field = entity === 'Opportunity' ? 'salesStage' : entity === 'Product' ? 'status' : 'status'

@@ -1,5 +1,6 @@
 import type { RunConfig } from '../config/config.ts'
 import { delta, type DeltaResult } from '../run/delta.ts'
+import { readTargetSchema } from '../schema/read-target-schema.ts'
 import { uploadsReaderFor } from '../run/attachments.ts'
 import { migrate, type MigrateResult } from '../run/migrate.ts'
 import type { DeletionPolicy } from '../run/retire.ts'
@@ -32,7 +33,7 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
   return withSession(
     renderer,
     (emit) => connect(config, emit),
-    async ({ source, target, writers, ledger }, emit) => {
+    async ({ source, target, writers, ledger, metadata }, emit) => {
       // The sample is drawn with the hidden records fetched by id, so the run reads it whole and needs no gap fill
       // (which would count every id between two sampled records as deleted).
       const chosen = sample === undefined ? undefined : await chooseSample(source, mapping, sample)
@@ -51,6 +52,11 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
           emit,
           now: () => new Date(),
           uploads: uploadsReaderFor(config.source.uploads, fetch),
+          // Rows are checked against the environment's own metadata before they are sent (number bounds, precision).
+          tables: await readTargetSchema(
+            metadata,
+            mapping.entities.map((e) => e.table.logicalName),
+          ),
         },
       )
     },

@@ -98,3 +98,66 @@ describe('checkRow', () => {
     expect(problem?.field).toBe('id')
   })
 })
+
+describe('checkRow: number bounds and empty text', () => {
+  const product: TableMetadata = {
+    entitySet: 'products',
+    primaryId: 'productid',
+    primaryName: 'name',
+    columns: [
+      { name: 'name', type: 'String', maxLength: 100, required: 'SystemRequired' },
+      { name: 'price', type: 'Money', minValue: 0, maxValue: 1_000_000_000_000, precision: 2 },
+      { name: 'quantitydecimal', type: 'Integer', minValue: 0, maxValue: 5 },
+      { name: 'new_rate', type: 'Decimal', precision: 4 },
+      { name: 'new_big', type: 'Money' },
+    ],
+  }
+  const productMap: EntityMap = {
+    entity: 'Products',
+    table: { logicalName: 'product', entitySet: 'products', primaryId: 'productid' },
+    fields: [
+      { source: 'name', target: 'name', transform: 'text' },
+      { source: 'price', target: 'price', transform: 'decimal' },
+      { source: 'decimals', target: 'quantitydecimal', transform: 'integer' },
+      { source: 'rate', target: 'new_rate', transform: 'decimal' },
+      { source: 'big', target: 'new_big', transform: 'decimal' },
+    ],
+  }
+  const check = (values: Record<string, unknown>) => checkRow(productMap, values, product)
+
+  it('quarantines a value below MinValue with the value and the limit, never abs()', () => {
+    const [problem] = check({ price: -5 })
+    expect(problem?.rule).toBe(
+      'product.price is a number between 0 and 1000000000000 with at most 2 decimals',
+    )
+    expect(problem?.message).toBe(
+      'price: -5 is below the minimum 0: product.price is a number between 0 and 1000000000000 with at most 2 decimals; not rounded or cut',
+    )
+    expect(problem?.value).toBe(-5)
+  })
+
+  it('says a value above MaxValue in digits, never in exponent form', () => {
+    const [problem] = check({ new_big: 1e21 })
+    expect(problem?.message).toContain('1000000000000000000000 is above the maximum 922337203685477')
+    expect(problem?.message).not.toMatch(/e\+/)
+    expect(check({ quantitydecimal: 6 })[0]?.message).toContain('6 is above the maximum 5')
+  })
+
+  it('quarantines more decimals than the precision instead of rounding', () => {
+    expect(check({ price: 19.999 })[0]?.message).toContain('19.999 has 3 decimals, the column keeps 2')
+    expect(check({ new_rate: 0.00001 })[0]?.message).toContain('0.00001 has 5 decimals, the column keeps 4')
+    expect(check({ quantitydecimal: 2.5 })[0]?.message).toContain('2.5 is not a whole number')
+    expect(check({ price: 19.99, new_rate: 0.1234, quantitydecimal: 5, new_big: -922337203685477 })).toEqual(
+      [],
+    )
+  })
+
+  it('counts a required text of white space and invisible format characters as empty', () => {
+    for (const blank of ['\u200B', ' \u200C\u200D ', '\u2060', '\uFEFF', '\u00AD', '\u00A0\n']) {
+      expect(check({ name: blank }).map((p) => p.rule)).toEqual([
+        'product.name is required by Dataverse and cannot be empty',
+      ])
+    }
+    expect(check({ name: 'A\u200B' })).toEqual([])
+  })
+})

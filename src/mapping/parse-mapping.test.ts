@@ -206,3 +206,45 @@ describe('parseMapping', () => {
     ])
   })
 })
+
+describe('parseMapping: trim', () => {
+  const withField = (field: Record<string, unknown>) =>
+    writeMapping({
+      version: 1,
+      entities: { Accounts: { table: 'account', fields: { name: field as never } } },
+    })
+
+  it('keeps text exact unless the map says trim: true', () => {
+    const trimmed = parseMapping(withField({ target: 'name', transform: 'text', trim: true }))
+    expect(trimmed.value?.entities[0]?.fields[0]).toMatchObject({ source: 'name', trim: true })
+    const exact = parseMapping(withField({ target: 'name', transform: 'text' }))
+    expect(exact.value?.entities[0]?.fields[0]?.trim).toBeUndefined()
+  })
+
+  it('refuses trim on a transform other than text', () => {
+    const parsed = parseMapping(withField({ target: 'emailaddress1', transform: 'email', trim: true }))
+    expect(parsed.errors.join('\n')).toMatch(/`trim` belongs to `transform: text` only/)
+  })
+})
+
+describe('parseMapping: repairs', () => {
+  it('turns repairs on by default, off by settings or per entity (the entity wins)', () => {
+    const text = (settings: string, entity: string) =>
+      [
+        'version: 1',
+        ...(settings === '' ? [] : ['settings:', `  repairs: ${settings}`]),
+        'entities:',
+        '  Accounts:',
+        '    table: account',
+        ...(entity === '' ? [] : [`    repairs: ${entity}`]),
+        '    fields:',
+        '      name: { target: name, transform: text }',
+      ].join('\n')
+    const repairsOf = (settings: string, entity: string) =>
+      parseMapping(text(settings, entity)).value?.entities[0]?.repairs
+    expect(repairsOf('', '')).toBeUndefined()
+    expect(repairsOf('{ linkByName: false }', '')).toEqual({ linkByName: false })
+    expect(repairsOf('{ linkByName: false }', '{ linkByName: true }')).toEqual({ linkByName: true })
+    expect(parseMapping(text('{ guess: true }', '')).errors.join()).toMatch(/guess/)
+  })
+})

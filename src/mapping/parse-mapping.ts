@@ -83,6 +83,10 @@ export function parseMapping(text: string): ParsedMapping {
         .filter(([, field]) => 'skip' in field)
         .map(([name]) => name)
     const dedupe = normalizeDedupe(writtenEntity.dedupe, fields, path, error)
+    const writtenRepairs = { ...written.settings.repairs, ...writtenEntity.repairs }
+    // Only a map that names repairs carries them: absent means every repair on.
+    const repairs =
+      Object.keys(writtenRepairs).length === 0 ? undefined : { linkByName: writtenRepairs.linkByName ?? true }
     const main: EntityMap = {
       entity,
       table,
@@ -92,6 +96,7 @@ export function parseMapping(text: string): ParsedMapping {
       ...(writtenEntity.defaults && { defaults: writtenEntity.defaults }),
       ...(writtenEntity.createTable && { createTable: writtenEntity.createTable }),
       ...(dedupe && { dedupe }),
+      ...(repairs && { repairs }),
     }
     if (split === undefined) {
       entities.push(main)
@@ -114,6 +119,7 @@ export function parseMapping(text: string): ParsedMapping {
       where,
       ...(split.defaults && { defaults: split.defaults }),
       ...(splitDedupe && { dedupe: splitDedupe }),
+      ...(repairs && { repairs }),
     })
   }
   const ordered = orderEntityMaps(entities)
@@ -195,6 +201,14 @@ function normalizeFields(
     }
     if (field.regardingTo !== undefined && field.transform !== 'regarding') {
       error(at, '`regardingTo` belongs to `transform: regarding` only')
+    }
+    if (field.trim !== undefined) {
+      if (field.transform === 'text') map.trim = field.trim
+      else
+        error(
+          at,
+          '`trim` belongs to `transform: text` only (the other transforms read the value as they need)',
+        )
     }
     const isChoice = field.transform === 'choice' || field.transform === 'multiChoice'
     if (isChoice) {

@@ -90,3 +90,45 @@ describe('reconcileOwners', () => {
     expect(ownerQueueRefusal(result)).toMatch(/^users\.yaml has problems/)
   })
 })
+
+describe('reconcileOwners: disabled Dataverse users', () => {
+  const users = [aUser('eve'), aUser('fay', { firstName: 'Fay' })]
+  const withDisabled = [
+    su('u-eve-old', 'eve@x2.example', 'Eve Smith', true),
+    su('u-fay-old', 'fay-old@contoso.example', 'Fay Smith', true),
+    su('u-default', 'default@contoso.example', 'Default Owner'),
+    su('u-gone', 'gone@contoso.example', 'Gone', true),
+  ]
+
+  it('never matches a disabled user, by e-mail or by name', () => {
+    const result = reconcileOwners(users, withDisabled, { eve: 4, fay: 2 })
+    expect(result.matched).toEqual([])
+    expect(result.queue.map((q) => q.username)).toEqual(['eve', 'fay'])
+  })
+
+  it('refuses a disabled user named by hand or as the default owner, and names the enabled default', () => {
+    const result = reconcileOwners(
+      users,
+      withDisabled,
+      { eve: 4 },
+      {
+        byHand: { eve: 'gone@contoso.example' },
+        defaultOwner: 'GONE@contoso.example',
+      },
+    )
+    expect(result.problems).toEqual([
+      'defaultOwner: the Dataverse user GONE@contoso.example is disabled and cannot own records; name an enabled user',
+      'byHand.eve: the Dataverse user gone@contoso.example is disabled and cannot own records; name an enabled user',
+    ])
+    const enabled = reconcileOwners(
+      users,
+      withDisabled,
+      { eve: 4 },
+      { defaultOwner: 'default@contoso.example' },
+    )
+    expect(enabled.defaultOwnerId).toBe('u-default')
+    expect(enabled.matched).toEqual([
+      { username: 'eve', systemuserid: 'u-default', by: 'default', records: 4 },
+    ])
+  })
+})

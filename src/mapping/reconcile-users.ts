@@ -41,13 +41,16 @@ export interface OwnerReconciliation {
   matched: OwnerMatch[]
   /** Owners of records with no Dataverse user: `migrate` will not start while this is not empty. */
   queue: QueuedOwner[]
-  /** Problems with the decisions themselves (an e-mail no Dataverse user has). */
+  /** Problems with the decisions themselves (an e-mail no Dataverse user has, a disabled user). */
   problems: string[]
+  /** The default owner's `systemuserid`, when users.yaml or the config names an enabled Dataverse user. */
+  defaultOwnerId?: string
 }
 
 /**
  * Matches every X2CRM user who owns records to a Dataverse user: by hand first, then by e-mail (case-insensitive),
- * then by full name (only when exactly one enabled user has it). What is left goes to the default owner when one is
+ * then by full name (only when exactly one enabled user has it). A disabled Dataverse user (`isdisabled`) is never a
+ * match: not by e-mail, not by name, and named by hand or as the default owner it is a problem to fix. What is left goes to the default owner when one is
  * set, otherwise into the queue with its record count, largest first. Owners in `recordCounts` that are not X2CRM
  * users any more (deleted users) are queued too. Users who own nothing are left out. Pure.
  */
@@ -59,10 +62,15 @@ export function reconcileOwners(
 ): OwnerReconciliation {
   const enabled = systemUsers.filter((u) => u.isdisabled !== true)
   const byEmail = new Map<string, SystemUserRow>()
-  for (const user of [...enabled, ...systemUsers]) {
+  for (const user of enabled) {
     const email = user.internalemailaddress?.trim().toLowerCase()
     if (email && !byEmail.has(email)) byEmail.set(email, user)
   }
+  const disabled = new Map(
+    systemUsers
+      .filter((u) => u.isdisabled === true)
+      .map((u) => [u.internalemailaddress?.trim().toLowerCase() ?? '', u] as const),
+  )
   const byName = new Map<string, SystemUserRow[]>()
   for (const user of enabled) {
     const name = normalizeName(user.fullname ?? '')
@@ -70,9 +78,15 @@ export function reconcileOwners(
   }
   const problems: string[] = []
   const lookup = (email: string, path: string): SystemUserRow | undefined => {
-    const found = byEmail.get(email.trim().toLowerCase())
-    if (found === undefined) problems.push(`${path}: no Dataverse user has the e-mail ${email}`)
-    return found
+    const key = email.trim().toLowerCase()
+    const found = byEmail.get(key)
+    if (found !== undefined) return found
+    problems.push(
+      disabled.has(key)
+        ? `${path}: the Dataverse user ${email} is disabled and cannot own records; name an enabled user`
+        : `${path}: no Dataverse user has the e-mail ${email}`,
+    )
+    return undefined
   }
   const defaultOwner =
     decisions.defaultOwner === undefined ? undefined : lookup(decisions.defaultOwner, 'defaultOwner')
@@ -130,7 +144,7 @@ export function reconcileOwners(
     })
   }
   queue.sort((a, b) => b.records - a.records || a.username.localeCompare(b.username))
-  return { matched, queue, problems }
+  return { matched, queue, problems, ...(defaultOwner && { defaultOwnerId: defaultOwner.systemuserid }) }
 }
 
 /** Why `migrate` must not start, or undefined when every owner is resolved. */

@@ -1,3 +1,4 @@
+import { isEmptyValue } from './blank-text.ts'
 import { sourceKeyOf } from '../domain/source-key.ts'
 import {
   parseBoolean,
@@ -24,11 +25,10 @@ import type { EntityMap, LinkRef, TransformContext, TransformName, TransformResu
 const VALUE_TRANSFORMS: Record<
   Exclude<
     TransformName,
-    'link' | 'owner' | 'choice' | 'multiChoice' | 'regarding' | 'activityState' | 'actionSubject'
+    'link' | 'owner' | 'choice' | 'multiChoice' | 'regarding' | 'activityState' | 'actionSubject' | 'text'
   >,
   (value: unknown) => Transformed<unknown>
 > = {
-  text: cleanText,
   email: cleanEmail,
   phone: cleanPhone,
   url: cleanUrl,
@@ -90,13 +90,17 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
     } else if (field.transform === 'actionSubject') {
       values[field.target] = actionSubject(record)
     } else if (field.transform === 'link') {
-      const link = resolveLink(raw, field, ctx)
+      const link = resolveLink(raw, field, ctx, map.repairs?.linkByName ?? true)
       if (link.value !== null) links.push(link.value)
       warning = link.warning
     } else if (field.transform === 'owner') {
-      const owner = resolveOwner(raw, (username) => ctx.ownerFor(username))
+      const owner = resolveOwner(raw, (username) => ctx.ownerFor(username), ctx.defaultOwnerId)
       if (owner.value !== null) values[`${field.target}@odata.bind`] = owner.value
       warning = owner.warning
+    } else if (field.transform === 'text') {
+      const result = cleanText(raw, { trim: field.trim === true })
+      values[field.target] = result.value
+      warning = result.warning
     } else if (field.transform === 'choice' || field.transform === 'multiChoice') {
       const choices = field.choices ?? {}
       const result =
@@ -136,7 +140,7 @@ function sourceOf(map: EntityMap, column: string): string {
 }
 
 const isEmpty = (values: Record<string, unknown>, column: string) =>
-  column in values && values[column] === null
+  column in values && isEmptyValue(values[column])
 
 function missingNames(map: EntityMap, values: Record<string, unknown>): string[] {
   if (map.table.logicalName === 'account' && isEmpty(values, 'name')) {

@@ -20,7 +20,19 @@ describe('cleanText', () => {
     ['   ', null],
     [null, null],
     [undefined, null],
-  ])('%j → %j', (value, expected) => {
+  ])('%j → %j with trim: true (as every text was before issue 14)', (value, expected) => {
+    expect(cleanText(value, { trim: true })).toEqual({ value: expected })
+  })
+
+  it.each([
+    ['  Acme  ', '  Acme  '],
+    ['Prefers calls.\nAsk for Sam.\n', 'Prefers calls.\nAsk for Sam.\n'],
+    [`${'n'.repeat(61_439)}\n`, `${'n'.repeat(61_439)}\n`],
+    [42, '42'],
+    ['', null],
+    [' \n\t ', null],
+    [null, null],
+  ])('keeps %j exactly without trim', (value, expected) => {
     expect(cleanText(value)).toEqual({ value: expected })
   })
 
@@ -98,6 +110,14 @@ describe('resolveOwner', () => {
     expect(resolveOwner(value, ownerFor)).toEqual({ value: null })
   })
 
+  it('gives a record assigned to Anyone to the default owner, not the application user, when there is one', () => {
+    expect(resolveOwner('Anyone', ownerFor, 'guid-default')).toEqual({
+      value: '/systemusers(guid-default)',
+      warning: 'assigned to Anyone in X2CRM; the default owner takes it',
+    })
+    expect(resolveOwner('', ownerFor, 'guid-default')).toEqual({ value: null })
+  })
+
   it('keeps the first of several users, and says which were dropped', () => {
     expect(resolveOwner('jsmith, lchen', ownerFor)).toEqual({
       value: '/systemusers(guid-jsmith)',
@@ -154,6 +174,40 @@ describe('resolveLink', () => {
 
   it('keeps the pass of the field', () => {
     expect(resolveLink('Hooli_13', { ...company, pass: 2 }, ctx).value?.pass).toBe(2)
+  })
+
+  describe('repair linkByName', () => {
+    const names: Record<string, number[]> = { 'Acme Corp': [12], Globex: [3, 4] }
+    const named: TransformContext = { ...ctx, idsNamed: (_entity, name) => names[name] ?? [] }
+
+    it('links plain text to the one record of exactly that name, and says so', () => {
+      const result = resolveLink('Acme Corp', company, named)
+      expect(result.value).toMatchObject({ parentKey: 'Accounts:12', parentTargetId: 'Accounts-guid-12' })
+      expect(result.warning).toBe(
+        'repair linkByName: "Acme Corp" is plain text, not a link to an X2CRM Accounts record; ' +
+          'linked to Accounts 12, the one record of that name',
+      )
+    })
+
+    it('never guesses: several or none leave it empty, naming the candidates or the count', () => {
+      expect(resolveLink('Globex', company, named)).toEqual({
+        value: null,
+        warning:
+          'repair linkByName: "Globex" is plain text, not a link to an X2CRM Accounts record; ' +
+          '2 Accounts records have that name (3, 4); not linked',
+      })
+      expect(resolveLink('acme corp', company, named).warning).toMatch(
+        /; no Accounts record has that name; not linked$/,
+      )
+    })
+
+    it('is off when the map switches it off, or when the class was not read whole', () => {
+      expect(resolveLink('Acme Corp', company, named, false).value).toBeNull()
+      expect(resolveLink('Acme Corp', company, { ...ctx, idsNamed: () => undefined })).toEqual({
+        value: null,
+        warning: '"Acme Corp" is plain text, not a link to an X2CRM Accounts record; not linked',
+      })
+    })
   })
 
   it('still gives a lookup for a dangling id: the run decides, knowing what loaded', () => {

@@ -5,6 +5,7 @@ import { parseNameId } from '../source/x2crm/normalize/link.ts'
 import {
   hasDestroyedCharacters,
   noValue,
+  scalarText,
   trimmedText,
   type Parsed,
 } from '../source/x2crm/normalize/scalars.ts'
@@ -20,12 +21,22 @@ export type Transformed<T> = Parsed<T>
 
 export const DESTROYED_WARNING = "contains characters X2CRM's database destroyed (????)"
 
-/** Trimmed text; flags the `????` X2CRM left where emoji were (the text is kept, the emoji can't be recovered). */
-export function cleanText(value: unknown): Transformed<string> {
-  const text = trimmedText(value)
+/**
+ * Text exactly as X2CRM holds it (a note of 61,440 characters ending in a newline arrives as 61,440 characters), or
+ * trimmed at both ends when the map says `trim: true`. Empty or only white space → null either way. Flags the `????`
+ * X2CRM left where emoji were (the text is kept, the emoji can't be recovered).
+ */
+export function cleanText(value: unknown, options: { trim?: boolean } = {}): Transformed<string> {
+  const text = options.trim === true ? trimmedText(value) : exactText(value)
   if (text.value !== null && hasDestroyedCharacters(text.value))
     return { value: text.value, warning: DESTROYED_WARNING }
   return text
+}
+
+function exactText(value: unknown): Transformed<string> {
+  const text = scalarText(value)
+  if (text.value === null || text.value.trim() !== '') return text
+  return { value: null }
 }
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u
@@ -61,13 +72,25 @@ export function cleanUrl(value: unknown): Transformed<string> {
 }
 
 /**
- * An X2CRM assignment → the `@odata.bind` path of the Dataverse owner, e.g. `/systemusers(<id>)`. `Anyone` and
- * empty → null (the row gets the caller as owner). Dataverse has one owner: of `"a, b"` the first user wins; numeric
+ * An X2CRM assignment → the `@odata.bind` path of the Dataverse owner, e.g. `/systemusers(<id>)`. `Anyone` → the
+ * default owner when there is one; empty, or `Anyone` without a default owner → null (the row gets the caller). Dataverse has one owner: of `"a, b"` the first user wins; numeric
  * entries are X2CRM group ids, which own nothing in Dataverse.
  */
-export function resolveOwner(value: unknown, ownerFor: TransformContext['ownerFor']): Transformed<string> {
+export function resolveOwner(
+  value: unknown,
+  ownerFor: TransformContext['ownerFor'],
+  defaultOwnerId?: string,
+): Transformed<string> {
   const text = trimmedText(value)
   if (text.value === null) return text
+  // X2CRM's "Anyone" (private records assigned to nobody among them) goes to the default owner, when there is one,
+  // rather than to the application user that loads the row.
+  if (text.value === 'Anyone' && defaultOwnerId !== undefined) {
+    return {
+      value: `/systemusers(${defaultOwnerId})`,
+      warning: 'assigned to Anyone in X2CRM; the default owner takes it',
+    }
+  }
   const entries = assigneesOf(text.value)
   const groups = entries.filter(isGroupId)
   const [username, ...others] = entries.filter((entry) => !isGroupId(entry))
@@ -95,23 +118,41 @@ export function resolveOwner(value: unknown, ownerFor: TransformContext['ownerFo
 }
 
 /**
- * A link field's nameId → the lookup to set once its parent is in Dataverse. Plain text (no `_ID`) links nothing;
+ * A link field's nameId → the lookup to set once its parent is in Dataverse. Plain text (no `_ID`) is linked by the
+ * `linkByName` repair when exactly one record of the class has exactly that name (`ctx.idsNamed`), else links nothing;
  * a dangling id still gives a LinkRef, and the run leaves it unbound when the parent never loaded.
  */
-export function resolveLink(value: unknown, field: FieldMap, ctx: TransformContext): Transformed<LinkRef> {
+export function resolveLink(
+  value: unknown,
+  field: FieldMap,
+  ctx: TransformContext,
+  linkByName = true,
+): Transformed<LinkRef> {
   const { linkTo } = field
   if (linkTo === undefined)
     throw new InternalError(`Field ${field.source} is a link without linkTo in the mapping`)
   const text = trimmedText(value)
   if (text.value === null) return noValue(text)
-  const { id } = parseNameId(text.value)
+  const parsed = parseNameId(text.value)
+  let id = parsed.id
+  let repaired: string | undefined
   if (id === undefined) {
-    return {
-      value: null,
-      warning: `${JSON.stringify(text.value)} is plain text, not a link to an X2CRM ${linkTo.entity} record; not linked`,
+    const plain = `${JSON.stringify(text.value)} is plain text, not a link to an X2CRM ${linkTo.entity} record`
+    const named = linkByName ? ctx.idsNamed?.(linkTo.entity, text.value) : undefined
+    if (named === undefined) return { value: null, warning: `${plain}; not linked` }
+    const [only] = named
+    if (named.length !== 1 || only === undefined) {
+      const candidates =
+        named.length === 0
+          ? `no ${linkTo.entity} record has that name`
+          : `${named.length} ${linkTo.entity} records have that name (${named.slice(0, 5).join(', ')}${named.length > 5 ? ', …' : ''})`
+      return { value: null, warning: `repair linkByName: ${plain}; ${candidates}; not linked` }
     }
+    id = only
+    repaired = `repair linkByName: ${plain}; linked to ${linkTo.entity} ${only}, the one record of that name`
   }
   return {
+    ...(repaired !== undefined && { warning: repaired }),
     value: {
       field: field.source,
       nav: field.target,

@@ -5,7 +5,8 @@ import type { TableRef } from '../target/dataverse/types.ts'
 /**
  * How one X2CRM value becomes one Dataverse value. Each is a pure function: in `transforms.ts`, or for X2CRM's numbers,
  * flags and dates the parser of src/source/x2crm/normalize/scalars.ts.
- * - `text`: trimmed string, empty → null; HTML kept as is
+ * - `text`: the string exactly as X2CRM holds it (trimmed only with `trim: true`); empty or only white space → null;
+ *   HTML kept as is
  * - `email`: a valid address or null with a warning
  * - `phone`, `url`: cleaned string or null
  * - `integer`, `decimal`, `boolean`: from numbers or strings ("1", "0", 1, 0, "Yes")
@@ -47,6 +48,11 @@ export interface FieldMap {
   /** Dataverse column logical name, or for `link`/`owner` the navigation property (`parentcustomerid_account`). */
   target: string
   transform: TransformName
+  /**
+   * For `text`: remove white space at both ends (as x2d365 did for every text before). @default false: the text
+   * arrives exactly, a note's trailing newline included, so verify can compare it whole.
+   */
+  trim?: boolean
   /** For `link`: the X2CRM class the nameId points at and the table it was loaded into. */
   linkTo?: { entity: string; table: TableRef }
   /** For `regarding`: the classes the record may be about, and the tables they load into (a split class twice). */
@@ -121,6 +127,8 @@ export interface EntityMap {
   close?: OpportunityCloseRule
   /** Media: each record's file is read (the uploads folder or getFile) into the note's documentbody. */
   attachments?: boolean
+  /** Which repairs of known X2CRM dirt apply to this entity's records. @default every repair on */
+  repairs?: Repairs
 }
 
 /** Which X2CRM opportunities are won or lost, and where the close's revenue and date come from. */
@@ -134,6 +142,20 @@ export interface OpportunityCloseRule {
   revenue?: string
   /** X2CRM fields tried in order for the close date (unix seconds) → actualend. */
   closeDate?: readonly string[]
+}
+
+/**
+ * Repairs of known X2CRM dirt. Each is a named rule, on by default, switched off in mapping.yaml with
+ * `settings.repairs` (every entity) or `entities.<class>.repairs` (one entity); each repair it makes is a warning on
+ * the record starting `repair <name>:`, so the report counts them.
+ */
+export interface Repairs {
+  /**
+   * A link X2CRM holds as plain text (a company field of "Acme Corp" without `_ID`, left by an import) is linked to
+   * the record of the target class named exactly so, when there is exactly one; none or several → left empty with a
+   * warning naming the count and candidates. @default true
+   */
+  linkByName: boolean
 }
 
 /** How an entity map finds its records among the rows that were in Dataverse before the migration. */
@@ -183,6 +205,10 @@ export interface TransformContext {
   targetIdFor(entity: string, sourceId: number): string
   /** `systemuserid` for an X2CRM username, or undefined when the user is not mapped. */
   ownerFor(username: string): string | undefined
+  /** `systemuserid` of the default owner, who takes records assigned to `Anyone` (else the application user would). */
+  defaultOwnerId?: string
+  /** Ids of the records of a class named exactly so (the `linkByName` repair); undefined when not known. */
+  idsNamed?(entity: string, name: string): readonly number[] | undefined
 }
 
 export type TransformResult =

@@ -16,6 +16,7 @@ const HEADER = `x2d365 mapping: every X2CRM field of each migrated class → a D
 Each field line is { target, transform } (or { skip: true }). The comment above it gives the proposer's
 confidence (0–1) and its evidence. Lines marked \`review:\` were not certain: check them, fix or keep
 them, and delete the \`review:\` key. \`create:\` columns and \`newOptions\` are made by \`x2d365 schema apply\`.
+\`transform: text\` keeps the text exactly as X2CRM holds it; add \`trim: true\` to cut white space at both ends.
 Check with \`x2d365 map validate\`; lock with \`x2d365 map confirm\` (any later edit needs a new confirm).`
 
 /**

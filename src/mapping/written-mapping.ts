@@ -56,6 +56,8 @@ const WrittenField = z.union([
   z.strictObject({
     target: Name,
     transform: Transform,
+    /** For `text`: remove white space at both ends. Without it the text arrives exactly as X2CRM holds it. */
+    trim: z.boolean().optional(),
     /** For `link`: the X2CRM class (an entity of this map) the value points at. */
     linkTo: Name.optional(),
     /** For `regarding`: the X2CRM classes (entities of this map) the record may be about. */
@@ -78,6 +80,12 @@ const WrittenCondition = z.union([
   z.strictObject({ tag: z.union([z.string(), z.array(z.string()).min(1)]) }),
   z.strictObject({ hasCompany: z.boolean(), field: Name.optional() }),
 ])
+
+/** Repairs of known X2CRM dirt, each on unless switched off here (see Repairs in types.ts). */
+const WrittenRepairs = z.strictObject({
+  /** A link held as plain text ("Acme Corp" without `_ID`) is linked to the one record of exactly that name. */
+  linkByName: z.boolean().optional(),
+})
 
 /** Existing Dataverse rows a record is matched to by these target columns (see EntityMap.dedupe). */
 const WrittenDedupe = z.strictObject({ columns: z.array(Name).min(1) })
@@ -104,6 +112,8 @@ const WrittenEntity = z.strictObject({
   /** Match records to rows already in Dataverse by these target columns instead of creating duplicates. */
   dedupe: WrittenDedupe.optional(),
   split: WrittenSplit.optional(),
+  /** Switches repairs for this entity (over `settings.repairs`). */
+  repairs: WrittenRepairs.optional(),
 })
 
 const WrittenTags = z.union([
@@ -122,6 +132,8 @@ export const WrittenMappingSchema = z.strictObject({
         .default('new_'),
       sourceIdColumn: Name.optional(),
       tags: WrittenTags.default({ mode: 'multiselect' }),
+      /** Switches repairs for every entity (each is on by default). */
+      repairs: WrittenRepairs.optional(),
     })
     .default({ publisherPrefix: 'new_', tags: { mode: 'multiselect' } }),
   entities: z.record(z.string(), WrittenEntity),

@@ -26,5 +26,6 @@ export async function buildContext(
   return {
     targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
     ownerFor: (username) => byUsername.get(username),
+    ...(owners.defaultOwnerId !== undefined && { defaultOwnerId: owners.defaultOwnerId }),
   }
 }

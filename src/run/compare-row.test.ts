@@ -75,6 +75,17 @@ describe('compareRow', () => {
       },
     ])
   })
+
+  it('compares text whole: a trailing newline or one character less is a difference', () => {
+    const note = `${'n'.repeat(61_439)}\n`
+    const compare = (actual: string) =>
+      compareRow(contacts, expected({ description: note }), new Map(), { description: actual })
+    expect(compare(note)).toEqual([])
+    expect(compare(note.slice(0, -1))).toEqual([
+      { field: 'backgroundInfo', column: 'description', expected: note, actual: note.slice(0, -1) },
+    ])
+    expect(compare(`${'n'.repeat(61_439)} `)).toHaveLength(1)
+  })
 })
 
 describe('compareRow on activities', () => {

@@ -20,6 +20,7 @@ import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { loadPhase, type RunPhase } from './load-phase.ts'
 import { buildContext } from './build-context.ts'
+import { readNames } from './read-names.ts'
 import { MIGRATE_RUN, type MigrateDeps, type MigrateOptions } from './migrate.ts'
 import { countStatuses } from './outcomes-from-load.ts'
 import { undoneRuns } from './run-chain.ts'
@@ -139,7 +140,10 @@ async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date):
   const since = await baseRun(deps.ledger, options.instance)
   const run = await startDeltaRun(deps.ledger, options, started)
   deps.emit({ type: 'run.started', runId: run.runId, resumed: false, at: started.toISOString() })
-  const context = await buildContext(options, deps)
+  const owners = await buildContext(options, deps)
+  // Plain-text links are linked by name (`linkByName`), as migrate linked them.
+  const names = await readNames(deps.source, options.mapping)
+  const context: TransformContext = { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   const quarantined = await quarantinedBefore(deps.ledger, since, run.runId)
   const plan = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(plan.phases)

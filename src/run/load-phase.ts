@@ -1,7 +1,9 @@
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { Ledger, RecordOutcome } from '../ledger/ledger.ts'
+import { checkRow } from '../mapping/check-row.ts'
+import type { TargetSchema } from '../mapping/schemas.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
-import type { TransformContext } from '../mapping/types.ts'
+import type { EntityMap, TransformContext, TransformResult } from '../mapping/types.ts'
 import type { PlannedPhase } from '../plan/plan-load.ts'
 import { InternalError } from '../errors.ts'
 import type { RecordHash } from '../domain/record-hash.ts'
@@ -33,6 +35,12 @@ export interface LoadDeps {
   uploads?: UploadsReader
   /** The largest file Dataverse takes. @default 5 MB, Dataverse's default */
   uploadLimit?: UploadLimit
+  /**
+   * Dataverse's metadata of the tables written: each row is checked before it is sent for what Dataverse would not
+   * refuse itself (`checkRow`'s number bounds and precision, a required text of invisible characters), and a row
+   * that breaks one is quarantined with the value and the limit. Without it, Dataverse decides.
+   */
+  tables?: TargetSchema
 }
 
 /** A phase of the plan, and where every phase of the run writes (to bind a link only into the table its parent went to). */
@@ -93,10 +101,14 @@ export async function loadPhase(
         : Promise.resolve(false))
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     for await (const batch of chunks(records, batchSize)) {
-      let transformed = batch.map(
-        (record) =>
+      const table = phase.pass === 1 ? deps.tables?.[entityMap.table.logicalName] : undefined
+      let transformed = batch.map((record) =>
+        checked(
+          entityMap,
           (phase.pass === 1 ? unroutedResult(phase, record) : undefined) ??
-          transformRecord(entityMap, record, context),
+            transformRecord(entityMap, record, context),
+          table,
+        ),
       )
       if (phase.pass === 1 && entityMap.attachments === true) {
         // Media: the file goes with its note, or the note is quarantined saying why (missing, too big).
@@ -175,4 +187,22 @@ function singleWriter(target: DataverseBulkTarget): AppUserTarget {
 function numericId(record: X2crmRecord): number {
   const id = Number(record['id'])
   return Number.isFinite(id) ? id : 0
+}
+
+/**
+ * A transformed record that breaks a rule of the table's metadata Dataverse would not refuse itself (number bounds
+ * and precision, a required text of invisible characters) becomes invalid (quarantined) with its reasons. What
+ * Dataverse refuses with its own message (lengths, missing columns, options) is left to it, as before.
+ */
+function checked(
+  map: EntityMap,
+  transformed: TransformResult,
+  table: TargetSchema[string] | undefined,
+): TransformResult {
+  if (transformed.status !== 'ok' || table === undefined) return transformed
+  const problems = checkRow(map, transformed.values, table).filter(
+    (p) => p.check === 'number' || p.check === 'blank',
+  )
+  if (problems.length === 0) return transformed
+  return { status: 'invalid', sourceKey: transformed.sourceKey, issues: problems.map((p) => p.message) }
 }

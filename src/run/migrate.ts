@@ -5,7 +5,8 @@ import type { Mapping, TransformContext } from '../mapping/types.ts'
 import { phaseEntitySets, planLoad } from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from './reconciliation.ts'
 import { extractClass, type CompletenessReport } from '../source/x2crm/extract.ts'
-import type { X2crmSource } from '../source/x2crm/types.ts'
+import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
+import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/name-index.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
@@ -79,14 +80,18 @@ async function loadRun(
   options: MigrateOptions,
   deps: MigrateDeps,
 ): Promise<MigrateResult> {
-  const context = await buildContext(options, deps)
+  const owners = await buildContext(options, deps)
+  // Plain-text links are linked by name (`linkByName`) against the classes read whole before them; not in a sample.
+  const names = options.sample === undefined ? createNameIndex(linkByNameTargets(options.mapping)) : undefined
+  const context: TransformContext =
+    names === undefined ? owners : { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   const sourceCounts = new Map<string, number>()
   const completeness: (CompletenessReport & { phase: string })[] = []
   let processed = 0
   const { phases } = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(phases)
   for (const phase of phases) {
-    const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context)
+    const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context, names)
     sourceCounts.set(phase.name, result.sourceCount)
     if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
     processed += result.processed
@@ -117,6 +122,7 @@ async function runPhase(
   options: MigrateOptions,
   deps: MigrateDeps,
   context: TransformContext,
+  names?: NameIndex,
 ): Promise<{ sourceCount: number; processed: number; report?: CompletenessReport }> {
   const { entityMap } = phase
   const listedCount = await deps.source.count(entityMap.entity)
@@ -129,7 +135,10 @@ async function runPhase(
   // Lists hide some records (private, assigned to nobody): read the class with its id gaps fetched one by one.
   const extraction =
     options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity, { afterId })
-  const read = extraction ?? deps.source.records(entityMap.entity, { afterId })
+  const extracted = extraction ?? deps.source.records(entityMap.entity, { afterId })
+  // The name index learns a class only when this run reads it from its first record.
+  const indexing = names !== undefined && phase.pass === 1 && afterId === 0
+  const read = indexing ? withNamesNoted(extracted, entityMap.entity, names) : extracted
   // A split map (Contacts → lead and → contact) takes only the records its rule selects; the first table of a class
   // routed by type (Actions) also takes the records no table takes, which the load quarantines.
   let matched = 0
@@ -150,6 +159,7 @@ async function runPhase(
     total: () => listedCount,
   })
   deps.emit({ type: 'phase.finished', phase: phase.name })
+  if (indexing) names.complete(entityMap.entity)
   if (where !== undefined) {
     // What exists for this phase is what its rule selected from everything read (hidden records included).
     if (extraction !== undefined)
@@ -161,4 +171,16 @@ async function runPhase(
   const report = extraction.report()
   deps.emit({ type: 'phase.completeness', phase: phase.name, report })
   return { sourceCount: doneBefore + report.listed + report.gapFetched, processed, report }
+}
+
+/** The records as they are read, each one's name noted in the index on the way. */
+async function* withNamesNoted(
+  records: AsyncIterable<X2crmRecord>,
+  entity: string,
+  names: NameIndex,
+): AsyncGenerator<X2crmRecord> {
+  for await (const record of records) {
+    names.add(entity, Number(record.id), record['name'])
+    yield record
+  }
 }

@@ -5,6 +5,7 @@ import { ownerQueueRefusal, type OwnerDecisions, type QueuedOwner } from '../map
 import type { TargetSchema } from '../mapping/schemas.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
+import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/name-index.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { FieldMap, LinkRef, Mapping, TransformContext } from '../mapping/types.ts'
 import { firstPass, phaseEntitySets, planLoad, type PlannedPhase } from '../plan/plan-load.ts'
@@ -142,10 +143,14 @@ const EMPTY_COUNTS = { created: 0, updated: 0, quarantined: 0, skipped: 0, delet
  */
 export async function validate(options: ValidateOptions, deps: ValidateDeps): Promise<ValidationResult> {
   const started = deps.now()
-  const { ownerFor, owners } = await checkOwners(options, deps)
+  const { ownerFor, defaultOwnerId, owners } = await checkOwners(options, deps)
+  // Plain-text links are linked by name against the classes read before them, as migrate does.
+  const names = createNameIndex(linkByNameTargets(options.mapping))
   const context: TransformContext = {
     targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
     ownerFor,
+    ...optional('defaultOwnerId', defaultOwnerId),
+    idsNamed: (entity, name) => names.lookup(entity, name),
   }
   const plan = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(plan.phases)
@@ -182,6 +187,7 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
       deferred,
       phaseSets,
       loadedParents,
+      names,
       ...optional('onQuarantined', deps.onQuarantined),
     })
   }
@@ -231,6 +237,7 @@ interface PhaseContext {
   deferred: DeferredLinks
   phaseSets: ReadonlyMap<string, string>
   loadedParents: (links: readonly LinkRef[]) => Map<SourceKey, LoadedRecord>
+  names: NameIndex
   onQuarantined?: (outcome: RecordOutcome, record: X2crmRecord) => void
 }
 
@@ -245,7 +252,13 @@ async function validatePhase(
   const listedCount = await deps.source.count(entityMap.entity)
   deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: listedCount, resumeAfterId: 0 })
   const extraction = options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity)
-  const all = extraction ?? deps.source.records(entityMap.entity)
+  const extracted = extraction ?? deps.source.records(entityMap.entity)
+  const all = (async function* () {
+    for await (const record of extracted) {
+      run.names.add(entityMap.entity, numericId(record), record['name'])
+      yield record
+    }
+  })()
   const where = entityMap.where
   const records =
     where === undefined
@@ -274,6 +287,7 @@ async function validatePhase(
     })
   }
   deps.emit({ type: 'phase.finished', phase: phase.name })
+  run.names.complete(entityMap.entity)
   if (extraction !== undefined) {
     const report = extraction.report()
     deps.emit({ type: 'phase.completeness', phase: phase.name, report })
@@ -490,7 +504,11 @@ function createDeferredLinks(): DeferredLinks {
 async function checkOwners(
   options: ValidateOptions,
   deps: ValidateDeps,
-): Promise<{ ownerFor: (username: string) => string | undefined; owners: OwnerCheck }> {
+): Promise<{
+  ownerFor: (username: string) => string | undefined
+  defaultOwnerId?: string
+  owners: OwnerCheck
+}> {
   if (deps.target === undefined) {
     return {
       ownerFor: () => UNCHECKED_OWNER,
@@ -511,6 +529,7 @@ async function checkOwners(
   const refusal = ownerQueueRefusal(owners)
   return {
     ownerFor: (username) => byUsername.get(username),
+    ...optional('defaultOwnerId', owners.defaultOwnerId),
     owners: {
       checked: true,
       matched: owners.matched.length - defaulted.length,

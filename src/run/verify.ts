@@ -1,6 +1,7 @@
 import type { Ledger, OutcomeStatus } from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
+import { readNames } from './read-names.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import type { EntityMap, Mapping, TransformContext } from '../mapping/types.ts'
 import { firstPass, planLoad } from '../plan/plan-load.ts'
@@ -107,9 +108,12 @@ export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<
   )
   deps.emit({ type: 'run.started', runId: run.runId, resumed: false, at: started.toISOString() })
   try {
+    // Plain-text links the run linked by name (`linkByName`) are expected linked.
+    const names = await readNames(deps.source, options.mapping)
     const context: TransformContext = {
       targetIdFor: (entity, id) => targetIdFor(options.instance, entity, id),
       ownerFor: () => undefined,
+      idsNamed: (entity, name) => names.lookup(entity, name),
     }
     const entities: EntityVerification[] = []
     for (const { name: phase, entityMap: map } of firstPass(planLoad(options.mapping))) {

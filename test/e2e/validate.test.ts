@@ -107,12 +107,14 @@ describe('validate, in process against both simulators', () => {
     expect(lastBatch?.type === 'batch.loaded' && lastBatch.done).toBe(result.phases[1]?.source)
 
     const ledger = createMemoryLedger()
+    // As `x2d365 migrate` does, migrate checks rows against the environment's metadata for what Dataverse accepts.
     const run = await migrate(options, {
       source,
       target,
       ledger,
       emit: () => undefined,
       now: () => new Date(),
+      tables,
     })
     const migrated = new Map<string, RecordOutcome>()
     const linkWarnings: string[] = []

@@ -85,3 +85,53 @@ describe('metadata client', () => {
     )
   })
 })
+
+describe('readTable: number bounds', () => {
+  it('reads MinValue, MaxValue and Precision through the number type casts', async () => {
+    const urls: string[] = []
+    const client = createDataverseMetadataClient({
+      url: 'https://org.example.com',
+      getToken: async () => 'token',
+      sleep: async () => undefined,
+      fetch: async (input, init) => {
+        const url = decodeURIComponent(new Request(input, init).url)
+        urls.push(url)
+        if (url.includes('MoneyAttributeMetadata')) {
+          return Response.json({
+            value: [{ LogicalName: 'price', MinValue: 0, MaxValue: 1e12, Precision: 4 }],
+          })
+        }
+        if (url.includes('IntegerAttributeMetadata')) {
+          return Response.json({ value: [{ LogicalName: 'quantityonhand', MinValue: 0, MaxValue: 1e9 }] })
+        }
+        if (url.includes('/Attributes/')) return Response.json({ error: { message: 'no' } }, { status: 404 })
+        return Response.json({
+          LogicalName: 'product',
+          EntitySetName: 'products',
+          PrimaryIdAttribute: 'productid',
+          PrimaryNameAttribute: 'name',
+          Attributes: [
+            { LogicalName: 'price', AttributeType: 'Money', RequiredLevel: { Value: 'None' } },
+            { LogicalName: 'quantityonhand', AttributeType: 'Integer' },
+            { LogicalName: 'name', AttributeType: 'String', MaxLength: 100, MinValue: null },
+          ],
+        })
+      },
+    })
+    const table = await client.readTable('product')
+    expect(table?.columns).toEqual([
+      { name: 'price', type: 'Money', required: 'None', minValue: 0, maxValue: 1e12, precision: 4 },
+      { name: 'quantityonhand', type: 'Integer', minValue: 0, maxValue: 1e9 },
+      { name: 'name', type: 'String', maxLength: 100 },
+    ])
+    expect(urls).toContain(
+      "https://org.example.com/api/data/v9.2/EntityDefinitions(LogicalName='product')/Attributes/" +
+        'Microsoft.Dynamics.CRM.MoneyAttributeMetadata?$select=LogicalName,MinValue,MaxValue,Precision',
+    )
+    for (const cast of ['Decimal', 'Double', 'Integer', 'BigInt']) {
+      expect(urls.some((u) => u.includes(`Microsoft.Dynamics.CRM.${cast}AttributeMetadata?$select=`))).toBe(
+        true,
+      )
+    }
+  })
+})

@@ -144,6 +144,29 @@ export function createDataverseMetadataClient(options: MetadataClientOptions): D
     return options
   }
 
+  /** Bounds per number column, from the type-cast queries (a cast the environment does not know is skipped). */
+  async function readNumberBounds(
+    logicalName: string,
+  ): Promise<Map<string, Pick<ColumnMetadata, 'minValue' | 'maxValue' | 'precision'>>> {
+    const bounds = new Map<string, Pick<ColumnMetadata, 'minValue' | 'maxValue' | 'precision'>>()
+    for (const { cast, select } of NUMBER_CASTS) {
+      const response = await send(
+        'GET',
+        `EntityDefinitions(LogicalName='${encodeURIComponent(logicalName)}')/Attributes/Microsoft.Dynamics.CRM.${cast}` +
+          `?$select=LogicalName,${select}`,
+        undefined,
+        true,
+      )
+      if (response.status === 404) {
+        await done(response)
+        continue
+      }
+      const body = (await response.json()) as { value?: AttributeDefinition[] }
+      for (const attribute of body.value ?? []) bounds.set(attribute.LogicalName, numberBoundsOf(attribute))
+    }
+    return bounds
+  }
+
   return {
     async readTable(logicalName) {
       const response = await send(
@@ -159,7 +182,8 @@ export function createDataverseMetadataClient(options: MetadataClientOptions): D
         return undefined
       }
       const table = tableFromDefinition((await response.json()) as EntityDefinition)
-      return withChoiceOptions(table, await readChoiceOptions(logicalName))
+      const withOptions = withChoiceOptions(table, await readChoiceOptions(logicalName))
+      return withNumberBounds(withOptions, await readNumberBounds(logicalName))
     },
     async createTable(table) {
       const body = {
@@ -323,6 +347,9 @@ interface AttributeDefinition {
   LogicalName: string
   AttributeType?: string
   MaxLength?: number
+  MinValue?: number | null
+  MaxValue?: number | null
+  Precision?: number | null
   RequiredLevel?: { Value?: string }
   IsValidForCreate?: boolean
   IsValidForUpdate?: boolean
@@ -342,6 +369,7 @@ export function tableFromDefinition(definition: EntityDefinition): TableMetadata
         : (a.AttributeType ?? 'Virtual')
     const column: ColumnMetadata = { name: a.LogicalName, type }
     if (a.MaxLength !== undefined) column.maxLength = a.MaxLength
+    Object.assign(column, numberBoundsOf(a))
     if (a.RequiredLevel?.Value !== undefined) column.required = a.RequiredLevel.Value
     if (a.IsValidForCreate === false && a.IsValidForUpdate === false) column.readOnly = true
     if (a.IsPrimaryId === true) column.primaryId = true
@@ -365,6 +393,30 @@ export function tableFromDefinition(definition: EntityDefinition): TableMetadata
     custom: definition.IsCustomEntity === true,
   }
 }
+
+/** MinValue, MaxValue and Precision as a column's metadata gives them (absent or null ones left out). */
+function numberBoundsOf(a: AttributeDefinition): Pick<ColumnMetadata, 'minValue' | 'maxValue' | 'precision'> {
+  return {
+    ...(typeof a.MinValue === 'number' && { minValue: a.MinValue }),
+    ...(typeof a.MaxValue === 'number' && { maxValue: a.MaxValue }),
+    ...(typeof a.Precision === 'number' && { precision: a.Precision }),
+  }
+}
+
+/**
+ * MinValue, MaxValue and Precision are properties of the number attribute types, not of AttributeMetadata: the query
+ * that is sure to return them casts the collection to each type (as for OptionSet), and `$select`s them.
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api#retrieving-attributes
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/moneyattributemetadata (and
+ * decimalattributemetadata, integerattributemetadata, doubleattributemetadata, bigintattributemetadata)
+ */
+const NUMBER_CASTS = [
+  { cast: 'MoneyAttributeMetadata', select: 'MinValue,MaxValue,Precision' },
+  { cast: 'DecimalAttributeMetadata', select: 'MinValue,MaxValue,Precision' },
+  { cast: 'DoubleAttributeMetadata', select: 'MinValue,MaxValue,Precision' },
+  { cast: 'IntegerAttributeMetadata', select: 'MinValue,MaxValue' },
+  { cast: 'BigIntAttributeMetadata', select: 'MinValue,MaxValue' },
+] as const
 
 const CHOICE_CASTS = [
   'PicklistAttributeMetadata',
@@ -392,6 +444,21 @@ function withChoiceOptions(
     columns: table.columns.map((c) => {
       const choices = options.get(c.name)
       return choices === undefined ? c : { ...c, options: choices }
+    }),
+  }
+}
+
+/** The table with each number column's MinValue, MaxValue and Precision as the type-cast queries returned them. */
+function withNumberBounds(
+  table: TableMetadata,
+  bounds: ReadonlyMap<string, Pick<ColumnMetadata, 'minValue' | 'maxValue' | 'precision'>>,
+): TableMetadata {
+  if (bounds.size === 0) return table
+  return {
+    ...table,
+    columns: table.columns.map((c) => {
+      const found = bounds.get(c.name)
+      return found === undefined ? c : { ...c, ...found }
     }),
   }
 }

@@ -15,6 +15,12 @@ export interface ColumnMetadata {
   name: string
   type: string
   maxLength?: number
+  /** Number columns: the smallest and largest value the column takes (AttributeMetadata MinValue/MaxValue). */
+  minValue?: number
+  maxValue?: number
+  /** Decimal, Double and Money columns: digits kept after the decimal point (AttributeMetadata Precision). */
+  precision?: number
+  /** RequiredLevel: `None`, `SystemRequired`, `ApplicationRequired` or `Recommended`. */
   required?: string
   options?: readonly ChoiceOption[]
   target?: readonly string[]

@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest'
+import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
+import { generate } from '../../sim/seed/generate.ts'
+import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
+import { standardTables } from '../../src/target/dataverse/standard-tables.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
+import type { RecordOutcome } from '../../src/ledger/ledger.ts'
+import { createMemoryLedger } from '../../src/ledger/memory.ts'
+import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { targetIdFor } from '../../src/mapping/target-id.ts'
+import { migrate } from '../../src/run/migrate.ts'
+import { validate } from '../../src/run/validate.ts'
+import { planSchema, tablesOf } from '../../src/schema/plan-schema.ts'
+import { readTargetSchema } from '../../src/schema/read-target-schema.ts'
+import { schemaAfterPlan } from '../../src/schema/schema-after-plan.ts'
+import { createX2crmClient } from '../../src/source/x2crm/client.ts'
+import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
+import { createDataverseClient } from '../../src/target/dataverse/client.ts'
+import { createDataverseMetadataClient } from '../../src/target/dataverse/metadata.ts'
+import { fetchFor } from '../helpers/handler-fetch.ts'
+
+const mapping = defaultMapping()
+const options = { instance: 'test', mapping, batchSize: 50, defaultOwnerEmail: DEMO_DEFAULT_OWNER }
+
+/** Generated dirty data with the kinds of issue 14's rules (every 97th record), both simulators, the clients. */
+async function setUp(systemUsers = demoSystemUsers) {
+  const generated = generate({ seed: 5, accounts: 300, contacts: 600, ruleDirt: true })
+  const x2crm = createX2crmSimulator({ data: generated.dataset })
+  const dataverse = createDataverseSimulator()
+  dataverse.seed('systemuser', systemUsers(generated.dataset.users))
+  const settings = dataverse.settings()
+  const dataverseFetch = fetchFor(dataverse.handle)
+  const { getToken } = createMsalTokenProvider({ ...settings, fetch: dataverseFetch })
+  const source = createX2crmClient({
+    url: 'http://127.0.0.1/index.php/api2',
+    username: 'admin',
+    apiKey: generated.dataset.apiKeys['admin'] ?? '',
+    fetch: fetchFor(x2crm.handle),
+  })
+  const target = createDataverseClient({ url: settings.url, fetch: dataverseFetch, getToken })
+  const metadata = createDataverseMetadataClient({ url: settings.url, fetch: dataverseFetch, getToken })
+  const current = await readTargetSchema(metadata, tablesOf(mapping), standardTables())
+  const tables = schemaAfterPlan(current, planSchema(mapping, current))
+  const withKind = (entity: string, kind: string) =>
+    generated.dirty.filter((d) => d.entity === entity && d.kinds.includes(kind as never)).map((d) => d.id)
+  return { generated, dataverse, source, target, tables, withKind }
+}
+
+async function outcomesOf(ledger: ReturnType<typeof createMemoryLedger>, runId: string) {
+  const byKey = new Map<string, RecordOutcome>()
+  for await (const o of ledger.outcomes(runId)) if (!o.phase.endsWith('.links')) byKey.set(o.sourceKey, o)
+  return byKey
+}
+
+describe('issue 14 rules on generated dirty data', () => {
+  it('quarantines numbers outside the column bounds or precision, and invisible names, at validate and at load', async () => {
+    const { dataverse, source, target, tables, withKind } = await setUp()
+    const negative = withKind('Accounts', 'negativeCount')
+    const decimals = withKind('Accounts', 'excessDecimals')
+    const invisible = withKind('Accounts', 'invisibleName')
+    expect([negative.length, decimals.length, invisible.length]).toEqual([1, 1, 1])
+
+    const previewed: RecordOutcome[] = []
+    await validate(options, {
+      source,
+      target,
+      tables,
+      emit: () => undefined,
+      now: () => new Date(),
+      onQuarantined: (o) => previewed.push(o),
+    })
+    const ledger = createMemoryLedger()
+    const run = await migrate(options, {
+      source,
+      target,
+      ledger,
+      emit: () => undefined,
+      now: () => new Date(),
+      tables,
+    })
+    const outcomes = await outcomesOf(ledger, run.runId)
+    const reasonOf = (id: number | undefined) => outcomes.get(`Accounts:${id}`)?.reason
+    const previewOf = (id: number | undefined) =>
+      previewed.find((o) => o.sourceKey === `Accounts:${id}`)?.reason
+
+    expect(reasonOf(negative[0])).toBe(
+      'employees: -12 is below the minimum 0: account.numberofemployees is a whole number between 0 and 1000000000; not rounded or cut',
+    )
+    expect(reasonOf(decimals[0])).toBe(
+      'annualRevenue: 1250.555 has 3 decimals, the column keeps 2: account.revenue is a number between 0 and ' +
+        '100000000000000 with at most 2 decimals; not rounded or cut',
+    )
+    expect(reasonOf(invisible[0])).toMatch(/^name: the account has no name/)
+    for (const id of [...negative, ...decimals, ...invisible]) {
+      expect(outcomes.get(`Accounts:${id}`)?.status).toBe('quarantined')
+      expect(previewOf(id)).toBe(reasonOf(id))
+      expect(
+        dataverse.rows('account').some((r) => r['accountid'] === targetIdFor('test', 'Accounts', id)),
+      ).toBe(false)
+    }
+  })
+
+  it('brings text exactly: a note that ends with a newline and starts with spaces arrives as X2CRM holds it', async () => {
+    const { dataverse, source, target, tables, withKind, generated } = await setUp()
+    const ids = withKind('Contacts', 'trailingNewline')
+    expect(ids.length).toBeGreaterThan(0)
+    const ledger = createMemoryLedger()
+    await migrate(options, { source, target, ledger, emit: () => undefined, now: () => new Date(), tables })
+    for (const id of ids) {
+      const held = generated.dataset.records['Contacts']?.find((r) => r.id === id)?.backgroundInfo
+      expect(held).toBe('  Prefers calls after 4pm.\nAsk for Sam.\n')
+      const row = dataverse
+        .rows('contact')
+        .find((r) => r['contactid'] === targetIdFor('test', 'Contacts', id))
+      expect(row?.['description']).toBe(held)
+    }
+  })
+
+  it('links a plain-text company to the one account of that name, counted as a repair; off when the map says so', async () => {
+    const { dataverse, source, target, tables, withKind, generated } = await setUp()
+    const ids = withKind('Contacts', 'plainTextKnownCompany')
+    expect(ids.length).toBeGreaterThan(0)
+    const accounts = generated.dataset.records['Accounts'] ?? []
+    const ledger = createMemoryLedger()
+    const run = await migrate(options, {
+      source,
+      target,
+      ledger,
+      emit: () => undefined,
+      now: () => new Date(),
+      tables,
+    })
+    const outcomes = await outcomesOf(ledger, run.runId)
+    let repaired = 0
+    for (const id of ids) {
+      const company = generated.dataset.records['Contacts']?.find((r) => r.id === id)?.company
+      expect(company).not.toMatch(/_\d+$/)
+      const named = accounts.filter((a) => a.name === company).map((a) => Number(a.id))
+      const row = dataverse
+        .rows('contact')
+        .find((r) => r['contactid'] === targetIdFor('test', 'Contacts', id))
+      const warnings = outcomes.get(`Contacts:${id}`)?.warnings ?? []
+      const repair = warnings.find((w) => w.startsWith('company: repair linkByName: '))
+      if (named.length === 1) {
+        repaired++
+        expect(row?.['_parentcustomerid_value']).toBe(targetIdFor('test', 'Accounts', named[0] ?? 0))
+        expect(repair).toMatch(new RegExp(`linked to Accounts ${named[0]}, the one record of that name$`))
+      } else {
+        expect(row?.['_parentcustomerid_value'] ?? null).toBeNull()
+        expect(repair).toMatch(/records have that name \(.+\); not linked$/)
+      }
+    }
+    expect(repaired).toBeGreaterThan(0)
+
+    // Switched off in the map: the same records load unlinked, as before the repair existed.
+    const off = {
+      ...options,
+      mapping: {
+        ...mapping,
+        entities: mapping.entities.map((e) => ({ ...e, repairs: { linkByName: false } })),
+      },
+    }
+    const fresh = await setUp()
+    const offLedger = createMemoryLedger()
+    const offRun = await migrate(off, {
+      ...fresh,
+      ledger: offLedger,
+      emit: () => undefined,
+      now: () => new Date(),
+    })
+    const offOutcomes = await outcomesOf(offLedger, offRun.runId)
+    for (const id of ids) {
+      const row = fresh.dataverse
+        .rows('contact')
+        .find((r) => r['contactid'] === targetIdFor('test', 'Contacts', id))
+      expect(row?.['_parentcustomerid_value'] ?? null).toBeNull()
+      expect(offOutcomes.get(`Contacts:${id}`)?.warnings?.join()).toMatch(
+        /is plain text, not a link .*; not linked/,
+      )
+    }
+  })
+
+  it('gives records assigned to Anyone to the default owner, and never matches a disabled Dataverse user', async () => {
+    // The Dataverse user of the X2CRM owner of the first account has been disabled: that user's records go to the
+    // default owner instead (the data is the same for the same seed).
+    const data = generate({ seed: 5, accounts: 300, contacts: 600, ruleDirt: true }).dataset
+    const withUser = new Set(
+      demoSystemUsers(data.users).map((u) => String(u['internalemailaddress']).toLowerCase()),
+    )
+    const emailOf = (username: unknown) => {
+      const email = data.users.find((u) => u['username'] === username)?.['emailAddress']
+      return typeof email === 'string' ? email.toLowerCase() : ''
+    }
+    const owner = data.records['Accounts']?.find((a) => withUser.has(emailOf(a.assignedTo)))?.assignedTo
+    let disabledEmail = ''
+    const { dataverse, source, target, tables, withKind, generated } = await setUp((users) => {
+      const email = emailOf(owner)
+      return demoSystemUsers(users).map((user) => {
+        if (String(user['internalemailaddress']).toLowerCase() !== email) return user
+        disabledEmail = email
+        return { ...user, isdisabled: true }
+      })
+    })
+    expect(disabledEmail).not.toBe('')
+    const ledger = createMemoryLedger()
+    await migrate(options, { source, target, ledger, emit: () => undefined, now: () => new Date(), tables })
+    const systemUser = (email: string) =>
+      dataverse
+        .rows('systemuser')
+        .find((u) => String(u['internalemailaddress']).toLowerCase() === email.toLowerCase())
+    const defaultOwner = systemUser(DEMO_DEFAULT_OWNER)?.['systemuserid']
+    const disabled = systemUser(disabledEmail)?.['systemuserid']
+    expect(defaultOwner).toBeDefined()
+    expect(disabled).toBeDefined()
+    const ownerOf = (entity: string, table: string, id: number) =>
+      dataverse.rows(table).find((r) => r[`${table}id`] === targetIdFor('test', entity, id))?.[
+        '_ownerid_value'
+      ]
+
+    const hidden = withKind('Accounts', 'hiddenPrivate')
+    expect(hidden.length).toBeGreaterThan(0)
+    for (const id of hidden) expect(ownerOf('Accounts', 'account', id)).toBe(defaultOwner)
+
+    const username = generated.dataset.users.find(
+      (u) => String(u['emailAddress']).toLowerCase() === disabledEmail.toLowerCase(),
+    )?.['username']
+    const theirs = (generated.dataset.records['Accounts'] ?? []).filter((a) => a.assignedTo === username)
+    expect(theirs.length).toBeGreaterThan(0)
+    for (const account of theirs) {
+      const owner = ownerOf('Accounts', 'account', Number(account.id))
+      if (owner !== undefined) expect(owner).toBe(defaultOwner)
+    }
+    expect(dataverse.rows('account').some((r) => r['_ownerid_value'] === disabled)).toBe(false)
+  })
+})
