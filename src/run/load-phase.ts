@@ -15,6 +15,7 @@ import { chunks } from './chunks.ts'
 import { hasForeignRows } from './dedupe.ts'
 import type { Emit } from './events.ts'
 import { countStatuses } from './outcomes-from-load.ts'
+import { RunInterrupted } from './interrupted.ts'
 import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
 
 /** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
@@ -26,6 +27,11 @@ export interface LoadDeps {
   ledger: Ledger
   emit: Emit
   now: () => Date
+  /**
+   * Aborted to stop (Ctrl-C): no new batch is read or prepared, the ones already handed to the loader finish and are
+   * recorded, then {@link loadPhase} throws {@link RunInterrupted}.
+   */
+  signal?: AbortSignal
 }
 
 /** A phase of the plan, and where every phase of the run writes (to bind a link only into the table its parent went to). */
@@ -84,8 +90,12 @@ export async function loadPhase(
       phase.pass === 1 && entityMap.dedupe !== undefined
         ? hasForeignRows(entityMap, deps.target)
         : Promise.resolve(false))
+  let stopped = false
+  const aborted = () => (stopped ||= deps.signal?.aborted === true)
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
+    if (aborted()) return
     for await (const batch of chunks(records, batchSize)) {
+      if (aborted()) return
       const transformed = batch.map((record) => transformRecord(entityMap, record, context))
       const lastSourceId = Math.max(...batch.map(numericId))
       const next =
@@ -147,6 +157,7 @@ export async function loadPhase(
       total: Math.max(progress.total(), done),
     })
   }
+  if (stopped) throw new RunInterrupted(runId, phase.name)
   return processed
 }
 

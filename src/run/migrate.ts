@@ -7,6 +7,7 @@ import { extractClass, type CompletenessReport } from '../source/x2crm/extract.t
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { buildContext } from './build-context.ts'
+import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
 export interface MigrateOptions {
@@ -69,11 +70,17 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
   let processed = 0
   const { phases } = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(phases)
-  for (const phase of phases) {
-    const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context)
-    sourceCounts.set(phase.name, result.sourceCount)
-    if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
-    processed += result.processed
+  try {
+    for (const phase of phases) {
+      stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
+      const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context)
+      sourceCounts.set(phase.name, result.sourceCount)
+      if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
+      processed += result.processed
+    }
+  } catch (error) {
+    // Stopped on request: the run stays `running`, so `migrate` resumes it and `rollback` undoes it.
+    return withCounts(error, () => deps.ledger.counts(run.runId), MIGRATE_RUN)
   }
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))

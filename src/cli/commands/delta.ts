@@ -4,6 +4,7 @@ import { formatReconciliation } from '../../report/reconciliation.ts'
 import { delta, type DeltaResult } from '../../run/delta.ts'
 import type { DeletionPolicy } from '../../run/retire.ts'
 import { connect } from '../connect.ts'
+import { interruptible } from '../interrupt.ts'
 import { EXIT, mappingFor, readConfig, rendererFor } from './migrate.ts'
 import { readOwnerDecisions } from './users.ts'
 
@@ -20,6 +21,7 @@ const SHOWN = 20
 export async function runDelta(
   config: RunConfig,
   options: { json?: boolean; mapping?: string; deletions?: DeletionPolicy },
+  signal?: AbortSignal,
 ): Promise<DeltaResult> {
   const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'delta')
   const renderer = rendererFor(options.json)
@@ -37,7 +39,15 @@ export async function runDelta(
           ? {}
           : { defaultOwnerEmail: config.run.defaultOwnerEmail }),
       },
-      { source, target, writers, ledger, emit: renderer.event, now: () => new Date() },
+      {
+        source,
+        target,
+        writers,
+        ledger,
+        emit: renderer.event,
+        now: () => new Date(),
+        ...(signal === undefined ? {} : { signal }),
+      },
     )
   } finally {
     renderer.flush()
@@ -53,10 +63,12 @@ export function exitCodeForDelta(result: DeltaResult): number {
 
 export async function deltaCommand(options: DeltaCommandOptions): Promise<number> {
   const config = readConfig(options.config)
-  const result = await runDelta(config, options)
-  if (options.json) process.stdout.write(`${JSON.stringify({ type: 'delta.finished', ...result })}\n`)
-  else process.stdout.write(describeDelta(result, config.run.ledgerPath))
-  return exitCodeForDelta(result)
+  return interruptible({ command: 'delta', json: options.json }, async (signal) => {
+    const result = await runDelta(config, options, signal)
+    if (options.json) process.stdout.write(`${JSON.stringify({ type: 'delta.finished', ...result })}\n`)
+    else process.stdout.write(describeDelta(result, config.run.ledgerPath))
+    return exitCodeForDelta(result)
+  })
 }
 
 /** What a person reads after a delta: what X2CRM changed, what Dataverse got, the first changes one by one. */

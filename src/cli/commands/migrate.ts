@@ -9,6 +9,7 @@ import { formatReconciliation } from '../../report/reconciliation.ts'
 import { migrate, type MigrateResult } from '../../run/migrate.ts'
 import { chooseSample, sampleSource, summarizeSample } from '../../run/sample.ts'
 import { connect } from '../connect.ts'
+import { interruptible } from '../interrupt.ts'
 import { createHumanRenderer, createJsonRenderer, type Renderer } from '../render.ts'
 
 export interface MigrateCommandOptions {
@@ -73,6 +74,7 @@ export async function runMigrate(
   json: boolean | undefined,
   mappingPath: string | undefined = config.run.mapping,
   sample?: number,
+  signal?: AbortSignal,
 ): Promise<MigrateResult> {
   const { mapping, source: mappingSource } = mappingFor(mappingPath, 'migrate')
   const renderer = rendererFor(json)
@@ -101,6 +103,7 @@ export async function runMigrate(
         ledger,
         emit: renderer.event,
         now: () => new Date(),
+        ...(signal === undefined ? {} : { signal }),
       },
     )
   } finally {
@@ -117,7 +120,14 @@ export function exitCodeFor(result: MigrateResult): number {
 
 export async function migrateCommand(options: MigrateCommandOptions): Promise<number> {
   const config = readConfig(options.config)
-  const result = await runMigrate(config, options.json, options.mapping ?? config.run.mapping, options.sample)
+  return interruptible({ command: 'migrate', json: options.json }, async (signal) => {
+    const mappingPath = options.mapping ?? config.run.mapping
+    const result = await runMigrate(config, options.json, mappingPath, options.sample, signal)
+    return reportMigrate(result, options, config.run.ledgerPath)
+  })
+}
+
+function reportMigrate(result: MigrateResult, options: MigrateCommandOptions, ledgerPath: string): number {
   if (!options.json) {
     process.stdout.write(`\n${formatReconciliation(result.reconciliation)}\n`)
     if (options.sample !== undefined)
@@ -126,7 +136,7 @@ export async function migrateCommand(options: MigrateCommandOptions): Promise<nu
       )
     process.stdout.write(
       result.reconciliation.balanced
-        ? `\nBalanced: every source record is created, updated, quarantined or skipped (ledger: ${config.run.ledgerPath}).\n`
+        ? `\nBalanced: every source record is created, updated, quarantined or skipped (ledger: ${ledgerPath}).\n`
         : `\nNOT balanced: some source records have no outcome. Run \`x2d365 migrate\` again; if it persists, report a bug.\n`,
     )
   }
