@@ -4,6 +4,7 @@ import type { Ledger } from '../../src/ledger/ledger.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import type { RunEvent } from '../../src/run/events.ts'
+import { delta } from '../../src/run/delta.ts'
 import { RunInterrupted } from '../../src/run/interrupted.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { rollback } from '../../src/run/rollback.ts'
@@ -165,5 +166,35 @@ describe('a migration stopped part-way', () => {
     )
     expect(undone.verified).toBe(true)
     expect(rowsInDataverse(dataverse)).toEqual(new Set())
+  })
+
+  it('a delta aborted part-way records what was in flight, and the next delta loads exactly the rest', async () => {
+    const { dataverse, source, target, ledger, x2crm, generated } = setUp()
+    const deps = { source, target, ledger, emit: () => undefined, now: () => new Date() }
+    await migrate(options, deps)
+    for (const contact of generated.dataset.records['Contacts'] ?? [])
+      x2crm.upsert('Contacts', { ...contact, title: `Cutover ${String(contact['id'])}` })
+
+    const controller = new AbortController()
+    const emit = (e: RunEvent) => {
+      if (e.type === 'batch.loaded' && e.phase === 'Contacts' && e.done >= 40) controller.abort()
+    }
+    const stopped = await delta(options, { ...deps, emit, signal: controller.signal }).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(stopped).toBeInstanceOf(RunInterrupted)
+    if (!(stopped instanceof RunInterrupted)) return
+    expect(stopped.kind).toBe('delta')
+    const cutover = () => dataverse.rows('contact').filter((c) => String(c['jobtitle']).startsWith('Cutover'))
+    let recorded = 0
+    for await (const o of ledger.outcomes(stopped.runId, 'Contacts')) if (o.status === 'updated') recorded++
+    expect(recorded).toBe(cutover().length)
+    expect(recorded).toBeLessThan(dataverse.rows('contact').length)
+
+    const rest = await delta(options, deps)
+    expect(rest.reconciliation.balanced).toBe(true)
+    expect(cutover()).toHaveLength(dataverse.rows('contact').length)
+    expect((await ledger.run(stopped.runId))?.status).toBe('failed')
   })
 })
