@@ -27,8 +27,22 @@ const TABLES = [
   { logicalName: 'account', entitySet: 'accounts', primaryId: 'accountid' },
   { logicalName: 'contact', entitySet: 'contacts', primaryId: 'contactid' },
 ] as const
-/** Columns the server sets on every write: they differ between any two runs. */
-const SERVER_STAMPS = new Set(['createdon', 'modifiedon', 'versionnumber', '@odata.etag'])
+/**
+ * Columns the server sets on every write (they differ between any two runs): the times of the write (createdon holds
+ * X2CRM's creation date, overriddencreatedon the load time) and the simulator instance's business unit.
+ */
+const SERVER_STAMPS = new Set([
+  'modifiedon',
+  'overriddencreatedon',
+  'versionnumber',
+  '@odata.etag',
+  '_owningbusinessunit_value',
+])
+
+/** A column the server set: a stamp, or createdon of a record X2CRM gave no creation date (the load time then). */
+function stamped(row: Record<string, unknown>, column: string): boolean {
+  return SERVER_STAMPS.has(column) || (column === 'createdon' && row['overriddencreatedon'] == null)
+}
 
 interface KillPoint {
   phase: (typeof PHASES)[number]
@@ -121,9 +135,11 @@ function snapshot(dataverse: { rows(logicalName: string): Record<string, unknown
     TABLES.map((t) => {
       const rows = dataverse.rows(t.logicalName)
       const hashes = new Map<string, string>()
+      const byId = new Map<string, Record<string, unknown>>()
       for (const row of rows) {
+        byId.set(String(row[t.primaryId]), row)
         const content = Object.keys(row)
-          .filter((k) => !SERVER_STAMPS.has(k))
+          .filter((k) => !stamped(row, k))
           .sort()
           .map((k) => [k, row[k] ?? null])
         hashes.set(
@@ -131,7 +147,7 @@ function snapshot(dataverse: { rows(logicalName: string): Record<string, unknown
           createHash('sha256').update(JSON.stringify(content)).digest('hex'),
         )
       }
-      return [t.logicalName, { count: rows.length, hashes }]
+      return [t.logicalName, { count: rows.length, hashes, byId }]
     }),
   )
 }
@@ -210,7 +226,18 @@ describe(`kill -9 and Ctrl-C at ${KILLS} seeded points of a ${RECORDS}-record mi
       const got = actual[t.logicalName]
       expect(got?.count, `${t.logicalName} rows`).toBe(want?.count)
       expect(got?.hashes.size, `${t.logicalName} distinct ids`).toBe(got?.count)
-      const differing = [...(want?.hashes ?? [])].filter(([id, hash]) => got?.hashes.get(id) !== hash)
+      const differing = [...(want?.hashes ?? [])]
+        .filter(([id, hash]) => got?.hashes.get(id) !== hash)
+        .map(([id]) => {
+          const [a, b] = [want?.byId.get(id) ?? {}, got?.byId.get(id) ?? {}]
+          const columns = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+            (k) => !stamped(a, k) && JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null),
+          )
+          return {
+            id,
+            differs: columns.map((k) => `${k}: ${JSON.stringify(a[k])} → ${JSON.stringify(b[k])}`),
+          }
+        })
       expect(differing.slice(0, 5), `${t.logicalName} rows whose content differs from the clean run`).toEqual(
         [],
       )
