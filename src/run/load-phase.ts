@@ -71,6 +71,7 @@ export async function loadPhase(
     table: entityMap.table,
     batchSize: { initial: batchSize },
     now: () => deps.now().getTime(),
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
     onEvent: (event) => {
       if (event.type === 'chunk.split')
         deps.emit({ type: 'batch.split', phase: phase.name, size: event.size })
@@ -90,8 +91,9 @@ export async function loadPhase(
       phase.pass === 1 && entityMap.dedupe !== undefined
         ? hasForeignRows(entityMap, deps.target)
         : Promise.resolve(false))
-  let stopped = false
-  const aborted = () => (stopped ||= deps.signal?.aborted === true)
+  // Whether every record was read and handed to the loader: not when the run was stopped part-way.
+  let exhausted = false
+  const aborted = () => deps.signal?.aborted === true
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     if (aborted()) return
     for await (const batch of chunks(records, batchSize)) {
@@ -120,6 +122,7 @@ export async function loadPhase(
       prepared.push({ ...next, hashes })
       yield next.rows
     }
+    exhausted = true
   }
 
   for await (const { results } of loader.load(rowBatches())) {
@@ -157,7 +160,11 @@ export async function loadPhase(
       total: Math.max(progress.total(), done),
     })
   }
-  if (stopped) throw new RunInterrupted(runId, phase.name)
+  if (!exhausted || prepared.length > 0) {
+    // Stopped: the loader sent nothing more and dropped the batches it had not finished (their intents are kept).
+    if (aborted()) throw new RunInterrupted(runId, phase.name)
+    throw new InternalError('the loader ended before every batch was recorded')
+  }
   return processed
 }
 
