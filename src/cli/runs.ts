@@ -23,6 +23,8 @@ export interface RunMigrateOptions {
   mapping?: string
   /** A rehearsal on this many root records plus everything they need. */
   sample?: number
+  /** Aborted to stop (Ctrl-C): the run finishes what is in flight and throws RunInterrupted. */
+  signal?: AbortSignal
 }
 
 export async function runMigrate(config: RunConfig, options: RunMigrateOptions = {}): Promise<MigrateResult> {
@@ -52,6 +54,7 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
           emit,
           now: () => new Date(),
           uploads: uploadsReaderFor(config.source.uploads, fetch),
+          ...(options.signal !== undefined && { signal: options.signal }),
           // Rows are checked against the environment's own metadata before they are sent (number bounds, precision).
           tables: await readTargetSchema(
             metadata,
@@ -69,6 +72,8 @@ export interface RunDeltaOptions {
   mapping?: string
   /** @default run.delta.deletions */
   deletions?: DeletionPolicy
+  /** Aborted to stop (Ctrl-C): the run finishes what is in flight and throws RunInterrupted. */
+  signal?: AbortSignal
 }
 
 export async function runDelta(config: RunConfig, options: RunDeltaOptions = {}): Promise<DeltaResult> {
@@ -81,7 +86,15 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
     ({ source, target, writers, ledger }, emit) =>
       delta(
         { ...runSettingsOf(config), mapping, deletions: options.deletions ?? config.run.deletions },
-        { source, target, writers, ledger, emit, now: () => new Date() },
+        {
+          source,
+          target,
+          writers,
+          ledger,
+          emit,
+          now: () => new Date(),
+          ...(options.signal !== undefined && { signal: options.signal }),
+        },
       ),
   )
 }

@@ -1,6 +1,7 @@
 import type { SourceKey } from '../domain/source-key.ts'
 import type { FixStore } from './fix-store.ts'
 import type { HashStore } from './hash-store.ts'
+import type { IntentStore } from './intent-store.ts'
 
 export type RunId = string
 
@@ -137,5 +138,7 @@ export interface Ledger extends RunLedger {
   readonly contentHashes: HashStore
   /** Values a person corrected for the migration (`x2d365 fix`). */
   readonly fixes: FixStore
+  /** The rows each run may write, recorded before each write: what a killed run may have created or changed. */
+  readonly intents: IntentStore
   close(): Promise<void>
 }

@@ -4,6 +4,7 @@ import { InternalError, MigrationError } from '../errors.ts'
 import { assertBatchBelongs, invalidBatchReason } from './batch-check.ts'
 import { createMemoryFixStore } from './fix-store.ts'
 import { createMemoryHashStore } from './hash-store.ts'
+import { createMemoryIntentStore, type IntentStore } from './intent-store.ts'
 import type {
   BeforeImage,
   Checkpoint,
@@ -212,7 +213,21 @@ export function createMemoryLedger(): Ledger {
 
     fixes: createMemoryFixStore(),
 
+    intents: ofKnownRuns(createMemoryIntentStore(), (runId) => stored(runId) !== undefined),
+
     async close() {},
+  }
+}
+
+/** Refuses intents of a run the ledger does not have, as SQLite's foreign key does. */
+function ofKnownRuns(store: IntentStore, known: (runId: RunId) => boolean): IntentStore {
+  return {
+    ...store,
+    async record(runId, phase, rows) {
+      if (!known(runId))
+        throw new InternalError(`Cannot record write intents for run ${runId}: the ledger has no such run`)
+      await store.record(runId, phase, rows)
+    },
   }
 }
 

@@ -51,7 +51,7 @@ describe('createSqliteLedger on a file', () => {
     const db = new Database(path, { readonly: true })
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.pragma('user_version', { simple: true })).toBe(7)
+      expect(db.pragma('user_version', { simple: true })).toBe(8)
     } finally {
       db.close()
     }
@@ -62,7 +62,7 @@ describe('createSqliteLedger on a file', () => {
     const run = await old.startRun('migrate', {}, at)
     await old.close()
     const db = new Database(path)
-    db.exec('DROP TABLE fixes; DROP INDEX outcomes_by_target')
+    db.exec('DROP TABLE fixes; DROP INDEX outcomes_by_target; DROP TABLE write_intents')
     db.pragma('user_version = 5')
     db.close()
 
@@ -91,7 +91,7 @@ describe('createSqliteLedger on a file', () => {
     await old.recordBatch(run.runId, 'Accounts', [created(run.runId, 'Accounts', 4)], { lastSourceId: 4 })
     await old.close()
     const db = new Database(path)
-    db.exec('DROP INDEX outcomes_by_target')
+    db.exec('DROP INDEX outcomes_by_target; DROP TABLE write_intents')
     db.pragma('user_version = 6')
     db.close()
 
@@ -109,6 +109,28 @@ describe('createSqliteLedger on a file', () => {
       expect(plan.map((p) => p.detail).join()).toMatch(/outcomes_by_target/)
     } finally {
       reopened.close()
+    }
+  })
+
+  it('upgrades a ledger of schema 7 in place: its runs stay, and it can record write intents', async () => {
+    const old = createSqliteLedger(path)
+    const run = await old.startRun('migrate', {}, at)
+    await old.close()
+    const db = new Database(path)
+    db.exec('DROP TABLE write_intents')
+    db.pragma('user_version = 7')
+    db.close()
+
+    const upgraded = createSqliteLedger(path)
+    try {
+      expect(await upgraded.run(run.runId)).toEqual(run)
+      await upgraded.intents.record(run.runId, 'Accounts', [
+        { entitySet: 'accounts', targetId: 'guid-1', existed: false },
+      ])
+      const found = await upgraded.intents.find(run.runId, 'accounts', ['guid-1'])
+      expect(found.get('guid-1')?.existed).toBe(false)
+    } finally {
+      await upgraded.close()
     }
   })
 

@@ -7,6 +7,7 @@ import { pathProblem } from '../paths.ts'
 import type { SourceKey } from '../domain/source-key.ts'
 import { assertBatchBelongs } from './batch-check.ts'
 import type { SourceFix } from './fix-store.ts'
+import type { IntentRow, WriteIntent } from './intent-store.ts'
 import type {
   BeforeImage,
   Checkpoint,
@@ -119,6 +120,17 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 7: which source records wrote a Dataverse row (dedupe must not match a row the ledger already knows).
   `CREATE INDEX outcomes_by_target ON outcomes (target_id);`,
+  // 8: the rows a run may write, recorded before each write (a killed run still says what it may have created).
+  `
+  CREATE TABLE write_intents (
+    run_id     TEXT NOT NULL REFERENCES runs (run_id),
+    phase      TEXT NOT NULL,
+    entity_set TEXT NOT NULL,
+    target_id  TEXT NOT NULL,
+    existed    INTEGER NOT NULL CHECK (existed IN (0, 1)),
+    PRIMARY KEY (run_id, entity_set, target_id)
+  );
+  `,
 ]
 
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
@@ -134,6 +146,13 @@ interface RunRow {
   finished_at: string | null
   params: string
   summary: string | null
+}
+
+interface IntentRowOut {
+  phase: string
+  entity_set: string
+  target_id: string
+  existed: number
 }
 
 interface OutcomeRow {
@@ -232,6 +251,35 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
      WHERE rowid IN (SELECT MAX(rowid) FROM fixes GROUP BY entity, id, field)
      ORDER BY entity, id, field`,
   )
+  const insertIntent = db.prepare(
+    `INSERT OR IGNORE INTO write_intents (run_id, phase, entity_set, target_id, existed) VALUES (?, ?, ?, ?, ?)`,
+  )
+  const writeIntents = db.transaction((runId: string, phase: string, rows: readonly IntentRow[]) => {
+    for (const r of rows) insertIntent.run(runId, phase, r.entitySet, r.targetId, r.existed ? 1 : 0)
+  })
+  const selectIntentPage = db.prepare<[string, number, number], IntentRowOut & { seq: number }>(
+    `SELECT rowid AS seq, phase, entity_set, target_id, existed FROM write_intents
+     WHERE run_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+  )
+  const intentStatements = new Map<number, Database.Statement<string[], IntentRowOut>>()
+  function intentStatement(size: number): Database.Statement<string[], IntentRowOut> {
+    let statement = intentStatements.get(size)
+    if (statement === undefined) {
+      statement = db.prepare<string[], IntentRowOut>(
+        `SELECT phase, entity_set, target_id, existed FROM write_intents
+         WHERE run_id = ? AND entity_set = ? AND target_id IN (${Array(size).fill('?').join(', ')})`,
+      )
+      intentStatements.set(size, statement)
+    }
+    return statement
+  }
+  const toIntent = (runId: string, row: IntentRowOut): WriteIntent => ({
+    runId,
+    phase: row.phase,
+    entitySet: row.entity_set,
+    targetId: row.target_id,
+    existed: row.existed === 1,
+  })
   const loadedStatements = new Map<number, Database.Statement<string[], LoadedRow>>()
   const sourcesStatements = new Map<number, Database.Statement<string[], SourcesRow>>()
 
@@ -422,6 +470,41 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
         if (page.length < OUTCOME_PAGE) return
         after = page.at(-1)?.seq ?? after
       }
+    },
+
+    intents: {
+      async record(runId, phase, rows) {
+        if (selectRun.get(runId) === undefined) {
+          throw new InternalError(`Cannot record write intents for run ${runId}: the ledger has no such run`)
+        }
+        try {
+          writeIntents(runId, phase, rows)
+        } catch (cause) {
+          throw new MigrationError(
+            `The ledger ${path} could not record which ${rows.length} rows ${phase} is about to write in run ` +
+              `${runId}; nothing was sent: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { cause },
+          )
+        }
+      },
+      async *all(runId) {
+        for (let after = 0; ;) {
+          const page = selectIntentPage.all(runId, after, OUTCOME_PAGE)
+          for (const row of page) yield toIntent(runId, row)
+          if (page.length < OUTCOME_PAGE) return
+          after = page.at(-1)?.seq ?? after
+        }
+      },
+      async find(runId, entitySet, targetIds) {
+        const found = new Map<string, WriteIntent>()
+        const unique = [...new Set(targetIds)]
+        for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
+          const chunk = unique.slice(start, start + LOADED_CHUNK)
+          for (const row of intentStatement(chunk.length).all(runId, entitySet, ...chunk))
+            found.set(row.target_id, toIntent(runId, row))
+        }
+        return found
+      },
     },
 
     contentHashes: {

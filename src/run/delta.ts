@@ -18,6 +18,7 @@ import type { CompletenessReport } from '../source/x2crm/extract.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
+import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type RunPhase } from './load-phase.ts'
 import { buildContext } from './build-context.ts'
 import { readNames } from './read-names.ts'
@@ -89,19 +90,24 @@ const CHUNK_BATCHES = 10
 export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<DeltaResult> {
   const started = deps.now()
   const run = await openDelta(options, deps, started)
+  const stop = () => stopIfAborted(deps.signal, run.runId, DELTA_RUN)
   try {
     for (const entity of classesInOrder(run.plan)) {
+      stop()
       const detected = await detectChanges(run, entity)
       await loadChanges(run, detected)
     }
+    stop()
     await relinkChildren(run)
+    stop()
     await setWaitingLinks(run)
-    await retireDeletions(run)
-    return await closeDelta(run, started)
+    await retireDeletions(run, stop)
   } catch (error) {
-    // The next delta closes this one as failed and finds what it left undone (hashes move only once loaded).
-    throw markRunStopped(error, run.runId)
+    // Stopped on request: the run stays `running`; the next delta closes it as failed and does the rest. Any other
+    // failure: the next delta closes this one as failed and finds what it left undone (hashes move only once loaded).
+    return withCounts(markRunStopped(error, run.runId), () => deps.ledger.counts(run.runId), DELTA_RUN)
   }
+  return closeDelta(run, started)
 }
 
 /** What a delta has found and done so far, handed from one step to the next. */
@@ -309,11 +315,12 @@ async function setWaitingLinks(run: DeltaRun): Promise<void> {
 }
 
 /** Step 5: deletions, class by class in reverse load order (children before their parents), a batch at a time. */
-async function retireDeletions(run: DeltaRun): Promise<void> {
+async function retireDeletions(run: DeltaRun, stop: () => void): Promise<void> {
   const batchSize = run.options.batchSize ?? 100
   for (const entity of classesInOrder(run.plan).reverse()) {
     const ids = run.deleted.get(entity) ?? []
     for (let i = 0; i < ids.length; i += batchSize) {
+      stop()
       note(run, await retireBatch(run, entity, ids.slice(i, i + batchSize)))
     }
   }
@@ -590,6 +597,9 @@ async function retireRow(
   }
   await deps.ledger.recordBeforeImages(runId, [
     { phase: phase.name, entitySet: table.entitySet, targetId, values: image },
+  ])
+  await deps.ledger.intents.record(runId, phase.name, [
+    { targetId, entitySet: table.entitySet, existed: true },
   ])
   const { target } = deps
   if (policy === 'delete') {

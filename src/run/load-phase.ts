@@ -20,6 +20,7 @@ import { countStatuses } from './outcomes-from-load.ts'
 import { unroutedResult } from './route-records.ts'
 import { DEFAULT_MAX_UPLOAD_BYTES, readAttachments, withAttachment, type UploadLimit } from './attachments.ts'
 import type { UploadsReader } from '../source/x2crm/uploads/reader.ts'
+import { RunInterrupted } from './interrupted.ts'
 import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
 
 /** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
@@ -41,6 +42,11 @@ export interface LoadDeps {
    * that breaks one is quarantined with the value and the limit. Without it, Dataverse decides.
    */
   tables?: TargetSchema
+  /**
+   * Aborted to stop (Ctrl-C): no new batch is read or prepared, the ones already handed to the loader finish and are
+   * recorded, then {@link loadPhase} throws {@link RunInterrupted}.
+   */
+  signal?: AbortSignal
 }
 
 /** A phase of the plan, and where every phase of the run writes (to bind a link only into the table its parent went to). */
@@ -80,6 +86,7 @@ export async function loadPhase(
     table: entityMap.table,
     batchSize: { initial: batchSize },
     now: () => deps.now().getTime(),
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
     onEvent: (event) => {
       if (event.type === 'chunk.split')
         deps.emit({ type: 'batch.split', phase: phase.name, size: event.size })
@@ -99,8 +106,13 @@ export async function loadPhase(
       phase.pass === 1 && entityMap.dedupe !== undefined
         ? hasForeignRows(entityMap, deps.target)
         : Promise.resolve(false))
+  // Whether every record was read and handed to the loader: not when the run was stopped part-way.
+  let exhausted = false
+  const aborted = () => deps.signal?.aborted === true
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
+    if (aborted()) return
     for await (const batch of chunks(records, batchSize)) {
+      if (aborted()) return
       const table = phase.pass === 1 ? deps.tables?.[entityMap.table.logicalName] : undefined
       let transformed = batch.map((record) =>
         checked(
@@ -139,6 +151,7 @@ export async function loadPhase(
       prepared.push({ ...next, hashes })
       yield next.rows
     }
+    exhausted = true
   }
 
   for await (const { results } of loader.load(rowBatches())) {
@@ -175,6 +188,11 @@ export async function loadPhase(
       done,
       total: Math.max(progress.total(), done),
     })
+  }
+  if (!exhausted || prepared.length > 0) {
+    // Stopped: the loader sent nothing more and dropped the batches it had not finished (their intents are kept).
+    if (aborted()) throw new RunInterrupted(runId, phase.name)
+    throw new InternalError('the loader ended before every batch was recorded')
   }
   return processed
 }

@@ -10,6 +10,7 @@ import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/n
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
+import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
 export interface MigrateOptions {
@@ -90,11 +91,17 @@ async function loadRun(
   let processed = 0
   const { phases } = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(phases)
-  for (const phase of phases) {
-    const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context, names)
-    sourceCounts.set(phase.name, result.sourceCount)
-    if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
-    processed += result.processed
+  try {
+    for (const phase of phases) {
+      stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
+      const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context, names)
+      sourceCounts.set(phase.name, result.sourceCount)
+      if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
+      processed += result.processed
+    }
+  } catch (error) {
+    // Stopped on request: the run stays `running`, so `migrate` resumes it and `rollback` undoes it.
+    return withCounts(error, () => deps.ledger.counts(run.runId), MIGRATE_RUN)
   }
 
   // Last, after every record and link is in: opportunities X2CRM won or lost are closed (they load open).

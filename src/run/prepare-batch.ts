@@ -17,10 +17,10 @@ export interface Prepared {
   outcomes(results: readonly RowResult[]): RecordOutcome[]
 }
 
-/** What preparing a batch reads (the ledger, Dataverse rows) and writes (before-images). */
+/** What preparing a batch reads (the ledger, Dataverse rows) and writes (before-images, write intents). */
 export interface PrepareDeps {
   target: Pick<DataverseTarget, 'query'>
-  ledger: Pick<Ledger, 'loaded' | 'sourcesOf' | 'recordBeforeImages'>
+  ledger: Pick<Ledger, 'loaded' | 'sourcesOf' | 'recordBeforeImages' | 'intents'>
 }
 
 /**
@@ -54,6 +54,10 @@ export async function prepareFirstPass(
   const { table, dedupe } = phase.entityMap
   const columns = imageColumns(phase.entityMap)
   const existing = await readExisting(deps.target, table, [...targetIdOf.values()], columns)
+  // A row an earlier attempt of this run meant to create (killed after sending it, before recording it) is the
+  // run's own: created, with no before-image of itself.
+  const earlier = await deps.ledger.intents.find(runId, table.entitySet, [...targetIdOf.values()])
+  for (const [targetId, intent] of earlier) if (!intent.existed) existing.delete(targetId)
   if (dedupe !== undefined && dedupeActive) {
     const fresh = ok.filter((t) => loadedHere(t) === undefined && !existing.has(t.targetId))
     // Not the rows this batch writes already (records loaded before, rows under their computed ids) either.
@@ -94,6 +98,17 @@ export async function prepareFirstPass(
       })),
     )
   }
+
+  // Before anything is sent: which rows this batch may create or change, so a kill at any point leaves them known.
+  await deps.ledger.intents.record(
+    runId,
+    phase.name,
+    rows.map((row) => ({
+      targetId: row.targetId,
+      entitySet: table.entitySet,
+      existed: existing.has(row.targetId),
+    })),
+  )
 
   const batch = {
     runId,
@@ -153,6 +168,13 @@ export async function prepareLinks(
     rows.push({ targetId: self.targetId, values })
     pending.set(self.targetId, { sourceKey: t.sourceKey, warnings })
   }
+  // The rows are in Dataverse already (a row the first pass created keeps its intent from then).
+  const entitySet = phase.entityMap.table.entitySet
+  await deps.ledger.intents.record(
+    runId,
+    phase.name,
+    rows.map((row) => ({ targetId: row.targetId, entitySet, existed: true })),
+  )
   const batch = { runId, phase: phase.name, transformed, settled, pending }
   return { rows, lastSourceId, outcomes: (results) => linkPassOutcomes(batch, results) }
 }

@@ -1,4 +1,4 @@
-import type { RunLedger } from '../ledger/ledger.ts'
+import type { Ledger, RunLedger } from '../ledger/ledger.ts'
 import type { Mapping } from '../mapping/types.ts'
 import { firstPass, planLoad } from '../plan/plan-load.ts'
 import { rollbackChain, type RollbackOptions } from './rollback.ts'
@@ -38,7 +38,7 @@ export interface RollbackPlan {
  */
 export async function planRollback(
   options: Pick<RollbackOptions, 'runId'> & { mapping: Mapping },
-  ledger: Pick<RunLedger, 'runs' | 'outcomes' | 'beforeImages'>,
+  ledger: Pick<RunLedger, 'runs' | 'outcomes' | 'beforeImages'> & Pick<Ledger, 'intents'>,
 ): Promise<RollbackPlan> {
   const chain = await rollbackChain(options, ledger)
   const phases = firstPass(planLoad(options.mapping)).reverse()

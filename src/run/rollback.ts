@@ -335,7 +335,11 @@ async function moveHashesBack(
   outcomes: readonly RecordOutcome[],
 ): Promise<void> {
   const idOf = (o: RecordOutcome) => Number(o.sourceKey.slice(o.sourceKey.lastIndexOf(':') + 1))
-  const removed = outcomes.filter((o) => o.status === 'deleted').map(idOf)
+  // Rows known only by their intent have no X2CRM id in their key, and no hash was ever saved for them.
+  const removed = outcomes
+    .filter((o) => o.status === 'deleted')
+    .map(idOf)
+    .filter((id) => Number.isFinite(id))
   const restored = outcomes.filter((o) => o.status === 'restored').map(idOf)
   if (removed.length > 0) await ledger.contentHashes.remove(entity, removed)
   if (restored.length > 0)

@@ -1,4 +1,5 @@
 import type { SourceKey } from '../domain/source-key.ts'
+import type { IntentStore } from '../ledger/intent-store.ts'
 import type { BeforeImage, RunLedger } from '../ledger/ledger.ts'
 
 /**
@@ -16,18 +17,18 @@ export interface WrittenRow {
 }
 
 /**
- * The rows `runId` may have written in `phase`, one per target id, in the order the run recorded them. Today: the
- * run's created, updated and deleted outcomes, with their before-images. The one place rollback learns which rows to
- * undo and check by id: when the ledger records every target id before its request leaves ("intent before effect"),
- * this reads those intents too, and rows a killed run wrote without an outcome are undone by id as well.
+ * The rows `runId` may have written in `phase`, one per target id: the run's created, updated and deleted outcomes,
+ * with their before-images, then the rows it recorded an intent to create (before the request left) but no outcome
+ * for, so a killed run's rows are undone and checked by id as well. The one place rollback learns which rows to undo.
  *
  * Before-images of the phase are held in memory: as many as the pre-existing rows the run changed in it.
  */
 export async function* rowsRunMayHaveWritten(
-  ledger: Pick<RunLedger, 'outcomes' | 'beforeImages'>,
+  ledger: Pick<RunLedger, 'outcomes' | 'beforeImages'> & { intents: Pick<IntentStore, 'all'> },
   runId: string,
   phase: string,
 ): AsyncGenerator<WrittenRow> {
+  const seen = new Set<string>()
   const images = new Map<string, BeforeImage>()
   for await (const image of ledger.beforeImages(runId))
     if (image.phase === phase) images.set(image.targetId, image)
@@ -35,12 +36,25 @@ export async function* rowsRunMayHaveWritten(
     if (o.targetId === undefined) continue
     if (o.status !== 'created' && o.status !== 'updated' && o.status !== 'deleted') continue
     const image = images.get(o.targetId)
+    seen.add(o.targetId)
     yield {
       phase,
       sourceKey: o.sourceKey,
       targetId: o.targetId,
       status: o.status,
       ...(image !== undefined && { image }),
+    }
+  }
+  // Rows the run meant to create and never recorded (killed, or stopped, after the request left): the intent, written
+  // before the send, is all the ledger has. They are deleted like created rows (a row that never arrived is gone).
+  for await (const intent of ledger.intents.all(runId)) {
+    if (intent.phase !== phase || intent.existed || seen.has(intent.targetId)) continue
+    seen.add(intent.targetId)
+    yield {
+      phase,
+      sourceKey: `${phase}:unrecorded-${intent.targetId}`,
+      targetId: intent.targetId,
+      status: 'created',
     }
   }
 }

@@ -65,7 +65,26 @@ async function setUp() {
 }
 
 describe('rollback checks Dataverse, not only the ledger', () => {
-  it('after a migration killed between its writes and its ledger, names every row it left (exit 4), not "verified"', async () => {
+  it('after a migration killed between its writes and its ledger, removes the rows its intents name, and checks out', async () => {
+    const { dataverse, target, deps, options } = await setUp()
+    const foreign = randomUUID()
+    dataverse.seed('contact', [{ contactid: foreign, lastname: 'Imported by hand', new_x2crmid: '99999' }])
+    let contactCalls = 0
+    const killed = {
+      ...target,
+      upsertMultiple: async (...args: Parameters<typeof target.upsertMultiple>) => {
+        await target.upsertMultiple(...args)
+        if (args[0].logicalName === 'contact' && ++contactCalls === 2) throw new Error('SIGINT')
+      },
+    }
+    await expect(migrate(options, { ...deps, target: killed })).rejects.toThrow('SIGINT')
+    const undone = await rollback({ mapping }, deps)
+    expect(undone.verified).toBe(true)
+    expect(dataverse.rows('account')).toHaveLength(0)
+    expect(dataverse.rows('contact').map((r) => r['contactid'])).toEqual([foreign])
+  })
+
+  it('without intents (a ledger from before them), names every row a killed run left (exit 4), not "verified"', async () => {
     const { dataverse, target, deps, options } = await setUp()
     // A row someone else keyed with an X2CRM id: not ours, never reported.
     const foreign = randomUUID()
@@ -87,7 +106,12 @@ describe('rollback checks Dataverse, not only the ledger', () => {
     const contactsBefore = dataverse.rows('contact').length - 1
     expect(contactsBefore).toBeGreaterThan(known?.created ?? 0)
 
-    const undone = await rollback({ mapping }, deps)
+    // The ledger of a run recorded before write intents existed: only outcomes and before-images.
+    const noIntents = {
+      ...deps.ledger,
+      intents: { ...deps.ledger.intents, all: async function* () {} },
+    }
+    const undone = await rollback({ mapping }, { ...deps, ledger: noIntents })
     const left = dataverse.rows('contact').filter((r) => r['contactid'] !== foreign)
     // Deleting an account deletes its contacts (a parental relationship, which the simulator cascades): what the
     // ledger never heard of is left only where its account was not deleted.

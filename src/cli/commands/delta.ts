@@ -3,6 +3,7 @@ import { describeDelta } from '../../report/delta-summary.ts'
 import type { DeletionPolicy } from '../../run/retire.ts'
 import { exitCodeForRun } from '../exit-codes.ts'
 import { readConfig } from '../inputs.ts'
+import { interruptible } from '../interrupt.ts'
 import { runDelta } from '../runs.ts'
 
 export interface DeltaCommandOptions {
@@ -18,10 +19,12 @@ export async function deltaCommand(options: DeltaCommandOptions): Promise<number
   if (deletions !== undefined && !isDeletionPolicy(deletions))
     throw new UsageError(`--deletions must be deactivate, delete or ignore (got "${deletions}")`)
   const config = readConfig(options.config)
-  const result = await runDelta(config, { json: options.json, mapping: options.mapping, deletions })
-  if (options.json) process.stdout.write(`${JSON.stringify({ type: 'delta.finished', ...result })}\n`)
-  else process.stdout.write(describeDelta(result, config.run.ledgerPath))
-  return exitCodeForRun(result)
+  return interruptible({ command: 'delta', json: options.json }, async (signal) => {
+    const result = await runDelta(config, { json: options.json, mapping: options.mapping, deletions, signal })
+    if (options.json) process.stdout.write(`${JSON.stringify({ type: 'delta.finished', ...result })}\n`)
+    else process.stdout.write(describeDelta(result, config.run.ledgerPath))
+    return exitCodeForRun(result)
+  })
 }
 
 function isDeletionPolicy(value: string): value is DeletionPolicy {

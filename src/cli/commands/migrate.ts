@@ -1,6 +1,7 @@
 import { describeMigration } from '../../report/migration-summary.ts'
 import { exitCodeForRun } from '../exit-codes.ts'
 import { readConfig } from '../inputs.ts'
+import { interruptible } from '../interrupt.ts'
 import { runMigrate } from '../runs.ts'
 
 export interface MigrateCommandOptions {
@@ -13,10 +14,12 @@ export interface MigrateCommandOptions {
 
 export async function migrateCommand(options: MigrateCommandOptions): Promise<number> {
   const config = readConfig(options.config)
-  const result = await runMigrate(config, options)
-  if (!options.json)
-    process.stdout.write(
-      describeMigration(result, config.run.ledgerPath, { sample: options.sample !== undefined }),
-    )
-  return exitCodeForRun(result)
+  return interruptible({ command: 'migrate', json: options.json }, async (signal) => {
+    const result = await runMigrate(config, { ...options, signal })
+    if (!options.json)
+      process.stdout.write(
+        describeMigration(result, config.run.ledgerPath, { sample: options.sample !== undefined }),
+      )
+    return exitCodeForRun(result)
+  })
 }

@@ -124,6 +124,27 @@ describe('createLoader', () => {
     expect(new Set(loaded).size).toBe(228)
   })
 
+  it('stops when its signal is aborted: sends nothing more, finishes the calls in flight, drops unfinished batches', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => aRow(i + 1))
+    const controller = new AbortController()
+    const { user, loaded, calls } = fakeUser('app-1', {
+      // The third call is in flight when the stop comes.
+      onCall: () => void (calls.length === 3 && controller.abort()),
+    })
+    const loader = createLoader({
+      targets: [user],
+      table: contact,
+      batchSize: { initial: 40, min: 40, max: 40 },
+      signal: controller.signal,
+    })
+    const batches = await collect(loader.load(batchesOf(rows, 30)))
+    expect(calls).toHaveLength(3)
+    expect(loaded).toHaveLength(120)
+    // The four batches of 30 the three calls of 40 loaded whole are handed back; nothing of the fifth was sent.
+    expect(batches.map((b) => b.rows.length)).toEqual([30, 30, 30, 30])
+    expect(batches.flatMap((b) => b.results).every((r) => r.status === 'loaded')).toBe(true)
+  })
+
   it('keeps reading when the read-ahead buffer fills and drains with nothing in flight', async () => {
     // A one-slot user and a buffer of two batches: after each drain the loader must read on, not wait forever.
     const rows = Array.from({ length: 500 }, (_, i) => aRow(i + 1))

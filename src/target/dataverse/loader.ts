@@ -55,6 +55,11 @@ export interface LoaderOptions {
   /** @default Date.now */
   now?: () => number
   onEvent?: (event: LoaderEvent) => void
+  /**
+   * Aborted to stop: nothing more is read or sent; the calls in flight finish, the batches they complete are handed
+   * back, and the load ends without the batches it had not finished sending (their rows may be in Dataverse in part).
+   */
+  signal?: AbortSignal
 }
 
 /** An input batch and one result per row, in order. */
@@ -99,6 +104,7 @@ export function createLoader(options: LoaderOptions): Loader {
   const maxTimeouts = options.maxConsecutiveTimeouts ?? 5
   const maxThrottles = options.maxConsecutiveThrottles ?? 50
   const emit = options.onEvent ?? (() => undefined)
+  const stopping = () => options.signal?.aborted === true
   let method: LoadMethod = options.method ?? 'auto'
   let sizing: BatchSizing = initialBatchSize(options.batchSize)
   let consecutiveTimeouts = 0
@@ -247,6 +253,7 @@ export function createLoader(options: LoaderOptions): Loader {
           while (
             !inputDone &&
             !failure &&
+            !stopping() &&
             unsentCount() < sizing.size * capacity() &&
             buffered < maxBuffered
           ) {
@@ -267,6 +274,7 @@ export function createLoader(options: LoaderOptions): Loader {
           // Full chunks only, unless nothing more is coming (or the buffer is full).
           while (
             !failure &&
+            !stopping() &&
             unsentCount() > 0 &&
             (unsentCount() >= sizing.size || inputDone || buffered >= maxBuffered)
           ) {
@@ -280,9 +288,10 @@ export function createLoader(options: LoaderOptions): Loader {
             yield { rows: done.rows, results: done.results as RowResult[] }
           }
           if (failure && running.size === 0) throw failure.error
+          if (stopping() && running.size === 0) return
           if (inputDone && running.size === 0 && unsentCount() === 0 && pending.length === 0) return
           const waits: Promise<unknown>[] = [...running]
-          if (!failure && unsentCount() > 0)
+          if (!failure && !stopping() && unsentCount() > 0)
             waits.push(...targets.map((user) => user.limiter.whenAvailable()))
           if (waits.length === 0) {
             // Nothing in flight and nothing to send: the yields above freed buffer space, so read on.
