@@ -156,6 +156,7 @@ describe('opening a ledger read-only', () => {
     await written.close()
     const db = new Database(path)
     db.exec('DROP INDEX outcomes_by_target')
+    db.exec('DROP TABLE write_intents')
     db.pragma('user_version = 6')
     db.close()
     const bytes = readFileSync(path)
