@@ -6,6 +6,7 @@ import { serve } from '../../../sim/serve.ts'
 import { createX2crmSimulator } from '../../../sim/x2crm/index.ts'
 import type { RunConfig } from '../../config/config.ts'
 import { describeDelta } from '../../report/delta-summary.ts'
+import { describeUnderLimits } from '../../discover/limits-estimate.ts'
 import { CHROMIUM } from '../../report/pdf.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import { formatVerification } from '../../report/verify-summary.ts'
@@ -79,6 +80,16 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const first = await runMigrate(config, { json: options.json })
     const rowsAfterFirst = tableSizes(dataverse.sim)
     say(summary('First run', first, rowsAfterFirst))
+    say(
+      describeUnderLimits(
+        first.reconciliation.phases
+          .filter((p) => !p.phase.endsWith('.links'))
+          .reduce((n, p) => n + p.source, 0),
+        first.seconds,
+        1 + (config.target.additionalAppUsers?.length ?? 0),
+        config.run.batchSize,
+      ),
+    )
 
     const second = await runMigrate(config, { json: options.json })
     const rowsAfterSecond = tableSizes(dataverse.sim)
