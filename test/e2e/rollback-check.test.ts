@@ -64,20 +64,30 @@ async function setUp() {
   return { generated, x2crm, dataverse, target, ledger, deps, options, store }
 }
 
+/**
+ * A migration killed (Ctrl-C) between an UpsertMultiple that reached Dataverse and the ledger's record of it: the
+ * write is there, the outcomes never hear of it. Beside it, a row someone else keyed with an X2CRM id: not ours.
+ */
+async function killedMigration() {
+  const set = await setUp()
+  const { dataverse, target, deps, options } = set
+  const foreign = randomUUID()
+  dataverse.seed('contact', [{ contactid: foreign, lastname: 'Imported by hand', new_x2crmid: '99999' }])
+  let contactCalls = 0
+  const killed = {
+    ...target,
+    upsertMultiple: async (...args: Parameters<typeof target.upsertMultiple>) => {
+      await target.upsertMultiple(...args)
+      if (args[0].logicalName === 'contact' && ++contactCalls === 2) throw new Error('SIGINT')
+    },
+  }
+  await expect(migrate(options, { ...deps, target: killed })).rejects.toThrow('SIGINT')
+  return { ...set, foreign }
+}
+
 describe('rollback checks Dataverse, not only the ledger', () => {
   it('after a migration killed between its writes and its ledger, removes the rows its intents name, and checks out', async () => {
-    const { dataverse, target, deps, options } = await setUp()
-    const foreign = randomUUID()
-    dataverse.seed('contact', [{ contactid: foreign, lastname: 'Imported by hand', new_x2crmid: '99999' }])
-    let contactCalls = 0
-    const killed = {
-      ...target,
-      upsertMultiple: async (...args: Parameters<typeof target.upsertMultiple>) => {
-        await target.upsertMultiple(...args)
-        if (args[0].logicalName === 'contact' && ++contactCalls === 2) throw new Error('SIGINT')
-      },
-    }
-    await expect(migrate(options, { ...deps, target: killed })).rejects.toThrow('SIGINT')
+    const { dataverse, deps, foreign } = await killedMigration()
     const undone = await rollback({ mapping }, deps)
     expect(undone.verified).toBe(true)
     expect(dataverse.rows('account')).toHaveLength(0)
@@ -85,21 +95,7 @@ describe('rollback checks Dataverse, not only the ledger', () => {
   })
 
   it('without intents (a ledger from before them), names every row a killed run left (exit 4), not "verified"', async () => {
-    const { dataverse, target, deps, options } = await setUp()
-    // A row someone else keyed with an X2CRM id: not ours, never reported.
-    const foreign = randomUUID()
-    dataverse.seed('contact', [{ contactid: foreign, lastname: 'Imported by hand', new_x2crmid: '99999' }])
-    // Ctrl-C between an UpsertMultiple that reached Dataverse and the ledger's record of it: the write is there, the
-    // ledger never hears of it.
-    let contactCalls = 0
-    const killed = {
-      ...target,
-      upsertMultiple: async (...args: Parameters<typeof target.upsertMultiple>) => {
-        await target.upsertMultiple(...args)
-        if (args[0].logicalName === 'contact' && ++contactCalls === 2) throw new Error('SIGINT')
-      },
-    }
-    await expect(migrate(options, { ...deps, target: killed })).rejects.toThrow('SIGINT')
+    const { dataverse, deps, foreign } = await killedMigration()
     const known = (await deps.ledger.counts((await deps.ledger.runs())[0]?.runId ?? '')).find(
       (c) => c.phase === 'Contacts',
     )
