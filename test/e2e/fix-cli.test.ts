@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,29 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { csvRow, parseCsv } from '../../src/csv.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
+import { runCli } from '../helpers/run-cli.ts'
 
-const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
-
-/** Runs the CLI without blocking: the simulators answer from this process. */
-function x2d365(
-  args: string[],
-  options: { cwd: string; env: Record<string, string> },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { X2CRM_API_KEY: _a, DATAVERSE_CLIENT_SECRET: _b, ...clean } = process.env
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: options.cwd,
-      env: { ...clean, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const x2d365 = runCli
 
 async function storedFixes(path: string) {
   const ledger = createSqliteLedger(path)

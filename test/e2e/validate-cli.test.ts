@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,29 +6,9 @@ import { parseCsv } from '../../src/csv.ts'
 import { quarantineCsvHeader } from '../../src/report/quarantine-csv.ts'
 import type { ValidationResult } from '../../src/run/validate.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
+import { runCli } from '../helpers/run-cli.ts'
 
-const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
-
-/** Runs the CLI without blocking: the simulators answer from this process. */
-function x2d365(
-  args: string[],
-  options: { cwd: string; env: Record<string, string> },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { X2CRM_API_KEY: _a, DATAVERSE_CLIENT_SECRET: _b, ...clean } = process.env
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: options.cwd,
-      env: { ...clean, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const x2d365 = runCli
 
 const WRITES = /Create|Update|Upsert|Delete|Associate|Disassociate|Batch/
 
