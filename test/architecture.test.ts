@@ -18,7 +18,9 @@ import { describe, expect, it } from 'vitest'
  * - `schema`: plans and applies the Dataverse columns a map needs.
  * - `run`: streams source → mapping → target and writes the ledger.
  * - `report` (renders what runs did and may read their types), `config` (describes the options of all of them, so
- *   it imports only their types), `discover`, then `cli`, which may import anything, the simulators included.
+ *   it imports only their types), `discover`, then `web` (the map review page: the mapping's pure functions and
+ *   the owner decisions' parser, only types from the sources; the CLI gathers its data), then `cli`, which may import
+ *   anything, the simulators included.
  *
  * `'any'`: any import. `'type'`: only `import type` / `export type … from` (erased at run time, so no code and no
  * I/O comes along). A list of folders: types from anywhere, values only from under those folders. Unit tests beside
@@ -40,6 +42,7 @@ const AREAS = [
   'report',
   'config',
   'discover',
+  'web',
   'cli',
 ] as const
 type Area = (typeof AREAS)[number]
@@ -114,6 +117,15 @@ const ALLOWED: Readonly<Record<Area, Partial<Record<Area, Allowance>>>> = {
     schema: 'any',
     run: 'any',
     report: 'any',
+  },
+  web: {
+    root: 'any',
+    domain: 'any',
+    'source/x2crm': 'type',
+    'target/dataverse': 'type',
+    mapping: 'any',
+    config: 'any',
+    discover: 'type',
   },
   cli: Object.fromEntries(AREAS.map((area) => [area, 'any'])),
 }
@@ -265,7 +277,7 @@ describe('architecture', () => {
     expect(violation({ ...valueIntoMapping, typeOnly: true })).toBeUndefined()
     const simValue = { from: 'sim/x2crm/store.ts', to: 'src/source/x2crm/types.ts', typeOnly: false, line: 1 }
     expect(violation(simValue)).toMatch(/only types/)
-    const newFolder = { from: 'src/web/ui.ts', to: 'src/run/events.ts', typeOnly: true, line: 1 }
+    const newFolder = { from: 'src/gui/ui.ts', to: 'src/run/events.ts', typeOnly: true, line: 1 }
     expect(violation(newFolder)).toMatch(/no row in the table/)
   })
 

@@ -6,6 +6,7 @@ import type { DocsOptions } from './commands/docs.ts'
 import type { FixCommandOptions } from './commands/fix.ts'
 import type { InitOptions } from './commands/init.ts'
 import type { MapPaths } from './commands/map.ts'
+import type { MapReviewOptions } from './commands/map-review.ts'
 import type { MigrateCommandOptions } from './commands/migrate.ts'
 import type { PlanCommandOptions } from './commands/plan.ts'
 import type { ReportOptions } from './commands/report.ts'
@@ -185,6 +186,24 @@ function defineMap(program: Command, setExitCode: SetExitCode): void {
     .action(async (options: MapPaths & { by?: string }) => {
       const { mapConfirmCommand } = await import('./commands/map.ts')
       setExitCode(mapConfirmCommand(options))
+    })
+
+  withPaths(map.command('review'))
+    .description('review, edit and confirm the map in a browser: serves a page on 127.0.0.1 until Ctrl-C')
+    .addHelpText(
+      'after',
+      `
+Prints a URL with a random token; open it in a browser on this machine. The page shows each X2CRM field with
+sample values, its column, transform, confidence, evidence and problems; accepts and edits lines, the split rule
+(with live counts), the tags strategy and repairs; maps owners to Dataverse users or teams (users.yaml); and
+confirms the map with the same lock as \`x2d365 map confirm\`.`,
+    )
+    .option('-u, --users <path>', 'owner decisions', 'users.yaml')
+    .option('-p, --port <port>', 'port (0 = any free port)', integer('--port'), 0)
+    .option('--sample <n>', 'records per class for the sample values', integer('--sample', 1), 200)
+    .action(async (options: MapReviewOptions) => {
+      const { mapReviewCommand } = await import('./commands/map-review.ts')
+      setExitCode(await mapReviewCommand(options))
     })
 
   withPaths(map.command('split-preview'))

@@ -7,6 +7,8 @@ const WrittenOwnerDecisionsSchema = z.strictObject({
   byHand: z.record(z.string(), z.string().email()).optional(),
   defaultOwner: z.string().email().optional(),
   inactive: z.enum(['match', 'default']).optional(),
+  /** An X2CRM username or group → the name of the Dataverse team that takes over (written by `map review`). */
+  teams: z.record(z.string(), z.string().min(1)).optional(),
 })
 
 export interface ParsedOwnerDecisions {

@@ -17,6 +17,11 @@ export interface OwnerDecisions {
   defaultOwner?: string
   /** Inactive X2CRM users: matched like the others (`match`, the default) or their records go to the default owner. */
   inactive?: 'match' | 'default'
+  /**
+   * X2CRM username or group → the name of a Dataverse team (`map review` writes it). Kept and shown; a run does not
+   * assign records to teams yet, so such an owner still needs byHand or the default owner to migrate.
+   */
+  teams?: Readonly<Record<string, string>>
 }
 
 export interface OwnerMatch {
