@@ -248,7 +248,7 @@ function linesOf(
 ): LineView[] {
   const comments = new Map<string, string>()
   if (isMap(node)) {
-    for (const pair of (node).items) {
+    for (const pair of node.items) {
       if (isPair(pair) && isScalar(pair.key) && pair.key.commentBefore)
         comments.set(String(pair.key.value), pair.key.commentBefore)
     }
