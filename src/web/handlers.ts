@@ -148,8 +148,10 @@ async function confirm(body: Record<string, unknown>, context: ReviewContext) {
   if (by === '') return { response: json(400, { error: 'say who confirms (your name)' }) }
   const view = await buildPageView(context.files, context.data)
   const lineErrors = view.objects.flatMap((o) => o.lines.flatMap((l) => l.problems)).filter(isError)
-  if (view.problems.errors.length > 0 || lineErrors.length > 0) {
-    return { response: json(400, { error: 'mapping.yaml has problems; fix them, then confirm' }) }
+  const problems = [...view.problems.errors.map((e) => `error: ${e}`), ...lineErrors]
+  if (problems.length > 0) {
+    const first = problems.slice(0, 3).join(' · ')
+    return { response: json(400, { error: `mapping.yaml has problems; fix them, then confirm (${first})` }) }
   }
   if (view.review > 0) {
     return {

@@ -248,10 +248,12 @@ function linesOf(
 ): LineView[] {
   const comments = new Map<string, string>()
   if (isMap(node)) {
-    for (const pair of node.items) {
-      if (isPair(pair) && isScalar(pair.key) && pair.key.commentBefore)
-        comments.set(String(pair.key.value), pair.key.commentBefore)
-    }
+    node.items.forEach((pair, i) => {
+      if (!isPair(pair) || !isScalar(pair.key)) return
+      // The first key's comment is parsed as the comment of the map it opens.
+      const comment = pair.key.commentBefore ?? (i === 0 ? node.commentBefore : undefined)
+      if (comment) comments.set(String(pair.key.value), comment)
+    })
   }
   const sourceFields = data.discovery.source.entities[entity] ?? []
   return Object.entries(fields ?? {}).map(([field, line]) => {
