@@ -182,6 +182,7 @@ describe('the review page handlers', () => {
     expect(status?.problems.join('\n')).toMatch(/^error: .*nosuchcolumn/)
     expect(status?.options).toEqual({ New: 'New', Dead: 'Dead' })
     expect(contacts?.split?.preview).toMatchObject({ total: 3, split: 2, kept: 1 })
+    expect(view.owners[0]?.resolution).toBe('no Dataverse user has the e-mail j@x.example or the same name')
     expect(view.review).toBe(1)
     expect(view.lock.state).toBe('none')
   })
@@ -227,6 +228,18 @@ describe('the review page handlers', () => {
       kind: 'team',
       name: 'Sales',
     })
+    const user = await handleReview(
+      post('owner', {
+        hash: contentHash(team.writes?.users),
+        owner: 'jdoe',
+        choice: { kind: 'user', email: 'jane@contoso.com' },
+      }),
+      context({ users: team.writes?.users }),
+    )
+    expect(user.writes?.users).toBe('byHand:\n  jdoe: jane@contoso.com\n')
+    expect((JSON.parse(user.response.body) as PageView).owners[0]?.resolution).toBe(
+      'matched by your choice to jane@contoso.com',
+    )
     const disabled = await handleReview(
       post('owner', {
         hash: contentHash(undefined),

@@ -3,6 +3,7 @@ import { isMap, isPair, isScalar, parseDocument } from 'yaml'
 import { parseOwnerDecisions } from '../config/owner-decisions.ts'
 import { checkConfirmed, parseLock } from '../mapping/confirm.ts'
 import { parseMapping } from '../mapping/parse-mapping.ts'
+import { reconcileOwners, type OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { previewSplit } from '../mapping/split-rule.ts'
 import type { RecordFilter } from '../mapping/types.ts'
 import { validateMapping } from '../mapping/validate-mapping.ts'
@@ -70,6 +71,8 @@ export interface ObjectView {
 
 export interface OwnerView extends OwnerRow {
   choice: OwnerChoice
+  /** What `x2d365 users` makes of this owner now: `matched by e-mail to …`, or why nobody is found. */
+  resolution: string
 }
 
 /** Everything the page shows, as one JSON document. */
@@ -173,7 +176,7 @@ export async function buildPageView(files: ReviewFiles, data: ReviewData): Promi
   }
 
   const decisions = parseOwnerDecisions(files.users ?? '')
-  const owners = data.owners.map((owner) => ({ ...owner, choice: choiceOf(decisions.value, owner.key) }))
+  const owners = ownerViews(data, decisions.value)
   return {
     mappingHash: contentHash(files.mapping),
     usersHash: contentHash(files.users),
@@ -295,6 +298,42 @@ function lineKeyOf(message: string): string | undefined {
   const found = /^entities\.([^.\s]+)\.(split\.)?fields\.([^.\s:(]+)/.exec(message)
   if (found === null) return undefined
   return `${found[1] ?? ''}/${found[2] === undefined ? 'fields' : 'split'}/${found[3] ?? ''}`
+}
+
+/** Each owner with its choice in users.yaml and how the owner reconciliation of `x2d365 users` resolves it now. */
+function ownerViews(data: ReviewData, decisions: OwnerDecisions | undefined): OwnerView[] {
+  const users = data.owners
+    .filter((o) => o.kind === 'user')
+    .map((o) => ({
+      id: 0,
+      username: o.key,
+      emailAddress: o.email,
+      firstName: o.name,
+      lastName: '',
+      status: o.active ? 1 : 0,
+    }))
+  const systemUsers = data.dataverseUsers.map((u) => ({
+    systemuserid: u.id,
+    internalemailaddress: u.email,
+    fullname: u.name,
+    isdisabled: u.disabled,
+  }))
+  const counts = Object.fromEntries(data.owners.map((o) => [o.key, Math.max(o.records, 1)]))
+  const result = reconcileOwners(users, systemUsers, counts, { ...decisions, teams: {} })
+  const emailOf = new Map(data.dataverseUsers.map((u) => [u.id, u.email]))
+  return data.owners.map((owner) => {
+    const choice = choiceOf(decisions, owner.key)
+    const match = result.matched.find((m) => m.username === owner.key)
+    const queued = result.queue.find((q) => q.username === owner.key)
+    let resolution: string
+    if (choice.kind === 'team')
+      resolution = `team ${choice.name} (a run does not assign records to teams yet)`
+    else if (match !== undefined)
+      resolution = `matched by ${match.by === 'hand' ? 'your choice' : match.by} to ${emailOf.get(match.systemuserid) ?? match.systemuserid}`
+    else if (owner.kind === 'group') resolution = 'a group: pick a user or a team'
+    else resolution = queued?.reason ?? 'not resolved'
+    return { ...owner, choice, resolution }
+  })
 }
 
 function choiceOf(

@@ -101,7 +101,10 @@ function render() {
   renderObjects()
   renderOwners()
   renderLock()
-  if (focused) document.getElementById(focused)?.focus()
+  const next =
+    focused &&
+    (document.getElementById(focused) ?? document.getElementById(focused.replace(/^accept-/, 'edit-')))
+  next?.focus()
 }
 
 function renderHeader() {
@@ -648,7 +651,7 @@ function renderOwners() {
         ),
         el('td', {}, owner.kind),
         el('td', {}, String(owner.records)),
-        el('td', {}, select),
+        el('td', {}, select, el('div', { className: 'muted' }, owner.resolution)),
       )
     }),
   )
