@@ -166,6 +166,23 @@ describe('map review in a real browser', () => {
     await page.getByRole('button', { name: 'Save title' }).click()
     await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Saved title.')
 
+    // Map choice values side by side: the first X2CRM lead source → the last choice of leadsourcecode.
+    await page.getByRole('button', { name: 'Edit leadSource → contact', exact: true }).click()
+    const choice = page.getByLabel(/^Dataverse choice for /).first()
+    const stored = (await choice.getAttribute('aria-label'))?.replace('Dataverse choice for ', '') ?? ''
+    const values = await choice
+      .locator('option')
+      .evaluateAll((o) => o.map((x) => (x as unknown as { value: string }).value))
+    const picked = values[values.length - 1] ?? ''
+    await choice.selectOption(picked)
+    await page.getByRole('button', { name: 'Save leadSource' }).click()
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Saved leadSource.')
+    const choices = (parse(readFileSync(paths.mapping, 'utf8')) as Written).entities['Contacts']?.fields[
+      'leadSource'
+    ]
+    expect(choices).toMatchObject({ target: 'leadsourcecode', transform: 'choice' })
+    expect((choices?.['choices'] as Record<string, number>)[stored]).toBe(Number(picked))
+
     // Edit the split rule: the counts follow live, then it is saved.
     const counts = page.locator('#split-counts')
     const before = await counts.textContent()
@@ -200,6 +217,7 @@ describe('map review in a real browser', () => {
     await page.getByRole('button', { name: 'Confirm the map' }).click()
     await expect.poll(() => page.locator('#lock').textContent()).toMatch(/^Confirmed by Sales Manager/)
 
+    await page.getByLabel('Object', { exact: true }).selectOption('Contacts')
     mkdirSync('test-output', { recursive: true })
     const shot = join('test-output', 'map-review.png')
     await page.screenshot({ path: shot, fullPage: true })
