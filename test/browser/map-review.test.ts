@@ -220,7 +220,9 @@ describe('map review in a real browser', () => {
     await page.getByLabel('Object', { exact: true }).selectOption('Contacts')
     mkdirSync('test-output', { recursive: true })
     const shot = join('test-output', 'map-review.png')
-    await page.screenshot({ path: shot, fullPage: true })
+    await page.setViewportSize({ width: 1400, height: 1600 })
+    await page.mouse.wheel(0, -100_000)
+    await page.screenshot({ path: shot })
     process.stdout.write(`map review screenshot: ${shot}\n`)
     expect(outside).toEqual([])
 
