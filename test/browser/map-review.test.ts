@@ -150,7 +150,18 @@ describe('map review in a real browser', () => {
     const firstFlagged = Object.entries(flaggedBefore['Contacts']?.fields ?? {}).find(([, f]) => f.review)
     expect(firstFlagged).toBeDefined()
     const [field] = firstFlagged ?? ['']
-    await page.getByRole('button', { name: `Accept ${field} → contact`, exact: true }).click()
+    // The review filter shows only the flagged lines (of both tables of Contacts).
+    const contacts = flaggedBefore['Contacts']
+    const flaggedCount = [contacts?.fields ?? {}, contacts?.split?.fields ?? {}]
+      .flatMap((fields) => Object.values(fields))
+      .filter((f) => f.review !== undefined).length
+    await page.getByLabel('flagged for review').check()
+    expect(await page.locator('#lines-caption').textContent()).toMatch(
+      new RegExp(`^Contacts: ${flaggedCount} of \\d+ lines`),
+    )
+    // By keyboard: focus the line's Accept button and press Enter.
+    await page.getByRole('button', { name: `Accept ${field} → contact`, exact: true }).focus()
+    await page.keyboard.press('Enter')
     await expect
       .poll(() => page.getByRole('status').first().textContent())
       .toBe(`Accepted ${field} → contact.`)
@@ -158,6 +169,7 @@ describe('map review in a real browser', () => {
       (parse(readFileSync(paths.mapping, 'utf8')) as Written).entities['Contacts']?.fields[field]?.review,
     ).toBeUndefined()
 
+    await page.getByLabel('flagged for review').uncheck()
     // Change a mapping: Contacts.title → a new column.
     await page.getByRole('button', { name: 'Edit title → contact', exact: true }).click()
     await page.getByLabel('Column of contact').selectOption('+new')
@@ -265,6 +277,9 @@ describe('map review in a real browser', () => {
 interface Written {
   entities: Record<
     string,
-    { fields: Record<string, Record<string, unknown> & { review?: string }>; split?: { match: string } }
+    {
+      fields: Record<string, Record<string, unknown> & { review?: string }>
+      split?: { match: string; fields: Record<string, { review?: string }> }
+    }
   >
 }
