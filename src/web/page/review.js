@@ -103,7 +103,7 @@ function render() {
   renderLock()
   const next =
     focused &&
-    (document.getElementById(focused) ?? document.getElementById(focused.replace(/^accept-/, 'edit-')))
+    (document.getElementById(focused) ?? document.getElementById(focused.replace(/^(accept|save)-/, 'edit-')))
   next?.focus()
 }
 
