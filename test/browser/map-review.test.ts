@@ -230,6 +230,22 @@ describe('map review in a real browser', () => {
     await expect.poll(() => page.locator('#lock').textContent()).toMatch(/^Confirmed by Sales Manager/)
 
     await page.getByLabel('Object', { exact: true }).selectOption('Contacts')
+    // Every control has a label, the line editor's and the split rule's included.
+    await page.getByRole('button', { name: 'Edit leadSource → contact', exact: true }).click()
+    const unlabelled = await page.locator('input, select').evaluateAll((controls) =>
+      controls
+        .map(
+          (c) =>
+            c as unknown as {
+              id: string
+              labels: { length: number }
+              getAttribute(n: string): string | null
+            },
+        )
+        .filter((c) => c.labels.length === 0 && c.getAttribute('aria-label') === null)
+        .map((c) => c.id),
+    )
+    expect(unlabelled).toEqual([])
     mkdirSync('test-output', { recursive: true })
     const shot = join('test-output', 'map-review.png')
     await page.setViewportSize({ width: 1400, height: 1600 })
