@@ -281,6 +281,12 @@ describe('map review in a real browser', () => {
     await stale.getByLabel('Object', { exact: true }).selectOption('Accounts')
     writeFileSync(paths.mapping, `${readFileSync(paths.mapping, 'utf8')}# edited elsewhere\n`)
     const before = readFileSync(paths.mapping, 'utf8')
+    // Coming back to the tab, it says so at once…
+    await stale.evaluate('window.dispatchEvent(new Event("focus"))')
+    await expect
+      .poll(() => stale.getByRole('status').first().textContent())
+      .toMatch(/^mapping\.yaml changed since this page read it/)
+    // …and a save from it is refused rather than overwriting the file.
     await stale.getByLabel('Tags').selectOption('none')
     await expect
       .poll(() => stale.getByRole('status').first().textContent())

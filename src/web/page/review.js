@@ -1,4 +1,4 @@
-/* global document, fetch, location, setTimeout, clearTimeout, structuredClone */
+/* global document, window, fetch, location, setTimeout, clearTimeout, structuredClone */
 // The map review page. Plain DOM: every value from X2CRM or Dataverse is set with textContent or as an option's
 // value, never as HTML. Saves send the content hash of the file they change; a 409 means another tab or an editor
 // saved it first, and the page says so instead of overwriting.
@@ -60,7 +60,18 @@ function say(message, isError = false) {
   status.className = isError ? 'error' : ''
 }
 
+let saving = 0 // saves in flight: their new hash is not in `view` yet
+
 async function post(path, body) {
+  saving++
+  try {
+    return await send(path, body)
+  } finally {
+    saving--
+  }
+}
+
+async function send(path, body) {
   const response = await fetch(`/${TOKEN}/api/${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-review-token': TOKEN },
@@ -691,6 +702,24 @@ async function confirmMap() {
   render()
 }
 
+/** Back on this tab: says so when another tab or an editor changed a file since this page read it. */
+async function checkFiles() {
+  if (saving > 0) return
+  const response = await fetch(`/${TOKEN}/api/state`)
+  if (!response.ok || saving > 0) return
+  const now = await response.json()
+  const changed = [
+    now.mappingHash !== view.mappingHash ? 'mapping.yaml' : undefined,
+    now.usersHash !== view.usersHash ? 'users.yaml' : undefined,
+  ].filter(Boolean)
+  if (changed.length === 0) return
+  say(
+    `${changed.join(' and ')} changed since this page read it (another tab or an editor). Reload to see it.`,
+    true,
+  )
+  showReload()
+}
+
 async function start() {
   const response = await fetch(`/${TOKEN}/api/state`)
   if (!response.ok) {
@@ -725,6 +754,7 @@ async function start() {
       saveMap({ type: 'setRepairs', repairs: { linkByName: e.target.checked } }, 'Saved the repair rules.'),
     )
   document.getElementById('confirm').addEventListener('click', confirmMap)
+  window.addEventListener('focus', () => void checkFiles())
   render()
 }
 
