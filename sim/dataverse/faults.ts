@@ -63,6 +63,10 @@ export function createFaultPlan(
   return {
     next(request) {
       const chosen: FaultRule[] = []
+      // One answer per request: after a 429, 503 or reset, the other rules that would answer it are not injected.
+      const answers = (rule: Pick<FaultRule, 'kind'>) =>
+        rule.kind === 'throttle' || rule.kind === 'unavailable' || rule.kind === 'reset'
+      let answered = false
       rules.forEach((rule, i) => {
         if (rule.match && !rule.match(request)) return
         const n = (counters[i] = (counters[i] ?? 0) + 1)
@@ -71,7 +75,8 @@ export function createFaultPlan(
           (rule.at?.includes(n) ?? false) ||
           (rule.probability !== undefined && random() < rule.probability) ||
           (rule.every === undefined && rule.at === undefined && rule.probability === undefined)
-        if (!hit) return
+        if (!hit || (answered && answers(rule))) return
+        answered ||= answers(rule)
         chosen.push(
           rule.kind === 'latency' && rule.jitter
             ? { ...rule, ms: Math.round(random() * (rule.ms ?? 1000)) }
