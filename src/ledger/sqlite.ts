@@ -131,6 +131,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, entity_set, target_id)
   );
   `,
+  // 9: the source record an intent writes for, so a resumed run finds a dedupe match it made before being killed.
+  `
+  ALTER TABLE write_intents ADD COLUMN source_key TEXT;
+  CREATE INDEX write_intents_by_source ON write_intents (run_id, entity_set, source_key) WHERE source_key IS NOT NULL;
+  `,
 ]
 
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
@@ -153,6 +158,7 @@ interface IntentRowOut {
   entity_set: string
   target_id: string
   existed: number
+  source_key: string | null
 }
 
 interface OutcomeRow {
@@ -252,24 +258,30 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
      ORDER BY entity, id, field`,
   )
   const insertIntent = db.prepare(
-    `INSERT OR IGNORE INTO write_intents (run_id, phase, entity_set, target_id, existed) VALUES (?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO write_intents (run_id, phase, entity_set, target_id, existed, source_key)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   )
   const writeIntents = db.transaction((runId: string, phase: string, rows: readonly IntentRow[]) => {
-    for (const r of rows) insertIntent.run(runId, phase, r.entitySet, r.targetId, r.existed ? 1 : 0)
+    for (const r of rows)
+      insertIntent.run(runId, phase, r.entitySet, r.targetId, r.existed ? 1 : 0, r.sourceKey ?? null)
   })
   const selectIntentPage = db.prepare<[string, number, number], IntentRowOut & { seq: number }>(
-    `SELECT rowid AS seq, phase, entity_set, target_id, existed FROM write_intents
+    `SELECT rowid AS seq, phase, entity_set, target_id, existed, source_key FROM write_intents
      WHERE run_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
   )
-  const intentStatements = new Map<number, Database.Statement<string[], IntentRowOut>>()
-  function intentStatement(size: number): Database.Statement<string[], IntentRowOut> {
-    let statement = intentStatements.get(size)
+  const intentStatements = new Map<string, Database.Statement<string[], IntentRowOut>>()
+  function intentStatement(
+    by: 'target_id' | 'source_key',
+    size: number,
+  ): Database.Statement<string[], IntentRowOut> {
+    let statement = intentStatements.get(`${by}:${size}`)
     if (statement === undefined) {
       statement = db.prepare<string[], IntentRowOut>(
-        `SELECT phase, entity_set, target_id, existed FROM write_intents
-         WHERE run_id = ? AND entity_set = ? AND target_id IN (${Array(size).fill('?').join(', ')})`,
+        `SELECT phase, entity_set, target_id, existed, source_key FROM write_intents
+         WHERE run_id = ? AND entity_set = ? AND ${by} IN (${Array(size).fill('?').join(', ')})
+         ORDER BY rowid`,
       )
-      intentStatements.set(size, statement)
+      intentStatements.set(`${by}:${size}`, statement)
     }
     return statement
   }
@@ -279,6 +291,7 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
     entitySet: row.entity_set,
     targetId: row.target_id,
     existed: row.existed === 1,
+    ...(row.source_key !== null && { sourceKey: row.source_key }),
   })
   const loadedStatements = new Map<number, Database.Statement<string[], LoadedRow>>()
   const sourcesStatements = new Map<number, Database.Statement<string[], SourcesRow>>()
@@ -500,8 +513,21 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
         const unique = [...new Set(targetIds)]
         for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
           const chunk = unique.slice(start, start + LOADED_CHUNK)
-          for (const row of intentStatement(chunk.length).all(runId, entitySet, ...chunk))
+          for (const row of intentStatement('target_id', chunk.length).all(runId, entitySet, ...chunk))
             found.set(row.target_id, toIntent(runId, row))
+        }
+        return found
+      },
+      async findBySource(runId, entitySet, sourceKeys) {
+        const found = new Map<SourceKey, WriteIntent>()
+        const unique = [...new Set(sourceKeys)]
+        for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
+          const chunk = unique.slice(start, start + LOADED_CHUNK)
+          for (const row of intentStatement('source_key', chunk.length).all(runId, entitySet, ...chunk)) {
+            const intent = toIntent(runId, row)
+            if (intent.sourceKey !== undefined && !found.has(intent.sourceKey))
+              found.set(intent.sourceKey, intent)
+          }
         }
         return found
       },
