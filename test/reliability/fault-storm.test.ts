@@ -110,8 +110,7 @@ function changeX2crm(sims: ReturnType<typeof world>) {
     changed++
   }
   const maxId = Math.max(...contacts.map((c) => Number(c['id'])))
-  const template =
-    contacts.find((c) => c['company'] === '' || c['company'] == null) ?? (contacts[0])
+  const template = contacts.find((c) => c['company'] === '' || c['company'] == null) ?? contacts[0]
   for (let n = 1; n <= 40; n++) {
     const id = maxId + n
     sims.x2crm.upsert('Contacts', {

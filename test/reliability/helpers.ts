@@ -14,7 +14,8 @@ export const TABLES = [
 
 /**
  * Columns the server sets on every write (they differ between any two runs): the times of the write (createdon holds
- * X2CRM's creation date, overriddencreatedon the load time) and the simulator instance's business unit.
+ * X2CRM's creation date, overriddencreatedon the load time), who wrote last (a rollback's restore is a write too) and
+ * the simulator instance's business unit; with their annotations.
  */
 const SERVER_STAMPS = new Set([
   'modifiedon',
@@ -22,11 +23,14 @@ const SERVER_STAMPS = new Set([
   'versionnumber',
   '@odata.etag',
   '_owningbusinessunit_value',
+  '_modifiedby_value',
+  '_modifiedonbehalfby_value',
 ])
 
 /** A column the server set: a stamp, or createdon of a record X2CRM gave no creation date (the load time then). */
 export function stamped(row: Record<string, unknown>, column: string): boolean {
-  return SERVER_STAMPS.has(column) || (column === 'createdon' && row['overriddencreatedon'] == null)
+  const name = column.startsWith('@') ? column : column.replace(/@.*/, '')
+  return SERVER_STAMPS.has(name) || (name === 'createdon' && row['overriddencreatedon'] == null)
 }
 
 export interface TableSnapshot {
