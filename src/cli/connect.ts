@@ -24,7 +24,12 @@ import type { DataverseBulkTarget, DataverseTarget } from '../target/dataverse/t
  * that releases all of it; commands open them through `withSession` (session.ts), which always closes.
  */
 
-type OnRetry = (info: { status: number | 'network'; waitMs: number; attempt: number }) => void
+type OnRetry = (info: {
+  status: number | 'network'
+  waitMs: number
+  attempt: number
+  reason?: string
+}) => void
 
 export interface Connections {
   /** X2CRM with the fixes stored in the ledger applied (`x2d365 fix`): what runs read. */
@@ -45,7 +50,13 @@ export interface Connections {
 /** Everything a run uses, from a trusted config: X2CRM, every application user of Dataverse, the ledger. */
 export function connect(config: RunConfig, emit: Emit): Connections {
   const onRetry: OnRetry = (info) =>
-    emit({ type: 'request.retry', status: info.status, waitMs: info.waitMs, attempt: info.attempt })
+    emit({
+      type: 'request.retry',
+      status: info.status,
+      waitMs: info.waitMs,
+      attempt: info.attempt,
+      reason: info.reason,
+    })
   // One keep-alive pool for every application user; no affinity cookie is kept, so requests spread across servers.
   const pool = poolFor(config, 52)
   const appUsers = [

@@ -9,6 +9,8 @@ import { chooseSample, sampleSource, summarizeSample } from '../run/sample.ts'
 import { verify, type VerifyResult } from '../run/verify.ts'
 import { connect } from './connect.ts'
 import { mappingFor, runSettingsOf } from './inputs.ts'
+import { createRetryTally } from '../run/retry-tally.ts'
+import type { Renderer } from './render.ts'
 import { rendererFor, withSession } from './session.ts'
 
 /*
@@ -29,7 +31,8 @@ export interface RunMigrateOptions {
 
 export async function runMigrate(config: RunConfig, options: RunMigrateOptions = {}): Promise<MigrateResult> {
   const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'migrate')
-  const renderer = rendererFor(options.json)
+  const tally = createRetryTally()
+  const renderer = tallying(rendererFor(options.json), tally)
   if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
   const { sample } = options
   return withSession(
@@ -53,6 +56,7 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
           ledger,
           emit,
           now: () => new Date(),
+          retries: tally.counts,
           uploads: uploadsReaderFor(config.source.uploads, fetch),
           ...(options.signal !== undefined && { signal: options.signal }),
           // Rows are checked against the environment's own metadata before they are sent (number bounds, precision).
@@ -78,7 +82,8 @@ export interface RunDeltaOptions {
 
 export async function runDelta(config: RunConfig, options: RunDeltaOptions = {}): Promise<DeltaResult> {
   const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'delta')
-  const renderer = rendererFor(options.json)
+  const tally = createRetryTally()
+  const renderer = tallying(rendererFor(options.json), tally)
   if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
   return withSession(
     renderer,
@@ -93,6 +98,7 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
           ledger,
           emit,
           now: () => new Date(),
+          retries: tally.counts,
           ...(options.signal !== undefined && { signal: options.signal }),
         },
       ),
@@ -143,4 +149,15 @@ export function runRollback(config: RunConfig, options: RunRollbackOptions = {})
         { target, ledger, emit, now: () => new Date() },
       ),
   )
+}
+
+/** The renderer, with every event also counted by `tally` (the retries a run's summary keeps). */
+function tallying(renderer: Renderer, tally: ReturnType<typeof createRetryTally>): Renderer {
+  return {
+    ...renderer,
+    event: (event) => {
+      tally.observe(event)
+      renderer.event(event)
+    },
+  }
 }

@@ -2,6 +2,7 @@ import type { FixStore } from '../ledger/fix-store.ts'
 import type { RecordOutcome, RunInfo, RunLedger } from '../ledger/ledger.ts'
 import type { Mapping } from '../mapping/types.ts'
 import type { Reconciliation } from '../run/reconciliation.ts'
+import { isRetryCounts, type RetryCounts } from '../run/retry-tally.ts'
 import { createRuleGroups, type RuleGroup } from './rule-groups.ts'
 import { nextWritingRun, verificationOf, type VerificationReport } from './verification.ts'
 
@@ -12,7 +13,15 @@ import { nextWritingRun, verificationOf, type VerificationReport } from './verif
 export interface MigrationReport {
   identity: ReportIdentity
   /** The full migrate run the report is about (the newest), or none yet. */
-  migration?: { runId: string; status: string; startedAt: string; finishedAt?: string; seconds?: number }
+  migration?: {
+    runId: string
+    status: string
+    startedAt: string
+    finishedAt?: string
+    seconds?: number
+    /** Requests sent again (429, 503, resets, timeouts), as its summary keeps them. */
+    retries?: RetryCounts
+  }
   scope: ScopeRow[]
   leftOut: LeftOut[]
   /** Per Dataverse table: what the migration and the deltas after it did, and what rollbacks undid. */
@@ -195,6 +204,7 @@ export async function buildMigrationReport(inputs: MigrationReportInputs): Promi
         startedAt: migration.startedAt,
         ...(migration.finishedAt !== undefined && { finishedAt: migration.finishedAt }),
         ...(typeof migration.summary?.['seconds'] === 'number' && { seconds: migration.summary['seconds'] }),
+        ...(isRetryCounts(migration.summary?.['retries']) && { retries: migration.summary['retries'] }),
       },
     }),
     scope: scopeRows(inputs.mapping, reconciliation),

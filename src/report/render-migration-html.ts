@@ -1,3 +1,4 @@
+import { describeRetries } from '../run/retry-tally.ts'
 import { esc, groupedBars, simpleBars } from './charts.ts'
 import type { LeftOut, MigrationReport, ReportIdentity } from './migration-report.ts'
 import type { RuleGroup } from './rule-groups.ts'
@@ -73,6 +74,9 @@ function identity(report: MigrationReport): string {
         ? 'no full migration in the ledger yet'
         : `run ${m.runId}, ${m.status}, started ${m.startedAt}${m.finishedAt ? `, finished ${m.finishedAt}` : ''}`,
     ],
+    ...(m?.retries === undefined
+      ? []
+      : [['Requests sent again', describeRetries(m.retries)] as [string, string]]),
     ['Report written', id.generatedAt],
   ]
   return `<dl class="identity" id="identity">

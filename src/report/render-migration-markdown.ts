@@ -1,3 +1,4 @@
+import { describeRetries } from '../run/retry-tally.ts'
 import type { MigrationReport } from './migration-report.ts'
 import { mapText, verdict } from './render-migration-html.ts'
 import type { RuleGroup } from './rule-groups.ts'
@@ -16,6 +17,9 @@ export function renderMigrationMarkdown(report: MigrationReport): string {
       ? []
       : [
           `- migration: run ${report.migration.runId} (${report.migration.status}), ${report.migration.startedAt}`,
+          ...(report.migration.retries === undefined
+            ? []
+            : [`- requests sent again: ${describeRetries(report.migration.retries)}`]),
         ]),
     '',
     verdict(report).text,

@@ -338,6 +338,7 @@ async function closeDelta(run: DeltaRun, started: Date): Promise<DeltaResult> {
     since: run.since,
     deletions: run.policy,
     entities: run.entities,
+    ...(deps.retries && { retries: deps.retries() }),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return {

@@ -32,7 +32,11 @@ export type RunEvent =
   | { type: 'batch.split'; phase: string; size: number }
   /** Work that is not loading: a delta comparing a class with what was loaded (`unit` e.g. `compared/s`). */
   | { type: 'phase.progress'; phase: string; done: number; total: number; step: number; unit: string }
-  | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number }
+  /**
+   * A request sent again: `reason` e.g. `status 429`, `network error ECONNRESET`, or the loader's `timeout` (rows sent
+   * again in smaller calls) and `still throttled` (rows back in the queue).
+   */
+  | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number; reason?: string }
   /** An application user got a 429: all its requests wait `retryAfterMs`, and its concurrency is now `limit`. */
   | { type: 'user.throttled'; user: string; retryAfterMs: number; limit: number }
   | { type: 'record.quarantined'; phase: string; sourceKey: string; reason: string }

@@ -118,6 +118,7 @@ async function loadRun(
     processed,
     completeness,
     closed,
+    ...(deps.retries && { retries: deps.retries() }),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
