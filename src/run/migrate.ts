@@ -10,6 +10,9 @@ import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/n
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
+import { closeCases, reopenCases } from './close-incidents.ts'
+import { addListMembers } from './list-members.ts'
+import type { RelatedReaders } from '../source/x2crm/related.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
@@ -32,6 +35,8 @@ export interface MigrateOptions {
 /** What a migration reads (X2CRM) besides what loading its phases uses. */
 export interface MigrateDeps extends LoadDeps {
   source: X2crmSource
+  /** List members, relationships and tags, for the steps after the load; a reader left out is not migrated. */
+  related?: RelatedReaders
 }
 
 export interface MigrateResult {
@@ -94,6 +99,8 @@ async function loadRun(
   try {
     for (const phase of phases) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
+      // A case a run before resolved or cancelled is read-only: it is reopened to load, and closed again at the end.
+      await reopenCases(phase, deps)
       const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context, names)
       sourceCounts.set(phase.name, result.sourceCount)
       if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
@@ -108,6 +115,11 @@ async function loadRun(
   const closed = await closeOpportunities(phases, deps)
   if (closed.won + closed.lost + closed.failed.length > 0)
     deps.emit({ type: 'opportunities.closed', ...closed })
+  const cases = await closeCases(phases, options.instance, deps)
+  if (cases.resolved + cases.cancelled + cases.failed.length > 0)
+    deps.emit({ type: 'cases.closed', ...cases })
+  const lists = await addListMembers(phases, deps)
+  if (lists.lists + lists.dynamic + lists.unread > 0) deps.emit({ type: 'lists.filled', ...lists })
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
@@ -118,6 +130,8 @@ async function loadRun(
     processed,
     completeness,
     closed,
+    cases,
+    lists,
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
