@@ -12,6 +12,7 @@ import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
 import { closeCases, reopenCases } from './close-incidents.ts'
 import { addListMembers } from './list-members.ts'
+import { connectRelationships } from './connections.ts'
 import type { RelatedReaders } from '../source/x2crm/related.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
@@ -120,6 +121,9 @@ async function loadRun(
     deps.emit({ type: 'cases.closed', ...cases })
   const lists = await addListMembers(phases, deps)
   if (lists.lists + lists.dynamic + lists.unread > 0) deps.emit({ type: 'lists.filled', ...lists })
+  const connections = await connectRelationships(phases, options.mapping, options.instance, deps)
+  if (connections.connected + connections.failed.length > 0)
+    deps.emit({ type: 'connections.made', ...connections })
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
@@ -132,6 +136,7 @@ async function loadRun(
     closed,
     cases,
     lists,
+    connections,
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }

@@ -163,4 +163,52 @@ describe('cases and marketing lists, in process against the fixture', () => {
     expect(api.rows('listmember')).toHaveLength(0)
     expect(api.events.find((e) => e.type === 'lists.filled')).toMatchObject({ lists: 0, unread: 1 })
   })
+
+  it('turns the 6 labelled relationships into connections with roles named after their labels; link fields stay lookups', async () => {
+    const { deps, events, rows } = setUp()
+    const opportunity = {
+      entity: 'Opportunity',
+      table: { logicalName: 'opportunity', entitySet: 'opportunities', primaryId: 'opportunityid' },
+      fields: [
+        { source: 'name', target: 'name', transform: 'text' as const },
+        {
+          source: 'accountName',
+          target: 'customerid_account',
+          transform: 'link' as const,
+          linkTo: { entity: 'Accounts', table: defaultMapping().entities[0]?.table ?? CONTACT },
+          pass: 1 as const,
+        },
+      ],
+    }
+    const withDeals: Mapping = { entities: [...mapping.entities, opportunity] }
+    const related = { ...fixtureRelated(), relationships: () => deps.source.relationships() }
+    const result = await migrate({ ...options, mapping: withDeals }, { ...deps, related })
+    expect(result.reconciliation.balanced).toBe(true)
+    // 87 relationships: 81 are X2CRM's copies of link fields (company, account, case contact, parent account).
+    expect(events.find((e) => e.type === 'connections.made')).toMatchObject({
+      connected: 6,
+      rolesCreated: 2,
+      linkFields: 81,
+      notMigrated: 0,
+      failed: [],
+    })
+    const roles = rows('connectionrole')
+    expect(roles.map((r) => r['name']).sort()).toEqual(['Deal', 'Decision maker'])
+    const roleId = (name: string) => roles.find((r) => r['name'] === name)?.['connectionroleid']
+    const connections = rows('connection')
+    expect(connections).toHaveLength(6)
+    // Relationship 77: contact 2, "Decision maker", on opportunity 1, the "Deal".
+    const first = connections.find((c) => c['connectionid'] === id('Relationships', 77))
+    expect(first).toMatchObject({
+      _record1id_value: id('Contacts', 2),
+      record1idobjecttypecode: 'contact',
+      _record2id_value: id('Opportunity', 1),
+      _record1roleid_value: roleId('Decision maker'),
+      _record2roleid_value: roleId('Deal'),
+    })
+    // A second run updates the same connections and finds its roles by name.
+    await migrate({ ...options, mapping: withDeals }, { ...deps, related })
+    expect(rows('connection')).toHaveLength(6)
+    expect(rows('connectionrole')).toHaveLength(2)
+  })
 })
