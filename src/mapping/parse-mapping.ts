@@ -137,7 +137,13 @@ function normalizeSettings(written: WrittenMappingParsed): MappingSettings {
   const { publisherPrefix, tags } = written.settings
   let tagsChoice: TagsChoice
   if (tags.mode === 'multiselect')
-    tagsChoice = { mode: 'multiselect', column: tags.column ?? `${publisherPrefix}x2crmtags` }
+    tagsChoice = {
+      mode: 'multiselect',
+      column: tags.column ?? `${publisherPrefix}x2crmtags`,
+      ...(tags.options !== undefined && { options: tags.options }),
+    }
+  else if (tags.mode === 'text')
+    tagsChoice = { mode: 'text', column: tags.column ?? `${publisherPrefix}x2crmtags` }
   else if (tags.mode === 'table')
     tagsChoice = { mode: 'table', table: tags.table ?? `${publisherPrefix}x2crmtag` }
   else tagsChoice = { mode: 'none' }

@@ -195,9 +195,15 @@ export interface Dedupe {
   columns: readonly string[]
 }
 
-/** How X2CRM tags move: a multi-select choice column on each table, or a tag table linked to the records. */
+/**
+ * How X2CRM tags move: a multi-select choice column on each table (`options`: tag → choice value, which `schema
+ * apply` creates), a text column holding them as `#a, #b`, or a tag table linked to the records.
+ */
 export type TagsChoice =
-  { mode: 'none' } | { mode: 'multiselect'; column: string } | { mode: 'table'; table: string }
+  | { mode: 'none' }
+  | { mode: 'multiselect'; column: string; options?: Readonly<Record<string, number>> }
+  | { mode: 'text'; column: string }
+  | { mode: 'table'; table: string }
 
 /** Settings of the whole map. */
 export interface MappingSettings {

@@ -13,6 +13,7 @@ import { closeOpportunities } from './close-opportunities.ts'
 import { closeCases, reopenCases } from './close-incidents.ts'
 import { addListMembers } from './list-members.ts'
 import { connectRelationships } from './connections.ts'
+import { withRecordTags } from './record-tags.ts'
 import type { RelatedReaders } from '../source/x2crm/related.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
@@ -57,7 +58,10 @@ export const MIGRATE_RUN = 'migrate'
  * rows are upserts on deterministic ids, so nothing duplicates. A rejected row is quarantined with the server's reason; a systemic failure throws and
  * leaves the run resumable.
  */
-export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promise<MigrateResult> {
+export async function migrate(given: MigrateOptions, givenDeps: MigrateDeps): Promise<MigrateResult> {
+  // Tags travel in the records, and the map fills the tag column from them (settings.tags).
+  const { mapping, deps } = withRecordTags(given.mapping, givenDeps)
+  const options = { ...given, mapping }
   const started = deps.now()
   const unfinished = await deps.ledger.unfinishedRun(MIGRATE_RUN)
   const resumed =

@@ -1,4 +1,6 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
+import type { RelatedReaders } from '../source/x2crm/related.ts'
+import { withRecordTags } from './record-tags.ts'
 import type { Ledger, OutcomeStatus } from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
@@ -43,6 +45,8 @@ export interface VerifyOptions {
 
 export interface VerifyDeps {
   source: Pick<X2crmSource, 'records' | 'count'>
+  /** Tags, when the map moves them (the tag column is compared). */
+  related?: RelatedReaders
   target: Pick<DataverseTarget, 'query'>
   ledger: Ledger
   emit: Emit
@@ -95,7 +99,11 @@ export interface VerifyResult {
  * recorded in the ledger as a run of kind `verify` (its summary is the result, lists capped), so `x2d365 report` can
  * show it with the run it checked.
  */
-export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
+export async function verify(given: VerifyOptions, givenDeps: VerifyDeps): Promise<VerifyResult> {
+  // The tag column is compared too, when the map moves tags (record-tags.ts).
+  const tagged = withRecordTags(given.mapping, givenDeps)
+  const options = { ...given, mapping: tagged.mapping }
+  const deps = tagged.deps
   const started = deps.now()
   const of = await runToVerify(deps.ledger, options.instance)
   const run = await deps.ledger.startRun(

@@ -1,15 +1,14 @@
 import type { X2crmRelationship } from './types.ts'
+import type { TagReader } from './with-tags.ts'
 
 /**
  * What belongs to records but is not in their JSON, read for the steps after the load: list members, tags and
  * relationships. The database reader has all three; API v2 has tags and relationships but not list members
  * (api.md §1.13: `x2_list_items` is database-only). A reader left out means the source cannot give it.
  */
-export interface RelatedReaders {
+export interface RelatedReaders extends TagReader {
   /** The record ids on a static list (`x2_list_items.contactId`; null for a member known only by its e-mail). */
   listMembers?(listId: number): AsyncIterable<{ recordId: number | null; emailAddress: string | null }>
   /** Every relationship, ascending by id. */
   relationships?(): AsyncIterable<X2crmRelationship>
-  /** One record's tags (`["#vip"]`). */
-  tags?(entity: string, id: number): Promise<readonly string[]>
 }
