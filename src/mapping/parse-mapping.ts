@@ -1,3 +1,4 @@
+import { withObjectRules } from './object-rules.ts'
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { tableRefFor } from './known-tables.ts'
 import { orderEntityMaps } from './load-order.ts'
@@ -99,7 +100,7 @@ export function parseMapping(text: string): ParsedMapping {
       ...(repairs && { repairs }),
     }
     if (split === undefined) {
-      entities.push(main)
+      entities.push(withObjectRules(main, mainTable.get('Contacts')))
       continue
     }
     const where = {
