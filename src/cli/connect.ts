@@ -10,7 +10,8 @@ import { assertUsablePaths } from '../paths.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
 import { createMysqlSource, type MysqlSource } from '../source/x2crm/mysql/source.ts'
-import type { RelatedReaders } from '../source/x2crm/related.ts'
+import { apiRelated, type RelatedReaders } from '../source/x2crm/related.ts'
+import { databaseRelated } from '../source/x2crm/mysql/related.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import { withFixes } from '../run/with-fixes.ts'
 import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
@@ -196,14 +197,7 @@ function connectX2crm(
       onNotice: (notice) => emit({ type: 'source.notice', ...notice }),
     })
     emit({ type: 'source.chosen', source: 'database', detail: mysql.url })
-    const related: RelatedReaders = {
-      async *listMembers(listId) {
-        for await (const item of source.listItems(listId))
-          yield { recordId: item.contactId, emailAddress: item.emailAddress }
-      },
-      relationships: () => source.relationships(),
-      tagsOfClass: (entity) => source.tagsOfClass(entity),
-    }
+    const related = databaseRelated(source)
     return { source, related, close: () => source.close() }
   }
   if (x2crm === undefined) throw new ConfigError(['source: configure source.x2crm or source.mysql'])
@@ -216,10 +210,7 @@ function connectX2crm(
     onRetry,
   })
   // API v2 has no list members (x2_list_items is database-only); tags are read one record at a time.
-  const related: RelatedReaders = {
-    relationships: () => source.relationships(),
-    tags: (entity, id) => source.tags(entity, id),
-  }
+  const related = apiRelated(source)
   return { source, related, close: async () => undefined }
 }
 

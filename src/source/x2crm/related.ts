@@ -1,4 +1,4 @@
-import type { X2crmRelationship } from './types.ts'
+import type { X2crmCatalog, X2crmRelationship } from './types.ts'
 import type { TagReader } from './with-tags.ts'
 
 /**
@@ -11,4 +11,12 @@ export interface RelatedReaders extends TagReader {
   listMembers?(listId: number): AsyncIterable<{ recordId: number | null; emailAddress: string | null }>
   /** Every relationship, ascending by id. */
   relationships?(): AsyncIterable<X2crmRelationship>
+}
+
+/** What API v2 gives beside the records: relationships, and tags one record at a time; no list members (§1.13). */
+export function apiRelated(catalog: Pick<X2crmCatalog, 'relationships' | 'tags'>): RelatedReaders {
+  return {
+    relationships: () => catalog.relationships(),
+    tags: (entity, id) => catalog.tags(entity, id),
+  }
 }
