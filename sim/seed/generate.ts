@@ -19,6 +19,7 @@ import * as words from './words.ts'
 
 type Row = Record<string, unknown>
 
+import { addCasesListsTags, type GeneratedListItem } from './cases-lists.ts'
 export { countDirtyKinds, dirtyKinds, type DirtyKind, type DirtyRecord } from './dirty.ts'
 
 /**
@@ -39,12 +40,19 @@ export interface GenerateOptions {
    * the demo and the older tests keep the data they were written for. @default false
    */
   ruleDirt?: boolean
+  /**
+   * Also make cases (Services, ~1 per 10 contacts), marketing lists with members, tags and labelled relationships
+   * (sim/seed/cases-lists.ts). @default true
+   */
+  casesListsTags?: boolean
 }
 
 export interface GeneratedDataset {
   dataset: X2crmDataset
   /** Every record that carries dirt, with its kinds. */
   dirty: DirtyRecord[]
+  /** Static lists' members (`x2_list_items`: database-only, so the simulator's API does not serve them). */
+  listItems: GeneratedListItem[]
 }
 
 export function generateDataset(options: GenerateOptions): X2crmDataset {
@@ -160,7 +168,12 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     dropdowns: defaultDropdowns(),
     relationships,
   }
-  return { dataset, dirty }
+  // Cases, marketing lists with members, tags and labelled relationships (their own random stream).
+  const extras =
+    options.casesListsTags === false
+      ? { listItems: [] }
+      : addCasesListsTags(dataset, { seed: options.seed, owners, firstDate: FIRST_DATE, lastDate: LAST_DATE })
+  return { dataset, dirty, listItems: extras.listItems }
 }
 
 function generateUsers(random: Random, count: number): Record<string, unknown>[] {

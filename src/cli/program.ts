@@ -558,7 +558,11 @@ function defineSim(program: Command): void {
     .command('x2crm')
     .description('X2CRM API v2 simulator, answering like a real X2CRM 7.1')
     .option('-p, --port <port>', 'port (0 = any free port)', integer('--port'), 0)
-    .option('--generate <n>', 'generate n accounts and 2n contacts', integer('--generate', 1))
+    .option(
+      '--generate <n>',
+      'generate n accounts and 2n contacts, with cases, marketing lists, tags and labelled relationships',
+      integer('--generate', 1),
+    )
     .option('--seed <seed>', 'generator seed', integer('--seed'), 1)
     .option(
       '--data <dump.json>',

@@ -38,7 +38,7 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
   return withSession(
     renderer,
     (emit) => connect(config, emit),
-    async ({ source, target, writers, ledger, metadata }, emit) => {
+    async ({ source, related, target, writers, ledger, metadata }, emit) => {
       // The sample is drawn with the hidden records fetched by id, so the run reads it whole and needs no gap fill
       // (which would count every id between two sampled records as deleted).
       const chosen = sample === undefined ? undefined : await chooseSample(source, mapping, sample)
@@ -51,6 +51,7 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
         },
         {
           source: chosen === undefined ? source : sampleSource(source, chosen),
+          related,
           target,
           writers,
           ledger,
@@ -88,11 +89,12 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
   return withSession(
     renderer,
     (emit) => connect(config, emit),
-    ({ source, target, writers, ledger }, emit) =>
+    ({ source, related, target, writers, ledger }, emit) =>
       delta(
         { ...runSettingsOf(config), mapping, deletions: options.deletions ?? config.run.deletions },
         {
           source,
+          related,
           target,
           writers,
           ledger,
@@ -116,14 +118,14 @@ export function runVerify(config: RunConfig, options: RunVerifyOptions = {}): Pr
   return withSession(
     rendererFor(options.json),
     (emit) => connect(config, emit),
-    ({ source, target, ledger }, emit) =>
+    ({ source, related, target, ledger }, emit) =>
       verify(
         {
           instance: config.run.instance,
           mapping: mappingFor(config.run.mapping, 'verify').mapping,
           ...(sample !== undefined && { sample }),
         },
-        { source, target, ledger, emit, now: () => new Date() },
+        { source, related, target, ledger, emit, now: () => new Date() },
       ),
   )
 }

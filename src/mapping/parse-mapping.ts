@@ -1,3 +1,4 @@
+import { withObjectRules } from './object-rules.ts'
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { tableRefFor } from './known-tables.ts'
 import { orderEntityMaps } from './load-order.ts'
@@ -99,7 +100,7 @@ export function parseMapping(text: string): ParsedMapping {
       ...(repairs && { repairs }),
     }
     if (split === undefined) {
-      entities.push(main)
+      entities.push(withObjectRules(main, mainTable.get('Contacts')))
       continue
     }
     const where = {
@@ -137,7 +138,13 @@ function normalizeSettings(written: WrittenMappingParsed): MappingSettings {
   const { publisherPrefix, tags } = written.settings
   let tagsChoice: TagsChoice
   if (tags.mode === 'multiselect')
-    tagsChoice = { mode: 'multiselect', column: tags.column ?? `${publisherPrefix}x2crmtags` }
+    tagsChoice = {
+      mode: 'multiselect',
+      column: tags.column ?? `${publisherPrefix}x2crmtags`,
+      ...(tags.options !== undefined && { options: tags.options }),
+    }
+  else if (tags.mode === 'text')
+    tagsChoice = { mode: 'text', column: tags.column ?? `${publisherPrefix}x2crmtags` }
   else if (tags.mode === 'table')
     tagsChoice = { mode: 'table', table: tags.table ?? `${publisherPrefix}x2crmtag` }
   else tagsChoice = { mode: 'none' }

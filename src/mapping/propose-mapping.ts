@@ -1,3 +1,4 @@
+import { tagOptions } from './tag-fields.ts'
 import type { X2crmField, X2crmRecord } from '../source/x2crm/types.ts'
 import { WRITES } from './compatibility.ts'
 import { DEFAULT_DEDUPE, DEFAULT_OBJECTS, DEFAULT_VALUES } from './default-objects.ts'
@@ -21,6 +22,8 @@ export interface ProposeOptions {
   acceptAbove?: number
   /** Below this a taken match is flagged for review. @default 0.8 */
   reviewBelow?: number
+  /** X2CRM's tags (those seen): each gets an option of the multi-select tag column (`settings.tags.options`). */
+  tags?: readonly string[]
 }
 
 /** Sampled X2CRM records per class, for value profiles. */
@@ -118,7 +121,13 @@ export function proposeMapping(
   return {
     written: {
       version: 1,
-      settings: { publisherPrefix: context.prefix, tags: { mode: 'multiselect' } },
+      settings: {
+        publisherPrefix: context.prefix,
+        tags:
+          options.tags === undefined || options.tags.length === 0
+            ? { mode: 'multiselect' }
+            : { mode: 'multiselect', options: tagOptions([...options.tags].sort()) },
+      },
       entities,
     },
     evidence,

@@ -118,7 +118,13 @@ const WrittenEntity = z.strictObject({
 
 const WrittenTags = z.union([
   z.strictObject({ mode: z.literal('none') }),
-  z.strictObject({ mode: z.literal('multiselect'), column: Name.optional() }),
+  z.strictObject({
+    mode: z.literal('multiselect'),
+    column: Name.optional(),
+    /** Tag → choice value; `map propose` writes X2CRM's tags, `schema apply` creates the options. */
+    options: z.record(z.string(), z.number().int()).optional(),
+  }),
+  z.strictObject({ mode: z.literal('text'), column: Name.optional() }),
   z.strictObject({ mode: z.literal('table'), table: Name.optional() }),
 ])
 

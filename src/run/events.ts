@@ -1,3 +1,6 @@
+import type { CaseCloseSummary } from './close-incidents.ts'
+import type { ListMembersSummary } from './list-members.ts'
+import type { ConnectionsSummary } from './connections.ts'
 import type { CloseSummary } from './close-opportunities.ts'
 import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
 import type { Reconciliation } from './reconciliation.ts'
@@ -43,6 +46,12 @@ export type RunEvent =
   | { type: 'phase.finished'; phase: string }
   /** Opportunities X2CRM won or lost, closed after everything else loaded; `failed` with Dataverse's reasons. */
   | ({ type: 'opportunities.closed' } & CloseSummary)
+  /** Cases X2CRM resolved or cancelled, closed after everything else loaded. */
+  | ({ type: 'cases.closed' } & CaseCloseSummary)
+  /** Static lists' members added to their marketing lists; dynamic lists and members left off, counted. */
+  | ({ type: 'lists.filled' } & ListMembersSummary)
+  /** X2CRM relationships that are not link fields, as connections with roles named after their labels. */
+  | ({ type: 'connections.made' } & ConnectionsSummary)
   /** How the phase's records were found: listed, fetched by id because lists hid them, ids that no longer exist. */
   | { type: 'phase.completeness'; phase: string; report: CompletenessReport }
   | {

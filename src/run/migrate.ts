@@ -10,6 +10,11 @@ import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/n
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
+import { closeCases, reopenCases } from './close-incidents.ts'
+import { addListMembers } from './list-members.ts'
+import { connectRelationships } from './connections.ts'
+import { withRecordTags } from './record-tags.ts'
+import type { RelatedReaders } from '../source/x2crm/related.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
@@ -32,6 +37,8 @@ export interface MigrateOptions {
 /** What a migration reads (X2CRM) besides what loading its phases uses. */
 export interface MigrateDeps extends LoadDeps {
   source: X2crmSource
+  /** List members, relationships and tags, for the steps after the load; a reader left out is not migrated. */
+  related?: RelatedReaders
 }
 
 export interface MigrateResult {
@@ -51,7 +58,10 @@ export const MIGRATE_RUN = 'migrate'
  * rows are upserts on deterministic ids, so nothing duplicates. A rejected row is quarantined with the server's reason; a systemic failure throws and
  * leaves the run resumable.
  */
-export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promise<MigrateResult> {
+export async function migrate(given: MigrateOptions, givenDeps: MigrateDeps): Promise<MigrateResult> {
+  // Tags travel in the records, and the map fills the tag column from them (settings.tags).
+  const { mapping, deps } = withRecordTags(given.mapping, givenDeps)
+  const options = { ...given, mapping }
   const started = deps.now()
   const unfinished = await deps.ledger.unfinishedRun(MIGRATE_RUN)
   const resumed =
@@ -94,6 +104,8 @@ async function loadRun(
   try {
     for (const phase of phases) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
+      // A case a run before resolved or cancelled is read-only: it is reopened to load, and closed again at the end.
+      await reopenCases(phase, deps)
       const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context, names)
       sourceCounts.set(phase.name, result.sourceCount)
       if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
@@ -108,6 +120,14 @@ async function loadRun(
   const closed = await closeOpportunities(phases, deps)
   if (closed.won + closed.lost + closed.failed.length > 0)
     deps.emit({ type: 'opportunities.closed', ...closed })
+  const cases = await closeCases(phases, options.instance, deps)
+  if (cases.resolved + cases.cancelled + cases.failed.length > 0)
+    deps.emit({ type: 'cases.closed', ...cases })
+  const lists = await addListMembers(phases, deps)
+  if (lists.lists + lists.dynamic + lists.unread > 0) deps.emit({ type: 'lists.filled', ...lists })
+  const connections = await connectRelationships(phases, options.mapping, options.instance, deps)
+  if (connections.connected + connections.failed.length > 0)
+    deps.emit({ type: 'connections.made', ...connections })
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
@@ -118,6 +138,9 @@ async function loadRun(
     processed,
     completeness,
     closed,
+    cases,
+    lists,
+    connections,
     ...(deps.retries && { retries: deps.retries() }),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })

@@ -1,3 +1,6 @@
+import { sourceKeyOf } from '../domain/source-key.ts'
+import type { RelatedReaders } from '../source/x2crm/related.ts'
+import { withRecordTags } from './record-tags.ts'
 import type { Ledger, OutcomeStatus } from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
@@ -10,6 +13,7 @@ import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { compareRow, type FieldMismatch } from './compare-row.ts'
+import { caseStateMismatch } from './close-incidents.ts'
 import type { Emit } from './events.ts'
 import { UNDOABLE_KINDS, undoneRuns } from './run-chain.ts'
 
@@ -41,6 +45,8 @@ export interface VerifyOptions {
 
 export interface VerifyDeps {
   source: Pick<X2crmSource, 'records' | 'count'>
+  /** Tags, when the map moves them (the tag column is compared). */
+  related?: RelatedReaders
   target: Pick<DataverseTarget, 'query'>
   ledger: Ledger
   emit: Emit
@@ -93,7 +99,11 @@ export interface VerifyResult {
  * recorded in the ledger as a run of kind `verify` (its summary is the result, lists capped), so `x2d365 report` can
  * show it with the run it checked.
  */
-export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
+export async function verify(given: VerifyOptions, givenDeps: VerifyDeps): Promise<VerifyResult> {
+  // The tag column is compared too, when the map moves tags (record-tags.ts).
+  const tagged = withRecordTags(given.mapping, givenDeps)
+  const options = { ...given, mapping: tagged.mapping }
+  const deps = tagged.deps
   const started = deps.now()
   const of = await runToVerify(deps.ledger, options.instance)
   const run = await deps.ledger.startRun(
@@ -205,6 +215,7 @@ async function verifyEntity(
       ...transformed.flatMap((t) => t.links.map((l) => l.parentKey)),
     ])
     const inDataverse = transformed.filter((t) => loaded.has(t.sourceKey))
+    const recordOf = new Map(batch.map((r) => [sourceKeyOf(map.entity, Number(r['id'])), r]))
     result.notMigrated += transformed.length - inDataverse.length
     const rows = await readExisting(
       deps.target,
@@ -223,6 +234,8 @@ async function verifyEntity(
       result.checked++
       const links = new Map(t.links.map((l) => [l.field, loaded.get(l.parentKey)?.targetId ?? null]))
       const mismatches = compareRow(map, t, links, row)
+      const state = caseStateMismatch(map.caseClose, recordOf.get(t.sourceKey), row)
+      if (state !== undefined) mismatches.push(state)
       if (mismatches.length === 0) result.matched++
       else result.mismatched++
       for (const m of mismatches) {
@@ -261,6 +274,7 @@ function clip(value: unknown): unknown {
 /** The columns to read back: those the map writes, and `createdon`, where an overridden creation date lands. */
 function verifyColumns(map: EntityMap): string[] {
   const columns = imageColumns(map)
+  if (map.caseClose !== undefined) columns.push('statecode')
   return columns.includes('overriddencreatedon') ? [...columns, 'createdon'] : columns
 }
 

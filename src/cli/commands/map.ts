@@ -35,9 +35,13 @@ export async function mapProposeCommand(
   const size = Number(options.sample)
   if (!Number.isInteger(size) || size < 0) throw new ConfigError(['--sample must be a whole number ≥ 0'])
   const samples =
-    size > 0 ? await sampleRecords(options.config, Object.keys(discovery.source.entities), size) : {}
-  const proposal = proposeMapping(discovery.source, discovery.target, samples, {
+    size > 0
+      ? await sampleRecords(options.config, Object.keys(discovery.source.entities), size)
+      : { records: {}, tags: undefined }
+  const { records: sampled, tags } = samples
+  const proposal = proposeMapping(discovery.source, discovery.target, sampled, {
     publisherPrefix: options.prefix,
+    ...(tags !== undefined && { tags }),
   })
   writeFileSync(options.mapping, writeMapping(proposal.written, proposal.evidence))
   out(`Wrote ${options.mapping}: ${Object.keys(proposal.written.entities).length} classes.`)
@@ -148,13 +152,16 @@ async function sampleRecords(
   configPath: string,
   entities: readonly string[],
   size: number,
-): Promise<Samples> {
+): Promise<{ records: Samples; tags: string[] }> {
   const config = readConfig(configPath)
   return withSession(
     silent,
     (emit) => connect(config, emit),
-    async ({ source }) => {
+    async ({ source, related }) => {
       const samples: Record<string, X2crmRecord[]> = {}
+      // The tags the multi-select tag column gets options for: all of them from the database, else those of the
+      // sampled records (API v2 reads tags one record at a time).
+      const tags = new Set<string>()
       for (const entity of entities) {
         const rows: X2crmRecord[] = []
         try {
@@ -166,8 +173,19 @@ async function sampleRecords(
           // A class X2CRM cannot list gets no sample; the proposal then rests on names and types.
         }
         samples[entity] = rows
+        try {
+          if (related.tagsOfClass !== undefined) {
+            for (const list of (await related.tagsOfClass(entity)).values())
+              for (const tag of list) tags.add(tag)
+          } else if (related.tags !== undefined) {
+            for (const row of rows)
+              for (const tag of await related.tags(entity, Number(row['id']))) tags.add(tag)
+          }
+        } catch {
+          // Tags X2CRM cannot give for a class get no option; the run warns about each such tag it drops.
+        }
       }
-      return samples
+      return { records: samples, tags: [...tags] }
     },
   )
 }
