@@ -171,11 +171,21 @@ export function resolveLink(
 export function resolveChoice(
   value: unknown,
   choices: Readonly<Record<string, number>>,
+  caseInsensitiveChoice = true,
 ): Transformed<number> {
   const text = trimmedText(value)
   if (text.value === null) return noValue(text)
   const found = lookupChoice(text.value, choices)
-  if (found !== undefined) return { value: found }
+  if (found?.exact === true) return { value: found.value }
+  if (found !== undefined) {
+    const read = `${JSON.stringify(text.value)} read as option ${JSON.stringify(found.option)}`
+    return caseInsensitiveChoice
+      ? { value: found.value, warning: `repair caseInsensitiveChoice: ${read} (differs in letter case)` }
+      : {
+          value: null,
+          warning: `${JSON.stringify(text.value)} equals option ${JSON.stringify(found.option)} only ignoring case, and caseInsensitiveChoice is off; left empty`,
+        }
+  }
   return {
     value: null,
     warning: `${JSON.stringify(text.value)} is not an option the map knows; left empty (add it under choices)`,
@@ -189,6 +199,7 @@ export function resolveChoice(
 export function resolveMultiChoice(
   value: unknown,
   choices: Readonly<Record<string, number>>,
+  caseInsensitiveChoice = true,
 ): Transformed<string> {
   const text = trimmedText(value)
   if (text.value === null) return noValue(text)
@@ -201,24 +212,38 @@ export function resolveMultiChoice(
   }
   const values: number[] = []
   const unknown: string[] = []
+  const repaired: string[] = []
   for (const item of items.map((i) => i.trim()).filter((i) => i !== '')) {
     const found = lookupChoice(item, choices)
-    if (found === undefined) unknown.push(item)
-    else if (!values.includes(found)) values.push(found)
+    if (found === undefined || (!found.exact && !caseInsensitiveChoice)) {
+      unknown.push(item)
+      continue
+    }
+    if (!found.exact) repaired.push(`${JSON.stringify(item)} read as option ${JSON.stringify(found.option)}`)
+    if (!values.includes(found.value)) values.push(found.value)
   }
   const result = values.length > 0 ? values.join(',') : null
-  if (unknown.length === 0) return { value: result }
-  return {
-    value: result,
-    warning: `${unknown.map((u) => JSON.stringify(u)).join(', ')} not options the map knows; dropped`,
-  }
+  const warnings = [
+    ...(repaired.length > 0
+      ? [`repair caseInsensitiveChoice: ${repaired.join(', ')} (differs in letter case)`]
+      : []),
+    ...(unknown.length > 0
+      ? [`${unknown.map((u) => JSON.stringify(u)).join(', ')} not options the map knows; dropped`]
+      : []),
+  ]
+  return { value: result, ...(warnings.length > 0 && { warning: warnings.join('; ') }) }
 }
 
-function lookupChoice(text: string, choices: Readonly<Record<string, number>>): number | undefined {
-  if (Object.hasOwn(choices, text)) return choices[text]
-  const key = text.trim().toLowerCase()
+/** The option `text` (trimmed) names: exactly, or (`exact` false) ignoring case. */
+function lookupChoice(
+  text: string,
+  choices: Readonly<Record<string, number>>,
+): { value: number; option: string; exact: boolean } | undefined {
+  const exact = Object.entries(choices).find(([option]) => option === text || option.trim() === text)
+  if (exact !== undefined) return { value: exact[1], option: exact[0], exact: true }
+  const key = text.toLowerCase()
   for (const [option, value] of Object.entries(choices)) {
-    if (option.trim().toLowerCase() === key) return value
+    if (option.trim().toLowerCase() === key) return { value, option, exact: false }
   }
   return undefined
 }

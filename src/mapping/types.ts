@@ -156,6 +156,17 @@ export interface Repairs {
    * warning naming the count and candidates. @default true
    */
   linkByName: boolean
+  /**
+   * A class or module name written in another letter case than X2CRM's (an action's associationType
+   * `Opportunities` for `opportunities`) is read as that class, with a warning; off → no link, with a warning.
+   * @default true
+   */
+  caseInsensitiveClass?: boolean
+  /**
+   * A dropdown value matching an option of the map only when trimmed and compared ignoring case (`" hot"` for `Hot`,
+   * as imports store values) takes that option, with a warning; off → left empty, with a warning. @default true
+   */
+  caseInsensitiveChoice?: boolean
 }
 
 /** How an entity map finds its records among the rows that were in Dataverse before the migration. */
