@@ -74,12 +74,15 @@ export function cleanUrl(value: unknown): Transformed<string> {
 /**
  * An X2CRM assignment → the `@odata.bind` path of the Dataverse owner, e.g. `/systemusers(<id>)`. `Anyone` → the
  * default owner when there is one; empty, or `Anyone` without a default owner → null (the row gets the caller). Dataverse has one owner: of `"a, b"` the first user wins; numeric
- * entries are X2CRM group ids, which own nothing in Dataverse.
+ * entries are X2CRM group ids: a record assigned to groups alone goes where users.yaml decides for its group
+ * (`bindFor`, a user or a team), else to the caller with a warning. `bindFor` (username or group id → bind path)
+ * wins over `ownerFor` when it knows the owner.
  */
 export function resolveOwner(
   value: unknown,
   ownerFor: TransformContext['ownerFor'],
   defaultOwnerId?: string,
+  bindFor?: TransformContext['ownerBindFor'],
 ): Transformed<string> {
   const text = trimmedText(value)
   if (text.value === null) return text
@@ -95,6 +98,15 @@ export function resolveOwner(
   const groups = entries.filter(isGroupId)
   const [username, ...others] = entries.filter((entry) => !isGroupId(entry))
   const warnings: string[] = []
+  const groupBind =
+    username === undefined ? groups.map((g) => bindFor?.(g)).find((b) => b !== undefined) : undefined
+  if (groupBind !== undefined) {
+    // A record assigned to groups alone goes where users.yaml's decision for its (first decided) group says.
+    return {
+      value: groupBind,
+      warning: `assigned to X2CRM group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}; owned as users.yaml decides for the group`,
+    }
+  }
   if (groups.length > 0) {
     warnings.push(
       `assigned to X2CRM group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}, which cannot own a Dataverse row; dropped`,
@@ -108,7 +120,10 @@ export function resolveOwner(
   let bind: string | null = null
   if (username !== undefined) {
     const systemUserId = ownerFor(username)
-    if (systemUserId === undefined) {
+    const decided = bindFor?.(username)
+    if (decided !== undefined) {
+      bind = decided
+    } else if (systemUserId === undefined) {
       warnings.push(`X2CRM user "${username}" has no Dataverse user; the row gets the default owner`)
     } else {
       bind = `/systemusers(${systemUserId})`

@@ -218,6 +218,11 @@ export interface TransformContext {
   ownerFor(username: string): string | undefined
   /** `systemuserid` of the default owner, who takes records assigned to `Anyone` (else the application user would). */
   defaultOwnerId?: string
+  /**
+   * The owner users.yaml decided for an X2CRM username or group id, as an `@odata.bind` path (`/systemusers(…)`,
+   * `/teams(…)`); wins over `ownerFor`. Undefined when nothing was decided for it.
+   */
+  ownerBindFor?(assignee: string): string | undefined
   /** Ids of the records of a class named exactly so (the `linkByName` repair); undefined when not known. */
   idsNamed?(entity: string, name: string): readonly number[] | undefined
 }

@@ -1,7 +1,12 @@
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { LoadedRecord, RecordOutcome } from '../ledger/ledger.ts'
 import { checkRow } from '../mapping/check-row.ts'
-import { ownerQueueRefusal, type OwnerDecisions, type QueuedOwner } from '../mapping/reconcile-users.ts'
+import {
+  ownerQueueRefusal,
+  type OwnerDecisionRow,
+  type OwnerDecisions,
+  type QueuedOwner,
+} from '../mapping/reconcile-users.ts'
 import type { TargetSchema } from '../mapping/schemas.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
@@ -90,6 +95,8 @@ export type OwnerCheck =
       /** Owners with no Dataverse user and no default: `migrate` will not start while any is left. */
       queue: QueuedOwner[]
       problems: string[]
+      /** Every owner with records and who takes them (users, groups, Anyone). */
+      decisions?: OwnerDecisionRow[]
       /** What `migrate` would say when it refuses to start. */
       refusal?: string
     }
@@ -143,12 +150,13 @@ const EMPTY_COUNTS = { created: 0, updated: 0, quarantined: 0, skipped: 0, delet
  */
 export async function validate(options: ValidateOptions, deps: ValidateDeps): Promise<ValidationResult> {
   const started = deps.now()
-  const { ownerFor, defaultOwnerId, owners } = await checkOwners(options, deps)
+  const { ownerFor, ownerBindFor, defaultOwnerId, owners } = await checkOwners(options, deps)
   // Plain-text links are linked by name against the classes read before them, as migrate does.
   const names = createNameIndex(linkByNameTargets(options.mapping))
   const context: TransformContext = {
     targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
     ownerFor,
+    ...optional('ownerBindFor', ownerBindFor),
     ...optional('defaultOwnerId', defaultOwnerId),
     idsNamed: (entity, name) => names.lookup(entity, name),
   }
@@ -506,6 +514,7 @@ async function checkOwners(
   deps: ValidateDeps,
 ): Promise<{
   ownerFor: (username: string) => string | undefined
+  ownerBindFor?: (assignee: string) => string | undefined
   defaultOwnerId?: string
   owners: OwnerCheck
 }> {
@@ -529,13 +538,15 @@ async function checkOwners(
   const refusal = ownerQueueRefusal(owners)
   return {
     ownerFor: (username) => byUsername.get(username),
-    ...optional('defaultOwnerId', owners.defaultOwnerId),
+    ownerBindFor: (assignee) => owners.binds?.[assignee],
+    ...optional('defaultOwnerId', owners.anyoneOwnerId),
     owners: {
       checked: true,
       matched: owners.matched.length - defaulted.length,
       defaulted,
       queue: owners.queue,
       problems: owners.problems,
+      ...optional('decisions', owners.decisions),
       ...optional('refusal', refusal),
     },
   }
