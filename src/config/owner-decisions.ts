@@ -1,6 +1,15 @@
 import { parse } from 'yaml'
 import { z } from 'zod'
-import { OWNER_COVERS, type OwnerDecisions } from '../mapping/reconcile-users.ts'
+import type { OwnerCover, OwnerDecisions } from '../mapping/reconcile-users.ts'
+
+/** What a default owner can cover (the mapping's OWNER_COVERS; config takes only types from mapping). */
+const OWNER_COVERS = [
+  'anyone',
+  'inactive',
+  'unmatched',
+  'deleted',
+  'groups',
+] as const satisfies readonly OwnerCover[]
 
 const Email = z.string().email()
 /** Who takes an owner's records: an e-mail (a Dataverse user), `{ user: <e-mail> }`, `{ team: <name> }` or `default`. */
