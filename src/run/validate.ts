@@ -1,3 +1,5 @@
+import { createFindingsCollector, type Findings, type FindingsCollector } from '../mapping/findings.ts'
+import { createRepairTally, type RepairCounts, type RepairTally } from '../mapping/repair-tally.ts'
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { LoadedRecord, RecordOutcome } from '../ledger/ledger.ts'
 import { checkRow } from '../mapping/check-row.ts'
@@ -122,6 +124,10 @@ export interface ValidationResult {
   columns: { from: string; unchecked: string[]; pendingSchema: string[] }
   /** Why a row could still be refused at load time that no offline check can see. */
   onlyDataverse: string[]
+  /** What X2CRM's data holds that the load does not change, reported for a person to decide (duplicates, …). */
+  findings?: Findings
+  /** Each named repair the map would make, counted with examples. */
+  repairs?: RepairCounts
 }
 
 /** What Dataverse alone can refuse: said with every result so that "nothing would be quarantined" is not overread. */
@@ -162,6 +168,8 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
   }
   const plan = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(plan.phases)
+  const findings = createFindingsCollector({ now: started, inactiveUsers: await inactiveUsers(deps.source) })
+  const repairs = createRepairTally(options.examples)
   const tallies: Tallies = {
     quarantine: createReasonTally(options.examples),
     warnings: createReasonTally(options.examples),
@@ -196,6 +204,8 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
       phaseSets,
       loadedParents,
       names,
+      findings,
+      repairs,
       ...optional('onQuarantined', deps.onQuarantined),
     })
   }
@@ -222,7 +232,15 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
       pendingSchema: [...(options.pendingSchema ?? [])],
     },
     onlyDataverse: [...ONLY_DATAVERSE],
+    findings: findings.findings(),
+    repairs: repairs.repairs(),
   }
+}
+
+/** Usernames of X2CRM's inactive users (their records are a finding); none when the users cannot be read. */
+async function inactiveUsers(source: Pick<X2crmSource, 'users'>): Promise<Set<string>> {
+  const users = await source.users().catch(() => [])
+  return new Set(users.filter((u) => u.status !== 1).map((u) => u.username))
 }
 
 interface PhaseState {
@@ -246,6 +264,8 @@ interface PhaseContext {
   phaseSets: ReadonlyMap<string, string>
   loadedParents: (links: readonly LinkRef[]) => Map<SourceKey, LoadedRecord>
   names: NameIndex
+  findings: FindingsCollector
+  repairs: RepairTally
   onQuarantined?: (outcome: RecordOutcome, record: X2crmRecord) => void
 }
 
@@ -317,8 +337,10 @@ function validateRecord(
 ): 'load' | 'quarantine' | 'skip' {
   const { phase, result } = state
   const { tallies } = run
+  run.findings.observe(phase.entityMap.entity, record)
   const transformed = transformRecord(phase.entityMap, record, run.context)
   const { sourceKey } = transformed
+  if (transformed.status === 'ok') run.repairs.add(sourceKey, transformed.warnings)
   const example = (field: string, value: unknown) => ({
     sourceKey,
     ...optional('value', exampleValue(field, value)),
