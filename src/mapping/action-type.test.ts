@@ -103,6 +103,9 @@ describe('the record an action is about', () => {
     expect(off.warning).toMatch(/only ignoring letter case, and caseInsensitiveClass is off/)
     // X2CRM's own spellings, the module name and the class name, are no repair.
     expect(
+      resolveRegarding({ associationType: 'x2Leads', associationId: 1 }, field, 'task', ctx).warning,
+    ).toMatch(/^X2Leads 1: the map does not migrate/)
+    expect(
       resolveRegarding({ associationType: 'opportunities', associationId: 1 }, field, 'task', ctx).warning,
     ).toMatch(/does not migrate Opportunity/)
     expect(

@@ -71,6 +71,9 @@ export function associationClass(associationType: unknown): string | null | unde
   return match === null || match === undefined ? match : match.cls
 }
 
+/** Module names X2CRM itself writes in mixed case (its `modules.name`), besides the lower-case association keys. */
+const MODULE_SPELLINGS: Readonly<Record<string, string>> = { x2Leads: 'X2Leads', bugReports: 'BugReports' }
+
 /**
  * The class an association names, and whether X2CRM's own spelling matched (`exact`: a module name as X2CRM stores
  * it, `contacts`, or a class name, `Contacts`) or only ignoring letter case (`Opportunities`, `CONTACTS`): the
@@ -86,6 +89,8 @@ export function matchAssociationClass(
   const classes = Object.values(ASSOCIATION_MODELS)
   const exact = Object.hasOwn(ASSOCIATION_MODELS, written) ? ASSOCIATION_MODELS[written] : undefined
   if (exact !== undefined) return { cls: exact, exact: true }
+  const moduleSpelling = MODULE_SPELLINGS[written]
+  if (moduleSpelling !== undefined) return { cls: moduleSpelling, exact: true }
   if (classes.includes(written)) return { cls: written, exact: true }
   const model = Object.hasOwn(ASSOCIATION_MODELS, key) ? ASSOCIATION_MODELS[key] : undefined
   const cls = model ?? classes.find((name) => name.toLowerCase() === key)
