@@ -156,6 +156,14 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     nextFieldId += fields[className].length
     records[className] = []
   }
+  // The groups 1..5 accounts are assigned to (accountOwner), for the owner decisions of issue 14 (ruleDirt only, so
+  // older data keeps its classes as they were).
+  if (options.ruleDirt === true) {
+    records['Groups'] = [1, 2, 3, 4, 5].map((id) => ({
+      id,
+      name: `${words.groupNames[id - 1] ?? 'Group'} ${id}`,
+    }))
+  }
 
   const apiKeys: Record<string, string> = { admin: DEFAULT_ADMIN_KEY }
   for (const user of users) {

@@ -42,7 +42,7 @@ describe('reconcileOwners', () => {
       ['ghost', 2, 'owns records but is no X2CRM user any more (deleted)'],
     ])
     expect(ownerQueueRefusal(result)).toMatch(
-      /^3 X2CRM owners of 12 records have no Dataverse user: cy \(7\), dee \(3\), ghost \(2\)\. Decide each in users\.yaml/,
+      /^3 X2CRM owners of 12 records have no owner decided: cy \(7\), dee \(3\), ghost \(2\)\. Decide each in users\.yaml/,
     )
   })
 

@@ -349,7 +349,7 @@ export function ownerQueueRefusal(reconciliation: OwnerReconciliation): string |
   const records = reconciliation.queue.reduce((sum, q) => sum + q.records, 0)
   return (
     `${reconciliation.queue.length} X2CRM owner${reconciliation.queue.length > 1 ? 's' : ''} of ${records} records ` +
-    `have no Dataverse user: ${reconciliation.queue.map((q) => `${q.username} (${q.records})`).join(', ')}. ` +
+    `have no owner decided: ${reconciliation.queue.map((q) => `${q.username} (${q.records})`).join(', ')}. ` +
     'Decide each in users.yaml (byHand for users, groups for groups: an e-mail, { team: <name> } or default), or ' +
     'let defaultOwner cover them (defaultOwner: { email: <e-mail>, covers: [anyone, inactive, unmatched, deleted, groups] }), ' +
     'then run `x2d365 users` again.'

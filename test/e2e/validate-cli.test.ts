@@ -91,7 +91,7 @@ describe('x2d365 validate', () => {
     })
     expect(run.code).toBe(2)
     expect(run.stdout).toMatch(
-      /migrate would not start: \d+ X2CRM owners? of \d+ records have no Dataverse user/,
+      /migrate would not start: \d+ X2CRM owners? of \d+ records have no owner decided/,
     )
     const json = JSON.parse(readFileSync(join(dir, 'owners', 'validation.json'), 'utf8')) as ValidationResult
     expect(json.owners.checked && json.owners.queue.length).toBeGreaterThan(0)
