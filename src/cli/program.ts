@@ -343,6 +343,7 @@ function defineVerify(program: Command, setExitCode: SetExitCode): void {
         'rate and ETA in a terminal); with --json, one JSON object per line on stdout, the last one the result.',
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
+    .option('-m, --mapping <path>', 'the confirmed map the migration used (default: run.mapping, else built-in)')
     .option('--sample <n>', 'records per object to check (default 200)', integer('--sample', 1))
     .option('--all', 'check every record')
     .option('--json', 'print the result as JSON')

@@ -10,6 +10,8 @@ import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { validate } from '../../src/run/validate.ts'
+import { verify } from '../../src/run/verify.ts'
+import { parseMapping } from '../../src/mapping/parse-mapping.ts'
 import { buildMigrationReport } from '../../src/report/migration-report.ts'
 import { renderMigrationMarkdown } from '../../src/report/render-migration-markdown.ts'
 import { renderValidationMarkdown } from '../../src/report/render-validation.ts'
@@ -363,5 +365,56 @@ describe('issue 14 rules on generated dirty data', () => {
       ]
     for (const id of groupOwned) expect(ownerOf(id)).toBe('7e000000-0000-4000-a000-000000000001')
     for (const id of inactive) expect(ownerOf(id)).toBe('7e000000-0000-4000-a000-000000000002')
+  })
+
+  it('verifies a Lead/Contact split: the leads are no missing contacts, and a link the load left empty on purpose (a primary contact that became a lead) is no mismatch', async () => {
+    const split = parseMapping(
+      [
+        'version: 1',
+        'entities:',
+        '  Accounts:',
+        '    table: account',
+        '    fields:',
+        '      name: { target: name, transform: text }',
+        '      primaryContact: { target: primarycontactid, transform: link, linkTo: Contacts, pass: 2 }',
+        '  Contacts:',
+        '    table: contact',
+        '    fields:',
+        '      lastName: { target: lastname, transform: text }',
+        '      company: { target: parentcustomerid_account, transform: link, linkTo: Accounts }',
+        '    split:',
+        '      table: lead',
+        '      when: [{ hasCompany: false }]',
+        '      fields:',
+        '        lastName: { target: lastname, transform: text }',
+      ].join('\n'),
+    )
+    expect(split.errors).toEqual([])
+    if (split.value === undefined) return
+    // The built-in tables only: no X2CRM id column (schema apply would add it).
+    const mapping = {
+      ...split.value,
+      entities: split.value.entities.map(({ sourceIdColumn: _, ...e }) => e),
+    }
+    const { source, target, tables, generated } = await setUp()
+    const ledger = createMemoryLedger()
+    const deps = { source, target, ledger, emit: () => undefined, now: () => new Date(), tables }
+    const run = await migrate({ ...options, mapping }, deps)
+    expect(run.reconciliation.balanced).toBe(true)
+    const leads = run.reconciliation.phases.find((p) => p.phase === 'Contacts→lead')
+    expect(leads?.created).toBeGreaterThan(0)
+    // Some account names a primary contact that went to the leads: its link is left empty on purpose.
+    const contacts = generated.dataset.records['Contacts'] ?? []
+    const isLead = (nameId: unknown) => {
+      const contact = contacts.find((c) => c.nameId === nameId)
+      return contact !== undefined && !/_\d+$/.test(typeof contact.company === 'string' ? contact.company : '')
+    }
+    expect((generated.dataset.records['Accounts'] ?? []).some((a) => isLead(a.primaryContact))).toBe(true)
+
+    const verified = await verify({ instance: 'test', mapping }, deps)
+    for (const entity of verified.entities) {
+      expect([entity.entity, entity.missing, entity.mismatches]).toEqual([entity.entity, 0, []])
+    }
+    expect(verified.ok).toBe(true)
   })
 })
