@@ -407,7 +407,9 @@ describe('issue 14 rules on generated dirty data', () => {
     const contacts = generated.dataset.records['Contacts'] ?? []
     const isLead = (nameId: unknown) => {
       const contact = contacts.find((c) => c.nameId === nameId)
-      return contact !== undefined && !/_\d+$/.test(typeof contact.company === 'string' ? contact.company : '')
+      return (
+        contact !== undefined && !/_\d+$/.test(typeof contact.company === 'string' ? contact.company : '')
+      )
     }
     expect((generated.dataset.records['Accounts'] ?? []).some((a) => isLead(a.primaryContact))).toBe(true)
 
