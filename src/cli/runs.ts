@@ -109,6 +109,8 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
 
 export interface RunVerifyOptions {
   json?: boolean
+  /** The confirmed map the migration used (over run.mapping). */
+  mapping?: string
   /** Records per object to check, at random. @default every record */
   sample?: number
 }
@@ -122,7 +124,7 @@ export function runVerify(config: RunConfig, options: RunVerifyOptions = {}): Pr
       verify(
         {
           instance: config.run.instance,
-          mapping: mappingFor(config.run.mapping, 'verify').mapping,
+          mapping: mappingFor(options.mapping ?? config.run.mapping, 'verify').mapping,
           ...(sample !== undefined && { sample }),
         },
         { source, related, target, ledger, emit, now: () => new Date() },

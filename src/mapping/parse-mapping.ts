@@ -87,7 +87,13 @@ export function parseMapping(text: string): ParsedMapping {
     const writtenRepairs = { ...written.settings.repairs, ...writtenEntity.repairs }
     // Only a map that names repairs carries them: absent means every repair on.
     const repairs =
-      Object.keys(writtenRepairs).length === 0 ? undefined : { linkByName: writtenRepairs.linkByName ?? true }
+      Object.keys(writtenRepairs).length === 0
+        ? undefined
+        : {
+            linkByName: writtenRepairs.linkByName ?? true,
+            caseInsensitiveClass: writtenRepairs.caseInsensitiveClass ?? true,
+            caseInsensitiveChoice: writtenRepairs.caseInsensitiveChoice ?? true,
+          }
     const main: EntityMap = {
       entity,
       table,

@@ -291,10 +291,14 @@ function candidatesFor(
     // Choices whose options share no label are different lists, however alike the names.
     if (synonym < 0 && (transform === 'choice' || transform === 'multiChoice') && fit.score === 0) continue
     // A synonym always beats a look-alike name (0.93+ against at most 0.9); ties go to the closer name.
-    const score =
+    const named =
       synonym >= 0
         ? 0.94 - 0.02 * synonym + 0.05 * fit.score + 0.01 * similarity
         : 0.65 * similarity + 0.15 + 0.1 * fit.score
+    // A choice whose options mostly find no choice of the column is a guess, however right the name: taken (the name
+    // says it is that column) but at most 0.75, so it is flagged for review ("0 of 3 options match" is no 0.95).
+    const isChoice = transform === 'choice' || transform === 'multiChoice'
+    const score = isChoice && fit.score < 0.5 ? Math.min(named, 0.75) : named
     const reasons = [
       synonym >= 0
         ? `CRM synonym: ${field.fieldName} → ${column.name}`

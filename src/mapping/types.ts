@@ -187,6 +187,17 @@ export interface Repairs {
    * warning naming the count and candidates. @default true
    */
   linkByName: boolean
+  /**
+   * A class or module name written in another letter case than X2CRM's (an action's associationType
+   * `Opportunities` for `opportunities`) is read as that class, with a warning; off → no link, with a warning.
+   * @default true
+   */
+  caseInsensitiveClass?: boolean
+  /**
+   * A dropdown value matching an option of the map only when trimmed and compared ignoring case (`" hot"` for `Hot`,
+   * as imports store values) takes that option, with a warning; off → left empty, with a warning. @default true
+   */
+  caseInsensitiveChoice?: boolean
 }
 
 /** How an entity map finds its records among the rows that were in Dataverse before the migration. */
@@ -244,6 +255,11 @@ export interface TransformContext {
   ownerFor(username: string): string | undefined
   /** `systemuserid` of the default owner, who takes records assigned to `Anyone` (else the application user would). */
   defaultOwnerId?: string
+  /**
+   * The owner users.yaml decided for an X2CRM username or group id, as an `@odata.bind` path (`/systemusers(…)`,
+   * `/teams(…)`); wins over `ownerFor`. Undefined when nothing was decided for it.
+   */
+  ownerBindFor?(assignee: string): string | undefined
   /** Ids of the records of a class named exactly so (the `linkByName` repair); undefined when not known. */
   idsNamed?(entity: string, name: string): readonly number[] | undefined
 }

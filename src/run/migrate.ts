@@ -8,6 +8,7 @@ import { extractClass, type CompletenessReport } from '../source/x2crm/extract.t
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/name-index.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
+import { createFindingsCollector, type FindingsCollector } from '../mapping/findings.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
 import { closeCases, reopenCases } from './close-incidents.ts'
@@ -101,12 +102,22 @@ async function loadRun(
   let processed = 0
   const { phases } = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(phases)
+  // Findings (duplicates, future timestamps, …) are reported with the run, never acted on.
+  const findings = createFindingsCollector({ now: started, inactiveUsers: await inactiveUsers(deps.source) })
   try {
     for (const phase of phases) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
       // A case a run before resolved or cancelled is read-only: it is reopened to load, and closed again at the end.
       await reopenCases(phase, deps)
-      const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context, names)
+      const result = await runPhase(
+        { ...phase, phaseSets },
+        run.runId,
+        options,
+        deps,
+        context,
+        names,
+        findings,
+      )
       sourceCounts.set(phase.name, result.sourceCount)
       if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
       processed += result.processed
@@ -142,6 +153,8 @@ async function loadRun(
     lists,
     connections,
     ...(deps.retries && { retries: deps.retries() }),
+    findings: findings.findings(),
+    ...(resumed && { findingsNote: 'resumed: findings cover the records this run read after resuming' }),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
@@ -154,6 +167,7 @@ async function runPhase(
   deps: MigrateDeps,
   context: TransformContext,
   names?: NameIndex,
+  findings?: FindingsCollector,
 ): Promise<{ sourceCount: number; processed: number; report?: CompletenessReport }> {
   const { entityMap } = phase
   const listedCount = await deps.source.count(entityMap.entity)
@@ -185,7 +199,16 @@ async function runPhase(
           }
         })()
 
-  const processed = await loadPhase(phase, runId, records, options, deps, context, {
+  const observed =
+    findings === undefined || phase.pass !== 1
+      ? records
+      : (async function* () {
+          for await (const record of records) {
+            findings.observe(entityMap.entity, record)
+            yield record
+          }
+        })()
+  const processed = await loadPhase(phase, runId, observed, options, deps, context, {
     done: doneBefore,
     total: () => listedCount,
   })
@@ -202,6 +225,12 @@ async function runPhase(
   const report = extraction.report()
   deps.emit({ type: 'phase.completeness', phase: phase.name, report })
   return { sourceCount: doneBefore + report.listed + report.gapFetched, processed, report }
+}
+
+/** Usernames of X2CRM's inactive users (their records are a finding); none when the users cannot be read. */
+async function inactiveUsers(source: Pick<X2crmSource, 'users'>): Promise<Set<string>> {
+  const users = await source.users().catch(() => [])
+  return new Set(users.filter((u) => u.status !== 1).map((u) => u.username))
 }
 
 /** The records as they are read, each one's name noted in the index on the way. */

@@ -6,8 +6,8 @@ import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import { readNames } from './read-names.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
-import type { EntityMap, Mapping, TransformContext } from '../mapping/types.ts'
-import { firstPass, planLoad } from '../plan/plan-load.ts'
+import type { EntityMap, LinkRef, Mapping, TransformContext } from '../mapping/types.ts'
+import { firstPass, phaseEntitySets, planLoad, rowPhaseName } from '../plan/plan-load.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
@@ -126,7 +126,9 @@ export async function verify(given: VerifyOptions, givenDeps: VerifyDeps): Promi
       idsNamed: (entity, name) => names.lookup(entity, name),
     }
     const entities: EntityVerification[] = []
-    for (const { name: phase, entityMap: map } of firstPass(planLoad(options.mapping))) {
+    const plan = planLoad(options.mapping)
+    const phaseSets = phaseEntitySets(plan.phases)
+    for (const { name: phase, entityMap: map } of firstPass(plan)) {
       // verify reads what lists show; records hidden from them are checked through the migration's own reconciliation
       let records: AsyncIterable<X2crmRecord>
       let total: number
@@ -149,7 +151,7 @@ export async function verify(given: VerifyOptions, givenDeps: VerifyDeps): Promi
         resumeAfterId: 0,
         counting: 'records to check',
       })
-      entities.push(await verifyEntity(map, records, context, deps, total))
+      entities.push(await verifyEntity(map, records, context, deps, total, phaseSets))
       deps.emit({ type: 'phase.finished', phase })
     }
     const finished = deps.now()
@@ -188,6 +190,7 @@ async function verifyEntity(
   context: TransformContext,
   deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit'>,
   total: number,
+  phaseSets: ReadonlyMap<string, string>,
 ): Promise<EntityVerification> {
   const phase = map.name ?? map.entity
   const where = map.where
@@ -232,7 +235,12 @@ async function verifyEntity(
         continue
       }
       result.checked++
-      const links = new Map(t.links.map((l) => [l.field, loaded.get(l.parentKey)?.targetId ?? null]))
+      const links = new Map(
+        t.links.map((l) => [
+          l.field,
+          expectedLink(l, loaded.get(l.parentKey)?.phase, loaded.get(l.parentKey)?.targetId, phaseSets),
+        ]),
+      )
       const mismatches = compareRow(map, t, links, row)
       const state = caseStateMismatch(map.caseClose, recordOf.get(t.sourceKey), row)
       if (state !== undefined) mismatches.push(state)
@@ -265,6 +273,23 @@ async function verifyEntity(
     })
   }
   return result
+}
+
+/**
+ * What a link should hold after the load: the parent's row when the parent is in Dataverse in a table the lookup can
+ * point at; null when it is not in Dataverse, or when it went to another table (a primary contact that the
+ * Lead/Contact split made a lead), where the load leaves the link empty on purpose.
+ */
+export function expectedLink(
+  link: Pick<LinkRef, 'entitySet' | 'navBySet'>,
+  parentPhase: string | undefined,
+  parentTargetId: string | undefined,
+  phaseSets: ReadonlyMap<string, string>,
+): string | null {
+  if (parentPhase === undefined || parentTargetId === undefined) return null
+  const set = phaseSets.get(rowPhaseName(parentPhase))
+  if (set === undefined || set === link.entitySet) return parentTargetId
+  return link.navBySet !== undefined && Object.hasOwn(link.navBySet, set) ? parentTargetId : null
 }
 
 function clip(value: unknown): unknown {

@@ -223,7 +223,7 @@ describe('the review page handlers', () => {
       post('owner', { hash: contentHash(undefined), owner: 'jdoe', choice: { kind: 'team', name: 'Sales' } }),
       context(),
     )
-    expect(team.writes?.users).toBe('teams:\n  jdoe: Sales\n')
+    expect(team.writes?.users).toBe('byHand:\n  jdoe:\n    team: Sales\n')
     expect((JSON.parse(team.response.body) as PageView).owners[0]?.choice).toEqual({
       kind: 'team',
       name: 'Sales',

@@ -336,13 +336,12 @@ function ownerViews(data: ReviewData, decisions: OwnerDecisions | undefined): Ow
   })
 }
 
-function choiceOf(
-  decisions:
-    { byHand?: Readonly<Record<string, string>>; teams?: Readonly<Record<string, string>> } | undefined,
-  key: string,
-): OwnerChoice {
-  const email = decisions?.byHand?.[key]
-  if (email !== undefined) return { kind: 'user', email }
+function choiceOf(decisions: OwnerDecisions | undefined, key: string): OwnerChoice {
+  const decided = decisions?.byHand?.[key] ?? decisions?.groups?.[key]
+  if (typeof decided === 'string')
+    return decided === 'default' ? { kind: 'none' } : { kind: 'user', email: decided }
+  if (decided !== undefined && 'user' in decided) return { kind: 'user', email: decided.user }
+  if (decided !== undefined) return { kind: 'team', name: decided.team }
   const team = decisions?.teams?.[key]
   if (team !== undefined) return { kind: 'team', name: team }
   return { kind: 'none' }

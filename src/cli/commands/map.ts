@@ -8,6 +8,7 @@ import { previewSplit } from '../../mapping/split-rule.ts'
 import type { Mapping } from '../../mapping/types.ts'
 import { validateMapping } from '../../mapping/validate-mapping.ts'
 import { writeMapping } from '../../mapping/write-mapping.ts'
+import { extractClass } from '../../source/x2crm/extract.ts'
 import type { X2crmRecord } from '../../source/x2crm/types.ts'
 import { connect } from '../connect.ts'
 import { EXIT, exitCodeForMapCheck } from '../exit-codes.ts'
@@ -101,15 +102,14 @@ export async function mapSplitPreviewCommand(
           options.tags === true && catalog.tags !== undefined
             ? catalog.tags(split.entity, Number(record['id']))
             : []
-        const preview = await previewSplit(
-          split.where,
-          source.records(split.entity),
-          tagsOf,
-          Number(options.examples),
-        )
+        // Every record migrate reads: the listed ones and those X2CRM's lists hide (fetched by id), as migrate does.
+        const extraction = extractClass(source, split.entity)
+        const preview = await previewSplit(split.where, extraction, tagsOf, Number(options.examples))
         out(
           `${split.entity}: ${preview.split} of ${preview.total} go to ${split.table.logicalName}, ${preview.kept} stay`,
         )
+        const found = extraction.report().gapFetched
+        if (found > 0) out(`  (${found} of them hidden from X2CRM's lists, read by id as migrate reads them)`)
         out(`  rule: ${preview.rule}`)
         for (const c of preview.byCondition) out(`  ${c.matches} match: ${c.condition}`)
         const text = (value: unknown) =>
