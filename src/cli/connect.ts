@@ -11,6 +11,7 @@ import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
 import { createMysqlSource, type MysqlSource } from '../source/x2crm/mysql/source.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
+import { withSalesClasses } from '../source/x2crm/sales-classes.ts'
 import { withFixes } from '../run/with-fixes.ts'
 import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
 import { createMsalTokenProvider } from '../target/dataverse/auth.ts'
@@ -192,7 +193,8 @@ function connectX2crm(
       onNotice: (notice) => emit({ type: 'source.notice', ...notice }),
     })
     emit({ type: 'source.chosen', source: 'database', detail: mysql.url })
-    return { source, close: () => source.close() }
+    // Product prices and quote lines (x2_quotes_products) read as classes of their own.
+    return { source: withSalesClasses(source, source), close: () => source.close() }
   }
   if (x2crm === undefined) throw new ConfigError(['source: configure source.x2crm or source.mysql'])
   emit({ type: 'source.chosen', source: 'api', detail: x2crm.url })
@@ -203,7 +205,8 @@ function connectX2crm(
     fetch,
     onRetry,
   })
-  return { source, close: async () => undefined }
+  // API v2 has no quote lines (api.md §1.3): quotes load without them.
+  return { source: withSalesClasses(source), close: async () => undefined }
 }
 
 /** A keep-alive pool to Dataverse, trusting the configured certificate (the simulator's) when there is one. */

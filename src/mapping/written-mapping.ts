@@ -22,6 +22,8 @@ const Transform = z.enum([
   'activityState',
   'actionSubject',
   'secondsToMinutes',
+  'priceList',
+  'unit',
 ])
 
 const ColumnType = z.enum([

@@ -3,6 +3,8 @@ import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
 import type { Reconciliation } from './reconciliation.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'
 import type { SampleSummary } from './sample.ts'
+import type { CatalogReport } from './sales-catalog.ts'
+import type { SalesSummary } from './finish-sales.ts'
 
 /** Everything a run reports as it goes. The CLI renders these (table or JSON lines); nothing else decides on them. */
 export type RunEvent =
@@ -39,6 +41,10 @@ export type RunEvent =
   | { type: 'phase.finished'; phase: string }
   /** Opportunities X2CRM won or lost, closed after everything else loaded; `failed` with Dataverse's reasons. */
   | ({ type: 'opportunities.closed' } & CloseSummary)
+  /** The unit group, unit and price lists found or created before the sales phases; currencies Dataverse lacks. */
+  | ({ type: 'sales.catalog' } & CatalogReport)
+  /** Products published and retired, quotes activated, won and closed, after everything else loaded. */
+  | ({ type: 'sales.finished' } & SalesSummary)
   /** How the phase's records were found: listed, fetched by id because lists hid them, ids that no longer exist. */
   | { type: 'phase.completeness'; phase: string; report: CompletenessReport }
   | {

@@ -10,6 +10,8 @@ import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/n
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
+import { finishSales } from './finish-sales.ts'
+import { withSalesCatalog } from './sales-run.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
@@ -84,8 +86,10 @@ async function loadRun(
   const owners = await buildContext(options, deps)
   // Plain-text links are linked by name (`linkByName`) against the classes read whole before them; not in a sample.
   const names = options.sample === undefined ? createNameIndex(linkByNameTargets(options.mapping)) : undefined
-  const context: TransformContext =
+  const named: TransformContext =
     names === undefined ? owners : { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
+  // Products and quotes bind the run's unit group, unit and price lists, found or created first.
+  const context = await withSalesCatalog(named, options, deps)
   const sourceCounts = new Map<string, number>()
   const completeness: (CompletenessReport & { phase: string })[] = []
   let processed = 0
@@ -108,6 +112,10 @@ async function loadRun(
   const closed = await closeOpportunities(phases, deps)
   if (closed.won + closed.lost + closed.failed.length > 0)
     deps.emit({ type: 'opportunities.closed', ...closed })
+  // Then products are published (and the inactive retired), quotes activated, won or closed.
+  const sales = await finishSales(phases, deps)
+  if (Object.values(sales).some((v) => (Array.isArray(v) ? v.length > 0 : v > 0)))
+    deps.emit({ type: 'sales.finished', ...sales })
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
@@ -118,6 +126,7 @@ async function loadRun(
     processed,
     completeness,
     closed,
+    sales,
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }

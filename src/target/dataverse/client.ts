@@ -274,6 +274,14 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
       await response.body?.cancel().catch(() => undefined)
     },
 
+    async callBoundAction(table: TableRef, id: string, name: string, body: Record<string, unknown>) {
+      // A bound action (PublishProductHierarchy, AddMembersTeam): POST {set}({id})/Microsoft.Dynamics.CRM.{name}.
+      if (!/^[A-Za-z]\w*$/.test(name)) throw new MigrationError(`not an action name: ${JSON.stringify(name)}`)
+      const path = `${base}${entitySetOf(table)}(${checkedId(id)})/Microsoft.Dynamics.CRM.${name}`
+      const response = await send('POST', path, { json: body })
+      await response.body?.cancel().catch(() => undefined)
+    },
+
     async upsert(table: TableRef, row: TargetRow) {
       // Neither If-Match nor If-None-Match: a PATCH by key creates or updates (webapi.md §1.5, §2.3).
       const response = await send('PATCH', `${base}${entitySetOf(table)}(${checkedId(row.targetId)})`, {

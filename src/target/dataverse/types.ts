@@ -70,4 +70,9 @@ export interface DataverseBulkTarget extends DataverseTarget {
   delete(table: TableRef, targetId: string): Promise<'deleted' | 'missing'>
   /** `POST {name}`: an unbound action such as `WinOpportunity`; throws the HttpError when Dataverse refuses it. */
   callAction?(name: string, body: Record<string, unknown>): Promise<void>
+  /**
+   * `POST {entitySet}({id})/Microsoft.Dynamics.CRM.{name}`: an action bound to a row (`PublishProductHierarchy`,
+   * `AddMembersTeam`); throws the HttpError when Dataverse refuses it.
+   */
+  callBoundAction?(table: TableRef, id: string, name: string, body: Record<string, unknown>): Promise<void>
 }
