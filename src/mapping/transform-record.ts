@@ -104,7 +104,12 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
       if (link.value !== null) links.push(link.value)
       warning = link.warning
     } else if (field.transform === 'owner') {
-      const owner = resolveOwner(raw, (username) => ctx.ownerFor(username), ctx.defaultOwnerId)
+      const owner = resolveOwner(
+        raw,
+        (username) => ctx.ownerFor(username),
+        ctx.defaultOwnerId,
+        ctx.teamFor && ((groupId) => ctx.teamFor?.(groupId)),
+      )
       if (owner.value !== null) values[`${field.target}@odata.bind`] = owner.value
       warning = owner.warning
     } else if (field.transform === 'priceList' || field.transform === 'unit') {

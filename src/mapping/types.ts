@@ -203,6 +203,18 @@ export interface MappingSettings {
   /** Column on every table holding the X2CRM id, with an alternate key on it. @default '<prefix>x2crmid' */
   sourceIdColumn: string
   tags: TagsChoice
+  /** X2CRM groups → Dataverse owner teams (src/run/teams.ts). @default matched by name, none created */
+  teams?: TeamSettings
+  /** Create records as their X2CRM author (`createdBy`) by impersonation (CallerObjectId). */
+  impersonateAuthors?: boolean
+}
+
+/** How X2CRM groups become Dataverse owner teams. */
+export interface TeamSettings {
+  /** Create an owner team for a group no team is named after. @default false */
+  create?: boolean
+  /** X2CRM group name → the name of its Dataverse team, where they differ. */
+  names?: Readonly<Record<string, string>>
 }
 
 /** A normalized, trusted map. Entities are listed in load order. */

@@ -5,6 +5,7 @@ import type { CompletenessReport } from '../source/x2crm/extract.ts'
 import type { SampleSummary } from './sample.ts'
 import type { CatalogReport } from './sales-catalog.ts'
 import type { SalesSummary } from './finish-sales.ts'
+import type { TeamsReport } from './teams.ts'
 
 /** Everything a run reports as it goes. The CLI renders these (table or JSON lines); nothing else decides on them. */
 export type RunEvent =
@@ -43,6 +44,8 @@ export type RunEvent =
   | ({ type: 'opportunities.closed' } & CloseSummary)
   /** The unit group, unit and price lists found or created before the sales phases; currencies Dataverse lacks. */
   | ({ type: 'sales.catalog' } & CatalogReport)
+  /** X2CRM groups matched to Dataverse owner teams (or created), with the members added. */
+  | ({ type: 'teams.prepared' } & TeamsReport)
   /** Products published and retired, quotes activated, won and closed, after everything else loaded. */
   | ({ type: 'sales.finished' } & SalesSummary)
   /** How the phase's records were found: listed, fetched by id because lists hid them, ids that no longer exist. */

@@ -12,6 +12,7 @@ import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
 import { finishSales } from './finish-sales.ts'
 import { withSalesCatalog } from './sales-run.ts'
+import { withTeams } from './teams.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
@@ -89,7 +90,8 @@ async function loadRun(
   const named: TransformContext =
     names === undefined ? owners : { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   // Products and quotes bind the run's unit group, unit and price lists, found or created first.
-  const context = await withSalesCatalog(named, options, deps)
+  // Records assigned to an X2CRM group are owned by its team, matched (or created) with its members first.
+  const context = await withSalesCatalog(await withTeams(named, options, deps), options, deps)
   const sourceCounts = new Map<string, number>()
   const completeness: (CompletenessReport & { phase: string })[] = []
   let processed = 0
