@@ -251,6 +251,8 @@ export interface TransformContext {
   idsNamed?(entity: string, name: string): readonly number[] | undefined
   /** The unit group, unit and price lists the run prepared (`priceList`, `unit` transforms). */
   salesCatalog?: SalesCatalog
+  /** The Entra object id to create a record of this X2CRM author as (CallerObjectId), or undefined (src/run/authors.ts). */
+  authorObjectIdFor?(username: string): string | undefined
   /** `teamid` of the Dataverse team an X2CRM group id maps to, or undefined (the group owns nothing). */
   teamFor?(groupId: string): string | undefined
 }

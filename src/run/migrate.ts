@@ -13,6 +13,7 @@ import { closeOpportunities } from './close-opportunities.ts'
 import { finishSales } from './finish-sales.ts'
 import { withSalesCatalog } from './sales-run.ts'
 import { withTeams } from './teams.ts'
+import { withAuthors } from './authors.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
@@ -91,7 +92,11 @@ async function loadRun(
     names === undefined ? owners : { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   // Products and quotes bind the run's unit group, unit and price lists, found or created first.
   // Records assigned to an X2CRM group are owned by its team, matched (or created) with its members first.
-  const context = await withSalesCatalog(await withTeams(named, options, deps), options, deps)
+  const context = await withAuthors(
+    await withSalesCatalog(await withTeams(named, options, deps), options, deps),
+    options.mapping,
+    deps,
+  )
   const sourceCounts = new Map<string, number>()
   const completeness: (CompletenessReport & { phase: string })[] = []
   let processed = 0

@@ -147,6 +147,7 @@ describe('products and price lists, in process against the fixture', () => {
 })
 
 const quote = (n: number, status: string, extra: Record<string, unknown> = {}) => ({
+  createdBy: 'jsmith',
   id: n,
   name: `Quote ${n}`,
   nameId: `Quote ${n}_${n}`,
@@ -165,7 +166,8 @@ describe('quotes and their lines, in process', () => {
       quote(1000, 'Draft'),
       quote(1001, 'Presented'),
       quote(1002, 'Won', { currency: 'EUR' }),
-      quote(1003, 'Lost'),
+      // lchen has no Dataverse user in the demo's set: created by the application user, with a warning.
+      quote(1003, 'Lost', { createdBy: 'lchen' }),
     ]
     const lines: Line[] = [
       { id: 1, quoteId: 1000, productId: 1, name: 'X2 Widget', quantity: '2.00', price: '19.99' },
@@ -187,6 +189,19 @@ describe('quotes and their lines, in process', () => {
     expect(byId(1002)?.['_pricelevelid_value']).toBe(eur?.['pricelevelid'])
     expect(byId(1002)?.['_transactioncurrencyid_value']).toBe(eur?.['_transactioncurrencyid_value'])
     expect(rows('quoteclose')).toHaveLength(2)
+
+    // Created as their X2CRM author (CallerObjectId): jsmith's user is createdby, the application user created on
+    // its behalf; lchen has no Dataverse user, so the application user created it, and the record says so.
+    const jsmith = rows('systemuser').find((u) => u['internalemailaddress'] === 'Jsmith@example.com')
+    expect(byId(1000)).toMatchObject({ _createdby_value: jsmith?.['systemuserid'] })
+    expect(byId(1000)?.['_createdonbehalfby_value']).toBeTruthy()
+    expect(byId(1003)?.['_createdby_value']).not.toBe(jsmith?.['systemuserid'])
+    expect(byId(1003)?.['_createdonbehalfby_value'] ?? null).toBeNull()
+    const warnings: string[] = []
+    for await (const o of deps.ledger.outcomes(result.runId, 'Quote')) warnings.push(...(o.warnings ?? []))
+    expect(
+      warnings.filter((w) => w.startsWith('createdBy: X2CRM user "lchen" has no enabled Dataverse user')),
+    ).toHaveLength(1)
 
     const details = rows('quotedetail')
     expect(details).toHaveLength(4)

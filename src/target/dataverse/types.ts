@@ -12,6 +12,11 @@ export interface TableRef {
 export interface TargetRow {
   targetId: string
   values: Readonly<Record<string, unknown>>
+  /**
+   * Create the row as this Entra ID user (`CallerObjectId`): its `createdby` is that user. Bulk calls send one request
+   * per user. Only on rows a load creates (an update as another user would change `modifiedby`).
+   */
+  callerObjectId?: string
 }
 
 /** The server's verdict on one row of a bulk load. */
