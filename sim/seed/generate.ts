@@ -19,6 +19,8 @@ import * as words from './words.ts'
 
 type Row = Record<string, unknown>
 
+import { addSales } from './sales.ts'
+
 export { countDirtyKinds, dirtyKinds, type DirtyKind, type DirtyRecord } from './dirty.ts'
 
 /**
@@ -39,6 +41,8 @@ export interface GenerateOptions {
    * the demo and the older tests keep the data they were written for. @default false
    */
   ruleDirt?: boolean
+  /** Also products, quotes (with lines) and groups (sim/seed/sales.ts). @default false */
+  sales?: boolean
 }
 
 export interface GeneratedDataset {
@@ -160,6 +164,7 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     dropdowns: defaultDropdowns(),
     relationships,
   }
+  if (options.sales === true) addSales(dataset, options)
   return { dataset, dirty }
 }
 

@@ -67,7 +67,7 @@ export async function currenciesUsed(
  * does not have is reported, not created: its exchange rate is the customer's decision.
  */
 export async function prepareSalesCatalog(
-  options: { instance: string; mapping: Mapping },
+  options: { instance: string; mapping: Mapping; currencies?: readonly string[] },
   deps: { source: Pick<X2crmSource, 'records'>; target: Pick<DataverseTarget, 'query' | 'upsert'> },
 ): Promise<{ catalog: SalesCatalog; report: CatalogReport }> {
   const idOf = (kind: string, name: string) => targetIdFor(options.instance, `sales-catalog:${kind}`, name)
@@ -112,7 +112,7 @@ export async function prepareSalesCatalog(
     priceLists: [],
     missingCurrencies: [],
   }
-  for (const code of await currenciesUsed(options.mapping, deps.source)) {
+  for (const code of options.currencies ?? (await currenciesUsed(options.mapping, deps.source))) {
     const currencyId = await first(
       'transactioncurrencies',
       `isocurrencycode eq ${quoted(code)}`,
