@@ -19,6 +19,8 @@ import { navigationRef, singleProperty } from './routes/property.ts'
 import { retrieveTotalRecordCount } from './routes/record-count.ts'
 import { bulkDelete } from './routes/bulk-delete.ts'
 import { whoAmI } from './routes/who-am-i.ts'
+import { closeQuote, quoteActions } from './routes/quote-actions.ts'
+import { addMembersTeam } from './routes/team-actions.ts'
 import type { Table } from './tables.ts'
 
 export const apiPath = '/api/data/v9.2/'
@@ -48,6 +50,7 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
   if (unboundActions.has(resource)) {
     return closeOpportunity(context, resource as 'WinOpportunity' | 'LoseOpportunity', request)
   }
+  if (quoteActions.has(resource)) return closeQuote(context, resource as 'WinQuote' | 'CloseQuote', request)
   const match = segmentRe.exec(resource)
   const [, set = '', key, rest] = match ?? []
   const table = context.catalog.bySet(set)
@@ -74,6 +77,8 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
     const id = recordKey(context, table, key ?? '').id
     if (id === undefined) throw keyNotFound(table)
     const action = rest.replace(/^Microsoft\.Dynamics\.CRM\./, '')
+    if (action === 'AddMembersTeam' && table.logicalName === 'team')
+      return addMembersTeam(context, id, request)
     if (rest.startsWith('Microsoft.Dynamics.CRM.') && boundActions[action] === table.logicalName) {
       if (action === 'AddMemberList') return addMemberList(context, id, request)
       return publishProductHierarchy(context, id, request)

@@ -21,6 +21,8 @@ import * as words from './words.ts'
 type Row = Record<string, unknown>
 
 import { addCasesListsTags, type GeneratedListItem } from './cases-lists.ts'
+import { addSales } from './sales.ts'
+
 export { countDirtyKinds, dirtyKinds, type DirtyKind, type DirtyRecord } from './dirty.ts'
 
 /**
@@ -46,6 +48,8 @@ export interface GenerateOptions {
    * (sim/seed/cases-lists.ts). @default true
    */
   casesListsTags?: boolean
+  /** Also products, quotes (with lines) and groups (sim/seed/sales.ts). @default false */
+  sales?: boolean
 }
 
 export interface GeneratedDataset {
@@ -191,6 +195,7 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     options.casesListsTags === false
       ? { listItems: [] }
       : addCasesListsTags(dataset, { seed: options.seed, owners, firstDate: FIRST_DATE, lastDate: LAST_DATE })
+  if (options.sales === true) addSales(dataset, options)
   return { dataset, dirty, listItems: extras.listItems }
 }
 

@@ -13,6 +13,7 @@ import { createMysqlSource, type MysqlSource } from '../source/x2crm/mysql/sourc
 import { apiRelated, type RelatedReaders } from '../source/x2crm/related.ts'
 import { databaseRelated } from '../source/x2crm/mysql/related.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
+import { withSalesClasses } from '../source/x2crm/sales-classes.ts'
 import { withFixes } from '../run/with-fixes.ts'
 import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
 import { createMsalTokenProvider } from '../target/dataverse/auth.ts'
@@ -209,7 +210,8 @@ function connectX2crm(
     })
     emit({ type: 'source.chosen', source: 'database', detail: mysql.url })
     const related = databaseRelated(source)
-    return { source, related, close: () => source.close() }
+    // Product prices and quote lines (x2_quotes_products) read as classes of their own.
+    return { source: withSalesClasses(source, source), related, close: () => source.close() }
   }
   if (x2crm === undefined) throw new ConfigError(['source: configure source.x2crm or source.mysql'])
   emit({ type: 'source.chosen', source: 'api', detail: x2crm.url })
@@ -222,7 +224,8 @@ function connectX2crm(
   })
   // API v2 has no list members (x2_list_items is database-only); tags are read one record at a time.
   const related = apiRelated(source)
-  return { source, related, close: async () => undefined }
+  // API v2 has no quote lines (api.md §1.3): quotes load without them.
+  return { source: withSalesClasses(source), related, close: async () => undefined }
 }
 
 /** A keep-alive pool to Dataverse, trusting the configured certificate (the simulator's) when there is one. */

@@ -19,6 +19,8 @@ export function demoSystemUsers(x2crmUsers: readonly Record<string, unknown>[]):
         firstname: typeof user['firstName'] === 'string' ? user['firstName'] : 'Demo',
         lastname: typeof user['lastName'] === 'string' ? user['lastName'] : 'User',
         isdisabled: false,
+        // Its Entra ID user: records are created as it (CallerObjectId) where X2CRM names it their author.
+        azureactivedirectoryobjectid: uuidFrom(`demo-entra:${email}`),
       }
     })
     .filter((user) => user.internalemailaddress !== '')

@@ -7,7 +7,7 @@ import type { Discovery } from '../discover/discover.ts'
 import { parseDiscovery } from '../discover/discovery-file.ts'
 import { ConfigError } from '../errors.ts'
 import { checkConfirmed, parseLock, type MappingLock } from '../mapping/confirm.ts'
-import { defaultMapping } from '../mapping/default-map.ts'
+import { builtInMapping } from '../mapping/built-in-map.ts'
 import { parseMapping } from '../mapping/parse-mapping.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import type { Mapping } from '../mapping/types.ts'
@@ -128,7 +128,7 @@ export function loadConfirmedMapping(mappingPath: string, command: string): Mapp
  */
 export function mappingFor(path: string | undefined, command: string): { mapping: Mapping; source: string } {
   if (path === undefined)
-    return { mapping: defaultMapping(), source: 'the built-in Accounts and Contacts map' }
+    return { mapping: builtInMapping(), source: 'the built-in map (accounts, contacts, products, quotes)' }
   const mapping = loadConfirmedMapping(path, command)
   const byTags = mapping.entities.find((e) => e.where?.conditions.some((c) => c.type === 'tag'))
   if (byTags !== undefined) {

@@ -6,6 +6,9 @@ export const ACTION_TRANSFORMS: ReadonlySet<string> = new Set([
   'activityState',
   'actionSubject',
   'secondsToMinutes',
+  // Sales (products, price lists, quotes): bind what the run prepared, never suggested for other fields.
+  'priceList',
+  'unit',
 ])
 
 /** Dataverse column types each transform can fill. */
@@ -27,6 +30,8 @@ export const WRITES: Readonly<Record<TransformName, readonly string[]>> = {
   activityState: ['State'],
   actionSubject: ['String'],
   secondsToMinutes: ['Integer'],
+  priceList: ['Lookup'],
+  unit: ['Lookup', 'Boolean'],
 }
 
 /** X2CRM field types each transform reads; `text` reads any scalar. */
@@ -47,6 +52,8 @@ export const READS: Readonly<Record<Exclude<TransformName, 'text'>, readonly str
   activityState: ['boolean', 'varchar', 'dropdown'],
   actionSubject: ['varchar', 'text'],
   secondsToMinutes: ['int'],
+  priceList: ['varchar', 'dropdown'],
+  unit: ['int', 'varchar', 'link'],
 }
 
 /** Whether a transform can read an X2CRM field of this type. */

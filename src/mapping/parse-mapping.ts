@@ -158,6 +158,10 @@ function normalizeSettings(written: WrittenMappingParsed): MappingSettings {
     publisherPrefix,
     sourceIdColumn: written.settings.sourceIdColumn ?? `${publisherPrefix}x2crmid`,
     tags: tagsChoice,
+    ...(written.settings.teams !== undefined && { teams: written.settings.teams }),
+    ...(written.settings.impersonateAuthors !== undefined && {
+      impersonateAuthors: written.settings.impersonateAuthors,
+    }),
   }
 }
 

@@ -20,12 +20,22 @@ import {
   type Transformed,
 } from './transforms.ts'
 import { actionSubject, activityState, resolveRegarding, secondsToMinutes } from './action-type.ts'
+import { priceListValues, unitValues } from './sales-transforms.ts'
 import type { EntityMap, LinkRef, TransformContext, TransformName, TransformResult } from './types.ts'
 
 const VALUE_TRANSFORMS: Record<
   Exclude<
     TransformName,
-    'link' | 'owner' | 'choice' | 'multiChoice' | 'regarding' | 'activityState' | 'actionSubject' | 'text'
+    | 'link'
+    | 'owner'
+    | 'choice'
+    | 'multiChoice'
+    | 'regarding'
+    | 'activityState'
+    | 'actionSubject'
+    | 'text'
+    | 'priceList'
+    | 'unit'
   >,
   (value: unknown) => Transformed<unknown>
 > = {
@@ -105,9 +115,18 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
         (username) => ctx.ownerFor(username),
         ctx.defaultOwnerId,
         ctx.ownerBindFor?.bind(ctx),
+        ctx.teamFor && ((groupId) => ctx.teamFor?.(groupId)),
       )
       if (owner.value !== null) values[`${field.target}@odata.bind`] = owner.value
       warning = owner.warning
+    } else if (field.transform === 'priceList' || field.transform === 'unit') {
+      const table = map.table.logicalName
+      const result =
+        field.transform === 'unit'
+          ? unitValues(table, record, ctx)
+          : priceListValues(table, field.target, raw, ctx)
+      Object.assign(values, result.values)
+      warning = result.warning
     } else if (field.transform === 'text') {
       const result = cleanText(raw, { trim: field.trim === true })
       values[field.target] = result.value

@@ -75,14 +75,16 @@ export function cleanUrl(value: unknown): Transformed<string> {
  * An X2CRM assignment → the `@odata.bind` path of the Dataverse owner, e.g. `/systemusers(<id>)`. `Anyone` → the
  * default owner when there is one; empty, or `Anyone` without a default owner → null (the row gets the caller). Dataverse has one owner: of `"a, b"` the first user wins; numeric
  * entries are X2CRM group ids: a record assigned to groups alone goes where users.yaml decides for its group
- * (`bindFor`, a user or a team), else to the caller with a warning. `bindFor` (username or group id → bind path)
- * wins over `ownerFor` when it knows the owner.
+ * (`bindFor`, a user or a team); else a group whose team `teamFor` knows owns the row when it comes first (or no user
+ * does), as `/teams(<id>)`; other groups own nothing in Dataverse (the caller, with a warning). `bindFor` (username
+ * or group id → bind path) wins over `ownerFor` when it knows the owner.
  */
 export function resolveOwner(
   value: unknown,
   ownerFor: TransformContext['ownerFor'],
   defaultOwnerId?: string,
   bindFor?: TransformContext['ownerBindFor'],
+  teamFor?: TransformContext['teamFor'],
 ): Transformed<string> {
   const text = trimmedText(value)
   if (text.value === null) return text
@@ -107,6 +109,8 @@ export function resolveOwner(
       warning: `assigned to X2CRM group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}; owned as users.yaml decides for the group`,
     }
   }
+  const team = teamOwner(entries, ownerFor, teamFor)
+  if (team !== undefined) return team
   if (groups.length > 0) {
     warnings.push(
       `assigned to X2CRM group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}, which cannot own a Dataverse row; dropped`,
@@ -130,6 +134,34 @@ export function resolveOwner(
     }
   }
   return { value: bind, ...(warnings.length > 0 && { warning: warnings.join('; ') }) }
+}
+
+/**
+ * The team owning a row assigned to an X2CRM group: the first entry when it is a group with a team, or the first group
+ * with a team when no user entry has a Dataverse user. Undefined: the users decide, as before.
+ */
+function teamOwner(
+  entries: readonly string[],
+  ownerFor: TransformContext['ownerFor'],
+  teamFor: TransformContext['teamFor'],
+): Transformed<string> | undefined {
+  if (teamFor === undefined) return undefined
+  const [first] = entries
+  const userOwns = entries.some((e) => !isGroupId(e) && ownerFor(e) !== undefined)
+  const group =
+    first !== undefined && isGroupId(first) && teamFor(first) !== undefined
+      ? first
+      : userOwns
+        ? undefined
+        : entries.find((e) => isGroupId(e) && teamFor(e) !== undefined)
+  if (group === undefined) return undefined
+  const others = entries.filter((e) => e !== group)
+  return {
+    value: `/teams(${teamFor(group) ?? ''})`,
+    ...(others.length > 0 && {
+      warning: `assigned to ${entries.join(', ')}; Dataverse keeps one owner, the team of X2CRM group ${group}; ${others.join(', ')} dropped`,
+    }),
+  }
 }
 
 /**

@@ -22,6 +22,11 @@ import type { TableRef } from '../target/dataverse/types.ts'
  *   (activities are created open and closed last)
  * - `actionSubject`: `subject`, else the description's first line, else `<Type> <id>` (Dataverse requires one)
  * - `secondsToMinutes`: whole seconds (an action's `timeSpent`) → whole minutes, rounded; 0 or empty → null
+ * - `priceList`: a currency code (`USD`) → the run's price list of that currency (`pricelevelid`), and on a quote or
+ *   price list item its currency (`transactioncurrencyid`) too (src/mapping/sales-transforms.ts)
+ * - `unit`: the run's unit group and default unit on a product (`defaultuomscheduleid`, `defaultuomid`), price list
+ *   item (`uomid`, `uomscheduleid`) or quote line of a catalog product (`uomid`); a quote line without a product is
+ *   written in (`isproductoverridden`)
  */
 export type TransformName =
   | 'text'
@@ -41,6 +46,8 @@ export type TransformName =
   | 'activityState'
   | 'actionSubject'
   | 'secondsToMinutes'
+  | 'priceList'
+  | 'unit'
 
 export interface FieldMap {
   /** X2CRM field name */
@@ -137,6 +144,10 @@ export interface EntityMap {
   listMembers?: ListMembersRule
   /** Media: each record's file is read (the uploads folder or getFile) into the note's documentbody. */
   attachments?: boolean
+  /** Products: published after the load (Draft → Active), then retired where X2CRM has them inactive. */
+  productStates?: ProductStateRule
+  /** Quotes: loaded as drafts, then activated, won (WinQuote) or closed (CloseQuote) last, as `field` says. */
+  quoteStates?: QuoteStateRule
   /** Which repairs of known X2CRM dirt apply to this entity's records. @default every repair on */
   repairs?: Repairs
 }
@@ -173,6 +184,23 @@ export interface ListMembersRule {
   typeField?: string
   /** The X2CRM class of the members (`Contacts`) and the table it loaded into. */
   memberOf: { entity: string; table: TableRef }
+}
+
+/** Which X2CRM products are retired in Dataverse. */
+export interface ProductStateRule {
+  /** X2CRM field holding the status (`status`). */
+  field: string
+  /** Its values that mean retired (`Inactive`), compared trimmed and ignoring case. */
+  retired: readonly string[]
+}
+
+/** Which X2CRM quotes are active, won or closed (lost) in Dataverse; any other status stays a draft. */
+export interface QuoteStateRule {
+  /** X2CRM field holding the status (`status`, dropdown 106: Draft, Presented, Issued, Won). */
+  field: string
+  active: readonly string[]
+  won: readonly string[]
+  closed: readonly string[]
 }
 
 /**
@@ -223,6 +251,18 @@ export interface MappingSettings {
   /** Column on every table holding the X2CRM id, with an alternate key on it. @default '<prefix>x2crmid' */
   sourceIdColumn: string
   tags: TagsChoice
+  /** X2CRM groups → Dataverse owner teams (src/run/teams.ts). @default matched by name, none created */
+  teams?: TeamSettings
+  /** Create records as their X2CRM author (`createdBy`) by impersonation (CallerObjectId). */
+  impersonateAuthors?: boolean
+}
+
+/** How X2CRM groups become Dataverse owner teams. */
+export interface TeamSettings {
+  /** Create an owner team for a group no team is named after. @default false */
+  create?: boolean
+  /** X2CRM group name → the name of its Dataverse team, where they differ. */
+  names?: Readonly<Record<string, string>>
 }
 
 /** A normalized, trusted map. Entities are listed in load order. */
@@ -262,6 +302,20 @@ export interface TransformContext {
   ownerBindFor?(assignee: string): string | undefined
   /** Ids of the records of a class named exactly so (the `linkByName` repair); undefined when not known. */
   idsNamed?(entity: string, name: string): readonly number[] | undefined
+  /** The unit group, unit and price lists the run prepared (`priceList`, `unit` transforms). */
+  salesCatalog?: SalesCatalog
+  /** The Entra object id to create a record of this X2CRM author as (CallerObjectId), or undefined (src/run/authors.ts). */
+  authorObjectIdFor?(username: string): string | undefined
+  /** `teamid` of the Dataverse team an X2CRM group id maps to, or undefined (the group owns nothing). */
+  teamFor?(groupId: string): string | undefined
+}
+
+/** What `priceList` and `unit` bind to: found or created before the first phase (src/run/sales-catalog.ts). */
+export interface SalesCatalog {
+  unitGroupId: string
+  unitId: string
+  /** The price list and currency of a currency code; undefined when Dataverse has no such currency. */
+  priceListFor(currency: string): { priceLevelId: string; currencyId: string } | undefined
 }
 
 export type TransformResult =

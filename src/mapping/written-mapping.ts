@@ -22,6 +22,8 @@ const Transform = z.enum([
   'activityState',
   'actionSubject',
   'secondsToMinutes',
+  'priceList',
+  'unit',
 ])
 
 const ColumnType = z.enum([
@@ -144,6 +146,18 @@ export const WrittenMappingSchema = z.strictObject({
       tags: WrittenTags.default({ mode: 'multiselect' }),
       /** Switches repairs for every entity (each is on by default). */
       repairs: WrittenRepairs.optional(),
+      /**
+       * X2CRM groups → Dataverse owner teams: matched by name (`names` renames: X2CRM group → team), created when
+       * `create` is true; records assigned to a group are owned by its team.
+       */
+      teams: z
+        .strictObject({
+          create: z.boolean().optional(),
+          names: z.record(z.string(), z.string().min(1).max(160)).optional(),
+        })
+        .optional(),
+      /** Create each record as its X2CRM author (`createdBy`) through CallerObjectId, so `createdby` is that user. */
+      impersonateAuthors: z.boolean().optional(),
     })
     .default({ publisherPrefix: 'new_', tags: { mode: 'multiselect' } }),
   entities: z.record(z.string(), WrittenEntity),

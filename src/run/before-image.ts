@@ -16,11 +16,16 @@ export function lookupColumn(field: FieldMap): string {
  */
 export function imageColumns(map: EntityMap): string[] {
   const columns = map.fields.flatMap((f) =>
-    f.transform === 'link' || f.transform === 'owner' || f.transform === 'regarding'
+    f.transform === 'link' ||
+    f.transform === 'owner' ||
+    f.transform === 'regarding' ||
+    f.transform === 'priceList'
       ? [`_${lookupColumn(f)}_value`]
-      : f.transform === 'activityState'
-        ? STATE_COLUMNS
-        : [f.target],
+      : f.transform === 'unit'
+        ? [] // the run's unit group and unit, the same on every row
+        : f.transform === 'activityState'
+          ? STATE_COLUMNS
+          : [f.target],
   )
   if (map.sourceIdColumn !== undefined) columns.push(map.sourceIdColumn)
   return [...new Set(columns)]

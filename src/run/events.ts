@@ -6,6 +6,9 @@ import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
 import type { Reconciliation } from './reconciliation.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'
 import type { SampleSummary } from './sample.ts'
+import type { CatalogReport } from './sales-catalog.ts'
+import type { SalesSummary } from './finish-sales.ts'
+import type { TeamsReport } from './teams.ts'
 
 /** Everything a run reports as it goes. The CLI renders these (table or JSON lines); nothing else decides on them. */
 export type RunEvent =
@@ -52,6 +55,12 @@ export type RunEvent =
   | ({ type: 'lists.filled' } & ListMembersSummary)
   /** X2CRM relationships that are not link fields, as connections with roles named after their labels. */
   | ({ type: 'connections.made' } & ConnectionsSummary)
+  /** The unit group, unit and price lists found or created before the sales phases; currencies Dataverse lacks. */
+  | ({ type: 'sales.catalog' } & CatalogReport)
+  /** X2CRM groups matched to Dataverse owner teams (or created), with the members added. */
+  | ({ type: 'teams.prepared' } & TeamsReport)
+  /** Products published and retired, quotes activated, won and closed, after everything else loaded. */
+  | ({ type: 'sales.finished' } & SalesSummary)
   /** How the phase's records were found: listed, fetched by id because lists hid them, ids that no longer exist. */
   | { type: 'phase.completeness'; phase: string; report: CompletenessReport }
   | {

@@ -23,6 +23,7 @@ import { DEFAULT_MAX_UPLOAD_BYTES, readAttachments, withAttachment, type UploadL
 import type { UploadsReader } from '../source/x2crm/uploads/reader.ts'
 import { RunInterrupted } from './interrupted.ts'
 import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
+import { authorsOfBatch } from './authors.ts'
 
 /** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
 export interface LoadDeps {
@@ -137,6 +138,9 @@ export async function loadPhase(
         transformed = transformed.map((t, i) => withAttachment(t, batch[i] ?? {}, files[i], limit))
       }
       const lastSourceId = Math.max(...batch.map(numericId))
+      // Rows this pass creates go as their X2CRM author (CallerObjectId) where that user is in Dataverse.
+      const authors = phase.pass === 1 ? authorsOfBatch(batch, transformed, context) : undefined
+      if (authors !== undefined) transformed = authors.transformed
       const next =
         phase.pass === 1
           ? await prepareFirstPass(
@@ -147,6 +151,7 @@ export async function loadPhase(
               deps,
               inFlight,
               await needsDedupe(),
+              authors?.authorOf,
             )
           : await prepareLinks(phase, runId, transformed, lastSourceId, deps)
       // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse).

@@ -16,6 +16,10 @@ import { addListMembers } from './list-members.ts'
 import { connectRelationships } from './connections.ts'
 import { withRecordTags } from './record-tags.ts'
 import type { RelatedReaders } from '../source/x2crm/related.ts'
+import { finishSales } from './finish-sales.ts'
+import { withSalesCatalog } from './sales-run.ts'
+import { withTeams } from './teams.ts'
+import { withAuthors } from './authors.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
@@ -95,8 +99,15 @@ async function loadRun(
   const owners = await buildContext(options, deps)
   // Plain-text links are linked by name (`linkByName`) against the classes read whole before them; not in a sample.
   const names = options.sample === undefined ? createNameIndex(linkByNameTargets(options.mapping)) : undefined
-  const context: TransformContext =
+  const named: TransformContext =
     names === undefined ? owners : { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
+  // Products and quotes bind the run's unit group, unit and price lists, found or created first.
+  // Records assigned to an X2CRM group are owned by its team, matched (or created) with its members first.
+  const context = await withAuthors(
+    await withSalesCatalog(await withTeams(named, options, deps), options, deps),
+    options.mapping,
+    deps,
+  )
   const sourceCounts = new Map<string, number>()
   const completeness: (CompletenessReport & { phase: string })[] = []
   let processed = 0
@@ -139,6 +150,10 @@ async function loadRun(
   const connections = await connectRelationships(phases, options.mapping, options.instance, deps)
   if (connections.connected + connections.failed.length > 0)
     deps.emit({ type: 'connections.made', ...connections })
+  // Then products are published (and the inactive retired), quotes activated, won or closed.
+  const sales = await finishSales(phases, deps)
+  if (Object.values(sales).some((v) => (Array.isArray(v) ? v.length > 0 : v > 0)))
+    deps.emit({ type: 'sales.finished', ...sales })
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
@@ -155,6 +170,7 @@ async function loadRun(
     ...(deps.retries && { retries: deps.retries() }),
     findings: findings.findings(),
     ...(resumed && { findingsNote: 'resumed: findings cover the records this run read after resuming' }),
+    sales,
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }

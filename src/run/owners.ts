@@ -95,7 +95,7 @@ export async function groupOwners(
 export async function readTeams(target: Pick<DataverseTarget, 'query'>): Promise<TeamRow[]> {
   const teams: TeamRow[] = []
   try {
-    for await (const row of target.query('teams', { select: ['teamid', 'name'] })) {
+    for await (const row of target.query('teams', { select: ['teamid', 'name', 'teamtype'] })) {
       teams.push(row as unknown as TeamRow)
     }
   } catch {

@@ -37,6 +37,7 @@ export async function prepareFirstPass(
   deps: PrepareDeps,
   inFlight: Map<string, SourceKey>,
   dedupeActive: boolean,
+  authorOf?: (sourceKey: SourceKey) => string | undefined,
 ): Promise<Prepared> {
   const ok = transformed.filter((t) => t.status === 'ok')
   const firstPassLinks = (t: (typeof ok)[number]) => t.links.filter((l) => l.pass === 1)
@@ -105,7 +106,13 @@ export async function prepareFirstPass(
     const image = existing.get(targetId)
     const emptied = image === undefined ? {} : emptiedLinks(phase.entityMap, t, image)
     const values = { ...t.values, ...binds, ...emptied }
-    rows.push({ targetId, values: { ...values, ...activityParties(phase.entityMap, values) } })
+    // A row created as its X2CRM author (createdby); never an update, which would make the author its modifier.
+    const caller = image === undefined ? authorOf?.(t.sourceKey) : undefined
+    rows.push({
+      targetId,
+      values: { ...values, ...activityParties(phase.entityMap, values) },
+      ...(caller !== undefined && { callerObjectId: caller }),
+    })
   }
   if (existing.size > 0) {
     await deps.ledger.recordBeforeImages(

@@ -50,6 +50,7 @@ const STATELESS = new Set([
   'systemuser',
   'team',
   'businessunit',
+  'teammembership',
 ])
 
 /** The columns a row's state lives in: kept in before-images so a rollback can reactivate it. */

@@ -7,6 +7,7 @@ import type { PartyChanges } from './parties.ts'
 import type { Changes } from './payload.ts'
 import { checkIncidentWrite } from './incident-state.ts'
 import { defaultState, resolveState } from './state.ts'
+import { checkSalesRow } from './sales-rules.ts'
 
 export interface Caller {
   systemUserId: string
@@ -141,6 +142,7 @@ export function createRow(
         : values[column.name]
     if (present === undefined || present === null) throw faults.required(table.logicalName, column.name)
   }
+  checkSalesRow(table, changes, context.store)
   delete values.statecode // not valid for create: a new row starts in the default state
   Object.assign(
     values,

@@ -39,7 +39,12 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     rmSync(join(dir, file), { force: true })
   const say = (text: string) => (options.json ? undefined : process.stdout.write(text))
 
-  const data = generateDataset({ seed: options.seed, accounts: options.accounts, contacts: options.contacts })
+  const data = generateDataset({
+    seed: options.seed,
+    accounts: options.accounts,
+    contacts: options.contacts,
+    sales: true,
+  })
   const x2crm = createX2crmSimulator({ data })
   const x2crmServed = await serve(x2crm.handle)
   const dataverse = await startDataverseSimulator(0, join(dir, 'dataverse-sim-ca.pem'))

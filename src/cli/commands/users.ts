@@ -2,6 +2,10 @@ import { DEFAULT_OBJECTS } from '../../mapping/default-objects.ts'
 import { ownerQueueRefusal, reconcileOwners, type SystemUserRow } from '../../mapping/reconcile-users.ts'
 import { groupOwners, readTeams } from '../../run/owners.ts'
 import { describeOwnerDecisions, describeOwners, describeOwnerTargets } from '../../report/owners-summary.ts'
+import { matchTeams, type TeamRow } from '../../mapping/match-teams.ts'
+import { targetIdFor } from '../../mapping/target-id.ts'
+import { describeTeams } from '../../report/teams-summary.ts'
+import { readGroups } from '../../run/teams.ts'
 import { connect } from '../connect.ts'
 import { exitCodeForOwners } from '../exit-codes.ts'
 import { readConfig, readOwnerDecisions } from '../inputs.ts'
@@ -17,6 +21,7 @@ export async function usersCommand(options: UsersCommandOptions): Promise<number
   const config = readConfig(options.config)
   const decisions = readOwnerDecisions(options.users)
   const defaultOwner = decisions.defaultOwner ?? config.run.defaultOwnerEmail
+  let teamLines: string[] = []
   const result = await withSession(
     silent,
     (emit) => connect(config, emit),
@@ -41,6 +46,12 @@ export async function usersCommand(options: UsersCommandOptions): Promise<number
       for (const entity of entities) {
         anyoneRecords += await source.count(entity, { assignedTo: 'Anyone' }).catch(() => 0)
       }
+      // X2CRM groups and the Dataverse teams they can map to (matched by name, as migrate does).
+      const groups = await readGroups(source).catch(() => [])
+      const teamDecisions = matchTeams(groups, teams as unknown as TeamRow[], {}, (id) =>
+        targetIdFor(config.run.instance ?? '', 'Groups', id),
+      )
+      teamLines = describeTeams(teamDecisions, teams as unknown as TeamRow[])
       const owners = reconcileOwners(
         users,
         systemUsers,
@@ -54,6 +65,7 @@ export async function usersCommand(options: UsersCommandOptions): Promise<number
   for (const line of describeOwners(result.owners)) process.stdout.write(`${line}\n`)
   for (const line of describeOwnerDecisions(result.owners)) process.stdout.write(`${line}\n`)
   for (const line of describeOwnerTargets(result.systemUsers, result.teams)) process.stdout.write(`${line}\n`)
+  for (const line of teamLines) process.stdout.write(`${line}\n`)
   const refusal = ownerQueueRefusal(result.owners)
   if (refusal !== undefined) process.stderr.write(`${refusal}\n`)
   else process.stdout.write('Every owner is resolved.\n')

@@ -74,6 +74,18 @@ const QueryPage = z.object({
  * deterministic ids), so 429/503 are retried after `Retry-After` and other transient failures with backoff. A 401 gets
  * one fresh token. Failures throw an HttpError carrying the status and Dataverse's `{error:{code,message}}`.
  */
+/** The rows of a bulk call grouped by the user they are written as (`undefined`: the caller itself), in first order. */
+function byCaller(rows: readonly TargetRow[]): Map<string | undefined, TargetRow[]> {
+  const groups = new Map<string | undefined, TargetRow[]>()
+  for (const row of rows) groups.set(row.callerObjectId, [...(groups.get(row.callerObjectId) ?? []), row])
+  return groups
+}
+
+/** `CallerObjectId` for a row written as another user (a GUID, checked), or none. */
+function callerHeaders(callerObjectId: string | undefined): Record<string, string> {
+  return callerObjectId === undefined ? {} : writeHeadersOf({ callerObjectId })
+}
+
 export function createDataverseClient(options: DataverseClientOptions): DataverseBulkTarget {
   const base = apiBase(options.url)
   const origin = new URL(base).origin
@@ -150,15 +162,21 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
     rows: readonly TargetRow[],
   ): Promise<void> {
     if (rows.length === 0) return
-    const Targets = rows.map((row) => ({
-      '@odata.type': `Microsoft.Dynamics.CRM.${table.logicalName}`,
-      [table.primaryId]: checkedId(row.targetId),
-      ...row.values,
-    }))
-    const response = await send('POST', `${base}${entitySetOf(table)}/Microsoft.Dynamics.CRM.${message}`, {
-      json: { Targets },
-    })
-    await response.body?.cancel().catch(() => undefined)
+    // Impersonation is per request: rows created as their author go in one request per author (webapi.md §7.2).
+    for (const [caller, group] of byCaller(rows)) {
+      const Targets = group.map((row) => ({
+        '@odata.type': `Microsoft.Dynamics.CRM.${table.logicalName}`,
+        [table.primaryId]: checkedId(row.targetId),
+        ...row.values,
+      }))
+      const response = await send(
+        'POST',
+        `${base}${entitySetOf(table)}/Microsoft.Dynamics.CRM.${message}`,
+        { json: { Targets } },
+        callerHeaders(caller),
+      )
+      await response.body?.cancel().catch(() => undefined)
+    }
   }
 
   function batchOperation(table: TableRef, row: TargetRow, operation: BatchWrite): BatchOperation {
@@ -170,13 +188,18 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
         method: 'POST',
         path: `${apiPath}${set}`,
         body: { [table.primaryId]: id, ...row.values },
-        headers: writeHeaders,
+        headers: { ...writeHeaders, ...callerHeaders(row.callerObjectId) },
       }
     }
     if (operation === 'delete')
       return { method: 'DELETE', path: `${apiPath}${set}(${id})`, headers: writeHeaders }
     const headers = operation === 'update' ? { ...writeHeaders, 'If-Match': '*' } : writeHeaders
-    return { method: 'PATCH', path: `${apiPath}${set}(${id})`, body: row.values, headers }
+    return {
+      method: 'PATCH',
+      path: `${apiPath}${set}(${id})`,
+      body: row.values,
+      headers: operation === 'upsert' ? { ...headers, ...callerHeaders(row.callerObjectId) } : headers,
+    }
   }
 
   /** Sends a write by key; 'missing' on Dataverse's 404 for an absent row, never for an unknown entity set. */
@@ -271,6 +294,14 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
       // An unbound action (WinOpportunity, LoseOpportunity): POST {base}{name}, 204 on success.
       if (!/^[A-Za-z]\w*$/.test(name)) throw new MigrationError(`not an action name: ${JSON.stringify(name)}`)
       const response = await send('POST', `${base}${name}`, { json: body })
+      await response.body?.cancel().catch(() => undefined)
+    },
+
+    async callBoundAction(table: TableRef, id: string, name: string, body: Record<string, unknown>) {
+      // A bound action (PublishProductHierarchy, AddMembersTeam): POST {set}({id})/Microsoft.Dynamics.CRM.{name}.
+      if (!/^[A-Za-z]\w*$/.test(name)) throw new MigrationError(`not an action name: ${JSON.stringify(name)}`)
+      const path = `${base}${entitySetOf(table)}(${checkedId(id)})/Microsoft.Dynamics.CRM.${name}`
+      const response = await send('POST', path, { json: body })
       await response.body?.cancel().catch(() => undefined)
     },
 

@@ -12,6 +12,11 @@ export interface TableRef {
 export interface TargetRow {
   targetId: string
   values: Readonly<Record<string, unknown>>
+  /**
+   * Create the row as this Entra ID user (`CallerObjectId`): its `createdby` is that user. Bulk calls send one request
+   * per user. Only on rows a load creates (an update as another user would change `modifiedby`).
+   */
+  callerObjectId?: string
 }
 
 /** The server's verdict on one row of a bulk load. */
@@ -70,4 +75,9 @@ export interface DataverseBulkTarget extends DataverseTarget {
   delete(table: TableRef, targetId: string): Promise<'deleted' | 'missing'>
   /** `POST {name}`: an unbound action such as `WinOpportunity`; throws the HttpError when Dataverse refuses it. */
   callAction?(name: string, body: Record<string, unknown>): Promise<void>
+  /**
+   * `POST {entitySet}({id})/Microsoft.Dynamics.CRM.{name}`: an action bound to a row (`PublishProductHierarchy`,
+   * `AddMembersTeam`); throws the HttpError when Dataverse refuses it.
+   */
+  callBoundAction?(table: TableRef, id: string, name: string, body: Record<string, unknown>): Promise<void>
 }
