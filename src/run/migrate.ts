@@ -12,6 +12,7 @@ import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
+import { createStageTimer, timedLedger, timedReads, timedWriters } from './stage-timer.ts'
 
 export interface MigrateOptions {
   /** Names the source in deterministic target ids. */
@@ -66,8 +67,17 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
         started,
       )
   deps.emit({ type: 'run.started', runId: run.runId, resumed, at: started.toISOString() })
+  // Where the time goes, per stage, for the run's summary (`stages`).
+  const stages = deps.stages ?? createStageTimer()
+  const timed: MigrateDeps = {
+    ...deps,
+    stages,
+    ledger: timedLedger(deps.ledger, stages),
+    target: timedReads(deps.target, stages),
+    ...(deps.writers !== undefined && { writers: timedWriters(deps.writers, stages) }),
+  }
   try {
-    return await loadRun(run, resumed, started, options, deps)
+    return await loadRun(run, resumed, started, options, timed)
   } catch (error) {
     // The run stays unfinished: the next migrate resumes it after its checkpoints.
     throw markRunStopped(error, run.runId)
@@ -94,7 +104,9 @@ async function loadRun(
   try {
     for (const phase of phases) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
+      const phaseStarted = performance.now()
       const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context, names)
+      if (phase.pass === 2) deps.stages?.add('linkPass', performance.now() - phaseStarted)
       sourceCounts.set(phase.name, result.sourceCount)
       if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
       processed += result.processed
@@ -118,6 +130,7 @@ async function loadRun(
     processed,
     completeness,
     closed,
+    stages: deps.stages?.seconds(),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
