@@ -148,15 +148,18 @@ export async function loadPhase(
               await needsDedupe(),
             )
           : await prepareLinks(phase, runId, transformed, lastSourceId, deps)
-      // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse).
+      // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse). The
+      // link pass keeps none: its records were hashed when the first pass loaded them.
       const hashes = time(
         'hashing',
         () =>
           new Map(
-            batch.map((record) => [
-              sourceKeyOf(entityMap.entity, numericId(record)),
-              { id: numericId(record), hash: contentHash(record) },
-            ]),
+            phase.pass !== 1
+              ? []
+              : batch.map((record) => [
+                  sourceKeyOf(entityMap.entity, numericId(record)),
+                  { id: numericId(record), hash: contentHash(record) },
+                ]),
           ),
       )
       prepared.push({ ...next, hashes })
