@@ -3,7 +3,7 @@
  * generator's full mix of objects:
  *
  *   npm run bench:scale -- [--records 100000,1000000] [--seed 1] [--json bench/results/scale.json]
- *                          [--node-flags "--cpu-prof --cpu-prof-dir=prof"] [--keep]
+ *                          [--node-flags="--cpu-prof --cpu-prof-dir=prof"] [--cli dist|sources] [--keep]
  *
  * For each size it starts `x2d365 sim x2crm --generate G` (G chosen so that the records the built-in map migrates
  * come to about the size asked: the mix is what `sim x2crm` generates and the built-in map loads, so objects added
@@ -12,8 +12,8 @@
  * come from the run's summary in the ledger (src/run/stage-timer.ts): they overlap, so they add up to more than the
  * wall time. Numbers are noisy on a shared machine: the load average at the start of each run is printed with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -30,6 +30,9 @@ const { values } = parseArgs({
     json: { type: 'string', default: 'bench/results/scale.json' },
     'node-flags': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
+    cli: { type: 'string', default: 'dist' },
+    /** Where migrate's stdout goes (its JSON events, and what --node-flags such as --trace-gc print). */
+    'migrate-log': { type: 'string' },
   },
 })
 
@@ -37,7 +40,16 @@ const sizes = values.records.split(',').map((s) => Number(s.trim()))
 if (sizes.some((n) => !(Number.isInteger(n) && n > 0)))
   throw new Error(`--records: expected record counts such as 100000,1000000, got ${values.records}`)
 const seed = Number(values.seed)
-const CLI = ['--import', 'tsx', 'src/cli/main.ts']
+/**
+ * What runs: the compiled CLI, as users run it (`npm run build` first, the default), or the sources through tsx
+ * (`--cli sources`: its loader thread and the helpers it adds cost CPU a user does not pay).
+ */
+const CLI = values.cli === 'sources' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['bin/x2d365.js']
+if (values.cli !== 'sources') {
+  process.stdout.write('npm run build … ')
+  execFileSync('npm', ['run', 'build'], { stdio: 'ignore' })
+  console.log('done')
+}
 /** Out of reach: `--fast` takes the cost model and latency away, these the service protection limits. */
 const NO_LIMITS = [
   '--requests-per-window',
@@ -74,6 +86,19 @@ function startSim(args: string[]): Promise<Started> {
   })
 }
 
+/** A process's CPU seconds so far (user + system), from /proc; 0 where there is none. */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ')
+    // utime and stime are fields 14 and 15 of stat; 12 and 13 after the pid and the name.
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
@@ -88,6 +113,10 @@ interface Measured {
   seconds: number
   recordsPerSecond: number
   peakRssMb: number
+  /** migrate's own CPU time (user + system): near `seconds`, migrate is the bottleneck; far below, it waits. */
+  cpuSeconds: number
+  /** The simulators' CPU seconds during the migration: on 2 cores they compete with migrate. */
+  simCpu: { x2crm: number; dataverse: number }
   exitCode: number
   stages: Partial<Record<Stage, number>>
   loadAverage: number
@@ -129,6 +158,7 @@ run:
 `,
     )
     const loadAverage = loadavg()[0] ?? 0
+    const simCpuBefore = [cpuSecondsOf(x2crm.child.pid), cpuSecondsOf(dataverse.child.pid)]
     const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '')
     const started = performance.now()
     const migrate = spawn(
@@ -155,12 +185,21 @@ run:
     // Only the lines that matter are kept: a million records print ten thousand progress events.
     let stderr = ''
     migrate.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)))
-    createInterface({ input: migrate.stdout }).on('line', () => undefined)
+    const log = values['migrate-log'] === undefined ? undefined : createWriteStream(values['migrate-log'])
+    createInterface({ input: migrate.stdout }).on('line', (line) => log?.write(`${line}\n`))
     const exitCode = await new Promise<number>((resolve) =>
       migrate.once('exit', (code) => resolve(code ?? -1)),
     )
     const seconds = (performance.now() - started) / 1000
+    const simCpu = {
+      x2crm: cpuSecondsOf(x2crm.child.pid) - (simCpuBefore[0] ?? 0),
+      dataverse: cpuSecondsOf(dataverse.child.pid) - (simCpuBefore[1] ?? 0),
+    }
     const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)
+    const cpuSeconds = ['User', 'System'].reduce(
+      (sum, kind) => sum + Number(new RegExp(`${kind} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? 0),
+      0,
+    )
     const realExit = /Exit status: (\d+)/.exec(stderr)
     if (rss === null) throw new Error(`no peak RSS from /usr/bin/time -v:\n${stderr}`)
     const ledger = createSqliteLedger(ledgerPath)
@@ -175,6 +214,8 @@ run:
       seconds,
       recordsPerSecond: records / seconds,
       peakRssMb: Number(rss[1]) / 1024,
+      cpuSeconds,
+      simCpu,
       exitCode: code,
       stages,
       loadAverage,
@@ -213,12 +254,23 @@ for (const size of sizes) {
 console.log(
   '\n' +
     table(
-      ['records', 'seconds', 'records/s', 'peak RSS MB', 'load avg', ...STAGES.map((s) => `${s} s`)],
+      [
+        'records',
+        'seconds',
+        'records/s',
+        'peak RSS MB',
+        'CPU s',
+        'sims CPU s',
+        'load avg',
+        ...STAGES.map((s) => `${s} s`),
+      ],
       results.map((m) => [
         String(m.records),
         m.seconds.toFixed(1),
         m.recordsPerSecond.toFixed(0),
         m.peakRssMb.toFixed(0),
+        m.cpuSeconds.toFixed(1),
+        `${m.simCpu.x2crm.toFixed(1)} + ${m.simCpu.dataverse.toFixed(1)}`,
         m.loadAverage.toFixed(2),
         ...STAGES.map((s) => (m.stages[s] ?? 0).toFixed(1)),
       ]),
