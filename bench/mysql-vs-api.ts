@@ -2,7 +2,7 @@
  * Reading X2CRM records: the MySQL reader against API v2 (the client against the simulator over HTTP), on the same
  * data, in real time:
  *
- *   npx tsx bench/mysql-vs-api.ts [--contacts 50000] [--skip-large]
+ *   npx tsx bench/mysql-vs-api.ts [--contacts 50000] [--skip-large] [--node-flags="--cpu-prof --cpu-prof-dir=prof"]
  *
  * Datasets: the fixture (every class of the API export, loaded from x2crm-7.1.sql) and a larger one (the fixture
  * plus `--contacts` copies of its contacts, inserted into MariaDB and given to the simulator alike). Each reading
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     classes: { type: 'string' },
     contacts: { type: 'string', default: '50000' },
     'skip-large': { type: 'boolean', default: false },
+    /** Node flags for the reading children, e.g. `--node-flags="--cpu-prof --cpu-prof-dir=prof"`. */
+    'node-flags': { type: 'string', default: '' },
   },
 })
 
@@ -75,6 +77,7 @@ function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<M
     const proc = spawn(
       process.execPath,
       [
+        ...values['node-flags'].split(' ').filter((flag) => flag !== ''),
         '--import',
         'tsx',
         fileURLToPath(import.meta.url),

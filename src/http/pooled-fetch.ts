@@ -1,4 +1,4 @@
-import { rootCertificates } from 'node:tls'
+import { createSecureContext, rootCertificates } from 'node:tls'
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici'
 import type { Fetch } from './fetch.ts'
 
@@ -26,7 +26,11 @@ export function createPooledFetch(options: PooledFetchOptions = {}): ClosableFet
   const dispatcher = new Agent({
     connections: Math.max(1, Math.trunc(options.connections ?? 52)),
     connect: {
-      ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }),
+      // One secure context for every connection: given `ca` instead, each new connection parses Node's ~140 root
+      // certificates again (a 100k-record migrate spent 14 s of its 43 s of CPU there).
+      ...(options.ca === undefined
+        ? {}
+        : { secureContext: createSecureContext({ ca: [...rootCertificates, options.ca] }) }),
       rejectUnauthorized: true,
     },
     keepAliveTimeout: 10_000,

@@ -24,6 +24,7 @@ import type { UploadsReader } from '../source/x2crm/uploads/reader.ts'
 import { RunInterrupted } from './interrupted.ts'
 import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
 import { authorsOfBatch } from './authors.ts'
+import { timedItems, type StageTimer } from './stage-timer.ts'
 
 /** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
 export interface LoadDeps {
@@ -51,6 +52,8 @@ export interface LoadDeps {
    * recorded, then {@link loadPhase} throws {@link RunInterrupted}.
    */
   signal?: AbortSignal
+  /** Books where the time goes (extraction, transform, hashing…), for the run's summary. */
+  stages?: StageTimer
 }
 
 /** A phase of the plan, and where every phase of the run writes (to bind a link only into the table its parent went to). */
@@ -120,15 +123,19 @@ export async function loadPhase(
   const aborted = () => deps.signal?.aborted === true
   async function* rowBatches(): AsyncGenerator<readonly TargetRow[]> {
     if (aborted()) return
-    for await (const batch of chunks(records, batchSize)) {
+    const time = <T>(stage: 'transform' | 'hashing', work: () => T) =>
+      deps.stages === undefined ? work() : deps.stages.time(stage, work)
+    for await (const batch of timedItems(chunks(records, batchSize), 'extraction', deps.stages)) {
       if (aborted()) return
       const table = phase.pass === 1 ? deps.tables?.[entityMap.table.logicalName] : undefined
-      let transformed = batch.map((record) =>
-        checked(
-          entityMap,
-          (phase.pass === 1 ? unroutedResult(phase, record) : undefined) ??
-            transformRecord(entityMap, record, context),
-          table,
+      let transformed = time('transform', () =>
+        batch.map((record) =>
+          checked(
+            entityMap,
+            (phase.pass === 1 ? unroutedResult(phase, record) : undefined) ??
+              transformRecord(entityMap, record, context),
+            table,
+          ),
         ),
       )
       if (phase.pass === 1 && entityMap.attachments === true) {
@@ -154,12 +161,19 @@ export async function loadPhase(
               authors?.authorOf,
             )
           : await prepareLinks(phase, runId, transformed, lastSourceId, deps)
-      // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse).
-      const hashes = new Map(
-        batch.map((record) => [
-          sourceKeyOf(entityMap.entity, numericId(record)),
-          { id: numericId(record), hash: contentHash(record) },
-        ]),
+      // What each source record looked like when loaded, for delta (kept only once the record is in Dataverse). The
+      // link pass keeps none: its records were hashed when the first pass loaded them.
+      const hashes = time(
+        'hashing',
+        () =>
+          new Map(
+            phase.pass !== 1
+              ? []
+              : batch.map((record) => [
+                  sourceKeyOf(entityMap.entity, numericId(record)),
+                  { id: numericId(record), hash: contentHash(record) },
+                ]),
+          ),
       )
       prepared.push({ ...next, hashes })
       yield next.rows

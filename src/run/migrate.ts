@@ -22,6 +22,7 @@ import { withTeams } from './teams.ts'
 import { withAuthors } from './authors.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
+import { createStageTimer, timedLedger, timedReads, timedWriters } from './stage-timer.ts'
 
 export interface MigrateOptions {
   /** Names the source in deterministic target ids. */
@@ -81,8 +82,17 @@ export async function migrate(given: MigrateOptions, givenDeps: MigrateDeps): Pr
         started,
       )
   deps.emit({ type: 'run.started', runId: run.runId, resumed, at: started.toISOString() })
+  // Where the time goes, per stage, for the run's summary (`stages`).
+  const stages = deps.stages ?? createStageTimer()
+  const timed: MigrateDeps = {
+    ...deps,
+    stages,
+    ledger: timedLedger(deps.ledger, stages),
+    target: timedReads(deps.target, stages),
+    ...(deps.writers !== undefined && { writers: timedWriters(deps.writers, stages) }),
+  }
   try {
-    return await loadRun(run, resumed, started, options, deps)
+    return await loadRun(run, resumed, started, options, timed)
   } catch (error) {
     // The run stays unfinished: the next migrate resumes it after its checkpoints.
     throw markRunStopped(error, run.runId)
@@ -120,6 +130,7 @@ async function loadRun(
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
       // A case a run before resolved or cancelled is read-only: it is reopened to load, and closed again at the end.
       await reopenCases(phase, deps)
+      const phaseStarted = performance.now()
       const result = await runPhase(
         { ...phase, phaseSets },
         run.runId,
@@ -129,6 +140,7 @@ async function loadRun(
         names,
         findings,
       )
+      if (phase.pass === 2) deps.stages?.add('linkPass', performance.now() - phaseStarted)
       sourceCounts.set(phase.name, result.sourceCount)
       if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
       processed += result.processed
@@ -171,6 +183,7 @@ async function loadRun(
     findings: findings.findings(),
     ...(resumed && { findingsNote: 'resumed: findings cover the records this run read after resuming' }),
     sales,
+    stages: deps.stages?.seconds(),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }

@@ -56,15 +56,14 @@ export function dataverseSimOptions(
   }
 }
 
+/** What `sim x2crm --generate n --seed s` serves (bench/scale.ts takes its mix of objects from here). */
+export function simX2crmDataset(generate: number, seed: number): X2crmDataset {
+  return generateDataset({ seed, accounts: generate, contacts: 2 * generate })
+}
+
 /** Serves the X2CRM simulator until Ctrl-C. */
 export async function simX2crmCommand(options: SimX2crmOptions): Promise<void> {
-  const data = options.data
-    ? readDump(options.data)
-    : generateDataset({
-        seed: options.seed,
-        accounts: options.generate ?? 100,
-        contacts: 2 * (options.generate ?? 100),
-      })
+  const data = options.data ? readDump(options.data) : simX2crmDataset(options.generate ?? 100, options.seed)
   const sim = createX2crmSimulator({ data })
   const served = await serve(sim.handle, { port: options.port })
   const settings = {

@@ -24,6 +24,20 @@ describe('contentHash', () => {
     )
     expect(contentHash(record, { related: { tags: ['#vip'] } })).not.toBe(contentHash(record))
   })
+
+  it('gives the hashes ledgers already hold (pinned: a delta after an upgrade must not see every record changed)', () => {
+    const odd = {
+      id: 1,
+      é: 'x',
+      Z: [1, 'a', null, { b: true, a: 2.5 }],
+      'a"b': '\u2028\n',
+      lastUpdated: 3,
+      n: -0,
+      big: 1e21,
+      u: undefined,
+    }
+    expect(contentHash(odd)).toBe('S49QTT6qn9TtLixO_75ktILdNgWpBED2ubBbuzVjHg8')
+  })
 })
 
 describe('classifyDelta', () => {

@@ -60,10 +60,16 @@ export function toRecord(
   row: Readonly<Record<string, unknown>>,
   sideValues: Readonly<Record<string, unknown>> = {},
 ): X2crmRecord {
+  // Once per row of every page: plain property reads (mysql2 gives null, never undefined, for a selected column),
+  // and the Buffer check only on objects.
   const record: Record<string, unknown> = {}
   for (const field of shape.fields) {
-    const value = field in row ? row[field] : sideValues[field]
-    record[field] = value === undefined ? null : Buffer.isBuffer(value) ? value.toString('utf8') : value
+    let value = row[field]
+    if (value === undefined) value = sideValues[field]
+    if (value === undefined) value = null
+    else if (typeof value === 'object' && value !== null && Buffer.isBuffer(value))
+      value = value.toString('utf8')
+    record[field] = value
   }
   return record
 }

@@ -295,20 +295,33 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(pageSize)))
     const select = shape.columns.map((c) => `\`${c}\``).join(', ')
     const extra = conditions.sql.map((sql) => ` AND ${sql}`).join('')
-    let lastId = afterId
-    for (;;) {
-      const rows = await run(
+    const pageAfter = (lastId: number) => {
+      const rows = run(
         `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ?`,
         [lastId, ...conditions.params, limit],
         `${entity} (${shape.table}) after id ${lastId}`,
       )
-      const ids = rows.map((row) => Number(row.id))
-      const side = await sideValues(shape, ids)
-      const page = rows.map((row, i) => toRecord(shape, row, side.get(ids[i] ?? NaN)))
-      if (entity === 'Actions') page.forEach(checkAction)
-      yield page
-      if (rows.length < limit) return
-      lastId = ids.at(-1) ?? lastId
+      // Handled here too: a read-ahead that fails while the consumer is busy is not an unhandled rejection; the
+      // error is thrown when the page is awaited.
+      rows.catch(() => undefined)
+      return rows
+    }
+    // One page read ahead: MySQL reads and sends the next page while this one is converted and consumed.
+    let next: Promise<Record<string, unknown>[]> | undefined = pageAfter(afterId)
+    try {
+      while (next !== undefined) {
+        const rows: Record<string, unknown>[] = await next
+        const lastId = Number(rows.at(-1)?.id)
+        next = rows.length < limit ? undefined : pageAfter(lastId)
+        const ids = rows.map((row) => Number(row.id))
+        const side = await sideValues(shape, ids)
+        const page = rows.map((row, i) => toRecord(shape, row, side.get(ids[i] ?? NaN)))
+        if (entity === 'Actions') page.forEach(checkAction)
+        yield page
+      }
+    } finally {
+      // A consumer that stops early leaves no read-ahead query unobserved.
+      await next?.catch(() => undefined)
     }
   }
 
