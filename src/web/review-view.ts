@@ -329,11 +329,16 @@ function ownerViews(data: ReviewData, decisions: OwnerDecisions | undefined): Ow
     if (choice.kind === 'team')
       resolution = `team ${choice.name} (a run does not assign records to teams yet)`
     else if (match !== undefined)
-      resolution = `matched by ${match.by === 'hand' ? 'your choice' : match.by} to ${emailOf.get(match.systemuserid) ?? match.systemuserid}`
+      resolution = describeMatch(match.by, emailOf.get(match.systemuserid) ?? match.systemuserid)
     else if (owner.kind === 'group') resolution = 'a group: pick a user or a team'
     else resolution = queued?.reason ?? 'not resolved'
     return { ...owner, choice, resolution }
   })
+}
+
+function describeMatch(by: 'hand' | 'email' | 'name' | 'default', email: string): string {
+  if (by === 'default') return `goes to the default owner ${email}`
+  return `matched by ${{ hand: 'your choice', email: 'e-mail', name: 'name' }[by]} to ${email}`
 }
 
 function choiceOf(
