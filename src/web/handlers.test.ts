@@ -187,6 +187,11 @@ describe('the review page handlers', () => {
     expect(view.lock.state).toBe('none')
   })
 
+  it('resolves owners as `x2d365 users` does, with the config’s default owner', async () => {
+    const view = await state({ ...context(), data: { ...data, defaultOwnerEmail: 'jane@contoso.com' } })
+    expect(view.owners[0]?.resolution).toBe('goes to the default owner jane@contoso.com')
+  })
+
   it('counts a split rule live without saving it', async () => {
     const { response, writes } = await handleReview(
       post('split-preview', {

@@ -319,7 +319,12 @@ function ownerViews(data: ReviewData, decisions: OwnerDecisions | undefined): Ow
     isdisabled: u.disabled,
   }))
   const counts = Object.fromEntries(data.owners.map((o) => [o.key, Math.max(o.records, 1)]))
-  const result = reconcileOwners(users, systemUsers, counts, { ...decisions, teams: {} })
+  const defaultOwner = decisions?.defaultOwner ?? data.defaultOwnerEmail
+  const result = reconcileOwners(users, systemUsers, counts, {
+    ...decisions,
+    ...(defaultOwner !== undefined && { defaultOwner }),
+    teams: {},
+  })
   const emailOf = new Map(data.dataverseUsers.map((u) => [u.id, u.email]))
   return data.owners.map((owner) => {
     const choice = choiceOf(decisions, owner.key)
