@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { createRandom } from '../seed/random.ts'
 import { serve, type Served } from '../serve.ts'
 import type { Latency } from './costs.ts'
 import { isConnectionReset } from './faults.ts'
@@ -27,6 +28,47 @@ describe('fault injection', () => {
     expect((error as TypeError).message).toBe('fetch failed')
     expect(api.sim.rows('account')).toEqual([])
     expect((await api.call('POST', 'accounts', { name: 'A' })).status).toBe(204)
+  })
+
+  it('drops the answer of a reset afterApply: the write happened though the client saw ECONNRESET', async () => {
+    const api = await connect({
+      faults: [{ kind: 'reset', afterApply: true, at: [1], match: (r) => r.method === 'POST' }],
+    })
+    const error = await api.call('POST', 'accounts', { name: 'A' }).catch((e: unknown) => e)
+    expect(isConnectionReset(error)).toBe(true)
+    expect(api.sim.rows('account').map((r) => r['name'])).toEqual(['A'])
+  })
+
+  it('injects 429, 503 and resets by seeded chance, the same ones for the same seed, and counts them', async () => {
+    const storm = (seed: number) => {
+      const random = createRandom(seed)
+      return connect({
+        faultRandom: () => random.next(),
+        latency: { sleep: () => Promise.resolve() },
+        faults: [
+          { kind: 'throttle', probability: 0.3, retryAfterSeconds: 1 },
+          { kind: 'unavailable', probability: 0.1, retryAfterSeconds: 1 },
+          { kind: 'latency', probability: 1, jitter: true, ms: 40 },
+        ],
+      })
+    }
+    const statuses = async (api: Awaited<ReturnType<typeof storm>>) => {
+      const seen: number[] = []
+      for (let i = 0; i < 40; i++) seen.push((await api.call('GET', 'WhoAmI')).status)
+      return seen
+    }
+    const [a, b] = [await storm(5), await storm(5)]
+    const first = await statuses(a)
+    expect(await statuses(b)).toEqual(first)
+    const throttled = first.filter((s) => s === 429).length
+    expect(throttled).toBeGreaterThan(4)
+    expect(first.filter((s) => s === 200).length).toBeGreaterThan(15)
+    expect(a.sim.faultCounts()).toMatchObject({ throttle: throttled, latency: 40 })
+    const answer = await a.call('GET', 'WhoAmI')
+    if (answer.status === 429) {
+      expect(answer.headers.get('retry-after')).toBe('1')
+      expect(errorOf(answer).code).toBe('0x80072322')
+    }
   })
 
   it('injects latency on the simulator latency sleep', async () => {

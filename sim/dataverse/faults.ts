@@ -4,18 +4,27 @@ import { jsonResponse } from './errors.ts'
 /**
  * Faults the simulator can inject into Web API requests, to test a client's resilience:
  * - `unavailable`: 503 Service Unavailable with a Dataverse error body and `Retry-After`;
+ * - `throttle`: 429 Too Many Requests with `Retry-After` and the service protection error body, as
+ *   a storm of other callers would cause (separate from sim/dataverse/protection.ts's own limits);
  * - `reset`: the connection drops — in-process the handler throws the TypeError fetch throws
- *   on ECONNRESET; served by sim/serve.ts the socket is destroyed;
+ *   on ECONNRESET; served by sim/serve.ts the socket is destroyed. With `afterApply` the request
+ *   runs first and only its answer is lost (a write that happened though the client saw an error);
  * - `latency`: `ms` extra milliseconds before answering (on the simulator's `latency` sleep);
  * - `slow-body`: the body is streamed in small chunks with `ms` between them;
  * - `expire-tokens`: every bearer token issued so far stops working (401 until the client
  *   gets a new one), as when a token expires in the middle of a run.
  */
-export type FaultKind = 'unavailable' | 'reset' | 'latency' | 'slow-body' | 'expire-tokens'
+export type FaultKind = 'unavailable' | 'throttle' | 'reset' | 'latency' | 'slow-body' | 'expire-tokens'
 
-/** A fault and when to inject it; with neither `every` nor `at`, every matching request gets it. */
+/** A fault and when to inject it; with none of `every`, `at` and `probability`, every matching request gets it. */
 export interface FaultRule {
   kind: FaultKind
+  /** Inject on each matching request with this chance (0–1), drawn from the plan's seeded `random`. */
+  probability?: number
+  /** `reset`: run the request, then drop the connection before the answer (the write happened). */
+  afterApply?: boolean
+  /** `latency` with `probability`: the extra ms is drawn uniformly from 0 to `ms` (jitter). */
+  jitter?: boolean
   /** Inject on every Nth Web API request (counting every request that reaches /api/data/). */
   every?: number
   /** Inject on these request numbers (1-based, same count). */
@@ -24,38 +33,82 @@ export interface FaultRule {
   match?: (request: Request) => boolean
   /** `latency`: extra ms; `slow-body`: ms between chunks. @default 1000 (latency), 50 (slow-body) */
   ms?: number
-  /** `unavailable`: the Retry-After header, in seconds. @default 5 */
+  /** `unavailable` and `throttle`: the Retry-After header, in seconds. @default 5 */
   retryAfterSeconds?: number
 }
+
+/** How many times each kind of fault was injected. */
+export type FaultCounts = Partial<Record<FaultKind, number>>
 
 export interface FaultPlan {
   /** The faults for this request, in rule order. */
   next(request: Request): FaultRule[]
   /** Adds a one-shot fault: the next request that matches gets it. */
-  once(rule: Omit<FaultRule, 'every' | 'at'>): void
+  once(rule: Omit<FaultRule, 'every' | 'at' | 'probability'>): void
+  /** The faults injected so far, per kind. */
+  counts(): FaultCounts
 }
 
-export function createFaultPlan(rules: readonly FaultRule[] = []): FaultPlan {
+/**
+ * @param random draws `probability` rules and latency jitter; pass a seeded one so a storm replays. @default
+ * Math.random
+ */
+export function createFaultPlan(
+  rules: readonly FaultRule[] = [],
+  random: () => number = Math.random,
+): FaultPlan {
   const counters = rules.map(() => 0)
-  const pending: Omit<FaultRule, 'every' | 'at'>[] = []
+  const pending: Omit<FaultRule, 'every' | 'at' | 'probability'>[] = []
+  const counts: FaultCounts = {}
   return {
     next(request) {
       const chosen: FaultRule[] = []
+      // One answer per request: after a 429, 503 or reset, the other rules that would answer it are not injected.
+      const answers = (rule: Pick<FaultRule, 'kind'>) =>
+        rule.kind === 'throttle' || rule.kind === 'unavailable' || rule.kind === 'reset'
+      let answered = false
       rules.forEach((rule, i) => {
         if (rule.match && !rule.match(request)) return
         const n = (counters[i] = (counters[i] ?? 0) + 1)
         const hit =
           (rule.every !== undefined && rule.every > 0 && n % rule.every === 0) ||
           (rule.at?.includes(n) ?? false) ||
-          (rule.every === undefined && rule.at === undefined)
-        if (hit) chosen.push(rule)
+          (rule.probability !== undefined && random() < rule.probability) ||
+          (rule.every === undefined && rule.at === undefined && rule.probability === undefined)
+        if (!hit || (answered && answers(rule))) return
+        answered ||= answers(rule)
+        chosen.push(
+          rule.kind === 'latency' && rule.jitter
+            ? { ...rule, ms: Math.round(random() * (rule.ms ?? 1000)) }
+            : rule,
+        )
       })
       const index = pending.findIndex((rule) => !rule.match || rule.match(request))
       if (index >= 0) chosen.push(...pending.splice(index, 1))
+      for (const fault of chosen) counts[fault.kind] = (counts[fault.kind] ?? 0) + 1
       return chosen
     },
     once: (rule) => void pending.push(rule),
+    counts: () => ({ ...counts }),
   }
+}
+
+/**
+ * A 429 as service protection sends it (webapi.md §5.1,
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/api-limits#service-protection-api-limit-errors):
+ * the "number of requests" error code, with Retry-After.
+ */
+export function throttledResponse(retryAfterSeconds = 5): Response {
+  return jsonResponse(
+    429,
+    {
+      error: {
+        code: '0x80072322',
+        message: 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.',
+      },
+    },
+    { 'retry-after': String(retryAfterSeconds) },
+  )
 }
 
 /**

@@ -12,7 +12,15 @@ import {
   type Latency,
 } from './costs.ts'
 import { DataverseFault, faultResponse, jsonResponse, textOf } from './errors.ts'
-import { connectionReset, createFaultPlan, slowBody, unavailableResponse, type FaultRule } from './faults.ts'
+import {
+  connectionReset,
+  createFaultPlan,
+  slowBody,
+  throttledResponse,
+  unavailableResponse,
+  type FaultCounts,
+  type FaultRule,
+} from './faults.ts'
 import { guidFrom, newGuid } from './guid.ts'
 import { createKeyIndex } from './metadata/keys.ts'
 import { resolveAlternateKey, type SchemaSettings } from './metadata/schema.ts'
@@ -38,7 +46,7 @@ import { apiPath, routeWebApi } from './web-api.ts'
 export type { TablesJson } from './tables.ts'
 export type { CostModel, Latency } from './costs.ts'
 export { defaultCostModel, realLatency } from './costs.ts'
-export type { FaultKind, FaultRule } from './faults.ts'
+export type { FaultCounts, FaultKind, FaultRule } from './faults.ts'
 export { isConnectionReset } from './faults.ts'
 
 export interface DataverseSimOptions {
@@ -70,8 +78,10 @@ export interface DataverseSimOptions {
    * and benchmarks pass `realLatency`. @default none: answers at once
    */
   latency?: Latency
-  /** Faults to inject (503, connection resets, latency, slow bodies, token expiry). @default none */
+  /** Faults to inject (429, 503, connection resets, latency, slow bodies, token expiry). @default none */
   faults?: FaultRule[]
+  /** Draws the faults' `probability` and latency jitter: a seeded one replays a storm. @default Math.random */
+  faultRandom?: () => number
   /** The solution publisher's customization prefix new schema names must start with. @default 'new' */
   customizationPrefix?: string
   /** Seconds a new alternate key stays Pending before it is Active, on `clock`. @default 0 */
@@ -109,7 +119,9 @@ export interface DataverseSimulator {
   /** `byOperation` counts Web API messages: Create, Update, Upsert, Retrieve, RetrieveMultiple, Delete, CreateMultiple, … */
   stats(): { requests: number; throttled: number; byOperation: Record<string, number> }
   /** Injects a fault into the next Web API request that matches (`rule.match`, or any). */
-  injectFault(rule: Omit<FaultRule, 'every' | 'at'>): void
+  injectFault(rule: Omit<FaultRule, 'every' | 'at' | 'probability'>): void
+  /** The faults injected so far, per kind. */
+  faultCounts(): FaultCounts
   /** Every bearer token issued so far stops working (401 until the client gets a new one). */
   expireTokens(): void
   /** Simulated execution time booked so far, in ms (all users). */
@@ -243,7 +255,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
       ? { ...defaultCostModel, ...options.costModel }
       : undefined
   const model = costModel ?? freeCostModel
-  const faultPlan = createFaultPlan(options.faults)
+  const faultPlan = createFaultPlan(options.faults, options.faultRandom)
   const keys = createKeyIndex(store, (name) => catalog.byName(name))
   const schema: SchemaSettings = {
     customizationPrefix: options.customizationPrefix ?? 'new',
@@ -355,9 +367,10 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   async function handleWebApi(request: Request): Promise<Response> {
     const injected = faultPlan.next(request)
     for (const fault of injected) {
-      if (fault.kind === 'reset') throw connectionReset()
+      if (fault.kind === 'reset' && fault.afterApply !== true) throw connectionReset()
       if (fault.kind === 'expire-tokens') tokens.expireAll()
       if (fault.kind === 'unavailable') return unavailableResponse(fault.retryAfterSeconds)
+      if (fault.kind === 'throttle') return throttledResponse(fault.retryAfterSeconds)
     }
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1]
     const user = token === undefined ? undefined : tokens.verify(token)
@@ -380,6 +393,8 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
       executionMs += meter.ms
       admission.release(meter.ms)
     }
+    // The write happened; only its answer is lost.
+    if (injected.some((f) => f.kind === 'reset' && f.afterApply === true)) throw connectionReset()
     const slow = injected.find((f) => f.kind === 'slow-body')
     if (slow) response = await slowBody(response, slow.ms ?? 50, options.latency ?? realLatency)
     return withHeaders(response, protection.headers(user.clientId))
@@ -410,6 +425,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
     },
     stats: () => ({ requests, throttled: protection.stats().throttled, byOperation: { ...byOperation } }),
     injectFault: (rule) => faultPlan.once(rule),
+    faultCounts: () => faultPlan.counts(),
     expireTokens: () => tokens.expireAll(),
     executionMs: () => executionMs,
   }

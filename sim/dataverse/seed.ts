@@ -41,6 +41,10 @@ export function seedRows(
     if (status !== undefined && table.columnsByName.has('statuscode')) values.statuscode ??= status
     const owner = table.columns.find((c) => c.type === 'Owner')
     if (owner && !lookups[owner.name]) lookups[owner.name] = { table: 'systemuser', id: defaults.ownerId }
+    // As a write sets it (write/apply.ts setOwner): a user-owned row's owninguser is its owner.
+    const ownerRef = owner === undefined ? undefined : lookups[owner.name]
+    if (ownerRef?.table === 'systemuser' && table.columnsByName.has('owninguser'))
+      lookups.owninguser ??= ownerRef
     for (const stamp of ['createdon', 'modifiedon']) {
       if (table.columnsByName.has(stamp)) values[stamp] ??= defaults.now
     }

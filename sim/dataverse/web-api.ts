@@ -13,6 +13,8 @@ import {
   publishProductHierarchy,
   unboundActions,
 } from './routes/actions.ts'
+import { closeIncident } from './routes/close-incident.ts'
+import { addListMembersList } from './routes/list-members.ts'
 import { navigationRef, singleProperty } from './routes/property.ts'
 import { retrieveTotalRecordCount } from './routes/record-count.ts'
 import { bulkDelete } from './routes/bulk-delete.ts'
@@ -41,6 +43,8 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
       resource,
       context.recordCounts ?? new Map<string, { takenAt: number; count: number }>(),
     )
+  if (resource === 'CloseIncident') return closeIncident(context, request)
+  if (resource === 'AddListMembersList') return addListMembersList(context, request)
   if (unboundActions.has(resource)) {
     return closeOpportunity(context, resource as 'WinOpportunity' | 'LoseOpportunity', request)
   }

@@ -33,6 +33,14 @@ export const dirtyKinds = [
   'trailingNewline',
   /** Contact `company` as plain text (an import) that is exactly the name of an existing account, without `_ID`. */
   'plainTextKnownCompany',
+  /** Contact `email` that an earlier contact has in another letter case: a likely duplicate (a finding). */
+  'duplicateEmailCase',
+  /** `lastUpdated` in the year 2100 (a clock gone wrong, an import): a finding, never a delta's watermark. */
+  'futureTimestamp',
+  /** Account assigned to an inactive X2CRM user (who needs an owner decision). */
+  'inactiveOwner',
+  /** Account assigned to an X2CRM group alone (`assignedTo` "3"): a group owner needs a decision. */
+  'groupOwner',
 ] as const
 
 export type DirtyKind = (typeof dirtyKinds)[number]
@@ -49,6 +57,8 @@ export const contactDirtyKinds: readonly DirtyKind[] = [
   'hiddenPrivate',
   'trailingNewline',
   'plainTextKnownCompany',
+  'duplicateEmailCase',
+  'futureTimestamp',
 ]
 
 export const accountDirtyKinds: readonly DirtyKind[] = [
@@ -63,6 +73,9 @@ export const accountDirtyKinds: readonly DirtyKind[] = [
   'negativeCount',
   'excessDecimals',
   'invisibleName',
+  'futureTimestamp',
+  'inactiveOwner',
+  'groupOwner',
 ]
 
 /**
@@ -75,6 +88,17 @@ export const ruleDirtyKinds: readonly DirtyKind[] = [
   'invisibleName',
   'trailingNewline',
   'plainTextKnownCompany',
+]
+
+/**
+ * Kinds of issue 14's findings and owner decisions, planted with `ruleDirt` too, on a schedule of their own (every
+ * 89th id) so the rule kinds above keep their records.
+ */
+export const findingDirtyKinds: readonly DirtyKind[] = [
+  'duplicateEmailCase',
+  'futureTimestamp',
+  'inactiveOwner',
+  'groupOwner',
 ]
 
 /** A generated record that carries dirt. */

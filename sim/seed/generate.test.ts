@@ -63,7 +63,8 @@ describe('generateDataset', () => {
     expect(dirtyKindsOf(generated, hidden.entity, hidden.id)).toEqual(['hiddenPrivate'])
     const share = generated.dirty.length / 5000
     expect(share).toBeGreaterThan(0.03)
-    expect(share).toBeLessThan(0.07)
+    // 5 % of older kinds, and with ruleDirt every 97th (rules) and every 89th id (findings) on top.
+    expect(share).toBeLessThan(0.085)
   })
 
   it('shows an overlong contact lastName and a missing one as the kinds say', () => {

@@ -11,6 +11,7 @@ import {
   accountDirtyKinds,
   contactDirtyKinds,
   ruleDirtyKinds,
+  findingDirtyKinds,
   type DirtyKind,
   type DirtyRecord,
 } from './dirty.ts'
@@ -19,6 +20,7 @@ import * as words from './words.ts'
 
 type Row = Record<string, unknown>
 
+import { addCasesListsTags, type GeneratedListItem } from './cases-lists.ts'
 export { countDirtyKinds, dirtyKinds, type DirtyKind, type DirtyRecord } from './dirty.ts'
 
 /**
@@ -39,12 +41,19 @@ export interface GenerateOptions {
    * the demo and the older tests keep the data they were written for. @default false
    */
   ruleDirt?: boolean
+  /**
+   * Also make cases (Services, ~1 per 10 contacts), marketing lists with members, tags and labelled relationships
+   * (sim/seed/cases-lists.ts). @default true
+   */
+  casesListsTags?: boolean
 }
 
 export interface GeneratedDataset {
   dataset: X2crmDataset
   /** Every record that carries dirt, with its kinds. */
   dirty: DirtyRecord[]
+  /** Static lists' members (`x2_list_items`: database-only, so the simulator's API does not serve them). */
+  listItems: GeneratedListItem[]
 }
 
 export function generateDataset(options: GenerateOptions): X2crmDataset {
@@ -67,6 +76,7 @@ export function generate(options: GenerateOptions): GeneratedDataset {
   const users = generateUsers(random, Math.max(1, options.users ?? 6))
   const usernames = users.map((user) => String(user.username))
   const owners = usernames.filter((name) => name !== 'admin' && name !== 'api')
+  const inactiveOwners = users.filter((u) => u.status === 0).map((u) => String(u.username))
   const dirty: DirtyRecord[] = []
   const relationships: Record<string, unknown>[] = []
   const relate = (firstType: string, firstId: number, secondType: string, secondId: number) =>
@@ -104,6 +114,10 @@ export function generate(options: GenerateOptions): GeneratedDataset {
       const kind = ruleKindOf(accountDirtyKinds, id, ruleShare) ?? 'zeroDate'
       dirtyAccount(random, account, kind, accounts)
       dirty.push({ entity: 'Accounts', id, kinds: [kind] })
+    } else if (findingKindOf(accountDirtyKinds, id, ruleShare) !== undefined) {
+      const kind = findingKindOf(accountDirtyKinds, id, ruleShare) ?? 'zeroDate'
+      plantFinding(account, kind, { inactive: inactiveOwners, earlier: [] })
+      dirty.push({ entity: 'Accounts', id, kinds: [kind] })
     }
     accounts.push(account)
   }
@@ -126,6 +140,10 @@ export function generate(options: GenerateOptions): GeneratedDataset {
       const kind = ruleKindOf(contactDirtyKinds, id, ruleShare) ?? 'zeroDate'
       dirtyContact(random, contact, kind, accounts)
       dirty.push({ entity: 'Contacts', id, kinds: [kind] })
+    } else if (findingKindOf(contactDirtyKinds, id, ruleShare) !== undefined) {
+      const kind = findingKindOf(contactDirtyKinds, id, ruleShare) ?? 'zeroDate'
+      plantFinding(contact, kind, { inactive: inactiveOwners, earlier: contacts })
+      dirty.push({ entity: 'Contacts', id, kinds: [kind] })
     }
     contacts.push(contact)
   }
@@ -146,6 +164,14 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     nextFieldId += fields[className].length
     records[className] = []
   }
+  // The groups 1..5 accounts are assigned to (accountOwner), for the owner decisions of issue 14 (ruleDirt only, so
+  // older data keeps its classes as they were).
+  if (options.ruleDirt === true) {
+    records['Groups'] = [1, 2, 3, 4, 5].map((id) => ({
+      id,
+      name: `${words.groupNames[id - 1] ?? 'Group'} ${id}`,
+    }))
+  }
 
   const apiKeys: Record<string, string> = { admin: DEFAULT_ADMIN_KEY }
   for (const user of users) {
@@ -160,7 +186,12 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     dropdowns: defaultDropdowns(),
     relationships,
   }
-  return { dataset, dirty }
+  // Cases, marketing lists with members, tags and labelled relationships (their own random stream).
+  const extras =
+    options.casesListsTags === false
+      ? { listItems: [] }
+      : addCasesListsTags(dataset, { seed: options.seed, owners, firstDate: FIRST_DATE, lastDate: LAST_DATE })
+  return { dataset, dirty, listItems: extras.listItems }
 }
 
 function generateUsers(random: Random, count: number): Record<string, unknown>[] {
@@ -358,7 +389,8 @@ function newContact(random: Random, id: number, owners: readonly string[]): Row 
 
 const emailDomains = ['example.com', 'mail.example', 'corp.example'] as const
 
-const olderKinds = (kinds: readonly DirtyKind[]) => kinds.filter((kind) => !ruleDirtyKinds.includes(kind))
+const olderKinds = (kinds: readonly DirtyKind[]) =>
+  kinds.filter((kind) => !ruleDirtyKinds.includes(kind) && !findingDirtyKinds.includes(kind))
 
 /**
  * The rule kind (`ruleDirtyKinds`) record `id` carries: every 97th id, in turn, when the data is dirty at all. Decided
@@ -368,6 +400,40 @@ function ruleKindOf(kinds: readonly DirtyKind[], id: number, dirtyShare: number)
   if (dirtyShare <= 0 || id % 97 !== 0) return undefined
   const ruleKinds = kinds.filter((kind) => ruleDirtyKinds.includes(kind))
   return ruleKinds[(id / 97) % ruleKinds.length]
+}
+
+/** The finding kind (`findingDirtyKinds`) record `id` carries: every 89th id, in turn; without drawing from `random`. */
+function findingKindOf(kinds: readonly DirtyKind[], id: number, dirtyShare: number): DirtyKind | undefined {
+  if (dirtyShare <= 0 || id % 89 !== 0) return undefined
+  const findingKinds = kinds.filter((kind) => findingDirtyKinds.includes(kind))
+  return findingKinds[(id / 89) % findingKinds.length]
+}
+
+/** 2100-01-01: a timestamp in the future of any run. */
+const FUTURE_DATE = 4102444800
+
+function plantFinding(
+  row: Record<string, unknown>,
+  kind: DirtyKind,
+  from: { inactive: readonly string[]; earlier: readonly Record<string, unknown>[] },
+): void {
+  const id = Number(row.id)
+  switch (kind) {
+    case 'duplicateEmailCase': {
+      const earlier = from.earlier.find((r) => typeof r.email === 'string' && /^[^@]+@[^@]+$/.test(r.email))
+      if (earlier !== undefined) row.email = String(earlier.email).toUpperCase()
+      break
+    }
+    case 'futureTimestamp':
+      row.lastUpdated = FUTURE_DATE
+      break
+    case 'inactiveOwner':
+      row.assignedTo = from.inactive[id % Math.max(1, from.inactive.length)] ?? 'admin'
+      break
+    case 'groupOwner':
+      row.assignedTo = String(1 + (id % 5))
+      break
+  }
 }
 
 function dirtyAccount(

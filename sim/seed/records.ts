@@ -1,5 +1,5 @@
 import { defaultFieldRows } from '../x2crm/defaults.ts'
-import { accountDirtyKinds, contactDirtyKinds } from './dirty.ts'
+import { accountDirtyKinds, contactDirtyKinds, findingDirtyKinds, type DirtyKind } from './dirty.ts'
 import { createRandom, type Random } from './random.ts'
 import * as words from './words.ts'
 
@@ -94,8 +94,9 @@ export function isDeleted(shape: InstanceShape, entity: string, id: number): boo
 
 /** The dirty kinds each module can carry (every one occurs in a live X2CRM 7.1; fixture README). */
 export const dirtyKindsByEntity: Readonly<Record<GeneratedEntity, readonly ModuleDirtyKind[]>> = {
-  Accounts: accountDirtyKinds,
-  Contacts: contactDirtyKinds,
+  // The finding kinds are planted by `generate` alone (ruleDirt): the instance generator keeps its schedule.
+  Accounts: accountDirtyKinds.filter(isModuleDirtyKind),
+  Contacts: contactDirtyKinds.filter(isModuleDirtyKind),
   X2Leads: [
     'invalidEmail',
     'overlongString',
@@ -144,6 +145,10 @@ export type ModuleDirtyKind =
   | 'invisibleName'
   | 'trailingNewline'
   | 'plainTextKnownCompany'
+
+function isModuleDirtyKind(kind: DirtyKind): kind is Extract<DirtyKind, ModuleDirtyKind> {
+  return !findingDirtyKinds.includes(kind)
+}
 
 /** The dirty kind record `id` carries, if any (deleted ids included: callers check {@link isDeleted}). */
 export function dirtyKindOf(

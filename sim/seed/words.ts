@@ -196,3 +196,5 @@ export const places = [
   ['Tokyo', null, 'JP', '+81 3'],
   ['Sydney', 'NSW', 'AU', '+61 2'],
 ] as const
+
+export const groupNames = ['Sales EMEA', 'Sales NA', 'Support', 'Marketing', 'Finance'] as const

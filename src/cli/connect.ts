@@ -10,6 +10,8 @@ import { assertUsablePaths } from '../paths.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
 import { createMysqlSource, type MysqlSource } from '../source/x2crm/mysql/source.ts'
+import { apiRelated, type RelatedReaders } from '../source/x2crm/related.ts'
+import { databaseRelated } from '../source/x2crm/mysql/related.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import { withFixes } from '../run/with-fixes.ts'
 import { createAppUserTarget, type AppUserTarget } from '../target/dataverse/app-user.ts'
@@ -24,13 +26,20 @@ import type { DataverseBulkTarget, DataverseTarget } from '../target/dataverse/t
  * that releases all of it; commands open them through `withSession` (session.ts), which always closes.
  */
 
-type OnRetry = (info: { status: number | 'network'; waitMs: number; attempt: number }) => void
+type OnRetry = (info: {
+  status: number | 'network'
+  waitMs: number
+  attempt: number
+  reason?: string
+}) => void
 
 export interface Connections {
   /** X2CRM with the fixes stored in the ledger applied (`x2d365 fix`): what runs read. */
   source: X2crmSource
   /** X2CRM as it is, for checking new fixes. */
   unfixedSource: X2crmSource
+  /** List members (database only), relationships and tags, for the steps after the load. */
+  related: RelatedReaders
   /** Reads, through the first application user. */
   target: DataverseBulkTarget
   /** Every application user, each with its own token and its own service-protection limiter. */
@@ -45,7 +54,13 @@ export interface Connections {
 /** Everything a run uses, from a trusted config: X2CRM, every application user of Dataverse, the ledger. */
 export function connect(config: RunConfig, emit: Emit): Connections {
   const onRetry: OnRetry = (info) =>
-    emit({ type: 'request.retry', status: info.status, waitMs: info.waitMs, attempt: info.attempt })
+    emit({
+      type: 'request.retry',
+      status: info.status,
+      waitMs: info.waitMs,
+      attempt: info.attempt,
+      reason: info.reason,
+    })
   // One keep-alive pool for every application user; no affinity cookie is kept, so requests spread across servers.
   const pool = poolFor(config, 52)
   const appUsers = [
@@ -73,6 +88,7 @@ export function connect(config: RunConfig, emit: Emit): Connections {
   return {
     source: source.source,
     unfixedSource: source.unfixed,
+    related: source.related,
     target: first.target,
     writers,
     metadata: createDataverseMetadataClient({
@@ -157,9 +173,9 @@ export function connectSource(
   emit: Emit,
   onRetry: OnRetry,
   fixes: Pick<FixStore, 'current'> = fixesIn(config.run.ledgerPath),
-): { source: X2crmSource; unfixed: X2crmSource; close: () => Promise<void> } {
-  const { source, close } = connectX2crm(config, emit, onRetry)
-  return { source: withFixes(source, fixes, emit), unfixed: source, close }
+): { source: X2crmSource; unfixed: X2crmSource; related: RelatedReaders; close: () => Promise<void> } {
+  const { source, related, close } = connectX2crm(config, emit, onRetry)
+  return { source: withFixes(source, fixes, emit), unfixed: source, related, close }
 }
 
 /** The fixes of the ledger at `path`, read when asked; none when there is no ledger there yet. */
@@ -181,7 +197,7 @@ function connectX2crm(
   config: RunConfig,
   emit: Emit,
   onRetry: OnRetry,
-): { source: X2crmSource; close: () => Promise<void> } {
+): { source: X2crmSource; related: RelatedReaders; close: () => Promise<void> } {
   const { mysql, x2crm } = config.source
   if (mysql !== undefined) {
     const source = createMysqlSource({
@@ -192,7 +208,8 @@ function connectX2crm(
       onNotice: (notice) => emit({ type: 'source.notice', ...notice }),
     })
     emit({ type: 'source.chosen', source: 'database', detail: mysql.url })
-    return { source, close: () => source.close() }
+    const related = databaseRelated(source)
+    return { source, related, close: () => source.close() }
   }
   if (x2crm === undefined) throw new ConfigError(['source: configure source.x2crm or source.mysql'])
   emit({ type: 'source.chosen', source: 'api', detail: x2crm.url })
@@ -203,7 +220,9 @@ function connectX2crm(
     fetch,
     onRetry,
   })
-  return { source, close: async () => undefined }
+  // API v2 has no list members (x2_list_items is database-only); tags are read one record at a time.
+  const related = apiRelated(source)
+  return { source, related, close: async () => undefined }
 }
 
 /** A keep-alive pool to Dataverse, trusting the configured certificate (the simulator's) when there is one. */

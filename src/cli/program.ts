@@ -240,15 +240,26 @@ function defineSchema(program: Command, setExitCode: SetExitCode): void {
 function defineUsers(program: Command, setExitCode: SetExitCode): void {
   program
     .command('users')
-    .description('match X2CRM users to Dataverse users (e-mail, then name); list the owners still to resolve')
+    .description(
+      'match X2CRM users to Dataverse users (e-mail, then name); list each owner decision with its records, and the owners still to decide',
+    )
     .addHelpText(
       'after',
       `
 users.yaml (optional) records your decisions:
-  byHand: { jdoe: jane.doe@contoso.com }   an X2CRM username → a Dataverse user's e-mail
-  defaultOwner: crm-admin@contoso.com      owns what nobody else can (else run.defaultOwnerEmail)
-  inactive: default                        inactive X2CRM users' records go to the default owner (or: match)
-Exit code 2 while the queue is open: migrate will not start until each owner is mapped or a default is set.`,
+  byHand:                                  an X2CRM username → who takes their records:
+    jdoe: jane.doe@contoso.com               a Dataverse user's e-mail (or { user: <e-mail> })
+    old: { team: Sales EMEA }                a Dataverse team
+    gone: default                            the default owner
+  groups: { "3": { team: Support } }       an X2CRM group id (records assigned to it alone) → the same choices
+  defaultOwner:                            owns only what it covers:
+    email: crm-admin@contoso.com
+    covers: [anyone, inactive, unmatched, deleted, groups]
+  inactive: match                          inactive X2CRM users matched by e-mail and name like the others
+  (older form: defaultOwner: crm-admin@contoso.com, or run.defaultOwnerEmail, covers all five)
+It lists every owner of records (users, groups, Anyone) with who takes them and how many records, then the
+Dataverse users (disabled ones marked) and teams a decision can name.
+Exit code 2 while an owner with records has no decision: migrate will not start until each is decided.`,
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
     .option('-u, --users <path>', 'owner decisions', 'users.yaml')
@@ -351,6 +362,7 @@ function defineVerify(program: Command, setExitCode: SetExitCode): void {
         'rate and ETA in a terminal); with --json, one JSON object per line on stdout, the last one the result.',
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
+    .option('-m, --mapping <path>', 'the confirmed map the migration used (default: run.mapping, else built-in)')
     .option('--sample <n>', 'records per object to check (default 200)', integer('--sample', 1))
     .option('--all', 'check every record')
     .option('--json', 'print the result as JSON')
@@ -558,7 +570,11 @@ function defineSim(program: Command): void {
     .command('x2crm')
     .description('X2CRM API v2 simulator, answering like a real X2CRM 7.1')
     .option('-p, --port <port>', 'port (0 = any free port)', integer('--port'), 0)
-    .option('--generate <n>', 'generate n accounts and 2n contacts', integer('--generate', 1))
+    .option(
+      '--generate <n>',
+      'generate n accounts and 2n contacts, with cases, marketing lists, tags and labelled relationships',
+      integer('--generate', 1),
+    )
     .option('--seed <seed>', 'generator seed', integer('--seed'), 1)
     .option(
       '--data <dump.json>',

@@ -9,6 +9,8 @@ import { chooseSample, sampleSource, summarizeSample } from '../run/sample.ts'
 import { verify, type VerifyResult } from '../run/verify.ts'
 import { connect } from './connect.ts'
 import { mappingFor, runSettingsOf } from './inputs.ts'
+import { createRetryTally } from '../run/retry-tally.ts'
+import type { Renderer } from './render.ts'
 import { rendererFor, withSession } from './session.ts'
 
 /*
@@ -29,13 +31,14 @@ export interface RunMigrateOptions {
 
 export async function runMigrate(config: RunConfig, options: RunMigrateOptions = {}): Promise<MigrateResult> {
   const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'migrate')
-  const renderer = rendererFor(options.json)
+  const tally = createRetryTally()
+  const renderer = tallying(rendererFor(options.json), tally)
   if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
   const { sample } = options
   return withSession(
     renderer,
     (emit) => connect(config, emit),
-    async ({ source, target, writers, ledger, metadata }, emit) => {
+    async ({ source, related, target, writers, ledger, metadata }, emit) => {
       // The sample is drawn with the hidden records fetched by id, so the run reads it whole and needs no gap fill
       // (which would count every id between two sampled records as deleted).
       const chosen = sample === undefined ? undefined : await chooseSample(source, mapping, sample)
@@ -48,11 +51,13 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
         },
         {
           source: chosen === undefined ? source : sampleSource(source, chosen),
+          related,
           target,
           writers,
           ledger,
           emit,
           now: () => new Date(),
+          retries: tally.counts,
           uploads: uploadsReaderFor(config.source.uploads, fetch),
           ...(options.signal !== undefined && { signal: options.signal }),
           // Rows are checked against the environment's own metadata before they are sent (number bounds, precision).
@@ -78,21 +83,24 @@ export interface RunDeltaOptions {
 
 export async function runDelta(config: RunConfig, options: RunDeltaOptions = {}): Promise<DeltaResult> {
   const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'delta')
-  const renderer = rendererFor(options.json)
+  const tally = createRetryTally()
+  const renderer = tallying(rendererFor(options.json), tally)
   if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
   return withSession(
     renderer,
     (emit) => connect(config, emit),
-    ({ source, target, writers, ledger }, emit) =>
+    ({ source, related, target, writers, ledger }, emit) =>
       delta(
         { ...runSettingsOf(config), mapping, deletions: options.deletions ?? config.run.deletions },
         {
           source,
+          related,
           target,
           writers,
           ledger,
           emit,
           now: () => new Date(),
+          retries: tally.counts,
           ...(options.signal !== undefined && { signal: options.signal }),
         },
       ),
@@ -101,6 +109,8 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
 
 export interface RunVerifyOptions {
   json?: boolean
+  /** The confirmed map the migration used (over run.mapping). */
+  mapping?: string
   /** Records per object to check, at random. @default every record */
   sample?: number
 }
@@ -110,14 +120,14 @@ export function runVerify(config: RunConfig, options: RunVerifyOptions = {}): Pr
   return withSession(
     rendererFor(options.json),
     (emit) => connect(config, emit),
-    ({ source, target, ledger }, emit) =>
+    ({ source, related, target, ledger }, emit) =>
       verify(
         {
           instance: config.run.instance,
-          mapping: mappingFor(config.run.mapping, 'verify').mapping,
+          mapping: mappingFor(options.mapping ?? config.run.mapping, 'verify').mapping,
           ...(sample !== undefined && { sample }),
         },
-        { source, target, ledger, emit, now: () => new Date() },
+        { source, related, target, ledger, emit, now: () => new Date() },
       ),
   )
 }
@@ -143,4 +153,15 @@ export function runRollback(config: RunConfig, options: RunRollbackOptions = {})
         { target, ledger, emit, now: () => new Date() },
       ),
   )
+}
+
+/** The renderer, with every event also counted by `tally` (the retries a run's summary keeps). */
+function tallying(renderer: Renderer, tally: ReturnType<typeof createRetryTally>): Renderer {
+  return {
+    ...renderer,
+    event: (event) => {
+      tally.observe(event)
+      renderer.event(event)
+    },
+  }
 }

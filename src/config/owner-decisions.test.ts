@@ -15,6 +15,33 @@ describe('parseOwnerDecisions', () => {
     })
   })
 
+  it('reads teams, groups, default and a default owner that covers only what it lists', () => {
+    const text = [
+      'byHand:',
+      '  jdoe: { team: Sales EMEA }',
+      '  old: default',
+      '  ann: { user: ann@contoso.com }',
+      'groups: { "3": { team: Support } }',
+      'defaultOwner: { email: crm-admin@contoso.com, covers: [anyone, unmatched] }',
+    ].join('\n')
+    expect(parseOwnerDecisions(text)).toEqual({
+      value: {
+        byHand: { jdoe: { team: 'Sales EMEA' }, old: 'default', ann: { user: 'ann@contoso.com' } },
+        groups: { '3': { team: 'Support' } },
+        defaultOwner: 'crm-admin@contoso.com',
+        covers: ['anyone', 'unmatched'],
+      },
+      errors: [],
+    })
+    expect(
+      parseOwnerDecisions('byHand: { jdoe: { crew: x } }\ndefaultOwner: { email: a@b.co, covers: [all] }')
+        .errors,
+    ).toEqual([
+      'byHand.jdoe: write an e-mail, default, { user: <e-mail> } or { team: <Dataverse team name> }',
+      expect.stringMatching(/^defaultOwner(\.covers\.0)?: .*anyone/) as unknown,
+    ])
+  })
+
   it('decides nothing for an empty file', () => {
     expect(parseOwnerDecisions('')).toEqual({ value: {}, errors: [] })
     expect(parseOwnerDecisions('# nothing decided yet\n')).toEqual({ value: {}, errors: [] })

@@ -1,3 +1,5 @@
+import type { SourceKey } from '../domain/source-key.ts'
+
 /**
  * A row a run meant to write, recorded before the request left: a run killed between the send and the recording of
  * its outcome still says which rows it may have created or changed.
@@ -13,10 +15,15 @@ export interface WriteIntent {
    * was not is one the run created, or may have: never a pre-existing row, also when a resumed attempt finds it.
    */
   existed: boolean
+  /**
+   * The source record the row is written for (schema 9; absent in older ledgers). A record dedupe matched to a row
+   * that was there is written under that row's id, not its own: a resumed run finds the match again by this key.
+   */
+  sourceKey?: SourceKey
 }
 
 /** An intent as a caller states it: the run and phase are given once per call. */
-export type IntentRow = Pick<WriteIntent, 'targetId' | 'entitySet' | 'existed'>
+export type IntentRow = Pick<WriteIntent, 'targetId' | 'entitySet' | 'existed' | 'sourceKey'>
 
 /**
  * Which rows each run may have written, recorded before each write. Implementations: the ledgers' `intents` and
@@ -33,6 +40,12 @@ export interface IntentStore {
   all(runId: string): AsyncIterable<WriteIntent>
   /** The intents a run recorded already for some rows of one entity set, by target id. */
   find(runId: string, entitySet: string, targetIds: readonly string[]): Promise<Map<string, WriteIntent>>
+  /** The first intent a run recorded for each of some source records in one entity set, by source key. */
+  findBySource(
+    runId: string,
+    entitySet: string,
+    sourceKeys: readonly SourceKey[],
+  ): Promise<Map<SourceKey, WriteIntent>>
 }
 
 /** An {@link IntentStore} in memory: the in-memory ledger's, and for tests. */
@@ -44,9 +57,17 @@ export function createMemoryIntentStore(): IntentStore {
     async record(runId, phase, rows) {
       let intents = byRun.get(runId)
       if (intents === undefined) byRun.set(runId, (intents = new Map<string, WriteIntent>()))
-      for (const { targetId, entitySet, existed } of rows) {
+      for (const { targetId, entitySet, existed, sourceKey } of rows) {
         const k = key(entitySet, targetId)
-        if (!intents.has(k)) intents.set(k, { runId, phase, entitySet, targetId, existed })
+        if (!intents.has(k))
+          intents.set(k, {
+            runId,
+            phase,
+            entitySet,
+            targetId,
+            existed,
+            ...(sourceKey !== undefined && { sourceKey }),
+          })
       }
     },
     async *all(runId) {
@@ -58,6 +79,16 @@ export function createMemoryIntentStore(): IntentStore {
       for (const targetId of targetIds) {
         const intent = intents?.get(key(entitySet, targetId))
         if (intent !== undefined) found.set(targetId, { ...intent })
+      }
+      return found
+    },
+    async findBySource(runId, entitySet, sourceKeys) {
+      const wanted = new Set(sourceKeys)
+      const found = new Map<SourceKey, WriteIntent>()
+      for (const intent of byRun.get(runId)?.values() ?? []) {
+        const { sourceKey } = intent
+        if (intent.entitySet !== entitySet || sourceKey === undefined || !wanted.has(sourceKey)) continue
+        if (!found.has(sourceKey)) found.set(sourceKey, { ...intent })
       }
       return found
     },

@@ -5,12 +5,12 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError } from '../errors.ts'
-import { createSqliteLedger } from './sqlite.ts'
+import { createSqliteLedger, type SqliteLedgerOptions } from './sqlite.ts'
 
 const at = new Date('2025-03-15T09:00:00Z')
 
 /** The error createSqliteLedger throws, for its class and message. */
-function openError(path: string, options?: { readonly?: boolean }): Error {
+function openError(path: string, options?: SqliteLedgerOptions): Error {
   try {
     createSqliteLedger(path, options)
   } catch (error) {
@@ -83,6 +83,61 @@ describe('opening a ledger that is not what it should be', () => {
     expect(error).toBeInstanceOf(ConfigError)
     expect(error.message).toMatch(/is damaged \(SQLite: /)
     expect(readFileSync(path).equals(bytes)).toBe(true)
+  })
+
+  describe('after a clean shutdown (no WAL left, no run left running): a cheap check, the full one on request', () => {
+    /** {@link aLedger} with its run finished: what a ledger looks like between runs. */
+    async function aFinishedLedger(): Promise<void> {
+      await aLedger()
+      const ledger = createSqliteLedger(path)
+      const [run] = await ledger.runs()
+      await ledger.finishRun(run?.runId ?? '', 'succeeded', at)
+      await ledger.close()
+      expect(existsSync(`${path}-wal`)).toBe(false)
+    }
+
+    it('refuses a truncated copy from its header alone, and writes nothing to it', async () => {
+      await aFinishedLedger()
+      const truncated = readFileSync(path).subarray(0, 3 * 4096)
+      writeFileSync(path, truncated)
+
+      const error = openError(path)
+
+      expect(error).toBeInstanceOf(ConfigError)
+      expect(error.message).toMatch(
+        /is damaged \(SQLite: the file has 12288 bytes, its header says \d+: it was cut short\)/,
+      )
+      expect(readFileSync(path).equals(truncated)).toBe(true)
+    })
+
+    it('does not read every page unless asked: a scribbled page is found by integrityCheck full', async () => {
+      await aFinishedLedger()
+      const bytes = readFileSync(path)
+      const pageSize = bytes.readUInt16BE(16)
+      randomBytes(pageSize - 100).copy(bytes, bytes.length - pageSize + 50)
+      writeFileSync(path, bytes)
+
+      createSqliteLedger(path, { readonly: true })
+        .close()
+        .catch(() => undefined)
+      const error = openError(path, { integrityCheck: 'full' })
+      expect(error).toBeInstanceOf(ConfigError)
+      expect(error.message).toMatch(/is damaged \(SQLite: /)
+      expect(readFileSync(path).equals(bytes)).toBe(true)
+    })
+
+    it('checks every page when a WAL file was left beside the ledger (a killed writer)', async () => {
+      await aFinishedLedger()
+      const bytes = readFileSync(path)
+      const pageSize = bytes.readUInt16BE(16)
+      randomBytes(pageSize - 100).copy(bytes, bytes.length - pageSize + 50)
+      writeFileSync(path, bytes)
+      writeFileSync(`${path}-wal`, Buffer.alloc(0))
+      await createSqliteLedger(path, { readonly: true }).close()
+      // An empty WAL is what a clean close leaves on some systems; one with frames is a killed writer's.
+      writeFileSync(`${path}-wal`, randomBytes(64))
+      expect(openError(path, { readonly: true }).message).toMatch(/is damaged \(SQLite: /)
+    })
   })
 
   it('refuses a ledger of a newer schema, and leaves it as it was', () => {

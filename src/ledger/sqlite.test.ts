@@ -51,7 +51,7 @@ describe('createSqliteLedger on a file', () => {
     const db = new Database(path, { readonly: true })
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.pragma('user_version', { simple: true })).toBe(8)
+      expect(db.pragma('user_version', { simple: true })).toBe(9)
     } finally {
       db.close()
     }
@@ -129,6 +129,44 @@ describe('createSqliteLedger on a file', () => {
       ])
       const found = await upgraded.intents.find(run.runId, 'accounts', ['guid-1'])
       expect(found.get('guid-1')?.existed).toBe(false)
+    } finally {
+      await upgraded.close()
+    }
+  })
+
+  it('upgrades a ledger of schema 8 in place: its intents stay, without a source key, and new ones carry theirs', async () => {
+    const old = createSqliteLedger(path)
+    const run = await old.startRun('migrate', {}, at)
+    await old.close()
+    const db = new Database(path)
+    db.exec('DROP TABLE write_intents')
+    db.exec(`CREATE TABLE write_intents (
+      run_id TEXT NOT NULL REFERENCES runs (run_id), phase TEXT NOT NULL, entity_set TEXT NOT NULL,
+      target_id TEXT NOT NULL, existed INTEGER NOT NULL CHECK (existed IN (0, 1)),
+      PRIMARY KEY (run_id, entity_set, target_id))`)
+    db.prepare(`INSERT INTO write_intents VALUES (?, 'Accounts', 'accounts', 'guid-old', 1)`).run(run.runId)
+    db.pragma('user_version = 8')
+    db.close()
+
+    const upgraded = createSqliteLedger(path)
+    try {
+      await upgraded.intents.record(run.runId, 'Accounts', [
+        { entitySet: 'accounts', targetId: 'guid-new', existed: true, sourceKey: 'Accounts:7' },
+      ])
+      const found = await upgraded.intents.find(run.runId, 'accounts', ['guid-old', 'guid-new'])
+      expect(found.get('guid-old')).toEqual({
+        runId: run.runId,
+        phase: 'Accounts',
+        entitySet: 'accounts',
+        targetId: 'guid-old',
+        existed: true,
+      })
+      expect(found.get('guid-new')?.sourceKey).toBe('Accounts:7')
+      const bySource = await upgraded.intents.findBySource(run.runId, 'accounts', [
+        'Accounts:7',
+        'Accounts:8',
+      ])
+      expect([...bySource.keys()]).toEqual(['Accounts:7'])
     } finally {
       await upgraded.close()
     }

@@ -91,6 +91,28 @@ describe('the record an action is about', () => {
     expect(note.value?.nav).toBe('objectid_account')
   })
 
+  it('reads a class named in another letter case (caseInsensitiveClass), said so; off, it links nothing', () => {
+    const record = { associationType: 'CONTACTS', associationId: 12 }
+    const repaired = resolveRegarding(record, field, 'phonecall', ctx)
+    expect(repaired.value).toMatchObject({ parentKey: 'Contacts:12' })
+    expect(repaired.warning).toBe(
+      'repair caseInsensitiveClass: associationType "CONTACTS" read as Contacts (differs in letter case)',
+    )
+    const off = resolveRegarding(record, field, 'phonecall', ctx, false)
+    expect(off.value).toBeNull()
+    expect(off.warning).toMatch(/only ignoring letter case, and caseInsensitiveClass is off/)
+    // X2CRM's own spellings, the module name and the class name, are no repair.
+    expect(
+      resolveRegarding({ associationType: 'x2Leads', associationId: 1 }, field, 'task', ctx).warning,
+    ).toMatch(/^X2Leads 1: the map does not migrate/)
+    expect(
+      resolveRegarding({ associationType: 'opportunities', associationId: 1 }, field, 'task', ctx).warning,
+    ).toMatch(/does not migrate Opportunity/)
+    expect(
+      resolveRegarding({ associationType: 'Opportunities', associationId: 1 }, field, 'task', ctx).warning,
+    ).toMatch(/^repair caseInsensitiveClass: .*; Opportunity 1: the map does not migrate Opportunity/)
+  })
+
   it('loads an action about nothing as it is, and one about a class the map does not load with a warning', () => {
     expect(resolveRegarding({ associationType: 'none', associationId: 0 }, field, 'task', ctx)).toEqual({
       value: null,

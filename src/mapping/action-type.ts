@@ -67,13 +67,34 @@ export function unroutedReason(
  * `undefined` for a name that is neither.
  */
 export function associationClass(associationType: unknown): string | null | undefined {
+  const match = matchAssociationClass(associationType)
+  return match === null || match === undefined ? match : match.cls
+}
+
+/** Module names X2CRM itself writes in mixed case (its `modules.name`), besides the lower-case association keys. */
+const MODULE_SPELLINGS: Readonly<Record<string, string>> = { x2Leads: 'X2Leads', bugReports: 'BugReports' }
+
+/**
+ * The class an association names, and whether X2CRM's own spelling matched (`exact`: a module name as X2CRM stores
+ * it, `contacts`, or a class name, `Contacts`) or only ignoring letter case (`Opportunities`, `CONTACTS`): the
+ * `caseInsensitiveClass` repair. `null` for no association, `undefined` for a name that is neither.
+ */
+export function matchAssociationClass(
+  associationType: unknown,
+): { cls: string; exact: boolean } | null | undefined {
   if (associationType === null || associationType === undefined) return null
-  const key = scalarText(associationType).trim().toLowerCase()
+  const written = scalarText(associationType).trim()
+  const key = written.toLowerCase()
   if (key === '' || key === 'none') return null
-  const model = ASSOCIATION_MODELS[key]
-  if (model !== undefined) return model
-  const byClass = Object.values(ASSOCIATION_MODELS).find((name) => name.toLowerCase() === key)
-  return byClass
+  const classes = Object.values(ASSOCIATION_MODELS)
+  const exact = Object.hasOwn(ASSOCIATION_MODELS, written) ? ASSOCIATION_MODELS[written] : undefined
+  if (exact !== undefined) return { cls: exact, exact: true }
+  const moduleSpelling = MODULE_SPELLINGS[written]
+  if (moduleSpelling !== undefined) return { cls: moduleSpelling, exact: true }
+  if (classes.includes(written)) return { cls: written, exact: true }
+  const model = Object.hasOwn(ASSOCIATION_MODELS, key) ? ASSOCIATION_MODELS[key] : undefined
+  const cls = model ?? classes.find((name) => name.toLowerCase() === key)
+  return cls === undefined ? undefined : { cls, exact: false }
 }
 
 /**
@@ -94,30 +115,42 @@ export function resolveRegarding(
   field: FieldMap,
   ownTable: string,
   ctx: TransformContext,
+  caseInsensitiveClass = true,
 ): Transformed<LinkRef> {
   const typeField = field.typeField ?? 'associationType'
-  const cls = associationClass(record[typeField])
+  const match = matchAssociationClass(record[typeField])
   const id = Number(record[field.source])
-  if (cls === null || !Number.isSafeInteger(id) || id <= 0) return { value: null }
+  if (match === null || !Number.isSafeInteger(id) || id <= 0) return { value: null }
   const label = JSON.stringify(record[typeField])
-  if (cls === undefined) {
+  if (match === undefined) {
     return {
       value: null,
       warning: `${typeField} ${label} names no X2CRM module; loaded without a regarding record`,
     }
   }
+  const { cls } = match
+  if (!match.exact && !caseInsensitiveClass) {
+    return {
+      value: null,
+      warning: `${typeField} ${label} names ${cls} only ignoring letter case, and caseInsensitiveClass is off; loaded without a regarding record`,
+    }
+  }
+  const repaired = match.exact
+    ? undefined
+    : `repair caseInsensitiveClass: ${typeField} ${label} read as ${cls} (differs in letter case)`
   const candidates = (field.regardingTo ?? []).filter((r) => r.entity === cls)
   const first = candidates[0]
   if (first === undefined) {
     return {
       value: null,
-      warning: `${cls} ${id}: the map does not migrate ${cls}; loaded without a regarding record`,
+      warning: `${repaired === undefined ? '' : `${repaired}; `}${cls} ${id}: the map does not migrate ${cls}; loaded without a regarding record`,
     }
   }
   const navBySet = Object.fromEntries(
     candidates.map((c) => [c.table.entitySet, regardingNav(field.target, c.table.logicalName, ownTable)]),
   )
   return {
+    ...(repaired !== undefined && { warning: repaired }),
     value: {
       field: field.source,
       nav: regardingNav(field.target, first.table.logicalName, ownTable),

@@ -243,8 +243,14 @@ describe('parseMapping: repairs', () => {
     const repairsOf = (settings: string, entity: string) =>
       parseMapping(text(settings, entity)).value?.entities[0]?.repairs
     expect(repairsOf('', '')).toBeUndefined()
-    expect(repairsOf('{ linkByName: false }', '')).toEqual({ linkByName: false })
-    expect(repairsOf('{ linkByName: false }', '{ linkByName: true }')).toEqual({ linkByName: true })
+    const on = { linkByName: true, caseInsensitiveClass: true, caseInsensitiveChoice: true }
+    expect(repairsOf('{ linkByName: false }', '')).toEqual({ ...on, linkByName: false })
+    expect(repairsOf('{ linkByName: false }', '{ linkByName: true }')).toEqual(on)
+    expect(repairsOf('{ caseInsensitiveClass: false }', '{ caseInsensitiveChoice: false }')).toEqual({
+      ...on,
+      caseInsensitiveClass: false,
+      caseInsensitiveChoice: false,
+    })
     expect(parseMapping(text('{ guess: true }', '')).errors.join()).toMatch(/guess/)
   })
 })

@@ -1,3 +1,4 @@
+import { withObjectRules } from './object-rules.ts'
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { tableRefFor } from './known-tables.ts'
 import { orderEntityMaps } from './load-order.ts'
@@ -86,7 +87,13 @@ export function parseMapping(text: string): ParsedMapping {
     const writtenRepairs = { ...written.settings.repairs, ...writtenEntity.repairs }
     // Only a map that names repairs carries them: absent means every repair on.
     const repairs =
-      Object.keys(writtenRepairs).length === 0 ? undefined : { linkByName: writtenRepairs.linkByName ?? true }
+      Object.keys(writtenRepairs).length === 0
+        ? undefined
+        : {
+            linkByName: writtenRepairs.linkByName ?? true,
+            caseInsensitiveClass: writtenRepairs.caseInsensitiveClass ?? true,
+            caseInsensitiveChoice: writtenRepairs.caseInsensitiveChoice ?? true,
+          }
     const main: EntityMap = {
       entity,
       table,
@@ -99,7 +106,7 @@ export function parseMapping(text: string): ParsedMapping {
       ...(repairs && { repairs }),
     }
     if (split === undefined) {
-      entities.push(main)
+      entities.push(withObjectRules(main, mainTable.get('Contacts')))
       continue
     }
     const where = {
@@ -137,7 +144,13 @@ function normalizeSettings(written: WrittenMappingParsed): MappingSettings {
   const { publisherPrefix, tags } = written.settings
   let tagsChoice: TagsChoice
   if (tags.mode === 'multiselect')
-    tagsChoice = { mode: 'multiselect', column: tags.column ?? `${publisherPrefix}x2crmtags` }
+    tagsChoice = {
+      mode: 'multiselect',
+      column: tags.column ?? `${publisherPrefix}x2crmtags`,
+      ...(tags.options !== undefined && { options: tags.options }),
+    }
+  else if (tags.mode === 'text')
+    tagsChoice = { mode: 'text', column: tags.column ?? `${publisherPrefix}x2crmtags` }
   else if (tags.mode === 'table')
     tagsChoice = { mode: 'table', table: tags.table ?? `${publisherPrefix}x2crmtag` }
   else tagsChoice = { mode: 'none' }

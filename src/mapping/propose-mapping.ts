@@ -1,3 +1,4 @@
+import { tagOptions } from './tag-fields.ts'
 import type { X2crmField, X2crmRecord } from '../source/x2crm/types.ts'
 import { WRITES } from './compatibility.ts'
 import { DEFAULT_DEDUPE, DEFAULT_OBJECTS, DEFAULT_VALUES } from './default-objects.ts'
@@ -21,6 +22,8 @@ export interface ProposeOptions {
   acceptAbove?: number
   /** Below this a taken match is flagged for review. @default 0.8 */
   reviewBelow?: number
+  /** X2CRM's tags (those seen): each gets an option of the multi-select tag column (`settings.tags.options`). */
+  tags?: readonly string[]
 }
 
 /** Sampled X2CRM records per class, for value profiles. */
@@ -118,7 +121,13 @@ export function proposeMapping(
   return {
     written: {
       version: 1,
-      settings: { publisherPrefix: context.prefix, tags: { mode: 'multiselect' } },
+      settings: {
+        publisherPrefix: context.prefix,
+        tags:
+          options.tags === undefined || options.tags.length === 0
+            ? { mode: 'multiselect' }
+            : { mode: 'multiselect', options: tagOptions([...options.tags].sort()) },
+      },
       entities,
     },
     evidence,
@@ -282,10 +291,14 @@ function candidatesFor(
     // Choices whose options share no label are different lists, however alike the names.
     if (synonym < 0 && (transform === 'choice' || transform === 'multiChoice') && fit.score === 0) continue
     // A synonym always beats a look-alike name (0.93+ against at most 0.9); ties go to the closer name.
-    const score =
+    const named =
       synonym >= 0
         ? 0.94 - 0.02 * synonym + 0.05 * fit.score + 0.01 * similarity
         : 0.65 * similarity + 0.15 + 0.1 * fit.score
+    // A choice whose options mostly find no choice of the column is a guess, however right the name: taken (the name
+    // says it is that column) but at most 0.75, so it is flagged for review ("0 of 3 options match" is no 0.95).
+    const isChoice = transform === 'choice' || transform === 'multiChoice'
+    const score = isChoice && fit.score < 0.5 ? Math.min(named, 0.75) : named
     const reasons = [
       synonym >= 0
         ? `CRM synonym: ${field.fieldName} → ${column.name}`

@@ -42,7 +42,7 @@ describe('reconcileOwners', () => {
       ['ghost', 2, 'owns records but is no X2CRM user any more (deleted)'],
     ])
     expect(ownerQueueRefusal(result)).toMatch(
-      /^3 X2CRM owners of 12 records have no Dataverse user: cy \(7\), dee \(3\), ghost \(2\)\. Map each under byHand/,
+      /^3 X2CRM owners of 12 records have no owner decided: cy \(7\), dee \(3\), ghost \(2\)\. Decide each in users\.yaml/,
     )
   })
 
@@ -130,5 +130,104 @@ describe('reconcileOwners: disabled Dataverse users', () => {
     expect(enabled.matched).toEqual([
       { username: 'eve', systemuserid: 'u-default', by: 'default', records: 4 },
     ])
+  })
+})
+
+describe('reconcileOwners: explicit decisions (covers, groups, teams)', () => {
+  const users = [aUser('ann'), aUser('dee', { status: 0, emailAddress: 'dee@contoso.example' }), aUser('zed')]
+  const dataverse = [
+    su('u-dee', 'dee@contoso.example', 'Dee Smith'),
+    su('u-default', 'default@contoso.example', 'Default Owner'),
+    su('u-ann', 'ann@x2.example', 'Ann Smith'),
+  ]
+  const teams = [
+    { teamid: 't-sales', name: 'Sales EMEA' },
+    { teamid: 't-ops', name: 'Ops' },
+  ]
+  const counts = { ann: 5, dee: 3, zed: 2 }
+  const extras = { groups: [{ id: 3, name: 'Sales EMEA 3', records: 4 }], anyoneRecords: 6, teams }
+
+  it('with covers written, the default owner takes only what it covers; an inactive user and a group wait for a decision', () => {
+    const result = reconcileOwners(
+      users,
+      dataverse,
+      counts,
+      { defaultOwner: 'default@contoso.example', covers: ['anyone', 'unmatched'] },
+      extras,
+    )
+    expect(result.queue.map((q) => q.username)).toEqual(['group 3 (Sales EMEA 3)', 'dee'])
+    expect(result.queue[1]?.reason).toMatch(/inactive in X2CRM: decide who takes their records \(byHand\.dee/)
+    expect(result.anyoneOwnerId).toBe('u-default')
+    expect(result.binds).toEqual({ ann: '/systemusers(u-ann)', zed: '/systemusers(u-default)' })
+    expect(result.decisions?.map((d) => [d.owner, d.takenBy.type, d.by, d.records])).toEqual([
+      ['Anyone', 'user', 'default', 6],
+      ['ann', 'user', 'email', 5],
+      ['group 3', 'undecided', 'none', 4],
+      ['dee', 'undecided', 'none', 3],
+      ['zed', 'user', 'default', 2],
+    ])
+    expect(ownerQueueRefusal(result)).toMatch(/^2 X2CRM owners of 7 records/)
+  })
+
+  it('takes a team, a user or the default for each decision written by hand; Anyone not covered stays with the application user', () => {
+    const result = reconcileOwners(
+      users,
+      dataverse,
+      counts,
+      {
+        defaultOwner: 'default@contoso.example',
+        covers: ['unmatched'],
+        byHand: { dee: { team: 'ops' } },
+        groups: { '3': 'default' },
+      },
+      extras,
+    )
+    expect(result.queue).toEqual([])
+    expect(result.binds).toMatchObject({ dee: '/teams(t-ops)', '3': '/systemusers(u-default)' })
+    expect(result.anyoneOwnerId).toBeUndefined()
+    expect(result.decisions?.find((d) => d.owner === 'Anyone')?.takenBy).toEqual({ type: 'applicationUser' })
+    expect(result.decisions?.find((d) => d.owner === 'dee')).toMatchObject({
+      inactive: true,
+      by: 'hand',
+      takenBy: { type: 'team', teamid: 't-ops', name: 'Ops' },
+    })
+  })
+
+  it('with `inactive: match` an inactive user is matched by e-mail like the others', () => {
+    const result = reconcileOwners(
+      users,
+      dataverse,
+      counts,
+      { covers: ['unmatched'], inactive: 'match' },
+      extras,
+    )
+    expect(result.binds?.['dee']).toBe('/systemusers(u-dee)')
+  })
+
+  it('names a team that does not exist, and a default decision without a default owner', () => {
+    const result = reconcileOwners(
+      users,
+      dataverse,
+      counts,
+      { covers: [], byHand: { dee: { team: 'Nobody' } }, groups: { '3': 'default' } },
+      extras,
+    )
+    expect(result.problems).toEqual([
+      'byHand.dee: no Dataverse team is called "Nobody" (`x2d365 users` lists the teams)',
+      'groups.3: says default, but users.yaml names no defaultOwner',
+    ])
+  })
+
+  it('keeps the older forms: a default owner without covers takes everything left, groups and Anyone included', () => {
+    const result = reconcileOwners(
+      users,
+      dataverse,
+      { ...counts, ghost: 1 },
+      { defaultOwner: 'default@contoso.example' },
+      extras,
+    )
+    expect(result.queue).toEqual([])
+    expect(result.binds).toMatchObject({ '3': '/systemusers(u-default)', dee: '/systemusers(u-dee)' })
+    expect(result.anyoneOwnerId).toBe('u-default')
   })
 })

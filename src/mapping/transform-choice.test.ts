@@ -6,14 +6,33 @@ import type { EntityMap, TransformContext } from './types.ts'
 const choices = { Google: 100000000, 'Walk In': 100000002, '1': 1 }
 
 describe('choice transforms', () => {
-  it('maps a stored value to its choice value, exactly or ignoring case and spaces', () => {
+  it('maps a stored value to its choice value, exactly or (caseInsensitiveChoice) ignoring case, said so', () => {
     expect(resolveChoice('Google', choices)).toEqual({ value: 100000000 })
-    expect(resolveChoice(' walk in ', choices)).toEqual({ value: 100000002 })
+    expect(resolveChoice(' Walk In ', choices)).toEqual({ value: 100000002 })
+    expect(resolveChoice(' walk in ', choices)).toEqual({
+      value: 100000002,
+      warning: 'repair caseInsensitiveChoice: "walk in" read as option "Walk In" (differs in letter case)',
+    })
     expect(resolveChoice(1, choices)).toEqual({ value: 1 })
     expect(resolveChoice('', choices)).toEqual({ value: null })
     expect(resolveChoice('Bing', choices)).toEqual({
       value: null,
       warning: expect.stringContaining('"Bing" is not an option the map knows') as unknown,
+    })
+  })
+
+  it('with caseInsensitiveChoice off, a value matching only ignoring case is left empty, said so', () => {
+    expect(resolveChoice('google', choices, false)).toEqual({
+      value: null,
+      warning: expect.stringMatching(/equals option "Google" only ignoring case.*left empty/) as unknown,
+    })
+    expect(resolveMultiChoice('GOOGLE, Walk In', choices, false)).toEqual({
+      value: '100000002',
+      warning: '"GOOGLE" not options the map knows; dropped',
+    })
+    expect(resolveMultiChoice('GOOGLE, Walk In', choices)).toEqual({
+      value: '100000000,100000002',
+      warning: 'repair caseInsensitiveChoice: "GOOGLE" read as option "Google" (differs in letter case)',
     })
   })
 

@@ -81,7 +81,13 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
     const raw = record[field.source]
     let warning: string | undefined
     if (field.transform === 'regarding') {
-      const link = resolveRegarding(record, field, map.table.logicalName, ctx)
+      const link = resolveRegarding(
+        record,
+        field,
+        map.table.logicalName,
+        ctx,
+        map.repairs?.caseInsensitiveClass ?? true,
+      )
       if (link.value !== null) links.push(link.value)
       warning = link.warning
     } else if (field.transform === 'activityState') {
@@ -94,7 +100,12 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
       if (link.value !== null) links.push(link.value)
       warning = link.warning
     } else if (field.transform === 'owner') {
-      const owner = resolveOwner(raw, (username) => ctx.ownerFor(username), ctx.defaultOwnerId)
+      const owner = resolveOwner(
+        raw,
+        (username) => ctx.ownerFor(username),
+        ctx.defaultOwnerId,
+        ctx.ownerBindFor?.bind(ctx),
+      )
       if (owner.value !== null) values[`${field.target}@odata.bind`] = owner.value
       warning = owner.warning
     } else if (field.transform === 'text') {
@@ -103,8 +114,11 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
       warning = result.warning
     } else if (field.transform === 'choice' || field.transform === 'multiChoice') {
       const choices = field.choices ?? {}
+      const caseInsensitiveChoice = map.repairs?.caseInsensitiveChoice ?? true
       const result =
-        field.transform === 'choice' ? resolveChoice(raw, choices) : resolveMultiChoice(raw, choices)
+        field.transform === 'choice'
+          ? resolveChoice(raw, choices, caseInsensitiveChoice)
+          : resolveMultiChoice(raw, choices, caseInsensitiveChoice)
       values[field.target] = result.value
       warning = result.warning
     } else {

@@ -74,12 +74,15 @@ export function cleanUrl(value: unknown): Transformed<string> {
 /**
  * An X2CRM assignment → the `@odata.bind` path of the Dataverse owner, e.g. `/systemusers(<id>)`. `Anyone` → the
  * default owner when there is one; empty, or `Anyone` without a default owner → null (the row gets the caller). Dataverse has one owner: of `"a, b"` the first user wins; numeric
- * entries are X2CRM group ids, which own nothing in Dataverse.
+ * entries are X2CRM group ids: a record assigned to groups alone goes where users.yaml decides for its group
+ * (`bindFor`, a user or a team), else to the caller with a warning. `bindFor` (username or group id → bind path)
+ * wins over `ownerFor` when it knows the owner.
  */
 export function resolveOwner(
   value: unknown,
   ownerFor: TransformContext['ownerFor'],
   defaultOwnerId?: string,
+  bindFor?: TransformContext['ownerBindFor'],
 ): Transformed<string> {
   const text = trimmedText(value)
   if (text.value === null) return text
@@ -95,6 +98,15 @@ export function resolveOwner(
   const groups = entries.filter(isGroupId)
   const [username, ...others] = entries.filter((entry) => !isGroupId(entry))
   const warnings: string[] = []
+  const groupBind =
+    username === undefined ? groups.map((g) => bindFor?.(g)).find((b) => b !== undefined) : undefined
+  if (groupBind !== undefined) {
+    // A record assigned to groups alone goes where users.yaml's decision for its (first decided) group says.
+    return {
+      value: groupBind,
+      warning: `assigned to X2CRM group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}; owned as users.yaml decides for the group`,
+    }
+  }
   if (groups.length > 0) {
     warnings.push(
       `assigned to X2CRM group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}, which cannot own a Dataverse row; dropped`,
@@ -108,7 +120,10 @@ export function resolveOwner(
   let bind: string | null = null
   if (username !== undefined) {
     const systemUserId = ownerFor(username)
-    if (systemUserId === undefined) {
+    const decided = bindFor?.(username)
+    if (decided !== undefined) {
+      bind = decided
+    } else if (systemUserId === undefined) {
       warnings.push(`X2CRM user "${username}" has no Dataverse user; the row gets the default owner`)
     } else {
       bind = `/systemusers(${systemUserId})`
@@ -171,11 +186,21 @@ export function resolveLink(
 export function resolveChoice(
   value: unknown,
   choices: Readonly<Record<string, number>>,
+  caseInsensitiveChoice = true,
 ): Transformed<number> {
   const text = trimmedText(value)
   if (text.value === null) return noValue(text)
   const found = lookupChoice(text.value, choices)
-  if (found !== undefined) return { value: found }
+  if (found?.exact === true) return { value: found.value }
+  if (found !== undefined) {
+    const read = `${JSON.stringify(text.value)} read as option ${JSON.stringify(found.option)}`
+    return caseInsensitiveChoice
+      ? { value: found.value, warning: `repair caseInsensitiveChoice: ${read} (differs in letter case)` }
+      : {
+          value: null,
+          warning: `${JSON.stringify(text.value)} equals option ${JSON.stringify(found.option)} only ignoring case, and caseInsensitiveChoice is off; left empty`,
+        }
+  }
   return {
     value: null,
     warning: `${JSON.stringify(text.value)} is not an option the map knows; left empty (add it under choices)`,
@@ -189,6 +214,7 @@ export function resolveChoice(
 export function resolveMultiChoice(
   value: unknown,
   choices: Readonly<Record<string, number>>,
+  caseInsensitiveChoice = true,
 ): Transformed<string> {
   const text = trimmedText(value)
   if (text.value === null) return noValue(text)
@@ -201,24 +227,38 @@ export function resolveMultiChoice(
   }
   const values: number[] = []
   const unknown: string[] = []
+  const repaired: string[] = []
   for (const item of items.map((i) => i.trim()).filter((i) => i !== '')) {
     const found = lookupChoice(item, choices)
-    if (found === undefined) unknown.push(item)
-    else if (!values.includes(found)) values.push(found)
+    if (found === undefined || (!found.exact && !caseInsensitiveChoice)) {
+      unknown.push(item)
+      continue
+    }
+    if (!found.exact) repaired.push(`${JSON.stringify(item)} read as option ${JSON.stringify(found.option)}`)
+    if (!values.includes(found.value)) values.push(found.value)
   }
   const result = values.length > 0 ? values.join(',') : null
-  if (unknown.length === 0) return { value: result }
-  return {
-    value: result,
-    warning: `${unknown.map((u) => JSON.stringify(u)).join(', ')} not options the map knows; dropped`,
-  }
+  const warnings = [
+    ...(repaired.length > 0
+      ? [`repair caseInsensitiveChoice: ${repaired.join(', ')} (differs in letter case)`]
+      : []),
+    ...(unknown.length > 0
+      ? [`${unknown.map((u) => JSON.stringify(u)).join(', ')} not options the map knows; dropped`]
+      : []),
+  ]
+  return { value: result, ...(warnings.length > 0 && { warning: warnings.join('; ') }) }
 }
 
-function lookupChoice(text: string, choices: Readonly<Record<string, number>>): number | undefined {
-  if (Object.hasOwn(choices, text)) return choices[text]
-  const key = text.trim().toLowerCase()
+/** The option `text` (trimmed) names: exactly, or (`exact` false) ignoring case. */
+function lookupChoice(
+  text: string,
+  choices: Readonly<Record<string, number>>,
+): { value: number; option: string; exact: boolean } | undefined {
+  const exact = Object.entries(choices).find(([option]) => option === text || option.trim() === text)
+  if (exact !== undefined) return { value: exact[1], option: exact[0], exact: true }
+  const key = text.toLowerCase()
   for (const [option, value] of Object.entries(choices)) {
-    if (option.trim().toLowerCase() === key) return value
+    if (option.trim().toLowerCase() === key) return { value, option, exact: false }
   }
   return undefined
 }

@@ -125,6 +125,16 @@ export interface EntityMap {
    * WinOpportunity / LoseOpportunity with an opportunityclose carrying the actual revenue and close date.
    */
   close?: OpportunityCloseRule
+  /**
+   * Cases: loaded open, then after everything else resolved through CloseIncident (with an incidentresolution) or
+   * cancelled, as `field` says.
+   */
+  caseClose?: CaseCloseRule
+  /**
+   * Marketing lists: after everything else, each static list's members (X2CRM `x2_list_items`) are added through
+   * AddListMembersList; a dynamic list's criteria go to the reconstruction document.
+   */
+  listMembers?: ListMembersRule
   /** Media: each record's file is read (the uploads folder or getFile) into the note's documentbody. */
   attachments?: boolean
   /** Which repairs of known X2CRM dirt apply to this entity's records. @default every repair on */
@@ -144,6 +154,27 @@ export interface OpportunityCloseRule {
   closeDate?: readonly string[]
 }
 
+/** Which X2CRM cases are resolved or cancelled, and what their incidentresolution says. */
+export interface CaseCloseRule {
+  /** X2CRM field holding the case's status (`status`). */
+  field: string
+  /** Its values that mean resolved (`Closed - Resolved`) and cancelled, compared trimmed and ignoring case. */
+  resolved: readonly string[]
+  cancelled: readonly string[]
+  /** X2CRM field whose text becomes the resolution's subject (`resolution`); else "Resolved: <title>". */
+  resolution?: string
+  /** X2CRM fields tried in order for the resolution date (unix seconds) → actualend. */
+  closeDate?: readonly string[]
+}
+
+/** Where a list's members come from and which Dataverse table they load into. */
+export interface ListMembersRule {
+  /** X2CRM field with the list's kind: `static` lists have members, `dynamic` ones criteria. @default 'type' */
+  typeField?: string
+  /** The X2CRM class of the members (`Contacts`) and the table it loaded into. */
+  memberOf: { entity: string; table: TableRef }
+}
+
 /**
  * Repairs of known X2CRM dirt. Each is a named rule, on by default, switched off in mapping.yaml with
  * `settings.repairs` (every entity) or `entities.<class>.repairs` (one entity); each repair it makes is a warning on
@@ -156,6 +187,17 @@ export interface Repairs {
    * warning naming the count and candidates. @default true
    */
   linkByName: boolean
+  /**
+   * A class or module name written in another letter case than X2CRM's (an action's associationType
+   * `Opportunities` for `opportunities`) is read as that class, with a warning; off → no link, with a warning.
+   * @default true
+   */
+  caseInsensitiveClass?: boolean
+  /**
+   * A dropdown value matching an option of the map only when trimmed and compared ignoring case (`" hot"` for `Hot`,
+   * as imports store values) takes that option, with a warning; off → left empty, with a warning. @default true
+   */
+  caseInsensitiveChoice?: boolean
 }
 
 /** How an entity map finds its records among the rows that were in Dataverse before the migration. */
@@ -164,9 +206,15 @@ export interface Dedupe {
   columns: readonly string[]
 }
 
-/** How X2CRM tags move: a multi-select choice column on each table, or a tag table linked to the records. */
+/**
+ * How X2CRM tags move: a multi-select choice column on each table (`options`: tag → choice value, which `schema
+ * apply` creates), a text column holding them as `#a, #b`, or a tag table linked to the records.
+ */
 export type TagsChoice =
-  { mode: 'none' } | { mode: 'multiselect'; column: string } | { mode: 'table'; table: string }
+  | { mode: 'none' }
+  | { mode: 'multiselect'; column: string; options?: Readonly<Record<string, number>> }
+  | { mode: 'text'; column: string }
+  | { mode: 'table'; table: string }
 
 /** Settings of the whole map. */
 export interface MappingSettings {
@@ -207,6 +255,11 @@ export interface TransformContext {
   ownerFor(username: string): string | undefined
   /** `systemuserid` of the default owner, who takes records assigned to `Anyone` (else the application user would). */
   defaultOwnerId?: string
+  /**
+   * The owner users.yaml decided for an X2CRM username or group id, as an `@odata.bind` path (`/systemusers(…)`,
+   * `/teams(…)`); wins over `ownerFor`. Undefined when nothing was decided for it.
+   */
+  ownerBindFor?(assignee: string): string | undefined
   /** Ids of the records of a class named exactly so (the `linkByName` repair); undefined when not known. */
   idsNamed?(entity: string, name: string): readonly number[] | undefined
 }

@@ -85,6 +85,10 @@ const WrittenCondition = z.union([
 const WrittenRepairs = z.strictObject({
   /** A link held as plain text ("Acme Corp" without `_ID`) is linked to the one record of exactly that name. */
   linkByName: z.boolean().optional(),
+  /** A class or module name in another letter case (associationType `Opportunities`) is read as that class. */
+  caseInsensitiveClass: z.boolean().optional(),
+  /** A dropdown value equal to an option only trimmed and ignoring case takes that option. */
+  caseInsensitiveChoice: z.boolean().optional(),
 })
 
 /** Existing Dataverse rows a record is matched to by these target columns (see EntityMap.dedupe). */
@@ -118,7 +122,13 @@ const WrittenEntity = z.strictObject({
 
 const WrittenTags = z.union([
   z.strictObject({ mode: z.literal('none') }),
-  z.strictObject({ mode: z.literal('multiselect'), column: Name.optional() }),
+  z.strictObject({
+    mode: z.literal('multiselect'),
+    column: Name.optional(),
+    /** Tag → choice value; `map propose` writes X2CRM's tags, `schema apply` creates the options. */
+    options: z.record(z.string(), z.number().int()).optional(),
+  }),
+  z.strictObject({ mode: z.literal('text'), column: Name.optional() }),
   z.strictObject({ mode: z.literal('table'), table: Name.optional() }),
 ])
 

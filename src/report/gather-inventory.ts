@@ -13,6 +13,7 @@ import {
 export type InventoryReaders = Pick<
   DatabaseOnlyReaders,
   | 'reports'
+  | 'listCriteria'
   | 'charts'
   | 'widgetLayouts'
   | 'modules'
@@ -49,11 +50,11 @@ export async function gatherInventory(sources: InventorySources): Promise<Invent
   if (campaigns !== undefined) input.campaigns = campaigns
   const templates = await records('Docs', 'templates')
   if (templates !== undefined) input.templates = templates
-  if (campaigns !== undefined && campaigns.length > 0) {
+  {
     try {
       input.lists = await collect(sources.source.records('X2List'))
     } catch {
-      // Without the lists a campaign names its list by the link's text; nothing else is lost.
+      // Without the lists a campaign names its list by the link's text, and no dynamic list is described.
     }
   }
 
@@ -90,6 +91,12 @@ export async function gatherInventory(sources: InventorySources): Promise<Invent
     if (row.campaign !== null) attachments[row.campaign] = (attachments[row.campaign] ?? 0) + 1
   }
   input.campaignAttachments = attachments
+  input.listCriteria = (await collect(db.listCriteria())).map((c) => ({
+    listId: c.listId,
+    attribute: c.attribute,
+    comparison: c.comparison,
+    value: c.value,
+  }))
   input.processes = await readProcesses(db)
   return buildInventory(input)
 }

@@ -1,3 +1,4 @@
+import { dynamicListsMarkdown } from './dynamic-lists.ts'
 import { escapeMarkdown as md, type Inventory, type InventoryKind } from './inventory.ts'
 
 /** The processes as business process flows to build, as a Markdown section of the reconstruction document. */
@@ -142,6 +143,8 @@ export function renderInventoryMarkdown(inventory: Inventory): string {
     if (campaign.attachments !== null) lines.push(`- Attachments: ${campaign.attachments}`)
     lines.push(`- Build: ${md(campaign.rebuild)}`)
   }
+
+  if (inventory.dynamicLists !== undefined) lines.push(...dynamicListsMarkdown(inventory.dynamicLists, md))
 
   lines.push('', `## ${TITLES.templates} (${inventory.templates.length})`)
   notRead('templates')

@@ -1,3 +1,4 @@
+import { describeDynamicLists, type DynamicListItem, type ListCriterionInput } from './dynamic-lists.ts'
 /**
  * The inventory of what a migration does not move but someone must rebuild in Dynamics 365: saved reports, charts,
  * dashboards (widget layouts), processes (as business process flows), campaigns with their e-mail content, and
@@ -87,8 +88,10 @@ export interface InventoryInput {
   layouts?: readonly LayoutInput[]
   processes?: readonly ProcessInput[]
   campaigns?: readonly X2crmRecord[]
-  /** X2List records, to describe a campaign's list. */
+  /** X2List records, to describe a campaign's list, and the dynamic lists to rebuild. */
   lists?: readonly X2crmRecord[]
+  /** Dynamic lists' rules (`x2_list_criteria`); `undefined` when only the API was read. */
+  listCriteria?: readonly ListCriterionInput[]
   /** Campaign id → attached files; `undefined` when only the API was read. */
   campaignAttachments?: Readonly<Record<number, number>>
   templates?: readonly X2crmRecord[]
@@ -193,6 +196,8 @@ export interface Inventory {
   processes: ProcessItem[]
   campaigns: CampaignItem[]
   templates: TemplateItem[]
+  /** Dynamic lists: created empty, their rules to rebuild as a query. */
+  dynamicLists?: DynamicListItem[]
   unreadable: { kind: InventoryKind; reason: string }[]
 }
 
@@ -257,6 +262,7 @@ export function buildInventory(input: InventoryInput): Inventory {
     campaigns: (input.campaigns ?? []).map((c) =>
       describeCampaign(c, lists, templateNames, input.campaignAttachments),
     ),
+    dynamicLists: describeDynamicLists(input.lists ?? [], input.listCriteria),
     templates,
     unreadable,
   }
@@ -517,7 +523,7 @@ function describeCampaign(
     attachments: attachments === undefined ? null : (attachments[id] ?? 0),
     rebuild:
       type.toLowerCase() === 'email'
-        ? `Customer Insights – Journeys: an e-mail (the subject and content above, merge fields as {{contact.…}} personalization) sent by a journey to a segment built from the marketing list${link === null ? '' : ` "${link.name}"`} (x2d365 migrates the list and its members as a marketing list)`
+        ? `Customer Insights – Journeys: an e-mail (the subject and content above, merge fields as {{contact.…}} personalization) sent by a journey to a segment built from the marketing list${link === null ? '' : ` "${link.name}"`} (x2d365 migrates the list as a marketing list; a static list's members only from the database, source.mysql, which alone has them; a dynamic list is created empty, its rules are below)`
         : `A campaign record with its activities (${type}); the marketing list${link === null ? '' : ` "${link.name}"`} migrates as data`,
   }
 }

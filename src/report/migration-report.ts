@@ -1,7 +1,10 @@
 import type { FixStore } from '../ledger/fix-store.ts'
 import type { RecordOutcome, RunInfo, RunLedger } from '../ledger/ledger.ts'
+import type { Findings } from '../mapping/findings.ts'
+import { createRepairTally, type RepairCounts } from '../mapping/repair-tally.ts'
 import type { Mapping } from '../mapping/types.ts'
 import type { Reconciliation } from '../run/reconciliation.ts'
+import { isRetryCounts, type RetryCounts } from '../run/retry-tally.ts'
 import { createRuleGroups, type RuleGroup } from './rule-groups.ts'
 import { nextWritingRun, verificationOf, type VerificationReport } from './verification.ts'
 
@@ -12,7 +15,15 @@ import { nextWritingRun, verificationOf, type VerificationReport } from './verif
 export interface MigrationReport {
   identity: ReportIdentity
   /** The full migrate run the report is about (the newest), or none yet. */
-  migration?: { runId: string; status: string; startedAt: string; finishedAt?: string; seconds?: number }
+  migration?: {
+    runId: string
+    status: string
+    startedAt: string
+    finishedAt?: string
+    seconds?: number
+    /** Requests sent again (429, 503, resets, timeouts), as its summary keeps them. */
+    retries?: RetryCounts
+  }
   scope: ScopeRow[]
   leftOut: LeftOut[]
   /** Per Dataverse table: what the migration and the deltas after it did, and what rollbacks undid. */
@@ -23,6 +34,10 @@ export interface MigrationReport {
   /** Loaded records with warnings (their latest outcome), by rule. */
   warnings: { total: number; groups: RuleGroup[] }
   skipped: { total: number; groups: RuleGroup[] }
+  /** Each named repair among the loaded records' latest outcomes, counted with examples. */
+  repairs?: RepairCounts
+  /** What the migration found in X2CRM's data and reported without acting on it (its run's summary). */
+  findings?: Findings
   /** The newest successful verification, and whether a run wrote to Dataverse after it. */
   verification: { report: VerificationReport; overtakenBy?: { runId: string; kind: string } } | null
   /** Every run and every batch of fixes, oldest first. */
@@ -195,7 +210,11 @@ export async function buildMigrationReport(inputs: MigrationReportInputs): Promi
         startedAt: migration.startedAt,
         ...(migration.finishedAt !== undefined && { finishedAt: migration.finishedAt }),
         ...(typeof migration.summary?.['seconds'] === 'number' && { seconds: migration.summary['seconds'] }),
+        ...(isRetryCounts(migration.summary?.['retries']) && { retries: migration.summary['retries'] }),
       },
+    }),
+    ...(migration?.summary?.['findings'] !== undefined && {
+      findings: migration.summary['findings'] as Findings,
     }),
     scope: scopeRows(inputs.mapping, reconciliation),
     leftOut: leftOut(inputs.mapping, inputs.discovered),
@@ -354,7 +373,7 @@ interface Problem {
 async function latestProblems(
   runs: readonly RunInfo[],
   ledger: Pick<RunLedger, 'outcomes'>,
-): Promise<Pick<MigrationReport, 'quarantine' | 'warnings' | 'skipped'>> {
+): Promise<Pick<MigrationReport, 'quarantine' | 'warnings' | 'skipped' | 'repairs'>> {
   const problems = new Map<string, Problem>()
   for (const run of runs) {
     for await (const outcome of ledger.outcomes(run.runId)) {
@@ -367,7 +386,9 @@ async function latestProblems(
   const quarantine = createRuleGroups()
   const warnings = createRuleGroups()
   const skipped = createRuleGroups()
+  const repairs = createRepairTally()
   for (const p of problems.values()) {
+    if (p.status === 'warned') repairs.add(p.sourceKey, p.reasons)
     const groups = p.status === 'quarantined' ? quarantine : p.status === 'skipped' ? skipped : warnings
     for (const reason of p.reasons) groups.add(p.phase, reason, p.sourceKey)
   }
@@ -377,6 +398,7 @@ async function latestProblems(
     quarantine: { total: count('quarantined'), groups: quarantine.groups() },
     warnings: { total: count('warned'), groups: warnings.groups() },
     skipped: { total: count('skipped'), groups: skipped.groups() },
+    repairs: repairs.repairs(),
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeOwners } from './owners-summary.ts'
+import { describeOwnerDecisions, describeOwners, describeOwnerTargets } from './owners-summary.ts'
 
 describe('describeOwners', () => {
   it('lists who matched and how', () => {
@@ -46,6 +46,63 @@ describe('describeOwners', () => {
       'Queue: 2 owners without a Dataverse user:',
       '  old (Old Timer, no e-mail, inactive): 40 records; no user has this name',
       '  bob (Bob B, bob@x.com): 2 records; no user has this e-mail',
+    ])
+  })
+})
+
+describe('describeOwnerDecisions and describeOwnerTargets', () => {
+  it('lists per decision how many records it takes, and who can take them', () => {
+    const lines = describeOwnerDecisions({
+      matched: [],
+      queue: [],
+      problems: [],
+      decisions: [
+        {
+          owner: 'dee',
+          kind: 'user',
+          inactive: true,
+          records: 9,
+          takenBy: { type: 'team', teamid: 't', name: 'Ops' },
+          by: 'hand',
+        },
+        {
+          owner: 'group 3',
+          kind: 'group',
+          inactive: false,
+          records: 4,
+          takenBy: { type: 'undecided' },
+          by: 'none',
+        },
+        {
+          owner: 'Anyone',
+          kind: 'anyone',
+          inactive: false,
+          records: 2,
+          takenBy: { type: 'applicationUser' },
+          by: 'none',
+        },
+      ],
+    })
+    expect(lines).toEqual([
+      'Decisions: 3 owners of 15 records:',
+      '  dee (inactive): 9 records → team Ops [users.yaml]',
+      '  group 3: 4 records → UNDECIDED: write a decision in users.yaml [no decision]',
+      '  Anyone: 2 records → the application user that loads the rows (no default owner covers Anyone) [no decision]',
+    ])
+    expect(
+      describeOwnerTargets(
+        [
+          { systemuserid: 'b', internalemailaddress: 'b@x.com', fullname: 'B', isdisabled: true },
+          { systemuserid: 'a', internalemailaddress: 'a@x.com', fullname: 'A', isdisabled: false },
+        ],
+        [{ teamid: 't', name: 'Ops' }],
+      ),
+    ).toEqual([
+      'Dataverse users (2; byHand.<username>: <e-mail>):',
+      '  a@x.com  A',
+      '  b@x.com  B  [disabled: cannot own records]',
+      'Dataverse teams (1; { team: <name> }):',
+      '  Ops',
     ])
   })
 })

@@ -1,4 +1,6 @@
+import { describeRetries } from '../run/retry-tally.ts'
 import { esc, groupedBars, simpleBars } from './charts.ts'
+import { findingsHtml } from './findings-section.ts'
 import type { LeftOut, MigrationReport, ReportIdentity } from './migration-report.ts'
 import type { RuleGroup } from './rule-groups.ts'
 import { showValue } from './verification.ts'
@@ -45,6 +47,7 @@ ${leftOut(report.leftOut)}
 ${tables(report)}
 ${reconciliation(report)}
 ${problems(report)}
+${findingsHtml(report.repairs, report.findings)}
 ${verification(report)}
 ${history(report)}
 ${other(report)}
@@ -73,6 +76,9 @@ function identity(report: MigrationReport): string {
         ? 'no full migration in the ledger yet'
         : `run ${m.runId}, ${m.status}, started ${m.startedAt}${m.finishedAt ? `, finished ${m.finishedAt}` : ''}`,
     ],
+    ...(m?.retries === undefined
+      ? []
+      : [['Requests sent again', describeRetries(m.retries)] as [string, string]]),
     ['Report written', id.generatedAt],
   ]
   return `<dl class="identity" id="identity">
@@ -272,7 +278,7 @@ ${rate}
 
 function other(report: MigrationReport): string {
   if (report.other.length === 0) return ''
-  return `<section id="other-runs"><h2>Repairs and findings</h2>
+  return `<section id="other-runs"><h2>Other runs</h2>
 <table><thead><tr><th>when</th><th>kind</th><th>run</th><th>status</th><th>summary</th></tr></thead><tbody>
 ${report.other.map((o) => `<tr><td>${esc(o.startedAt)}</td><td>${esc(o.kind)}</td><td><code>${esc(o.runId)}</code></td><td>${esc(o.status)}</td><td><code>${esc(JSON.stringify(o.summary).slice(0, 400))}</code></td></tr>`).join('\n')}
 </tbody></table></section>`

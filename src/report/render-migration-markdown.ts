@@ -1,6 +1,8 @@
+import { describeRetries } from '../run/retry-tally.ts'
 import type { MigrationReport } from './migration-report.ts'
 import { mapText, verdict } from './render-migration-html.ts'
 import type { RuleGroup } from './rule-groups.ts'
+import { findingsMarkdown, repairsMarkdown } from './findings-section.ts'
 
 /** The migration's report as Markdown, for a ticket or an e-mail; the HTML and PDF are the documents to sign. Pure. */
 export function renderMigrationMarkdown(report: MigrationReport): string {
@@ -16,6 +18,9 @@ export function renderMigrationMarkdown(report: MigrationReport): string {
       ? []
       : [
           `- migration: run ${report.migration.runId} (${report.migration.status}), ${report.migration.startedAt}`,
+          ...(report.migration.retries === undefined
+            ? []
+            : [`- requests sent again: ${describeRetries(report.migration.retries)}`]),
         ]),
     '',
     verdict(report).text,
@@ -40,6 +45,8 @@ export function renderMigrationMarkdown(report: MigrationReport): string {
     '',
     'Fix path: fill in `fixed_value` in `quarantine.csv`, then `x2d365 fix quarantine.csv`.',
     ...rules(`Loaded with warnings (${report.warnings.total})`, report.warnings.groups),
+    ...repairsMarkdown(report.repairs),
+    ...findingsMarkdown(report.findings),
     '',
     '## Verification',
     '',

@@ -1,5 +1,7 @@
 import type { OwnerCheck, ValidationResult } from '../run/validate.ts'
 import type { ReasonTallyGroup } from '../run/reason-groups.ts'
+import { findingsLines, findingsMarkdown, repairsMarkdown } from './findings-section.ts'
+import { describeTaker } from './owners-summary.ts'
 
 /** Per phase: what a migration would do with the records read, as a fixed-width table for terminals. Pure. */
 export function formatValidationPhases(result: ValidationResult): string {
@@ -36,6 +38,8 @@ export function formatValidation(result: ValidationResult, options: { top?: numb
     lines.push('', `Would skip ${result.skipped.total} records:`)
     lines.push(...reasonLines(result.skipped.groups, top))
   }
+  const found = findingsLines(result.findings, result.repairs)
+  if (found.length > 0) lines.push('', ...found)
   lines.push('', ...ownerLines(result.owners))
   lines.push(...columnLines(result))
   lines.push(`Only Dataverse can refuse for: ${result.onlyDataverse.join('; ')}.`)
@@ -127,6 +131,8 @@ export function renderValidationMarkdown(result: ValidationResult, map: string):
   )
   lines.push(...groupSection('Would load with warnings', result.warnings.total, result.warnings.groups))
   lines.push(...groupSection('Would be skipped', result.skipped.total, result.skipped.groups))
+  lines.push(...repairsMarkdown(result.repairs))
+  lines.push(...findingsMarkdown(result.findings))
   lines.push('', '## Owners', '')
   const owners = result.owners
   if (!owners.checked) lines.push(`Not checked: ${owners.note}.`)
@@ -137,6 +143,13 @@ export function renderValidationMarkdown(result: ValidationResult, map: string):
     if (owners.queue.length > 0) {
       lines.push('', '| X2CRM user | records | why there is no match |', '|---|---:|---|')
       for (const q of owners.queue) lines.push(`| ${q.username} | ${q.records} | ${cell(q.reason)} |`)
+    }
+    if (owners.decisions !== undefined && owners.decisions.length > 0) {
+      lines.push('', '| owner | records | taken by | decided by |', '|---|---:|---|---|')
+      for (const d of owners.decisions) {
+        const owner = `${d.owner}${d.kind === 'user' && d.inactive ? ' (inactive)' : ''}`
+        lines.push(`| ${cell(owner)} | ${d.records} | ${cell(describeTaker(d))} | ${d.by} |`)
+      }
     }
     if (owners.refusal !== undefined) lines.push('', `**migrate would not start:** ${owners.refusal}`)
   }

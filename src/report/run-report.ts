@@ -1,5 +1,6 @@
 import type { OutcomeStatus, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import type { Reconciliation } from '../run/reconciliation.ts'
+import { describeRetries, isRetryCounts, type RetryCounts } from '../run/retry-tally.ts'
 import { ruleOf } from './rule-groups.ts'
 import { nextWritingRun, verificationOf, verifyRunFor, type VerificationReport } from './verification.ts'
 
@@ -25,6 +26,8 @@ export interface RunReport {
    * the rows it read back. One decimal below 10.
    */
   recordsPerSecond?: number
+  /** A migrate's or delta's: requests sent again, per cause (429, 503, resets, timeouts), by the last attempt of it. */
+  retries?: RetryCounts
   /** A delta's: every X2CRM record it read and hashed to find the changes, and how many per second. */
   examined?: { records: number; perSecond?: number }
   /** A delta's: what X2CRM changed per class, and what was done with rows of deleted records. */
@@ -172,6 +175,7 @@ export async function summarizeRun(
       examined: { records: examined, ...(timed && { perSecond: perSecond(examined, seconds) }) },
     }),
     ...(reconciliation !== undefined && { reconciliation }),
+    ...(isRetryCounts(summary['retries']) && { retries: summary['retries'] }),
     ...(Array.isArray(summary['completeness']) && {
       completeness: (summary['completeness'] as Record<string, unknown>[]).map((c) => ({
         phase: String(c['phase']),
@@ -299,6 +303,7 @@ export function describeTimings(report: RunReport): string[] {
           ? 'rows compared'
           : 'records'
   if (report.recordsPerSecond !== undefined) lines.push(`Throughput: ${report.recordsPerSecond} ${unit}/s`)
+  if (report.retries !== undefined) lines.push(`Retries: ${describeRetries(report.retries)}`)
   if (report.examined !== undefined) {
     lines.push(
       `Examined: ${report.examined.records} X2CRM records` +

@@ -26,6 +26,8 @@ export async function buildContext(
   return {
     targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
     ownerFor: (username) => byUsername.get(username),
-    ...(owners.defaultOwnerId !== undefined && { defaultOwnerId: owners.defaultOwnerId }),
+    ownerBindFor: (assignee) => owners.binds?.[assignee],
+    // The default owner takes Anyone's records only when users.yaml says it covers them.
+    ...(owners.anyoneOwnerId !== undefined && { defaultOwnerId: owners.anyoneOwnerId }),
   }
 }

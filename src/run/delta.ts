@@ -1,4 +1,5 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
+import { withRecordTags } from './record-tags.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
@@ -87,7 +88,10 @@ const CHUNK_BATCHES = 10
  * quarantines a record finds it again next time: running it twice is safe, and a second run with no source changes
  * does nothing.
  */
-export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<DeltaResult> {
+export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<DeltaResult> {
+  // A tag added or removed changes the record's hash: the tags travel in the records (record-tags.ts).
+  const { mapping, deps } = withRecordTags(given.mapping, givenDeps)
+  const options = { ...given, mapping }
   const started = deps.now()
   const run = await openDelta(options, deps, started)
   const stop = () => stopIfAborted(deps.signal, run.runId, DELTA_RUN)
@@ -338,6 +342,7 @@ async function closeDelta(run: DeltaRun, started: Date): Promise<DeltaResult> {
     since: run.since,
     deletions: run.policy,
     entities: run.entities,
+    ...(deps.retries && { retries: deps.retries() }),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return {

@@ -1,3 +1,6 @@
+import type { CaseCloseSummary } from './close-incidents.ts'
+import type { ListMembersSummary } from './list-members.ts'
+import type { ConnectionsSummary } from './connections.ts'
 import type { CloseSummary } from './close-opportunities.ts'
 import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
 import type { Reconciliation } from './reconciliation.ts'
@@ -32,13 +35,23 @@ export type RunEvent =
   | { type: 'batch.split'; phase: string; size: number }
   /** Work that is not loading: a delta comparing a class with what was loaded (`unit` e.g. `compared/s`). */
   | { type: 'phase.progress'; phase: string; done: number; total: number; step: number; unit: string }
-  | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number }
+  /**
+   * A request sent again: `reason` e.g. `status 429`, `network error ECONNRESET`, or the loader's `timeout` (rows sent
+   * again in smaller calls) and `still throttled` (rows back in the queue).
+   */
+  | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number; reason?: string }
   /** An application user got a 429: all its requests wait `retryAfterMs`, and its concurrency is now `limit`. */
   | { type: 'user.throttled'; user: string; retryAfterMs: number; limit: number }
   | { type: 'record.quarantined'; phase: string; sourceKey: string; reason: string }
   | { type: 'phase.finished'; phase: string }
   /** Opportunities X2CRM won or lost, closed after everything else loaded; `failed` with Dataverse's reasons. */
   | ({ type: 'opportunities.closed' } & CloseSummary)
+  /** Cases X2CRM resolved or cancelled, closed after everything else loaded. */
+  | ({ type: 'cases.closed' } & CaseCloseSummary)
+  /** Static lists' members added to their marketing lists; dynamic lists and members left off, counted. */
+  | ({ type: 'lists.filled' } & ListMembersSummary)
+  /** X2CRM relationships that are not link fields, as connections with roles named after their labels. */
+  | ({ type: 'connections.made' } & ConnectionsSummary)
   /** How the phase's records were found: listed, fetched by id because lists hid them, ids that no longer exist. */
   | { type: 'phase.completeness'; phase: string; report: CompletenessReport }
   | {

@@ -15,6 +15,7 @@ import { createLoader } from '../target/dataverse/loader.ts'
 import type { DataverseBulkTarget, TargetRow } from '../target/dataverse/types.ts'
 import { chunks } from './chunks.ts'
 import { hasForeignRows } from './dedupe.ts'
+import type { RetryCounts } from './retry-tally.ts'
 import type { Emit } from './events.ts'
 import { countStatuses } from './outcomes-from-load.ts'
 import { unroutedResult } from './route-records.ts'
@@ -32,6 +33,8 @@ export interface LoadDeps {
   ledger: Ledger
   emit: Emit
   now: () => Date
+  /** The requests sent again so far, per cause (run/retry-tally.ts): kept in the run's summary. @default not kept */
+  retries?: () => RetryCounts
   /** Reads Media files (source.uploads.dir, or X2CRM's getFile) for a map with `attachments`. */
   uploads?: UploadsReader
   /** The largest file Dataverse takes. @default 5 MB, Dataverse's default */
@@ -90,6 +93,11 @@ export async function loadPhase(
     onEvent: (event) => {
       if (event.type === 'chunk.split')
         deps.emit({ type: 'batch.split', phase: phase.name, size: event.size })
+      // The loader's own re-sends, counted with the client's retries (run/retry-tally.ts).
+      if (event.type === 'chunk.timed-out')
+        deps.emit({ type: 'request.retry', status: 'network', waitMs: 0, attempt: 1, reason: 'timeout' })
+      if (event.type === 'chunk.throttled')
+        deps.emit({ type: 'request.retry', status: 429, waitMs: 0, attempt: 1, reason: 'still throttled' })
     },
   })
   // Batches are prepared (transformed, parents resolved, before-images kept) ahead of the loader, which sends them

@@ -8,8 +8,14 @@ import { extractClass, type CompletenessReport } from '../source/x2crm/extract.t
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/name-index.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
+import { createFindingsCollector, type FindingsCollector } from '../mapping/findings.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
+import { closeCases, reopenCases } from './close-incidents.ts'
+import { addListMembers } from './list-members.ts'
+import { connectRelationships } from './connections.ts'
+import { withRecordTags } from './record-tags.ts'
+import type { RelatedReaders } from '../source/x2crm/related.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 
@@ -32,6 +38,8 @@ export interface MigrateOptions {
 /** What a migration reads (X2CRM) besides what loading its phases uses. */
 export interface MigrateDeps extends LoadDeps {
   source: X2crmSource
+  /** List members, relationships and tags, for the steps after the load; a reader left out is not migrated. */
+  related?: RelatedReaders
 }
 
 export interface MigrateResult {
@@ -51,7 +59,10 @@ export const MIGRATE_RUN = 'migrate'
  * rows are upserts on deterministic ids, so nothing duplicates. A rejected row is quarantined with the server's reason; a systemic failure throws and
  * leaves the run resumable.
  */
-export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promise<MigrateResult> {
+export async function migrate(given: MigrateOptions, givenDeps: MigrateDeps): Promise<MigrateResult> {
+  // Tags travel in the records, and the map fills the tag column from them (settings.tags).
+  const { mapping, deps } = withRecordTags(given.mapping, givenDeps)
+  const options = { ...given, mapping }
   const started = deps.now()
   const unfinished = await deps.ledger.unfinishedRun(MIGRATE_RUN)
   const resumed =
@@ -91,10 +102,22 @@ async function loadRun(
   let processed = 0
   const { phases } = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(phases)
+  // Findings (duplicates, future timestamps, …) are reported with the run, never acted on.
+  const findings = createFindingsCollector({ now: started, inactiveUsers: await inactiveUsers(deps.source) })
   try {
     for (const phase of phases) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
-      const result = await runPhase({ ...phase, phaseSets }, run.runId, options, deps, context, names)
+      // A case a run before resolved or cancelled is read-only: it is reopened to load, and closed again at the end.
+      await reopenCases(phase, deps)
+      const result = await runPhase(
+        { ...phase, phaseSets },
+        run.runId,
+        options,
+        deps,
+        context,
+        names,
+        findings,
+      )
       sourceCounts.set(phase.name, result.sourceCount)
       if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
       processed += result.processed
@@ -108,6 +131,14 @@ async function loadRun(
   const closed = await closeOpportunities(phases, deps)
   if (closed.won + closed.lost + closed.failed.length > 0)
     deps.emit({ type: 'opportunities.closed', ...closed })
+  const cases = await closeCases(phases, options.instance, deps)
+  if (cases.resolved + cases.cancelled + cases.failed.length > 0)
+    deps.emit({ type: 'cases.closed', ...cases })
+  const lists = await addListMembers(phases, deps)
+  if (lists.lists + lists.dynamic + lists.unread > 0) deps.emit({ type: 'lists.filled', ...lists })
+  const connections = await connectRelationships(phases, options.mapping, options.instance, deps)
+  if (connections.connected + connections.failed.length > 0)
+    deps.emit({ type: 'connections.made', ...connections })
 
   const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
   const finished = deps.now()
@@ -118,6 +149,12 @@ async function loadRun(
     processed,
     completeness,
     closed,
+    cases,
+    lists,
+    connections,
+    ...(deps.retries && { retries: deps.retries() }),
+    findings: findings.findings(),
+    ...(resumed && { findingsNote: 'resumed: findings cover the records this run read after resuming' }),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
@@ -130,6 +167,7 @@ async function runPhase(
   deps: MigrateDeps,
   context: TransformContext,
   names?: NameIndex,
+  findings?: FindingsCollector,
 ): Promise<{ sourceCount: number; processed: number; report?: CompletenessReport }> {
   const { entityMap } = phase
   const listedCount = await deps.source.count(entityMap.entity)
@@ -161,7 +199,16 @@ async function runPhase(
           }
         })()
 
-  const processed = await loadPhase(phase, runId, records, options, deps, context, {
+  const observed =
+    findings === undefined || phase.pass !== 1
+      ? records
+      : (async function* () {
+          for await (const record of records) {
+            findings.observe(entityMap.entity, record)
+            yield record
+          }
+        })()
+  const processed = await loadPhase(phase, runId, observed, options, deps, context, {
     done: doneBefore,
     total: () => listedCount,
   })
@@ -178,6 +225,12 @@ async function runPhase(
   const report = extraction.report()
   deps.emit({ type: 'phase.completeness', phase: phase.name, report })
   return { sourceCount: doneBefore + report.listed + report.gapFetched, processed, report }
+}
+
+/** Usernames of X2CRM's inactive users (their records are a finding); none when the users cannot be read. */
+async function inactiveUsers(source: Pick<X2crmSource, 'users'>): Promise<Set<string>> {
+  const users = await source.users().catch(() => [])
+  return new Set(users.filter((u) => u.status !== 1).map((u) => u.username))
 }
 
 /** The records as they are read, each one's name noted in the index on the way. */

@@ -1,6 +1,8 @@
 import {
   reconcileOwners,
+  type GroupOwner,
   type OwnerDecisions,
+  type TeamRow,
   type OwnerReconciliation,
   type SystemUserRow,
 } from '../mapping/reconcile-users.ts'
@@ -15,7 +17,10 @@ import type { DataverseTarget } from '../target/dataverse/types.ts'
  */
 export async function matchOwners(
   options: { mapping: Mapping; ownerDecisions?: OwnerDecisions; defaultOwnerEmail?: string },
-  deps: { source: Pick<X2crmSource, 'users' | 'count'>; target: Pick<DataverseTarget, 'query'> },
+  deps: {
+    source: Pick<X2crmSource, 'users' | 'count'> & Partial<Pick<X2crmSource, 'records'>>
+    target: Pick<DataverseTarget, 'query'>
+  },
 ): Promise<OwnerReconciliation> {
   const users = await deps.source.users()
   const systemUsers: SystemUserRow[] = []
@@ -39,8 +44,62 @@ export async function matchOwners(
   }
   const decisions = options.ownerDecisions ?? {}
   const defaultOwner = decisions.defaultOwner ?? options.defaultOwnerEmail
-  return reconcileOwners(users, systemUsers, counts, {
-    ...decisions,
-    ...(defaultOwner === undefined ? {} : { defaultOwner }),
-  })
+  return reconcileOwners(
+    users,
+    systemUsers,
+    counts,
+    { ...decisions, ...(defaultOwner === undefined ? {} : { defaultOwner }) },
+    {
+      groups: await groupOwners([...owned], deps.source),
+      anyoneRecords: await countAssigned([...owned], 'Anyone', deps.source),
+      teams: await readTeams(deps.target),
+    },
+  )
+}
+
+/** Records of `entities` assigned exactly to `assignedTo` (a username, a group id, `Anyone`), as the lists count them. */
+async function countAssigned(
+  entities: readonly string[],
+  assignedTo: string,
+  source: Pick<X2crmSource, 'count'>,
+): Promise<number> {
+  let total = 0
+  for (const entity of entities) total += await source.count(entity, { assignedTo }).catch(() => 0)
+  return total
+}
+
+/**
+ * X2CRM groups that own records alone (assignedTo is the group's id), with how many. An X2CRM without a readable
+ * Groups class has none.
+ */
+export async function groupOwners(
+  entities: readonly string[],
+  source: Pick<X2crmSource, 'count'> & Partial<Pick<X2crmSource, 'records'>>,
+): Promise<GroupOwner[]> {
+  const groups: GroupOwner[] = []
+  if (source.records === undefined) return groups
+  try {
+    for await (const group of source.records('Groups')) {
+      const id = Number(group['id'])
+      if (!Number.isSafeInteger(id)) continue
+      const name = typeof group['name'] === 'string' ? group['name'] : `group ${id}`
+      groups.push({ id, name, records: await countAssigned(entities, String(id), source) })
+    }
+  } catch {
+    return groups
+  }
+  return groups
+}
+
+/** The Dataverse teams an owner decision can name; none when the table cannot be read. */
+export async function readTeams(target: Pick<DataverseTarget, 'query'>): Promise<TeamRow[]> {
+  const teams: TeamRow[] = []
+  try {
+    for await (const row of target.query('teams', { select: ['teamid', 'name'] })) {
+      teams.push(row as unknown as TeamRow)
+    }
+  } catch {
+    return []
+  }
+  return teams
 }

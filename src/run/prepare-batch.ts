@@ -50,8 +50,24 @@ export async function prepareFirstPass(
   }
   const targetIdOf = new Map(ok.map((t) => [t.sourceKey, loadedHere(t)?.targetId ?? t.targetId]))
   const warningsByKey = new Map<SourceKey, string[]>(ok.map((t) => [t.sourceKey, [...t.warnings]]))
-  // Rows that exist already are updates: keep how they were, before writing, so rollback can restore them.
   const { table, dedupe } = phase.entityMap
+  // A record an earlier attempt of this run wrote onto a row that was there (a dedupe match), killed after the send
+  // and before its outcome: the same row again, whatever dedupe would decide now (the row carries the record's values
+  // and X2CRM id by now, so it may no longer look foreign).
+  const unrecorded = ok.filter((t) => loadedHere(t) === undefined).map((t) => t.sourceKey)
+  const resumedOnto = new Set<SourceKey>()
+  if (unrecorded.length > 0) {
+    for (const [sourceKey, intent] of await deps.ledger.intents.findBySource(
+      runId,
+      table.entitySet,
+      unrecorded,
+    )) {
+      if (!intent.existed || intent.targetId === targetIdOf.get(sourceKey)) continue
+      targetIdOf.set(sourceKey, intent.targetId)
+      resumedOnto.add(sourceKey)
+    }
+  }
+  // Rows that exist already are updates: keep how they were, before writing, so rollback can restore them.
   const columns = imageColumns(phase.entityMap)
   const existing = await readExisting(deps.target, table, [...targetIdOf.values()], columns)
   // A row an earlier attempt of this run meant to create (killed after sending it, before recording it) is the
@@ -59,7 +75,9 @@ export async function prepareFirstPass(
   const earlier = await deps.ledger.intents.find(runId, table.entitySet, [...targetIdOf.values()])
   for (const [targetId, intent] of earlier) if (!intent.existed) existing.delete(targetId)
   if (dedupe !== undefined && dedupeActive) {
-    const fresh = ok.filter((t) => loadedHere(t) === undefined && !existing.has(t.targetId))
+    const fresh = ok.filter(
+      (t) => loadedHere(t) === undefined && !resumedOnto.has(t.sourceKey) && !existing.has(t.targetId),
+    )
     // Not the rows this batch writes already (records loaded before, rows under their computed ids) either.
     const claimed = new Map([
       ...inFlight,
@@ -77,9 +95,11 @@ export async function prepareFirstPass(
     }
   }
   const rows: TargetRow[] = []
+  const sourceOf = new Map<string, SourceKey>()
   for (const t of ok) {
     const targetId = targetIdOf.get(t.sourceKey) ?? t.targetId
     inFlight.set(targetId, t.sourceKey)
+    sourceOf.set(targetId, t.sourceKey)
     const { binds, warnings } = bindLinks(firstPassLinks(t), loaded, phase.phaseSets)
     warningsByKey.get(t.sourceKey)?.push(...warnings)
     const image = existing.get(targetId)
@@ -107,6 +127,7 @@ export async function prepareFirstPass(
       targetId: row.targetId,
       entitySet: table.entitySet,
       existed: existing.has(row.targetId),
+      ...(sourceOf.has(row.targetId) && { sourceKey: sourceOf.get(row.targetId) }),
     })),
   )
 

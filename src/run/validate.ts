@@ -1,7 +1,14 @@
+import { createFindingsCollector, type Findings, type FindingsCollector } from '../mapping/findings.ts'
+import { createRepairTally, type RepairCounts, type RepairTally } from '../mapping/repair-tally.ts'
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { LoadedRecord, RecordOutcome } from '../ledger/ledger.ts'
 import { checkRow } from '../mapping/check-row.ts'
-import { ownerQueueRefusal, type OwnerDecisions, type QueuedOwner } from '../mapping/reconcile-users.ts'
+import {
+  ownerQueueRefusal,
+  type OwnerDecisionRow,
+  type OwnerDecisions,
+  type QueuedOwner,
+} from '../mapping/reconcile-users.ts'
 import type { TargetSchema } from '../mapping/schemas.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
@@ -90,6 +97,8 @@ export type OwnerCheck =
       /** Owners with no Dataverse user and no default: `migrate` will not start while any is left. */
       queue: QueuedOwner[]
       problems: string[]
+      /** Every owner with records and who takes them (users, groups, Anyone). */
+      decisions?: OwnerDecisionRow[]
       /** What `migrate` would say when it refuses to start. */
       refusal?: string
     }
@@ -115,6 +124,10 @@ export interface ValidationResult {
   columns: { from: string; unchecked: string[]; pendingSchema: string[] }
   /** Why a row could still be refused at load time that no offline check can see. */
   onlyDataverse: string[]
+  /** What X2CRM's data holds that the load does not change, reported for a person to decide (duplicates, …). */
+  findings?: Findings
+  /** Each named repair the map would make, counted with examples. */
+  repairs?: RepairCounts
 }
 
 /** What Dataverse alone can refuse: said with every result so that "nothing would be quarantined" is not overread. */
@@ -143,17 +156,20 @@ const EMPTY_COUNTS = { created: 0, updated: 0, quarantined: 0, skipped: 0, delet
  */
 export async function validate(options: ValidateOptions, deps: ValidateDeps): Promise<ValidationResult> {
   const started = deps.now()
-  const { ownerFor, defaultOwnerId, owners } = await checkOwners(options, deps)
+  const { ownerFor, ownerBindFor, defaultOwnerId, owners } = await checkOwners(options, deps)
   // Plain-text links are linked by name against the classes read before them, as migrate does.
   const names = createNameIndex(linkByNameTargets(options.mapping))
   const context: TransformContext = {
     targetIdFor: (entity, sourceId) => targetIdFor(options.instance, entity, sourceId),
     ownerFor,
+    ...optional('ownerBindFor', ownerBindFor),
     ...optional('defaultOwnerId', defaultOwnerId),
     idsNamed: (entity, name) => names.lookup(entity, name),
   }
   const plan = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(plan.phases)
+  const findings = createFindingsCollector({ now: started, inactiveUsers: await inactiveUsers(deps.source) })
+  const repairs = createRepairTally(options.examples)
   const tallies: Tallies = {
     quarantine: createReasonTally(options.examples),
     warnings: createReasonTally(options.examples),
@@ -188,6 +204,8 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
       phaseSets,
       loadedParents,
       names,
+      findings,
+      repairs,
       ...optional('onQuarantined', deps.onQuarantined),
     })
   }
@@ -214,7 +232,15 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
       pendingSchema: [...(options.pendingSchema ?? [])],
     },
     onlyDataverse: [...ONLY_DATAVERSE],
+    findings: findings.findings(),
+    repairs: repairs.repairs(),
   }
+}
+
+/** Usernames of X2CRM's inactive users (their records are a finding); none when the users cannot be read. */
+async function inactiveUsers(source: Pick<X2crmSource, 'users'>): Promise<Set<string>> {
+  const users = await source.users().catch(() => [])
+  return new Set(users.filter((u) => u.status !== 1).map((u) => u.username))
 }
 
 interface PhaseState {
@@ -238,6 +264,8 @@ interface PhaseContext {
   phaseSets: ReadonlyMap<string, string>
   loadedParents: (links: readonly LinkRef[]) => Map<SourceKey, LoadedRecord>
   names: NameIndex
+  findings: FindingsCollector
+  repairs: RepairTally
   onQuarantined?: (outcome: RecordOutcome, record: X2crmRecord) => void
 }
 
@@ -309,8 +337,10 @@ function validateRecord(
 ): 'load' | 'quarantine' | 'skip' {
   const { phase, result } = state
   const { tallies } = run
+  run.findings.observe(phase.entityMap.entity, record)
   const transformed = transformRecord(phase.entityMap, record, run.context)
   const { sourceKey } = transformed
+  if (transformed.status === 'ok') run.repairs.add(sourceKey, transformed.warnings)
   const example = (field: string, value: unknown) => ({
     sourceKey,
     ...optional('value', exampleValue(field, value)),
@@ -506,6 +536,7 @@ async function checkOwners(
   deps: ValidateDeps,
 ): Promise<{
   ownerFor: (username: string) => string | undefined
+  ownerBindFor?: (assignee: string) => string | undefined
   defaultOwnerId?: string
   owners: OwnerCheck
 }> {
@@ -529,13 +560,15 @@ async function checkOwners(
   const refusal = ownerQueueRefusal(owners)
   return {
     ownerFor: (username) => byUsername.get(username),
-    ...optional('defaultOwnerId', owners.defaultOwnerId),
+    ownerBindFor: (assignee) => owners.binds?.[assignee],
+    ...optional('defaultOwnerId', owners.anyoneOwnerId),
     owners: {
       checked: true,
       matched: owners.matched.length - defaulted.length,
       defaulted,
       queue: owners.queue,
       problems: owners.problems,
+      ...optional('decisions', owners.decisions),
       ...optional('refusal', refusal),
     },
   }

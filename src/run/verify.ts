@@ -1,15 +1,19 @@
+import { sourceKeyOf } from '../domain/source-key.ts'
+import type { RelatedReaders } from '../source/x2crm/related.ts'
+import { withRecordTags } from './record-tags.ts'
 import type { Ledger, OutcomeStatus } from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import { readNames } from './read-names.ts'
 import { matchesFilter } from '../mapping/split-rule.ts'
-import type { EntityMap, Mapping, TransformContext } from '../mapping/types.ts'
-import { firstPass, planLoad } from '../plan/plan-load.ts'
+import type { EntityMap, LinkRef, Mapping, TransformContext } from '../mapping/types.ts'
+import { firstPass, phaseEntitySets, planLoad, rowPhaseName } from '../plan/plan-load.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { compareRow, type FieldMismatch } from './compare-row.ts'
+import { caseStateMismatch } from './close-incidents.ts'
 import type { Emit } from './events.ts'
 import { UNDOABLE_KINDS, undoneRuns } from './run-chain.ts'
 
@@ -41,6 +45,8 @@ export interface VerifyOptions {
 
 export interface VerifyDeps {
   source: Pick<X2crmSource, 'records' | 'count'>
+  /** Tags, when the map moves them (the tag column is compared). */
+  related?: RelatedReaders
   target: Pick<DataverseTarget, 'query'>
   ledger: Ledger
   emit: Emit
@@ -93,7 +99,11 @@ export interface VerifyResult {
  * recorded in the ledger as a run of kind `verify` (its summary is the result, lists capped), so `x2d365 report` can
  * show it with the run it checked.
  */
-export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
+export async function verify(given: VerifyOptions, givenDeps: VerifyDeps): Promise<VerifyResult> {
+  // The tag column is compared too, when the map moves tags (record-tags.ts).
+  const tagged = withRecordTags(given.mapping, givenDeps)
+  const options = { ...given, mapping: tagged.mapping }
+  const deps = tagged.deps
   const started = deps.now()
   const of = await runToVerify(deps.ledger, options.instance)
   const run = await deps.ledger.startRun(
@@ -116,7 +126,9 @@ export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<
       idsNamed: (entity, name) => names.lookup(entity, name),
     }
     const entities: EntityVerification[] = []
-    for (const { name: phase, entityMap: map } of firstPass(planLoad(options.mapping))) {
+    const plan = planLoad(options.mapping)
+    const phaseSets = phaseEntitySets(plan.phases)
+    for (const { name: phase, entityMap: map } of firstPass(plan)) {
       // verify reads what lists show; records hidden from them are checked through the migration's own reconciliation
       let records: AsyncIterable<X2crmRecord>
       let total: number
@@ -139,7 +151,7 @@ export async function verify(options: VerifyOptions, deps: VerifyDeps): Promise<
         resumeAfterId: 0,
         counting: 'records to check',
       })
-      entities.push(await verifyEntity(map, records, context, deps, total))
+      entities.push(await verifyEntity(map, records, context, deps, total, phaseSets))
       deps.emit({ type: 'phase.finished', phase })
     }
     const finished = deps.now()
@@ -178,6 +190,7 @@ async function verifyEntity(
   context: TransformContext,
   deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit'>,
   total: number,
+  phaseSets: ReadonlyMap<string, string>,
 ): Promise<EntityVerification> {
   const phase = map.name ?? map.entity
   const where = map.where
@@ -205,6 +218,7 @@ async function verifyEntity(
       ...transformed.flatMap((t) => t.links.map((l) => l.parentKey)),
     ])
     const inDataverse = transformed.filter((t) => loaded.has(t.sourceKey))
+    const recordOf = new Map(batch.map((r) => [sourceKeyOf(map.entity, Number(r['id'])), r]))
     result.notMigrated += transformed.length - inDataverse.length
     const rows = await readExisting(
       deps.target,
@@ -221,8 +235,15 @@ async function verifyEntity(
         continue
       }
       result.checked++
-      const links = new Map(t.links.map((l) => [l.field, loaded.get(l.parentKey)?.targetId ?? null]))
+      const links = new Map(
+        t.links.map((l) => [
+          l.field,
+          expectedLink(l, loaded.get(l.parentKey)?.phase, loaded.get(l.parentKey)?.targetId, phaseSets),
+        ]),
+      )
       const mismatches = compareRow(map, t, links, row)
+      const state = caseStateMismatch(map.caseClose, recordOf.get(t.sourceKey), row)
+      if (state !== undefined) mismatches.push(state)
       if (mismatches.length === 0) result.matched++
       else result.mismatched++
       for (const m of mismatches) {
@@ -254,6 +275,23 @@ async function verifyEntity(
   return result
 }
 
+/**
+ * What a link should hold after the load: the parent's row when the parent is in Dataverse in a table the lookup can
+ * point at; null when it is not in Dataverse, or when it went to another table (a primary contact that the
+ * Lead/Contact split made a lead), where the load leaves the link empty on purpose.
+ */
+export function expectedLink(
+  link: Pick<LinkRef, 'entitySet' | 'navBySet'>,
+  parentPhase: string | undefined,
+  parentTargetId: string | undefined,
+  phaseSets: ReadonlyMap<string, string>,
+): string | null {
+  if (parentPhase === undefined || parentTargetId === undefined) return null
+  const set = phaseSets.get(rowPhaseName(parentPhase))
+  if (set === undefined || set === link.entitySet) return parentTargetId
+  return link.navBySet !== undefined && Object.hasOwn(link.navBySet, set) ? parentTargetId : null
+}
+
 function clip(value: unknown): unknown {
   return typeof value === 'string' && value.length > VALUE_CHARS ? `${value.slice(0, VALUE_CHARS)}…` : value
 }
@@ -261,6 +299,7 @@ function clip(value: unknown): unknown {
 /** The columns to read back: those the map writes, and `createdon`, where an overridden creation date lands. */
 function verifyColumns(map: EntityMap): string[] {
   const columns = imageColumns(map)
+  if (map.caseClose !== undefined) columns.push('statecode')
   return columns.includes('overriddencreatedon') ? [...columns, 'createdon'] : columns
 }
 

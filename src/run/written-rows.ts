@@ -18,8 +18,9 @@ export interface WrittenRow {
 
 /**
  * The rows `runId` may have written in `phase`, one per target id: the run's created, updated and deleted outcomes,
- * with their before-images, then the rows it recorded an intent to create (before the request left) but no outcome
- * for, so a killed run's rows are undone and checked by id as well. The one place rollback learns which rows to undo.
+ * with their before-images, then the rows it recorded an intent to write (before the request left) but no outcome
+ * for — to delete, or to restore from their before-image when they were there — so a killed run's rows are undone
+ * and checked by id as well. The one place rollback learns which rows to undo.
  *
  * Before-images of the phase are held in memory: as many as the pre-existing rows the run changed in it.
  */
@@ -47,14 +48,19 @@ export async function* rowsRunMayHaveWritten(
   }
   // Rows the run meant to create and never recorded (killed, or stopped, after the request left): the intent, written
   // before the send, is all the ledger has. They are deleted like created rows (a row that never arrived is gone).
+  // Rows that were there, which the run meant to change and never recorded (a dedupe match, a row an earlier run
+  // wrote): restored from the before-image kept with the intent.
   for await (const intent of ledger.intents.all(runId)) {
-    if (intent.phase !== phase || intent.existed || seen.has(intent.targetId)) continue
+    if (intent.phase !== phase || seen.has(intent.targetId)) continue
+    const image = intent.existed ? images.get(intent.targetId) : undefined
+    if (intent.existed && image === undefined) continue
     seen.add(intent.targetId)
     yield {
       phase,
-      sourceKey: `${phase}:unrecorded-${intent.targetId}`,
+      sourceKey: intent.sourceKey ?? `${phase}:unrecorded-${intent.targetId}`,
       targetId: intent.targetId,
-      status: 'created',
+      status: intent.existed ? 'updated' : 'created',
+      ...(image !== undefined && { image }),
     }
   }
 }

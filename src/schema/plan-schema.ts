@@ -141,8 +141,27 @@ export function planSchema(
             metadata,
             settings.tags.column,
             { type: 'MultiSelectPicklist', label: 'X2CRM tags' },
-            {},
+            tagOptionLabels(settings.tags.options),
           )
+          // A tag added in X2CRM since the column was made: its option is added.
+          const tagColumn = columnOf(metadata, settings.tags.column)
+          for (const [value, label] of Object.entries(tagOptionLabels(settings.tags.options))) {
+            if (tagColumn === undefined || tagColumn.options?.some((o) => o.value === Number(value))) continue
+            choices.push({
+              type: 'insertOption',
+              table: name,
+              column: settings.tags.column,
+              value: Number(value),
+              label,
+            })
+          }
+        }
+        if (settings.tags.mode === 'text') {
+          addColumn(name, metadata, settings.tags.column, {
+            type: 'Memo',
+            maxLength: TAGS_TEXT_LENGTH,
+            label: 'X2CRM tags',
+          })
         }
       }
     }
@@ -211,6 +230,14 @@ export function planSchema(
     warnings,
     keys: neededKeys,
   }
+}
+
+/** A text tag column holds every tag of a record, `#a, #b`. */
+const TAGS_TEXT_LENGTH = 4000
+
+/** The multi-select tag column's options: value → the tag as its label. */
+function tagOptionLabels(options: Readonly<Record<string, number>> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(options ?? {}).map(([tag, value]) => [String(value), tag]))
 }
 
 /** Every table the map touches, the tag table included: what `schema apply` reads before planning. */

@@ -228,7 +228,8 @@ describe('the review page handlers', () => {
       post('owner', { hash: contentHash(undefined), owner: 'jdoe', choice: { kind: 'team', name: 'Sales' } }),
       context(),
     )
-    expect(team.writes?.users).toBe('teams:\n  jdoe: Sales\n')
+    expect(team.writes?.users).toBe('byHand:\n  jdoe:\n    team: Sales\n')
+    expect((JSON.parse(team.response.body) as PageView).owners[0]?.resolution).toBe('your choice: team Sales')
     expect((JSON.parse(team.response.body) as PageView).owners[0]?.choice).toEqual({
       kind: 'team',
       name: 'Sales',
@@ -243,7 +244,7 @@ describe('the review page handlers', () => {
     )
     expect(user.writes?.users).toBe('byHand:\n  jdoe: jane@contoso.com\n')
     expect((JSON.parse(user.response.body) as PageView).owners[0]?.resolution).toBe(
-      'matched by your choice to jane@contoso.com',
+      'your choice: jane@contoso.com',
     )
     const disabled = await handleReview(
       post('owner', {

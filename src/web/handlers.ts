@@ -124,7 +124,8 @@ async function saveOwner(body: Record<string, unknown>, context: ReviewContext) 
   const stale = staleRefusal(body, context.files.users, 'users.yaml')
   if (stale !== undefined) return { response: stale }
   const owner = String(body['owner'])
-  if (!context.data.owners.some((o) => o.key === owner)) throw new Error(`no X2CRM user or group ${owner}`)
+  const row = context.data.owners.find((o) => o.key === owner)
+  if (row === undefined) throw new Error(`no X2CRM user or group ${owner}`)
   const choice = body['choice'] as OwnerChoice
   if (choice.kind === 'user') {
     const user = context.data.dataverseUsers.find((u) => u.email === choice.email)
@@ -135,7 +136,7 @@ async function saveOwner(body: Record<string, unknown>, context: ReviewContext) 
   if (choice.kind === 'team' && !context.data.teams.some((t) => t.name === choice.name)) {
     throw new Error(`no Dataverse team is called ${choice.name}`)
   }
-  const users = setOwnerChoice(context.files.users ?? '', owner, choice)
+  const users = setOwnerChoice(context.files.users ?? '', owner, choice, row.kind)
   const files = { ...context.files, users }
   return { response: json(200, await buildPageView(files, context.data)), writes: { users } }
 }

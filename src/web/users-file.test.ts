@@ -9,11 +9,10 @@ describe('setOwnerChoice', () => {
     expect(text).toBe('byHand:\n  asmith: a.smith@contoso.com\n  pclark: p.clark@contoso.com\n')
     text = setOwnerChoice(text, 'pclark', { kind: 'team', name: 'Sales <EU>' })
     expect(parseOwnerDecisions(text).value).toEqual({
-      byHand: { asmith: 'a.smith@contoso.com' },
-      teams: { pclark: 'Sales <EU>' },
+      byHand: { asmith: 'a.smith@contoso.com', pclark: { team: 'Sales <EU>' } },
     })
     text = setOwnerChoice(text, 'asmith', { kind: 'none' })
-    expect(parseOwnerDecisions(text).value).toEqual({ teams: { pclark: 'Sales <EU>' } })
+    expect(parseOwnerDecisions(text).value).toEqual({ byHand: { pclark: { team: 'Sales <EU>' } } })
   })
 
   it('keeps comments and the other decisions', () => {
@@ -21,9 +20,10 @@ describe('setOwnerChoice', () => {
       '# who owns what\ndefaultOwner: admin@contoso.com # the fallback\ninactive: default\n',
       '12',
       { kind: 'team', name: 'Support' },
+      'group',
     )
     expect(text).toBe(
-      '# who owns what\ndefaultOwner: admin@contoso.com # the fallback\ninactive: default\nteams:\n  "12": Support\n',
+      '# who owns what\ndefaultOwner: admin@contoso.com # the fallback\ninactive: default\ngroups:\n  "12":\n    team: Support\n',
     )
   })
 

@@ -265,8 +265,12 @@ describe('map review in a real browser', () => {
     })
     expect(written.entities['Contacts']?.split?.match).toBe('any')
     expect(parseMapping(text).errors).toEqual([])
-    const users = parse(readFileSync(paths.users, 'utf8')) as { teams?: Record<string, string> }
-    expect(Object.values(users.teams ?? {})).toEqual([TEAM.name])
+    const users = parse(readFileSync(paths.users, 'utf8')) as {
+      byHand?: Record<string, unknown>
+      groups?: Record<string, unknown>
+    }
+    const decisions = [...Object.values(users.byHand ?? {}), ...Object.values(users.groups ?? {})]
+    expect(decisions).toEqual([{ team: TEAM.name }])
     expect(existsSync(paths.lock)).toBe(true)
     const lock = parseLock(readFileSync(paths.lock, 'utf8'))
     if ('error' in lock) throw new Error(lock.error)

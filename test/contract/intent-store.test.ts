@@ -89,6 +89,48 @@ for (const [name, make] of implementations) {
       expect(await all(store, 'no-such-run')).toEqual([])
     })
 
+    it('finds a run’s first intent for a source record by its key, in one entity set', async () => {
+      const [one, two] = [await newRun(), await newRun()]
+      await store.record(one, 'Accounts', [
+        { entitySet: 'accounts', targetId: 'matched-row', existed: true, sourceKey: 'Accounts:1' },
+        { entitySet: 'accounts', targetId: 'own-row', existed: false, sourceKey: 'Accounts:2' },
+        { entitySet: 'accounts', targetId: 'no-key', existed: false },
+      ])
+      await store.record(one, 'Accounts', [
+        { entitySet: 'accounts', targetId: 'later-row', existed: false, sourceKey: 'Accounts:1' },
+      ])
+      await store.record(two, 'Accounts', [
+        { entitySet: 'accounts', targetId: 'other-run', existed: true, sourceKey: 'Accounts:3' },
+      ])
+      const found = await store.findBySource(one, 'accounts', ['Accounts:1', 'Accounts:2', 'Accounts:3'])
+      expect([...found]).toEqual([
+        [
+          'Accounts:1',
+          {
+            runId: one,
+            phase: 'Accounts',
+            entitySet: 'accounts',
+            targetId: 'matched-row',
+            existed: true,
+            sourceKey: 'Accounts:1',
+          },
+        ],
+        [
+          'Accounts:2',
+          {
+            runId: one,
+            phase: 'Accounts',
+            entitySet: 'accounts',
+            targetId: 'own-row',
+            existed: false,
+            sourceKey: 'Accounts:2',
+          },
+        ],
+      ])
+      expect(await store.findBySource(one, 'contacts', ['Accounts:1'])).toEqual(new Map())
+      expect((await store.find(one, 'accounts', ['no-key'])).get('no-key')).not.toHaveProperty('sourceKey')
+    })
+
     it('streams and finds more intents than one page, in the order they were recorded', async () => {
       const runId = await newRun()
       const ids = Array.from({ length: 2500 }, (_, i) => `id-${2500 - i}`)

@@ -279,3 +279,74 @@ describe('dedupe against rows already in Dataverse', () => {
     expect(dataverse.rows('contact')).toHaveLength(0)
   })
 })
+
+describe('a dedupe match killed between its write and its outcome', () => {
+  /**
+   * The org's one row of a company X2CRM has, and a migration killed right after the UpsertMultiple that wrote the
+   * X2CRM record onto it, before the ledger recorded the outcome. That row now carries the record's X2CRM id, so the
+   * table holds no foreign row any more and a fresh look would not dedupe at all.
+   */
+  async function killedAfterMatch() {
+    const set = await setUp()
+    const { generated, dataverse, deps, options, byId } = set
+    const accountsMap = mapping.entities[0]
+    if (accountsMap === undefined) throw new Error('the map has no Accounts')
+    const context = {
+      targetIdFor: (entity: string, id: number) => targetIdFor(INSTANCE, entity, id),
+      ownerFor: () => undefined,
+    }
+    const matched = (generated.dataset.records['Accounts'] ?? [])
+      .filter((r) => !generated.dirty.some((d) => d.entity === 'Accounts' && d.id === Number(r['id'])))
+      .map((record) => ({ record, t: transformRecord(accountsMap, record, context) }))
+      .find(({ t }) => t.status === 'ok' && typeof t.values['websiteurl'] === 'string')
+    if (matched === undefined || matched.t.status !== 'ok') throw new Error('no clean account with a website')
+    const existingId = randomUUID()
+    dataverse.seed('account', [
+      {
+        accountid: existingId,
+        name: matched.t.values['name'],
+        websiteurl: matched.t.values['websiteurl'],
+        description: 'The org’s own row',
+      },
+    ])
+    const existingBefore = { ...byId('account', existingId) }
+    const killed = {
+      ...deps.target,
+      upsertMultiple: async (...args: Parameters<typeof deps.target.upsertMultiple>) => {
+        await deps.target.upsertMultiple(...args)
+        if (args[1].some((row) => row.targetId === existingId)) throw new Error('killed after the send')
+      },
+    }
+    await expect(migrate(options, { ...deps, target: killed })).rejects.toThrow('killed after the send')
+    expect(byId('account', existingId)).toMatchObject({ new_x2crmid: String(matched.record['id']) })
+    const key = `Accounts:${String(matched.record['id'])}`
+    expect((await deps.ledger.loaded([key])).get(key)).toBeUndefined()
+    return { ...set, matched, key, existingId, existingBefore }
+  }
+
+  it('resumed, writes the record onto the same row again: no duplicate under its own id', async () => {
+    const { dataverse, deps, options, byId, matched, key, existingId } = await killedAfterMatch()
+    const resumed = await migrate(options, deps)
+    expect(resumed.resumed).toBe(true)
+    expect(resumed.reconciliation.balanced).toBe(true)
+    expect(byId('account', targetIdFor(INSTANCE, 'Accounts', Number(matched.record['id'])))).toBeUndefined()
+    expect(
+      dataverse.rows('account').filter((r) => r['new_x2crmid'] === String(matched.record['id'])),
+    ).toHaveLength(1)
+    expect(await outcomeOf(deps.ledger, resumed.runId, key)).toMatchObject({
+      status: 'updated',
+      targetId: existingId,
+    })
+  })
+
+  it('rolled back without a resume, gets the org’s row back as it was', async () => {
+    const { deps, byId, existingId, existingBefore } = await killedAfterMatch()
+    const undone = await rollback({ mapping }, deps)
+    expect(undone.verified).toBe(true)
+    expect(byId('account', existingId)).toMatchObject({
+      name: existingBefore['name'],
+      description: 'The org’s own row',
+      new_x2crmid: null,
+    })
+  })
+})

@@ -225,6 +225,11 @@ describe('map propose on generated data', () => {
     // contact.leadsourcecode has 1 Advertisement, 2 Employee Referral, ..., 8 Web, ...: none of Google, Facebook, Walk In
     expect(Object.keys(leadSource.choices ?? {})).toEqual(['Google', 'Facebook', 'Walk In'])
     expect(Object.values(leadSource.newOptions ?? {}).sort()).toEqual(['Facebook', 'Google', 'Walk In'])
+    // Right by name, but none of its options matched: no 0.95, flagged for review.
+    const evidence = proposal.evidence['Contacts']?.['leadSource']
+    expect(evidence?.reasons).toContain('0 of 3 options match choices by label')
+    expect(evidence?.confidence).toBeLessThanOrEqual(0.75)
+    expect(leadSource.review).toMatch(/^confidence 0\.75: check that contact\.leadsourcecode is right/)
     const origin = proposal.written.entities['Services']?.fields['origin']
     if (origin === undefined || 'skip' in origin) throw new Error('origin not mapped')
     const caseorigin = target['incident']?.columns.find((c) => c.name === 'caseorigincode')?.options ?? []

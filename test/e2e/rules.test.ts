@@ -10,6 +10,11 @@ import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { validate } from '../../src/run/validate.ts'
+import { verify } from '../../src/run/verify.ts'
+import { parseMapping } from '../../src/mapping/parse-mapping.ts'
+import { buildMigrationReport } from '../../src/report/migration-report.ts'
+import { renderMigrationMarkdown } from '../../src/report/render-migration-markdown.ts'
+import { renderValidationMarkdown } from '../../src/report/render-validation.ts'
 import { planSchema, tablesOf } from '../../src/schema/plan-schema.ts'
 import { readTargetSchema } from '../../src/schema/read-target-schema.ts'
 import { schemaAfterPlan } from '../../src/schema/schema-after-plan.ts'
@@ -231,5 +236,187 @@ describe('issue 14 rules on generated dirty data', () => {
       if (owner !== undefined) expect(owner).toBe(defaultOwner)
     }
     expect(dataverse.rows('account').some((r) => r['_ownerid_value'] === disabled)).toBe(false)
+  })
+
+  it('reports findings (both ids of a duplicate, future timestamps, inactive owners) and counts repairs, at validate and in the report; the reconciliation balances', async () => {
+    const { source, target, tables, withKind, generated } = await setUp()
+    const duplicates = withKind('Contacts', 'duplicateEmailCase')
+    const future = [...withKind('Accounts', 'futureTimestamp'), ...withKind('Contacts', 'futureTimestamp')]
+    const inactive = withKind('Accounts', 'inactiveOwner')
+    expect([duplicates.length > 0, future.length > 0, inactive.length > 0]).toEqual([true, true, true])
+    const contacts = generated.dataset.records['Contacts'] ?? []
+    const emailOf = (id: number) => String(contacts.find((c) => c.id === id)?.email).toLowerCase()
+    // The first contact holding the duplicated e-mail (in another case).
+    const firstWith = (id: number) =>
+      Number(contacts.find((c) => String(c.email).toLowerCase() === emailOf(id))?.id)
+
+    const validated = await validate(
+      { ...options, examples: 50 },
+      { source, target, tables, emit: () => undefined, now: () => new Date() },
+    )
+    const examples = (kind: 'duplicateEmail' | 'futureTimestamp' | 'inactiveOwner') =>
+      validated.findings?.[kind]?.examples.map((e) => e.sourceKeys.join(' ')) ?? []
+    for (const id of duplicates) {
+      expect(examples('duplicateEmail')).toContain(`Contacts:${firstWith(id)} Contacts:${id}`)
+    }
+    for (const key of [
+      ...withKind('Accounts', 'futureTimestamp').map((id) => `Accounts:${id}`),
+      ...withKind('Contacts', 'futureTimestamp').map((id) => `Contacts:${id}`),
+    ]) {
+      expect(examples('futureTimestamp')).toContain(key)
+    }
+    const inactiveUsers = new Set(
+      generated.dataset.users.filter((u) => u['status'] === 0).map((u) => u['username']),
+    )
+    const ofInactive = ['Accounts', 'Contacts'].flatMap((entity) =>
+      (generated.dataset.records[entity] ?? []).filter((r) =>
+        String(r.assignedTo)
+          .split(',')
+          .some((a) => inactiveUsers.has(a.trim())),
+      ),
+    )
+    expect(validated.findings?.inactiveOwner?.count).toBe(ofInactive.length)
+    expect(inactive.every((id) => ofInactive.some((r) => r.id === id))).toBe(true)
+    expect(validated.repairs?.['linkByName']?.count).toBeGreaterThan(0)
+    const markdown = renderValidationMarkdown(validated, 'built-in')
+    expect(markdown).toMatch(/## Repairs\n[\s\S]*\| linkByName \| \d+ \|/)
+    expect(markdown).toMatch(/## Findings\n[\s\S]*likely duplicates: the same e-mail ignoring case/)
+
+    const ledger = createMemoryLedger()
+    const run = await migrate(options, {
+      source,
+      target,
+      ledger,
+      emit: () => undefined,
+      now: () => new Date(),
+      tables,
+    })
+    // Reported, not acted on: every duplicate and future-dated record loads, and the reconciliation balances.
+    expect(run.reconciliation.balanced).toBe(true)
+    const outcomes = await outcomesOf(ledger, run.runId)
+    for (const id of duplicates) expect(outcomes.get(`Contacts:${id}`)?.status).toBe('created')
+    const report = await buildMigrationReport({
+      runs: await ledger.runs(),
+      ledger: { ...ledger, fixes: { current: async () => [] } },
+      mapping,
+      identity: {
+        source: { instance: 'test' },
+        target: {},
+        map: { kind: 'built-in' },
+        version: 'test',
+        operator: 'test',
+        generatedAt: new Date().toISOString(),
+      },
+    })
+    expect(report.findings?.duplicateEmail?.count).toBe(validated.findings?.duplicateEmail?.count)
+    expect(report.findings?.futureTimestamp?.count).toBe(validated.findings?.futureTimestamp?.count)
+    expect(report.repairs?.['linkByName']?.count).toBe(validated.repairs?.['linkByName']?.count)
+    const signed = renderMigrationMarkdown(report)
+    expect(signed).toContain('## Repairs')
+    expect(signed).toContain('## Findings')
+  })
+
+  it('waits for an explicit decision on inactive users and groups when the default owner covers only what it lists, then owns as decided (a team too)', async () => {
+    const { dataverse, source, target, tables, withKind } = await setUp()
+    const groupOwned = withKind('Accounts', 'groupOwner')
+    const inactive = withKind('Accounts', 'inactiveOwner')
+    expect(groupOwned.length).toBeGreaterThan(0)
+    dataverse.seed('team', [
+      { teamid: '7e000000-0000-4000-a000-000000000001', name: 'Sales EMEA' },
+      { teamid: '7e000000-0000-4000-a000-000000000002', name: 'Support' },
+    ])
+    const strict = {
+      ...options,
+      defaultOwnerEmail: undefined,
+      ownerDecisions: {
+        defaultOwner: DEMO_DEFAULT_OWNER,
+        covers: ['anyone', 'unmatched', 'deleted'] as const,
+      },
+    }
+    const refused = migrate(
+      { ...strict, ownerDecisions: { ...strict.ownerDecisions, covers: [...strict.ownerDecisions.covers] } },
+      { source, target, ledger: createMemoryLedger(), emit: () => undefined, now: () => new Date(), tables },
+    )
+    await expect(refused).rejects.toThrow(/have no owner decided: .*amartinez \(\d+\).*group \d \(/s)
+    await expect(refused).rejects.toThrow(/Decide each in users\.yaml/)
+
+    const decided = {
+      ...options,
+      ownerDecisions: {
+        defaultOwner: DEMO_DEFAULT_OWNER,
+        covers: ['anyone', 'unmatched', 'deleted' as const],
+        byHand: { amartinez: { team: 'Support' } },
+        groups: Object.fromEntries(['1', '2', '3', '4', '5'].map((g) => [g, { team: 'sales emea' }])),
+      },
+    }
+    const ledger = createMemoryLedger()
+    const run = await migrate(decided as never, {
+      source,
+      target,
+      ledger,
+      emit: () => undefined,
+      now: () => new Date(),
+      tables,
+    })
+    expect(run.reconciliation.balanced).toBe(true)
+    const ownerOf = (id: number) =>
+      dataverse.rows('account').find((r) => r['accountid'] === targetIdFor('test', 'Accounts', id))?.[
+        '_ownerid_value'
+      ]
+    for (const id of groupOwned) expect(ownerOf(id)).toBe('7e000000-0000-4000-a000-000000000001')
+    for (const id of inactive) expect(ownerOf(id)).toBe('7e000000-0000-4000-a000-000000000002')
+  })
+
+  it('verifies a Lead/Contact split: the leads are no missing contacts, and a link the load left empty on purpose (a primary contact that became a lead) is no mismatch', async () => {
+    const split = parseMapping(
+      [
+        'version: 1',
+        'entities:',
+        '  Accounts:',
+        '    table: account',
+        '    fields:',
+        '      name: { target: name, transform: text }',
+        '      primaryContact: { target: primarycontactid, transform: link, linkTo: Contacts, pass: 2 }',
+        '  Contacts:',
+        '    table: contact',
+        '    fields:',
+        '      lastName: { target: lastname, transform: text }',
+        '      company: { target: parentcustomerid_account, transform: link, linkTo: Accounts }',
+        '    split:',
+        '      table: lead',
+        '      when: [{ hasCompany: false }]',
+        '      fields:',
+        '        lastName: { target: lastname, transform: text }',
+      ].join('\n'),
+    )
+    expect(split.errors).toEqual([])
+    if (split.value === undefined) return
+    // The built-in tables only: no X2CRM id column (schema apply would add it).
+    const mapping = {
+      ...split.value,
+      entities: split.value.entities.map(({ sourceIdColumn: _, ...e }) => e),
+    }
+    const { source, target, tables, generated } = await setUp()
+    const ledger = createMemoryLedger()
+    const deps = { source, target, ledger, emit: () => undefined, now: () => new Date(), tables }
+    const run = await migrate({ ...options, mapping }, deps)
+    expect(run.reconciliation.balanced).toBe(true)
+    const leads = run.reconciliation.phases.find((p) => p.phase === 'Contacts→lead')
+    expect(leads?.created).toBeGreaterThan(0)
+    // Some account names a primary contact that went to the leads: its link is left empty on purpose.
+    const contacts = generated.dataset.records['Contacts'] ?? []
+    const isLead = (nameId: unknown) => {
+      const contact = contacts.find((c) => c.nameId === nameId)
+      return (
+        contact !== undefined && !/_\d+$/.test(typeof contact.company === 'string' ? contact.company : '')
+      )
+    }
+    expect((generated.dataset.records['Accounts'] ?? []).some((a) => isLead(a.primaryContact))).toBe(true)
+
+    const verified = await verify({ instance: 'test', mapping }, deps)
+    for (const entity of verified.entities) {
+      expect([entity.entity, entity.missing, entity.mismatches]).toEqual([entity.entity, 0, []])
+    }
+    expect(verified.ok).toBe(true)
   })
 })

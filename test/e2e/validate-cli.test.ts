@@ -51,6 +51,12 @@ describe('x2d365 validate', () => {
     expect(existsSync(join(dir, 'check', 'quarantine-preview.csv.partial'))).toBe(false)
     const markdown = readFileSync(join(dir, 'check', 'validation.md'), 'utf8')
     expect(markdown).toContain('## Would be quarantined')
+    // The hidden private records are a finding (reported, never acted on), with examples.
+    expect(markdown).toMatch(
+      /## Findings\n[\s\S]*\| private records \(visibility 0\)[^|]*\| \d+ \| (Accounts|Contacts):\d+/,
+    )
+    expect(markdown).toContain('## Repairs')
+    expect(run.stdout).toContain('Findings (reported, not acted on):')
     expect(markdown).toContain('nothing was written to Dataverse')
 
     // Read, never written: no write message reached Dataverse, its tables are empty, and no ledger was opened.
@@ -91,10 +97,39 @@ describe('x2d365 validate', () => {
     })
     expect(run.code).toBe(2)
     expect(run.stdout).toMatch(
-      /migrate would not start: \d+ X2CRM owners? of \d+ records have no Dataverse user/,
+      /migrate would not start: \d+ X2CRM owners? of \d+ records have no owner decided/,
     )
     const json = JSON.parse(readFileSync(join(dir, 'owners', 'validation.json'), 'utf8')) as ValidationResult
     expect(json.owners.checked && json.owners.queue.length).toBeGreaterThan(0)
+  })
+
+  it('split-preview counts every contact migrate reads, the ones X2CRM lists hide included', async () => {
+    const contacts = sims.data.records['Contacts'] ?? []
+    const hidden = contacts.filter((c) => Number(c['visibility']) === 0 && c['assignedTo'] === 'Anyone')
+    expect(hidden.length).toBeGreaterThan(0)
+    writeFileSync(
+      join(dir, 'split.yaml'),
+      [
+        'version: 1',
+        'entities:',
+        '  Contacts:',
+        '    table: contact',
+        '    fields: { lastName: { target: lastname, transform: text } }',
+        '    split:',
+        '      table: lead',
+        '      when: [{ hasCompany: false }]',
+        '      fields: { lastName: { target: lastname, transform: text } }',
+      ].join('\n'),
+    )
+    const run = await x2d365(['map', 'split-preview', '-m', 'split.yaml', '-c', sims.configPath], {
+      cwd: dir,
+      env: sims.env,
+    })
+    expect(run.stderr).not.toMatch(/Internal error/)
+    expect(run.stdout).toMatch(new RegExp(`^Contacts: \\d+ of ${contacts.length} go to lead`, 'm'))
+    expect(run.stdout).toContain(
+      `(${hidden.length} of them hidden from X2CRM's lists, read by id as migrate reads them)`,
+    )
   })
 
   it('exits 2 with the field to fix when the configuration is wrong', async () => {

@@ -198,7 +198,7 @@ describe('validate, in process against both simulators', () => {
       { source, target: readOnly(target), emit: () => undefined, now: () => new Date() },
     )
     expect(result.owners.checked && result.owners.queue.length).toBeGreaterThan(0)
-    expect(result.owners.checked && result.owners.refusal).toMatch(/have no Dataverse user/)
+    expect(result.owners.checked && result.owners.refusal).toMatch(/have no owner decided/)
     // Without metadata only the map's own checks run, and the result says so.
     expect(result.columns.unchecked).toEqual(['account', 'contact'])
     expect(result.phases.every((p) => !p.columnsChecked)).toBe(true)

@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
 import { rowsRunMayHaveWritten } from '../../src/run/rows-written.ts'
+import { createRandom } from '../../sim/seed/random.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
+import { type CliEvent, expectSameRows, runCli, snapshot, TABLES } from './helpers.ts'
 
 /**
  * A migration of generated data killed (SIGKILL, or SIGINT and its graceful stop) at seeded random points of its
@@ -21,28 +20,7 @@ const ACCOUNTS = Math.round(RECORDS / 4)
 const CONTACTS = RECORDS - ACCOUNTS
 const BATCH = 100
 
-const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
 const PHASES = ['Accounts', 'Contacts', 'Accounts.links'] as const
-const TABLES = [
-  { logicalName: 'account', entitySet: 'accounts', primaryId: 'accountid' },
-  { logicalName: 'contact', entitySet: 'contacts', primaryId: 'contactid' },
-] as const
-/**
- * Columns the server sets on every write (they differ between any two runs): the times of the write (createdon holds
- * X2CRM's creation date, overriddencreatedon the load time) and the simulator instance's business unit.
- */
-const SERVER_STAMPS = new Set([
-  'modifiedon',
-  'overriddencreatedon',
-  'versionnumber',
-  '@odata.etag',
-  '_owningbusinessunit_value',
-])
-
-/** A column the server set: a stamp, or createdon of a record X2CRM gave no creation date (the load time then). */
-function stamped(row: Record<string, unknown>, column: string): boolean {
-  return SERVER_STAMPS.has(column) || (column === 'createdon' && row['overriddencreatedon'] == null)
-}
 
 interface KillPoint {
   phase: (typeof PHASES)[number]
@@ -51,20 +29,9 @@ interface KillPoint {
   signal: 'SIGKILL' | 'SIGINT'
 }
 
-/** mulberry32: a small seeded generator, so a failing point list can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function killPoints(): KillPoint[] {
-  const next = random(SEED)
+  const random = createRandom(SEED)
+  const next = () => random.next()
   const sizes = { Accounts: ACCOUNTS, Contacts: CONTACTS, 'Accounts.links': ACCOUNTS }
   const total = ACCOUNTS + CONTACTS + ACCOUNTS
   // At least one kill per phase, one of them as the phase starts; the rest spread by the phases' sizes.
@@ -85,71 +52,20 @@ function killPoints(): KillPoint[] {
   return points.sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.done - b.done)
 }
 
-interface Event {
-  type: string
-  phase?: string
-  done?: number
-  runId?: string
-  reconciliation?: { balanced: boolean }
-}
-
-/** `x2d365 migrate --json`, killed with `point.signal` when it reaches the point (or has passed it). */
-function runMigrate(
-  sims: { configPath: string; env: Record<string, string> },
-  point?: KillPoint,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; events: Event[]; killedAt?: Event }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'migrate', '--json', '--config', sims.configPath], {
-      env: { ...process.env, ...sims.env },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-    const events: Event[] = []
-    let killedAt: Event | undefined
-    const reached = (e: Event) => {
-      if (point === undefined || e.phase === undefined) return false
-      const phase = PHASES.indexOf(e.phase as KillPoint['phase'])
-      const target = PHASES.indexOf(point.phase)
-      if (phase < 0) return false
-      if (phase > target) return e.type === 'phase.started' || e.type === 'batch.loaded'
-      if (phase < target) return false
-      return point.done === 0
-        ? e.type === 'phase.started'
-        : e.type === 'batch.loaded' && (e.done ?? 0) >= point.done
-    }
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const event = JSON.parse(line) as Event
-      events.push(event)
-      if (killedAt === undefined && point !== undefined && reached(event)) {
-        killedAt = event
-        child.kill(point.signal)
-      }
-    })
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, events, ...(killedAt ? { killedAt } : {}) }))
-  })
-}
-
-/** Per table: each row's id and a hash of its content (every column but the server's stamps). */
-function snapshot(dataverse: { rows(logicalName: string): Record<string, unknown>[] }) {
-  return Object.fromEntries(
-    TABLES.map((t) => {
-      const rows = dataverse.rows(t.logicalName)
-      const hashes = new Map<string, string>()
-      const byId = new Map<string, Record<string, unknown>>()
-      for (const row of rows) {
-        byId.set(String(row[t.primaryId]), row)
-        const content = Object.keys(row)
-          .filter((k) => !stamped(row, k))
-          .sort()
-          .map((k) => [k, row[k] ?? null])
-        hashes.set(
-          String(row[t.primaryId]),
-          createHash('sha256').update(JSON.stringify(content)).digest('hex'),
-        )
-      }
-      return [t.logicalName, { count: rows.length, hashes, byId }]
-    }),
-  )
+/** `x2d365 migrate`, killed with `point.signal` when it reaches the point (or has passed it). */
+function runMigrate(sims: { configPath: string; env: Record<string, string> }, point?: KillPoint) {
+  const reached = (e: CliEvent) => {
+    if (point === undefined || e.phase === undefined) return false
+    const phase = PHASES.indexOf(e.phase as KillPoint['phase'])
+    const target = PHASES.indexOf(point.phase)
+    if (phase < 0) return false
+    if (phase > target) return e.type === 'phase.started' || e.type === 'batch.loaded'
+    if (phase < target) return false
+    return point.done === 0
+      ? e.type === 'phase.started'
+      : e.type === 'batch.loaded' && (e.done ?? 0) >= point.done
+  }
+  return runCli(['migrate'], sims, point === undefined ? undefined : { when: reached, signal: point.signal })
 }
 
 describe(`kill -9 and Ctrl-C at ${KILLS} seeded points of a ${RECORDS}-record migration (seed ${SEED})`, () => {
@@ -185,7 +101,7 @@ describe(`kill -9 and Ctrl-C at ${KILLS} seeded points of a ${RECORDS}-record mi
     const points = killPoints()
     const log: string[] = []
     let runId: string | undefined
-    let finished: Event | undefined
+    let finished: CliEvent | undefined
     for (const point of points) {
       const run = await runMigrate(sims, point)
       runId ??= run.events.find((e) => e.type === 'run.started')?.runId
@@ -220,29 +136,7 @@ describe(`kill -9 and Ctrl-C at ${KILLS} seeded points of a ${RECORDS}-record mi
     expect(finished).toMatchObject({ runId, reconciliation: { balanced: true } })
     const actual = snapshot(sims.dataverse)
 
-    let compared = 0
-    for (const t of TABLES) {
-      const want = expected[t.logicalName]
-      const got = actual[t.logicalName]
-      expect(got?.count, `${t.logicalName} rows`).toBe(want?.count)
-      expect(got?.hashes.size, `${t.logicalName} distinct ids`).toBe(got?.count)
-      const differing = [...(want?.hashes ?? [])]
-        .filter(([id, hash]) => got?.hashes.get(id) !== hash)
-        .map(([id]) => {
-          const [a, b] = [want?.byId.get(id) ?? {}, got?.byId.get(id) ?? {}]
-          const columns = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
-            (k) => !stamped(a, k) && JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null),
-          )
-          return {
-            id,
-            differs: columns.map((k) => `${k}: ${JSON.stringify(a[k])} → ${JSON.stringify(b[k])}`),
-          }
-        })
-      expect(differing.slice(0, 5), `${t.logicalName} rows whose content differs from the clean run`).toEqual(
-        [],
-      )
-      compared += want?.count ?? 0
-    }
+    const compared = expectSameRows(expected, actual, 'after the kills and resumes')
     // Each source record has one outcome per phase in the run, and none was booked as a pre-existing row.
     const ledger = createSqliteLedger(join(dir, 'ledger.sqlite'))
     try {

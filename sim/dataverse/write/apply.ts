@@ -5,6 +5,7 @@ import type { ColumnJson, Table } from '../tables.ts'
 import type { KeyIndex } from '../metadata/keys.ts'
 import type { PartyChanges } from './parties.ts'
 import type { Changes } from './payload.ts'
+import { checkIncidentWrite } from './incident-state.ts'
 import { defaultState, resolveState } from './state.ts'
 
 export interface Caller {
@@ -183,7 +184,9 @@ export function updateRow(
   existing: StoredRow,
   changes: Changes,
   context: ApplyContext,
+  options: { viaCloseIncident?: boolean } = {},
 ): StoredRow {
+  checkIncidentWrite(existing, changes, options.viaCloseIncident === true)
   const values: Record<string, unknown> = { ...existing.values, ...changes.values }
   Object.assign(
     values,

@@ -28,7 +28,7 @@ export async function fixCommand(file: string, options: FixCommandOptions): Prom
   const result = await withSession(
     renderer,
     (emit) => connect(config, emit),
-    ({ source, unfixedSource, target, writers, ledger }, emit) =>
+    ({ source, unfixedSource, related, target, writers, ledger }, emit) =>
       fixRecords(
         text,
         {
@@ -39,7 +39,7 @@ export async function fixCommand(file: string, options: FixCommandOptions): Prom
           load: options.load,
           skipBad,
         },
-        { source, unfixedSource, target, writers, ledger, emit, now: () => new Date() },
+        { source, unfixedSource, related, target, writers, ledger, emit, now: () => new Date() },
       ),
   )
   if (options.json) {

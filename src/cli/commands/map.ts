@@ -8,6 +8,7 @@ import { previewSplit } from '../../mapping/split-rule.ts'
 import type { Mapping } from '../../mapping/types.ts'
 import { validateMapping } from '../../mapping/validate-mapping.ts'
 import { writeMapping } from '../../mapping/write-mapping.ts'
+import { extractClass } from '../../source/x2crm/extract.ts'
 import type { X2crmRecord } from '../../source/x2crm/types.ts'
 import { connect } from '../connect.ts'
 import { EXIT, exitCodeForMapCheck } from '../exit-codes.ts'
@@ -35,9 +36,13 @@ export async function mapProposeCommand(
   const size = Number(options.sample)
   if (!Number.isInteger(size) || size < 0) throw new ConfigError(['--sample must be a whole number ≥ 0'])
   const samples =
-    size > 0 ? await sampleRecords(options.config, Object.keys(discovery.source.entities), size) : {}
-  const proposal = proposeMapping(discovery.source, discovery.target, samples, {
+    size > 0
+      ? await sampleRecords(options.config, Object.keys(discovery.source.entities), size)
+      : { records: {}, tags: undefined }
+  const { records: sampled, tags } = samples
+  const proposal = proposeMapping(discovery.source, discovery.target, sampled, {
     publisherPrefix: options.prefix,
+    ...(tags !== undefined && { tags }),
   })
   writeFileSync(options.mapping, writeMapping(proposal.written, proposal.evidence))
   out(`Wrote ${options.mapping}: ${Object.keys(proposal.written.entities).length} classes.`)
@@ -97,15 +102,14 @@ export async function mapSplitPreviewCommand(
           options.tags === true && catalog.tags !== undefined
             ? catalog.tags(split.entity, Number(record['id']))
             : []
-        const preview = await previewSplit(
-          split.where,
-          source.records(split.entity),
-          tagsOf,
-          Number(options.examples),
-        )
+        // Every record migrate reads: the listed ones and those X2CRM's lists hide (fetched by id), as migrate does.
+        const extraction = extractClass(source, split.entity)
+        const preview = await previewSplit(split.where, extraction, tagsOf, Number(options.examples))
         out(
           `${split.entity}: ${preview.split} of ${preview.total} go to ${split.table.logicalName}, ${preview.kept} stay`,
         )
+        const found = extraction.report().gapFetched
+        if (found > 0) out(`  (${found} of them hidden from X2CRM's lists, read by id as migrate reads them)`)
         out(`  rule: ${preview.rule}`)
         for (const c of preview.byCondition) out(`  ${c.matches} match: ${c.condition}`)
         const text = (value: unknown) =>
@@ -148,13 +152,16 @@ async function sampleRecords(
   configPath: string,
   entities: readonly string[],
   size: number,
-): Promise<Samples> {
+): Promise<{ records: Samples; tags: string[] }> {
   const config = readConfig(configPath)
   return withSession(
     silent,
     (emit) => connect(config, emit),
-    async ({ source }) => {
+    async ({ source, related }) => {
       const samples: Record<string, X2crmRecord[]> = {}
+      // The tags the multi-select tag column gets options for: all of them from the database, else those of the
+      // sampled records (API v2 reads tags one record at a time).
+      const tags = new Set<string>()
       for (const entity of entities) {
         const rows: X2crmRecord[] = []
         try {
@@ -166,8 +173,19 @@ async function sampleRecords(
           // A class X2CRM cannot list gets no sample; the proposal then rests on names and types.
         }
         samples[entity] = rows
+        try {
+          if (related.tagsOfClass !== undefined) {
+            for (const list of (await related.tagsOfClass(entity)).values())
+              for (const tag of list) tags.add(tag)
+          } else if (related.tags !== undefined) {
+            for (const row of rows)
+              for (const tag of await related.tags(entity, Number(row['id']))) tags.add(tag)
+          }
+        } catch {
+          // Tags X2CRM cannot give for a class get no option; the run warns about each such tag it drops.
+        }
       }
-      return samples
+      return { records: samples, tags: [...tags] }
     },
   )
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_OBJECTS } from '../../mapping/default-objects.ts'
 import { ownerQueueRefusal, reconcileOwners, type SystemUserRow } from '../../mapping/reconcile-users.ts'
-import { describeOwners } from '../../report/owners-summary.ts'
+import { groupOwners, readTeams } from '../../run/owners.ts'
+import { describeOwnerDecisions, describeOwners, describeOwnerTargets } from '../../report/owners-summary.ts'
 import { connect } from '../connect.ts'
 import { exitCodeForOwners } from '../exit-codes.ts'
 import { readConfig, readOwnerDecisions } from '../inputs.ts'
@@ -34,14 +35,26 @@ export async function usersCommand(options: UsersCommandOptions): Promise<number
       })) {
         systemUsers.push(row as unknown as SystemUserRow)
       }
-      return reconcileOwners(users, systemUsers, counts, {
-        ...decisions,
-        ...(defaultOwner === undefined ? {} : { defaultOwner }),
-      })
+      const entities = DEFAULT_OBJECTS.map((o) => o.entity)
+      const teams = await readTeams(target)
+      let anyoneRecords = 0
+      for (const entity of entities) {
+        anyoneRecords += await source.count(entity, { assignedTo: 'Anyone' }).catch(() => 0)
+      }
+      const owners = reconcileOwners(
+        users,
+        systemUsers,
+        counts,
+        { ...decisions, ...(defaultOwner === undefined ? {} : { defaultOwner }) },
+        { groups: await groupOwners(entities, source), anyoneRecords, teams },
+      )
+      return { owners, systemUsers, teams }
     },
   )
-  for (const line of describeOwners(result)) process.stdout.write(`${line}\n`)
-  const refusal = ownerQueueRefusal(result)
+  for (const line of describeOwners(result.owners)) process.stdout.write(`${line}\n`)
+  for (const line of describeOwnerDecisions(result.owners)) process.stdout.write(`${line}\n`)
+  for (const line of describeOwnerTargets(result.systemUsers, result.teams)) process.stdout.write(`${line}\n`)
+  const refusal = ownerQueueRefusal(result.owners)
   if (refusal !== undefined) process.stderr.write(`${refusal}\n`)
   else process.stdout.write('Every owner is resolved.\n')
   return exitCodeForOwners(refusal)

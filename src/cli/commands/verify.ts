@@ -5,6 +5,7 @@ import { runVerify } from '../runs.ts'
 
 export interface VerifyCommandOptions {
   config: string
+  mapping?: string
   sample?: number
   all?: boolean
   json?: boolean
@@ -14,6 +15,7 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<numb
   const config = readConfig(options.config)
   const result = await runVerify(config, {
     json: options.json,
+    ...(options.mapping !== undefined && { mapping: options.mapping }),
     sample: options.all ? undefined : (options.sample ?? 200),
   })
   process.stdout.write(

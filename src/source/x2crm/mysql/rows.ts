@@ -265,3 +265,11 @@ export interface CampaignAttachmentRow {
   campaign: number | null
   media: number | null
 }
+
+/** One row of `x2_tags`. */
+export interface TagRow {
+  id: number
+  type: string
+  itemId: number
+  tag: string
+}

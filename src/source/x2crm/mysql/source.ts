@@ -1,6 +1,14 @@
 import { InternalError, MigrationError } from '../../../errors.ts'
 import { parseDropdowns } from '../parse-catalog.ts'
-import type { ReadOptions, X2crmDropdown, X2crmField, X2crmRecord, X2crmSource, X2crmUser } from '../types.ts'
+import type {
+  ReadOptions,
+  X2crmDropdown,
+  X2crmField,
+  X2crmRecord,
+  X2crmRelationship,
+  X2crmSource,
+  X2crmUser,
+} from '../types.ts'
 import { textOf, unknownActionKinds } from './action-kinds.ts'
 import { ACTION_SIDE_FIELDS, CLASS_TABLES, REQUIRED_TABLES, tableForClass } from './classes.ts'
 import { describeAddress, parseMysqlUrl } from './connection-url.ts'
@@ -47,6 +55,10 @@ export interface DatabaseOnlyReaders {
   groups(): AsyncIterable<Rows.GroupRow>
   groupMembers(): AsyncIterable<Rows.GroupMemberRow>
   listItems(listId?: number): AsyncIterable<Rows.ListItemRow>
+  /** Every record's tags of one class (`x2_tags`), in one read: record id → tags. */
+  tagsOfClass(entity: string): Promise<ReadonlyMap<number, readonly string[]>>
+  /** `x2_relationships`, ascending by id, as `GET api2/relationships` returns them. */
+  relationships(): AsyncIterable<X2crmRelationship>
   listCriteria(listId?: number): AsyncIterable<Rows.ListCriterionRow>
   quoteLines(quoteId?: number): AsyncIterable<Rows.QuoteLineRow>
   actionLinks(): AsyncIterable<Rows.ActionLinkRow>
@@ -469,6 +481,28 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     groups: () => tableRows(TABLES.groups),
     groupMembers: () => tableRows(TABLES.groupMembers),
     listItems: (listId) => tableRows(TABLES.listItems, optionalEq('listId', listId)),
+    async tagsOfClass(entity) {
+      const tags = new Map<number, string[]>()
+      for await (const row of tableRows<Rows.TagRow>(TABLES.tags, { sql: '`type` = ?', params: [entity] })) {
+        const id = Number(row.itemId)
+        tags.set(id, [...(tags.get(id) ?? []), textOf(row.tag)])
+      }
+      return tags
+    },
+    async *relationships() {
+      for await (const row of tableRows<Record<string, unknown>>(TABLES.relationships)) {
+        const label = (value: unknown) => (value === null || value === undefined ? null : textOf(value))
+        yield {
+          id: Number(row.id),
+          firstType: textOf(row.firstType),
+          firstId: Number(row.firstId),
+          firstLabel: label(row.firstLabel),
+          secondType: textOf(row.secondType),
+          secondId: Number(row.secondId),
+          secondLabel: label(row.secondLabel),
+        }
+      }
+    },
     listCriteria: (listId) => tableRows(TABLES.listCriteria, optionalEq('listId', listId)),
     quoteLines: (quoteId) => tableRows(TABLES.quoteLines, optionalEq('quoteId', quoteId)),
     actionLinks: () => tableRows(TABLES.actionLinks),

@@ -58,6 +58,14 @@ export const TABLES = {
       'sending',
     ],
   ),
+  /** A record's tags: `type` is its class name (api.md §1.7). */
+  tags: spec('x2_tags', ['id', 'type', 'itemId', 'tag']),
+  /** Relationships between two records, by class name and id, with optional labels (api.md §1.8). */
+  relationships: spec(
+    'x2_relationships',
+    ['id', 'firstType', 'firstId', 'secondType', 'secondId'],
+    ['firstLabel', 'secondLabel'],
+  ),
   listCriteria: spec('x2_list_criteria', ['id', 'listId', 'type', 'attribute', 'comparison', 'value']),
   quoteLines: spec(
     'x2_quotes_products',

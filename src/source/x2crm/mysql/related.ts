@@ -1,0 +1,16 @@
+import type { RelatedReaders } from '../related.ts'
+import type { MysqlSource } from './source.ts'
+
+/** What the database gives beside the records: static list members, relationships, and every tag of a class at once. */
+export function databaseRelated(
+  source: Pick<MysqlSource, 'listItems' | 'relationships' | 'tagsOfClass'>,
+): RelatedReaders {
+  return {
+    async *listMembers(listId) {
+      for await (const item of source.listItems(listId))
+        yield { recordId: item.contactId, emailAddress: item.emailAddress }
+    },
+    relationships: () => source.relationships(),
+    tagsOfClass: (entity) => source.tagsOfClass(entity),
+  }
+}
