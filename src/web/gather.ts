@@ -31,6 +31,8 @@ export interface ReviewData {
   owners: OwnerRow[]
   dataverseUsers: DataverseUserRow[]
   teams: { id: string; name: string }[]
+  /** `run.defaultOwnerEmail` of the config: the default owner when users.yaml names none, as `x2d365 users` does. */
+  defaultOwnerEmail?: string
 }
 
 export interface GatherOptions {

@@ -187,6 +187,11 @@ describe('the review page handlers', () => {
     expect(view.lock.state).toBe('none')
   })
 
+  it('resolves owners as `x2d365 users` does, with the config’s default owner', async () => {
+    const view = await state({ ...context(), data: { ...data, defaultOwnerEmail: 'jane@contoso.com' } })
+    expect(view.owners[0]?.resolution).toBe('goes to the default owner jane@contoso.com')
+  })
+
   it('counts a split rule live without saving it', async () => {
     const { response, writes } = await handleReview(
       post('split-preview', {
@@ -224,6 +229,7 @@ describe('the review page handlers', () => {
       context(),
     )
     expect(team.writes?.users).toBe('byHand:\n  jdoe:\n    team: Sales\n')
+    expect((JSON.parse(team.response.body) as PageView).owners[0]?.resolution).toBe('your choice: team Sales')
     expect((JSON.parse(team.response.body) as PageView).owners[0]?.choice).toEqual({
       kind: 'team',
       name: 'Sales',
@@ -238,7 +244,7 @@ describe('the review page handlers', () => {
     )
     expect(user.writes?.users).toBe('byHand:\n  jdoe: jane@contoso.com\n')
     expect((JSON.parse(user.response.body) as PageView).owners[0]?.resolution).toBe(
-      'matched by your choice to jane@contoso.com',
+      'your choice: jane@contoso.com',
     )
     const disabled = await handleReview(
       post('owner', {

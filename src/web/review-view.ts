@@ -318,22 +318,47 @@ function ownerViews(data: ReviewData, decisions: OwnerDecisions | undefined): Ow
     fullname: u.name,
     isdisabled: u.disabled,
   }))
-  const counts = Object.fromEntries(data.owners.map((o) => [o.key, Math.max(o.records, 1)]))
-  const result = reconcileOwners(users, systemUsers, counts, { ...decisions, teams: {} })
-  const emailOf = new Map(data.dataverseUsers.map((u) => [u.id, u.email]))
+  // Every owner gets a resolution, those without records too (the reconciliation leaves them out).
+  const counts = Object.fromEntries(
+    data.owners.filter((o) => o.kind === 'user').map((o) => [o.key, Math.max(o.records, 1)]),
+  )
+  const groups = data.owners
+    .filter((o) => o.kind === 'group' && /^\d+$/.test(o.key))
+    .map((o) => ({ id: Number(o.key), name: o.name, records: Math.max(o.records, 1) }))
+  const defaultOwner = decisions?.defaultOwner ?? data.defaultOwnerEmail
+  const result = reconcileOwners(
+    users,
+    systemUsers,
+    counts,
+    { ...decisions, ...(defaultOwner !== undefined && { defaultOwner }) },
+    { groups, teams: data.teams.map((t) => ({ teamid: t.id, name: t.name })) },
+  )
   return data.owners.map((owner) => {
-    const choice = choiceOf(decisions, owner.key)
-    const match = result.matched.find((m) => m.username === owner.key)
-    const queued = result.queue.find((q) => q.username === owner.key)
-    let resolution: string
-    if (choice.kind === 'team')
-      resolution = `team ${choice.name} (a run does not assign records to teams yet)`
-    else if (match !== undefined)
-      resolution = `matched by ${match.by === 'hand' ? 'your choice' : match.by} to ${emailOf.get(match.systemuserid) ?? match.systemuserid}`
-    else if (owner.kind === 'group') resolution = 'a group: pick a user or a team'
-    else resolution = queued?.reason ?? 'not resolved'
-    return { ...owner, choice, resolution }
+    const name = owner.kind === 'group' ? `group ${owner.key}` : owner.key
+    const row = result.decisions?.find((d) => d.owner === name)
+    const queued = result.queue.find((q) => q.username === name || q.username === owner.key)
+    const resolution =
+      row !== undefined && row.takenBy.type !== 'undecided'
+        ? describeTaker(row.takenBy, row.by)
+        : (queued?.reason ?? 'undecided: pick a Dataverse user or team')
+    return { ...owner, choice: choiceOf(decisions, owner.key), resolution }
   })
+}
+
+function describeTaker(
+  takenBy: NonNullable<ReturnType<typeof reconcileOwners>['decisions']>[number]['takenBy'],
+  by: 'hand' | 'email' | 'name' | 'default' | 'none',
+): string {
+  const who =
+    takenBy.type === 'user'
+      ? (takenBy.email ?? takenBy.systemuserid)
+      : takenBy.type === 'team'
+        ? `team ${takenBy.name}`
+        : 'the application user'
+  if (by === 'default') return `goes to the default owner ${who}`
+  if (by === 'hand') return `your choice: ${who}`
+  if (by === 'email' || by === 'name') return `matched by ${by === 'email' ? 'e-mail' : 'name'} to ${who}`
+  return who
 }
 
 function choiceOf(decisions: OwnerDecisions | undefined, key: string): OwnerChoice {

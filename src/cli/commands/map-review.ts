@@ -55,6 +55,7 @@ export async function mapReviewCommand(options: MapReviewOptions): Promise<numbe
         { source, target },
       ),
   )
+  if (config.run.defaultOwnerEmail !== undefined) data.defaultOwnerEmail = config.run.defaultOwnerEmail
   const server = await serveReview(
     { mapping: options.mapping, users: options.users, lock: lockPathFor(options.mapping) },
     data,
