@@ -15,6 +15,7 @@ import {
   type DirtyRecord,
 } from './dirty.ts'
 import { createRandom, type Random } from './random.ts'
+import { generateTimeline, type TimelineDirt } from './timeline.ts'
 import * as words from './words.ts'
 
 type Row = Record<string, unknown>
@@ -39,12 +40,21 @@ export interface GenerateOptions {
    * the demo and the older tests keep the data they were written for. @default false
    */
   ruleDirt?: boolean
+  /**
+   * Also the customer's timeline (sim/seed/timeline.ts): opportunities won, lost and open, actions of every kind
+   * about the contacts, accounts and opportunities, Media files with their bytes (served by getFile), and their
+   * dirt. From a random stream of its own: the accounts and contacts are the same with or without it.
+   * @default false
+   */
+  timeline?: boolean
 }
 
 export interface GeneratedDataset {
   dataset: X2crmDataset
   /** Every record that carries dirt, with its kinds. */
   dirty: DirtyRecord[]
+  /** With `timeline`: the actions and files that carry the timeline's dirt. */
+  timelineDirt?: TimelineDirt[]
 }
 
 export function generateDataset(options: GenerateOptions): X2crmDataset {
@@ -147,6 +157,16 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     records[className] = []
   }
 
+  const timeline =
+    options.timeline === true
+      ? generateTimeline({ seed: options.seed, accounts, contacts, owners, dirty: dirtyShare })
+      : undefined
+  if (timeline !== undefined) {
+    records['Opportunity'] = timeline.Opportunity
+    records['Actions'] = timeline.Actions
+    records['Media'] = timeline.Media
+  }
+
   const apiKeys: Record<string, string> = { admin: DEFAULT_ADMIN_KEY }
   for (const user of users) {
     if (user.username !== 'admin' && user.status === 1) apiKeys[String(user.username)] = apiKey(random)
@@ -159,8 +179,9 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     tags: {},
     dropdowns: defaultDropdowns(),
     relationships,
+    ...(timeline !== undefined && { mediaFiles: timeline.files }),
   }
-  return { dataset, dirty }
+  return { dataset, dirty, ...(timeline !== undefined && { timelineDirt: timeline.dirt }) }
 }
 
 function generateUsers(random: Random, count: number): Record<string, unknown>[] {

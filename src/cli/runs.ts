@@ -93,6 +93,8 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
           ledger,
           emit,
           now: () => new Date(),
+          // Media files of new and changed records, and of those quarantined before, are read again.
+          uploads: uploadsReaderFor(config.source.uploads, fetch),
           ...(options.signal !== undefined && { signal: options.signal }),
         },
       ),

@@ -1,6 +1,5 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
-import { matchesFilter } from '../mapping/split-rule.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
 import {
@@ -20,6 +19,7 @@ import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type RunPhase } from './load-phase.ts'
+import { takesRecord } from './route-records.ts'
 import { buildContext } from './build-context.ts'
 import { readNames } from './read-names.ts'
 import { MIGRATE_RUN, type MigrateDeps, type MigrateOptions } from './migrate.ts'
@@ -443,8 +443,8 @@ async function upsertChunk(
     entityPhases.length > 1 ? await deps.ledger.loaded([...change.keys()]) : new Map()
   const lines: DeltaChangeLine[] = []
   for (const phase of entityPhases) {
-    const where = phase.entityMap.where
-    const records = chunk.map((c) => c.record).filter((r) => where === undefined || matchesFilter(where, r))
+    // A class routed by type (Actions): the first phase also takes what no rule takes, to quarantine it again.
+    const records = chunk.map((c) => c.record).filter((r) => takesRecord(phase, r))
     if (records.length === 0) continue
     count(run, phase.name, records.length)
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
@@ -489,12 +489,7 @@ async function upsertChunk(
   }
   // loadPhase saved the hashes of what arrived; a record no phase selects has nothing to load and is settled too.
   const entity = entityPhases[0]?.entityMap.entity ?? ''
-  const unselected = chunk.filter(
-    (c) =>
-      !entityPhases.some(
-        (p) => p.entityMap.where === undefined || matchesFilter(p.entityMap.where, c.record),
-      ),
-  )
+  const unselected = chunk.filter((c) => !entityPhases.some((p) => takesRecord(p, c.record)))
   await deps.ledger.contentHashes.save(
     entity,
     unselected.map((c) => ({ id: c.id, hash: c.hash })),

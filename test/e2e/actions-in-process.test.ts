@@ -11,7 +11,7 @@ import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { DEFAULT_OPPORTUNITY_CLOSE } from '../../src/mapping/default-objects.ts'
 import { actionMaps, mediaMap } from '../../src/mapping/default-actions.ts'
 import { createUploadsReader } from '../../src/source/x2crm/uploads/reader.ts'
-import { ACCOUNT, CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
+import { ACCOUNT, CONTACT, accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { EntityMap, Mapping } from '../../src/mapping/types.ts'
 import type { RunEvent } from '../../src/run/events.ts'
@@ -70,7 +70,7 @@ function setUp(mutate: (records: Record<string, Record<string, unknown>[]>) => v
 
 /** Accounts, contacts, opportunities (name and account only) and every action, routed by type. */
 function mappingWithActions(): Mapping {
-  const base = defaultMapping()
+  const base = accountsContactsMapping()
   const opportunity: EntityMap = {
     entity: 'Opportunity',
     table: OPPORTUNITY,

@@ -64,6 +64,7 @@ export async function simX2crmCommand(options: SimX2crmOptions): Promise<void> {
         seed: options.seed,
         accounts: options.generate ?? 100,
         contacts: 2 * (options.generate ?? 100),
+        timeline: true,
       })
   const sim = createX2crmSimulator({ data })
   const served = await serve(sim.handle, { port: options.port })
@@ -81,7 +82,9 @@ export async function simX2crmCommand(options: SimX2crmOptions): Promise<void> {
         `  records: ${Object.entries(settings.records)
           .map(([e, n]) => `${e} ${n}`)
           .join(', ')}\n` +
-        `In x2d365.yaml: source.x2crm.url: ${settings.url}; export X2CRM_API_KEY=${settings.apiKey}\nCtrl-C stops it.\n`,
+        `In x2d365.yaml: source.x2crm.url: ${settings.url}; export X2CRM_API_KEY=${settings.apiKey}\n` +
+        `  Media files: source.uploads.httpBase: ${served.origin} (getFile with each record's access key)\n` +
+        `Ctrl-C stops it.\n`,
     )
   }
   await untilInterrupted(served.close)
