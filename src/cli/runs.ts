@@ -119,7 +119,14 @@ export function runVerify(config: RunConfig, options: RunVerifyOptions = {}): Pr
           mapping: mappingFor(config.run.mapping, 'verify').mapping,
           ...(sample !== undefined && { sample }),
         },
-        { source, target, ledger, emit, now: () => new Date() },
+        {
+          source,
+          target,
+          ledger,
+          emit,
+          now: () => new Date(),
+          uploads: uploadsReaderFor(config.source.uploads, fetch),
+        },
       ),
   )
 }

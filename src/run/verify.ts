@@ -10,6 +10,8 @@ import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { compareRow, type FieldMismatch } from './compare-row.ts'
+import type { UploadsReader } from '../source/x2crm/uploads/reader.ts'
+import { attachmentMismatch } from './verify-attachments.ts'
 import type { Emit } from './events.ts'
 import { UNDOABLE_KINDS, undoneRuns } from './run-chain.ts'
 
@@ -45,6 +47,8 @@ export interface VerifyDeps {
   ledger: Ledger
   emit: Emit
   now: () => Date
+  /** Reads Media files: a note's documentbody is compared with the file by SHA-256. Without it, not compared. */
+  uploads?: Pick<UploadsReader, 'read'>
 }
 
 /** One field of one record that differs from its source. */
@@ -176,7 +180,7 @@ async function verifyEntity(
   map: EntityMap,
   records: AsyncIterable<X2crmRecord>,
   context: TransformContext,
-  deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit'>,
+  deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit' | 'uploads'>,
   total: number,
 ): Promise<EntityVerification> {
   const phase = map.name ?? map.entity
@@ -193,6 +197,8 @@ async function verifyEntity(
     missingKeys: [],
   }
   let done = 0
+  // Media notes: their file is compared too, when the files can be read.
+  const files = map.attachments === true ? deps.uploads : undefined
   for await (const read of chunks(records, 50)) {
     // Records another map of the class takes (the Lead/Contact split) are that map's to check.
     const batch = where === undefined ? read : read.filter((r) => matchesFilter(where, r))
@@ -210,8 +216,9 @@ async function verifyEntity(
       deps.target,
       map.table,
       inDataverse.map((t) => loaded.get(t.sourceKey)?.targetId ?? t.targetId),
-      verifyColumns(map),
+      verifyColumns(map, files !== undefined),
     )
+    const sourceOf = new Map(batch.map((r) => [String(r['id']), r]))
     for (const t of inDataverse) {
       const targetId = loaded.get(t.sourceKey)?.targetId ?? t.targetId
       const row = rows.get(targetId)
@@ -223,6 +230,11 @@ async function verifyEntity(
       result.checked++
       const links = new Map(t.links.map((l) => [l.field, loaded.get(l.parentKey)?.targetId ?? null]))
       const mismatches = compareRow(map, t, links, row)
+      const record = sourceOf.get(t.sourceKey.slice(t.sourceKey.indexOf(':') + 1))
+      if (files !== undefined && record !== undefined) {
+        const file = attachmentMismatch(row, await files.read(record))
+        if (file !== undefined) mismatches.push(file)
+      }
       if (mismatches.length === 0) result.matched++
       else result.mismatched++
       for (const m of mismatches) {
@@ -259,9 +271,13 @@ function clip(value: unknown): unknown {
 }
 
 /** The columns to read back: those the map writes, and `createdon`, where an overridden creation date lands. */
-function verifyColumns(map: EntityMap): string[] {
+function verifyColumns(map: EntityMap, withFile = false): string[] {
   const columns = imageColumns(map)
-  return columns.includes('overriddencreatedon') ? [...columns, 'createdon'] : columns
+  const more = [
+    ...(columns.includes('overriddencreatedon') ? ['createdon'] : []),
+    ...(withFile ? ['documentbody'] : []),
+  ]
+  return [...columns, ...more]
 }
 
 /** A uniform random sample of `size` items from a stream of unknown length (Algorithm R), in id order. */

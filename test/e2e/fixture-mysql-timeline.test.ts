@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
@@ -116,5 +117,26 @@ describe('the fixture from MariaDB and its uploads folder, with the built-in map
     // verify reads every record back, notes and files included: nothing differs.
     const checked = await verify({ instance: 'fixture', mapping }, deps)
     for (const entity of checked.entities) expect(entity.mismatches, entity.entity).toEqual([])
+    expect(checked.entities.find((e) => e.entity === 'Media→annotation')?.matched).toBe(4)
+
+    // A file changed on the server since: verify finds its note's body differs, by SHA-256.
+    const changed = mkdtempSync(join(tmpdir(), 'x2d365-uploads-'))
+    cpSync(FIXTURE_UPLOADS, changed, { recursive: true })
+    const first = files[0]
+    const media = dump.records['Media']?.find((m) => m['fileName'] === first?.['filename'])
+    writeFileSync(
+      join(changed, 'protected/media', String(media?.['uploadedBy']), String(first?.['filename'])),
+      'edited',
+    )
+    const again = await verify(
+      { instance: 'fixture', mapping },
+      { ...deps, uploads: createUploadsReader({ dir: changed }) },
+    )
+    const notes = again.entities.find((e) => e.entity === 'Media→annotation')
+    expect(notes?.mismatches.map((m) => [m.sourceKey, m.column, m.expected])).toEqual([
+      [`Media:${String(media?.['id'])}`, 'documentbody', `sha256:${sha(Buffer.from('edited'))}`],
+    ])
+    expect(notes?.mismatches[0]?.actual).toMatch(/^sha256:[0-9a-f]{64}$/)
+    rmSync(changed, { recursive: true, force: true })
   }, 60_000)
 })
