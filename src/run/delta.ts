@@ -20,6 +20,7 @@ import { chunks } from './chunks.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type RunPhase } from './load-phase.ts'
 import { takesRecord } from './route-records.ts'
+import { closeOpportunities, type CloseSummary } from './close-opportunities.ts'
 import { buildContext } from './build-context.ts'
 import { readNames } from './read-names.ts'
 import { MIGRATE_RUN, type MigrateDeps, type MigrateOptions } from './migrate.ts'
@@ -101,6 +102,10 @@ export async function delta(options: DeltaOptions, deps: DeltaDeps): Promise<Del
     await relinkChildren(run)
     stop()
     await setWaitingLinks(run)
+    // Opportunities this delta loaded that X2CRM has won or lost since are closed, after everything is in.
+    run.closed = await closeOpportunities(run.firstPass, deps, run.touched)
+    if (run.closed.won + run.closed.lost + run.closed.failed.length > 0)
+      deps.emit({ type: 'opportunities.closed', ...run.closed })
     await retireDeletions(run, stop)
   } catch (error) {
     // Stopped on request: the run stays `running`; the next delta closes it as failed and does the rest. Any other
@@ -139,6 +144,8 @@ interface DeltaRun {
   arrived: Set<string>
   /** Every record this delta loaded. */
   touched: Set<string>
+  /** The opportunities it closed (won or lost in X2CRM since they were loaded). */
+  closed?: CloseSummary
 }
 
 /** Starts the run: the base migration, the owners, the plan, and nothing found yet. */
@@ -338,6 +345,7 @@ async function closeDelta(run: DeltaRun, started: Date): Promise<DeltaResult> {
     since: run.since,
     deletions: run.policy,
     entities: run.entities,
+    ...(run.closed !== undefined && { closed: run.closed }),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return {
@@ -482,7 +490,9 @@ async function upsertChunk(
         const key = sourceKeyOf(phase.entityMap.entity, String(record['id']))
         if (failed.has(key)) continue
         const links = transformRecord(phase.entityMap, record, context)
-        if (links.status === 'ok' && links.links.some((l) => l.pass === 2)) waiting.push(record)
+        // Second-pass links, and an activity's state (completed, canceled), are set in the link pass.
+        const later = links.status === 'ok' && Object.keys(links.later ?? {}).length > 0
+        if (links.status === 'ok' && (later || links.links.some((l) => l.pass === 2))) waiting.push(record)
       }
       run.awaitingLinks.set(phase.name, waiting)
     }
