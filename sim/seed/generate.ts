@@ -16,6 +16,7 @@ import {
   type DirtyRecord,
 } from './dirty.ts'
 import { createRandom, type Random } from './random.ts'
+import { generateTimeline, type TimelineDirt } from './timeline.ts'
 import * as words from './words.ts'
 
 type Row = Record<string, unknown>
@@ -50,6 +51,13 @@ export interface GenerateOptions {
   casesListsTags?: boolean
   /** Also products, quotes (with lines) and groups (sim/seed/sales.ts). @default false */
   sales?: boolean
+  /**
+   * Also the customer's timeline (sim/seed/timeline.ts): opportunities won, lost and open, actions of every kind
+   * about the contacts, accounts and opportunities, Media files with their bytes (served by getFile), and their
+   * dirt. From a random stream of its own: the accounts and contacts are the same with or without it.
+   * @default false
+   */
+  timeline?: boolean
 }
 
 export interface GeneratedDataset {
@@ -58,6 +66,8 @@ export interface GeneratedDataset {
   dirty: DirtyRecord[]
   /** Static lists' members (`x2_list_items`: database-only, so the simulator's API does not serve them). */
   listItems: GeneratedListItem[]
+  /** With `timeline`: the actions and files that carry the timeline's dirt. */
+  timelineDirt?: TimelineDirt[]
 }
 
 export function generateDataset(options: GenerateOptions): X2crmDataset {
@@ -177,6 +187,16 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     }))
   }
 
+  const timeline =
+    options.timeline === true
+      ? generateTimeline({ seed: options.seed, accounts, contacts, owners, dirty: dirtyShare })
+      : undefined
+  if (timeline !== undefined) {
+    records['Opportunity'] = timeline.Opportunity
+    records['Actions'] = timeline.Actions
+    records['Media'] = timeline.Media
+  }
+
   const apiKeys: Record<string, string> = { admin: DEFAULT_ADMIN_KEY }
   for (const user of users) {
     if (user.username !== 'admin' && user.status === 1) apiKeys[String(user.username)] = apiKey(random)
@@ -189,6 +209,7 @@ export function generate(options: GenerateOptions): GeneratedDataset {
     tags: {},
     dropdowns: defaultDropdowns(),
     relationships,
+    ...(timeline !== undefined && { mediaFiles: timeline.files }),
   }
   // Cases, marketing lists with members, tags and labelled relationships (their own random stream).
   const extras =
@@ -196,7 +217,12 @@ export function generate(options: GenerateOptions): GeneratedDataset {
       ? { listItems: [] }
       : addCasesListsTags(dataset, { seed: options.seed, owners, firstDate: FIRST_DATE, lastDate: LAST_DATE })
   if (options.sales === true) addSales(dataset, options)
-  return { dataset, dirty, listItems: extras.listItems }
+  return {
+    dataset,
+    dirty,
+    listItems: extras.listItems,
+    ...(timeline !== undefined && { timelineDirt: timeline.dirt }),
+  }
 }
 
 function generateUsers(random: Random, count: number): Record<string, unknown>[] {

@@ -34,6 +34,8 @@ export interface X2crmDataset {
   access?: Record<string, UserAccess>
   /** Class -> the next auto-increment id; defaults to the largest id + 1 (MySQL never reuses deleted ids). */
   nextIds?: Record<string, number>
+  /** Media id -> the file's bytes (base64), served by getFile; a Media record without one has lost its file. */
+  mediaFiles?: Record<string, string>
 }
 
 export type UserAccess = 'admin' | 'user' | 'noRole'

@@ -3,6 +3,7 @@ import type { Handler } from '../serve.ts'
 import { authenticate, type ApiUser } from './auth.ts'
 import type { ActionContext, Outcome } from './context.ts'
 import type { X2crmDataset } from './dataset.ts'
+import { getFileResponse } from './get-file.ts'
 import { hooksAction, relationshipsAction, tagsAction } from './link-actions.ts'
 import {
   appInfoAction,
@@ -85,6 +86,9 @@ export function createX2crmSimulator(options: X2crmSimulatorOptions): X2crmSimul
       requestHeaders: echoRequestHeaders(request.headers),
       sessionHeaders: sessionHeaders(++sessions),
     }
+    // Media files are served by the web app, not API v2 (getFile with the record's access key).
+    const file = getFileResponse(request, url, store, options.data.mediaFiles)
+    if (file !== undefined) return file
     const route = resolveRoute(url.pathname)
     if (!route) {
       // Raised by the router before the API controller runs, so without the charset the controller adds.

@@ -362,7 +362,10 @@ function defineVerify(program: Command, setExitCode: SetExitCode): void {
         'rate and ETA in a terminal); with --json, one JSON object per line on stdout, the last one the result.',
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
-    .option('-m, --mapping <path>', 'the confirmed map the migration used (default: run.mapping, else built-in)')
+    .option(
+      '-m, --mapping <path>',
+      'the confirmed map the migration used (default: run.mapping, else built-in)',
+    )
     .option('--sample <n>', 'records per object to check (default 200)', integer('--sample', 1))
     .option('--all', 'check every record')
     .option('--json', 'print the result as JSON')
@@ -572,7 +575,11 @@ function defineSim(program: Command): void {
     .option('-p, --port <port>', 'port (0 = any free port)', integer('--port'), 0)
     .option(
       '--generate <n>',
-      'generate n accounts and 2n contacts, with cases, marketing lists, tags and labelled relationships',
+      'generate n accounts and 2n contacts with cases, marketing lists, tags, labelled relationships and their timeline: about 0.8 opportunities per account (55% open, ' +
+        '25% won, 20% lost), 1.5 actions per contact, 0.8 per account and 0.5 per opportunity (calls 24%, to-dos 18% ' +
+        '(40% completed), notes 17%, meetings 15% (8% cancelled), e-mails sent 15% and received 8%, logged time 3%), ' +
+        'a file (Media, bytes served by getFile) per 12 contacts and accounts; 5% of each carry dirt (an unknown ' +
+        'action type, a parent that is not migrated, associationType in capitals, no association, a missing file)',
       integer('--generate', 1),
     )
     .option('--seed <seed>', 'generator seed', integer('--seed'), 1)

@@ -101,6 +101,8 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
           emit,
           now: () => new Date(),
           retries: tally.counts,
+          // Media files of new and changed records, and of those quarantined before, are read again.
+          uploads: uploadsReaderFor(config.source.uploads, fetch),
           ...(options.signal !== undefined && { signal: options.signal }),
         },
       ),
@@ -127,7 +129,15 @@ export function runVerify(config: RunConfig, options: RunVerifyOptions = {}): Pr
           mapping: mappingFor(options.mapping ?? config.run.mapping, 'verify').mapping,
           ...(sample !== undefined && { sample }),
         },
-        { source, related, target, ledger, emit, now: () => new Date() },
+        {
+          source,
+          related,
+          target,
+          ledger,
+          emit,
+          now: () => new Date(),
+          uploads: uploadsReaderFor(config.source.uploads, fetch),
+        },
       ),
   )
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { TransformName } from './types.ts'
+import { reads } from './compatibility.ts'
 import { defaultMapping } from './default-map.ts'
 
 interface Column {
@@ -50,43 +51,30 @@ const x2crm = JSON.parse(
   readFileSync(new URL('../../sim/x2crm/defaults.json', import.meta.url), 'utf8'),
 ) as X2crmDefaults
 
-/** X2CRM field types each transform reads. */
-const READS: Record<TransformName, readonly string[]> = {
-  regarding: ['varchar', 'int'],
-  activityState: ['varchar'],
-  actionSubject: ['varchar'],
-  secondsToMinutes: ['int'],
-  priceList: ['varchar'],
-  unit: ['int', 'varchar'],
-  text: ['varchar', 'text'],
-  email: ['email'],
-  phone: ['phone'],
-  url: ['url'],
-  integer: ['int'],
-  decimal: ['currency', 'float'],
-  boolean: ['boolean'],
-  unixToIso: ['dateTime', 'date'],
-  unixToDate: ['date'],
-  link: ['link'],
-  owner: ['assignment'],
-  choice: ['dropdown'],
-  multiChoice: ['dropdown'],
-}
-
 const mapping = defaultMapping()
 
 describe('defaultMapping', () => {
-  it('loads accounts before contacts', () => {
-    expect(mapping.entities.map((e) => `${e.entity} → ${e.table.logicalName}`)).toEqual([
+  it('loads accounts before contacts, then their timeline', () => {
+    expect(mapping.entities.map((e) => `${e.name ?? e.entity} → ${e.table.logicalName}`)).toEqual([
       'Accounts → account',
       'Contacts → contact',
+      'Opportunity → opportunity',
+      'Actions→task → task',
+      'Actions→phonecall → phonecall',
+      'Actions→appointment → appointment',
+      'Actions→email → email',
+      'Actions→email received → email',
+      'Actions→annotation → annotation',
+      'Media→annotation → annotation',
     ])
+    expect(mapping.entities.find((e) => e.entity === 'Opportunity')?.close?.won).toEqual(['Won'])
+    expect(mapping.entities.find((e) => e.entity === 'Media')?.attachments).toBe(true)
   })
 
   for (const entityMap of mapping.entities) {
     const table = tables[entityMap.table.logicalName]
 
-    describe(entityMap.entity, () => {
+    describe(entityMap.name ?? entityMap.entity, () => {
       it('names its table as tables.json does', () => {
         expect(table).toBeDefined()
         expect(entityMap.table).toEqual({
@@ -110,7 +98,7 @@ describe('defaultMapping', () => {
         it(`${field.source} (${field.transform}) is an X2CRM default field of a type the transform reads`, () => {
           const source = x2crm.models[entityMap.entity]?.fields.find((f) => f.fieldName === field.source)
           expect(source, `X2CRM ${entityMap.entity} has no field ${field.source}`).toBeDefined()
-          expect(READS[field.transform]).toContain(source?.type)
+          expect(reads(field.transform, source?.type ?? '')).toBe(true)
           if (field.transform === 'link') expect(source?.linkType).toBe(field.linkTo?.entity)
         })
 
@@ -144,13 +132,20 @@ describe('defaultMapping', () => {
     const passes = mapping.entities.flatMap((e) =>
       e.fields.filter((f) => f.transform === 'link').map((f) => `${e.entity}.${f.source}: ${f.pass ?? 1}`),
     )
-    expect(passes).toEqual(['Accounts.parentAccount: 2', 'Accounts.primaryContact: 2', 'Contacts.company: 1'])
+    expect(passes).toEqual([
+      'Accounts.parentAccount: 2',
+      'Accounts.primaryContact: 2',
+      'Contacts.company: 1',
+      'Opportunity.accountName: 1',
+      'Opportunity.contactName: 1',
+    ])
   })
 
   it('matches accounts already in Dataverse by name and website, and contacts not at all', () => {
-    expect(mapping.entities.map((e) => [e.entity, e.dedupe?.columns])).toEqual([
+    expect(mapping.entities.slice(0, 2).map((e) => [e.entity, e.dedupe?.columns])).toEqual([
       ['Accounts', ['name', 'websiteurl']],
       ['Contacts', undefined],
     ])
+    expect(mapping.entities.filter((e) => e.dedupe !== undefined)).toHaveLength(1)
   })
 })

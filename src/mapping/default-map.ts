@@ -1,5 +1,6 @@
 import type { TableRef } from '../target/dataverse/types.ts'
 import { DEFAULT_DEDUPE } from './default-objects.ts'
+import { defaultTimeline } from './default-timeline.ts'
 import type { FieldMap, Mapping } from './types.ts'
 
 export const ACCOUNT: TableRef = { logicalName: 'account', entitySet: 'accounts', primaryId: 'accountid' }
@@ -25,12 +26,12 @@ const COMMON: readonly FieldMap[] = [
 ]
 
 /**
- * The map the proposer starts from for X2CRM's default Accounts and Contacts fields, in load order: accounts
+ * X2CRM's default Accounts and Contacts fields (the built-in map without the timeline), in load order: accounts
  * first so that a contact's company binds in pass 1. An account's parent account (self-reference) and primary
  * contact (contacts load later; contact → account closes a cycle) are set in pass 2. Accounts are matched to the
  * rows already in Dataverse by name and website (dedupe); contacts are not matched.
  */
-export function defaultMapping(): Mapping {
+export function accountsContactsMapping(): Mapping {
   return {
     entities: [
       {
@@ -93,4 +94,9 @@ export function defaultMapping(): Mapping {
       },
     ],
   }
+}
+
+/** The built-in map: accounts and contacts, then their timeline (opportunities closed last, actions by type, files). */
+export function defaultMapping(): Mapping {
+  return { entities: [...accountsContactsMapping().entities, ...defaultTimeline(ACCOUNT, CONTACT)] }
 }

@@ -2,6 +2,7 @@ import { withObjectRules } from './object-rules.ts'
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { tableRefFor } from './known-tables.ts'
 import { orderEntityMaps } from './load-order.ts'
+import { normalizeTimeline } from './parse-timeline.ts'
 import type {
   Dedupe,
   EntityMap,
@@ -70,14 +71,29 @@ export function parseMapping(text: string): ParsedMapping {
   const warn = problem(warnings)
 
   const settings = normalizeSettings(written)
-  const mainTable = new Map(
-    Object.entries(written.entities).map(([entity, e]) => [entity, tableRefFor(e.table, e)] as const),
-  )
+  // By X2CRM class: the table a link to it binds into (its first entity), every table a regarding may find it in.
+  const mainTable = new Map<string, ReturnType<typeof tableRefFor>>()
+  const classTables = new Map<string, ReturnType<typeof tableRefFor>[]>()
+  for (const [key, e] of Object.entries(written.entities)) {
+    const cls = e.entity ?? key
+    const tables = [tableRefFor(e.table, e), ...(e.split ? [tableRefFor(e.split.table)] : [])]
+    if (!mainTable.has(cls)) mainTable.set(cls, tables[0] ?? tableRefFor(e.table))
+    classTables.set(cls, [...(classTables.get(cls) ?? []), ...tables])
+  }
   const entities: EntityMap[] = []
-  for (const [entity, writtenEntity] of Object.entries(written.entities)) {
-    const path = ['entities', entity]
-    const table = mainTable.get(entity) ?? tableRefFor(writtenEntity.table)
-    const fields = normalizeFields(writtenEntity.fields, [...path, 'fields'], mainTable, error, warn)
+  for (const [key, writtenEntity] of Object.entries(written.entities)) {
+    const path = ['entities', key]
+    // A key other than the class names one table of a class routed by a rule (`Actions→phonecall`).
+    const entity = writtenEntity.entity ?? key
+    const table = tableRefFor(writtenEntity.table, writtenEntity)
+    const fields = normalizeFields(
+      writtenEntity.fields,
+      [...path, 'fields'],
+      mainTable,
+      error,
+      warn,
+      classTables,
+    )
     const split = writtenEntity.split
     const skippedOf = (written: Readonly<Record<string, WrittenField>>) =>
       Object.entries(written)
@@ -94,9 +110,16 @@ export function parseMapping(text: string): ParsedMapping {
             caseInsensitiveClass: writtenRepairs.caseInsensitiveClass ?? true,
             caseInsensitiveChoice: writtenRepairs.caseInsensitiveChoice ?? true,
           }
+    const timeline = normalizeTimeline(writtenEntity, table.logicalName, path, error)
+    if (writtenEntity.when !== undefined && split !== undefined)
+      error([...path, 'when'], '`when` and `split` do not go together: route the records with one of them')
+    const routed = writtenEntity.when?.map((c) => normalizeCondition(c, writtenEntity))
     const main: EntityMap = {
       entity,
+      ...(key !== entity && { name: key }),
       table,
+      ...(routed && { where: { match: writtenEntity.match ?? 'any', conditions: routed } }),
+      ...timeline,
       fields,
       skipped: skippedOf(writtenEntity.fields),
       sourceIdColumn: settings.sourceIdColumn,
@@ -114,7 +137,14 @@ export function parseMapping(text: string): ParsedMapping {
       conditions: split.when.map((c) => normalizeCondition(c, writtenEntity)),
     }
     entities.push({ ...main, where: { ...where, negate: true } })
-    const splitFields = normalizeFields(split.fields, [...path, 'split', 'fields'], mainTable, error, warn)
+    const splitFields = normalizeFields(
+      split.fields,
+      [...path, 'split', 'fields'],
+      mainTable,
+      error,
+      warn,
+      classTables,
+    )
     const splitDedupe = normalizeDedupe(split.dedupe, splitFields, [...path, 'split'], error)
     entities.push({
       entity,
@@ -173,6 +203,7 @@ function normalizeFields(
   mainTable: ReadonlyMap<string, ReturnType<typeof tableRefFor>>,
   error: Report,
   warn: Report,
+  classTables: ReadonlyMap<string, readonly ReturnType<typeof tableRefFor>[]> = new Map(),
 ): FieldMap[] {
   const result: FieldMap[] = []
   for (const [source, field] of Object.entries(fields)) {
@@ -208,9 +239,10 @@ function normalizeFields(
         )
         continue
       }
+      // Every table the class loads into (a split class twice): the regarding binds into whichever holds the record.
       map.regardingTo = classes.flatMap((entity) => {
-        const table = mainTable.get(entity)
-        return table === undefined ? [] : [{ entity, table }]
+        const tables = classTables.get(entity) ?? [mainTable.get(entity)]
+        return tables.flatMap((table) => (table === undefined ? [] : [{ entity, table }]))
       })
       map.pass = field.pass ?? 1
     } else if (field.linkTo !== undefined || field.pass !== undefined) {

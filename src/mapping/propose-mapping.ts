@@ -4,6 +4,7 @@ import { WRITES } from './compatibility.ts'
 import { DEFAULT_DEDUPE, DEFAULT_OBJECTS, DEFAULT_VALUES } from './default-objects.ts'
 import type { ColumnMetadata, NewColumn, TableMetadata } from '../target/dataverse/table-metadata.ts'
 import type { SourceSchema, TargetSchema, X2crmDropdown } from './schemas.ts'
+import { proposeTimeline } from './propose-timeline.ts'
 import { nameSimilarity, normalizeName } from './similarity.ts'
 import { SYNONYMS, SYSTEM_FIELDS } from './synonyms.ts'
 import type { TransformName } from './types.ts'
@@ -128,7 +129,8 @@ export function proposeMapping(
             ? { mode: 'multiselect' }
             : { mode: 'multiselect', options: tagOptions([...options.tags].sort()) },
       },
-      entities,
+      // The timeline as the built-in map has it: Actions by type, Media → notes with the file, closed opportunities.
+      entities: proposeTimeline(entities, source, target),
     },
     evidence,
     review,

@@ -1,4 +1,5 @@
 import { Document, isMap, isPair, isScalar, isSeq, type YAMLMap } from 'yaml'
+import { annotateTimeline } from './write-timeline.ts'
 import type { WrittenMapping } from './written-mapping.ts'
 
 /** Why the proposer chose a line, shown as a comment above it. */
@@ -36,6 +37,7 @@ export function writeMapping(written: WrittenMapping, evidence: MappingEvidence 
       const byField = evidence[entity] ?? {}
       annotateFields(pair.value.get('fields'), byField, '')
       annotateDedupe(pair.value)
+      annotateTimeline(pair.value)
       const split = pair.value.get('split')
       if (isMap(split)) {
         annotateFields(split.get('fields'), byField, 'split.')

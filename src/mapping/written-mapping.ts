@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { timelineKeys } from './written-timeline.ts'
 
 /**
  * mapping.yaml as the user wrote it. `parseMapping` checks it against this schema, then normalizes it into a
@@ -120,6 +121,7 @@ const WrittenEntity = z.strictObject({
   split: WrittenSplit.optional(),
   /** Switches repairs for this entity (over `settings.repairs`). */
   repairs: WrittenRepairs.optional(),
+  ...timelineKeys(WrittenCondition),
 })
 
 const WrittenTags = z.union([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultMapping } from '../mapping/default-map.ts'
+import { accountsContactsMapping } from '../mapping/default-map.ts'
 import type { EntityMap, FieldMap } from '../mapping/types.ts'
 import { formatPlan, planToJson } from './format-plan.ts'
 import { planLoad } from './plan-load.ts'
@@ -25,7 +25,7 @@ const map = (entity: string, into: string, fields: FieldMap[], more: Partial<Ent
 
 describe('formatPlan', () => {
   it('prints the built-in map phase by phase, what each waits for, and why the account links wait', () => {
-    expect(formatPlan(planLoad(defaultMapping()))).toBe(
+    expect(formatPlan(planLoad(accountsContactsMapping()))).toBe(
       [
         'Load plan: 3 phases in 2 passes, 2 X2CRM classes.',
         '',
@@ -92,7 +92,7 @@ describe('formatPlan', () => {
 
 describe('planToJson', () => {
   it('keeps the plan and leaves out the entity maps', () => {
-    const json = planToJson(planLoad(defaultMapping()))
+    const json = planToJson(planLoad(accountsContactsMapping()))
     expect(json.phases.map((p) => p.name)).toEqual(['Accounts', 'Contacts', 'Accounts.links'])
     expect(json.phases.some((p) => 'entityMap' in p)).toBe(false)
     expect(json.deferred).toHaveLength(2)

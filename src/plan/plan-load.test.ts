@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { actionMaps } from '../mapping/default-actions.ts'
-import { ACCOUNT, CONTACT, defaultMapping } from '../mapping/default-map.ts'
+import { ACCOUNT, CONTACT, accountsContactsMapping } from '../mapping/default-map.ts'
 import type { EntityMap, FieldMap, Mapping } from '../mapping/types.ts'
 import {
   classesInOrder,
@@ -47,7 +47,7 @@ const names = (plan: LoadPlan) => plan.phases.map((p) => p.name)
 
 describe('planLoad', () => {
   it('plans the built-in map: accounts, contacts after them, then the account links that had to wait', () => {
-    const plan = planLoad(defaultMapping())
+    const plan = planLoad(accountsContactsMapping())
     expect(names(plan)).toEqual(['Accounts', 'Contacts', 'Accounts.links'])
     expect(plan.passes).toEqual([
       { pass: 1, phases: ['Accounts', 'Contacts'] },
@@ -72,7 +72,7 @@ describe('planLoad', () => {
   })
 
   it('says why each link waits: a self-reference, and a cycle it would close in the first pass', () => {
-    expect(planLoad(defaultMapping()).deferred).toEqual([
+    expect(planLoad(accountsContactsMapping()).deferred).toEqual([
       {
         phase: 'Accounts',
         linkPhase: 'Accounts.links',
@@ -155,8 +155,10 @@ describe('planLoad', () => {
     expect(names(planLoad(mapping))).toEqual(['Product', 'Campaign', 'Accounts'])
     expect(planLoad(mapping)).toEqual(planLoad(mapping))
     // Planning the plan's own order again changes nothing.
-    const again = planLoad({ entities: firstPass(planLoad(defaultMapping())).map((p) => p.entityMap) })
-    expect(names(again)).toEqual(names(planLoad(defaultMapping())))
+    const again = planLoad({
+      entities: firstPass(planLoad(accountsContactsMapping())).map((p) => p.entityMap),
+    })
+    expect(names(again)).toEqual(names(planLoad(accountsContactsMapping())))
   })
 
   it('loads a split class into its tables one after the other; what links to the class waits for both', () => {
@@ -232,7 +234,7 @@ describe('planLoad with actions routed by type', () => {
     { entity: 'Accounts', table: ACCOUNT },
     { entity: 'Contacts', table: CONTACT },
   ]
-  const plan = planLoad({ entities: [...actionMaps(regardingTo), ...defaultMapping().entities] })
+  const plan = planLoad({ entities: [...actionMaps(regardingTo), ...accountsContactsMapping().entities] })
   const first = plan.passes[0]?.phases ?? []
 
   it('loads every table of the actions after each class they may be about, whatever order the map gives', () => {
@@ -273,7 +275,7 @@ describe('planLoad with actions routed by type', () => {
 
 describe('rowPhaseOf', () => {
   it('names the first-pass phase whose table holds a row, also for a link pass the ledger recorded', () => {
-    const phases = planLoad(defaultMapping()).phases
+    const phases = planLoad(accountsContactsMapping()).phases
     expect(rowPhaseOf(phases, 'Contacts')?.name).toBe('Contacts')
     expect(rowPhaseOf(phases, 'Accounts.links')?.name).toBe('Accounts')
     expect(rowPhaseOf(phases, 'Contacts.links')?.name).toBe('Contacts')

@@ -5,6 +5,7 @@ import { createRepairTally, type RepairCounts } from '../mapping/repair-tally.ts
 import type { Mapping } from '../mapping/types.ts'
 import type { Reconciliation } from '../run/reconciliation.ts'
 import { isRetryCounts, type RetryCounts } from '../run/retry-tally.ts'
+import { closedOpportunities, type ClosedOpportunities } from './closed-opportunities.ts'
 import { createRuleGroups, type RuleGroup } from './rule-groups.ts'
 import { nextWritingRun, verificationOf, type VerificationReport } from './verification.ts'
 
@@ -28,6 +29,8 @@ export interface MigrationReport {
   leftOut: LeftOut[]
   /** Per Dataverse table: what the migration and the deltas after it did, and what rollbacks undid. */
   tables: TableCounts[]
+  /** Opportunities closed won or lost by the migration and its deltas, and reopened by rollbacks. */
+  closed?: ClosedOpportunities
   reconciliation?: Reconciliation
   /** Records whose latest outcome in the migration and the deltas after it is quarantined, by rule. */
   quarantine: { total: number; groups: RuleGroup[] }
@@ -219,6 +222,7 @@ export async function buildMigrationReport(inputs: MigrationReportInputs): Promi
     scope: scopeRows(inputs.mapping, reconciliation),
     leftOut: leftOut(inputs.mapping, inputs.discovered),
     tables: [...tables.values()],
+    ...withClosed(closedOpportunities(since)),
     ...(reconciliation !== undefined && { reconciliation }),
     ...latest,
     verification:
@@ -486,4 +490,8 @@ function describeRun(run: RunInfo): string {
         .map(([k, v]) => `${k}: ${String(v)}`)
         .join(', ')
   }
+}
+
+function withClosed(closed: ClosedOpportunities | undefined): { closed?: ClosedOpportunities } {
+  return closed === undefined ? {} : { closed }
 }

@@ -1,4 +1,5 @@
 import { describeRetries } from '../run/retry-tally.ts'
+import { describeClosed } from './closed-opportunities.ts'
 import { esc, groupedBars, simpleBars } from './charts.ts'
 import { findingsHtml } from './findings-section.ts'
 import type { LeftOut, MigrationReport, ReportIdentity } from './migration-report.ts'
@@ -173,7 +174,7 @@ function tables(report: MigrationReport): string {
 <p>What the migration and every delta after it wrote, per table and state, and what rollbacks undid.</p>
 <table id="tables"><thead><tr><th>table</th><th class="n">created</th><th class="n">updated</th><th class="n">deleted in X2CRM (by a delta)</th><th class="n">quarantined</th><th class="n">skipped</th><th class="n">undone by a rollback</th></tr></thead><tbody>
 ${report.tables.map((t) => `<tr data-table="${esc(t.table)}"><td><code>${esc(t.table)}</code></td><td class="n">${t.created}</td><td class="n">${t.updated}</td><td class="n">${t.deletedByDelta}</td><td class="n">${t.quarantined}</td><td class="n">${t.skipped}</td><td class="n">${t.undone}</td></tr>`).join('\n')}
-</tbody></table></section>`
+</tbody></table>${report.closed === undefined ? '' : `\n<p id="closed">${esc(describeClosed(report.closed))}</p>`}</section>`
 }
 
 function reconciliation(report: MigrationReport): string {

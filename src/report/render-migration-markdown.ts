@@ -1,4 +1,5 @@
 import { describeRetries } from '../run/retry-tally.ts'
+import { describeClosed } from './closed-opportunities.ts'
 import type { MigrationReport } from './migration-report.ts'
 import { mapText, verdict } from './render-migration-html.ts'
 import type { RuleGroup } from './rule-groups.ts'
@@ -41,6 +42,7 @@ export function renderMigrationMarkdown(report: MigrationReport): string {
     ...report.leftOut.map(
       (l) => `| ${l.kind} | ${cell(l.what)} | ${l.count ?? 'not counted'} | ${cell(l.reason)} |`,
     ),
+    ...(report.closed === undefined ? [] : ['', describeClosed(report.closed)]),
     ...rules(`Quarantined (${report.quarantine.total})`, report.quarantine.groups),
     '',
     'Fix path: fill in `fixed_value` in `quarantine.csv`, then `x2d365 fix quarantine.csv`.',

@@ -22,6 +22,8 @@ export interface CloseSummary {
   /** Already closed in Dataverse (a run before closed them). */
   alreadyClosed: number
   failed: { sourceKey: SourceKey; reason: string }[]
+  /** The opportunities this run closed (their ids), so that a rollback can reopen them. */
+  closedIds?: string[]
 }
 
 const norm = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : '')
@@ -70,8 +72,10 @@ export function closeRequestFor(
 export async function closeOpportunities(
   phases: readonly PlannedPhase[],
   deps: { source: X2crmSource; target: DataverseBulkTarget; ledger: Pick<Ledger, 'loaded'> },
+  /** Only these records (a delta: those it loaded); @default every record of the class */
+  only?: ReadonlySet<string>,
 ): Promise<CloseSummary> {
-  const summary: CloseSummary = { won: 0, lost: 0, alreadyClosed: 0, failed: [] }
+  const summary: CloseSummary = { won: 0, lost: 0, alreadyClosed: 0, failed: [], closedIds: [] }
   const callAction = deps.target.callAction?.bind(deps.target)
   for (const phase of phases) {
     const rule = phase.entityMap.close
@@ -79,6 +83,7 @@ export async function closeOpportunities(
     const wanted: { record: X2crmRecord; sourceKey: SourceKey }[] = []
     for await (const record of deps.source.records(phase.entity)) {
       const sourceKey = sourceKeyOf(phase.entity, Number(record['id']))
+      if (only !== undefined && !only.has(sourceKey)) continue
       if (closeRequestFor(rule, record, '', sourceKey) !== null) wanted.push({ record, sourceKey })
     }
     const loaded = await deps.ledger.loaded(wanted.map((w) => w.sourceKey))
@@ -93,6 +98,7 @@ export async function closeOpportunities(
       }
       try {
         await callAction(request.action, request.body)
+        summary.closedIds?.push(row.targetId)
         if (request.action === 'WinOpportunity') summary.won++
         else summary.lost++
       } catch (error) {

@@ -23,7 +23,7 @@ describe('relationships → connections', () => {
       true,
     )
     expect(isLinkFieldCopy(aRelationship({ firstLabel: 'Partner' }), pairs)).toBe(false)
-    expect(isLinkFieldCopy(aRelationship({ secondType: 'Opportunity' }), pairs)).toBe(false)
+    expect(isLinkFieldCopy(aRelationship({ secondType: 'Product' }), pairs)).toBe(false)
   })
 
   it('binds both ends and the roles named after the labels; a side without a label has no role', () => {

@@ -1,7 +1,6 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
-import { matchesFilter } from '../mapping/split-rule.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
 import {
@@ -21,6 +20,8 @@ import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadPhase, type RunPhase } from './load-phase.ts'
+import { takesRecord } from './route-records.ts'
+import { closeOpportunities, type CloseSummary } from './close-opportunities.ts'
 import { buildContext } from './build-context.ts'
 import { readNames } from './read-names.ts'
 import { MIGRATE_RUN, type MigrateDeps, type MigrateOptions } from './migrate.ts'
@@ -105,6 +106,10 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
     await relinkChildren(run)
     stop()
     await setWaitingLinks(run)
+    // Opportunities this delta loaded that X2CRM has won or lost since are closed, after everything is in.
+    run.closed = await closeOpportunities(run.firstPass, deps, run.touched)
+    if (run.closed.won + run.closed.lost + run.closed.failed.length > 0)
+      deps.emit({ type: 'opportunities.closed', ...run.closed })
     await retireDeletions(run, stop)
   } catch (error) {
     // Stopped on request: the run stays `running`; the next delta closes it as failed and does the rest. Any other
@@ -143,6 +148,8 @@ interface DeltaRun {
   arrived: Set<string>
   /** Every record this delta loaded. */
   touched: Set<string>
+  /** The opportunities it closed (won or lost in X2CRM since they were loaded). */
+  closed?: CloseSummary
 }
 
 /** Starts the run: the base migration, the owners, the plan, and nothing found yet. */
@@ -343,6 +350,7 @@ async function closeDelta(run: DeltaRun, started: Date): Promise<DeltaResult> {
     deletions: run.policy,
     entities: run.entities,
     ...(deps.retries && { retries: deps.retries() }),
+    ...(run.closed !== undefined && { closed: run.closed }),
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return {
@@ -448,8 +456,8 @@ async function upsertChunk(
     entityPhases.length > 1 ? await deps.ledger.loaded([...change.keys()]) : new Map()
   const lines: DeltaChangeLine[] = []
   for (const phase of entityPhases) {
-    const where = phase.entityMap.where
-    const records = chunk.map((c) => c.record).filter((r) => where === undefined || matchesFilter(where, r))
+    // A class routed by type (Actions): the first phase also takes what no rule takes, to quarantine it again.
+    const records = chunk.map((c) => c.record).filter((r) => takesRecord(phase, r))
     if (records.length === 0) continue
     count(run, phase.name, records.length)
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
@@ -487,19 +495,16 @@ async function upsertChunk(
         const key = sourceKeyOf(phase.entityMap.entity, String(record['id']))
         if (failed.has(key)) continue
         const links = transformRecord(phase.entityMap, record, context)
-        if (links.status === 'ok' && links.links.some((l) => l.pass === 2)) waiting.push(record)
+        // Second-pass links, and an activity's state (completed, canceled), are set in the link pass.
+        const later = links.status === 'ok' && Object.keys(links.later ?? {}).length > 0
+        if (links.status === 'ok' && (later || links.links.some((l) => l.pass === 2))) waiting.push(record)
       }
       run.awaitingLinks.set(phase.name, waiting)
     }
   }
   // loadPhase saved the hashes of what arrived; a record no phase selects has nothing to load and is settled too.
   const entity = entityPhases[0]?.entityMap.entity ?? ''
-  const unselected = chunk.filter(
-    (c) =>
-      !entityPhases.some(
-        (p) => p.entityMap.where === undefined || matchesFilter(p.entityMap.where, c.record),
-      ),
-  )
+  const unselected = chunk.filter((c) => !entityPhases.some((p) => takesRecord(p, c.record)))
   await deps.ledger.contentHashes.save(
     entity,
     unselected.map((c) => ({ id: c.id, hash: c.hash })),

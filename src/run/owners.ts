@@ -29,17 +29,18 @@ export async function matchOwners(
   })) {
     systemUsers.push(row as unknown as SystemUserRow)
   }
-  // Each class once: a split map (Contacts → lead and contact) owns the same records twice.
-  const owned = new Set(
-    options.mapping.entities
-      .filter((e) => e.fields.some((f) => f.transform === 'owner'))
-      .map((e) => e.entity),
-  )
+  // Each class once, by the field its map takes the owner from (Media's `uploadedBy`): a split map (Contacts → lead
+  // and contact) owns the same records twice.
+  const owned = new Map<string, string>()
+  for (const e of options.mapping.entities) {
+    const field = e.fields.find((f) => f.transform === 'owner')
+    if (field !== undefined && !owned.has(e.entity)) owned.set(e.entity, field.source)
+  }
   const counts: Record<string, number> = {}
   for (const user of users) {
-    for (const entity of owned) {
+    for (const [entity, field] of owned) {
       counts[user.username] =
-        (counts[user.username] ?? 0) + (await deps.source.count(entity, { assignedTo: user.username }))
+        (counts[user.username] ?? 0) + (await deps.source.count(entity, { [field]: user.username }))
     }
   }
   const decisions = options.ownerDecisions ?? {}
@@ -50,8 +51,8 @@ export async function matchOwners(
     counts,
     { ...decisions, ...(defaultOwner === undefined ? {} : { defaultOwner }) },
     {
-      groups: await groupOwners([...owned], deps.source),
-      anyoneRecords: await countAssigned([...owned], 'Anyone', deps.source),
+      groups: await groupOwners([...owned.keys()], deps.source),
+      anyoneRecords: await countAssigned([...owned.keys()], 'Anyone', deps.source),
       teams: await readTeams(deps.target),
     },
   )

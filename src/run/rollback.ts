@@ -1,3 +1,4 @@
+import { undoCloses } from './undo-closes.ts'
 import { InternalError, MigrationError } from '../errors.ts'
 import type { Ledger, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import type { EntityMap, Mapping } from '../mapping/types.ts'
@@ -196,7 +197,9 @@ async function undoRun(
   deps.emit({ type: 'run.started', runId: run.runId, resumed, at: deps.now().toISOString() })
 
   const undoer = undoerFor(options, deps.target)
-  let deleted = 0
+  // First the closes: the opportunities the run closed are reopened (a closed one is read-only), its closes deleted.
+  const closes = await undoCloses(migrated, deps.target)
+  let deleted = closes.closesDeleted
   let restored = 0
   const phases = firstPass(planLoad(options.mapping)).reverse()
   for (const phase of phases) {
@@ -257,6 +260,7 @@ async function undoRun(
     of: migrated.runId,
     deleted,
     restored,
+    ...(closes.reopened + closes.closesDeleted > 0 && { closes }),
     remaining: remainingCount,
     mismatched: mismatched.length,
     ...(remaining.length > 0 && { remainingRows: remaining.slice(0, 20) }),

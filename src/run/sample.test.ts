@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ACCOUNT, CONTACT, defaultMapping } from '../mapping/default-map.ts'
+import { ACCOUNT, CONTACT, accountsContactsMapping } from '../mapping/default-map.ts'
 import type { EntityMap, Mapping } from '../mapping/types.ts'
 import { extractClass } from '../source/x2crm/extract.ts'
 import type { X2crmField, X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
@@ -47,7 +47,7 @@ const PRODUCT: EntityMap = {
 }
 
 function mappingOf(...extra: EntityMap[]): Mapping {
-  return { entities: [...defaultMapping().entities, ...extra] }
+  return { entities: [...accountsContactsMapping().entities, ...extra] }
 }
 
 const field = (fieldName: string): X2crmField => ({
@@ -154,7 +154,7 @@ describe('the sample links of a map', () => {
     expect(childEntitiesOf(links, 'Accounts')).toEqual(['Contacts', 'Opportunity', 'Actions'])
     // Contacts first, then Actions: the root is Contacts, since actions hang off them.
     const contactsFirst = sampleLinks(
-      { entities: [defaultMapping().entities[1] as EntityMap, ACTIONS] },
+      { entities: [accountsContactsMapping().entities[1] as EntityMap, ACTIONS] },
       new Set(['Actions']),
     )
     expect(rootEntityOf(contactsFirst)).toBe('Contacts')

@@ -14,6 +14,8 @@ import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { compareRow, type FieldMismatch } from './compare-row.ts'
 import { caseStateMismatch } from './close-incidents.ts'
+import type { UploadsReader } from '../source/x2crm/uploads/reader.ts'
+import { attachmentMismatch } from './verify-attachments.ts'
 import type { Emit } from './events.ts'
 import { UNDOABLE_KINDS, undoneRuns } from './run-chain.ts'
 
@@ -51,6 +53,8 @@ export interface VerifyDeps {
   ledger: Ledger
   emit: Emit
   now: () => Date
+  /** Reads Media files: a note's documentbody is compared with the file by SHA-256. Without it, not compared. */
+  uploads?: Pick<UploadsReader, 'read'>
 }
 
 /** One field of one record that differs from its source. */
@@ -188,7 +192,7 @@ async function verifyEntity(
   map: EntityMap,
   records: AsyncIterable<X2crmRecord>,
   context: TransformContext,
-  deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit'>,
+  deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit' | 'uploads'>,
   total: number,
   phaseSets: ReadonlyMap<string, string>,
 ): Promise<EntityVerification> {
@@ -206,6 +210,8 @@ async function verifyEntity(
     missingKeys: [],
   }
   let done = 0
+  // Media notes: their file is compared too, when the files can be read.
+  const files = map.attachments === true ? deps.uploads : undefined
   for await (const read of chunks(records, 50)) {
     // Records another map of the class takes (the Lead/Contact split) are that map's to check.
     const batch = where === undefined ? read : read.filter((r) => matchesFilter(where, r))
@@ -224,7 +230,7 @@ async function verifyEntity(
       deps.target,
       map.table,
       inDataverse.map((t) => loaded.get(t.sourceKey)?.targetId ?? t.targetId),
-      verifyColumns(map),
+      verifyColumns(map, files !== undefined),
     )
     for (const t of inDataverse) {
       const targetId = loaded.get(t.sourceKey)?.targetId ?? t.targetId
@@ -244,6 +250,11 @@ async function verifyEntity(
       const mismatches = compareRow(map, t, links, row)
       const state = caseStateMismatch(map.caseClose, recordOf.get(t.sourceKey), row)
       if (state !== undefined) mismatches.push(state)
+      const record = recordOf.get(t.sourceKey)
+      if (files !== undefined && record !== undefined) {
+        const file = attachmentMismatch(row, await files.read(record))
+        if (file !== undefined) mismatches.push(file)
+      }
       if (mismatches.length === 0) result.matched++
       else result.mismatched++
       for (const m of mismatches) {
@@ -297,10 +308,14 @@ function clip(value: unknown): unknown {
 }
 
 /** The columns to read back: those the map writes, and `createdon`, where an overridden creation date lands. */
-function verifyColumns(map: EntityMap): string[] {
+function verifyColumns(map: EntityMap, withFile = false): string[] {
   const columns = imageColumns(map)
   if (map.caseClose !== undefined) columns.push('statecode')
-  return columns.includes('overriddencreatedon') ? [...columns, 'createdon'] : columns
+  const more = [
+    ...(columns.includes('overriddencreatedon') ? ['createdon'] : []),
+    ...(withFile ? ['documentbody'] : []),
+  ]
+  return [...columns, ...more]
 }
 
 /** A uniform random sample of `size` items from a stream of unknown length (Algorithm R), in id order. */

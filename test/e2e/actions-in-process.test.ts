@@ -11,11 +11,13 @@ import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { DEFAULT_OPPORTUNITY_CLOSE } from '../../src/mapping/default-objects.ts'
 import { actionMaps, mediaMap } from '../../src/mapping/default-actions.ts'
 import { createUploadsReader } from '../../src/source/x2crm/uploads/reader.ts'
-import { ACCOUNT, CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
+import { ACCOUNT, CONTACT, accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { EntityMap, Mapping } from '../../src/mapping/types.ts'
 import type { RunEvent } from '../../src/run/events.ts'
+import { delta } from '../../src/run/delta.ts'
 import { migrate } from '../../src/run/migrate.ts'
+import { rollback } from '../../src/run/rollback.ts'
 import { verify } from '../../src/run/verify.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
@@ -65,12 +67,12 @@ function setUp(mutate: (records: Record<string, Record<string, unknown>[]>) => v
   const rows = (table: string) => dataverse.rows(table)
   const row = (table: string, id: string) =>
     rows(table).find((r) => r[table === 'annotation' ? 'annotationid' : 'activityid'] === id)
-  return { dataverse, deps, events, rows, row }
+  return { x2crm, dataverse, deps, events, rows, row }
 }
 
 /** Accounts, contacts, opportunities (name and account only) and every action, routed by type. */
 function mappingWithActions(): Mapping {
-  const base = defaultMapping()
+  const base = accountsContactsMapping()
   const opportunity: EntityMap = {
     entity: 'Opportunity',
     table: OPPORTUNITY,
@@ -295,5 +297,35 @@ describe('actions by type, in process against the fixture', () => {
     expect(accounts).toContain(id('Accounts', 2))
     expect(accounts).toContain(id('Accounts', 3))
     expect(rows('annotation').filter((n) => n['isdocument'] === true)).toHaveLength(2)
+  })
+  it('a delta closes an opportunity won since and completes a to-do done since; rolling it back reopens both', async () => {
+    const { x2crm, deps, rows, row: get } = setUp()
+    await migrate(options, deps)
+    const opportunities = dump.records['Opportunity'] ?? []
+    const working = opportunities.find((o) => o['salesStage'] === 'Working') ?? {}
+    const todo = (dump.records['Actions'] ?? []).find((a) => a['type'] === '' && a['complete'] === 'No') ?? {}
+    const later = 1795660000
+    x2crm.upsert('Opportunity', { ...working, salesStage: 'Won', lastUpdated: later })
+    x2crm.upsert('Actions', { ...todo, complete: 'Yes', completeDate: later, lastUpdated: later })
+    const opportunityId = id('Opportunity', Number(working['id']))
+    const taskId = id('Actions', Number(todo['id']))
+    const closesBefore = rows('opportunityclose').length
+
+    const changed = await delta({ ...options, deletions: 'deactivate' }, deps)
+    expect(changed.reconciliation.balanced).toBe(true)
+    expect(rows('opportunity').find((o) => o['opportunityid'] === opportunityId)?.['statecode']).toBe(1)
+    expect(rows('opportunityclose')).toHaveLength(closesBefore + 1)
+    expect(
+      rows('opportunityclose').find((c) => c['_opportunityid_value'] === opportunityId)?.['actualrevenue'],
+    ).toBe(Number(working['quoteAmount']))
+    expect(get('task', taskId)?.['statecode']).toBe(1)
+    expect(get('task', taskId)?.['actualend']).toBe(new Date(later * 1000).toISOString().replace('.000', ''))
+
+    const undone = await rollback({ mapping: options.mapping, runId: changed.runId }, deps)
+    expect(undone.verified).toBe(true)
+    // The opportunity is open again (a closed one is read-only) and the close the delta made is gone.
+    expect(rows('opportunity').find((o) => o['opportunityid'] === opportunityId)?.['statecode']).toBe(0)
+    expect(rows('opportunityclose')).toHaveLength(closesBefore)
+    expect(get('task', taskId)?.['statecode']).toBe(0)
   })
 })

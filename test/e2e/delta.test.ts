@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { DEMO_DEFAULT_OWNER } from '../../src/cli/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
-import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { transformRecord } from '../../src/mapping/transform-record.ts'
 import { delta } from '../../src/run/delta.ts'
@@ -13,7 +13,7 @@ import type { X2crmRecord } from '../../src/source/x2crm/types.ts'
 import { inProcessSimulators } from '../helpers/sims.ts'
 
 const INSTANCE = 'dl'
-const mapping = defaultMapping()
+const mapping = accountsContactsMapping()
 const [accountsMap] = mapping.entities
 if (accountsMap === undefined) throw new Error('the default map has no Accounts')
 const LOOKUPS: Record<string, string[]> = {

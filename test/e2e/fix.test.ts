@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_DEFAULT_OWNER } from '../../src/cli/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
-import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { csvRow, parseCsv } from '../../src/csv.ts'
 import {
@@ -18,7 +18,7 @@ import { withFixes } from '../../src/run/with-fixes.ts'
 import { inProcessSimulators } from '../helpers/sims.ts'
 
 const INSTANCE = 'fx'
-const mapping = defaultMapping()
+const mapping = accountsContactsMapping()
 
 function setUp() {
   // This seed and size give one account and one contact whose name Dataverse finds too long.

@@ -53,7 +53,7 @@ describe('x2d365 map', () => {
   it('proposes, validates, refuses to confirm while lines await review, confirms, and locks', async () => {
     const proposed = await map('propose', '--sample', '0')
     expect(proposed.code).toBe(0)
-    expect(proposed.output).toMatch(/Wrote .*mapping\.yaml: 9 classes\.\n\d+ lines are flagged for review/)
+    expect(proposed.output).toMatch(/Wrote .*mapping\.yaml: 10 classes\.\n\d+ lines are flagged for review/)
     expect(readFileSync(mappingPath, 'utf8')).toContain('# 0.9')
 
     expect((await map('propose', '--sample', '0')).output).toContain('already exists (use --force')

@@ -114,13 +114,18 @@ const EXPECTED: Record<string, Record<string, string>> = {
     createDate: 'overriddencreatedon',
     parentCase: 'parentcaseid',
   },
-  Actions: {
+  // To-dos of the Actions routed by type (the built-in map's, src/mapping/default-actions.ts).
+  'Actions→task': {
     subject: 'subject',
     actionDescription: 'description',
     dueDate: 'scheduledend',
     completeDate: 'actualend',
     assignedTo: 'ownerid',
     createDate: 'overriddencreatedon',
+    priority: 'prioritycode',
+    timeSpent: 'actualdurationminutes',
+    associationId: 'regardingobjectid',
+    complete: 'statecode',
   },
   Campaign: {
     name: 'name',

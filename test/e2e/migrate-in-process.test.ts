@@ -4,7 +4,7 @@ import { generate } from '../../sim/seed/generate.ts'
 import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
-import { CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
+import { CONTACT, accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { RunEvent } from '../../src/run/events.ts'
 import { migrate } from '../../src/run/migrate.ts'
@@ -45,7 +45,7 @@ function setUp(options: { accounts: number; contacts: number; throttleEvery?: nu
 
 const options = {
   instance: 'test',
-  mapping: defaultMapping(),
+  mapping: accountsContactsMapping(),
   batchSize: 50,
   defaultOwnerEmail: DEMO_DEFAULT_OWNER,
 }

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { reportCommand } from '../../src/cli/commands/report.ts'
 import { DEMO_DEFAULT_OWNER } from '../../src/cli/demo-users.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
-import { CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
+import { CONTACT, accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import { delta } from '../../src/run/delta.ts'
 import type { RunEvent } from '../../src/run/events.ts'
 import { migrate } from '../../src/run/migrate.ts'
@@ -15,7 +15,7 @@ import type { RunReport } from '../../src/report/run-report.ts'
 import { inProcessSimulators } from '../helpers/sims.ts'
 
 const INSTANCE = 'rp'
-const mapping = defaultMapping()
+const mapping = accountsContactsMapping()
 const dir = mkdtempSync(join(tmpdir(), 'x2d365-report-e2e-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

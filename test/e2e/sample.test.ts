@@ -9,7 +9,7 @@ import { createX2crmSimulator } from '../../sim/x2crm/index.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
-import { ACCOUNT, CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
+import { ACCOUNT, CONTACT, accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { Mapping } from '../../src/mapping/types.ts'
 import type { RunEvent } from '../../src/run/events.ts'
@@ -25,7 +25,7 @@ import { serveBothSimulators } from '../helpers/sims.ts'
 /** A confirmed-style map: the default Accounts and Contacts, then opportunities and actions (as tasks). */
 const mapping: Mapping = {
   entities: [
-    ...defaultMapping().entities,
+    ...accountsContactsMapping().entities,
     {
       entity: 'Opportunity',
       table: { logicalName: 'opportunity', entitySet: 'opportunities', primaryId: 'opportunityid' },

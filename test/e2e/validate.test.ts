@@ -6,7 +6,7 @@ import { standardTables } from '../../src/target/dataverse/standard-tables.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
 import type { RecordOutcome } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
-import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import type { TargetSchema } from '../../src/mapping/schemas.ts'
 import type { Mapping } from '../../src/mapping/types.ts'
 import type { RunEvent } from '../../src/run/events.ts'
@@ -22,7 +22,7 @@ import { createDataverseMetadataClient } from '../../src/target/dataverse/metada
 import type { DataverseBulkTarget } from '../../src/target/dataverse/types.ts'
 import { fetchFor } from '../helpers/handler-fetch.ts'
 
-const mapping = defaultMapping()
+const mapping = accountsContactsMapping()
 
 function setUp(options: { accounts: number; contacts: number }) {
   const generated = generate({ seed: 11, accounts: options.accounts, contacts: options.contacts })

@@ -11,6 +11,7 @@ import { CHROMIUM } from '../../report/pdf.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import { formatVerification } from '../../report/verify-summary.ts'
 import type { MigrateResult } from '../../run/migrate.ts'
+import { countTables, formatTableCounts } from '../demo-tables.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../demo-users.ts'
 import { exitCodeForDemo } from '../exit-codes.ts'
 import { runDelta, runMigrate, runRollback, runVerify } from '../runs.ts'
@@ -44,6 +45,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     accounts: options.accounts,
     contacts: options.contacts,
     sales: true,
+    timeline: true,
   })
   const x2crm = createX2crmSimulator({ data })
   const x2crmServed = await serve(x2crm.handle)
@@ -52,6 +54,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   const settings = dataverse.sim.settings()
   say(
     `X2CRM simulator   ${x2crmServed.origin}/index.php/api2  (${options.accounts} accounts, ${options.contacts} contacts, seed ${options.seed}, with dirty data)\n` +
+      `                  and their timeline: ${(['Opportunity', 'Actions', 'Media'] as const).map((c) => `${data.records[c]?.length ?? 0} ${c}`).join(', ')}\n` +
       `Dataverse simulator ${settings.apiUrl}  (TLS, OAuth via MSAL)\n\n`,
   )
 
@@ -62,6 +65,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
         username: 'admin',
         apiKey: data.apiKeys['admin'] ?? '',
       },
+      // Media files come from the X2CRM site's getFile, with each record's access key.
+      uploads: { httpBase: x2crmServed.origin },
     },
     target: {
       url: settings.url,
@@ -85,6 +90,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const first = await runMigrate(config, { json: options.json })
     const rowsAfterFirst = tableSizes(dataverse.sim)
     say(summary('First run', first, rowsAfterFirst))
+    const tables = countTables(dataverse.sim)
+    say(`Rows per Dataverse table, with their states:\n${formatTableCounts(tables)}\n\n`)
     say(
       describeUnderLimits(
         first.reconciliation.phases
@@ -175,6 +182,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       recordsPerSecond: Math.round(records / first.seconds),
       peakRssMb: Math.round(peakMb),
       rows: rowsAfterSecond,
+      tables: Object.fromEntries(tables.map((t) => [t.table, { rows: t.rows, ...t.states }])),
       noDuplicates,
       delta: {
         runId: cutover.runId,
@@ -228,6 +236,8 @@ source:
     url: ${config.source.x2crm?.url ?? ''}
     username: ${config.source.x2crm?.username ?? ''}
     apiKeyEnv: X2CRM_API_KEY
+  uploads:
+    httpBase: ${config.source.uploads?.httpBase ?? ''}
 target:
   dataverse:
     url: ${config.target.url}

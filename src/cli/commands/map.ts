@@ -45,7 +45,8 @@ export async function mapProposeCommand(
     ...(tags !== undefined && { tags }),
   })
   writeFileSync(options.mapping, writeMapping(proposal.written, proposal.evidence))
-  out(`Wrote ${options.mapping}: ${Object.keys(proposal.written.entities).length} classes.`)
+  const classes = new Set(Object.entries(proposal.written.entities).map(([key, e]) => e.entity ?? key))
+  out(`Wrote ${options.mapping}: ${classes.size} classes.`)
   if (proposal.review.length > 0) {
     out(`${proposal.review.length} lines are flagged for review (search for "review:"):`)
     for (const path of proposal.review) out(`  ${path}`)

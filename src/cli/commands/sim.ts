@@ -58,7 +58,7 @@ export function dataverseSimOptions(
 
 /** What `sim x2crm --generate n --seed s` serves (bench/scale.ts takes its mix of objects from here). */
 export function simX2crmDataset(generate: number, seed: number): X2crmDataset {
-  return generateDataset({ seed, accounts: generate, contacts: 2 * generate })
+  return generateDataset({ seed, accounts: generate, contacts: 2 * generate, timeline: true })
 }
 
 /** Serves the X2CRM simulator until Ctrl-C. */
@@ -80,7 +80,9 @@ export async function simX2crmCommand(options: SimX2crmOptions): Promise<void> {
         `  records: ${Object.entries(settings.records)
           .map(([e, n]) => `${e} ${n}`)
           .join(', ')}\n` +
-        `In x2d365.yaml: source.x2crm.url: ${settings.url}; export X2CRM_API_KEY=${settings.apiKey}\nCtrl-C stops it.\n`,
+        `In x2d365.yaml: source.x2crm.url: ${settings.url}; export X2CRM_API_KEY=${settings.apiKey}\n` +
+        `  Media files: source.uploads.httpBase: ${served.origin} (getFile with each record's access key)\n` +
+        `Ctrl-C stops it.\n`,
     )
   }
   await untilInterrupted(served.close)
