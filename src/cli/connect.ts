@@ -5,7 +5,8 @@ import { ConfigError } from '../errors.ts'
 import { createPooledFetch, type ClosableFetch } from '../http/pooled-fetch.ts'
 import type { FixStore } from '../ledger/fix-store.ts'
 import type { Ledger } from '../ledger/ledger.ts'
-import { createSqliteLedger } from '../ledger/sqlite.ts'
+import { openLedger } from '../ledger/open-ledger.ts'
+import { isPostgresUrl } from '../ledger-location.ts'
 import { assertUsablePaths } from '../paths.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
@@ -65,11 +66,13 @@ export function connect(config: RunConfig, emit: Emit): Connections {
   )
   const [first] = writers
   if (first === undefined) throw new ConfigError(['target.dataverse: no application user configured'])
-  assertUsablePaths([{ path: config.run.ledgerPath, what: 'run.ledger', kind: 'file' }])
-  mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
+  if (!isPostgresUrl(config.run.ledgerPath)) {
+    assertUsablePaths([{ path: config.run.ledgerPath, what: 'run.ledger', kind: 'file' }])
+    mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
+  }
   // The fixes are read when a class is read, by then the ledger below is open.
   const source = connectSource(config, emit, onRetry, { current: () => ledger.fixes.current() })
-  const ledger = createSqliteLedger(config.run.ledgerPath)
+  const ledger = openLedger(config.run.ledgerPath)
   return {
     source: source.source,
     unfixedSource: source.unfixed,
@@ -145,7 +148,7 @@ export function connectDatabase(mysql: NonNullable<RunConfig['source']['mysql']>
 
 /** The ledger alone, for what reads only what runs recorded (`report`). */
 export function connectLedger(path: string): Ledger {
-  return createSqliteLedger(path, { readonly: true })
+  return openLedger(path, { readonly: true })
 }
 
 /**
@@ -166,8 +169,8 @@ export function connectSource(
 function fixesIn(path: string): Pick<FixStore, 'current'> {
   return {
     current: async () => {
-      if (!existsSync(path)) return []
-      const ledger = createSqliteLedger(path, { readonly: true })
+      if (!isPostgresUrl(path) && !existsSync(path)) return []
+      const ledger = openLedger(path, { readonly: true })
       try {
         return await ledger.fixes.current()
       } finally {
