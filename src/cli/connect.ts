@@ -44,7 +44,7 @@ export interface Connections {
 }
 
 /** Everything a run uses, from a trusted config: X2CRM, every application user of Dataverse, the ledger. */
-export function connect(config: RunConfig, emit: Emit): Connections {
+export function connect(config: RunConfig, emit: Emit, opened?: Ledger): Connections {
   const onRetry: OnRetry = (info) =>
     emit({ type: 'request.retry', status: info.status, waitMs: info.waitMs, attempt: info.attempt })
   // One keep-alive pool for every application user; no affinity cookie is kept, so requests spread across servers.
@@ -66,13 +66,14 @@ export function connect(config: RunConfig, emit: Emit): Connections {
   )
   const [first] = writers
   if (first === undefined) throw new ConfigError(['target.dataverse: no application user configured'])
-  if (!isPostgresUrl(config.run.ledgerPath)) {
+  if (opened === undefined && !isPostgresUrl(config.run.ledgerPath)) {
     assertUsablePaths([{ path: config.run.ledgerPath, what: 'run.ledger', kind: 'file' }])
     mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
   }
   // The fixes are read when a class is read, by then the ledger below is open.
   const source = connectSource(config, emit, onRetry, { current: () => ledger.fixes.current() })
-  const ledger = openLedger(config.run.ledgerPath)
+  // A ledger the caller opened already (a distributed run's, shared with its job queue) is used as it is.
+  const ledger = opened ?? openLedger(config.run.ledgerPath)
   return {
     source: source.source,
     unfixedSource: source.unfixed,

@@ -2,7 +2,7 @@
  * Schema changes of the PostgreSQL ledger, oldest first; the table `x2d365_ledger` holds how many were applied. A new
  * version appends a step and never edits an old one. Version 1 is the SQLite ledger's schema 8 (runs, outcomes,
  * checkpoints, before-images, content hashes, fixes, write intents), with a `seq` column for write order where SQLite
- * uses its rowid.
+ * uses its rowid. Version 2 adds what only distributed runs keep: each slice's result.
  */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
@@ -83,5 +83,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, entity_set, target_id)
   );
   CREATE INDEX write_intents_by_run ON write_intents (run_id, seq);
+  `,
+  // 2: what each slice of a distributed run found and loaded, written with the queue's completion of its job.
+  `
+  CREATE TABLE chunk_results (
+    run_id       text NOT NULL REFERENCES runs (run_id),
+    chunk        text NOT NULL,
+    phase        text NOT NULL,
+    source_count bigint NOT NULL,
+    processed    bigint NOT NULL,
+    worker       text NOT NULL,
+    finished_at  text NOT NULL,
+    PRIMARY KEY (run_id, chunk)
+  );
   `,
 ]
