@@ -78,7 +78,17 @@ export async function openRunQueue(
     schedule: false,
   })
   boss.on('error', () => {})
-  await boss.start()
+  // pg-boss installs its schema on the first start; workers starting together would deadlock in it: one at a time.
+  const lock = await ledger.pool.connect()
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`x2d365 queue ${bossSchema}`])
+    await boss.start()
+  } finally {
+    await lock
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`x2d365 queue ${bossSchema}`])
+      .catch(() => {})
+    lock.release()
+  }
   const leaseSeconds = options.leaseSeconds ?? 900
   const retryLimit = options.retryLimit ?? 5
   const queueName = (phaseIndex: number) => `x2d365-${runId}-${phaseIndex}`
