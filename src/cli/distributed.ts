@@ -82,7 +82,7 @@ export async function runCoordinate(
 
 export async function runWorker(
   config: RunConfig,
-  options: DistributedCommonOptions & { name?: string; waitSeconds?: number },
+  options: DistributedCommonOptions & { name?: string; waitSeconds?: number; slices?: number },
 ): Promise<WorkResult> {
   const { mapping } = mappingFor(options.mapping ?? config.run.mapping, 'migrate')
   const ledger = await sharedLedger(config, 'worker')
@@ -95,6 +95,7 @@ export async function runWorker(
           ...runSettingsOf(config),
           mapping,
           worker: options.name ?? `${hostname()}:${process.pid}`,
+          ...(options.slices !== undefined && { slices: options.slices }),
           ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
           waitForRunMs: (options.waitSeconds ?? 0) * 1000,
         },

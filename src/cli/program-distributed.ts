@@ -56,6 +56,7 @@ export function defineDistributed(program: Command, setExitCode: SetExitCode): v
     )
     .option('--mapping <path>', 'the confirmed mapping.yaml the run was planned with')
     .option('--name <name>', 'names this worker in the ledger (default host:pid)')
+    .option('--slices <n>', 'slices this worker loads at once (default 4)', integer('--slices', 1))
     .option('--wait <seconds>', 'wait this long for a distributed run to start', integer('--wait', 0))
     .option(
       '--lease <seconds>',

@@ -7,6 +7,8 @@ export interface WorkerCommandOptions {
   json?: boolean
   /** Names the worker in the ledger. @default host:pid */
   name?: string
+  /** Slices loaded at once. */
+  slices?: number
   /** Seconds to wait for a distributed run to start. */
   wait?: number
   /** Seconds a worker holds a slice before another may take it. */

@@ -40,6 +40,10 @@ export interface RunQueue {
   take(phaseIndex: number): Promise<ChunkJob | undefined>
   /** Records the slice's result in the ledger and completes its job, in one transaction. */
   complete(job: ChunkJob, result: ChunkResult, worker: string, at: Date): Promise<void>
+  /** How long a taken slice is held without {@link RunQueue.renew}. */
+  readonly leaseSeconds: number
+  /** Holds a slice for another lease: a worker loading a long slice renews it, so only a dead worker loses it. */
+  renew(job: ChunkJob): Promise<void>
   /** Gives the slice back for another attempt (pg-boss retries it until its retry limit). */
   fail(job: ChunkJob, message: string): Promise<void>
   state(phaseIndex: number): Promise<PhaseQueueState>
@@ -125,6 +129,14 @@ export async function openRunQueue(
   })
 
   return {
+    leaseSeconds,
+    async renew(job) {
+      // pg-boss 10 has no call to extend a job's expiry; its expiry runs from started_on, so that is moved.
+      await ledger.pool.query(
+        `UPDATE "${bossSchema}".job SET started_on = now() WHERE name = $1 AND id = $2 AND state = 'active'`,
+        [queueName(job.phaseIndex), job.id],
+      )
+    },
     async enqueue(phaseIndex, chunks) {
       await ensureQueue(phaseIndex)
       await boss.insert(

@@ -17,6 +17,8 @@ export interface WorkOptions extends MigrateOptions {
   worker: string
   /** How often an idle worker looks at the queue. @default 2000 */
   pollMs?: number
+  /** Slices this worker loads at once. @default 4 */
+  slices?: number
   /** How long to wait for a distributed run to appear before giving up. @default 0: not at all */
   waitForRunMs?: number
 }
@@ -70,33 +72,53 @@ export async function work(options: WorkOptions, deps: WorkDeps): Promise<WorkRe
         ...owners,
         idsNamed: (entity, name) => (readBefore.has(entity) ? names.lookup(entity, name) : undefined),
       }
-      for (;;) {
-        stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
-        const job = await queue.take(index)
-        if (job !== undefined) {
-          let result
-          try {
-            result = await loadChunk({ ...phase, phaseSets }, run.runId, job.data, options, deps, context)
-          } catch (error) {
-            await queue.fail(job, error instanceof Error ? error.message : String(error)).catch(() => {})
-            throw error
+      // Several slices at once (each a loader of its own, all sharing this machine's application users and their
+      // limits): a slice's last call does not leave the users idle, and a phase's tail is shorter.
+      let stopped: Error | undefined
+      const slot = async () => {
+        for (;;) {
+          if (stopped !== undefined) return
+          stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
+          const job = await queue.take(index)
+          if (job !== undefined) {
+            let result
+            // The lease is renewed while the slice loads: only a worker that died loses its slice.
+            const renewal = setInterval(
+              () => void queue.renew(job).catch(() => {}),
+              (queue.leaseSeconds * 1000) / 3,
+            )
+            try {
+              result = await loadChunk({ ...phase, phaseSets }, run.runId, job.data, options, deps, context)
+            } catch (error) {
+              await queue.fail(job, error instanceof Error ? error.message : String(error)).catch(() => {})
+              throw error
+            } finally {
+              clearInterval(renewal)
+            }
+            await queue.complete(job, result, options.worker, deps.now())
+            chunks++
+            processed += result.processed
+            continue
           }
-          await queue.complete(job, result, options.worker, deps.now())
-          chunks++
-          processed += result.processed
-          continue
+          const state = await queue.state(index)
+          if (state.failed > 0) {
+            throw new MigrationError(
+              `${state.failed} slice(s) of ${phase.name} failed every attempt; the run waits until ` +
+                '`x2d365 migrate --distributed` sends them again',
+            )
+          }
+          if (state.waiting + state.active === 0) return
+          await queue.expireLeases()
+          await deps.sleep(pollMs)
         }
-        const state = await queue.state(index)
-        if (state.failed > 0) {
-          throw new MigrationError(
-            `${state.failed} slice(s) of ${phase.name} failed every attempt; the run waits until ` +
-              '`x2d365 migrate --distributed` sends them again',
-          )
-        }
-        if (state.waiting + state.active === 0) break
-        await queue.expireLeases()
-        await deps.sleep(pollMs)
       }
+      const slots = Array.from({ length: Math.max(1, options.slices ?? 4) }, () =>
+        slot().catch((error: unknown) => {
+          stopped ??= error instanceof Error ? error : new Error(String(error))
+        }),
+      )
+      await Promise.all(slots)
+      if (stopped !== undefined) throw stopped
     }
   } finally {
     await queue.close()
