@@ -5,7 +5,8 @@ import { ConfigError } from '../errors.ts'
 import { createPooledFetch, type ClosableFetch } from '../http/pooled-fetch.ts'
 import type { FixStore } from '../ledger/fix-store.ts'
 import type { Ledger } from '../ledger/ledger.ts'
-import { createSqliteLedger } from '../ledger/sqlite.ts'
+import { openLedger } from '../ledger/open-ledger.ts'
+import { isPostgresUrl } from '../ledger-location.ts'
 import { assertUsablePaths } from '../paths.ts'
 import type { Emit } from '../run/events.ts'
 import { createX2crmClient } from '../source/x2crm/client.ts'
@@ -53,7 +54,7 @@ export interface Connections {
 }
 
 /** Everything a run uses, from a trusted config: X2CRM, every application user of Dataverse, the ledger. */
-export function connect(config: RunConfig, emit: Emit): Connections {
+export function connect(config: RunConfig, emit: Emit, opened?: Ledger): Connections {
   const onRetry: OnRetry = (info) =>
     emit({
       type: 'request.retry',
@@ -81,11 +82,14 @@ export function connect(config: RunConfig, emit: Emit): Connections {
   )
   const [first] = writers
   if (first === undefined) throw new ConfigError(['target.dataverse: no application user configured'])
-  assertUsablePaths([{ path: config.run.ledgerPath, what: 'run.ledger', kind: 'file' }])
-  mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
+  if (opened === undefined && !isPostgresUrl(config.run.ledgerPath)) {
+    assertUsablePaths([{ path: config.run.ledgerPath, what: 'run.ledger', kind: 'file' }])
+    mkdirSync(dirname(config.run.ledgerPath), { recursive: true })
+  }
   // The fixes are read when a class is read, by then the ledger below is open.
   const source = connectSource(config, emit, onRetry, { current: () => ledger.fixes.current() })
-  const ledger = createSqliteLedger(config.run.ledgerPath)
+  // A ledger the caller opened already (a distributed run's, shared with its job queue) is used as it is.
+  const ledger = opened ?? openLedger(config.run.ledgerPath)
   return {
     source: source.source,
     unfixedSource: source.unfixed,
@@ -162,7 +166,7 @@ export function connectDatabase(mysql: NonNullable<RunConfig['source']['mysql']>
 
 /** The ledger alone, for what reads only what runs recorded (`report`). */
 export function connectLedger(path: string): Ledger {
-  return createSqliteLedger(path, { readonly: true })
+  return openLedger(path, { readonly: true })
 }
 
 /**
@@ -183,8 +187,8 @@ export function connectSource(
 function fixesIn(path: string): Pick<FixStore, 'current'> {
   return {
     current: async () => {
-      if (!existsSync(path)) return []
-      const ledger = createSqliteLedger(path, { readonly: true })
+      if (!isPostgresUrl(path) && !existsSync(path)) return []
+      const ledger = openLedger(path, { readonly: true })
       try {
         return await ledger.fixes.current()
       } finally {

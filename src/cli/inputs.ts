@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '../ledger-location.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseDocument } from 'yaml'
@@ -74,11 +75,13 @@ function readWrittenRun(configPath: string): { ledger?: unknown; mapping?: unkno
 
 /** The ledger a config points at, without needing the secrets a migration needs. */
 export function ledgerPathOf(options: { config: string; ledger?: string }): string {
-  if (options.ledger !== undefined) return resolve(options.ledger)
+  if (options.ledger !== undefined)
+    return isPostgresUrl(options.ledger) ? options.ledger : resolve(options.ledger)
   if (!existsSync(options.config)) {
     throw new ConfigError([`${options.config}: not found; pass --ledger <path> or --config <x2d365.yaml>`])
   }
   const ledger = readWrittenRun(options.config)?.ledger
+  if (typeof ledger === 'string' && isPostgresUrl(ledger)) return ledger
   return resolve(configDir(options.config), typeof ledger === 'string' ? ledger : '.x2d365/ledger.sqlite')
 }
 

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { addDistributedOptions, defineDistributed } from './program-distributed.ts'
 import type { DeltaCommandOptions } from './commands/delta.ts'
 import type { DemoOptions } from './commands/demo.ts'
 import type { DiscoverOptions } from './commands/discover.ts'
@@ -69,6 +70,7 @@ Run \`x2d365 <command> --help\` for a command's options.`,
   defineDocs(program, setExitCode)
   defineSim(program)
   defineDemo(program, setExitCode)
+  defineDistributed(program, setExitCode)
   return program
 }
 
@@ -85,7 +87,7 @@ function defineInit(program: Command, setExitCode: SetExitCode): void {
 }
 
 function defineMigrate(program: Command, setExitCode: SetExitCode): void {
-  program
+  const migrate = program
     .command('migrate')
     .summary('load Accounts and Contacts into Dataverse; resumable; prints a reconciliation')
     .description(
@@ -112,10 +114,11 @@ ledger (rollback undoes it; a full migrate never resumes it, nor it a full one).
     .option('--mapping <path>', 'a confirmed mapping.yaml (default: run.mapping, else the built-in map)')
     .option('--sample <n>', 'rehearse on n root records and everything they need', integer('--sample', 1))
     .option('--json', 'print events as JSON lines (the last one, run.finished, holds the reconciliation)')
-    .action(async (options: MigrateCommandOptions) => {
-      const { migrateCommand } = await import('./commands/migrate.ts')
-      setExitCode(await migrateCommand(options))
-    })
+  addDistributedOptions(migrate)
+  migrate.action(async (options: MigrateCommandOptions) => {
+    const { migrateCommand } = await import('./commands/migrate.ts')
+    setExitCode(await migrateCommand(options))
+  })
 }
 
 function defineDiscover(program: Command, setExitCode: SetExitCode): void {

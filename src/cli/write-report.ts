@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '../ledger-location.ts'
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { RunConfig } from '../config/config.ts'
@@ -42,7 +43,8 @@ export interface ReportOptions {
  */
 export async function writeReport(options: ReportOptions): Promise<void> {
   const path = ledgerPathOf(options)
-  if (!existsSync(path)) throw new ConfigError([`${path}: no ledger here yet (run \`x2d365 migrate\` first)`])
+  if (!isPostgresUrl(path) && !existsSync(path))
+    throw new ConfigError([`${path}: no ledger here yet (run \`x2d365 migrate\` first)`])
   await withSession(
     silent,
     () => connectLedger(path),

@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '../ledger-location.ts'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { parseDocument } from 'yaml'
 import type { DeletionPolicy } from '../run/retire.ts'
@@ -105,7 +106,7 @@ export function parseConfig(
       },
       run: {
         instance: written.run.instance ?? defaultInstance(x2crm?.url, mysql?.url),
-        ledgerPath: inDir(written.run.ledger),
+        ledgerPath: isPostgresUrl(written.run.ledger) ? written.run.ledger : inDir(written.run.ledger),
         batchSize: written.run.batchSize,
         ...(written.run.mapping !== undefined && { mapping: inDir(written.run.mapping) }),
         usersPath: inDir(written.run.users),

@@ -1,16 +1,26 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryHashStore, type HashStore } from '../../src/ledger/hash-store.ts'
+import type { Ledger } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
+import { postgresAnswers, scratchPostgresLedger } from '../helpers/postgres.ts'
 
 /** Each implementation, with what closes it afterwards. */
-const implementations: [string, () => { store: HashStore; close: () => Promise<void> }][] = [
+const implementations: [
+  string,
+  () =>
+    | { store: HashStore; close: () => Promise<void> }
+    | Promise<{ store: HashStore; close: () => Promise<void> }>,
+][] = [
   ['memory', () => ({ store: createMemoryHashStore(), close: async () => {} })],
   ['memory ledger', () => ofLedger(createMemoryLedger())],
   ['sqlite ledger', () => ofLedger(createSqliteLedger(':memory:'))],
 ]
+if (await postgresAnswers()) {
+  implementations.push(['postgres ledger', async () => ofLedger(await scratchPostgresLedger('stores'))])
+}
 
-function ofLedger(ledger: ReturnType<typeof createMemoryLedger>) {
+function ofLedger(ledger: Ledger) {
   return { store: ledger.contentHashes, close: () => ledger.close() }
 }
 
@@ -18,8 +28,8 @@ for (const [name, make] of implementations) {
   describe(`HashStore contract: ${name}`, () => {
     let store: HashStore
     let close: () => Promise<void>
-    beforeEach(() => {
-      ;({ store, close } = make())
+    beforeEach(async () => {
+      ;({ store, close } = await make())
     })
     afterEach(async () => {
       await close()

@@ -3,6 +3,7 @@ import { createMemoryIntentStore, type IntentStore } from '../../src/ledger/inte
 import type { Ledger } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
+import { postgresAnswers, scratchPostgresLedger } from '../helpers/postgres.ts'
 
 const at = new Date('2026-01-01T00:00:00Z')
 
@@ -26,6 +27,9 @@ const implementations: [
   ['memory ledger', async () => ofLedger(createMemoryLedger())],
   ['sqlite ledger', async () => ofLedger(createSqliteLedger(':memory:'))],
 ]
+if (await postgresAnswers()) {
+  implementations.push(['postgres ledger', async () => ofLedger(await scratchPostgresLedger('intents'))])
+}
 
 function ofLedger(ledger: Ledger) {
   return {

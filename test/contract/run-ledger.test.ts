@@ -2,12 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Ledger, OutcomeStatus, RecordOutcome, RunId, RunLedger } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
+import { postgresAnswers, scratchPostgresLedger } from '../helpers/postgres.ts'
 
 // The run ledger of each ledger; its hash and fix stores have their own suites (hash-store, fix-store).
-const implementations: [string, () => Ledger][] = [
+const implementations: [string, () => Ledger | Promise<Ledger>][] = [
   ['memory', createMemoryLedger],
   ['sqlite', () => createSqliteLedger(':memory:')],
 ]
+// The PostgreSQL ledger of distributed runs, in a schema of its own per test, when a server answers.
+if (await postgresAnswers()) implementations.push(['postgres', () => scratchPostgresLedger('run_ledger')])
 
 const at = (minute: number) => new Date(Date.UTC(2025, 2, 15, 9, minute))
 
@@ -32,8 +35,8 @@ for (const [name, make] of implementations) {
   describe(`RunLedger contract: ${name}`, () => {
     let ledger: RunLedger
     let close: () => Promise<void>
-    beforeEach(() => {
-      const made = make()
+    beforeEach(async () => {
+      const made = await make()
       ledger = made
       close = () => made.close()
     })
