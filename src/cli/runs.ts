@@ -1,7 +1,7 @@
 import type { RunConfig } from '../config/config.ts'
 import { delta, type DeltaResult } from '../run/delta.ts'
 import { readTargetSchema } from '../schema/read-target-schema.ts'
-import { uploadsReaderFor } from '../run/attachments.ts'
+import { readUploadLimit, uploadsReaderFor } from '../run/attachments.ts'
 import { migrate, type MigrateResult } from '../run/migrate.ts'
 import type { DeletionPolicy } from '../run/retire.ts'
 import { rollback, type RollbackResult } from '../run/rollback.ts'
@@ -59,6 +59,9 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
           now: () => new Date(),
           retries: tally.counts,
           uploads: uploadsReaderFor(config.source.uploads, fetch),
+          ...(mapping.entities.some((e) => e.attachments === true) && {
+            uploadLimit: await readUploadLimit(target),
+          }),
           ...(options.signal !== undefined && { signal: options.signal }),
           // Rows are checked against the environment's own metadata before they are sent (number bounds, precision).
           tables: await readTargetSchema(
@@ -89,7 +92,7 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
   return withSession(
     renderer,
     (emit) => connect(config, emit),
-    ({ source, related, target, writers, ledger }, emit) =>
+    async ({ source, related, target, writers, ledger }, emit) =>
       delta(
         { ...runSettingsOf(config), mapping, deletions: options.deletions ?? config.run.deletions },
         {
@@ -103,6 +106,9 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
           retries: tally.counts,
           // Media files of new and changed records, and of those quarantined before, are read again.
           uploads: uploadsReaderFor(config.source.uploads, fetch),
+          ...(mapping.entities.some((e) => e.attachments === true) && {
+            uploadLimit: await readUploadLimit(target),
+          }),
           ...(options.signal !== undefined && { signal: options.signal }),
         },
       ),

@@ -119,3 +119,22 @@ function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
+
+/**
+ * The organization's `maxuploadfilesize` (the largest note body Dataverse takes, measured on its base64 text), or
+ * Dataverse's default when the organization row cannot be read (a security role without read on it).
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/reference/entities/organization
+ */
+export async function readUploadLimit(target: {
+  query(entitySet: string, options?: { select?: string[] }): AsyncIterable<Record<string, unknown>>
+}): Promise<UploadLimit> {
+  try {
+    for await (const row of target.query('organizations', { select: ['maxuploadfilesize'] })) {
+      const bytes = row['maxuploadfilesize']
+      if (typeof bytes === 'number' && bytes > 0) return { bytes, source: 'organization' }
+    }
+  } catch {
+    // Not readable: the default, which the quarantine reasons then name as such.
+  }
+  return { bytes: DEFAULT_MAX_UPLOAD_BYTES, source: 'default' }
+}
