@@ -1,3 +1,4 @@
+import { describeAfterLoad } from './after-load-text.ts'
 import type { RunEvent } from '../run/events.ts'
 import { describeSample } from '../report/sample-summary.ts'
 
@@ -119,6 +120,13 @@ export function createHumanRenderer(
           }
           break
         }
+        case 'cases.closed':
+        case 'lists.filled':
+        case 'connections.made':
+        case 'tags.written':
+          clear()
+          stderr.write(`${describeAfterLoad(event)}\n`)
+          break
         case 'run.finished':
           clear()
           stderr.write(`Run ${event.runId} finished in ${event.seconds.toFixed(1)}s\n`)

@@ -1,3 +1,4 @@
+import { afterLoadRows } from './after-load-tables.ts'
 import type { FixStore } from '../ledger/fix-store.ts'
 import type { RecordOutcome, RunInfo, RunLedger } from '../ledger/ledger.ts'
 import type { Findings } from '../mapping/findings.ts'
@@ -194,6 +195,15 @@ export async function buildMigrationReport(inputs: MigrationReportInputs): Promi
         row.skipped += c.skipped
       }
     }
+  }
+
+  // What the migration wrote after its phases (resolutions, list members, connections, tag rows), from its summary.
+  const tagTable =
+    inputs.mapping.settings?.tags.mode === 'table' ? inputs.mapping.settings.tags.table : undefined
+  for (const [table, written, refused] of afterLoadRows(migration?.summary, tagTable)) {
+    const row = tableRow(table)
+    row.created += written
+    row.quarantined += refused
   }
 
   const latest = await latestProblems(

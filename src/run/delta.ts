@@ -1,5 +1,6 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
+import { closeCases } from './close-incidents.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
@@ -111,6 +112,10 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
     if (run.closed.won + run.closed.lost + run.closed.failed.length > 0)
       deps.emit({ type: 'opportunities.closed', ...run.closed })
     await retireDeletions(run, stop)
+    // A case X2CRM resolved or cancelled during the cutover is closed in Dataverse too; only what differs is written.
+    const cases = await closeCases(run.plan.phases, options.instance, deps)
+    if (cases.resolved + cases.cancelled + cases.failed.length > 0)
+      deps.emit({ type: 'cases.closed', ...cases })
   } catch (error) {
     // Stopped on request: the run stays `running`; the next delta closes it as failed and does the rest. Any other
     // failure: the next delta closes this one as failed and finds what it left undone (hashes move only once loaded).

@@ -1,6 +1,7 @@
 import type { CaseCloseSummary } from './close-incidents.ts'
 import type { ListMembersSummary } from './list-members.ts'
 import type { ConnectionsSummary } from './connections.ts'
+import type { TagRowsSummary } from './tag-rows.ts'
 import type { CloseSummary } from './close-opportunities.ts'
 import type { OutcomeStatus, RunId } from '../ledger/ledger.ts'
 import type { Reconciliation } from './reconciliation.ts'
@@ -61,6 +62,8 @@ export type RunEvent =
   | ({ type: 'teams.prepared' } & TeamsReport)
   /** Products published and retired, quotes activated, won and closed, after everything else loaded. */
   | ({ type: 'sales.finished' } & SalesSummary)
+  /** The tag table's rows (`settings.tags` mode table): one per record and tag. */
+  | ({ type: 'tags.written' } & TagRowsSummary)
   /** How the phase's records were found: listed, fetched by id because lists hid them, ids that no longer exist. */
   | { type: 'phase.completeness'; phase: string; report: CompletenessReport }
   | {

@@ -15,6 +15,7 @@ import { closeCases, reopenCases } from './close-incidents.ts'
 import { addListMembers } from './list-members.ts'
 import { connectRelationships } from './connections.ts'
 import { withRecordTags } from './record-tags.ts'
+import { writeTagRows } from './tag-rows.ts'
 import type { RelatedReaders } from '../source/x2crm/related.ts'
 import { finishSales } from './finish-sales.ts'
 import { withSalesCatalog } from './sales-run.ts'
@@ -159,6 +160,8 @@ async function loadRun(
     deps.emit({ type: 'cases.closed', ...cases })
   const lists = await addListMembers(phases, deps)
   if (lists.lists + lists.dynamic + lists.unread > 0) deps.emit({ type: 'lists.filled', ...lists })
+  const tagRows = await writeTagRows(phases, options.mapping, options.instance, deps)
+  if (tagRows.rows + tagRows.failed.length > 0) deps.emit({ type: 'tags.written', ...tagRows })
   const connections = await connectRelationships(phases, options.mapping, options.instance, deps)
   if (connections.connected + connections.failed.length > 0)
     deps.emit({ type: 'connections.made', ...connections })
@@ -184,6 +187,7 @@ async function loadRun(
     ...(resumed && { findingsNote: 'resumed: findings cover the records this run read after resuming' }),
     sales,
     stages: deps.stages?.seconds(),
+    tagRows,
   })
   deps.emit({ type: 'run.finished', runId: run.runId, status: 'succeeded', reconciliation, seconds })
   return { runId: run.runId, resumed, reconciliation, processed, seconds }

@@ -9,6 +9,7 @@ import { CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { Mapping } from '../../src/mapping/types.ts'
 import type { RunEvent } from '../../src/run/events.ts'
+import { delta } from '../../src/run/delta.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { verify } from '../../src/run/verify.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
@@ -55,7 +56,7 @@ function setUp(
     emit: (e: RunEvent) => events.push(e),
     now: () => new Date(),
   }
-  return { dataverse, deps, events, rows: (table: string) => dataverse.rows(table) }
+  return { x2crm, dataverse, deps, events, rows: (table: string) => dataverse.rows(table) }
 }
 
 const contacts = { entity: 'Contacts', table: CONTACT }
@@ -70,7 +71,7 @@ const incident = (rows: Record<string, unknown>[], n: number) =>
 
 describe('cases and marketing lists, in process against the fixture', () => {
   it('loads the 5 cases with their customer, priority and origin, resolves the resolved one last, and fills the static list with its 25 members', async () => {
-    const { deps, events, rows } = setUp((records) => {
+    const { x2crm, deps, events, rows } = setUp((records) => {
       const services = records['Services'] ?? []
       const at = (n: number) => services.find((s) => s['id'] === n) ?? {}
       // Dirt the fixture lacks: a cancelled case, and a child case of another.
@@ -139,6 +140,26 @@ describe('cases and marketing lists, in process against the fixture', () => {
     expect(incident(rows('incident'), 1003)).toMatchObject({ statecode: 1, statuscode: 5 })
     expect(incident(rows('incident'), 1004)).toMatchObject({ statecode: 2, statuscode: 6 })
     expect(rows('listmember')).toHaveLength(25)
+
+    // During the cutover X2CRM resolves case 1000: the delta loads it and resolves it; a second delta writes nothing.
+    const put = await x2crm.handle(
+      new Request('http://127.0.0.1/index.php/api2/Services/1000.json', {
+        method: 'PATCH',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`admin:${FIXTURE_ADMIN_KEY}`).toString('base64')}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ status: 'Closed - Resolved', resolution: 'Replaced the disk' }),
+      }),
+    )
+    expect(put.status).toBe(200)
+    const cutover = await delta(options, deps)
+    expect(cutover.reconciliation.balanced).toBe(true)
+    expect(incident(rows('incident'), 1000)).toMatchObject({ statecode: 1, statuscode: 5 })
+    expect(rows('incidentresolution').map((r) => r['subject'])).toContain('Replaced the disk')
+    const before = events.length
+    await delta(options, deps)
+    expect(events.slice(before).some((e) => e.type === 'cases.closed')).toBe(false)
   })
 
   it('quarantines a case without a customer; leaves off members not migrated; says when the source has no list members', async () => {

@@ -136,4 +136,18 @@ describe('tags, in process against the fixture', () => {
     expect(row(rows('contact'), 'contactid', id('Contacts', 1))?.['new_x2crmtags']).toBe('#test, #vip')
     expect(row(rows('account'), 'accountid', id('Accounts', 2))?.['new_x2crmtags']).toBe('#key-account')
   })
+
+  it('a tag table gets one row per record and tag, bound to the record', async () => {
+    const { deps, events, options: run, rows } = await setUp({ mode: 'table', table: 'new_x2crmtag' })
+    await migrate(run, deps)
+    // 6 accounts with one tag, 17 contacts with 22 tags.
+    const tagRows = rows('new_x2crmtag')
+    expect(tagRows).toHaveLength(28)
+    expect(events.find((e) => e.type === 'tags.written')).toMatchObject({ rows: 28, failed: [] })
+    const ofContact1 = tagRows.filter((r) => r['_new_contactid_value'] === id('Contacts', 1))
+    expect(ofContact1.map((r) => r['new_name']).sort()).toEqual(['#test', '#vip'])
+    // A second run writes the same rows.
+    await migrate(run, deps)
+    expect(rows('new_x2crmtag')).toHaveLength(28)
+  })
 })
