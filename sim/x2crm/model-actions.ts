@@ -94,7 +94,10 @@ function scanQuery(
   extra?: (row: Row) => boolean,
 ): Provided | undefined {
   const { params, store } = context
-  if (!store.scan || params._tags !== undefined || params._or !== undefined) return undefined
+  // A held class scans its id index only when the read asks for id order (its lists follow database order).
+  const byId = typeof params._order === 'string' && /^[+ ]?id$/.test(params._order)
+  const scan = store.scan?.bind(store) ?? (byId ? store.idOrder?.bind(store) : undefined)
+  if (!scan || params._tags !== undefined || params._or !== undefined) return undefined
   if (params._page !== undefined && params._page !== '0') return undefined
   if (
     params._order !== undefined &&
@@ -117,7 +120,7 @@ function scanQuery(
     if (!counting) page.push(...provided.page.slice(0, pageSize - page.length))
     chunk = []
   }
-  for (const row of store.scan(info.name, after ? Number(after[1]) : Number.MIN_SAFE_INTEGER)) {
+  for (const row of scan(info.name, after ? Number(after[1]) : Number.MIN_SAFE_INTEGER)) {
     if (!visibleTo(context, row)) continue
     chunk.push(row)
     if (chunk.length >= (counting ? 2000 : pageSize)) {

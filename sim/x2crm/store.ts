@@ -39,6 +39,12 @@ export interface Store {
    * instance too big to hold) has it; keyset reads and counts then scan instead of filtering every row.
    */
   scan?(className: string, afterId: number): Iterable<Row>
+  /**
+   * Rows of a class with ids above `afterId`, ascending, from an id index kept until the class changes: what a
+   * keyset read ordered by id (`_order=+id&id=>N`) needs, without copying and sorting the class for every page (a
+   * 300k-record migration spent more CPU in the simulator than in x2d365 on that).
+   */
+  idOrder?(className: string, afterId: number): Iterable<Row>
   get(className: string, id: number): Row | undefined
   /** Inserts or replaces by `id` (a replaced row keeps its place); assigns the next id when there is none. */
   put(className: string, row: Row): Row
@@ -94,8 +100,29 @@ export function createStore(dataset: X2crmDataset, now: number): Store {
     return id
   }
 
+  /** Each class's ids in ascending order, built on the first keyset read after a change. */
+  const sortedIds = new Map<string, number[]>()
+  function* idOrder(className: string, afterId: number): Generator<Row> {
+    const table = tables.get(className)
+    if (!table) return
+    let ids = sortedIds.get(className)
+    if (ids === undefined) sortedIds.set(className, (ids = [...table.keys()].sort((a, b) => a - b)))
+    let low = 0
+    let high = ids.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if ((ids[middle] ?? 0) > afterId) high = middle
+      else low = middle + 1
+    }
+    for (let i = low; i < ids.length; i++) {
+      const row = table.get(ids[i] ?? 0)
+      if (row !== undefined) yield row
+    }
+  }
+
   return {
     classInfo: (className) => infos.get(className),
+    idOrder,
     classNames: () => [...infos.keys()],
     rows: (className) => [...(tables.get(className)?.values() ?? [])],
     get: (className, id) => tables.get(className)?.get(id),
@@ -108,12 +135,16 @@ export function createStore(dataset: X2crmDataset, now: number): Store {
       }
       const stored = row.id === undefined || row.id === null ? { ...row, id: allocateId(className) } : row
       const id = idOf(stored)
+      if (!table.has(id)) sortedIds.delete(className)
       table.set(id, stored)
       bumpNextId(className, id)
       return stored
     },
     allocateId,
-    remove: (className, id) => tables.get(className)?.delete(id) ?? false,
+    remove(className, id) {
+      sortedIds.delete(className)
+      return tables.get(className)?.delete(id) ?? false
+    },
     users: dataset.users.map((row) => ({ ...row })),
     dropdowns: (dataset.dropdowns ?? []).filter(isRow),
     relationships,
