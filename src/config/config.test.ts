@@ -30,6 +30,17 @@ describe('parseConfig', () => {
     expect(withPolicy('purge').errors.join('\n')).toMatch(/run\.delta\.deletions/)
   })
 
+  it('takes a postgres:// ledger as it is (a distributed run), and refuses one with a password in its URL', () => {
+    const withLedger = (ledger: string) =>
+      parseConfig(CONFIG_TEMPLATE.replace(/ledger: \S+/, `ledger: '${ledger}'`), env, '/work')
+    expect(withLedger('postgres://x2d365@db:5432/m?schema=contoso').value?.run.ledgerPath).toBe(
+      'postgres://x2d365@db:5432/m?schema=contoso',
+    )
+    const refused = withLedger('postgres://x2d365:hunter2@db:5432/m')
+    expect(refused.errors.join('\n')).toMatch(/run\.ledger: the URL holds a password.*PGPASSWORD/)
+    expect(refused.errors.join('\n')).not.toMatch(/hunter2/)
+  })
+
   it('reports every problem at once, each with its path', () => {
     const text = `
 source:

@@ -74,6 +74,13 @@ export function parseConfig(
     clientId: user.clientId,
     clientSecret: secret(`target.dataverse.additionalAppUsers.${i}.clientSecretEnv`, user.clientSecretEnv),
   }))
+  if (isPostgresUrl(written.run.ledger) && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(written.run.ledger)) {
+    // The ledger's place is printed (reports, summaries): its password must not be part of it.
+    errors.push(
+      'run.ledger: the URL holds a password; remove it and export PGPASSWORD (or use ~/.pgpass), which ' +
+        'PostgreSQL clients read, so that it never shows in output or reports',
+    )
+  }
   if (errors.length > 0) return { errors }
   const inDir = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path))
   return {

@@ -191,5 +191,13 @@ describe.skipIf(!available)('a distributed migration: 3 workers, one killed with
       env: sims.env,
     })
     expect(verify.code, verify.stdout + verify.stderr).toBe(0)
+    // And the cutover called off: rollback undoes the distributed migration and the delta from the shared ledger.
+    const rollback = await runCli(['rollback', '--yes', '--config', sims.configPath], {
+      cwd: dir,
+      env: sims.env,
+    })
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0)
+    expect(sims.dataverse.rows('contact')).toEqual([])
+    expect(sims.dataverse.rows('account')).toEqual([])
   }, 120_000)
 })
