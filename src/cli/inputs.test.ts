@@ -59,7 +59,7 @@ describe('the paths a config names, read without its secrets', () => {
 describe('mappingFor', () => {
   it('uses the built-in map when none is named', () => {
     const { mapping, source } = mappingFor(undefined, 'migrate')
-    expect(source).toBe('the built-in Accounts and Contacts map')
+    expect(source).toBe('the built-in map (accounts, contacts, products, quotes)')
     expect(mapping.entities.map((e) => e.entity)).toEqual(expect.arrayContaining(['Accounts', 'Contacts']))
   })
 
