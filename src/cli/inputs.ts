@@ -127,7 +127,7 @@ export function loadConfirmedMapping(mappingPath: string, command: string): Mapp
 
 /**
  * The map a run uses: a confirmed mapping.yaml when one is named (refused with what to do when it is not confirmed
- * or changed since), else the built-in Accounts/Contacts map.
+ * or changed since), else the built-in map (accounts, contacts, products, quotes: src/mapping/built-in-map.ts).
  */
 export function mappingFor(path: string | undefined, command: string): { mapping: Mapping; source: string } {
   if (path === undefined)

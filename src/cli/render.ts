@@ -1,4 +1,5 @@
 import { describeAfterLoad } from './after-load-text.ts'
+import { salesLines } from './render-sales.ts'
 import type { RunEvent } from '../run/events.ts'
 import { describeSample } from '../report/sample-summary.ts'
 
@@ -130,6 +131,12 @@ export function createHumanRenderer(
         case 'run.finished':
           clear()
           stderr.write(`Run ${event.runId} finished in ${event.seconds.toFixed(1)}s\n`)
+          break
+        case 'sales.catalog':
+        case 'sales.finished':
+        case 'teams.prepared':
+          clear()
+          for (const line of salesLines(event)) stderr.write(`${line}\n`)
           break
       }
     },

@@ -25,6 +25,7 @@ describe('before-images', () => {
     expect(imageColumns(accounts)).toEqual([
       'name',
       '_ownerid_value',
+      '_owningteam_value',
       '_primarycontactid_value',
       'new_x2crmid',
     ])
@@ -40,6 +41,12 @@ describe('before-images', () => {
       'ownerid@odata.bind': '/systemusers(u-1)',
       'primarycontactid@odata.bind': null,
       new_x2crmid: null,
+    })
+  })
+
+  it('give a row a team owned back to that team', () => {
+    expect(restoreValues(accounts, { _ownerid_value: 't-1', _owningteam_value: 't-1' })).toMatchObject({
+      'ownerid@odata.bind': '/teams(t-1)',
     })
   })
 

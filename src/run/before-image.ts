@@ -16,16 +16,15 @@ export function lookupColumn(field: FieldMap): string {
  */
 export function imageColumns(map: EntityMap): string[] {
   const columns = map.fields.flatMap((f) =>
-    f.transform === 'link' ||
-    f.transform === 'owner' ||
-    f.transform === 'regarding' ||
-    f.transform === 'priceList'
-      ? [`_${lookupColumn(f)}_value`]
-      : f.transform === 'unit'
-        ? [] // the run's unit group and unit, the same on every row
-        : f.transform === 'activityState'
-          ? STATE_COLUMNS
-          : [f.target],
+    f.transform === 'owner'
+      ? ['_ownerid_value', '_owningteam_value'] // the team, when a team owns the row
+      : f.transform === 'link' || f.transform === 'regarding' || f.transform === 'priceList'
+        ? [`_${lookupColumn(f)}_value`]
+        : f.transform === 'unit'
+          ? [] // the run's unit group and unit, the same on every row
+          : f.transform === 'activityState'
+            ? STATE_COLUMNS
+            : [f.target],
   )
   if (map.sourceIdColumn !== undefined) columns.push(map.sourceIdColumn)
   return [...new Set(columns)]
@@ -41,7 +40,10 @@ export function restoreValues(
     if (field.transform === 'link' || field.transform === 'owner') {
       const id = image[`_${lookupColumn(field)}_value`]
       if (field.transform === 'owner') {
-        if (typeof id === 'string') values['ownerid@odata.bind'] = `/systemusers(${id})`
+        // A row owned by a team (an X2CRM group's) goes back to the team.
+        const team = image['_owningteam_value']
+        if (typeof id === 'string')
+          values['ownerid@odata.bind'] = team === id ? `/teams(${id})` : `/systemusers(${id})`
         continue
       }
       const entitySet = field.linkTo?.table.entitySet

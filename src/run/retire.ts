@@ -49,6 +49,7 @@ const STATELESS = new Set([
   'activitymimeattachment',
   'systemuser',
   'team',
+  'teammembership',
   'businessunit',
   'teammembership',
 ])
