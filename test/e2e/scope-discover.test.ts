@@ -99,6 +99,8 @@ describe('x2d365 discover writes the scope report', () => {
     expect(markdown).toContain('¹ API v2 lists and counts omit private records')
     expect(markdown).toContain('¹ API v2 lists and counts omit private records')
     expect(markdown).toContain('| Full load |')
+    // It cites only what its reader has: no file of x2d365's own repository (api.md, webapi.md, docs/).
+    expect(markdown).not.toMatch(/\b(?:web)?api\.md\b|docs\//)
   })
 
   it('uses the throughput of the newest succeeded migrate run in the ledger, and --scope moves the files', async () => {
