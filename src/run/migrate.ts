@@ -9,6 +9,7 @@ import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/name-index.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { createFindingsCollector, type FindingsCollector } from '../mapping/findings.ts'
+import { mapFingerprint } from '../mapping/map-fingerprint.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
@@ -98,7 +99,7 @@ async function loadRun(
     for (const phase of phases) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
       const result = await runPhase(
-        { ...phase, phaseSets },
+        { ...phase, phaseSets, mapFingerprint: mapFingerprint(options.mapping, phase.entityMap.entity) },
         run.runId,
         options,
         deps,
