@@ -167,10 +167,16 @@ function defineMap(program: Command, setExitCode: SetExitCode): void {
     .option('--sample <n>', 'records per class to profile (0: names and types only)', '200')
     .option('--prefix <prefix>', 'publisher prefix of new columns', 'new_')
     .option('--force', 'overwrite an existing map')
-    .action(async (options: MapPaths & { sample: string; prefix: string; force?: boolean }) => {
-      const { mapProposeCommand } = await import('./commands/map.ts')
-      setExitCode(await mapProposeCommand(options))
-    })
+    .option(
+      '--update',
+      'add to the existing map the fields X2CRM got since it was written, keeping every line it has (then confirm again)',
+    )
+    .action(
+      async (options: MapPaths & { sample: string; prefix: string; force?: boolean; update?: boolean }) => {
+        const { mapProposeCommand } = await import('./commands/map.ts')
+        setExitCode(await mapProposeCommand(options))
+      },
+    )
 
   withPaths(map.command('validate'))
     .description('check the map against both schemas; reports every problem at once')
@@ -343,7 +349,10 @@ function defineVerify(program: Command, setExitCode: SetExitCode): void {
         'rate and ETA in a terminal); with --json, one JSON object per line on stdout, the last one the result.',
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
-    .option('-m, --mapping <path>', 'the confirmed map the migration used (default: run.mapping, else built-in)')
+    .option(
+      '-m, --mapping <path>',
+      'the confirmed map the migration used (default: run.mapping, else built-in)',
+    )
     .option('--sample <n>', 'records per object to check (default 200)', integer('--sample', 1))
     .option('--all', 'check every record')
     .option('--json', 'print the result as JSON')
