@@ -6,7 +6,8 @@ import { standardTables } from '../../src/target/dataverse/standard-tables.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
 import type { RecordOutcome } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
-import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { actionMaps } from '../../src/mapping/default-actions.ts'
+import { ACCOUNT, CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { validate } from '../../src/run/validate.ts'
@@ -463,5 +464,78 @@ describe('issue 14 rules on generated dirty data', () => {
     // And the delta after it finds nothing to do: the hashes now carry the grown map.
     const again = await delta({ ...options, mapping: grown }, deps)
     expect(again.entities.map((e) => e.found.changed)).toEqual([0, 0])
+  })
+
+  it('links an action whose associationType differs in letter case (caseInsensitiveClass), counted as a repair; off, it links nothing', async () => {
+    const regardingTo = [
+      { entity: 'Accounts', table: ACCOUNT },
+      { entity: 'Contacts', table: CONTACT },
+    ]
+    const withActions = { entities: [...actionMaps(regardingTo), ...mapping.entities] }
+    const run = async (caseInsensitiveClass: boolean) => {
+      const { x2crm, dataverse, source, target, tables } = await setUp()
+      const spellings = ['CONTACTS', 'Contacts', 'contacts', 'ACCOUNTS']
+      spellings.forEach((associationType, i) =>
+        x2crm.upsert('Actions', {
+          id: i + 1,
+          type: 'call',
+          subject: `Call ${i + 1}`,
+          associationType,
+          associationId: 3,
+          assignedTo: 'Anyone',
+          visibility: 1,
+          createDate: 1760000000,
+          lastUpdated: 1760000000,
+        }),
+      )
+      const map = {
+        entities: withActions.entities.map((e) =>
+          e.entity === 'Actions'
+            ? { ...e, repairs: { linkByName: true, caseInsensitiveClass, caseInsensitiveChoice: true } }
+            : e,
+        ),
+      }
+      const ledger = createMemoryLedger()
+      const result = await migrate(
+        { ...options, mapping: map },
+        { source, target, ledger, emit: () => undefined, now: () => new Date(), tables },
+      )
+      expect(result.reconciliation.balanced).toBe(true)
+      const outcomes = await outcomesOf(ledger, result.runId)
+      const regarding = (id: number) =>
+        dataverse.rows('phonecall').find((r) => r['activityid'] === targetIdFor('test', 'Actions', id))?.[
+          '_regardingobjectid_value'
+        ] ?? null
+      return { outcomes, regarding }
+    }
+
+    const on = await run(true)
+    expect([1, 2, 3, 4].map(on.regarding)).toEqual([
+      targetIdFor('test', 'Contacts', 3),
+      targetIdFor('test', 'Contacts', 3),
+      targetIdFor('test', 'Contacts', 3),
+      targetIdFor('test', 'Accounts', 3),
+    ])
+    const repairs = (outcomes: typeof on.outcomes, id: number) =>
+      (outcomes.get(`Actions:${id}`)?.warnings ?? []).filter((w) =>
+        w.includes('repair caseInsensitiveClass:'),
+      )
+    expect(repairs(on.outcomes, 1)).toEqual([
+      'associationId: repair caseInsensitiveClass: associationType "CONTACTS" read as Contacts (differs in letter case)',
+    ])
+    expect(repairs(on.outcomes, 2)).toEqual([])
+    expect(repairs(on.outcomes, 3)).toEqual([])
+    expect(repairs(on.outcomes, 4)).toHaveLength(1)
+
+    const off = await run(false)
+    expect([1, 2, 3, 4].map(off.regarding)).toEqual([
+      null,
+      targetIdFor('test', 'Contacts', 3),
+      targetIdFor('test', 'Contacts', 3),
+      null,
+    ])
+    expect(off.outcomes.get('Actions:1')?.warnings?.join()).toMatch(
+      /only ignoring letter case, and caseInsensitiveClass is off/,
+    )
   })
 })
