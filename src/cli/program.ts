@@ -171,10 +171,16 @@ function defineMap(program: Command, setExitCode: SetExitCode): void {
     .option('--sample <n>', 'records per class to profile (0: names and types only)', '200')
     .option('--prefix <prefix>', 'publisher prefix of new columns', 'new_')
     .option('--force', 'overwrite an existing map')
-    .action(async (options: MapPaths & { sample: string; prefix: string; force?: boolean }) => {
-      const { mapProposeCommand } = await import('./commands/map.ts')
-      setExitCode(await mapProposeCommand(options))
-    })
+    .option(
+      '--update',
+      'add to the existing map the fields X2CRM got since it was written, keeping every line it has (then confirm again)',
+    )
+    .action(
+      async (options: MapPaths & { sample: string; prefix: string; force?: boolean; update?: boolean }) => {
+        const { mapProposeCommand } = await import('./commands/map.ts')
+        setExitCode(await mapProposeCommand(options))
+      },
+    )
 
   withPaths(map.command('validate'))
     .description('check the map against both schemas; reports every problem at once')

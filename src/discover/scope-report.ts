@@ -135,7 +135,7 @@ export function buildScopeReport(discovery: Discovery, facts: ScopeFacts): Scope
   const attachments = facts.attachments ?? { unreadable: 'not measured' }
   const automation = facts.automation ?? {
     unreadable:
-      'X2Flow definitions are only in x2_flows: API v2 has no route to them (api.md §1.13); configure source.mysql',
+      'X2Flow definitions are only in x2_flows: API v2 has no route to them (X2CRM 7.1, protected/controllers/Api2Controller.php); configure source.mysql',
   }
   const factors = [
     transformsFactor(discovery),
@@ -328,7 +328,7 @@ export function constraintsFactor(
   if (facts.source === 'api') {
     points += 1
     details.push(
-      '+1 API only: X2Flow, processes, report settings, list members and quote lines are only in the database (api.md §1.13)',
+      '+1 API only: X2Flow, processes, report settings, list members and quote lines are only in the database (API v2 has no route to them: X2CRM 7.1, protected/controllers/Api2Controller.php)',
     )
   }
   const score = Math.min(5, 1 + points)
@@ -388,7 +388,7 @@ export function throughputFromLimits(appUsers: number, batchSize: number): Cutov
       `estimated from Dataverse's service protection limits per application user (${requests.toLocaleString('en-US')} requests and ` +
       `${executionSeconds / 60} min of execution time per ${windowSeconds / 60} min, ${concurrentRequests} concurrent; ` +
       `https://aka.ms/serviceprotectionlimits) and ${UPSERT_SECONDS_PER_RECORD * 1000} ms ` +
-      `of server time per upserted row (Microsoft's UpsertMultiple sample: 100 rows in 2 s; webapi.md §4.3): ` +
+      `of server time per upserted row (Microsoft's UpsertMultiple sample: 100 rows in 2 s; https://learn.microsoft.com/power-apps/developer/data-platform/webapi/samples/create-update-multiple): ` +
       `${round1(perUser)} records/s per user, bound by ${limit}, × ${users} application user(s), batches of ${batchSize}. ` +
       'One web server; a production org may spread over more. Run a rehearsal in a sandbox to measure the real rate.',
   }

@@ -140,6 +140,33 @@ describe('validateMapping', () => {
     ])
   })
 
+  it('recognises the options schema apply created from the map itself (same value and label) as its own', () => {
+    const applied = structuredClone(target)
+    const column = applied['account']?.columns.find((c) => c.name === 'customertypecode')
+    if (column?.options === undefined) throw new Error('customertypecode has no options')
+    column.options = [...column.options, { value: 100000000, label: 'Web' }]
+    const mapping = mappingOf([
+      '  Accounts:',
+      '    table: account',
+      '    fields:',
+      '      name: { target: name, transform: text }',
+      '      leadtype: { target: customertypecode, transform: choice, choices: { Web: 100000000 }, newOptions: { "100000000": Web } }',
+    ])
+    expect(validateMapping(mapping, source, applied).errors).toEqual([])
+    const other = mappingOf([
+      '  Accounts:',
+      '    table: account',
+      '    fields:',
+      '      name: { target: name, transform: text }',
+      '      leadtype: { target: customertypecode, transform: choice, choices: { Walk In: 100000000 }, newOptions: { "100000000": Walk In } }',
+    ])
+    expect(validateMapping(other, source, applied).errors).toEqual([
+      expect.stringMatching(
+        /newOptions\.100000000: account\.customertypecode already has the choice value 100000000 \(Web\)/,
+      ),
+    ])
+  })
+
   it('requires what Dataverse requires, and takes defaults as filling it', () => {
     const bare = mappingOf([
       '  Product:',

@@ -229,10 +229,15 @@ function checkChoices(
   warnings: string[],
 ): void {
   const known = new Set(options.map((o) => o.value))
-  for (const value of Object.keys(field.newOptions ?? {})) {
-    if (known.has(Number(value))) {
+  for (const [value, label] of Object.entries(field.newOptions ?? {})) {
+    const existing = options.find((o) => o.value === Number(value))
+    // An option with this value and label is the one `schema apply` created from this very line: the map's own.
+    if (
+      existing !== undefined &&
+      existing.label.trim().toLowerCase() !== String(label).trim().toLowerCase()
+    ) {
       errors.push(
-        `${path}.newOptions.${value}: ${column} already has the choice value ${value}; pick another value`,
+        `${path}.newOptions.${value}: ${column} already has the choice value ${value} (${existing.label}); pick another value`,
       )
     }
     known.add(Number(value))

@@ -24,7 +24,7 @@ export const NOT_IN_API: Readonly<Record<'reports' | 'charts' | 'dashboards' | '
   dashboards:
     "API v2 does not serve widget layouts; source.mysql would read x2_settings (each user's home page and charts dashboard) and x2_reports_2.dataWidgetLayout",
   processes:
-    'processes are not X2Model classes, so API v2 has no route to them (api.md §1.3); source.mysql would read x2_workflows and x2_workflow_stages',
+    'processes are not X2Model classes, so API v2 has no route to them (X2CRM 7.1, protected/controllers/Api2Controller.php); source.mysql would read x2_workflows and x2_workflow_stages',
 }
 
 export interface ReportInput {

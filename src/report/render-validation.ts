@@ -40,6 +40,14 @@ export function formatValidation(result: ValidationResult, options: { top?: numb
   }
   const found = findingsLines(result.findings, result.repairs)
   if (found.length > 0) lines.push('', ...found)
+  const added = result.newFields ?? []
+  if (added.length > 0) {
+    lines.push(
+      '',
+      `${added.length} X2CRM field${added.length > 1 ? 's' : ''} the map does not name (new since it was confirmed; \`x2d365 map propose --update\` adds them): ` +
+        added.map((f) => `${f.entity}.${f.field}`).join(', '),
+    )
+  }
   lines.push('', ...ownerLines(result.owners))
   lines.push(...columnLines(result))
   lines.push(`Only Dataverse can refuse for: ${result.onlyDataverse.join('; ')}.`)
@@ -131,6 +139,21 @@ export function renderValidationMarkdown(result: ValidationResult, map: string):
   )
   lines.push(...groupSection('Would load with warnings', result.warnings.total, result.warnings.groups))
   lines.push(...groupSection('Would be skipped', result.skipped.total, result.skipped.groups))
+  const added = result.newFields ?? []
+  if (added.length > 0) {
+    lines.push(
+      '',
+      '## Fields new since the map',
+      '',
+      'X2CRM has these fields and the map does not name them: they do not migrate until `x2d365 map propose --update` adds them and the map is confirmed again.',
+      '',
+      '| class | field | label | custom |',
+      '|---|---|---|---|',
+      ...added.map(
+        (f) => `| ${f.entity} | ${f.field} | ${cell(f.label ?? '')} | ${f.custom ? 'yes' : 'no'} |`,
+      ),
+    )
+  }
   lines.push(...repairsMarkdown(result.repairs))
   lines.push(...findingsMarkdown(result.findings))
   lines.push('', '## Owners', '')

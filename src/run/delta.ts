@@ -4,6 +4,7 @@ import { closeCases } from './close-incidents.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
+import { mapFingerprint } from '../mapping/map-fingerprint.ts'
 import {
   classesInOrder,
   phaseEntitySets,
@@ -20,7 +21,7 @@ import type { X2crmRecord } from '../source/x2crm/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
-import { loadPhase, type RunPhase } from './load-phase.ts'
+import { loadedHash, loadPhase, type RunPhase } from './load-phase.ts'
 import { takesRecord } from './route-records.ts'
 import { closeOpportunities, type CloseSummary } from './close-opportunities.ts'
 import { buildContext } from './build-context.ts'
@@ -169,7 +170,11 @@ async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date):
   const quarantined = await quarantinedBefore(deps.ledger, since, run.runId)
   const plan = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(plan.phases)
-  const phases = plan.phases.map((p): RunPhase => ({ ...p, phaseSets }))
+  const phases = plan.phases.map((p): RunPhase => ({
+    ...p,
+    phaseSets,
+    mapFingerprint: mapFingerprint(options.mapping, p.entityMap.entity),
+  }))
   return {
     runId: run.runId,
     since,
@@ -225,7 +230,10 @@ async function detectChanges(run: DeltaRun, entity: string): Promise<DetectedCla
   const comparing = `${entity} delta`
   deps.emit({ type: 'phase.started', phase: comparing, sourceCount: listed, resumeAfterId: 0 })
   let lastRead = 0
+  // A record is changed when X2CRM's values changed or when the map's columns for its class did (a field added).
+  const fingerprint = mapFingerprint(run.options.mapping, entity)
   const detected = detectDelta(deps.source, entity, deps.ledger.contentHashes, {
+    hash: (record) => loadedHash(record, fingerprint),
     onReport: (report, found) => {
       summary.completeness = report
       summary.found = { ...found }

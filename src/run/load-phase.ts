@@ -57,7 +57,21 @@ export interface LoadDeps {
 }
 
 /** A phase of the plan, and where every phase of the run writes (to bind a link only into the table its parent went to). */
-export type RunPhase = PlannedPhase & { phaseSets: ReadonlyMap<string, string> }
+export type RunPhase = PlannedPhase & {
+  phaseSets: ReadonlyMap<string, string>
+  /** The map's fingerprint for the phase's class (mapFingerprint), kept in each record's content hash. */
+  mapFingerprint?: string
+}
+
+/**
+ * The content hash kept for a record as the map loads it: X2CRM's content and the map's fingerprint for its class, so
+ * that a record counts as changed when its values changed or when the map's columns for it did.
+ */
+export function loadedHash(record: X2crmRecord, mapFingerprint: string | undefined): string {
+  return mapFingerprint === undefined
+    ? contentHash(record)
+    : contentHash(record, { related: { map: [mapFingerprint] } })
+}
 
 /** Where a phase's progress stands when {@link loadPhase} starts, for the progress events. */
 export interface PhaseProgress {
@@ -171,7 +185,7 @@ export async function loadPhase(
               ? []
               : batch.map((record) => [
                   sourceKeyOf(entityMap.entity, numericId(record)),
-                  { id: numericId(record), hash: contentHash(record) },
+                  { id: numericId(record), hash: loadedHash(record, phase.mapFingerprint) },
                 ]),
           ),
       )

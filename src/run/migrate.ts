@@ -9,6 +9,7 @@ import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/name-index.ts'
 import type { OwnerDecisions } from '../mapping/reconcile-users.ts'
 import { createFindingsCollector, type FindingsCollector } from '../mapping/findings.ts'
+import { mapFingerprint } from '../mapping/map-fingerprint.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
 import { closeCases, reopenCases } from './close-incidents.ts'
@@ -133,7 +134,7 @@ async function loadRun(
       await reopenCases(phase, deps)
       const phaseStarted = performance.now()
       const result = await runPhase(
-        { ...phase, phaseSets },
+        { ...phase, phaseSets, mapFingerprint: mapFingerprint(options.mapping, phase.entityMap.entity) },
         run.runId,
         options,
         deps,

@@ -1,4 +1,5 @@
 import { createFindingsCollector, type Findings, type FindingsCollector } from '../mapping/findings.ts'
+import { fieldsNewSinceMap, type NewField } from '../mapping/new-fields.ts'
 import { createRepairTally, type RepairCounts, type RepairTally } from '../mapping/repair-tally.ts'
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { LoadedRecord, RecordOutcome } from '../ledger/ledger.ts'
@@ -25,7 +26,7 @@ import {
   type ReasonTallyGroup,
 } from './reason-groups.ts'
 import { extractClass } from '../source/x2crm/extract.ts'
-import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
+import type { X2crmField, X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
@@ -128,6 +129,8 @@ export interface ValidationResult {
   findings?: Findings
   /** Each named repair the map would make, counted with examples. */
   repairs?: RepairCounts
+  /** Fields X2CRM has that the map does not name: they appeared since it was confirmed (`map propose --update`). */
+  newFields?: NewField[]
 }
 
 /** What Dataverse alone can refuse: said with every result so that "nothing would be quarantined" is not overread. */
@@ -234,7 +237,17 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
     onlyDataverse: [...ONLY_DATAVERSE],
     findings: findings.findings(),
     repairs: repairs.repairs(),
+    newFields: await newFieldsOf(options.mapping, deps.source),
   }
+}
+
+/** The fields of the map's classes that X2CRM has and the map does not name; none when fields cannot be read. */
+async function newFieldsOf(mapping: Mapping, source: Pick<X2crmSource, 'fields'>): Promise<NewField[]> {
+  const fields: Record<string, X2crmField[]> = {}
+  for (const entity of new Set(mapping.entities.map((e) => e.entity))) {
+    fields[entity] = await source.fields(entity).catch(() => [])
+  }
+  return fieldsNewSinceMap(mapping, fields)
 }
 
 /** Usernames of X2CRM's inactive users (their records are a finding); none when the users cannot be read. */

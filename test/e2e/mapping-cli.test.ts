@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { loadConfirmedMapping, lockPathFor } from '../../src/cli/inputs.ts'
 import { buildProgram } from '../../src/cli/program.ts'
 import type { Discovery } from '../../src/discover/discover.ts'
+import type { X2crmField } from '../../src/source/x2crm/types.ts'
 import { ConfigError } from '../../src/errors.ts'
 import { defaultSourceSchema, defaultTargetSchema } from './mapping-schemas.ts'
 
@@ -93,6 +94,53 @@ describe('x2d365 map', () => {
     expect(() => loadConfirmedMapping(mappingPath, 'delta')).toThrow(
       /delta needs a confirmed map, and mapping\.yaml has not been confirmed/,
     )
+  })
+
+  it('adds a field X2CRM got after confirmation with propose --update, keeping every confirmed line, and confirms again', async () => {
+    await map('propose', '--sample', '0', '--force')
+    writeFileSync(mappingPath, readFileSync(mappingPath, 'utf8').replace(/, review: [^}]*(?= })/g, ''))
+    expect((await map('confirm', '--by', 'dana')).code).toBe(0)
+    const before = readFileSync(mappingPath, 'utf8')
+    expect((await map('propose', '--sample', '0', '--update')).output).toContain('already names every field')
+
+    // A custom field appears in X2CRM before cutover.
+    const grown: Discovery = structuredClone(discovery)
+    const region: X2crmField = {
+      fieldName: 'c_region',
+      attributeLabel: 'Sales region',
+      type: 'varchar',
+      linkType: null,
+      custom: true,
+      required: false,
+      readOnly: false,
+    }
+    grown.source.entities = {
+      ...grown.source.entities,
+      Contacts: [...(grown.source.entities['Contacts'] ?? []), region],
+    }
+    writeFileSync(discoveryPath, JSON.stringify(grown))
+    try {
+      const updated = await map('propose', '--sample', '0', '--update')
+      expect(updated.code).toBe(0)
+      expect(updated.output).toMatch(
+        /Added 2 field lines to .*mapping\.yaml:\n {2}Contacts\.c_region\n {2}Contacts\.split\.c_region/,
+      )
+      const after = readFileSync(mappingPath, 'utf8')
+      // Every confirmed line is still there as it was; one new column, no duplicate of an existing one.
+      for (const line of before.split('\n')) expect(after).toContain(line)
+      expect(after.match(/new_region/g)?.length).toBe(2)
+      expect(after).not.toMatch(/_x2\b/)
+      const stale = await map('validate')
+      expect(stale.code).toBe(0)
+      writeFileSync(mappingPath, after.replace(/, review: [^}]*(?= })/g, ''))
+      expect((await map('confirm', '--by', 'dana')).code).toBe(0)
+      const mapping = loadConfirmedMapping(mappingPath, 'delta')
+      expect(mapping.entities.find((e) => e.entity === 'Contacts')?.fields.map((f) => f.source)).toContain(
+        'c_region',
+      )
+    } finally {
+      writeFileSync(discoveryPath, JSON.stringify(discovery))
+    }
   })
 
   it('reports a column that does not exist, a wrong type, a removed field and bad YAML precisely, without a stack trace', async () => {

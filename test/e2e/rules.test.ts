@@ -6,11 +6,13 @@ import { standardTables } from '../../src/target/dataverse/standard-tables.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
 import type { RecordOutcome } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
-import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { actionMaps } from '../../src/mapping/default-actions.ts'
+import { ACCOUNT, CONTACT, defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { validate } from '../../src/run/validate.ts'
 import { verify } from '../../src/run/verify.ts'
+import { delta } from '../../src/run/delta.ts'
 import { parseMapping } from '../../src/mapping/parse-mapping.ts'
 import { buildMigrationReport } from '../../src/report/migration-report.ts'
 import { renderMigrationMarkdown } from '../../src/report/render-migration-markdown.ts'
@@ -48,7 +50,7 @@ async function setUp(systemUsers = demoSystemUsers) {
   const tables = schemaAfterPlan(current, planSchema(mapping, current))
   const withKind = (entity: string, kind: string) =>
     generated.dirty.filter((d) => d.entity === entity && d.kinds.includes(kind as never)).map((d) => d.id)
-  return { generated, dataverse, source, target, tables, withKind }
+  return { generated, x2crm, dataverse, source, target, tables, withKind }
 }
 
 async function outcomesOf(ledger: ReturnType<typeof createMemoryLedger>, runId: string) {
@@ -418,5 +420,122 @@ describe('issue 14 rules on generated dirty data', () => {
       expect([entity.entity, entity.missing, entity.mismatches]).toEqual([entity.entity, 0, []])
     }
     expect(verified.ok).toBe(true)
+  })
+
+  it('loads a field added to the map after the migration into every record at the next delta, though X2CRM changed nothing since', async () => {
+    const { generated, x2crm, dataverse, source, target, tables } = await setUp()
+    // A custom field X2CRM got after the map was confirmed: every contact holds a value, the first migration ignores it.
+    const contacts = generated.dataset.records['Contacts'] ?? []
+    for (const contact of contacts)
+      x2crm.upsert('Contacts', { ...contact, c_region: `Region ${String(contact.id)}` })
+    const ledger = createMemoryLedger()
+    const deps = { source, target, ledger, emit: () => undefined, now: () => new Date(), tables }
+    await migrate(options, deps)
+    const unchanged = await delta(options, deps)
+    expect(unchanged.entities.map((e) => e.found.changed)).toEqual([0, 0])
+
+    const grown = {
+      ...mapping,
+      entities: mapping.entities.map((e) =>
+        e.entity === 'Contacts'
+          ? {
+              ...e,
+              fields: [
+                ...e.fields,
+                { source: 'c_region', target: 'address1_county', transform: 'text' as const },
+              ],
+            }
+          : e,
+      ),
+    }
+    const result = await delta({ ...options, mapping: grown }, deps)
+    const found = Object.fromEntries(result.entities.map((e) => [e.entity, e.found]))
+    expect(found['Accounts']?.changed).toBe(0)
+    expect(found['Contacts']?.changed).toBeGreaterThan(0)
+    const rows = dataverse.rows('contact')
+    const loaded = contacts.filter((c) =>
+      rows.some((r) => r['contactid'] === targetIdFor('test', 'Contacts', Number(c.id))),
+    )
+    expect(loaded.length).toBeGreaterThan(contacts.length * 0.9)
+    for (const contact of loaded) {
+      const row = rows.find((r) => r['contactid'] === targetIdFor('test', 'Contacts', Number(contact.id)))
+      expect(row?.['address1_county']).toBe(`Region ${String(contact.id)}`)
+    }
+    // And the delta after it finds nothing to do: the hashes now carry the grown map.
+    const again = await delta({ ...options, mapping: grown }, deps)
+    expect(again.entities.map((e) => e.found.changed)).toEqual([0, 0])
+  })
+
+  it('links an action whose associationType differs in letter case (caseInsensitiveClass), counted as a repair; off, it links nothing', async () => {
+    const regardingTo = [
+      { entity: 'Accounts', table: ACCOUNT },
+      { entity: 'Contacts', table: CONTACT },
+    ]
+    const withActions = { entities: [...actionMaps(regardingTo), ...mapping.entities] }
+    const run = async (caseInsensitiveClass: boolean) => {
+      const { x2crm, dataverse, source, target, tables } = await setUp()
+      const spellings = ['CONTACTS', 'Contacts', 'contacts', 'ACCOUNTS']
+      spellings.forEach((associationType, i) =>
+        x2crm.upsert('Actions', {
+          id: i + 1,
+          type: 'call',
+          subject: `Call ${i + 1}`,
+          associationType,
+          associationId: 3,
+          assignedTo: 'Anyone',
+          visibility: 1,
+          createDate: 1760000000,
+          lastUpdated: 1760000000,
+        }),
+      )
+      const map = {
+        entities: withActions.entities.map((e) =>
+          e.entity === 'Actions'
+            ? { ...e, repairs: { linkByName: true, caseInsensitiveClass, caseInsensitiveChoice: true } }
+            : e,
+        ),
+      }
+      const ledger = createMemoryLedger()
+      const result = await migrate(
+        { ...options, mapping: map },
+        { source, target, ledger, emit: () => undefined, now: () => new Date(), tables },
+      )
+      expect(result.reconciliation.balanced).toBe(true)
+      const outcomes = await outcomesOf(ledger, result.runId)
+      const regarding = (id: number) =>
+        dataverse.rows('phonecall').find((r) => r['activityid'] === targetIdFor('test', 'Actions', id))?.[
+          '_regardingobjectid_value'
+        ] ?? null
+      return { outcomes, regarding }
+    }
+
+    const on = await run(true)
+    expect([1, 2, 3, 4].map(on.regarding)).toEqual([
+      targetIdFor('test', 'Contacts', 3),
+      targetIdFor('test', 'Contacts', 3),
+      targetIdFor('test', 'Contacts', 3),
+      targetIdFor('test', 'Accounts', 3),
+    ])
+    const repairs = (outcomes: typeof on.outcomes, id: number) =>
+      (outcomes.get(`Actions:${id}`)?.warnings ?? []).filter((w) =>
+        w.includes('repair caseInsensitiveClass:'),
+      )
+    expect(repairs(on.outcomes, 1)).toEqual([
+      'associationId: repair caseInsensitiveClass: associationType "CONTACTS" read as Contacts (differs in letter case)',
+    ])
+    expect(repairs(on.outcomes, 2)).toEqual([])
+    expect(repairs(on.outcomes, 3)).toEqual([])
+    expect(repairs(on.outcomes, 4)).toHaveLength(1)
+
+    const off = await run(false)
+    expect([1, 2, 3, 4].map(off.regarding)).toEqual([
+      null,
+      targetIdFor('test', 'Contacts', 3),
+      targetIdFor('test', 'Contacts', 3),
+      null,
+    ])
+    expect(off.outcomes.get('Actions:1')?.warnings?.join()).toMatch(
+      /only ignoring letter case, and caseInsensitiveClass is off/,
+    )
   })
 })

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -99,6 +99,8 @@ describe('x2d365 discover writes the scope report', () => {
     expect(markdown).toContain('¹ API v2 lists and counts omit private records')
     expect(markdown).toContain('¹ API v2 lists and counts omit private records')
     expect(markdown).toContain('| Full load |')
+    // It cites only what its reader has: no file of x2d365's own repository (api.md, webapi.md, docs/).
+    expect(markdown).not.toMatch(/\b(?:web)?api\.md\b|docs\//)
   })
 
   it('uses the throughput of the newest succeeded migrate run in the ledger, and --scope moves the files', async () => {
@@ -125,5 +127,29 @@ describe('x2d365 discover writes the scope report', () => {
       `migrate run ${rehearsal.runId} processed 2,000 records in 40 s`,
     )
     expect(scope.cutover.full.seconds).toBe(scope.cutover.full.records / 50)
+  })
+
+  it("names the fields X2CRM has that the config's map does not (new since it was confirmed)", async () => {
+    writeFileSync(
+      join(dir, 'mapping.yaml'),
+      [
+        'version: 1',
+        'entities:',
+        '  Contacts:',
+        '    table: contact',
+        '    fields:',
+        '      lastName: { target: lastname, transform: text }',
+        `      firstName: { skip: true }`,
+      ].join('\n'),
+    )
+    const config = readFileSync(sims.configPath, 'utf8').replace('run: {', 'run: { mapping: mapping.yaml,')
+    writeFileSync(sims.configPath, config)
+    const run = await discover('-o', join(dir, 'discovery.json'), '--json')
+    expect(run.code).toBe(0)
+    const printed = JSON.parse(run.output) as { newFields: { entity: string; field: string }[] }
+    const names = printed.newFields.map((f) => `${f.entity}.${f.field}`)
+    expect(names).toContain('Contacts.email')
+    expect(names).not.toContain('Contacts.lastName')
+    expect(names).not.toContain('Contacts.firstName')
   })
 })

@@ -103,6 +103,25 @@ describe('x2d365 validate', () => {
     expect(json.owners.checked && json.owners.queue.length).toBeGreaterThan(0)
   })
 
+  it('users lists each owner with who takes its records and how many, then the users and teams one can map to', async () => {
+    writeFileSync(
+      join(dir, 'users.yaml'),
+      'defaultOwner: { email: migration@x2d365.example, covers: [anyone, inactive, unmatched, deleted, groups] }\n',
+    )
+    const run = await x2d365(['users', '-c', sims.configPath, '-u', 'users.yaml'], {
+      cwd: dir,
+      env: sims.env,
+    })
+    expect(run.stderr).not.toMatch(/Internal error/)
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^Decisions: \d+ owners of \d+ records:$/m)
+    expect(run.stdout).toMatch(
+      /^ {2}Anyone: \d+ records → migration@x2d365\.example \(the default owner\) \[default owner covers it\]$/m,
+    )
+    expect(run.stdout).toMatch(/^Dataverse users \(\d+; byHand\.<username>: <e-mail>\):$/m)
+    expect(run.stdout).toMatch(/^Dataverse teams \(\d+; \{ team: <name> \}\):$/m)
+  })
+
   it('split-preview counts every contact migrate reads, the ones X2CRM lists hide included', async () => {
     const contacts = sims.data.records['Contacts'] ?? []
     const hidden = contacts.filter((c) => Number(c['visibility']) === 0 && c['assignedTo'] === 'Anyone')

@@ -1,8 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { assertUsablePaths } from '../../paths.ts'
 import { describeDiscovery, discover } from '../../discover/discover.ts'
 import { measureScope } from '../../discover/measure-scope.ts'
+import { fieldsNewSinceMap, type NewField } from '../../mapping/new-fields.ts'
+import { parseMapping } from '../../mapping/parse-mapping.ts'
 import { buildScopeReport, renderScopeMarkdown, summarizeScope } from '../../discover/scope-report.ts'
 import { readTargetSchema } from '../../schema/read-target-schema.ts'
 import type { MysqlSource } from '../../source/x2crm/mysql/source.ts'
@@ -18,6 +20,13 @@ export interface DiscoverOptions {
   out: string
   scope?: string
   json?: boolean
+}
+
+/** The fields the config's map (run.mapping) does not name; none without a readable map. */
+function newSinceMap(path: string | undefined, fields: Parameters<typeof fieldsNewSinceMap>[1]): NewField[] {
+  if (path === undefined || !existsSync(path)) return []
+  const parsed = parseMapping(readFileSync(path, 'utf8'))
+  return parsed.value === undefined ? [] : fieldsNewSinceMap(parsed.value, fields)
 }
 
 /** Reads both schemas and the counts into discovery.json, and writes the scope report beside it. */
@@ -60,9 +69,16 @@ export async function discoverCommand(options: DiscoverOptions): Promise<number>
       mkdirSync(scopeDir, { recursive: true })
       writeFileSync(join(scopeDir, 'scope.json'), `${JSON.stringify(scope, null, 2)}\n`)
       writeFileSync(join(scopeDir, 'scope.md'), renderScopeMarkdown(scope))
+      const newFields = newSinceMap(config.run.mapping, discovery.source.entities)
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ discovery: options.out, scopeDir, scope })}\n`)
+        process.stdout.write(`${JSON.stringify({ discovery: options.out, scopeDir, scope, newFields })}\n`)
       } else {
+        if (newFields.length > 0) {
+          process.stdout.write(
+            `${newFields.length} X2CRM field${newFields.length > 1 ? 's' : ''} the map (${config.run.mapping ?? ''}) does not name, new since it was confirmed: ` +
+              `${newFields.map((f) => `${f.entity}.${f.field}`).join(', ')}. \`x2d365 map propose --update\` adds them.\n`,
+          )
+        }
         for (const line of describeDiscovery(discovery)) process.stdout.write(`${line}\n`)
         for (const line of summarizeScope(scope)) process.stdout.write(`${line}\n`)
         process.stdout.write(

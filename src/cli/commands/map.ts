@@ -4,6 +4,7 @@ import { ConfigError } from '../../errors.ts'
 import { confirmMapping } from '../../mapping/confirm.ts'
 import { parseMapping } from '../../mapping/parse-mapping.ts'
 import { proposeMapping, type Samples } from '../../mapping/propose-mapping.ts'
+import { addNewFields } from '../../mapping/update-mapping.ts'
 import { previewSplit } from '../../mapping/split-rule.ts'
 import type { Mapping } from '../../mapping/types.ts'
 import { validateMapping } from '../../mapping/validate-mapping.ts'
@@ -25,9 +26,14 @@ export interface MapPaths {
 
 /** `map propose`: writes mapping.yaml from discovery.json and a sample of records per class. */
 export async function mapProposeCommand(
-  options: MapPaths & { sample: string; prefix: string; force?: boolean },
+  options: MapPaths & { sample: string; prefix: string; force?: boolean; update?: boolean },
 ): Promise<number> {
-  if (existsSync(options.mapping) && options.force !== true) {
+  if (options.update === true && !existsSync(options.mapping)) {
+    throw new ConfigError([
+      `${options.mapping}: no map to update (run \`x2d365 map propose\` without --update first)`,
+    ])
+  }
+  if (existsSync(options.mapping) && options.force !== true && options.update !== true) {
     throw new ConfigError([
       `${options.mapping} already exists (use --force to replace it; your edits would be lost)`,
     ])
@@ -44,6 +50,7 @@ export async function mapProposeCommand(
     publisherPrefix: options.prefix,
     ...(tags !== undefined && { tags }),
   })
+  if (options.update === true) return updateMapFile(options.mapping, proposal)
   writeFileSync(options.mapping, writeMapping(proposal.written, proposal.evidence))
   const classes = new Set(Object.entries(proposal.written.entities).map(([key, e]) => e.entity ?? key))
   out(`Wrote ${options.mapping}: ${classes.size} classes.`)
@@ -52,6 +59,25 @@ export async function mapProposeCommand(
     for (const path of proposal.review) out(`  ${path}`)
   }
   out('Next: edit it, then `x2d365 map validate` and `x2d365 map confirm`.')
+  return EXIT.ok
+}
+
+/** `map propose --update`: the fields new since the map, added to it; the lines it has are kept as they are. */
+function updateMapFile(path: string, proposal: Parameters<typeof addNewFields>[1]): number {
+  const update = addNewFields(readFileSync(path, 'utf8'), proposal)
+  if (update === undefined)
+    throw new ConfigError([`${path}: the YAML does not parse; fix it, then --update again`])
+  for (const conflict of update.conflicts) process.stderr.write(`not added: ${conflict}\n`)
+  if (update.added.length === 0) {
+    out(`${path} already names every field X2CRM has; nothing added.`)
+    return EXIT.ok
+  }
+  writeFileSync(path, update.text)
+  out(`Added ${update.added.length} field lines to ${path}:`)
+  for (const line of update.added) out(`  ${line}`)
+  out(
+    'Next: check them, `x2d365 map confirm` again, `x2d365 schema apply`, then `x2d365 delta` loads them for every record.',
+  )
   return EXIT.ok
 }
 

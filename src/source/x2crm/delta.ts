@@ -154,7 +154,9 @@ async function* ascending(
 /**
  * Records of `entity` whose `lastUpdated` is after `watermark` (unix seconds), by keyset paging. Fast, but it
  * misses what X2CRM changes without bumping `lastUpdated` (tags, relationships, media, direct `update()` calls)
- * and never sees deletions: {@link detectDelta} finds those.
+ * and never sees deletions: {@link detectDelta} finds those. The watermark must be the clock of the run that read
+ * (its start), never the largest `lastUpdated` it read: X2CRM holds timestamps in the future (a finding), and one in
+ * 2100 would hide every later change.
  */
 export function changedSince(
   source: Pick<X2crmSource, 'records'>,
