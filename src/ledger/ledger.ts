@@ -1,3 +1,4 @@
+import type { RecordHash } from '../domain/record-hash.ts'
 import type { SourceKey } from '../domain/source-key.ts'
 import type { FixStore } from './fix-store.ts'
 import type { HashStore } from './hash-store.ts'
@@ -98,12 +99,17 @@ export interface RunLedger {
   run(runId: RunId): Promise<RunInfo | undefined>
   /** The newest run first. */
   runs(): Promise<RunInfo[]>
-  /** One transaction: the batch's outcomes (replacing earlier ones of the same run, phase and key) and the checkpoint. */
+  /**
+   * One transaction: the batch's outcomes (replacing earlier ones of the same run, phase and key), the checkpoint and,
+   * when given, the content hashes of the records it loaded (as `contentHashes.save`), so a kill never keeps an
+   * outcome without its hash (the next delta would load the record again) or a hash without its outcome.
+   */
   recordBatch(
     runId: RunId,
     phase: string,
     outcomes: readonly RecordOutcome[],
     checkpoint: Checkpoint,
+    hashes?: { entity: string; hashes: readonly RecordHash[] },
   ): Promise<void>
   checkpoint(runId: RunId, phase: string): Promise<Checkpoint | undefined>
   outcomes(runId: RunId, phase?: string): AsyncIterable<RecordOutcome>

@@ -38,6 +38,7 @@ export function createMemoryLedger(): Ledger {
   /** Per source key, its created/updated outcomes of every run and phase, for `loaded()`. */
   const loadedIndex = new Map<SourceKey, Map<string, StoredOutcome & { runId: RunId }>>()
   let seq = 0
+  const contentHashes = createMemoryHashStore()
 
   function stored(runId: RunId): StoredRun | undefined {
     return runs.find((r) => r.info.runId === runId)
@@ -94,7 +95,7 @@ export function createMemoryLedger(): Ledger {
       return newestFirst().map((r) => structuredClone(r.info))
     },
 
-    async recordBatch(runId, phase, outcomes, checkpoint) {
+    async recordBatch(runId, phase, outcomes, checkpoint, hashes) {
       assertBatchBelongs(runId, phase, outcomes)
       const run = stored(runId)
       const problem =
@@ -121,6 +122,7 @@ export function createMemoryLedger(): Ledger {
         }
       }
       run.checkpoints.set(phase, { lastSourceId: checkpoint.lastSourceId })
+      if (hashes !== undefined) await contentHashes.save(hashes.entity, hashes.hashes)
     },
 
     async checkpoint(runId, phase) {
@@ -209,7 +211,7 @@ export function createMemoryLedger(): Ledger {
       for (const image of stored(runId)?.images.values() ?? []) yield structuredClone(image)
     },
 
-    contentHashes: createMemoryHashStore(),
+    contentHashes,
 
     fixes: createMemoryFixStore(),
 

@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { ConfigError, InternalError, MigrationError } from '../errors.ts'
 import { pathProblem } from '../paths.ts'
+import type { RecordHash } from '../domain/record-hash.ts'
 import type { SourceKey } from '../domain/source-key.ts'
 import { assertBatchBelongs } from './batch-check.ts'
 import type { SourceFix } from './fix-store.ts'
@@ -304,7 +305,13 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
   const sourcesStatements = new Map<number, Database.Statement<string[], SourcesRow>>()
 
   const writeBatch = db.transaction(
-    (runId: RunId, phase: string, outcomes: readonly RecordOutcome[], checkpoint: Checkpoint) => {
+    (
+      runId: RunId,
+      phase: string,
+      outcomes: readonly RecordOutcome[],
+      checkpoint: Checkpoint,
+      hashes?: { entity: string; hashes: readonly RecordHash[] },
+    ) => {
       for (const o of outcomes) {
         upsertOutcome.run(
           runId,
@@ -317,6 +324,7 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
         )
       }
       upsertCheckpoint.run(runId, phase, checkpoint.lastSourceId)
+      if (hashes !== undefined && hashes.hashes.length > 0) saveHashes(hashes.entity, hashes.hashes)
     },
   )
 
@@ -386,10 +394,10 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
       return selectRuns.all().map(toRunInfo)
     },
 
-    async recordBatch(runId, phase, outcomes, checkpoint) {
+    async recordBatch(runId, phase, outcomes, checkpoint, hashes) {
       assertBatchBelongs(runId, phase, outcomes)
       try {
-        writeBatch(runId, phase, outcomes, checkpoint)
+        writeBatch(runId, phase, outcomes, checkpoint, hashes)
       } catch (cause) {
         throw new MigrationError(
           `The ledger ${path} could not record a batch of ${outcomes.length} outcomes of ${phase} in run ${runId}; ` +

@@ -146,6 +146,20 @@ describe('summarizeRun', () => {
     expect(report.verification).toBeUndefined()
   })
 
+  it('shows the retries a run’s summary kept, per cause, in both renderers', async () => {
+    const retries = { throttled: 12, unavailable: 3, serverError: 0, reset: 1, timeout: 0 }
+    const report = await summarizeRun(
+      { ...migrateRun, summary: { ...migrateRun.summary, retries } },
+      streamOf([]),
+    )
+    expect(report.retries).toEqual(retries)
+    expect(describeTimings(report)).toContain(
+      'Retries: 12 throttled (429), 3 unavailable (503), 1 connection reset',
+    )
+    expect(renderMarkdown(report)).toContain('retries: 12 throttled (429)')
+    expect((await summarizeRun(migrateRun, streamOf([]))).retries).toBeUndefined()
+  })
+
   it('gives a rollback what it undid per phase, its check, and its timing from the run itself', async () => {
     const report = await summarizeRun(
       rollbackRun,

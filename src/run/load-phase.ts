@@ -199,15 +199,22 @@ export async function loadPhase(
     const batch = prepared.shift()
     if (batch === undefined) throw new InternalError('the loader returned more batches than were sent')
     const outcomes = batch.outcomes(results)
-    await deps.ledger.recordBatch(runId, phase.name, outcomes, { lastSourceId: batch.lastSourceId })
+    // The hashes of what pass 1 loaded go in the same transaction: a kill never keeps one without the other.
+    const loadedHashes =
+      phase.pass === 1
+        ? outcomes
+            .filter((o) => o.status === 'created' || o.status === 'updated')
+            .flatMap((o) => batch.hashes.get(o.sourceKey) ?? [])
+        : []
+    await deps.ledger.recordBatch(
+      runId,
+      phase.name,
+      outcomes,
+      { lastSourceId: batch.lastSourceId },
+      { entity: entityMap.entity, hashes: loadedHashes },
+    )
     for (const row of batch.rows) inFlight.delete(row.targetId)
     progress.onOutcomes?.(outcomes)
-    if (phase.pass === 1) {
-      const loadedHashes = outcomes
-        .filter((o) => o.status === 'created' || o.status === 'updated')
-        .flatMap((o) => batch.hashes.get(o.sourceKey) ?? [])
-      await deps.ledger.contentHashes.save(entityMap.entity, loadedHashes)
-    }
     for (const outcome of outcomes) {
       if (outcome.status === 'quarantined') {
         deps.emit({

@@ -34,10 +34,12 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 for (const [name, make] of implementations) {
   describe(`RunLedger contract: ${name}`, () => {
     let ledger: RunLedger
+    let full: Ledger
     let close: () => Promise<void>
     beforeEach(async () => {
       const made = await make()
       ledger = made
+      full = made
       close = () => made.close()
     })
     afterEach(async () => {
@@ -335,6 +337,28 @@ for (const [name, make] of implementations) {
 
         expect(await collect(ledger.outcomes(runId))).toEqual([anOutcome(runId, { sourceKey: 'Contacts:1' })])
         expect(await ledger.checkpoint(runId, 'Contacts')).toEqual({ lastSourceId: 1 })
+      })
+
+      it('keeps the hashes of a batch with its outcomes, in its transaction: none of a refused batch', async () => {
+        const { runId } = await full.startRun('migrate', {}, at(0))
+        await full.recordBatch(
+          runId,
+          'Contacts',
+          [anOutcome(runId, { sourceKey: 'Contacts:1' })],
+          { lastSourceId: 1 },
+          { entity: 'Contacts', hashes: [{ id: 1, hash: 'h1' }] },
+        )
+        const bad = [anOutcome(runId, { sourceKey: 'Contacts:2', status: 'lost' as OutcomeStatus })]
+        await expect(
+          full.recordBatch(
+            runId,
+            'Contacts',
+            bad,
+            { lastSourceId: 2 },
+            { entity: 'Contacts', hashes: [{ id: 2, hash: 'h2' }] },
+          ),
+        ).rejects.toThrow(/nothing of the batch was kept/)
+        expect(await collect(full.contentHashes.hashes('Contacts'))).toEqual([{ id: 1, hash: 'h1' }])
       })
 
       it('refuses a created outcome without a target id', async () => {
