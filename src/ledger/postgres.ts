@@ -123,7 +123,7 @@ function createLedgerOn(pool: pg.Pool, target: PostgresTarget): Ledger & Postgre
       return (await query<RunRow>('SELECT * FROM runs ORDER BY started_at DESC, seq DESC')).map(toRunInfo)
     },
 
-    async recordBatch(runId, phase, outcomes, checkpoint) {
+    async recordBatch(runId, phase, outcomes, checkpoint, hashes) {
       assertBatchBelongs(runId, phase, outcomes)
       const problem = invalidBatchReason(outcomes, checkpoint)
       const fail = (why: string, cause?: unknown) =>
@@ -159,6 +159,15 @@ function createLedgerOn(pool: pg.Pool, target: PostgresTarget): Ledger & Postgre
              ON CONFLICT (run_id, phase) DO UPDATE SET last_source_id = excluded.last_source_id`,
             [runId, phase, checkpoint.lastSourceId],
           )
+          // The content hashes of what the batch loaded, in the same transaction: a kill keeps both or neither.
+          if (hashes !== undefined && hashes.hashes.length > 0) {
+            const latest = new Map(hashes.hashes.map((h) => [h.id, h.hash]))
+            await client.query(
+              `INSERT INTO content_hashes (entity, id, hash) SELECT $1, * FROM unnest($2::bigint[], $3::text[])
+               ON CONFLICT (entity, id) DO UPDATE SET hash = excluded.hash`,
+              [hashes.entity, [...latest.keys()], [...latest.values()]],
+            )
+          }
         })
       } catch (cause) {
         throw fail(reason(cause), cause)
