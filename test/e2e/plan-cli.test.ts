@@ -60,12 +60,14 @@ describe('x2d365 plan', () => {
     const run = x2d365(['plan'])
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
-    expect(run.stdout).toContain('Map: the built-in map (accounts, contacts, products, quotes)\n')
+    expect(run.stdout).toContain(
+      'Map: the built-in map (accounts, contacts, their timeline, products, quotes)\n',
+    )
     expect(run.stdout).toMatch(
       /1\. Accounts → account \(accounts\)\n\s+2\. Contacts → contact \(contacts\)\n\s+waits for Accounts \(company\)/,
     )
-    expect(run.stdout).toContain('6. Quote lines→quotedetail → quotedetail (quotedetails)')
-    expect(run.stdout).toContain('7. Accounts.links → account (accounts)')
+    expect(run.stdout).toContain('14. Quote lines→quotedetail → quotedetail (quotedetails)')
+    expect(run.stdout).toContain('15. Accounts.links → account (accounts)')
     expect(run.stdout).toContain('in pass 1 it would close the cycle Accounts → Contacts → Accounts')
   })
 
