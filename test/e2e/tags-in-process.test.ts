@@ -4,7 +4,7 @@ import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
 import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../../sim/x2crm/index.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
-import { defaultMapping } from '../../src/mapping/default-map.ts'
+import { accountsContactsMapping } from '../../src/mapping/default-map.ts'
 import { tagOptions } from '../../src/mapping/tag-fields.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
 import type { Mapping, TagsChoice } from '../../src/mapping/types.ts'
@@ -40,7 +40,7 @@ async function setUp(tags: TagsChoice) {
   const fetch = fetchFor(dataverse.handle)
   const getToken = createMsalTokenProvider({ ...settings, fetch }).getToken
   const mapping: Mapping = {
-    ...defaultMapping(),
+    ...accountsContactsMapping(),
     settings: { publisherPrefix: 'new_', sourceIdColumn: 'new_x2crmid', tags },
   }
   // schema apply: the tag column on account and contact (and, for a multi-select, an option per tag).
