@@ -67,4 +67,23 @@ describe('resolveOwner with teams', () => {
     expect(noTeam.value).toBeNull()
     expect(noTeam.warning).toContain('cannot own a Dataverse row')
   })
+
+  it("users.yaml's decision for a group wins over its team; the default owner covering groups only takes a group with neither", () => {
+    const bindFor = (a: string) => ({ '9': '/teams(t-decided)' })[a]
+    const teams = (g: string) => ({ '7': 't-7', '9': 't-9' })[g]
+    expect(resolveOwner('9', ownerFor, undefined, bindFor, teams, 'u-default').value).toBe(
+      '/teams(t-decided)',
+    )
+    expect(resolveOwner('7', ownerFor, undefined, bindFor, teams, 'u-default')).toEqual({
+      value: '/teams(t-7)',
+    })
+    expect(resolveOwner('8', ownerFor, undefined, bindFor, teams, 'u-default')).toEqual({
+      value: '/systemusers(u-default)',
+      warning: 'assigned to X2CRM group 8, which cannot own a Dataverse row; the default owner takes it',
+    })
+    // A user in the assignment keeps the row: the default owner takes only records assigned to groups alone.
+    expect(resolveOwner('8, ann', ownerFor, undefined, bindFor, teams, 'u-default').value).toBe(
+      '/systemusers(u-ann)',
+    )
+  })
 })

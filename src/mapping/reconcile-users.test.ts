@@ -227,7 +227,38 @@ describe('reconcileOwners: explicit decisions (covers, groups, teams)', () => {
       extras,
     )
     expect(result.queue).toEqual([])
-    expect(result.binds).toMatchObject({ '3': '/systemusers(u-default)', dee: '/systemusers(u-dee)' })
+    // The group's fallback is no bind: a team of the group, when the run has one, comes first (groupsOwnerId after).
+    expect(result.binds).toMatchObject({ dee: '/systemusers(u-dee)' })
+    expect(result.binds?.['3']).toBeUndefined()
+    expect(result.groupsOwnerId).toBe('u-default')
+    expect(result.decisions?.find((d) => d.owner === 'group 3')).toMatchObject({ by: 'default' })
     expect(result.anyoneOwnerId).toBe('u-default')
+  })
+
+  it('a group settings.teams gives a team needs no decision; a group written in users.yaml still goes as written', () => {
+    const groupTeams = { '3': { teamid: 't-sales', name: 'Sales EMEA 3' } }
+    const strict = {
+      defaultOwner: 'default@contoso.example',
+      covers: ['unmatched' as const],
+      inactive: 'match' as const,
+    }
+    const teamed = reconcileOwners(users, dataverse, counts, strict, { ...extras, groupTeams })
+    expect(teamed.queue).toEqual([])
+    expect(ownerQueueRefusal(teamed)).toBeUndefined()
+    expect(teamed.binds?.['3']).toBeUndefined()
+    expect(teamed.groupsOwnerId).toBeUndefined()
+    expect(teamed.decisions?.find((d) => d.owner === 'group 3')).toMatchObject({
+      by: 'name',
+      takenBy: { type: 'team', teamid: 't-sales', name: 'Sales EMEA 3' },
+    })
+    const written = reconcileOwners(
+      users,
+      dataverse,
+      counts,
+      { ...strict, groups: { '3': { team: 'Ops' } } },
+      { ...extras, groupTeams },
+    )
+    expect(written.binds?.['3']).toBe('/teams(t-ops)')
+    expect(written.decisions?.find((d) => d.owner === 'group 3')).toMatchObject({ by: 'hand' })
   })
 })

@@ -13,6 +13,8 @@ export interface SystemUserRow {
 export interface TeamRow {
   teamid: string
   name: string
+  /** 0 owner, 1 access, 2 and 3 Entra ID group teams (as `teams` returns it when selected). */
+  teamtype?: number
 }
 
 /** An X2CRM group that owns records on its own (assignedTo is only group ids), with how many. */
@@ -104,9 +106,17 @@ export interface OwnerReconciliation {
   defaultOwnerId?: string
   /** Who takes records assigned to `Anyone`: the default owner when it covers `anyone`. */
   anyoneOwnerId?: string
+  /**
+   * Who takes records assigned to groups alone that neither users.yaml (`groups`) nor a team (settings.teams) decides:
+   * the default owner when it covers `groups`. Not in `binds`: a group's team comes first.
+   */
+  groupsOwnerId?: string
   /** Every owner with records and who takes them, largest first: what `users` lists. */
   decisions?: OwnerDecisionRow[]
-  /** Username or group id → the owner's `@odata.bind` path (`/systemusers(…)`, `/teams(…)`), for the transform. */
+  /**
+   * Username or group id → the owner's `@odata.bind` path (`/systemusers(…)`, `/teams(…)`), for the transform. A
+   * group is here only when users.yaml decides it (`groups.<id>`).
+   */
   binds?: Readonly<Record<string, string>>
 }
 
@@ -115,6 +125,11 @@ export interface OwnerExtras {
   groups?: readonly GroupOwner[]
   anyoneRecords?: number
   teams?: readonly TeamRow[]
+  /**
+   * X2CRM group id → the Dataverse owner team mapping.yaml's settings.teams gives it (matched by name, or created by
+   * the run): such a group needs no decision in users.yaml, the run gives its records to the team.
+   */
+  groupTeams?: Readonly<Record<string, { teamid: string; name: string }>>
 }
 
 /**
@@ -124,7 +139,7 @@ export interface OwnerExtras {
  * goes to the default owner when it covers it (`covers`; the older forms cover everything), otherwise into the queue
  * with its record count, largest first. With `covers` written, an inactive X2CRM user needs a decision of their own
  * (byHand, `inactive: match`, or a default owner covering `inactive`), and so does each group that owns records
- * (`groups`, or a default covering `groups`). Owners in `recordCounts` that are not X2CRM users any more (deleted
+ * (`groups`, a team settings.teams gives it (`extras.groupTeams`), or a default covering `groups`). Owners in `recordCounts` that are not X2CRM users any more (deleted
  * users) are queued too. Users who own nothing are left out. Pure.
  */
 export function reconcileOwners(
@@ -305,9 +320,15 @@ export function reconcileOwners(
       take(row(takenBy, written === 'default' ? 'default' : 'hand'), key)
       continue
     }
+    // users.yaml first, then the group's team (the run's `teamFor`), then the default owner: neither is in `binds`.
+    const team = extras.groupTeams?.[key]
+    if (written === undefined && team !== undefined) {
+      rows.push(row({ type: 'team', teamid: team.teamid, name: team.name }, 'name'))
+      continue
+    }
     const fallback = covered('groups')
     if (fallback !== undefined) {
-      take(row(userTaker(fallback), 'default'), key)
+      rows.push(row(userTaker(fallback), 'default'))
       continue
     }
     if (written !== undefined) continue
@@ -322,6 +343,7 @@ export function reconcileOwners(
     })
   }
   const anyoneOwner = covered('anyone')
+  const groupsOwner = covered('groups')
   if ((extras.anyoneRecords ?? 0) > 0) {
     rows.push({
       owner: 'Anyone',
@@ -340,6 +362,7 @@ export function reconcileOwners(
     problems,
     ...(defaultOwner && { defaultOwnerId: defaultOwner.systemuserid }),
     ...(anyoneOwner && { anyoneOwnerId: anyoneOwner.systemuserid }),
+    ...(groupsOwner && { groupsOwnerId: groupsOwner.systemuserid }),
     decisions: rows,
     binds,
   }

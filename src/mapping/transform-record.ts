@@ -116,6 +116,7 @@ export function transformRecord(map: EntityMap, record: X2crmRecord, ctx: Transf
         ctx.defaultOwnerId,
         ctx.ownerBindFor?.bind(ctx),
         ctx.teamFor && ((groupId) => ctx.teamFor?.(groupId)),
+        ctx.groupsOwnerId,
       )
       if (owner.value !== null) values[`${field.target}@odata.bind`] = owner.value
       warning = owner.warning

@@ -76,8 +76,9 @@ export function cleanUrl(value: unknown): Transformed<string> {
  * default owner when there is one; empty, or `Anyone` without a default owner → null (the row gets the caller). Dataverse has one owner: of `"a, b"` the first user wins; numeric
  * entries are X2CRM group ids: a record assigned to groups alone goes where users.yaml decides for its group
  * (`bindFor`, a user or a team); else a group whose team `teamFor` knows owns the row when it comes first (or no user
- * does), as `/teams(<id>)`; other groups own nothing in Dataverse (the caller, with a warning). `bindFor` (username
- * or group id → bind path) wins over `ownerFor` when it knows the owner.
+ * does), as `/teams(<id>)`; other groups own nothing in Dataverse: a record assigned to them alone goes to
+ * `groupsOwnerId` (the default owner covering groups) or else the caller, with a warning. `bindFor` (username or
+ * group id → bind path) wins over `ownerFor` when it knows the owner.
  */
 export function resolveOwner(
   value: unknown,
@@ -85,6 +86,7 @@ export function resolveOwner(
   defaultOwnerId?: string,
   bindFor?: TransformContext['ownerBindFor'],
   teamFor?: TransformContext['teamFor'],
+  groupsOwnerId?: string,
 ): Transformed<string> {
   const text = trimmedText(value)
   if (text.value === null) return text
@@ -111,9 +113,10 @@ export function resolveOwner(
   }
   const team = teamOwner(entries, ownerFor, teamFor)
   if (team !== undefined) return team
+  const toGroupsOwner = username === undefined && groups.length > 0 && groupsOwnerId !== undefined
   if (groups.length > 0) {
     warnings.push(
-      `assigned to X2CRM group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}, which cannot own a Dataverse row; dropped`,
+      `assigned to X2CRM group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}, which cannot own a Dataverse row; ${toGroupsOwner ? 'the default owner takes it' : 'dropped'}`,
     )
   }
   if (username !== undefined && others.length > 0) {
@@ -121,7 +124,7 @@ export function resolveOwner(
       `assigned to ${entries.join(', ')}; Dataverse keeps one owner, ${username}; ${others.join(', ')} dropped`,
     )
   }
-  let bind: string | null = null
+  let bind: string | null = toGroupsOwner ? `/systemusers(${groupsOwnerId})` : null
   if (username !== undefined) {
     const systemUserId = ownerFor(username)
     const decided = bindFor?.(username)

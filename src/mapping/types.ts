@@ -296,6 +296,11 @@ export interface TransformContext {
   /** `systemuserid` of the default owner, who takes records assigned to `Anyone` (else the application user would). */
   defaultOwnerId?: string
   /**
+   * `systemuserid` of the default owner when it covers groups: it takes records assigned to groups alone that neither
+   * `ownerBindFor` nor `teamFor` gives an owner (else the application user would).
+   */
+  groupsOwnerId?: string
+  /**
    * The owner users.yaml decided for an X2CRM username or group id, as an `@odata.bind` path (`/systemusers(…)`,
    * `/teams(…)`); wins over `ownerFor`. Undefined when nothing was decided for it.
    */

@@ -29,5 +29,7 @@ export async function buildContext(
     ownerBindFor: (assignee) => owners.binds?.[assignee],
     // The default owner takes Anyone's records only when users.yaml says it covers them.
     ...(owners.anyoneOwnerId !== undefined && { defaultOwnerId: owners.anyoneOwnerId }),
+    // And the records of groups that neither users.yaml nor a team owns, when it covers groups.
+    ...(owners.groupsOwnerId !== undefined && { groupsOwnerId: owners.groupsOwnerId }),
   }
 }

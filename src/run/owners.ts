@@ -6,17 +6,25 @@ import {
   type OwnerReconciliation,
   type SystemUserRow,
 } from '../mapping/reconcile-users.ts'
+import { matchTeams } from '../mapping/match-teams.ts'
+import { targetIdFor } from '../mapping/target-id.ts'
 import type { Mapping } from '../mapping/types.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 
 /**
  * Every X2CRM user who owns records of a mapped class, matched to a Dataverse user (by hand, e-mail or name) or to
- * the default owner; the rest are the queue. Reads X2CRM's users and per-user counts and Dataverse's systemusers;
- * decides nothing else: `migrate` refuses to start on a queue, `validate` reports it.
+ * the default owner; the rest are the queue. A group the map's settings.teams gives a team (matched by name, or to
+ * create) is no queue: the run's team owns its records. Reads X2CRM's users, groups and per-owner counts and
+ * Dataverse's systemusers and teams; decides nothing else: `migrate` refuses to start on a queue, `validate` reports it.
  */
 export async function matchOwners(
-  options: { mapping: Mapping; ownerDecisions?: OwnerDecisions; defaultOwnerEmail?: string },
+  options: {
+    mapping: Mapping
+    ownerDecisions?: OwnerDecisions
+    defaultOwnerEmail?: string
+    instance?: string
+  },
   deps: {
     source: Pick<X2crmSource, 'users' | 'count'> & Partial<Pick<X2crmSource, 'records'>>
     target: Pick<DataverseTarget, 'query'>
@@ -45,16 +53,41 @@ export async function matchOwners(
   }
   const decisions = options.ownerDecisions ?? {}
   const defaultOwner = decisions.defaultOwner ?? options.defaultOwnerEmail
+  const groups = await groupOwners([...owned.keys()], deps.source)
+  const teams = await readTeams(deps.target)
   return reconcileOwners(
     users,
     systemUsers,
     counts,
     { ...decisions, ...(defaultOwner === undefined ? {} : { defaultOwner }) },
     {
-      groups: await groupOwners([...owned.keys()], deps.source),
+      groups,
       anyoneRecords: await countAssigned([...owned.keys()], 'Anyone', deps.source),
-      teams: await readTeams(deps.target),
+      teams,
+      groupTeams: groupTeams(groups, teams, options),
     },
+  )
+}
+
+/**
+ * Group id → the team the run's `withTeams` (src/run/teams.ts) will give the group's records: the same matchTeams on
+ * the same settings.teams; a group it leaves unresolved is not here.
+ */
+function groupTeams(
+  groups: readonly GroupOwner[],
+  teams: readonly TeamRow[],
+  options: { mapping: Mapping; instance?: string },
+): Record<string, { teamid: string; name: string }> {
+  const decisions = matchTeams(
+    groups.map((g) => ({ id: g.id, name: g.name, members: [] })),
+    teams.map((t) => ({ teamid: t.teamid, name: t.name, teamtype: Number(t.teamtype) })),
+    options.mapping.settings?.teams ?? {},
+    (id) => targetIdFor(options.instance ?? '', 'Groups', id),
+  )
+  return Object.fromEntries(
+    decisions.flatMap((d) =>
+      d.status === 'unresolved' ? [] : [[String(d.groupId), { teamid: d.teamId, name: d.team }] as const],
+    ),
   )
 }
 

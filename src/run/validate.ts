@@ -159,7 +159,7 @@ const EMPTY_COUNTS = { created: 0, updated: 0, quarantined: 0, skipped: 0, delet
  */
 export async function validate(options: ValidateOptions, deps: ValidateDeps): Promise<ValidationResult> {
   const started = deps.now()
-  const { ownerFor, ownerBindFor, defaultOwnerId, owners } = await checkOwners(options, deps)
+  const { ownerFor, ownerBindFor, defaultOwnerId, groupsOwnerId, owners } = await checkOwners(options, deps)
   // Plain-text links are linked by name against the classes read before them, as migrate does.
   const names = createNameIndex(linkByNameTargets(options.mapping))
   const context: TransformContext = {
@@ -167,6 +167,7 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
     ownerFor,
     ...optional('ownerBindFor', ownerBindFor),
     ...optional('defaultOwnerId', defaultOwnerId),
+    ...optional('groupsOwnerId', groupsOwnerId),
     idsNamed: (entity, name) => names.lookup(entity, name),
   }
   const plan = planLoad(options.mapping)
@@ -551,6 +552,7 @@ async function checkOwners(
   ownerFor: (username: string) => string | undefined
   ownerBindFor?: (assignee: string) => string | undefined
   defaultOwnerId?: string
+  groupsOwnerId?: string
   owners: OwnerCheck
 }> {
   if (deps.target === undefined) {
@@ -575,6 +577,7 @@ async function checkOwners(
     ownerFor: (username) => byUsername.get(username),
     ownerBindFor: (assignee) => owners.binds?.[assignee],
     ...optional('defaultOwnerId', owners.anyoneOwnerId),
+    ...optional('groupsOwnerId', owners.groupsOwnerId),
     owners: {
       checked: true,
       matched: owners.matched.length - defaulted.length,

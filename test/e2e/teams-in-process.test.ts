@@ -142,4 +142,43 @@ describe('X2CRM groups → Dataverse owner teams, in process', () => {
       'matched',
     ])
   })
+
+  it("with covers that leave groups out, a group settings.teams gives a team needs no decision, and users.yaml's decision for a group wins over its team", async () => {
+    const strict = (m: Mapping, groups?: Record<string, { team: string }>) => ({
+      ...options(m),
+      defaultOwnerEmail: undefined,
+      ownerDecisions: {
+        defaultOwner: DEMO_DEFAULT_OWNER,
+        covers: ['anyone' as const, 'inactive' as const, 'unmatched' as const, 'deleted' as const],
+        ...(groups && { groups }),
+      },
+    })
+    const owner = (rows: (t: string) => Record<string, unknown>[], n: number) =>
+      rows('account').find((a) => a['accountid'] === id('Accounts', n))
+
+    const teamed = setUp([])
+    // Sales East has no team and none is created: it still needs a decision.
+    await expect(migrate(strict(mapping()), teamed.deps)).rejects.toThrow(
+      /have no owner decided: group 1 \(Sales East\)/,
+    )
+    // With settings.teams.create it has a team: no decision needed, and the team owns its records.
+    const created = await migrate(strict(mapping({ create: true })), teamed.deps)
+    expect(created.reconciliation.balanced).toBe(true)
+    expect(owner(teamed.rows, 1)).toMatchObject({ _ownerid_value: id('Groups', 1) })
+
+    const decided = setUp([])
+    const ESCALATIONS = 'eeeeeeee-0000-4000-8000-000000000002'
+    const businessUnit = decided.dataverse.rows('businessunit')[0]?.['businessunitid']
+    decided.dataverse.seed('team', [
+      { teamid: ESCALATIONS, name: 'Escalations', teamtype: 0, _businessunitid_value: businessUnit },
+    ])
+    const result = await migrate(
+      strict(mapping({ create: true }), { '1': { team: 'escalations' } }),
+      decided.deps,
+    )
+    expect(result.reconciliation.balanced).toBe(true)
+    expect(owner(decided.rows, 1)).toMatchObject({ _ownerid_value: ESCALATIONS })
+    expect(owner(decided.rows, 2)).toMatchObject({ _ownerid_value: ESCALATIONS })
+    expect(owner(decided.rows, 3)).toMatchObject({ _ownerid_value: SUPPORT_TEAM })
+  })
 })

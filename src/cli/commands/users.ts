@@ -57,7 +57,17 @@ export async function usersCommand(options: UsersCommandOptions): Promise<number
         systemUsers,
         counts,
         { ...decisions, ...(defaultOwner === undefined ? {} : { defaultOwner }) },
-        { groups: await groupOwners(entities, source), anyoneRecords, teams },
+        {
+          groups: await groupOwners(entities, source),
+          anyoneRecords,
+          teams,
+          // A group with a team of its name needs no decision: migrate gives its records to that team.
+          groupTeams: Object.fromEntries(
+            teamDecisions.flatMap((d) =>
+              d.status === 'matched' ? [[String(d.groupId), { teamid: d.teamId, name: d.team }]] : [],
+            ),
+          ),
+        },
       )
       return { owners, systemUsers, teams }
     },
