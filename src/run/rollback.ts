@@ -344,7 +344,10 @@ async function moveHashesBack(
     .filter((o) => o.status === 'deleted')
     .map(idOf)
     .filter((id) => Number.isFinite(id))
-  const restored = outcomes.filter((o) => o.status === 'restored').map(idOf)
+  const restored = outcomes
+    .filter((o) => o.status === 'restored')
+    .map(idOf)
+    .filter((id) => Number.isFinite(id))
   if (removed.length > 0) await ledger.contentHashes.remove(entity, removed)
   if (restored.length > 0)
     await ledger.contentHashes.save(
