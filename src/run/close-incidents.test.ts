@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_CASE_CLOSE } from '../mapping/default-cases.ts'
-import { caseStateMismatch, caseStateOf, closeIncidentBody } from './close-incidents.ts'
+import type { Ledger } from '../ledger/ledger.ts'
+import { DEFAULT_CASE_CLOSE, servicesMap } from '../mapping/default-cases.ts'
+import { accountsContactsMapping, CONTACT } from '../mapping/default-map.ts'
+import { planLoad } from '../plan/plan-load.ts'
+import type { X2crmSource } from '../source/x2crm/types.ts'
+import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
+import { caseStateMismatch, caseStateOf, closeCases, closeIncidentBody } from './close-incidents.ts'
 
 const aCase = (values: Record<string, unknown> = {}) => ({
   id: 1003,
@@ -52,5 +57,44 @@ describe('closing cases', () => {
       actual: 0,
     })
     expect(caseStateMismatch(undefined, aCase(), { statecode: 0 })).toBeUndefined()
+  })
+})
+
+describe('closeCases', () => {
+  it('closes a child case whose newest outcome is its link pass (the parent case set in pass 2)', async () => {
+    const mapping = accountsContactsMapping()
+    const { phases } = planLoad({
+      ...mapping,
+      entities: [...mapping.entities, servicesMap({ entity: 'Contacts', table: CONTACT })],
+    })
+    const actions: { name: string; body: unknown }[] = []
+    const deps = {
+      source: {
+        async *records() {
+          yield aCase({ id: 1013, parentCase: 'Parent_1003' })
+        },
+      } as unknown as X2crmSource,
+      ledger: {
+        loaded: async (keys: readonly string[]) =>
+          new Map(
+            keys.map((k) => [k, { sourceKey: k, targetId: 'c-13', runId: 'r', phase: 'Services.links' }]),
+          ),
+        sourcesOf: async () => new Map(),
+      } as unknown as Pick<Ledger, 'loaded' | 'sourcesOf'>,
+      target: {
+        async *query() {
+          yield { incidentid: 'c-13', statecode: 0 }
+        },
+        delete: async () => undefined,
+        update: async () => undefined,
+        callAction: async (name: string, body: unknown) => {
+          actions.push({ name, body })
+          return {}
+        },
+      } as unknown as DataverseBulkTarget,
+    }
+    const summary = await closeCases(phases, 'demo', deps)
+    expect(summary).toMatchObject({ resolved: 1, failed: [] })
+    expect(actions.map((a) => a.name)).toEqual(['CloseIncident'])
   })
 })

@@ -2,7 +2,7 @@ import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import type { CaseCloseRule } from '../mapping/types.ts'
-import type { PlannedPhase } from '../plan/plan-load.ts'
+import { rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import { unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
@@ -135,7 +135,7 @@ export async function closeCases(
     )
     for (const { record, sourceKey, state } of wanted) {
       const row = loaded.get(sourceKey)
-      if (row === undefined || row.phase !== phase.name) continue
+      if (row === undefined || rowPhaseName(row.phase) !== phase.name) continue
       const current = states.get(row.targetId.toLowerCase())
       if (current === undefined) continue
       if (current === STATECODE[state]) {

@@ -1,7 +1,7 @@
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import type { OpportunityCloseRule } from '../mapping/types.ts'
-import type { PlannedPhase } from '../plan/plan-load.ts'
+import { rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import { parseDecimal, unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
@@ -89,7 +89,7 @@ export async function closeOpportunities(
     const loaded = await deps.ledger.loaded(wanted.map((w) => w.sourceKey))
     for (const { record, sourceKey } of wanted) {
       const row = loaded.get(sourceKey)
-      if (row === undefined || row.phase !== phase.name) continue
+      if (row === undefined || rowPhaseName(row.phase) !== phase.name) continue
       const request = closeRequestFor(rule, record, row.targetId, sourceKey)
       if (request === null) continue
       if (await isClosed(deps.target, phase, row.targetId)) {

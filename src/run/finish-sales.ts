@@ -1,7 +1,7 @@
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import type { ProductStateRule, QuoteStateRule } from '../mapping/types.ts'
-import type { PlannedPhase } from '../plan/plan-load.ts'
+import { rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import { unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
@@ -79,7 +79,7 @@ async function* loadedRows(phase: PlannedPhase, deps: Deps) {
     const loaded = await deps.ledger.loaded(keys)
     const mine = batch.flatMap((record, i) => {
       const row = loaded.get(keys[i] ?? '')
-      return row === undefined || row.phase !== phase.name
+      return row === undefined || rowPhaseName(row.phase) !== phase.name
         ? []
         : [{ record, sourceKey: keys[i] ?? '', targetId: row.targetId }]
     })

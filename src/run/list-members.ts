@@ -1,6 +1,6 @@
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import type { Ledger } from '../ledger/ledger.ts'
-import type { PlannedPhase } from '../plan/plan-load.ts'
+import { rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import type { RelatedReaders } from '../source/x2crm/related.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
@@ -81,7 +81,7 @@ export async function addListMembers(
         continue
       }
       const listRow = (await deps.ledger.loaded([listKey])).get(listKey)
-      if (listRow === undefined || listRow.phase !== phase.name) continue
+      if (listRow === undefined || rowPhaseName(listRow.phase) !== phase.name) continue
       if (deps.related?.listMembers === undefined) {
         summary.unread++
         continue
