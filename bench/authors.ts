@@ -11,27 +11,12 @@
  * each way, the requests, 429s, simulated seconds and records/s of the migration.
  */
 import { parseArgs } from 'node:util'
-import { createDataverseSimulator } from '../sim/dataverse/index.ts'
-import type { ProtectionLimits } from '../sim/dataverse/protection.ts'
 import { generate } from '../sim/seed/generate.ts'
-import { createX2crmSimulator } from '../sim/x2crm/index.ts'
-import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../src/cli/demo-users.ts'
-import type { Fetch } from '../src/http/fetch.ts'
+import { limitedSimulators } from './limited-sims.ts'
+import { DEMO_DEFAULT_OWNER } from '../src/cli/demo-users.ts'
 import { createSqliteLedger } from '../src/ledger/sqlite.ts'
 import { defaultMapping } from '../src/mapping/default-map.ts'
 import { migrate } from '../src/run/migrate.ts'
-import { createX2crmClient } from '../src/source/x2crm/client.ts'
-import { createAppUserTarget } from '../src/target/dataverse/app-user.ts'
-import { createMsalTokenProvider } from '../src/target/dataverse/auth.ts'
-import { createVirtualTime } from './virtual-time.ts'
-
-const LIMITS: ProtectionLimits = {
-  requestsPerWindow: 6000,
-  windowSeconds: 300,
-  executionSecondsPerWindow: 1200,
-  concurrent: 52,
-  dopHint: 4,
-}
 
 const { values } = parseArgs({
   options: {
@@ -48,39 +33,8 @@ for (const entity of ['Accounts', 'Contacts'])
   for (const record of generated.dataset.records[entity] ?? [])
     (record as Record<string, unknown>)['createdBy'] = authors[turn++ % authors.length]
 
-function inProcess(handle: (request: Request) => Promise<Response>): Fetch {
-  return (input, init) =>
-    handle(input instanceof Request && init === undefined ? input : new Request(input, init))
-}
-
 async function measure(impersonateAuthors: boolean) {
-  const time = createVirtualTime(Date.UTC(2026, 0, 5, 9))
-  const x2crm = createX2crmSimulator({ data: generated.dataset })
-  const dataverse = createDataverseSimulator({
-    origin: 'https://127.0.0.1:8443',
-    clock: time.now,
-    costModel: {},
-    latency: { sleep: time.sleep },
-    limits: LIMITS,
-  })
-  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
-  const settings = dataverse.settings()
-  const fetch = inProcess(dataverse.handle)
-  const { target } = createAppUserTarget({
-    name: settings.clientId,
-    url: settings.url,
-    fetch,
-    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
-    now: time.now,
-    sleep: time.sleep,
-    maxAttempts: 1000,
-  })
-  const source = createX2crmClient({
-    url: 'http://127.0.0.1',
-    username: 'admin',
-    apiKey: generated.dataset.apiKeys['admin'] ?? '',
-    fetch: inProcess(x2crm.handle),
-  })
+  const { time, dataverse, target, source } = limitedSimulators(generated.dataset)
   const ledger = createSqliteLedger(':memory:')
   const base = defaultMapping()
   const mapping = {

@@ -11,29 +11,13 @@
  * Prints the rollback's requests, 429s, simulated seconds, and the ratios.
  */
 import { parseArgs } from 'node:util'
-import { createDataverseSimulator } from '../sim/dataverse/index.ts'
-import type { ProtectionLimits } from '../sim/dataverse/protection.ts'
 import { generate } from '../sim/seed/generate.ts'
-import { createX2crmSimulator } from '../sim/x2crm/index.ts'
-import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../src/cli/demo-users.ts'
-import type { Fetch } from '../src/http/fetch.ts'
+import { LIMITS, limitedSimulators } from './limited-sims.ts'
+import { DEMO_DEFAULT_OWNER } from '../src/cli/demo-users.ts'
 import { createSqliteLedger } from '../src/ledger/sqlite.ts'
 import { defaultMapping } from '../src/mapping/default-map.ts'
 import { migrate } from '../src/run/migrate.ts'
 import { rollback, type RollbackMethod } from '../src/run/rollback.ts'
-import { createX2crmClient } from '../src/source/x2crm/client.ts'
-import { createAppUserTarget } from '../src/target/dataverse/app-user.ts'
-import { createMsalTokenProvider } from '../src/target/dataverse/auth.ts'
-import { createVirtualTime } from './virtual-time.ts'
-
-/** The simulator's defaults (sim/dataverse/index.ts), per application user. */
-const LIMITS: ProtectionLimits = {
-  requestsPerWindow: 6000,
-  windowSeconds: 300,
-  executionSecondsPerWindow: 1200,
-  concurrent: 52,
-  dopHint: 4,
-}
 
 const { values } = parseArgs({
   options: {
@@ -62,33 +46,7 @@ interface Measured {
 
 async function measure(method: RollbackMethod): Promise<Measured> {
   const realStart = performance.now()
-  const time = createVirtualTime(Date.UTC(2026, 0, 5, 9))
-  const x2crm = createX2crmSimulator({ data: generated.dataset })
-  const dataverse = createDataverseSimulator({
-    origin: 'https://127.0.0.1:8443',
-    clock: time.now,
-    costModel: {},
-    latency: { sleep: time.sleep },
-    limits: LIMITS,
-  })
-  dataverse.seed('systemuser', demoSystemUsers(generated.dataset.users))
-  const settings = dataverse.settings()
-  const fetch = inProcess(dataverse.handle)
-  const { target } = createAppUserTarget({
-    name: settings.clientId,
-    url: settings.url,
-    fetch,
-    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
-    now: time.now,
-    sleep: time.sleep,
-    maxAttempts: 1000,
-  })
-  const source = createX2crmClient({
-    url: 'http://127.0.0.1',
-    username: 'admin',
-    apiKey: generated.dataset.apiKeys['admin'] ?? '',
-    fetch: inProcess(x2crm.handle),
-  })
+  const { time, dataverse, target, source } = limitedSimulators(generated.dataset)
   const ledger = createSqliteLedger(':memory:')
   const now = () => new Date(time.now())
   const deps = { source, target, ledger, emit: () => undefined, now }
@@ -108,11 +66,6 @@ async function measure(method: RollbackMethod): Promise<Measured> {
     verified,
     realSeconds: (performance.now() - realStart) / 1000,
   }
-}
-
-function inProcess(handle: (request: Request) => Promise<Response>): Fetch {
-  return (input, init) =>
-    handle(input instanceof Request && init === undefined ? input : new Request(input, init))
 }
 
 console.log(
