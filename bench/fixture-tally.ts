@@ -262,8 +262,17 @@ function specs(tagColumn: string, appUserId: string | undefined): LineSpec[] {
         AUTHORED_TABLES.flatMap((t) => sim.rows(t)).filter(
           (r) => typeof r['_createdby_value'] === 'string' && r['_createdby_value'] !== appUserId,
         ).length,
-      sql: `SELECT (SELECT COUNT(*) FROM x2_campaigns WHERE createdBy <> '') + (${MEDIA_FILES_SQL.replace(' AS n', '')} AND uploadedBy <> '') AS n`,
-      why: "only Campaign (createdBy) and Media (uploadedBy) name an author; the fixture's authors are all admin, who has a Dataverse user",
+      // Records of the classes whose author field X2CRM declares (x2_fields: Media.uploadedBy, Quote.createdBy):
+      // x2_campaigns has a createdBy column, but no x2_fields row, so neither the API nor the reader returns it.
+      sql:
+        `SELECT (${MEDIA_FILES_SQL.replace(' AS n', '')} AND uploadedBy <> '') + ` +
+        "(SELECT COUNT(*) FROM x2_quotes WHERE createdBy <> '') AS n",
+      states: async (_sim, query) =>
+        `X2CRM authors: ${await groupText(
+          query,
+          `SELECT uploadedBy AS k, COUNT(*) AS n FROM x2_media WHERE associationType NOT IN (${list(SYSTEM_MEDIA)}) AND fileName IS NOT NULL GROUP BY k`,
+        )}; x2_campaigns.createdBy is not an X2CRM field (no x2_fields row), so it is not read`,
+      why: 'an author without an enabled Dataverse user: the record is created by the application user',
     },
   ]
 }
