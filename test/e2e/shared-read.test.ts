@@ -9,6 +9,7 @@ import { defaultMapping } from '../../src/mapping/default-map.ts'
 import type { RunEvent } from '../../src/run/events.ts'
 import { RunInterrupted } from '../../src/run/interrupted.ts'
 import { migrate } from '../../src/run/migrate.ts'
+import { validate } from '../../src/run/validate.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
@@ -153,5 +154,27 @@ describe('one read of Actions shared by its tables', () => {
     expect(dataverse.rows('phonecall').length).toBeGreaterThanOrEqual(callPhase?.created ?? 0)
     // Two runs, each reading the class once per pass it reached (the first stopped in the first pass).
     expect(actionLists).toHaveLength(3)
+  })
+
+  it('validate reads Actions once too, and counts every action in the phase migrate records it in', async () => {
+    const { target, source, actions, actionLists } = setUp()
+    const quarantined: string[] = []
+    const result = await validate(options, {
+      source,
+      target,
+      emit: () => undefined,
+      now: () => new Date(),
+      onQuarantined: (outcome) => quarantined.push(`${outcome.sourceKey} ${outcome.reason ?? ''}`),
+    })
+    expect(actionLists).toHaveLength(1)
+    const phases = result.phases.filter((p) => p.phase.startsWith('Actions→'))
+    expect(phases).toHaveLength(6)
+    expect(phases.reduce((sum, p) => sum + p.source, 0)).toBe(actions.length)
+    for (const p of phases) expect(p.wouldLoad + p.wouldQuarantine + p.wouldSkip, p.phase).toBe(p.source)
+    // The actions no table takes: quarantined by the first table, as migrate does (validate left them out before).
+    for (const a of actions.filter((a) => a['type'] === 'webactivity'))
+      expect(quarantined).toContainEqual(
+        expect.stringMatching(`^Actions:${String(a['id'])} unknown action type 'webactivity'`),
+      )
   })
 })
