@@ -1,6 +1,8 @@
-import { markRunStopped } from '../errors.ts'
+import { InternalError, markRunStopped } from '../errors.ts'
 import type { RunInfo } from '../ledger/ledger.ts'
 import { takesRecord } from './route-records.ts'
+import { createChannel, fanOut } from './fan-out.ts'
+import { sharedReads } from '../plan/shared-reads.ts'
 import type { Mapping, TransformContext } from '../mapping/types.ts'
 import { phaseEntitySets, planLoad } from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from './reconciliation.ts'
@@ -128,13 +130,18 @@ async function loadRun(
   // Findings (duplicates, future timestamps, …) are reported with the run, never acted on.
   const findings = createFindingsCollector({ now: started, inactiveUsers: await inactiveUsers(deps.source) })
   try {
-    for (const phase of phases) {
+    // The phases that take one class (Actions → task, phonecall, …) share one read of it (plan/shared-reads.ts).
+    for (const group of sharedReads(phases)) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
       // A case a run before resolved or cancelled is read-only: it is reopened to load, and closed again at the end.
-      await reopenCases(phase, deps)
-      const phaseStarted = performance.now()
-      const result = await runPhase(
-        { ...phase, phaseSets, mapFingerprint: mapFingerprint(options.mapping, phase.entityMap.entity) },
+      for (const phase of group) await reopenCases(phase, deps)
+      const groupStarted = performance.now()
+      const result = await runGroup(
+        group.map((phase) => ({
+          ...phase,
+          phaseSets,
+          mapFingerprint: mapFingerprint(options.mapping, phase.entityMap.entity),
+        })),
         run.runId,
         options,
         deps,
@@ -142,9 +149,9 @@ async function loadRun(
         names,
         findings,
       )
-      if (phase.pass === 2) deps.stages?.add('linkPass', performance.now() - phaseStarted)
-      sourceCounts.set(phase.name, result.sourceCount)
-      if (result.report !== undefined) completeness.push({ phase: phase.name, ...result.report })
+      if (group[0]?.pass === 2) deps.stages?.add('linkPass', performance.now() - groupStarted)
+      for (const [phase, count] of result.sourceCounts) sourceCounts.set(phase, count)
+      if (result.report !== undefined) completeness.push(result.report)
       processed += result.processed
     }
   } catch (error) {
@@ -194,71 +201,180 @@ async function loadRun(
   return { runId: run.runId, resumed, reconciliation, processed, seconds }
 }
 
-async function runPhase(
-  phase: RunPhase,
+/** A phase of a shared read, where it stands when the read begins, and the records it takes from it. */
+interface PhaseRead {
+  phase: RunPhase
+  /** Its checkpoint: it takes only records above this id (it had done the others). */
+  afterId: number
+  /** Records of the phase that already have an outcome in this run (a resumed run). */
+  doneBefore: number
+  /** Records it took in this run. */
+  matched: number
+}
+
+interface GroupResult {
+  /** Records the source has for each phase of the group. */
+  sourceCounts: [string, number][]
+  processed: number
+  /** How complete the read of the class was, for the run's summary. */
+  report?: CompletenessReport & { phase: string }
+}
+
+/**
+ * Loads the phases of one shared read (plan/shared-reads.ts): the class is read once, from the lowest checkpoint of
+ * its phases, and each record goes to every phase that takes it ({@link takesRecord}), above that phase's own
+ * checkpoint. One phase loads from the read directly; several load side by side, each from a bounded queue the read
+ * waits on ({@link fanOut}), so memory stays flat and the class is read once instead of once per table.
+ */
+async function runGroup(
+  group: readonly RunPhase[],
   runId: string,
   options: MigrateOptions,
   deps: MigrateDeps,
   context: TransformContext,
   names?: NameIndex,
   findings?: FindingsCollector,
-): Promise<{ sourceCount: number; processed: number; report?: CompletenessReport }> {
-  const { entityMap } = phase
-  const listedCount = await deps.source.count(entityMap.entity)
-  const checkpoint = await deps.ledger.checkpoint(runId, phase.name)
-  const afterId = checkpoint?.lastSourceId ?? 0
-  deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: listedCount, resumeAfterId: afterId })
-  const doneBefore = (await deps.ledger.counts(runId))
-    .filter((c) => c.phase === phase.name)
-    .reduce((sum, c) => sum + c.created + c.updated + c.quarantined + c.skipped, 0)
+): Promise<GroupResult> {
+  const first = group[0]
+  if (first === undefined) throw new InternalError('a shared read of no phase')
+  const entity = first.entityMap.entity
+  const listedCount = await deps.source.count(entity)
+  const counts = await deps.ledger.counts(runId)
+  const reads: PhaseRead[] = []
+  for (const phase of group) {
+    const checkpoint = await deps.ledger.checkpoint(runId, phase.name)
+    const doneBefore = counts
+      .filter((c) => c.phase === phase.name)
+      .reduce((sum, c) => sum + c.created + c.updated + c.quarantined + c.skipped, 0)
+    reads.push({ phase, afterId: checkpoint?.lastSourceId ?? 0, doneBefore, matched: 0 })
+  }
+  // Read from the earliest checkpoint; a phase that had gone further skips the records it had done.
+  const afterId = Math.min(...reads.map((r) => r.afterId))
+  for (const r of reads)
+    deps.emit({
+      type: 'phase.started',
+      phase: r.phase.name,
+      sourceCount: listedCount,
+      resumeAfterId: r.afterId,
+    })
   // Lists hide some records (private, assigned to nobody): read the class with its id gaps fetched one by one.
-  const extraction =
-    options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity, { afterId })
-  const extracted = extraction ?? deps.source.records(entityMap.entity, { afterId })
+  const extraction = options.gapFill === false ? undefined : extractClass(deps.source, entity, { afterId })
+  const extracted = extraction ?? deps.source.records(entity, { afterId })
   // The name index learns a class only when this run reads it from its first record.
-  const indexing = names !== undefined && phase.pass === 1 && afterId === 0
-  const read = indexing ? withNamesNoted(extracted, entityMap.entity, names) : extracted
+  const indexing = names !== undefined && first.pass === 1 && afterId === 0
+  const read = indexing ? withNamesNoted(extracted, entity, names) : extracted
   // A split map (Contacts → lead and → contact) takes only the records its rule selects; the first table of a class
   // routed by type (Actions) also takes the records no table takes, which the load quarantines.
-  let matched = 0
-  const where = entityMap.where
-  const records =
-    where === undefined
-      ? read
-      : (async function* () {
-          for await (const record of read) {
-            if (!takesRecord(phase, record)) continue
-            matched++
-            yield record
-          }
-        })()
-
-  const observed =
-    findings === undefined || phase.pass !== 1
-      ? records
-      : (async function* () {
-          for await (const record of records) {
-            findings.observe(entityMap.entity, record)
-            yield record
-          }
-        })()
-  const processed = await loadPhase(phase, runId, observed, options, deps, context, {
-    done: doneBefore,
-    total: () => listedCount,
-  })
-  deps.emit({ type: 'phase.finished', phase: phase.name })
-  if (indexing) names.complete(entityMap.entity)
-  if (where !== undefined) {
-    // What exists for this phase is what its rule selected from everything read (hidden records included).
-    if (extraction !== undefined)
-      deps.emit({ type: 'phase.completeness', phase: phase.name, report: extraction.report() })
-    return { sourceCount: doneBefore + matched, processed }
+  const takes = (r: PhaseRead, record: X2crmRecord): boolean => {
+    if (r.afterId > afterId && numericId(record) <= r.afterId) return false
+    if (!takesRecord(r.phase, record)) return false
+    r.matched++
+    return true
   }
-  if (extraction === undefined) return { sourceCount: listedCount, processed }
-  // The source count is what exists, not what lists show: listed + found by id, plus what a resumed run had done.
-  const report = extraction.report()
-  deps.emit({ type: 'phase.completeness', phase: phase.name, report })
-  return { sourceCount: doneBefore + report.listed + report.gapFetched, processed, report }
+  const observe =
+    findings === undefined || first.pass !== 1
+      ? undefined
+      : (record: X2crmRecord) => findings.observe(entity, record)
+  const load = async (r: PhaseRead, records: AsyncIterable<X2crmRecord>) => {
+    const processed = await loadPhase(r.phase, runId, records, options, deps, context, {
+      done: r.doneBefore,
+      total: () => listedCount,
+    })
+    deps.emit({ type: 'phase.finished', phase: r.phase.name })
+    return processed
+  }
+  const processed =
+    reads.length === 1 && reads[0] !== undefined
+      ? await load(reads[0], taken(read, reads[0], takes, observe))
+      : await loadShared(reads, observe === undefined ? read : observed(read, observe), takes, load, options)
+  if (indexing) names.complete(entity)
+
+  const report = extraction?.report()
+  if (reads.length === 1 && first.entityMap.where === undefined) {
+    if (report === undefined) return { sourceCounts: [[first.name, listedCount]], processed }
+    // The source count is what exists, not what lists show: listed + found by id, plus what a resumed run had done.
+    deps.emit({ type: 'phase.completeness', phase: first.name, report })
+    const sourceCount = (reads[0]?.doneBefore ?? 0) + report.listed + report.gapFetched
+    return { sourceCounts: [[first.name, sourceCount]], processed, report: { phase: first.name, ...report } }
+  }
+  // What exists for each phase is what its rule selected from everything read (hidden records included).
+  const sourceCounts = reads.map((r): [string, number] => [r.phase.name, r.doneBefore + r.matched])
+  if (report === undefined) return { sourceCounts, processed }
+  if (reads.length === 1) {
+    deps.emit({ type: 'phase.completeness', phase: first.name, report })
+    return { sourceCounts, processed }
+  }
+  // One read for the class: its completeness is the class's (`Actions`; `Actions.links` for the link pass).
+  const label = first.pass === 1 ? entity : `${entity}.links`
+  deps.emit({ type: 'phase.completeness', phase: label, report })
+  return { sourceCounts, processed, report: { phase: label, ...report } }
+}
+
+/** The records of a one-phase read that the phase takes, each one observed for the findings as it goes. */
+async function* taken(
+  records: AsyncIterable<X2crmRecord>,
+  r: PhaseRead,
+  takes: (r: PhaseRead, record: X2crmRecord) => boolean,
+  observe?: (record: X2crmRecord) => void,
+): AsyncGenerator<X2crmRecord> {
+  for await (const record of records) {
+    if (!takes(r, record)) continue
+    observe?.(record)
+    yield record
+  }
+}
+
+async function* observed(
+  records: AsyncIterable<X2crmRecord>,
+  observe: (record: X2crmRecord) => void,
+): AsyncGenerator<X2crmRecord> {
+  for await (const record of records) {
+    observe(record)
+    yield record
+  }
+}
+
+/** Batches of records each phase may hold queued, besides those its loader prepares: what bounds the memory. */
+const QUEUED_BATCHES = 4
+
+/**
+ * Several phases loading side by side from one read. When one fails (Dataverse down, Ctrl-C), the read stops, the
+ * others finish what they were given and record it (their checkpoints stay true), and the failure is thrown: the
+ * read's own failure first, else the first phase's to fail.
+ */
+async function loadShared(
+  reads: readonly PhaseRead[],
+  records: AsyncIterable<X2crmRecord>,
+  takes: (r: PhaseRead, record: X2crmRecord) => boolean,
+  load: (r: PhaseRead, records: AsyncIterable<X2crmRecord>) => Promise<number>,
+  options: MigrateOptions,
+): Promise<number> {
+  const capacity = (options.batchSize ?? 100) * QUEUED_BATCHES
+  const routes = reads.map((r) => ({
+    takes: (record: X2crmRecord) => takes(r, record),
+    channel: createChannel<X2crmRecord>(capacity),
+  }))
+  const failures: unknown[] = []
+  const loads = routes.map(async (route, index) => {
+    const r = reads[index]
+    try {
+      return r === undefined ? 0 : await load(r, route.channel)
+    } catch (error) {
+      failures.push(error)
+      return 0
+    } finally {
+      route.channel.close()
+    }
+  })
+  const reading = fanOut(records, routes, () => failures.length > 0).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  )
+  const processed = (await Promise.all(loads)).reduce((a, b) => a + b, 0)
+  const readFailure = await reading
+  if (readFailure !== undefined) throw readFailure.error
+  if (failures.length > 0) throw failures[0]
+  return processed
 }
 
 /** Usernames of X2CRM's inactive users (their records are a finding); none when the users cannot be read. */
@@ -277,4 +393,9 @@ async function* withNamesNoted(
     names.add(entity, Number(record.id), record['name'])
     yield record
   }
+}
+
+function numericId(record: X2crmRecord): number {
+  const id = Number(record['id'])
+  return Number.isFinite(id) ? id : 0
 }

@@ -11,7 +11,6 @@ import {
   type QueuedOwner,
 } from '../mapping/reconcile-users.ts'
 import type { TargetSchema } from '../mapping/schemas.ts'
-import { matchesFilter } from '../mapping/split-rule.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { createNameIndex, linkByNameTargets, type NameIndex } from '../mapping/name-index.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
@@ -32,6 +31,8 @@ import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
 import { createIdSet, type IdSet } from './id-set.ts'
 import { bindLinks } from './bind-links.ts'
+import { takesRecord, unroutedResult } from './route-records.ts'
+import { sharedReads } from '../plan/shared-reads.ts'
 import { matchOwners } from './owners.ts'
 
 export interface ValidateOptions {
@@ -183,25 +184,29 @@ export async function validate(options: ValidateOptions, deps: ValidateDeps): Pr
   const deferred = createDeferredLinks()
   const loadedParents = (links: readonly LinkRef[]) => parentsThatWouldLoad(links, read)
 
-  for (const phase of firstPass(plan)) {
-    const state: PhaseState = {
-      phase,
-      index: read.length,
-      ids: createIdSet(),
-      result: {
-        phase: phase.name,
-        entity: phase.entityMap.entity,
-        entitySet: phase.entityMap.table.entitySet,
-        source: 0,
-        wouldLoad: 0,
-        wouldQuarantine: 0,
-        wouldSkip: 0,
-        withWarnings: 0,
-        columnsChecked: deps.tables?.[phase.entityMap.table.logicalName] !== undefined,
-      },
-    }
-    read.push(state)
-    await validatePhase(state, options, deps, {
+  // The phases that take one class (Actions → task, phonecall, …) share one read of it, as migrate reads it.
+  for (const group of sharedReads(firstPass(plan))) {
+    const states = group.map((phase): PhaseState => {
+      const state: PhaseState = {
+        phase,
+        index: read.length,
+        ids: createIdSet(),
+        result: {
+          phase: phase.name,
+          entity: phase.entityMap.entity,
+          entitySet: phase.entityMap.table.entitySet,
+          source: 0,
+          wouldLoad: 0,
+          wouldQuarantine: 0,
+          wouldSkip: 0,
+          withWarnings: 0,
+          columnsChecked: deps.tables?.[phase.entityMap.table.logicalName] !== undefined,
+        },
+      }
+      read.push(state)
+      return state
+    })
+    await validateGroup(states, options, deps, {
       context,
       tallies,
       deferred,
@@ -283,61 +288,69 @@ interface PhaseContext {
   onQuarantined?: (outcome: RecordOutcome, record: X2crmRecord) => void
 }
 
-async function validatePhase(
-  state: PhaseState,
+/**
+ * Reads the class of a group of phases once (plan/shared-reads.ts) and takes each record through every phase that
+ * takes it, as migrate routes it ({@link takesRecord}): a split map's rule, and for a class routed by type (Actions)
+ * the records no table takes, which the first phase would quarantine.
+ */
+async function validateGroup(
+  states: readonly PhaseState[],
   options: ValidateOptions,
   deps: ValidateDeps,
   run: PhaseContext,
 ): Promise<void> {
-  const { phase, result } = state
-  const { entityMap } = phase
-  const listedCount = await deps.source.count(entityMap.entity)
-  deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: listedCount, resumeAfterId: 0 })
-  const extraction = options.gapFill === false ? undefined : extractClass(deps.source, entityMap.entity)
-  const extracted = extraction ?? deps.source.records(entityMap.entity)
-  const all = (async function* () {
-    for await (const record of extracted) {
-      run.names.add(entityMap.entity, numericId(record), record['name'])
-      yield record
-    }
-  })()
-  const where = entityMap.where
-  const records =
-    where === undefined
-      ? all
-      : (async function* () {
-          for await (const record of all) if (matchesFilter(where, record)) yield record
-        })()
-  const table = deps.tables?.[entityMap.table.logicalName]
-  for await (const batch of chunks(records, options.batchSize ?? 100)) {
-    const counts = { ...EMPTY_COUNTS }
+  const first = states[0]
+  if (first === undefined) return
+  const entity = first.phase.entityMap.entity
+  const listedCount = await deps.source.count(entity)
+  for (const { phase } of states)
+    deps.emit({ type: 'phase.started', phase: phase.name, sourceCount: listedCount, resumeAfterId: 0 })
+  const extraction = options.gapFill === false ? undefined : extractClass(deps.source, entity)
+  const extracted = extraction ?? deps.source.records(entity)
+  const tables = states.map((state) => deps.tables?.[state.phase.entityMap.table.logicalName])
+  for await (const batch of chunks(extracted, options.batchSize ?? 100)) {
+    const taken = states.map(() => ({ counts: { ...EMPTY_COUNTS }, ids: [] as number[] }))
     for (const record of batch) {
-      const outcome = validateRecord(state, record, table, run)
-      if (outcome === 'load') counts.created++
-      else if (outcome === 'quarantine') counts.quarantined++
-      else counts.skipped++
+      run.names.add(entity, numericId(record), record['name'])
+      for (const [index, state] of states.entries()) {
+        if (!takesRecord(state.phase, record)) continue
+        const outcome = validateRecord(state, record, tables[index], run)
+        const into = taken[index]
+        if (into === undefined) continue
+        if (outcome === 'load') into.counts.created++
+        else if (outcome === 'quarantine') into.counts.quarantined++
+        else into.counts.skipped++
+        into.ids.push(numericId(record))
+      }
     }
-    result.source += batch.length
-    deps.emit({
-      type: 'batch.loaded',
-      phase: phase.name,
-      size: batch.length,
-      counts,
-      lastSourceId: Math.max(...batch.map(numericId)),
-      done: result.source,
-      total: Math.max(listedCount, result.source),
-    })
+    for (const [index, state] of states.entries()) {
+      const into = taken[index]
+      if (into === undefined || into.ids.length === 0) continue
+      state.result.source += into.ids.length
+      deps.emit({
+        type: 'batch.loaded',
+        phase: state.phase.name,
+        size: into.ids.length,
+        counts: into.counts,
+        lastSourceId: Math.max(...into.ids),
+        done: state.result.source,
+        total: Math.max(listedCount, state.result.source),
+      })
+    }
   }
-  deps.emit({ type: 'phase.finished', phase: phase.name })
-  run.names.complete(entityMap.entity)
+  for (const { phase } of states) deps.emit({ type: 'phase.finished', phase: phase.name })
+  run.names.complete(entity)
   if (extraction !== undefined) {
     const report = extraction.report()
-    deps.emit({ type: 'phase.completeness', phase: phase.name, report })
-    result.completeness = {
-      count: report.count,
-      listed: report.listed,
-      gapFetched: report.gapFetched,
-      missing: report.missing,
+    // One read: its completeness is the class's (`Actions`), or the phase's when it is the class's only one.
+    deps.emit({ type: 'phase.completeness', phase: states.length === 1 ? first.phase.name : entity, report })
+    for (const { result } of states) {
+      result.completeness = {
+        count: report.count,
+        listed: report.listed,
+        gapFetched: report.gapFetched,
+        missing: report.missing,
+      }
     }
   }
 }
@@ -352,7 +365,8 @@ function validateRecord(
   const { phase, result } = state
   const { tallies } = run
   run.findings.observe(phase.entityMap.entity, record)
-  const transformed = transformRecord(phase.entityMap, record, run.context)
+  // An action of a type no table takes: migrate's first Actions table quarantines it, with this reason.
+  const transformed = unroutedResult(phase, record) ?? transformRecord(phase.entityMap, record, run.context)
   const { sourceKey } = transformed
   if (transformed.status === 'ok') run.repairs.add(sourceKey, transformed.warnings)
   const example = (field: string, value: unknown) => ({

@@ -42,11 +42,17 @@ function setUp(mutate: (records: Record<string, Record<string, unknown>[]>) => v
   dataverse.seed('systemuser', demoSystemUsers(dataset.users))
   const settings = dataverse.settings()
   const dataverseFetch = fetchFor(dataverse.handle)
+  // Every request X2CRM served, to count how often a class is read.
+  const x2crmRequests: URL[] = []
+  const x2crmFetch = fetchFor(x2crm.handle)
   const source = createX2crmClient({
     url: 'http://127.0.0.1/index.php/api2',
     username: 'admin',
     apiKey: FIXTURE_ADMIN_KEY,
-    fetch: fetchFor(x2crm.handle),
+    fetch: (input, init) => {
+      x2crmRequests.push(new URL(input instanceof Request ? input.url : String(input)))
+      return x2crmFetch(input, init)
+    },
   })
   const target = createDataverseClient({
     url: settings.url,
@@ -67,7 +73,7 @@ function setUp(mutate: (records: Record<string, Record<string, unknown>[]>) => v
   const rows = (table: string) => dataverse.rows(table)
   const row = (table: string, id: string) =>
     rows(table).find((r) => r[table === 'annotation' ? 'annotationid' : 'activityid'] === id)
-  return { x2crm, dataverse, deps, events, rows, row }
+  return { x2crm, dataverse, deps, events, rows, row, x2crmRequests }
 }
 
 /** Accounts, contacts, opportunities (name and account only) and every action, routed by type. */
@@ -231,6 +237,43 @@ describe('actions by type, in process against the fixture', () => {
     expect(again.reconciliation.balanced).toBe(true)
     expect(rows('opportunityclose')).toHaveLength(13)
     expect(rows('phonecall')).toHaveLength(18)
+  })
+
+  it('reads Actions from X2CRM once per pass, not once per activity table, and each table gets its own records', async () => {
+    const { deps, events, rows, x2crmRequests } = setUp()
+    const result = await migrate(options, deps)
+    expect(result.reconciliation.balanced).toBe(true)
+    const path = (u: URL) => u.pathname.replace(/^.*\/api2\//, '')
+    // List pages of Actions (keyset paging: `Actions?...`), and Actions fetched one by one (gap fill, `Actions/7.json`).
+    const listed = x2crmRequests.filter((u) => path(u) === 'Actions')
+    const byId = x2crmRequests.filter((u) => /^Actions\/\d+\.json$/.test(path(u)))
+    // Six tables in the first pass, five closed in the link pass: one read each pass (the fixture's 80 fit one page).
+    const phases = result.reconciliation.phases.filter((p) => p.phase.startsWith('Actions'))
+    expect(phases).toHaveLength(11)
+    expect(listed).toHaveLength(2)
+    // Each probe of the gaps between listed ids is asked once per pass too, not once per table.
+    const probes = byId.map((u) => path(u))
+    expect(probes.length).toBe(new Set(probes).size * 2)
+    // Each table got the records of its types, and the class's one read reported its completeness once.
+    const first = Object.fromEntries(
+      phases.filter((p) => !p.phase.endsWith('.links')).map((p) => [p.phase, p.source]),
+    )
+    expect(first).toEqual({
+      'Actions→task': 18,
+      'Actions→phonecall': 18,
+      'Actions→appointment': 14,
+      'Actions→email': 14,
+      'Actions→email received': 0,
+      'Actions→annotation': 16,
+    })
+    expect(rows('task')).toHaveLength(18)
+    const completeness = events.flatMap((e) =>
+      e.type === 'phase.completeness' && e.phase.startsWith('Actions') ? [e] : [],
+    )
+    expect(completeness.map((e) => [e.phase, e.report.listed])).toEqual([
+      ['Actions', 80],
+      ['Actions.links', 80],
+    ])
   })
 
   it('quarantines an action of a type the map does not know, and loads one about nothing or about an unmigrated record', async () => {
