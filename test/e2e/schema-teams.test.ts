@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
 import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../../sim/x2crm/index.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../../src/cli/demo-users.ts'
+import { lockPathFor } from '../../src/cli/inputs.ts'
+import { confirmMapping } from '../../src/mapping/confirm.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { defaultMapping } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
@@ -14,6 +18,8 @@ import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
 import { fetchFor } from '../helpers/handler-fetch.ts'
+import { runCli } from '../helpers/run-cli.ts'
+import { serveBothSimulators } from '../helpers/sims.ts'
 
 const dump = JSON.parse(
   readFileSync(new URL('../fixtures/x2crm/fixture/api-dump.json', import.meta.url), 'utf8'),
@@ -141,5 +147,59 @@ describe('schema apply: the owner teams of X2CRM groups, against the Dataverse s
     )
     expect(report).toBeUndefined()
     expect(dataverse.rows('team')).toHaveLength(before)
+  })
+})
+
+describe('x2d365 schema apply with settings.teams.create, against both simulators served', () => {
+  it('--dry-run lists the teams it would create; apply creates them; a second apply finds them by name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'x2d365-teams-'))
+    const sims = await serveBothSimulators(dir, { accounts: 30, contacts: 10, sales: true })
+    try {
+      const mappingPath = join(dir, 'mapping.yaml')
+      const text = [
+        'version: 1',
+        'settings: { publisherPrefix: new_, tags: { mode: none }, teams: { create: true } }',
+        'entities:',
+        '  Accounts:',
+        '    table: account',
+        '    fields:',
+        '      name: { target: name, transform: text }',
+        '      assignedTo: { target: ownerid, transform: owner }',
+        '',
+      ].join('\n')
+      writeFileSync(mappingPath, text)
+      writeFileSync(lockPathFor(mappingPath), JSON.stringify(confirmMapping(text, 'dana', new Date())))
+      const apply = (...more: string[]) =>
+        runCli(['schema', 'apply', '-c', sims.configPath, '-m', mappingPath, ...more], {
+          cwd: dir,
+          env: sims.env,
+        })
+      const teams = () => sims.dataverse.rows('team').filter((t) => t['teamtype'] === 0)
+      const before = teams().length
+
+      const dry = await apply('--dry-run')
+      expect(dry.stderr).not.toContain('Error')
+      expect(dry.code).toBe(0)
+      expect(dry.stdout).toContain('would create owner team "Sales EMEA" for X2CRM group "Sales EMEA" (id 1)')
+      expect(dry.stdout.match(/would create owner team/g)).toHaveLength(5)
+      expect(teams()).toHaveLength(before)
+
+      const applied = await apply()
+      expect(applied.code).toBe(0)
+      expect(applied.stdout).toContain('created owner team "Partners" for X2CRM group "Partners" (id 5)')
+      expect(applied.stdout).toMatch(/Teams: 5 created, 0 members added \(membership needs source\.mysql\)/)
+      expect(teams().map((t) => t['name'])).toEqual(
+        expect.arrayContaining(['Sales EMEA', 'Sales NA', 'Support', 'Key Accounts', 'Partners']),
+      )
+
+      const again = await apply()
+      expect(again.code).toBe(0)
+      expect(again.stdout).toContain('X2CRM group "Support" (id 3): owner team "Support" found by name')
+      expect(again.stdout).toContain('Teams: 0 created')
+      expect(teams()).toHaveLength(before + 5)
+    } finally {
+      await sims.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
