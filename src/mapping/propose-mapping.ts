@@ -142,6 +142,9 @@ export function proposeMapping(
           options.tags === undefined || options.tags.length === 0
             ? { mode: 'multiselect' }
             : { mode: 'multiselect', options: tagOptions([...options.tags].sort()) },
+        // X2CRM groups own records as owner teams, found by name or created (by `schema apply`, else by the run), as
+        // the built-in map has them; a person who wants none created sets it false and names teams instead.
+        teams: { create: true },
       },
       // The timeline as the built-in map has it: Actions by type, Media → notes with the file, closed opportunities.
       entities: proposeTimeline(objectMaps.entities, source, target),

@@ -83,6 +83,8 @@ describe('map propose: products, quotes, cases and lists (issue 13)', () => {
     expect(byName.get('Quote')?.quoteStates).toEqual(DEFAULT_QUOTE_STATES)
     expect(byName.get('Services')?.caseClose).toEqual(DEFAULT_CASE_CLOSE)
     expect(byName.get('X2List')?.listMembers?.memberOf.entity).toBe('Contacts')
+    // Groups become owner teams, as in the built-in map: `schema apply` creates those Dataverse lacks.
+    expect(parsed.value?.settings?.teams).toEqual({ create: true })
     expect(byName.get('Product→price list item')?.entity).toBe('ProductPrices')
     expect(byName.get('Quote lines→quotedetail')?.entity).toBe('QuoteLines')
     // A product's id is its number and its unit: the second line names its source.
