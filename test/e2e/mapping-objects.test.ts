@@ -142,6 +142,9 @@ describe('map propose: products, quotes, cases and lists (issue 13)', () => {
     }
     const update = addNewFields(edited, proposeMapping(grown, target, samples, { counts }))
     expect(update?.added).toEqual(['Quote.c_region'])
+    expect(update?.conflicts).toEqual([
+      'X2List: the map has no entity for it (taken out, or new since); to move it, copy it from a fresh `x2d365 map propose -m proposal.yaml`',
+    ])
     const after = update?.text ?? ''
     expect(after).toContain('inventory: { skip: true, reason: we count stock elsewhere }')
     expect(after).not.toMatch(/^ {2}X2List:/m)
