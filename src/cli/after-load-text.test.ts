@@ -12,6 +12,7 @@ describe('what the steps after the load say', () => {
         lists: 0,
         added: 0,
         notMigrated: 0,
+        otherTable: 0,
         emailOnly: 0,
         dynamic: 1,
         unread: 1,
@@ -19,6 +20,21 @@ describe('what the steps after the load say', () => {
       }),
     ).toBe(
       "Marketing lists: 0 members added to 0 static list(s), 1 dynamic list(s) created empty (rules: x2d365 docs), 1 list(s) without members: X2CRM's API has none, configure source.mysql",
+    )
+    expect(
+      describeAfterLoad({
+        type: 'lists.filled',
+        lists: 1,
+        added: 5,
+        notMigrated: 0,
+        otherTable: 2,
+        emailOnly: 0,
+        dynamic: 0,
+        unread: 0,
+        failed: [],
+      }),
+    ).toBe(
+      'Marketing lists: 5 members added to 1 static list(s), 2 left off (loaded into another table, e.g. as leads)',
     )
     expect(
       describeAfterLoad({

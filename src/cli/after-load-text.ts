@@ -22,6 +22,7 @@ export function describeAfterLoad(event: AfterLoad): string {
       return (
         `Marketing lists: ${event.added} members added to ${event.lists} static list(s)` +
         `${event.notMigrated > 0 ? `, ${event.notMigrated} left off (not migrated)` : ''}` +
+        `${event.otherTable > 0 ? `, ${event.otherTable} left off (loaded into another table, e.g. as leads)` : ''}` +
         `${event.emailOnly > 0 ? `, ${event.emailOnly} left off (e-mail address only)` : ''}` +
         `${event.dynamic > 0 ? `, ${event.dynamic} dynamic list(s) created empty (rules: x2d365 docs)` : ''}` +
         `${event.unread > 0 ? `, ${event.unread} list(s) without members: X2CRM's API has none, configure source.mysql` : ''}` +

@@ -230,7 +230,8 @@ function defineSchema(program: Command, setExitCode: SetExitCode): void {
   schema
     .command('apply')
     .description(
-      'create the columns, choices, X2CRM id column, alternate keys and tables the confirmed map needs',
+      'create the columns, choices, X2CRM id column, alternate keys and tables the confirmed map needs, and the owner ' +
+        'teams of X2CRM groups when settings.teams.create',
     )
     .option('-c, --config <path>', 'configuration file', 'x2d365.yaml')
     .option('-m, --mapping <path>', 'the confirmed map', 'mapping.yaml')

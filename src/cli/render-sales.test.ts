@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { salesLines } from './render-sales.ts'
+import { salesLines, teamLines } from './render-sales.ts'
 
 describe('salesLines', () => {
   it('says what the catalog, the finishing step and the teams did, and what is missing', () => {
@@ -36,5 +36,38 @@ describe('salesLines', () => {
       })[0],
     ).toContain('1 without a team (their records go to the users rule): Support')
     expect(salesLines({ type: 'phase.finished', phase: 'Accounts' })).toEqual([])
+  })
+
+  it('teamLines: what schema apply did (or would do) with each group', () => {
+    const report = {
+      decisions: [
+        { groupId: 1, group: 'Sales East', team: 'Sales East', status: 'create' as const, teamId: 't1' },
+        {
+          groupId: 2,
+          group: 'Support',
+          team: 'support',
+          status: 'matched' as const,
+          teamId: 't2',
+          teamType: 0,
+        },
+        { groupId: 3, group: 'Ops', team: 'Ops', status: 'unresolved' as const, reason: 'an access team' },
+      ],
+      created: 1,
+      membersAdded: 3,
+      membersLeft: [{ team: 'Support', username: 'nobody', reason: 'no Dataverse user' }],
+      membersRead: true,
+    }
+    expect(teamLines(report, true)).toEqual([
+      'would create owner team "Sales East" for X2CRM group "Sales East" (id 1)',
+      'X2CRM group "Support" (id 2): owner team "support" found by name',
+      'X2CRM group "Ops" (id 3): no team (an access team)',
+      'would add the members of each team that have Dataverse users (AddMembersTeam)',
+    ])
+    expect(teamLines(report, false).slice(-1)).toEqual([
+      'Teams: 1 created, 3 members added, 1 members without a Dataverse user',
+    ])
+    expect(teamLines({ ...report, decisions: [] }, false)).toEqual([
+      'Teams: X2CRM has no groups; no team to create.',
+    ])
   })
 })

@@ -1,4 +1,5 @@
 import type { RunEvent } from '../run/events.ts'
+import type { TeamsReport } from '../run/teams.ts'
 
 /** The lines the sales and teams events print (products, price lists, quotes, teams), or none for other events. Pure. */
 export function salesLines(event: RunEvent): string[] {
@@ -30,4 +31,29 @@ export function salesLines(event: RunEvent): string[] {
     ]
   }
   return []
+}
+
+/**
+ * What `schema apply` says of the owner teams: each X2CRM group's team (found by name, created, or why none), then
+ * the members added; with `dryRun`, what it would create. Pure.
+ */
+export function teamLines(report: TeamsReport, dryRun: boolean): string[] {
+  if (report.decisions.length === 0) return ['Teams: X2CRM has no groups; no team to create.']
+  const lines = report.decisions.map((d) => {
+    const group = `X2CRM group "${d.group}" (id ${d.groupId})`
+    if (d.status === 'matched') return `${group}: owner team "${d.team}" found by name`
+    if (d.status === 'create')
+      return `${dryRun ? 'would create' : 'created'} owner team "${d.team}" for ${group}`
+    return `${group}: no team (${d.reason})`
+  })
+  if (dryRun)
+    return [...lines, 'would add the members of each team that have Dataverse users (AddMembersTeam)']
+  return [
+    ...lines,
+    `Teams: ${report.created} created, ${report.membersAdded} members added` +
+      (report.membersRead ? '' : ' (membership needs source.mysql)') +
+      (report.membersLeft.length > 0
+        ? `, ${report.membersLeft.length} members without a Dataverse user`
+        : ''),
+  ]
 }

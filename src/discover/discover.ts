@@ -23,8 +23,15 @@ export interface DiscoverDeps {
   now: () => Date
 }
 
+/**
+ * What discover reads besides the object map's classes and tables: quotes (`map propose` proposes them when X2CRM has
+ * some), and the tables the sales maps load a product's price and a quote's lines into.
+ */
+const MORE_OBJECTS: readonly { entity: string; table: string }[] = [{ entity: 'Quote', table: 'quote' }]
+const MORE_TABLES = ['lead', 'systemuser', 'productpricelevel', 'quotedetail']
+
 export interface DiscoverOptions {
-  /** X2CRM class → table. @default DEFAULT_OBJECTS */
+  /** X2CRM class → table. @default DEFAULT_OBJECTS and Quote */
   objects?: readonly { entity: string; table: string }[]
 }
 
@@ -34,7 +41,7 @@ export interface DiscoverOptions {
  * X2CRM cannot serve is listed in `unreadable` with the reason; the rest goes on.
  */
 export async function discover(deps: DiscoverDeps, options: DiscoverOptions = {}): Promise<Discovery> {
-  const objects = options.objects ?? DEFAULT_OBJECTS
+  const objects = options.objects ?? [...DEFAULT_OBJECTS, ...MORE_OBJECTS]
   const entities: Record<string, X2crmField[]> = {}
   const counts: Record<string, number> = {}
   const unreadable: Record<string, string> = {}
@@ -50,7 +57,7 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions = {}
   const dropdowns = await deps.source.dropdowns()
   const users = await deps.source.users()
   const target: Record<string, TableMetadata> = {}
-  for (const table of new Set([...objects.map((o) => o.table), 'lead', 'systemuser'])) {
+  for (const table of new Set([...objects.map((o) => o.table), ...MORE_TABLES])) {
     const metadata = await deps.readTable(table)
     if (metadata !== undefined) target[table] = metadata
   }

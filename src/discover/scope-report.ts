@@ -117,7 +117,11 @@ const HIDDEN_CAVEAT =
   'API v2 lists and counts omit private records assigned to "Anyone", even for an admin; migrate fetches them by id, and with source.mysql the counts are exact'
 
 export function buildScopeReport(discovery: Discovery, facts: ScopeFacts): ScopeReport {
-  const tableOf = new Map(DEFAULT_OBJECTS.map((o) => [o.entity, o.table]))
+  // Quotes are discovered too (`map propose` proposes them from the built-in sales map).
+  const tableOf = new Map([
+    ...DEFAULT_OBJECTS.map((o) => [o.entity, o.table] as const),
+    ['Quote', 'quote'] as const,
+  ])
   const modules: ModuleScope[] = Object.entries(discovery.source.entities).map(([entity, fields]) => {
     const records = discovery.counts[entity] ?? 0
     const hidden = facts.source === 'api' && fields.some((f) => f.fieldName === 'visibility')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_CASE_CLOSE, INCIDENT, LIST } from './default-cases.ts'
 import { CONTACT } from './default-map.ts'
+import { DEFAULT_PRODUCT_STATES, DEFAULT_QUOTE_STATES, PRODUCT, QUOTE } from './default-sales.ts'
 import { withObjectRules } from './object-rules.ts'
 import { parseMapping } from './parse-mapping.ts'
 
@@ -17,6 +18,17 @@ describe('object rules of a map read from mapping.yaml', () => {
     expect(
       withObjectRules({ entity: 'X2List', table: LIST, fields: [] }, undefined).listMembers,
     ).toBeUndefined()
+  })
+
+  it('publishes and retires products and closes quotes as X2CRM says, only on their own tables', () => {
+    expect(withObjectRules({ entity: 'Product', table: PRODUCT, fields: [] }, CONTACT).productStates).toEqual(
+      DEFAULT_PRODUCT_STATES,
+    )
+    expect(withObjectRules({ entity: 'Quote', table: QUOTE, fields: [] }, CONTACT).quoteStates).toEqual(
+      DEFAULT_QUOTE_STATES,
+    )
+    // A class loaded into another table (a custom one) gets no state rule it could not apply.
+    expect(withObjectRules({ entity: 'Quote', table: LIST, fields: [] }, CONTACT).quoteStates).toBeUndefined()
   })
 
   it('parseMapping gives Services → incident its close rule, and reads the tag options', () => {

@@ -212,7 +212,7 @@ function normalizeFields(
       warn(at, `flagged for review: ${field.review}. Check it, then delete the \`review:\` line`)
     }
     if ('skip' in field) continue
-    const map: FieldMap = { source, target: field.target, transform: field.transform }
+    const map: FieldMap = { source: field.source ?? source, target: field.target, transform: field.transform }
     if (field.transform === 'link') {
       if (field.linkTo === undefined) {
         error([...at, 'linkTo'], 'a link needs `linkTo:` naming the X2CRM class it points at')

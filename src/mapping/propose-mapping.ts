@@ -4,6 +4,7 @@ import { WRITES } from './compatibility.ts'
 import { DEFAULT_DEDUPE, DEFAULT_OBJECTS, DEFAULT_VALUES } from './default-objects.ts'
 import type { ColumnMetadata, NewColumn, TableMetadata } from '../target/dataverse/table-metadata.ts'
 import type { SourceSchema, TargetSchema, X2crmDropdown } from './schemas.ts'
+import { proposeObjects } from './propose-objects.ts'
 import { proposeTimeline } from './propose-timeline.ts'
 import { nameSimilarity, normalizeName } from './similarity.ts'
 import { SYNONYMS, SYSTEM_FIELDS } from './synonyms.ts'
@@ -25,6 +26,11 @@ export interface ProposeOptions {
   reviewBelow?: number
   /** X2CRM's tags (those seen): each gets an option of the multi-select tag column (`settings.tags.options`). */
   tags?: readonly string[]
+  /**
+   * Records per X2CRM class (discovery's counts). The sales, cases and lists maps (`proposeObjects`) are proposed for
+   * the classes that have records. @default every class has records
+   */
+  counts?: Readonly<Record<string, number>>
 }
 
 /** Sampled X2CRM records per class, for value profiles. */
@@ -55,6 +61,9 @@ interface Context {
   reviewBelow: number
 }
 
+/** Quotes load after the accounts they are for and the products their lines name. */
+const QUOTE_OBJECT = { entity: 'Quote', table: 'quote' }
+
 /** First value of a choice column x2d365 creates or extends (the default publisher's option prefix 10000). */
 const FIRST_NEW_OPTION = 100_000_000
 
@@ -75,7 +84,10 @@ export function proposeMapping(
   samples: Samples = {},
   options: ProposeOptions = {},
 ): Proposal {
-  const objects = (options.objects ?? DEFAULT_OBJECTS).filter(
+  const hasRecords = (entity: string) => options.counts === undefined || (options.counts[entity] ?? 0) > 0
+  // Quotes are proposed (from the built-in map, `proposeObjects`) only when X2CRM has some.
+  const quotes = hasRecords('Quote') && options.objects === undefined ? [QUOTE_OBJECT] : []
+  const objects = [...(options.objects ?? DEFAULT_OBJECTS), ...quotes].filter(
     (o) => source.entities[o.entity] !== undefined && target[o.table] !== undefined,
   )
   const context: Context = {
@@ -119,6 +131,8 @@ export function proposeMapping(
     entities[entity] = written
     evidence[entity] = byField
   }
+  // Products, quotes, cases and lists as the built-in maps have them, where X2CRM has records of them.
+  const objectMaps = proposeObjects({ entities, evidence, review }, source, target, hasRecords)
   return {
     written: {
       version: 1,
@@ -128,12 +142,15 @@ export function proposeMapping(
           options.tags === undefined || options.tags.length === 0
             ? { mode: 'multiselect' }
             : { mode: 'multiselect', options: tagOptions([...options.tags].sort()) },
+        // X2CRM groups own records as owner teams, found by name or created (by `schema apply`, else by the run), as
+        // the built-in map has them; a person who wants none created sets it false and names teams instead.
+        teams: { create: true },
       },
       // The timeline as the built-in map has it: Actions by type, Media → notes with the file, closed opportunities.
-      entities: proposeTimeline(entities, source, target),
+      entities: proposeTimeline(objectMaps.entities, source, target),
     },
-    evidence,
-    review,
+    evidence: objectMaps.evidence,
+    review: objectMaps.review,
   }
 }
 

@@ -93,7 +93,8 @@ export function writtenEntityOf(
   }
 }
 
-function writtenFieldOf(field: FieldMap): WrittenField {
+/** A field map as mapping.yaml writes its line (`source` left to the key). */
+export function writtenFieldOf(field: FieldMap): WrittenField {
   return {
     target: field.target,
     transform: field.transform,

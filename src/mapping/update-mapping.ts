@@ -7,14 +7,14 @@ export interface MappingUpdate {
   text: string
   /** `Contacts.c_region`, `Contacts.split.c_region`: the lines added. */
   added: string[]
-  /** Fields not added, and why (their proposed column is already another field's). */
+  /** Fields not added, and why (their proposed column is already another field's), and classes the map lacks. */
   conflicts: string[]
 }
 
 /**
  * `map propose --update`: adds to an existing (confirmed) map the fields a fresh proposal maps that the map does not
  * name yet (fields that appeared in X2CRM since), each with the proposal's line and evidence, under the classes the map
- * already has, and in a class's split too. Lines already in the map are never touched, and a proposed column another
+ * already has, and in a class's split too; a class the map lacks is named, not added. Lines already in the map are never touched, and a proposed column another
  * field already fills is not added twice (no `new_type_x2`): it is reported as a conflict. Undefined when the text does
  * not parse. Pure.
  */
@@ -28,7 +28,14 @@ export function addNewFields(
   const conflicts: string[] = []
   for (const [entity, proposed] of Object.entries(proposal.written.entities)) {
     const existing = document.getIn(['entities', entity])
-    if (!isMap(existing)) continue
+    if (!isMap(existing)) {
+      // A class the map does not have was taken out by a person, or is new in X2CRM: never put back unasked.
+      conflicts.push(
+        `${entity}: the map has no entity for it (taken out, or new since); to move it, copy it from a fresh ` +
+          '`x2d365 map propose -m proposal.yaml`',
+      )
+      continue
+    }
     const sections: { path: (string | number)[]; fields: Record<string, unknown>; prefix: string }[] = [
       { path: ['entities', entity, 'fields'], fields: proposed.fields, prefix: '' },
     ]

@@ -1,3 +1,4 @@
+import { fieldsOfClass } from './derived-fields.ts'
 import { ACTION_TRANSFORMS, MAX_LENGTH, reads, WRITES } from './compatibility.ts'
 import type { TableMetadata } from '../target/dataverse/table-metadata.ts'
 import { columnOf, navOf, type SourceSchema, type TargetSchema } from './schemas.ts'
@@ -10,6 +11,18 @@ export interface MappingProblems {
 
 /** Required columns a create leaves to the platform: the caller becomes owner, rows start active. */
 const DEFAULTED = new Set(['ownerid', 'statecode', 'statuscode'])
+
+/**
+ * Required columns the platform fills when a create leaves them out, which the org's metadata does not say (discovery
+ * reads EntityDefinitions, not tables.json's notes): a quote's number comes from the org's auto-numbering, a quote
+ * line's product type and configuration status from their defaults (1 Product, 2 Not Configured), a price list item's
+ * product number from its product (the built-in sales map loads all of them so; sim/dataverse/tables.json notes).
+ */
+const PLATFORM_FILLED: Readonly<Record<string, readonly string[]>> = {
+  quote: ['quotenumber'],
+  quotedetail: ['producttypecode', 'propertyconfigurationstatus'],
+  productpricelevel: ['productnumber'],
+}
 
 /**
  * Checks a parsed map against both schemas and reports every problem at once, each with its path in mapping.yaml:
@@ -29,7 +42,7 @@ export function validateMapping(
   const created = createdTables(mapping)
   for (const map of mapping.entities) {
     const base = pathOf(map)
-    const fields = source.entities[map.entity]
+    const fields = fieldsOfClass(source.entities, map.entity)
     if (fields === undefined) {
       errors.push(
         `entities.${map.entity}: X2CRM has no class ${map.entity} (known: ${Object.keys(source.entities).join(', ')}); ` +
@@ -196,7 +209,7 @@ function checkTarget(
       `${path}.target: ${tableName}.${field.target} is set by Dataverse and cannot be written; map the field elsewhere`,
     )
   }
-  const sourceField = source.entities[map.entity]?.find((f) => f.fieldName === field.source)
+  const sourceField = fieldsOfClass(source.entities, map.entity)?.find((f) => f.fieldName === field.source)
   const maxLength = column?.maxLength ?? field.create?.maxLength
   if (sourceField?.type === 'text' && type === 'String' && maxLength !== undefined && maxLength < 4000) {
     warnings.push(
@@ -281,7 +294,8 @@ function checkRequired(
       column.readOnly === true ||
       column.primaryId === true ||
       DEFAULTED.has(column.name) ||
-      filled.has(column.name)
+      filled.has(column.name) ||
+      PLATFORM_FILLED[map.table.logicalName]?.includes(column.name) === true
     )
       continue
     if (

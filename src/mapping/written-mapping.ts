@@ -57,6 +57,11 @@ const WrittenField = z.union([
     review: z.string().optional(),
   }),
   z.strictObject({
+    /**
+     * The X2CRM field this line reads, when the line's key is not that field: one field into two columns (a product's
+     * `id` is its product number, and `id_defaultuomid: { source: id, target: defaultuomid, transform: unit }`).
+     */
+    source: Name.optional(),
     target: Name,
     transform: Transform,
     /** For `text`: remove white space at both ends. Without it the text arrives exactly as X2CRM holds it. */

@@ -17,6 +17,11 @@ export interface ListMembersSummary {
   added: number
   /** Members whose record is not in Dataverse (not migrated, quarantined): left off, per list. */
   notMigrated: number
+  /**
+   * Members loaded into another table than the list's members (a contact the map's split made a lead): a marketing
+   * list holds one type of member, so they are left off.
+   */
+  otherTable: number
   /** Members X2CRM knows only by an e-mail address: a marketing list holds records, so they are left off. */
   emailOnly: number
   /** Dynamic lists: created empty, their criteria are in the reconstruction document (`x2d365 docs`). */
@@ -65,12 +70,14 @@ export async function addListMembers(
     lists: 0,
     added: 0,
     notMigrated: 0,
+    otherTable: 0,
     emailOnly: 0,
     dynamic: 0,
     unread: 0,
     failed: [],
   }
   const callAction = deps.target.callAction?.bind(deps.target)
+  const tableOfPhase = new Map(phases.map((p) => [p.name, p.entityMap.table.logicalName]))
   for (const phase of phases) {
     const rule = phase.entityMap.listMembers
     if (phase.pass !== 1 || rule === undefined || callAction === undefined) continue
@@ -93,8 +100,15 @@ export async function addListMembers(
         else keys.push(sourceKeyOf(rule.memberOf.entity, member.recordId))
       }
       const loaded = await deps.ledger.loaded(keys)
-      const ids = [...new Set(keys.flatMap((k) => loaded.get(k)?.targetId ?? []))]
+      const memberTable = rule.memberOf.table.logicalName
+      const rows = keys.flatMap((k) => {
+        const row = loaded.get(k)
+        return row === undefined ? [] : [row]
+      })
+      const members = rows.filter((row) => tableOfPhase.get(rowPhaseName(row.phase)) === memberTable)
+      const ids = [...new Set(members.map((row) => row.targetId))]
       summary.notMigrated += keys.filter((k) => !loaded.has(k)).length
+      summary.otherTable += rows.length - members.length
       for (let i = 0; i < ids.length; i += MEMBERS_PER_CALL) {
         const chunk = ids.slice(i, i + MEMBERS_PER_CALL)
         try {

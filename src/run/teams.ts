@@ -1,3 +1,4 @@
+import { reconcileOwners, type OwnerDecisions, type SystemUserRow } from '../mapping/reconcile-users.ts'
 import { matchTeams, type TeamDecision, type TeamRow, type X2crmGroup } from '../mapping/match-teams.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import type { Mapping, TransformContext } from '../mapping/types.ts'
@@ -71,19 +72,91 @@ export async function withTeams(
   return { ...context, teamFor: (groupId) => byGroup.get(groupId.trim()) }
 }
 
-async function prepareTeams(
-  groups: readonly X2crmGroup[],
-  options: { instance: string; mapping: Mapping },
+/**
+ * `schema apply`: the owner teams the map needs, before any record moves, when `settings.teams.create` says to make
+ * them: each X2CRM group matched by name to an owner team (first), else created under its deterministic id (so a second
+ * apply, and the run's own {@link withTeams}, find it by name and create nothing), with its members added where they
+ * have Dataverse users (AddMembersTeam). The administrator of a created team is `users.defaultOwnerId`, else its first
+ * member. `dryRun`: the decisions only, nothing written. Undefined when the map creates no teams or owns nothing.
+ */
+export async function applyOwnerTeams(
+  options: { instance: string; mapping: Mapping; dryRun?: boolean },
   deps: { source: X2crmSource; target: DataverseBulkTarget },
-  context: TransformContext,
-): Promise<TeamsReport> {
+  users: () => Promise<Pick<TransformContext, 'ownerFor' | 'defaultOwnerId'>>,
+): Promise<TeamsReport | undefined> {
+  const settings = options.mapping.settings?.teams
+  const owns = options.mapping.entities.some((e) => e.fields.some((f) => f.transform === 'owner'))
+  if (settings?.create !== true || !owns) return undefined
+  const groups = await readGroups(deps.source)
+  const report: TeamsReport = {
+    decisions: [],
+    created: 0,
+    membersAdded: 0,
+    membersLeft: [],
+    membersRead: hasMembers(deps.source),
+  }
+  if (groups.length === 0) return report
+  if (options.dryRun === true) {
+    const teams = await readTeamRows(deps.target)
+    const decisions = matchTeams(groups, teams, settings, (id) => targetIdFor(options.instance, 'Groups', id))
+    return { ...report, decisions }
+  }
+  return prepareTeams(groups, options, deps, await users())
+}
+
+/**
+ * The users {@link applyOwnerTeams} adds as members and names administrator: every X2CRM user matched to a Dataverse
+ * user as a run matches owners (users.yaml, then e-mail, then name), whether or not they own records (a run matches
+ * only owners: it would leave a member who owns nothing out of the team), and the default owner.
+ */
+export function teamUsers(
+  options: { ownerDecisions?: OwnerDecisions; defaultOwnerEmail?: string },
+  deps: { source: Pick<X2crmSource, 'users'>; target: Pick<DataverseBulkTarget, 'query'> },
+): () => Promise<Pick<TransformContext, 'ownerFor' | 'defaultOwnerId'>> {
+  return async () => {
+    const users = await deps.source.users()
+    const systemUsers: SystemUserRow[] = []
+    for await (const row of deps.target.query('systemusers', {
+      select: ['systemuserid', 'internalemailaddress', 'fullname', 'isdisabled'],
+    }))
+      systemUsers.push(row as unknown as SystemUserRow)
+    const decisions = options.ownerDecisions ?? {}
+    const defaultOwner = decisions.defaultOwner ?? options.defaultOwnerEmail
+    // Each user counted as owning a record, so that every one of them is matched.
+    const everyone = Object.fromEntries(users.map((u) => [u.username, 1]))
+    const owners = reconcileOwners(users, systemUsers, everyone, {
+      ...decisions,
+      ...(defaultOwner !== undefined && { defaultOwner }),
+    })
+    const byUsername = new Map(
+      owners.matched.filter((m) => m.by !== 'default').map((m) => [m.username, m.systemuserid]),
+    )
+    const administrator = owners.defaultOwnerId ?? owners.anyoneOwnerId
+    return {
+      ownerFor: (username) => byUsername.get(username),
+      ...(administrator !== undefined && { defaultOwnerId: administrator }),
+    }
+  }
+}
+
+async function readTeamRows(target: Pick<DataverseBulkTarget, 'query'>): Promise<TeamRow[]> {
   const teams: TeamRow[] = []
-  for await (const row of deps.target.query(TEAM.entitySet, { select: ['teamid', 'name', 'teamtype'] }))
+  for await (const row of target.query(TEAM.entitySet, { select: ['teamid', 'name', 'teamtype'] }))
     teams.push({
       teamid: String(row['teamid']),
       name: typeof row['name'] === 'string' ? row['name'] : '',
       teamtype: Number(row['teamtype']),
     })
+  return teams
+}
+
+async function prepareTeams(
+  groups: readonly X2crmGroup[],
+  options: { instance: string; mapping: Mapping },
+  deps: { source: X2crmSource; target: DataverseBulkTarget },
+  context: Pick<TransformContext, 'ownerFor' | 'defaultOwnerId'>,
+): Promise<TeamsReport> {
+  const teams = await readTeamRows(deps.target)
   const settings = options.mapping.settings?.teams ?? {}
   const decisions = matchTeams(groups, teams, settings, (id) => targetIdFor(options.instance, 'Groups', id))
   const report: TeamsReport = {

@@ -260,7 +260,9 @@ function linesOf(
   }
   const sourceFields = data.discovery.source.entities[entity] ?? []
   return Object.entries(fields ?? {}).map(([field, line]) => {
-    const source = sourceFields.find((f) => f.fieldName === field)
+    // A line that names its X2CRM field (`id_defaultuomid: { source: id, … }`) is about that field.
+    const name = typeof line['source'] === 'string' ? line['source'] : field
+    const source = sourceFields.find((f) => f.fieldName === name)
     const dropdown =
       source?.type === 'dropdown'
         ? data.discovery.source.dropdowns.find((d) => String(d.id) === source.linkType)

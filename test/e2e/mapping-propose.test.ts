@@ -97,22 +97,36 @@ const EXPECTED: Record<string, Record<string, string>> = {
   },
   Product: {
     id: 'productnumber',
+    id_defaultuomid: 'defaultuomid',
+    currency: 'pricelevelid',
     name: 'name',
     description: 'description',
     price: 'price',
     inventory: 'quantityonhand',
     createDate: 'overriddencreatedon',
   },
+  // Services, Product, Quote and X2List as the built-in maps have them (src/mapping/default-cases.ts,
+  // default-sales.ts): proposed so when X2CRM has records of them. A case's subject is its title; its name is its number.
   Services: {
-    name: 'title',
+    subject: 'title',
     description: 'description',
     contactId: 'customerid_contact',
     assignedTo: 'ownerid',
     origin: 'caseorigincode',
-    impact: 'severitycode',
+    impact: 'prioritycode',
     email: 'emailaddress',
     createDate: 'overriddencreatedon',
     parentCase: 'parentcaseid',
+  },
+  Quote: {
+    name: 'name',
+    description: 'description',
+    accountName: 'customerid_account',
+    currency: 'pricelevelid',
+    expirationDate: 'effectiveto',
+    email: 'emailaddress',
+    assignedTo: 'ownerid',
+    createDate: 'overriddencreatedon',
   },
   // To-dos of the Actions routed by type (the built-in map's, src/mapping/default-actions.ts).
   'Actions→task': {

@@ -22,12 +22,15 @@ export async function serveBothSimulators(
     dataverse?: DataverseSimOptions
     /** The X2CRM admin's API key (default: the generator's). */
     x2crmApiKey?: string
+    /** Products, quotes and groups too (sim/seed/sales.ts). @default false */
+    sales?: boolean
   },
 ) {
   const data = generateDataset({
     seed: options.seed ?? 7,
     accounts: options.accounts,
     contacts: options.contacts,
+    ...(options.sales === true && { sales: true }),
   })
   if (options.x2crmApiKey !== undefined) data.apiKeys['admin'] = options.x2crmApiKey
   const x2crm = createX2crmSimulator({ data })

@@ -48,6 +48,8 @@ export async function mapProposeCommand(
   const { records: sampled, tags } = samples
   const proposal = proposeMapping(discovery.source, discovery.target, sampled, {
     publisherPrefix: options.prefix,
+    // Products, quotes, cases and lists are proposed as the built-in maps have them when X2CRM has records of them.
+    counts: discovery.counts,
     ...(tags !== undefined && { tags }),
   })
   if (options.update === true) return updateMapFile(options.mapping, proposal)

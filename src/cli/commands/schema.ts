@@ -3,9 +3,13 @@ import { applySchema } from '../../schema/apply-schema.ts'
 import { describePlan, planSchema, tablesOf } from '../../schema/plan-schema.ts'
 import { readTargetSchema } from '../../schema/read-target-schema.ts'
 import { standardTables } from '../../target/dataverse/standard-tables.ts'
-import { connectMetadata } from '../connect.ts'
+import type { RunConfig } from '../../config/config.ts'
+import type { Mapping } from '../../mapping/types.ts'
+import { applyOwnerTeams, teamUsers } from '../../run/teams.ts'
+import { connect, connectMetadata } from '../connect.ts'
 import { EXIT } from '../exit-codes.ts'
-import { loadConfirmedMapping, readConfig } from '../inputs.ts'
+import { loadConfirmedMapping, readConfig, runSettingsOf } from '../inputs.ts'
+import { teamLines } from '../render-sales.ts'
 import { silent, withSession } from '../session.ts'
 
 const out = (text: string) => process.stdout.write(`${text}\n`)
@@ -73,5 +77,23 @@ export async function schemaApplyCommand(options: SchemaApplyOptions): Promise<n
         out(`The alternate keys are Active (after ${Math.round((result.keys?.waitedMs ?? 0) / 1000)} s).`)
     },
   )
+  if (mapping.settings?.teams?.create === true) await applyTeams(mapping, config, options.dryRun === true)
   return EXIT.ok
+}
+
+/** The owner teams of X2CRM's groups (`settings.teams.create`): matched by name, else created, members added. */
+async function applyTeams(mapping: Mapping, config: RunConfig, dryRun: boolean): Promise<void> {
+  await withSession(
+    silent,
+    (emit) => connect(config, emit),
+    async ({ source, target }) => {
+      const settings = runSettingsOf(config)
+      const report = await applyOwnerTeams(
+        { instance: settings.instance, mapping, dryRun },
+        { source, target },
+        teamUsers(settings, { source, target }),
+      )
+      if (report !== undefined) for (const line of teamLines(report, dryRun)) out(line)
+    },
+  )
 }
