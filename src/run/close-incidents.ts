@@ -7,6 +7,7 @@ import { unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
 import type { DataverseBulkTarget, TableRef } from '../target/dataverse/types.ts'
+import { CLOSING_PHASES, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 export const INCIDENT_RESOLUTION: TableRef = {
   logicalName: 'incidentresolution',
@@ -115,6 +116,8 @@ export async function closeCases(
   phases: readonly PlannedPhase[],
   instance: string,
   deps: CaseDeps,
+  /** Where the intent of each incidentresolution is recorded before CloseIncident is sent. */
+  scope?: IntentScope,
 ): Promise<CaseCloseSummary> {
   const summary: CaseCloseSummary = { resolved: 0, cancelled: 0, alreadyClosed: 0, failed: [] }
   const callAction = deps.target.callAction?.bind(deps.target)
@@ -146,6 +149,14 @@ export async function closeCases(
         if (state === 'resolved') {
           if (callAction === undefined) continue
           const resolutionId = resolutionIdFor(instance, Number(record['id']))
+          // Intent before effect: the ledger holds the resolution's id before the action leaves.
+          await recordPlannedRows(
+            scope,
+            CLOSING_PHASES.caseResolution,
+            INCIDENT_RESOLUTION,
+            [{ targetId: resolutionId, sourceKey }],
+            deps.target,
+          )
           // A reopened case keeps the resolution written before: it goes, so the close writes it again as it is now.
           await deps.target.delete(INCIDENT_RESOLUTION, resolutionId)
           await callAction('CloseIncident', closeIncidentBody(rule, record, row.targetId, resolutionId))

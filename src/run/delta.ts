@@ -109,12 +109,14 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
     stop()
     await setWaitingLinks(run)
     // Opportunities this delta loaded that X2CRM has won or lost since are closed, after everything is in.
-    run.closed = await closeOpportunities(run.firstPass, deps, run.touched)
+    // Each close records the row it creates before it sends (intent before effect): rollback finds it.
+    const scope = { runId: run.runId, intents: deps.ledger.intents }
+    run.closed = await closeOpportunities(run.firstPass, deps, run.touched, scope)
     if (run.closed.won + run.closed.lost + run.closed.failed.length > 0)
       deps.emit({ type: 'opportunities.closed', ...run.closed })
     await retireDeletions(run, stop)
     // A case X2CRM resolved or cancelled during the cutover is closed in Dataverse too; only what differs is written.
-    const cases = await closeCases(run.plan.phases, options.instance, deps)
+    const cases = await closeCases(run.plan.phases, options.instance, deps, scope)
     if (cases.resolved + cases.cancelled + cases.failed.length > 0)
       deps.emit({ type: 'cases.closed', ...cases })
   } catch (error) {

@@ -153,17 +153,19 @@ async function loadRun(
   }
 
   // Last, after every record and link is in: opportunities X2CRM won or lost are closed (they load open).
-  const closed = await closeOpportunities(phases, deps)
+  // Each step records the rows it may create before it sends (intent before effect): rollback finds them.
+  const scope = { runId: run.runId, intents: deps.ledger.intents }
+  const closed = await closeOpportunities(phases, deps, undefined, scope)
   if (closed.won + closed.lost + closed.failed.length > 0)
     deps.emit({ type: 'opportunities.closed', ...closed })
-  const cases = await closeCases(phases, options.instance, deps)
+  const cases = await closeCases(phases, options.instance, deps, scope)
   if (cases.resolved + cases.cancelled + cases.failed.length > 0)
     deps.emit({ type: 'cases.closed', ...cases })
-  const lists = await addListMembers(phases, deps)
+  const lists = await addListMembers(phases, deps, scope)
   if (lists.lists + lists.dynamic + lists.unread > 0) deps.emit({ type: 'lists.filled', ...lists })
-  const tagRows = await writeTagRows(phases, options.mapping, options.instance, deps)
+  const tagRows = await writeTagRows(phases, options.mapping, options.instance, deps, scope)
   if (tagRows.rows + tagRows.failed.length > 0) deps.emit({ type: 'tags.written', ...tagRows })
-  const connections = await connectRelationships(phases, options.mapping, options.instance, deps)
+  const connections = await connectRelationships(phases, options.mapping, options.instance, deps, scope)
   if (connections.connected + connections.failed.length > 0)
     deps.emit({ type: 'connections.made', ...connections })
   // Then products are published (and the inactive retired), quotes activated, won or closed.
