@@ -84,30 +84,6 @@ interface CaseDeps {
 }
 
 /**
- * Before a case phase loads: a resolved or cancelled case is read-only in Dataverse, so each row of the phase's table
- * that a run of x2d365 wrote and that is closed now is reactivated (and its resolution, written by us, deleted),
- * to be loaded and closed again at the end. Rows no run wrote are left alone. Returns how many were reopened.
- */
-export async function reopenCases(phase: PlannedPhase, deps: CaseDeps): Promise<number> {
-  if (phase.entityMap.caseClose === undefined || phase.pass !== 1) return 0
-  const { entitySet, primaryId } = phase.table
-  const closed: string[] = []
-  for await (const row of deps.target.query(entitySet, { select: [primaryId], filter: 'statecode ne 0' })) {
-    if (typeof row[primaryId] === 'string') closed.push(row[primaryId])
-  }
-  if (closed.length === 0) return 0
-  const ours = await deps.ledger.sourcesOf(closed)
-  let reopened = 0
-  for (const id of closed) {
-    const sourceKeys = ours.get(id)
-    if (sourceKeys === undefined || sourceKeys.length === 0) continue
-    await deps.target.update(phase.table, { targetId: id, values: { statecode: 0, statuscode: 1 } })
-    reopened++
-  }
-  return reopened
-}
-
-/**
  * After every phase and link pass: resolves (CloseIncident with an incidentresolution) or cancels (statecode 2,
  * statuscode 6) the cases X2CRM closed. A case Dataverse already holds in that state is left as it is; one not in
  * Dataverse is not closed; a refusal is kept with Dataverse's reason and the others still close.

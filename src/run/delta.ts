@@ -1,6 +1,7 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
 import { closeCases } from './close-incidents.ts'
+import { reopenChangedRows } from './reopen-closed.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
@@ -475,6 +476,13 @@ async function upsertChunk(
     const records = chunk.map((c) => c.record).filter((r) => takesRecord(phase, r))
     if (records.length === 0) continue
     count(run, phase.name, records.length)
+    // A changed case or opportunity that is closed in Dataverse is read-only: reopened to load, closed again at the
+    // end when X2CRM still says so (a record X2CRM reopened stays open).
+    await reopenChangedRows(
+      phase,
+      records.map((r) => sourceKeyOf(phase.entityMap.entity, String(r['id']))),
+      deps,
+    )
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
     const before = done === undefined ? 0 : done.created + done.updated + done.quarantined + done.skipped
     await loadPhase(phase, runId, streamOf(records), options, deps, context, {

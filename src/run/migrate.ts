@@ -12,7 +12,8 @@ import { createFindingsCollector, type FindingsCollector } from '../mapping/find
 import { mapFingerprint } from '../mapping/map-fingerprint.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
-import { closeCases, reopenCases } from './close-incidents.ts'
+import { closeCases } from './close-incidents.ts'
+import { reopenClosedRows } from './reopen-closed.ts'
 import { addListMembers } from './list-members.ts'
 import { connectRelationships } from './connections.ts'
 import { withRecordTags } from './record-tags.ts'
@@ -130,8 +131,8 @@ async function loadRun(
   try {
     for (const phase of phases) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
-      // A case a run before resolved or cancelled is read-only: it is reopened to load, and closed again at the end.
-      await reopenCases(phase, deps)
+      // A case or opportunity a run before closed is read-only: it is reopened to load, and closed again at the end.
+      await reopenClosedRows(phase, deps)
       const phaseStarted = performance.now()
       const result = await runPhase(
         { ...phase, phaseSets, mapFingerprint: mapFingerprint(options.mapping, phase.entityMap.entity) },
