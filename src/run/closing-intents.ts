@@ -118,6 +118,8 @@ export interface ClosingUndo {
   reopened: number
   /** Rows deleted: opportunitycloses, incidentresolutions, tag rows, connections, list members. */
   deleted: number
+  /** Opportunityclose intents the run recorded: none in a ledger from before them (its summary says what it closed). */
+  opportunityCloses: number
 }
 
 /**
@@ -132,8 +134,9 @@ export async function undoClosingRows(
   ledger: { intents: Pick<IntentStore, 'all'> },
   target: ClosingUndoTarget,
 ): Promise<ClosingUndo> {
-  const result: ClosingUndo = { reopened: 0, deleted: 0 }
+  const result: ClosingUndo = { reopened: 0, deleted: 0, opportunityCloses: 0 }
   for (const intent of await closingIntents(ledger, run.runId)) {
+    if (intent.phase === CLOSING_PHASES.opportunityClose) result.opportunityCloses++
     if (intent.phase === CLOSING_PHASES.listMembers) {
       result.deleted += await removeMembersAdded(intent.targetId, run, target)
       continue

@@ -481,6 +481,7 @@ async function upsertChunk(
     await reopenChangedRows(
       phase,
       records.map((r) => sourceKeyOf(phase.entityMap.entity, String(r['id']))),
+      runId,
       deps,
     )
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)

@@ -132,7 +132,7 @@ async function loadRun(
     for (const phase of phases) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
       // A case or opportunity a run before closed is read-only: it is reopened to load, and closed again at the end.
-      await reopenClosedRows(phase, deps)
+      await reopenClosedRows(phase, run.runId, deps)
       const phaseStarted = performance.now()
       const result = await runPhase(
         { ...phase, phaseSets, mapFingerprint: mapFingerprint(options.mapping, phase.entityMap.entity) },

@@ -2,7 +2,8 @@ import type { SourceKey } from '../domain/source-key.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import { rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import type { DataverseBulkTarget, DataverseTarget } from '../target/dataverse/types.ts'
-import { readRowsById } from './rollback-check.ts'
+import { imageColumns, readExisting } from './before-image.ts'
+import { STATE_COLUMNS } from './retire.ts'
 
 /** Whether a phase loads rows Dataverse makes read-only once closed: cases (resolved, cancelled), opportunities. */
 export const closesRows = (phase: PlannedPhase): boolean =>
@@ -12,6 +13,45 @@ export const closesRows = (phase: PlannedPhase): boolean =>
 export const REOPEN = { statecode: 0, statuscode: 1 } as const
 
 type ReopenTarget = Pick<DataverseTarget, 'query'> & Pick<DataverseBulkTarget, 'update'>
+type ReopenLedger = Pick<Ledger, 'recordBeforeImages' | 'intents'>
+
+/**
+ * Intent before effect, for rows about to be reopened: the ledger gets their intent and their before-image, with the
+ * columns the load writes and their state, under the load phase (the first image per row is kept, so the load's own,
+ * taken after the reopen, does not replace it). Rollback restores the columns, then closes the row again as the image
+ * says (restore-states.ts).
+ */
+async function keepImages(
+  phase: PlannedPhase,
+  runId: string,
+  rows: ReadonlyMap<string, { values: Record<string, unknown>; sourceKey?: SourceKey }>,
+  ledger: ReopenLedger,
+): Promise<void> {
+  if (rows.size === 0) return
+  const { entitySet } = phase.table
+  // A row this run created (a resumed run closed it before it was killed) is deleted by rollback, never restored.
+  const created = await ledger.intents.find(runId, entitySet, [...rows.keys()])
+  const kept = [...rows].filter(([targetId]) => created.get(targetId)?.existed !== false)
+  if (kept.length === 0) return
+  await ledger.recordBeforeImages(
+    runId,
+    kept.map(([targetId, row]) => ({ phase: phase.name, entitySet, targetId, values: row.values })),
+  )
+  await ledger.intents.record(
+    runId,
+    phase.name,
+    kept.map(([targetId, row]) => ({
+      targetId,
+      entitySet,
+      existed: true,
+      ...(row.sourceKey !== undefined && { sourceKey: row.sourceKey }),
+    })),
+  )
+}
+
+const stateImageColumns = (phase: PlannedPhase) => [
+  ...new Set([...imageColumns(phase.entityMap), ...STATE_COLUMNS]),
+]
 
 /**
  * Before a phase of cases or opportunities loads: a closed case or opportunity is read-only in Dataverse ("When you
@@ -22,7 +62,8 @@ type ReopenTarget = Pick<DataverseTarget, 'query'> & Pick<DataverseBulkTarget, '
  */
 export async function reopenClosedRows(
   phase: PlannedPhase,
-  deps: { target: ReopenTarget; ledger: Pick<Ledger, 'sourcesOf'> },
+  runId: string,
+  deps: { target: ReopenTarget; ledger: Pick<Ledger, 'sourcesOf'> & ReopenLedger },
 ): Promise<number> {
   if (!closesRows(phase)) return 0
   const { entitySet, primaryId } = phase.table
@@ -30,12 +71,13 @@ export async function reopenClosedRows(
   for await (const row of deps.target.query(entitySet, { select: [primaryId], filter: 'statecode ne 0' }))
     if (typeof row[primaryId] === 'string') closed.push(row[primaryId])
   if (closed.length === 0) return 0
-  const ours = await deps.ledger.sourcesOf(closed)
+  const sources = await deps.ledger.sourcesOf(closed)
+  const ours = closed.filter((id) => (sources.get(id)?.length ?? 0) > 0)
+  const images = await readExisting(deps.target, phase.table, ours, stateImageColumns(phase))
+  await keepImages(phase, runId, new Map([...images].map(([id, values]) => [id, { values }])), deps.ledger)
   let reopened = 0
-  for (const id of closed) {
-    if ((ours.get(id)?.length ?? 0) === 0) continue
+  for (const id of images.keys())
     if ((await deps.target.update(phase.table, { targetId: id, values: REOPEN })) === 'updated') reopened++
-  }
   return reopened
 }
 
@@ -47,24 +89,34 @@ export async function reopenClosedRows(
 export async function reopenChangedRows(
   phase: PlannedPhase,
   sourceKeys: readonly SourceKey[],
-  deps: { target: ReopenTarget; ledger: Pick<Ledger, 'loaded'> },
+  runId: string,
+  deps: { target: ReopenTarget; ledger: Pick<Ledger, 'loaded'> & ReopenLedger },
 ): Promise<SourceKey[]> {
   if (!closesRows(phase) || sourceKeys.length === 0) return []
   const loaded = await deps.ledger.loaded(sourceKeys)
   const rows = [...loaded.values()].filter((r) => rowPhaseName(r.phase) === phase.name)
   if (rows.length === 0) return []
-  const states = await readRowsById(
+  const images = await readExisting(
     deps.target,
     phase.table,
     rows.map((r) => r.targetId),
-    ['statecode'],
+    stateImageColumns(phase),
+  )
+  const closed = rows.filter((r) => {
+    const state = images.get(r.targetId)?.['statecode']
+    return typeof state === 'number' && state !== 0
+  })
+  await keepImages(
+    phase,
+    runId,
+    new Map(
+      closed.map((r) => [r.targetId, { values: images.get(r.targetId) ?? {}, sourceKey: r.sourceKey }]),
+    ),
+    deps.ledger,
   )
   const reopened: SourceKey[] = []
-  for (const row of rows) {
-    const state = states.get(row.targetId)?.['statecode']
-    if (typeof state !== 'number' || state === 0) continue
+  for (const row of closed)
     if ((await deps.target.update(phase.table, { targetId: row.targetId, values: REOPEN })) === 'updated')
       reopened.push(row.sourceKey)
-  }
   return reopened
 }

@@ -1,5 +1,6 @@
 import { undoCloses } from './undo-closes.ts'
 import { closingLeftovers, undoClosingRows } from './closing-intents.ts'
+import { restoreClosedStates } from './restore-states.ts'
 import { InternalError, MigrationError } from '../errors.ts'
 import type { Ledger, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import type { EntityMap, Mapping } from '../mapping/types.ts'
@@ -30,7 +31,7 @@ export const ROLLBACK_RUN = 'rollback'
 export type RollbackTarget = Pick<DataverseTarget, 'query'> &
   RowByRowTarget &
   Partial<BulkUndoTarget> &
-  Partial<Pick<DataverseBulkTarget, 'callBoundAction'>>
+  Partial<Pick<DataverseBulkTarget, 'callBoundAction' | 'callAction'>>
 
 /** How rows are undone: `bulk` (UpdateMultiple / UpsertMultiple / `$batch`) or `row` (one request per row, the baseline). */
 export type RollbackMethod = 'bulk' | 'row'
@@ -205,7 +206,11 @@ async function undoRun(
   // then every row the steps after the load meant to create (their intents): resolutions, list members, tag rows,
   // connections. Before the load's undo: a restored row must be open to take its image.
   const closing = await undoClosingRows(migrated, deps.ledger, deps.target)
-  const closes = await undoCloses(migrated, deps.target)
+  // A run from before closing intents: its summary names the opportunities it closed.
+  const closes =
+    closing.opportunityCloses > 0
+      ? { reopened: 0, closesDeleted: 0 }
+      : await undoCloses(migrated, deps.target)
   let deleted = closes.closesDeleted + closing.deleted
   let restored = 0
   const phases = firstPass(planLoad(options.mapping)).reverse()
@@ -251,6 +256,8 @@ async function undoRun(
     deps.emit({ type: 'phase.finished', phase: phase.name })
   }
 
+  // Rows the run reopened (closed ones are read-only) go back to the state their images hold, then are checked.
+  const reclosed = await restoreClosedStates(migrated.runId, deps.ledger, deps.target)
   const byId = await verifyRollback(deps, migrated.runId, phases)
   const byX2crmId =
     chain === undefined
@@ -269,7 +276,10 @@ async function undoRun(
     deleted,
     restored,
     ...(closes.reopened + closes.closesDeleted > 0 && { closes }),
-    ...(closing.reopened + closing.deleted > 0 && { closing }),
+    ...(closing.reopened + closing.deleted > 0 && {
+      closing: { reopened: closing.reopened, deleted: closing.deleted },
+    }),
+    ...(reclosed > 0 && { reclosed }),
     remaining: remainingCount,
     mismatched: mismatched.length,
     ...(remaining.length > 0 && { remainingRows: remaining.slice(0, 20) }),

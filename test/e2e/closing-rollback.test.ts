@@ -132,7 +132,7 @@ describe('a run interrupted in the steps after the load, then rolled back', () =
 
     // Undone from the intents alone (the run wrote no summary): the closed rows open again, their closes gone.
     const undone = await undoClosingRows(run ?? { runId: '', startedAt: '' }, deps.ledger, deps.target)
-    expect(undone).toEqual({ reopened: 14, deleted: 13 + 1 + 25 + 6 })
+    expect(undone).toEqual({ reopened: 14, deleted: 13 + 1 + 25 + 6, opportunityCloses: 13 })
     for (const table of ['opportunityclose', 'incidentresolution', 'listmember', 'connection'])
       expect(rows(table), table).toEqual([])
     expect(rows('opportunity').filter((o) => o['statecode'] !== 0)).toEqual([])

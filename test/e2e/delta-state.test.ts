@@ -11,6 +11,7 @@ import type { Mapping } from '../../src/mapping/types.ts'
 import { delta } from '../../src/run/delta.ts'
 import type { RunEvent } from '../../src/run/events.ts'
 import { migrate } from '../../src/run/migrate.ts'
+import { rollback } from '../../src/run/rollback.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
@@ -130,9 +131,20 @@ describe('delta re-applies the state of opportunities and cases', () => {
     const before = events.length
     const again = await delta(options, deps)
     expect(again.changes.filter(ofDealsAndCases)).toEqual([])
-    expect(
-      events.slice(before).some((e) => e.type === 'opportunities.closed' || e.type === 'cases.closed'),
-    ).toBe(false)
+    const closedAgain = events
+      .slice(before)
+      .filter((e) => e.type === 'opportunities.closed' || e.type === 'cases.closed')
+    expect(closedAgain).toEqual([])
+
+    // Rolling the deltas back puts every deal and case back as the migration left it: state and columns.
+    const undone = await rollback({ mapping, runId: cutover.runId }, deps)
+    expect(undone).toMatchObject({ verified: true, remaining: [], mismatched: [] })
+    expect(opportunity(13)).toMatchObject({ statecode: 1 })
+    expect(opportunity(1)).toMatchObject({ statecode: 0 })
+    expect(opportunity(20)).toMatchObject({ name: 'Acme Corporation - Deal 20', statecode: 2 })
+    expect(incident(1003)).toMatchObject({ statecode: 1, statuscode: 5 })
+    expect(rows('opportunityclose')).toHaveLength(closesBefore)
+    expect(rows('incidentresolution')).toHaveLength(1)
   })
 
   it('a second migration reopens the closed opportunities it loads (read-only when closed) and closes them again', async () => {
@@ -144,5 +156,12 @@ describe('delta re-applies the state of opportunities and cases', () => {
     })
     expect(rows('opportunity').filter((o) => o['statecode'] === 1)).toHaveLength(7)
     expect(rows('opportunity').filter((o) => o['statecode'] === 2)).toHaveLength(6)
+    // Rolling back the second run alone leaves the first run's rows, closed as they were, with their own closes.
+    const closes = rows('opportunityclose').length
+    const undone = await rollback({ mapping, runId: again.runId }, deps)
+    expect(undone).toMatchObject({ verified: true, remaining: [], mismatched: [] })
+    expect(rows('opportunity').filter((o) => o['statecode'] === 1)).toHaveLength(7)
+    expect(rows('opportunity').filter((o) => o['statecode'] === 2)).toHaveLength(6)
+    expect(rows('opportunityclose')).toHaveLength(closes - 13)
   })
 })
