@@ -125,14 +125,11 @@ export async function closeCases(
         if (state === 'resolved') {
           if (callAction === undefined) continue
           const resolutionId = resolutionIdFor(instance, Number(record['id']))
-          // Intent before effect: the ledger holds the resolution's id before the action leaves.
-          await recordPlannedRows(
-            scope,
-            CLOSING_PHASES.caseResolution,
-            INCIDENT_RESOLUTION,
-            [{ targetId: resolutionId, sourceKey }],
-            deps.target,
-          )
+          // Intent before effect: the ledger holds the resolution's id before the action leaves (a resolution there
+          // already is deleted first: the one left is this run's).
+          await recordPlannedRows(scope, CLOSING_PHASES.caseResolution, INCIDENT_RESOLUTION, [
+            { targetId: resolutionId, sourceKey },
+          ])
           // A reopened case keeps the resolution written before: it goes, so the close writes it again as it is now.
           await deps.target.delete(INCIDENT_RESOLUTION, resolutionId)
           await callAction('CloseIncident', closeIncidentBody(rule, record, row.targetId, resolutionId))

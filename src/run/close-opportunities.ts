@@ -104,13 +104,9 @@ export async function closeOpportunities(
         if (scope !== undefined) {
           // Intent before effect: the opportunityclose gets an id the ledger holds before the action leaves.
           const closeId = opportunityCloseIdFor(scope.runId, row.targetId)
-          await recordPlannedRows(
-            scope,
-            CLOSING_PHASES.opportunityClose,
-            OPPORTUNITY_CLOSE,
-            [{ targetId: closeId, sourceKey }],
-            deps.target,
-          )
+          await recordPlannedRows(scope, CLOSING_PHASES.opportunityClose, OPPORTUNITY_CLOSE, [
+            { targetId: closeId, sourceKey },
+          ])
           Object.assign(request.body['OpportunityClose'] as object, { activityid: closeId })
         }
         await callAction(request.action, request.body)

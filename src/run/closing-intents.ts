@@ -49,22 +49,26 @@ export interface PlannedRow {
 /**
  * Records, before the request leaves, the intents of rows a step may create under known ids: a row already in
  * Dataverse (an earlier run wrote it) is recorded as there, so a rollback of this run leaves it. Reads which exist (one
- * query per ~250 ids). Without a scope (a unit test calling the step alone) records nothing.
+ * query per ~250 ids); without `target`, the rows are new (an id of this run's own, or a row the step deletes first).
+ * Without a scope (a unit test calling the step alone) records nothing.
  */
 export async function recordPlannedRows(
   scope: IntentScope | undefined,
   phase: string,
   table: TableRef,
   rows: readonly PlannedRow[],
-  target: Pick<DataverseTarget, 'query'>,
+  target?: Pick<DataverseTarget, 'query'>,
 ): Promise<void> {
   if (scope === undefined || rows.length === 0) return
-  const there = await readRowsById(
-    target,
-    table,
-    rows.map((r) => r.targetId),
-    [],
-  )
+  const there =
+    target === undefined
+      ? new Map<string, unknown>()
+      : await readRowsById(
+          target,
+          table,
+          rows.map((r) => r.targetId),
+          [],
+        )
   const present = new Set([...there.keys()].map((id) => id.toLowerCase()))
   await scope.intents.record(
     scope.runId,
