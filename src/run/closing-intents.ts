@@ -112,6 +112,25 @@ async function closingIntents(ledger: { intents: Pick<IntentStore, 'all'> }, run
   return intents
 }
 
+/**
+ * For `rollback --dry-run`: the rows under known ids a run's steps after the load may have created, per phase and
+ * entity set, as rollback would delete them (list members are left out: their ids are Dataverse's own).
+ */
+export async function closingRowsToDelete(
+  ledger: { intents: Pick<IntentStore, 'all'> },
+  runId: string,
+): Promise<{ phase: string; entitySet: string; targetIds: string[] }[]> {
+  const groups = new Map<string, { phase: string; entitySet: string; targetIds: string[] }>()
+  for (const intent of await closingIntents(ledger, runId)) {
+    if (intent.phase === CLOSING_PHASES.listMembers) continue
+    const key = `${intent.phase}\n${intent.entitySet}`
+    const group = groups.get(key) ?? { phase: intent.phase, entitySet: intent.entitySet, targetIds: [] }
+    group.targetIds.push(intent.targetId)
+    groups.set(key, group)
+  }
+  return [...groups.values()]
+}
+
 export type ClosingUndoTarget = Pick<DataverseTarget, 'query'> &
   Pick<DataverseBulkTarget, 'update' | 'delete'> &
   Partial<Pick<DataverseBulkTarget, 'callBoundAction'>>

@@ -12,6 +12,7 @@ import type { Mapping } from '../../src/mapping/types.ts'
 import { CLOSING_PHASES, undoClosingRows } from '../../src/run/closing-intents.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { rollback } from '../../src/run/rollback.ts'
+import { planRollback } from '../../src/run/rollback-plan.ts'
 import { applySchema } from '../../src/schema/apply-schema.ts'
 import { planSchema } from '../../src/schema/plan-schema.ts'
 import { readTargetSchema } from '../../src/schema/read-target-schema.ts'
@@ -129,6 +130,14 @@ describe('a run interrupted in the steps after the load, then rolled back', () =
     // Every opportunityclose in Dataverse is one the ledger named before its action left.
     const named = new Set(inPhase(CLOSING_PHASES.opportunityClose).map((i) => i.targetId))
     expect(rows('opportunityclose').every((c) => named.has(String(c['activityid'])))).toBe(true)
+
+    // rollback --dry-run names them, from the ledger alone.
+    const plan = await planRollback({ mapping }, deps.ledger)
+    const planned = (entitySet: string) =>
+      plan.runs[0]?.tables.find((t) => t.entitySet === entitySet)?.delete.count
+    expect([planned('opportunitycloses'), planned('incidentresolutions'), planned('connections')]).toEqual([
+      13, 1, 6,
+    ])
 
     // Undone from the intents alone (the run wrote no summary): the closed rows open again, their closes gone.
     const undone = await undoClosingRows(run ?? { runId: '', startedAt: '' }, deps.ledger, deps.target)
