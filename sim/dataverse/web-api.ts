@@ -8,6 +8,7 @@ import { isMetadataResource, routeMetadata } from './metadata/routes.ts'
 import { resolveAlternateKey } from './metadata/schema.ts'
 import {
   addMemberList,
+  removeMemberList,
   boundActions,
   closeOpportunity,
   publishProductHierarchy,
@@ -81,6 +82,7 @@ export async function routeWebApi(context: ApiContext, request: Request, cost: B
       return addMembersTeam(context, id, request)
     if (rest.startsWith('Microsoft.Dynamics.CRM.') && boundActions[action] === table.logicalName) {
       if (action === 'AddMemberList') return addMemberList(context, id, request)
+      if (action === 'RemoveMemberList') return removeMemberList(context, id, request)
       return publishProductHierarchy(context, id, request)
     }
     const ref = /^([A-Za-z_][A-Za-z0-9_]*)\/\$ref$/.exec(rest)?.[1]

@@ -7,6 +7,7 @@ import { unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
 import type { DataverseBulkTarget, TableRef } from '../target/dataverse/types.ts'
+import { CLOSING_PHASES, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 export const INCIDENT_RESOLUTION: TableRef = {
   logicalName: 'incidentresolution',
@@ -83,30 +84,6 @@ interface CaseDeps {
 }
 
 /**
- * Before a case phase loads: a resolved or cancelled case is read-only in Dataverse, so each row of the phase's table
- * that a run of x2d365 wrote and that is closed now is reactivated (and its resolution, written by us, deleted),
- * to be loaded and closed again at the end. Rows no run wrote are left alone. Returns how many were reopened.
- */
-export async function reopenCases(phase: PlannedPhase, deps: CaseDeps): Promise<number> {
-  if (phase.entityMap.caseClose === undefined || phase.pass !== 1) return 0
-  const { entitySet, primaryId } = phase.table
-  const closed: string[] = []
-  for await (const row of deps.target.query(entitySet, { select: [primaryId], filter: 'statecode ne 0' })) {
-    if (typeof row[primaryId] === 'string') closed.push(row[primaryId])
-  }
-  if (closed.length === 0) return 0
-  const ours = await deps.ledger.sourcesOf(closed)
-  let reopened = 0
-  for (const id of closed) {
-    const sourceKeys = ours.get(id)
-    if (sourceKeys === undefined || sourceKeys.length === 0) continue
-    await deps.target.update(phase.table, { targetId: id, values: { statecode: 0, statuscode: 1 } })
-    reopened++
-  }
-  return reopened
-}
-
-/**
  * After every phase and link pass: resolves (CloseIncident with an incidentresolution) or cancels (statecode 2,
  * statuscode 6) the cases X2CRM closed. A case Dataverse already holds in that state is left as it is; one not in
  * Dataverse is not closed; a refusal is kept with Dataverse's reason and the others still close.
@@ -115,6 +92,8 @@ export async function closeCases(
   phases: readonly PlannedPhase[],
   instance: string,
   deps: CaseDeps,
+  /** Where the intent of each incidentresolution is recorded before CloseIncident is sent. */
+  scope?: IntentScope,
 ): Promise<CaseCloseSummary> {
   const summary: CaseCloseSummary = { resolved: 0, cancelled: 0, alreadyClosed: 0, failed: [] }
   const callAction = deps.target.callAction?.bind(deps.target)
@@ -146,6 +125,11 @@ export async function closeCases(
         if (state === 'resolved') {
           if (callAction === undefined) continue
           const resolutionId = resolutionIdFor(instance, Number(record['id']))
+          // Intent before effect: the ledger holds the resolution's id before the action leaves (a resolution there
+          // already is deleted first: the one left is this run's).
+          await recordPlannedRows(scope, CLOSING_PHASES.caseResolution, INCIDENT_RESOLUTION, [
+            { targetId: resolutionId, sourceKey },
+          ])
           // A reopened case keeps the resolution written before: it goes, so the close writes it again as it is now.
           await deps.target.delete(INCIDENT_RESOLUTION, resolutionId)
           await callAction('CloseIncident', closeIncidentBody(rule, record, row.targetId, resolutionId))

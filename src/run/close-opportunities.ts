@@ -6,6 +6,8 @@ import { parseDecimal, unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
+import { uuidV5, X2D365_NAMESPACE } from '../mapping/target-id.ts'
+import { CLOSING_PHASES, OPPORTUNITY_CLOSE, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 /** How one opportunity is closed: the action and its OpportunityClose. */
 export interface CloseRequest {
@@ -74,6 +76,8 @@ export async function closeOpportunities(
   deps: { source: X2crmSource; target: DataverseBulkTarget; ledger: Pick<Ledger, 'loaded'> },
   /** Only these records (a delta: those it loaded); @default every record of the class */
   only?: ReadonlySet<string>,
+  /** Where the intent of each opportunityclose is recorded before its action is sent. */
+  scope?: IntentScope,
 ): Promise<CloseSummary> {
   const summary: CloseSummary = { won: 0, lost: 0, alreadyClosed: 0, failed: [], closedIds: [] }
   const callAction = deps.target.callAction?.bind(deps.target)
@@ -97,6 +101,14 @@ export async function closeOpportunities(
         continue
       }
       try {
+        if (scope !== undefined) {
+          // Intent before effect: the opportunityclose gets an id the ledger holds before the action leaves.
+          const closeId = opportunityCloseIdFor(scope.runId, row.targetId)
+          await recordPlannedRows(scope, CLOSING_PHASES.opportunityClose, OPPORTUNITY_CLOSE, [
+            { targetId: closeId, sourceKey },
+          ])
+          Object.assign(request.body['OpportunityClose'] as object, { activityid: closeId })
+        }
         await callAction(request.action, request.body)
         summary.closedIds?.push(row.targetId)
         if (request.action === 'WinOpportunity') summary.won++
@@ -113,6 +125,14 @@ export async function closeOpportunities(
     }
   }
   return summary
+}
+
+/**
+ * The id of the opportunityclose a run writes when it closes an opportunity: one per run, so a later run that closes
+ * the opportunity again (X2CRM reopened and closed it) writes a row of its own, which its rollback removes. Pure.
+ */
+export function opportunityCloseIdFor(runId: string, opportunityId: string): string {
+  return uuidV5(`opportunityclose\n${runId}\n${opportunityId.toLowerCase()}`, X2D365_NAMESPACE)
 }
 
 async function isClosed(target: DataverseBulkTarget, phase: PlannedPhase, id: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import type { PlannedPhase } from '../plan/plan-load.ts'
 import type { RelatedReaders } from '../source/x2crm/related.ts'
 import type { X2crmRelationship } from '../source/x2crm/types.ts'
 import type { DataverseBulkTarget, TableRef, TargetRow } from '../target/dataverse/types.ts'
+import { CLOSING_PHASES, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 export const CONNECTION: TableRef = {
   logicalName: 'connection',
@@ -102,6 +103,8 @@ export async function connectRelationships(
     target: DataverseBulkTarget
     ledger: Pick<Ledger, 'loaded'>
   },
+  /** Where the intent of each connection is recorded before its batch is sent. */
+  scope?: IntentScope,
 ): Promise<ConnectionsSummary> {
   const summary: ConnectionsSummary = {
     connected: 0,
@@ -165,6 +168,13 @@ export async function connectRelationships(
     }
     summary.rolesCreated += await createMissingRoles(deps.target, roles)
     if (rows.length === 0) continue
+    await recordPlannedRows(
+      scope,
+      CLOSING_PHASES.connections,
+      CONNECTION,
+      rows.map((r) => ({ targetId: r.row.targetId, sourceKey: r.sourceKey })),
+      deps.target,
+    )
     const results = await deps.target.batch(
       CONNECTION,
       rows.map((r) => r.row),

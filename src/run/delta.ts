@@ -1,6 +1,7 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
 import { closeCases } from './close-incidents.ts'
+import { reopenChangedRows } from './reopen-closed.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
@@ -109,12 +110,14 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
     stop()
     await setWaitingLinks(run)
     // Opportunities this delta loaded that X2CRM has won or lost since are closed, after everything is in.
-    run.closed = await closeOpportunities(run.firstPass, deps, run.touched)
+    // Each close records the row it creates before it sends (intent before effect): rollback finds it.
+    const scope = { runId: run.runId, intents: deps.ledger.intents }
+    run.closed = await closeOpportunities(run.firstPass, deps, run.touched, scope)
     if (run.closed.won + run.closed.lost + run.closed.failed.length > 0)
       deps.emit({ type: 'opportunities.closed', ...run.closed })
     await retireDeletions(run, stop)
     // A case X2CRM resolved or cancelled during the cutover is closed in Dataverse too; only what differs is written.
-    const cases = await closeCases(run.plan.phases, options.instance, deps)
+    const cases = await closeCases(run.plan.phases, options.instance, deps, scope)
     if (cases.resolved + cases.cancelled + cases.failed.length > 0)
       deps.emit({ type: 'cases.closed', ...cases })
   } catch (error) {
@@ -473,6 +476,14 @@ async function upsertChunk(
     const records = chunk.map((c) => c.record).filter((r) => takesRecord(phase, r))
     if (records.length === 0) continue
     count(run, phase.name, records.length)
+    // A changed case or opportunity that is closed in Dataverse is read-only: reopened to load, closed again at the
+    // end when X2CRM still says so (a record X2CRM reopened stays open).
+    await reopenChangedRows(
+      phase,
+      records.map((r) => sourceKeyOf(phase.entityMap.entity, String(r['id']))),
+      runId,
+      deps,
+    )
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
     const before = done === undefined ? 0 : done.created + done.updated + done.quarantined + done.skipped
     await loadPhase(phase, runId, streamOf(records), options, deps, context, {

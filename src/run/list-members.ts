@@ -5,6 +5,7 @@ import type { RelatedReaders } from '../source/x2crm/related.ts'
 import type { X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
+import { recordListMembers, type IntentScope } from './closing-intents.ts'
 
 /** Members per AddListMembersList call. */
 const MEMBERS_PER_CALL = 100
@@ -65,6 +66,8 @@ export async function addListMembers(
     target: DataverseBulkTarget
     ledger: Pick<Ledger, 'loaded'>
   },
+  /** Where each list whose members are added is recorded before the first call is sent. */
+  scope?: IntentScope,
 ): Promise<ListMembersSummary> {
   const summary: ListMembersSummary = {
     lists: 0,
@@ -109,6 +112,8 @@ export async function addListMembers(
       const ids = [...new Set(members.map((row) => row.targetId))]
       summary.notMigrated += keys.filter((k) => !loaded.has(k)).length
       summary.otherTable += rows.length - members.length
+      // Intent before effect: the member rows get ids only Dataverse knows, so the ledger holds their list.
+      if (ids.length > 0) await recordListMembers(scope, listRow.targetId, listKey)
       for (let i = 0; i < ids.length; i += MEMBERS_PER_CALL) {
         const chunk = ids.slice(i, i + MEMBERS_PER_CALL)
         try {

@@ -14,7 +14,8 @@ import { createFindingsCollector, type FindingsCollector } from '../mapping/find
 import { mapFingerprint } from '../mapping/map-fingerprint.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
-import { closeCases, reopenCases } from './close-incidents.ts'
+import { closeCases } from './close-incidents.ts'
+import { reopenClosedRows } from './reopen-closed.ts'
 import { addListMembers } from './list-members.ts'
 import { connectRelationships } from './connections.ts'
 import { withRecordTags } from './record-tags.ts'
@@ -133,8 +134,8 @@ async function loadRun(
     // The phases that take one class (Actions → task, phonecall, …) share one read of it (plan/shared-reads.ts).
     for (const group of sharedReads(phases)) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
-      // A case a run before resolved or cancelled is read-only: it is reopened to load, and closed again at the end.
-      for (const phase of group) await reopenCases(phase, deps)
+      // A case or opportunity a run before closed is read-only: it is reopened to load, and closed again at the end.
+      for (const phase of group) await reopenClosedRows(phase, run.runId, deps)
       const groupStarted = performance.now()
       const result = await runGroup(
         group.map((phase) => ({
@@ -160,17 +161,19 @@ async function loadRun(
   }
 
   // Last, after every record and link is in: opportunities X2CRM won or lost are closed (they load open).
-  const closed = await closeOpportunities(phases, deps)
+  // Each step records the rows it may create before it sends (intent before effect): rollback finds them.
+  const scope = { runId: run.runId, intents: deps.ledger.intents }
+  const closed = await closeOpportunities(phases, deps, undefined, scope)
   if (closed.won + closed.lost + closed.failed.length > 0)
     deps.emit({ type: 'opportunities.closed', ...closed })
-  const cases = await closeCases(phases, options.instance, deps)
+  const cases = await closeCases(phases, options.instance, deps, scope)
   if (cases.resolved + cases.cancelled + cases.failed.length > 0)
     deps.emit({ type: 'cases.closed', ...cases })
-  const lists = await addListMembers(phases, deps)
+  const lists = await addListMembers(phases, deps, scope)
   if (lists.lists + lists.dynamic + lists.unread > 0) deps.emit({ type: 'lists.filled', ...lists })
-  const tagRows = await writeTagRows(phases, options.mapping, options.instance, deps)
+  const tagRows = await writeTagRows(phases, options.mapping, options.instance, deps, scope)
   if (tagRows.rows + tagRows.failed.length > 0) deps.emit({ type: 'tags.written', ...tagRows })
-  const connections = await connectRelationships(phases, options.mapping, options.instance, deps)
+  const connections = await connectRelationships(phases, options.mapping, options.instance, deps, scope)
   if (connections.connected + connections.failed.length > 0)
     deps.emit({ type: 'connections.made', ...connections })
   // Then products are published (and the inactive retired), quotes activated, won or closed.

@@ -1,6 +1,7 @@
 import type { Ledger, RunLedger } from '../ledger/ledger.ts'
 import type { Mapping } from '../mapping/types.ts'
 import { firstPass, planLoad } from '../plan/plan-load.ts'
+import { closingRowsToDelete } from './closing-intents.ts'
 import { rollbackChain, type RollbackOptions } from './rollback.ts'
 import { undoStepOf, type UndoStep } from './undo-rows.ts'
 import { rowsRunMayHaveWritten } from './written-rows.ts'
@@ -45,6 +46,16 @@ export async function planRollback(
   const runs: RunUndoPlan[] = []
   for (const run of chain) {
     const tables: TableUndoPlan[] = []
+    // First, as rollback goes: what the steps after the load created (closes, resolutions, tag rows, connections).
+    for (const { phase, entitySet, targetIds } of await closingRowsToDelete(ledger, run.runId))
+      tables.push({
+        phase,
+        entitySet,
+        delete: { count: targetIds.length, firstIds: targetIds.slice(0, FIRST_IDS) },
+        restore: { count: 0, firstIds: [] },
+        recreate: { count: 0, firstIds: [] },
+        skip: { count: 0, reasons: [] },
+      })
     for (const phase of phases) {
       const table: TableUndoPlan = {
         phase: phase.name,

@@ -1,8 +1,10 @@
 import { undoCloses } from './undo-closes.ts'
+import { closingLeftovers, undoClosingRows } from './closing-intents.ts'
+import { restoreClosedStates } from './restore-states.ts'
 import { InternalError, MigrationError } from '../errors.ts'
 import type { Ledger, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import type { EntityMap, Mapping } from '../mapping/types.ts'
-import type { DataverseTarget } from '../target/dataverse/types.ts'
+import type { DataverseBulkTarget, DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns } from './before-image.ts'
 import { chunks } from './chunks.ts'
 import type { Emit } from './events.ts'
@@ -26,7 +28,10 @@ export const ROLLBACK_RUN = 'rollback'
  * What rollback calls on Dataverse: queries, the row-by-row writes (PATCH with `If-Match: *` to restore, DELETE, a
  * PATCH upsert to re-create), and, when the target has them, the bulk calls (UpdateMultiple, UpsertMultiple, `$batch`).
  */
-export type RollbackTarget = Pick<DataverseTarget, 'query'> & RowByRowTarget & Partial<BulkUndoTarget>
+export type RollbackTarget = Pick<DataverseTarget, 'query'> &
+  RowByRowTarget &
+  Partial<BulkUndoTarget> &
+  Partial<Pick<DataverseBulkTarget, 'callBoundAction' | 'callAction'>>
 
 /** How rows are undone: `bulk` (UpdateMultiple / UpsertMultiple / `$batch`) or `row` (one request per row, the baseline). */
 export type RollbackMethod = 'bulk' | 'row'
@@ -197,9 +202,16 @@ async function undoRun(
   deps.emit({ type: 'run.started', runId: run.runId, resumed, at: deps.now().toISOString() })
 
   const undoer = undoerFor(options, deps.target)
-  // First the closes: the opportunities the run closed are reopened (a closed one is read-only), its closes deleted.
-  const closes = await undoCloses(migrated, deps.target)
-  let deleted = closes.closesDeleted
+  // First the closes: the opportunities the run closed are reopened (a closed one is read-only), its closes deleted;
+  // then every row the steps after the load meant to create (their intents): resolutions, list members, tag rows,
+  // connections. Before the load's undo: a restored row must be open to take its image.
+  const closing = await undoClosingRows(migrated, deps.ledger, deps.target)
+  // A run from before closing intents: its summary names the opportunities it closed.
+  const closes =
+    closing.opportunityCloses > 0
+      ? { reopened: 0, closesDeleted: 0 }
+      : await undoCloses(migrated, deps.target)
+  let deleted = closes.closesDeleted + closing.deleted
   let restored = 0
   const phases = firstPass(planLoad(options.mapping)).reverse()
   for (const phase of phases) {
@@ -244,6 +256,8 @@ async function undoRun(
     deps.emit({ type: 'phase.finished', phase: phase.name })
   }
 
+  // Rows the run reopened (closed ones are read-only) go back to the state their images hold, then are checked.
+  const reclosed = await restoreClosedStates(migrated.runId, deps.ledger, deps.target)
   const byId = await verifyRollback(deps, migrated.runId, phases)
   const byX2crmId =
     chain === undefined
@@ -252,7 +266,8 @@ async function undoRun(
           maps: phases.map((p) => p.entityMap),
           instances: instancesOf(chain),
         })
-  const remaining = dedupeLeftovers([...byId.remaining, ...byX2crmId.leftovers])
+  const afterLoad = await closingLeftovers(migrated, deps.ledger, deps.target)
+  const remaining = dedupeLeftovers([...byId.remaining, ...afterLoad, ...byX2crmId.leftovers])
   const remainingCount = remaining.length + Math.max(0, byX2crmId.count - byX2crmId.leftovers.length)
   const { mismatched } = byId
   const verified = remainingCount === 0 && mismatched.length === 0
@@ -261,6 +276,10 @@ async function undoRun(
     deleted,
     restored,
     ...(closes.reopened + closes.closesDeleted > 0 && { closes }),
+    ...(closing.reopened + closing.deleted > 0 && {
+      closing: { reopened: closing.reopened, deleted: closing.deleted },
+    }),
+    ...(reclosed > 0 && { reclosed }),
     remaining: remainingCount,
     mismatched: mismatched.length,
     ...(remaining.length > 0 && { remainingRows: remaining.slice(0, 20) }),

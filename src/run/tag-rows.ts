@@ -6,6 +6,7 @@ import type { PlannedPhase } from '../plan/plan-load.ts'
 import { TAGS_FIELD } from '../source/x2crm/normalize/tags.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseBulkTarget, TableRef, TargetRow } from '../target/dataverse/types.ts'
+import { CLOSING_PHASES, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 /** What filling the tag table did. */
 export interface TagRowsSummary {
@@ -53,6 +54,8 @@ export async function writeTagRows(
   mapping: Mapping,
   instance: string,
   deps: { source: X2crmSource; target: DataverseBulkTarget; ledger: Pick<Ledger, 'loaded'> },
+  /** Where the intent of each tag row is recorded before its batch is sent. */
+  scope?: IntentScope,
 ): Promise<TagRowsSummary> {
   const summary: TagRowsSummary = { rows: 0, failed: [] }
   const settings = mapping.settings
@@ -84,6 +87,13 @@ export async function writeTagRows(
       }
       batch = []
       if (rows.length === 0) return
+      await recordPlannedRows(
+        scope,
+        CLOSING_PHASES.tagRows,
+        tagTable,
+        rows.map((r) => ({ targetId: r.row.targetId, sourceKey: r.sourceKey })),
+        deps.target,
+      )
       const results = await deps.target.batch(
         tagTable,
         rows.map((r) => r.row),

@@ -37,6 +37,29 @@ describe('WinOpportunity / LoseOpportunity (webapi.md §7.4)', () => {
     expect(errorOf(again).message).toContain('is already closed')
   })
 
+  it('a closed opportunity is read-only until reopened: statecode 0 with statuscode 1 reopens it, with other columns', async () => {
+    // https://learn.microsoft.com/en-us/troubleshoot/dynamics-365/sales/troubleshoot-opportunities-issues: "When you
+    // close an opportunity, the opportunity is marked as complete, and can't be changed. To make further changes to an
+    // opportunity, you can reopen it."
+    const api = await connect()
+    const id = idFrom(await api.call('POST', 'opportunities', { name: 'Deal' }))
+    await api.call('POST', 'WinOpportunity', {
+      Status: 3,
+      OpportunityClose: { subject: 'Won', 'opportunityid@odata.bind': `/opportunities(${id})` },
+    })
+    const edit = await api.call('PATCH', `opportunities(${id})`, { name: 'Deal, renamed' })
+    expect(edit.status).toBe(400)
+    expect(errorOf(edit).message).toContain('is closed and cannot be changed')
+    expect(api.sim.rows('opportunity')[0]).toMatchObject({ name: 'Deal', statecode: 1 })
+    const reopen = await api.call('PATCH', `opportunities(${id})`, {
+      statecode: 0,
+      statuscode: 1,
+      name: 'Deal 2',
+    })
+    expect(reopen.status).toBe(204)
+    expect(api.sim.rows('opportunity')[0]).toMatchObject({ name: 'Deal 2', statecode: 0, statuscode: 1 })
+  })
+
   it('LoseOpportunity sets Lost (2); a Status of another state is refused and nothing changes', async () => {
     const api = await connect()
     const id = idFrom(await api.call('POST', 'opportunities', { name: 'Deal' }))

@@ -158,7 +158,35 @@ export function publishProductHierarchy(context: ApiContext, productId: string, 
   return noContent()
 }
 
+/**
+ * POST lists(<id>)/Microsoft.Dynamics.CRM.RemoveMemberList `{ "EntityId": "<member record id>" }`: removes the
+ * record from the list (its listmember row goes). A record not on the list is not an error [U].
+ * https://learn.microsoft.com/dotnet/api/microsoft.crm.sdk.messages.removememberlistrequest ("This message is available
+ * as a Web API action when the environment was configured to enable Dynamics 365 apps").
+ */
+export async function removeMemberList(
+  context: ApiContext,
+  listId: string,
+  request: Request,
+): Promise<Response> {
+  if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
+  context.count('RemoveMemberList')
+  const body = await readObject(request, 'RemoveMemberList')
+  if (!context.store.get('list', listId)) throw faults.notFound('list', listId)
+  const entityId = body.EntityId
+  if (!isGuid(entityId))
+    throw payloadFault(
+      'RemoveMemberList',
+      `Cannot convert the literal '${textOf(entityId)}' to the expected type 'Edm.Guid'.`,
+    )
+  for (const member of context.store.list('listmember'))
+    if (member.lookups.listid?.id === listId && member.lookups.entityid?.id === entityId.toLowerCase())
+      context.store.delete('listmember', member.id)
+  return noContent()
+}
+
 export const boundActions: Record<string, string> = {
   AddMemberList: 'list',
+  RemoveMemberList: 'list',
   PublishProductHierarchy: 'product',
 }

@@ -6,6 +6,7 @@ import type { KeyIndex } from '../metadata/keys.ts'
 import type { PartyChanges } from './parties.ts'
 import type { Changes } from './payload.ts'
 import { checkIncidentWrite } from './incident-state.ts'
+import { checkOpportunityWrite } from './opportunity-state.ts'
 import { defaultState, resolveState } from './state.ts'
 import { checkSalesRow } from './sales-rules.ts'
 
@@ -189,6 +190,7 @@ export function updateRow(
   options: { viaCloseIncident?: boolean } = {},
 ): StoredRow {
   checkIncidentWrite(existing, changes, options.viaCloseIncident === true)
+  checkOpportunityWrite(existing, changes, false)
   const values: Record<string, unknown> = { ...existing.values, ...changes.values }
   Object.assign(
     values,

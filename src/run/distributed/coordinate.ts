@@ -97,7 +97,11 @@ export async function coordinate(options: CoordinateOptions, deps: CoordinateDep
     const results = await queue.results()
     const sourceCounts = new Map(phases.map((p) => [p.name, results.get(p.name)?.sourceCount ?? 0]))
     const processed = [...results.values()].reduce((sum, r) => sum + r.processed, 0)
-    const closed = await closeOpportunities(phases, deps)
+    // Each close is recorded as an intent before its action leaves: rollback finds it also after a kill.
+    const closed = await closeOpportunities(phases, deps, undefined, {
+      runId: run.runId,
+      intents: deps.ledger.intents,
+    })
     if (closed.won + closed.lost + closed.failed.length > 0)
       deps.emit({ type: 'opportunities.closed', ...closed })
     const reconciliation = reconcile(sourceCounts, await deps.ledger.counts(run.runId))
