@@ -20,6 +20,8 @@ describe('renderMarkdown', () => {
             mismatched: 2,
             missing: 0,
             notMigrated: 0,
+            quarantined: 0,
+            quarantinedKeys: [],
             missingKeys: [],
             columns: [
               {
