@@ -1,4 +1,5 @@
-import { defaultMapping } from './default-map.ts'
+import { listMap, servicesMap } from './default-cases.ts'
+import { CONTACT, defaultMapping } from './default-map.ts'
 import { salesMaps } from './default-sales.ts'
 import type { Mapping } from './types.ts'
 
@@ -10,8 +11,9 @@ import type { Mapping } from './types.ts'
  */
 export function builtInMapping(): Mapping {
   const base = defaultMapping()
+  const contacts = { entity: 'Contacts', table: CONTACT }
   return {
-    entities: [...base.entities, ...salesMaps()],
+    entities: [...base.entities, ...salesMaps(), servicesMap(contacts), listMap(contacts)],
     settings: {
       publisherPrefix: 'new_',
       sourceIdColumn: 'new_x2crmid',

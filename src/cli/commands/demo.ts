@@ -125,8 +125,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       `Delta again: ${repeatWrites === 0 ? 'nothing to write' : `${repeatWrites} rows written (UNEXPECTED)`}.\n`,
     )
 
-    const checked = await runVerify(config, { json: options.json, sample: 200 })
-    say(`\nVerify (200 records per object, field by field):\n${formatVerification(checked)}`)
+    const checked = await runVerify(config, { json: options.json })
+    say(`\nVerify --all (every record, field by field):\n${formatVerification(checked)}`)
 
     // The way back: the cutover is called off. One rollback undoes both deltas, newest first (undoing the whole
     // migration works the same way; it is bound by Dataverse's per-row request limits, see the README).
