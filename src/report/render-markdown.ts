@@ -140,7 +140,7 @@ function verificationSection(report: RunReport, v: VerificationReport | null): s
       '',
       `${e.entity}: ${plural(e.quarantined, 'record')} quarantined, not compared (the row in Dataverse is older than X2CRM): ${e.quarantinedKeys
         .slice(0, 10)
-        .map((q) => `${q.sourceKey} (${q.reason})`)
+        .map((q) => `${q.sourceKey} (${cell(q.reason)})`)
         .join('; ')}${e.quarantined > 10 ? '; …' : ''}`,
     )
   const columns = v.entities.flatMap((e) => e.columns.map((c) => ({ entity: e.entity, ...c })))
