@@ -9,10 +9,24 @@ export interface TableCounts {
   rows: number
   /** State label → rows (open / won / lost; open / completed / canceled; notes / files). */
   states: Record<string, number>
+  /** Why the table is empty when the source cannot fill it. */
+  note?: string
+}
+
+/** Tables X2CRM's API v2 cannot fill (api.md §1.3, §1.13): their rows live in tables only the database reader reads. */
+const DATABASE_ONLY: Readonly<Record<string, string>> = {
+  listmember: 'API v2 has no list members (x2_list_items): source.mysql reads them',
+  quotedetail: 'API v2 has no quote lines (x2_quotes_products): source.mysql reads them',
 }
 
 const ACTIVITY_STATES = ['open', 'completed', 'canceled', 'scheduled'] as const
 const OPPORTUNITY_STATES = ['open', 'won', 'lost'] as const
+/** incident statecode: 0 Active, 1 Resolved, 2 Canceled. */
+const CASE_STATES = ['active', 'resolved', 'canceled'] as const
+/** quote statecode: 0 Draft, 1 Active, 2 Won, 3 Closed. */
+const QUOTE_STATES = ['draft', 'active', 'won', 'closed'] as const
+/** product statecode: 0 Active, 1 Retired, 2 Draft, 3 Under Revision. */
+const PRODUCT_STATES = ['active', 'retired', 'draft', 'under revision'] as const
 
 /** The tables of the built-in map with their states, as Dataverse holds them now. */
 export function countTables(sim: TableRows): TableCounts[] {
@@ -25,26 +39,51 @@ export function countTables(sim: TableRows): TableCounts[] {
     }
     return { table, rows: rows.length, states }
   }
+  const rowsOf = (table: string): TableCounts => ({ table, rows: sim.rows(table).length, states: {} })
   const notes = sim.rows('annotation')
   const files = notes.filter((n) => n['isdocument'] === true).length
-  return [
-    { table: 'account', rows: sim.rows('account').length, states: {} },
-    { table: 'contact', rows: sim.rows('contact').length, states: {} },
+  const lists = sim.rows('list')
+  const staticLists = lists.filter((l) => l['type'] !== true).length
+  const counts: TableCounts[] = [
+    rowsOf('account'),
+    rowsOf('contact'),
     byState('opportunity', OPPORTUNITY_STATES),
-    { table: 'opportunityclose', rows: sim.rows('opportunityclose').length, states: {} },
+    rowsOf('opportunityclose'),
     ...['phonecall', 'appointment', 'email', 'task'].map((t) => byState(t, ACTIVITY_STATES)),
-    { table: 'activityparty', rows: sim.rows('activityparty').length, states: {} },
+    rowsOf('activityparty'),
     { table: 'annotation', rows: notes.length, states: { notes: notes.length - files, files } },
+    byState('incident', CASE_STATES),
+    rowsOf('incidentresolution'),
+    {
+      table: 'list',
+      rows: lists.length,
+      states: { static: staticLists, dynamic: lists.length - staticLists },
+    },
+    rowsOf('listmember'),
+    byState('product', PRODUCT_STATES),
+    rowsOf('pricelevel'),
+    rowsOf('productpricelevel'),
+    byState('quote', QUOTE_STATES),
+    rowsOf('quotedetail'),
+    rowsOf('quoteclose'),
+    rowsOf('team'),
+    rowsOf('connection'),
+    rowsOf('connectionrole'),
   ]
+  return counts.map((c) => {
+    const note = DATABASE_ONLY[c.table]
+    return c.rows === 0 && note !== undefined ? { ...c, note } : c
+  })
 }
 
 /** `  opportunity        1,633   open 941, won 420, lost 272` per table. */
 export function formatTableCounts(counts: readonly TableCounts[]): string {
   return counts
-    .map(({ table, rows, states }) => {
+    .map(({ table, rows, states, note }) => {
       const parts = Object.entries(states)
         .filter(([, n]) => n > 0)
         .map(([label, n]) => `${label} ${n.toLocaleString('en-US')}`)
+      if (note !== undefined) parts.push(`(${note})`)
       return `  ${table.padEnd(17)} ${rows.toLocaleString('en-US').padStart(7)}${parts.length > 0 ? `   ${parts.join(', ')}` : ''}`
     })
     .join('\n')

@@ -127,13 +127,14 @@ export function loadConfirmedMapping(mappingPath: string, command: string): Mapp
 
 /**
  * The map a run uses: a confirmed mapping.yaml when one is named (refused with what to do when it is not confirmed
- * or changed since), else the built-in map (accounts, contacts, their timeline, products, quotes: src/mapping/built-in-map.ts).
+ * or changed since), else the built-in map (accounts, contacts, their timeline, products, quotes, cases, marketing lists: src/mapping/built-in-map.ts).
  */
 export function mappingFor(path: string | undefined, command: string): { mapping: Mapping; source: string } {
   if (path === undefined)
     return {
       mapping: builtInMapping(),
-      source: 'the built-in map (accounts, contacts, their timeline, products, quotes)',
+      source:
+        'the built-in map (accounts, contacts, their timeline, products, quotes, cases, marketing lists)',
     }
   const mapping = loadConfirmedMapping(path, command)
   const byTags = mapping.entities.find((e) => e.where?.conditions.some((c) => c.type === 'tag'))

@@ -159,6 +159,16 @@ ${v.entities.map((e) => `<tr data-entity="${esc(e.entity)}"><td>${esc(e.entity)}
 </tbody>
 </table>
 <p>Not migrated: quarantined or never loaded, so not compared (see the migration's quarantine).</p>
+${v.entities
+  .filter((e) => e.quarantined > 0)
+  .map(
+    (e) =>
+      `<p class="quarantined-not-compared">${esc(e.entity)}: ${plural(e.quarantined, 'record')} quarantined, not compared (the row in Dataverse is older than X2CRM): ${e.quarantinedKeys
+        .slice(0, 10)
+        .map((q) => `${esc(q.sourceKey)} (${esc(q.reason)})`)
+        .join('; ')}${e.quarantined > 10 ? '; …' : ''}</p>`,
+  )
+  .join('\n')}
 <h3 id="verification-columns-title">Mismatches per column (${columns.length === 0 ? 'none' : columns.length})</h3>
 ${
   columns.length === 0

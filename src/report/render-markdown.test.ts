@@ -20,6 +20,8 @@ describe('renderMarkdown', () => {
             mismatched: 2,
             missing: 0,
             notMigrated: 0,
+            quarantined: 0,
+            quarantinedKeys: [],
             missingKeys: [],
             columns: [
               {
@@ -46,5 +48,39 @@ describe('renderMarkdown', () => {
     expect(row).not.toContain('&lt;br>')
     expect(row).toContain('&lt;b>CEO&lt;/b>')
     expect(row).toContain('a\\|b')
+  })
+
+  it('says which records were quarantined after their load and not compared, with the reason escaped', () => {
+    const report: RunReport = {
+      runId: 'v2',
+      kind: 'verify',
+      status: 'succeeded',
+      startedAt: '2026-12-04T10:00:00Z',
+      verification: {
+        runId: 'v2',
+        ok: true,
+        entities: [
+          {
+            entity: 'Services',
+            checked: 283,
+            matched: 283,
+            mismatched: 0,
+            missing: 0,
+            notMigrated: 16,
+            quarantined: 1,
+            quarantinedKeys: [{ sourceKey: 'Services:1035', reason: "'customerid' is <b>required</b>" }],
+            missingKeys: [],
+            columns: [],
+          },
+        ],
+      },
+      quarantine: { total: 0, groups: [] },
+      skipped: { total: 0, groups: [] },
+      withWarnings: { total: 0, groups: [] },
+    }
+    const text = renderMarkdown(report)
+    expect(text).toContain(
+      "Services: 1 record quarantined, not compared (the row in Dataverse is older than X2CRM): Services:1035 ('customerid' is &lt;b>required&lt;/b>)",
+    )
   })
 })

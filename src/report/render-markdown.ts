@@ -134,6 +134,15 @@ function verificationSection(report: RunReport, v: VerificationReport | null): s
     lines.push(
       `| ${e.entity} | ${e.checked} | ${e.matched} | ${e.mismatched} | ${e.missing} | ${e.notMigrated} |`,
     )
+  // In Dataverse, but a later write was refused: not compared, and said so with the reason.
+  for (const e of v.entities.filter((x) => x.quarantined > 0))
+    lines.push(
+      '',
+      `${e.entity}: ${plural(e.quarantined, 'record')} quarantined, not compared (the row in Dataverse is older than X2CRM): ${e.quarantinedKeys
+        .slice(0, 10)
+        .map((q) => `${q.sourceKey} (${cell(q.reason)})`)
+        .join('; ')}${e.quarantined > 10 ? '; …' : ''}`,
+    )
   const columns = v.entities.flatMap((e) => e.columns.map((c) => ({ entity: e.entity, ...c })))
   lines.push('', '### Mismatches per column', '')
   if (columns.length === 0) lines.push('No column differs.')

@@ -236,6 +236,16 @@ function verification(report: MigrationReport): string {
 <table id="verification-objects"><thead><tr><th>object</th><th class="n">checked</th><th class="n">matched</th><th class="n">mismatched</th><th class="n">missing</th><th class="n">not migrated</th><th class="n">coverage</th></tr></thead><tbody>
 ${r.entities.map((e) => `<tr><td>${esc(e.entity)}</td><td class="n">${e.checked}</td><td class="n">${e.matched}</td><td class="n">${e.mismatched}</td><td class="n">${e.missing}</td><td class="n">${e.notMigrated}</td><td class="n">${coverage(report, e.entity, e.checked)}</td></tr>`).join('\n')}
 </tbody></table>
+${r.entities
+  .filter((e) => e.quarantined > 0)
+  .map(
+    (e) =>
+      `<p class="quarantined-not-compared">${esc(e.entity)}: ${e.quarantined} quarantined, not compared (a later write was refused, so the row in Dataverse is older than X2CRM): ${e.quarantinedKeys
+        .slice(0, 10)
+        .map((q) => `${esc(q.sourceKey)} (${esc(q.reason)})`)
+        .join('; ')}${e.quarantined > 10 ? '; …' : ''}</p>`,
+  )
+  .join('\n')}
 ${
   columns.length === 0
     ? ''

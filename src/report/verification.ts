@@ -21,6 +21,10 @@ export interface ObjectVerification {
   missing: number
   /** Quarantined or never migrated: not compared. */
   notMigrated: number
+  /** In Dataverse, but their newest outcome is a quarantine: not compared (src/run/verify-quarantined.ts). */
+  quarantined: number
+  /** The first of them, with the reason of their quarantine. */
+  quarantinedKeys: { sourceKey: string; reason: string }[]
   /** Most differing rows first. */
   columns: ColumnMismatches[]
   /** The first records the ledger says are in Dataverse but Dataverse does not have. */
@@ -128,6 +132,13 @@ function objectVerification(e: Record<string, unknown>): ObjectVerification {
     mismatched: Number(e['mismatched'] ?? 0),
     missing: Number(e['missing'] ?? 0),
     notMigrated: Number(e['notMigrated'] ?? 0),
+    quarantined: Number(e['quarantined'] ?? 0),
+    quarantinedKeys: Array.isArray(e['quarantinedKeys'])
+      ? (e['quarantinedKeys'] as unknown[]).map((q) => ({
+          sourceKey: text(record(q)['sourceKey']),
+          reason: text(record(q)['reason']),
+        }))
+      : [],
     columns,
     missingKeys: Array.isArray(e['missingKeys']) ? (e['missingKeys'] as unknown[]).map(String) : [],
   }

@@ -10,9 +10,11 @@ function anObject(entity: string, counts: Partial<EntityVerification> = {}): Ent
     mismatched: 0,
     missing: 0,
     notMigrated: 0,
+    quarantined: 0,
     byColumn: {},
     mismatches: [],
     missingKeys: [],
+    quarantinedKeys: [],
     ...counts,
   }
 }
@@ -33,6 +35,20 @@ describe('formatVerification', () => {
     ])
     expect(text).toContain('Verified: every record checked matches its source.\n')
     expect(text).toContain('Recorded as run verify-1 (it checked run migrate-1); `x2d365 report` shows it')
+  })
+
+  it('shows records quarantined after their load apart, with their reasons, and counts them in the summary', () => {
+    const services = anObject('Services', {
+      checked: 283,
+      matched: 283,
+      quarantined: 1,
+      quarantinedKeys: [{ sourceKey: 'Services:1035', reason: 'customerid is required and cannot be null' }],
+    })
+    const text = formatVerification(aVerification([services]))
+    expect(text).toContain('    quarantined, not compared: 1 (their newest outcome is a quarantine)\n')
+    expect(text).toContain('    Services:1035 quarantined: customerid is required and cannot be null\n')
+    expect(text).toContain('1 records in Dataverse are quarantined, not compared')
+    expect(text).toContain('Verified: every record checked matches its source.')
   })
 
   it('lists the columns that differ, the first differences with both values, and the missing rows', () => {

@@ -13,11 +13,22 @@ export function formatVerification(result: VerifyResult): string {
         `    ${m.sourceKey} ${m.field} → ${m.column}: expected ${JSON.stringify(m.expected)}, Dataverse has ${JSON.stringify(m.actual)}`,
       )
     }
+    if (e.quarantined > 0) {
+      lines.push(`    quarantined, not compared: ${e.quarantined} (their newest outcome is a quarantine)`)
+      for (const q of e.quarantinedKeys.slice(0, 10))
+        lines.push(`    ${q.sourceKey} quarantined: ${q.reason}`)
+      if (e.quarantined > 10) lines.push(`    … (${e.quarantined} in all: \`x2d365 report\` lists them)`)
+    }
     if (e.missing > 0)
       lines.push(
         `    missing from Dataverse: ${e.missingKeys.slice(0, 10).join(', ')}${e.missing > 10 ? `, … (${e.missing} in all)` : ''}`,
       )
   }
+  const quarantined = result.entities.reduce((n, e) => n + e.quarantined, 0)
+  if (quarantined > 0)
+    lines.push(
+      `${quarantined} records in Dataverse are quarantined, not compared: a later write was refused, so the row there is older than X2CRM (fix them: \`x2d365 report\`, quarantine.csv).`,
+    )
   lines.push(
     result.ok ? 'Verified: every record checked matches its source.' : 'Differences found (see above).',
     `Recorded as run ${result.runId}${result.of === undefined ? '' : ` (it checked run ${result.of})`}; \`x2d365 report\` shows it with that run.`,

@@ -95,6 +95,8 @@ describe('verify', () => {
         mismatched: 1,
         missing: 1,
         notMigrated: 1,
+        quarantined: 0,
+        quarantinedKeys: [],
         byColumn: { jobtitle: 1 },
         mismatches: [
           {

@@ -18,12 +18,15 @@ import type { UploadsReader } from '../source/x2crm/uploads/reader.ts'
 import { attachmentMismatch } from './verify-attachments.ts'
 import type { Emit } from './events.ts'
 import { UNDOABLE_KINDS, undoneRuns } from './run-chain.ts'
+import { readQuarantines, type QuarantineIndex } from './verify-quarantined.ts'
 
 export const VERIFY_RUN = 'verify'
 /** Field mismatches a verification keeps per object, besides the first of every column past them. */
 export const MISMATCH_EXAMPLES = 50
 /** Source keys of missing rows a verification keeps per object. */
 export const MISSING_EXAMPLES = 50
+/** Quarantined records (with their reasons) a verification keeps per object. */
+export const QUARANTINED_EXAMPLES = 50
 /** Longer values are cut, so that a long description cannot swell the ledger. */
 const VALUE_CHARS = 200
 /** Verify loads nothing: its progress events carry no outcomes. */
@@ -74,6 +77,11 @@ export interface EntityVerification {
   missing: number
   /** Records not in Dataverse because they were quarantined or never migrated: not compared. */
   notMigrated: number
+  /**
+   * Records in Dataverse whose newest outcome is a quarantine (a later run's write was refused): the row there is
+   * older than the record, so it is not compared; counted here, with the reason, instead of as mismatches.
+   */
+  quarantined: number
   /** Mismatches per Dataverse column. */
   byColumn: Record<string, number>
   /**
@@ -83,6 +91,8 @@ export interface EntityVerification {
   mismatches: RecordMismatch[]
   /** The first {@link MISSING_EXAMPLES} missing records. */
   missingKeys: string[]
+  /** The first {@link QUARANTINED_EXAMPLES} records counted in `quarantined`, with the reason of their quarantine. */
+  quarantinedKeys: { sourceKey: string; reason: string }[]
 }
 
 export interface VerifyResult {
@@ -130,6 +140,7 @@ export async function verify(given: VerifyOptions, givenDeps: VerifyDeps): Promi
       idsNamed: (entity, name) => names.lookup(entity, name),
     }
     const entities: EntityVerification[] = []
+    const quarantines = await readQuarantines(deps.ledger, options.instance)
     const plan = planLoad(options.mapping)
     const phaseSets = phaseEntitySets(plan.phases)
     for (const { name: phase, entityMap: map } of firstPass(plan)) {
@@ -155,7 +166,7 @@ export async function verify(given: VerifyOptions, givenDeps: VerifyDeps): Promi
         resumeAfterId: 0,
         counting: 'records to check',
       })
-      entities.push(await verifyEntity(map, records, context, deps, total, phaseSets))
+      entities.push(await verifyEntity(map, records, context, deps, total, phaseSets, quarantines))
       deps.emit({ type: 'phase.finished', phase })
     }
     const finished = deps.now()
@@ -195,6 +206,7 @@ async function verifyEntity(
   deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit' | 'uploads'>,
   total: number,
   phaseSets: ReadonlyMap<string, string>,
+  quarantines: QuarantineIndex,
 ): Promise<EntityVerification> {
   const phase = map.name ?? map.entity
   const where = map.where
@@ -205,9 +217,11 @@ async function verifyEntity(
     mismatched: 0,
     missing: 0,
     notMigrated: 0,
+    quarantined: 0,
     byColumn: {},
     mismatches: [],
     missingKeys: [],
+    quarantinedKeys: [],
   }
   let done = 0
   // Media notes: their file is compared too, when the files can be read.
@@ -223,9 +237,19 @@ async function verifyEntity(
       ...transformed.map((t) => t.sourceKey),
       ...transformed.flatMap((t) => t.links.map((l) => l.parentKey)),
     ])
-    const inDataverse = transformed.filter((t) => loaded.has(t.sourceKey))
+    const inLedger = transformed.filter((t) => loaded.has(t.sourceKey))
+    // A record whose newest outcome is a quarantine is reported with its reason, not compared (verify-quarantined.ts).
+    const inDataverse = inLedger.filter((t) => {
+      const record = loaded.get(t.sourceKey)
+      const quarantine = record === undefined ? undefined : quarantines.newestOf(record)
+      if (quarantine === undefined) return true
+      result.quarantined++
+      if (result.quarantinedKeys.length < QUARANTINED_EXAMPLES)
+        result.quarantinedKeys.push({ sourceKey: t.sourceKey, reason: clip(quarantine.reason) as string })
+      return false
+    })
     const recordOf = new Map(batch.map((r) => [sourceKeyOf(map.entity, Number(r['id'])), r]))
-    result.notMigrated += transformed.length - inDataverse.length
+    result.notMigrated += transformed.length - inLedger.length
     const rows = await readExisting(
       deps.target,
       map.table,

@@ -61,13 +61,15 @@ describe('x2d365 plan', () => {
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(run.stdout).toContain(
-      'Map: the built-in map (accounts, contacts, their timeline, products, quotes)\n',
+      'Map: the built-in map (accounts, contacts, their timeline, products, quotes, cases, marketing lists)\n',
     )
     expect(run.stdout).toMatch(
       /1\. Accounts → account \(accounts\)\n\s+2\. Contacts → contact \(contacts\)\n\s+waits for Accounts \(company\)/,
     )
     expect(run.stdout).toContain('14. Quote lines→quotedetail → quotedetail (quotedetails)')
-    expect(run.stdout).toContain('15. Accounts.links → account (accounts)')
+    expect(run.stdout).toContain('15. Services → incident (incidents)\n       waits for Contacts (contactId)')
+    expect(run.stdout).toContain('16. X2List → list (lists)')
+    expect(run.stdout).toContain('17. Accounts.links → account (accounts)')
     expect(run.stdout).toContain('in pass 1 it would close the cycle Accounts → Contacts → Accounts')
   })
 

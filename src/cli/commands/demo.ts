@@ -11,7 +11,9 @@ import { CHROMIUM } from '../../report/pdf.ts'
 import { formatReconciliation } from '../../report/reconciliation.ts'
 import { formatVerification } from '../../report/verify-summary.ts'
 import type { MigrateResult } from '../../run/migrate.ts'
+import { formatQuarantineReasons, quarantineReasons } from '../demo-quarantine.ts'
 import { countTables, formatTableCounts } from '../demo-tables.ts'
+import { openLedger } from '../../ledger/open-ledger.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../demo-users.ts'
 import { exitCodeForDemo } from '../exit-codes.ts'
 import { runDelta, runMigrate, runRollback, runVerify } from '../runs.ts'
@@ -92,6 +94,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     say(summary('First run', first, rowsAfterFirst))
     const tables = countTables(dataverse.sim)
     say(`Rows per Dataverse table, with their states:\n${formatTableCounts(tables)}\n\n`)
+    const quarantine = await readQuarantineReasons(config.run.ledgerPath, first.runId)
+    say(`${formatQuarantineReasons(quarantine)}\n`)
     say(
       describeUnderLimits(
         first.reconciliation.phases
@@ -125,8 +129,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       `Delta again: ${repeatWrites === 0 ? 'nothing to write' : `${repeatWrites} rows written (UNEXPECTED)`}.\n`,
     )
 
-    const checked = await runVerify(config, { json: options.json, sample: 200 })
-    say(`\nVerify (200 records per object, field by field):\n${formatVerification(checked)}`)
+    const checked = await runVerify(config, { json: options.json })
+    say(`\nVerify --all (every record, field by field):\n${formatVerification(checked)}`)
 
     // The way back: the cutover is called off. One rollback undoes both deltas, newest first (undoing the whole
     // migration works the same way; it is bound by Dataverse's per-row request limits, see the README).
@@ -183,6 +187,15 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       peakRssMb: Math.round(peakMb),
       rows: rowsAfterSecond,
       tables: Object.fromEntries(tables.map((t) => [t.table, { rows: t.rows, ...t.states }])),
+      quarantine: {
+        total: quarantine.total,
+        reasons: quarantine.groups.map((g) => ({
+          phase: g.phase,
+          field: g.field,
+          rule: g.rule,
+          count: g.count,
+        })),
+      },
       noDuplicates,
       delta: {
         runId: cutover.runId,
@@ -192,6 +205,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
         repeatWrites,
       },
       verified: checked.ok,
+      verifiedRecords: checked.entities.reduce((n, e) => n + e.checked, 0),
+      mismatched: checked.entities.reduce((n, e) => n + e.mismatched + e.missing, 0),
+      quarantinedNotCompared: checked.entities.reduce((n, e) => n + e.quarantined, 0),
       rollback: { runs: undone.chain.length, deleted: undone.deleted, backToEmpty, seconds: rollbackSeconds },
       report: join(reportDir, 'report.html'),
       ...(pdf && { pdf: join(reportDir, 'report.pdf') }),
@@ -204,7 +220,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
           `(simulators in the same process; peak RSS ${result.peakRssMb} MB).\n` +
           `Second run: ${noDuplicates ? 'no duplicates, every row was an update' : 'DUPLICATES FOUND'}.\n` +
           `Delta: ${deltaOk ? 'the changes loaded in' : 'FAILED after'} ${cutover.seconds.toFixed(1)}s; the second delta wrote nothing.\n` +
-          `Verify: ${checked.ok ? 'every checked record matches X2CRM' : 'DIFFERENCES FOUND'}.\n` +
+          `Verify --all: ${result.verifiedRecords} records compared field by field, ${result.mismatched} mismatches` +
+          `${result.quarantinedNotCompared > 0 ? ` (${result.quarantinedNotCompared} quarantined since their load, not compared)` : ''}: ` +
+          `${checked.ok ? 'every checked record matches X2CRM' : 'DIFFERENCES FOUND'}.\n` +
           `Rollback: ${backToEmpty ? 'both deltas undone and checked; Dataverse is as it was before them' : 'FAILED: see above'}.\n` +
           `Report: ${result.report}${result.pdf === undefined ? '' : ` and ${result.pdf}`}\n` +
           `Ledger: ${result.ledger}\n` +
@@ -215,6 +233,16 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   } finally {
     await x2crmServed.close()
     await dataverse.served.close()
+  }
+}
+
+/** The first run's quarantine by reason, read from the ledger the run closed. */
+async function readQuarantineReasons(ledgerPath: string, runId: string) {
+  const ledger = openLedger(ledgerPath, { readonly: true })
+  try {
+    return await quarantineReasons(ledger, runId)
+  } finally {
+    await ledger.close()
   }
 }
 
