@@ -99,6 +99,8 @@ export interface DetectClassOptions {
   hash: (record: X2crmRecord) => string
   /** Ids to compare whatever the marks say (records quarantined or fixed since they were last loaded). */
   alsoCheck: ReadonlySet<number>
+  /** @default SPOT_CHECK */
+  spotCheck?: number
   onProgress: NonNullable<DetectDeltaOptions['onProgress']>
   /** What was found; a class read whole also says how (listed, found by id). */
   onFound: (counts: Readonly<Record<DeltaStatus, number>>, completeness?: CompletenessReport) => void
@@ -142,6 +144,7 @@ export async function* detectClass(
     since: plan.since,
     hash: options.hash,
     alsoCheck: options.alsoCheck,
+    ...(options.spotCheck !== undefined && { spotCheck: options.spotCheck }),
     onReport: (r) => {
       missed = r.missed
       counted = r.counts

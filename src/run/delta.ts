@@ -52,6 +52,8 @@ export interface DeltaOptions extends Pick<
   changes?: ChangesMode
   /** @default CHANGES_MARGIN_SECONDS */
   changesMarginSeconds?: number
+  /** Unmarked records per class read anyway in changelog mode, to check the marks. @default SPOT_CHECK */
+  changesSpotCheck?: number
 }
 
 export type DeltaDeps = MigrateDeps
@@ -265,6 +267,7 @@ async function detectChanges(run: DeltaRun, entity: string): Promise<DetectedCla
   const detected = detectClass(run.reading, deps.source, entity, deps.ledger.contentHashes, {
     hash: (record) => loadedHash(record, fingerprint),
     alsoCheck: run.alsoCheck.get(entity) ?? new Set(),
+    ...(run.options.changesSpotCheck !== undefined && { spotCheck: run.options.changesSpotCheck }),
     onFound: (found, report) => {
       if (report !== undefined) summary.completeness = report
       summary.found = { ...found }
