@@ -9,8 +9,24 @@
  * 7.1 writes them), 10 are deleted (logged as X2CRM does) and 10 are added. Each mode then finds the changes of
  * Contacts: the seconds, the records read whole, and what it found. Only the read side is measured (finding the
  * changes); loading them into Dataverse costs the same in both modes. Needs the MariaDB of the tests.
+ *
+ *   npx tsx bench/delta-mysql.ts --load [--contacts 20000]
+ *
+ * The whole `delta` instead, into the Dataverse simulator in process, after a `migrate` of the grown fixture with the
+ * built-in map: a changelog delta that loads the changes, then a full delta and a changelog delta with nothing to do.
  */
 import { readFileSync } from 'node:fs'
+import { createDataverseSimulator } from '../sim/dataverse/index.ts'
+import { loadDump } from '../sim/x2crm/index.ts'
+import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../src/cli/demo-users.ts'
+import { createSqliteLedger } from '../src/ledger/sqlite.ts'
+import { defaultMapping } from '../src/mapping/default-map.ts'
+import { delta, type DeltaResult } from '../src/run/delta.ts'
+import { migrate } from '../src/run/migrate.ts'
+import { databaseRelated } from '../src/source/x2crm/mysql/related.ts'
+import { createMsalTokenProvider } from '../src/target/dataverse/auth.ts'
+import { createDataverseClient } from '../src/target/dataverse/client.ts'
+import { fetchFor } from '../test/helpers/handler-fetch.ts'
 import { parseArgs } from 'node:util'
 import { createMemoryHashStore } from '../src/ledger/hash-store.ts'
 import { detectDeltaByChanges, type ChangesReport } from '../src/source/x2crm/changes.ts'
@@ -28,6 +44,7 @@ const { values } = parseArgs({
   options: {
     contacts: { type: 'string', default: '100000' },
     changed: { type: 'string', default: '0.01' },
+    load: { type: 'boolean', default: false },
   },
 })
 const copies = Number(values.contacts)
@@ -41,6 +58,14 @@ const db = await createScratchDatabase('bench_delta', { load: FIXTURE_SQL })
 const source = createMysqlSource({ url: db.url, password: '' })
 try {
   await growContacts(db, dump.records[ENTITY] ?? [], copies)
+  if (values.load) await endToEnd()
+  else await readSide()
+} finally {
+  await source.close()
+  await db.drop()
+}
+
+async function readSide() {
   const store = createMemoryHashStore()
   const hash = (record: X2crmRecord) => contentHash(record)
 
@@ -54,37 +79,11 @@ try {
 
   // The cutover window, as X2CRM writes it.
   const now = await source.changes.now()
-  const ids = first.map((h) => h.id)
-  const step = Math.max(1, Math.round(1 / share))
-  const edited = ids.filter((_, i) => i % step === 1)
-  for (let i = 0; i < edited.length; i += 1000) {
-    const chunk = edited.slice(i, i + 1000)
-    await db.admin("UPDATE x2_contacts SET title = CONCAT('Edited ', id), lastUpdated = ? WHERE id IN (?)", [
-      now,
-      chunk,
-    ])
-    await db.admin(
-      `INSERT INTO x2_changelog (type, itemId, recordName, changedBy, fieldName, newValue, diff, timestamp)
-       SELECT 'Contacts', id, name, 'admin', 'title', title, 0, ? FROM x2_contacts WHERE id IN (?)`,
-      [now, chunk],
-    )
-  }
-  const deleted = ids.filter((_, i) => i % step === 2).slice(0, 10)
-  await db.admin(
-    `INSERT INTO x2_changelog (type, itemId, recordName, changedBy, changed, diff, timestamp)
-     SELECT 'Contacts', id, name, 'admin', 'delete', 0, ? FROM x2_contacts WHERE id IN (?)`,
-    [now, deleted],
+  const made = await changeInX2crm(
+    first.map((h) => h.id),
+    now,
   )
-  await db.admin('DELETE FROM x2_contacts WHERE id IN (?)', [deleted])
-  const top = Math.max(...ids)
-  for (let i = 1; i <= 10; i++) {
-    await db.admin(
-      `INSERT INTO x2_contacts (id, firstName, lastName, name, nameId, visibility, createDate, lastUpdated)
-       VALUES (?, 'New', ?, ?, ?, 1, ?, ?)`,
-      [top + i, `Person ${i}`, `New Person ${i}`, `New Person ${i}_${top + i}`, now, now],
-    )
-  }
-  console.log(`changed in X2CRM: ${edited.length} saved through the app, ${deleted.length} deleted, 10 added`)
+  console.log(`changed in X2CRM: ${made.edited} saved through the app, ${made.deleted} deleted, 10 added`)
 
   // --changes full: every record read and hashed.
   started = performance.now()
@@ -126,9 +125,91 @@ try {
       `(the spot check) of ${idle?.scanned} ids scanned; found ${describe(idle?.counts)}` +
       (idle?.missed ? ` (!! the spot check found ${idle.missed} unmarked changes)` : ''),
   )
-} finally {
-  await source.close()
-  await db.drop()
+}
+
+/** Edits through the app, deletes and adds, as X2CRM writes them, at the database's `now`. */
+async function changeInX2crm(ids: readonly number[], now: number) {
+  const step = Math.max(1, Math.round(1 / share))
+  const edited = ids.filter((_, i) => i % step === 1)
+  for (let i = 0; i < edited.length; i += 1000) {
+    const chunk = edited.slice(i, i + 1000)
+    await db.admin("UPDATE x2_contacts SET title = CONCAT('Edited ', id), lastUpdated = ? WHERE id IN (?)", [
+      now,
+      chunk,
+    ])
+    await db.admin(
+      `INSERT INTO x2_changelog (type, itemId, recordName, changedBy, fieldName, newValue, diff, timestamp)
+       SELECT 'Contacts', id, name, 'admin', 'title', title, 0, ? FROM x2_contacts WHERE id IN (?)`,
+      [now, chunk],
+    )
+  }
+  const deleted = ids.filter((_, i) => i % step === 2).slice(0, 10)
+  await db.admin(
+    `INSERT INTO x2_changelog (type, itemId, recordName, changedBy, changed, diff, timestamp)
+     SELECT 'Contacts', id, name, 'admin', 'delete', 0, ? FROM x2_contacts WHERE id IN (?)`,
+    [now, deleted],
+  )
+  await db.admin('DELETE FROM x2_contacts WHERE id IN (?)', [deleted])
+  const top = Math.max(...ids)
+  for (let i = 1; i <= 10; i++) {
+    await db.admin(
+      `INSERT INTO x2_contacts (id, firstName, lastName, name, nameId, visibility, createDate, lastUpdated)
+       VALUES (?, 'New', ?, ?, ?, 1, ?, ?)`,
+      [top + i, `Person ${i}`, `New Person ${i}`, `New Person ${i}_${top + i}`, now, now],
+    )
+  }
+  return { edited: edited.length, deleted: deleted.length }
+}
+
+async function endToEnd() {
+  const dataverse = createDataverseSimulator()
+  dataverse.seed('systemuser', demoSystemUsers(loadDump(dump).users))
+  const settings = dataverse.settings()
+  const dataverseFetch = fetchFor(dataverse.handle)
+  const target = createDataverseClient({
+    url: settings.url,
+    fetch: dataverseFetch,
+    getToken: createMsalTokenProvider({ ...settings, fetch: dataverseFetch }).getToken,
+  })
+  const ledger = createSqliteLedger(':memory:')
+  const deps = {
+    source,
+    related: databaseRelated(source),
+    target,
+    ledger,
+    emit: () => undefined,
+    now: () => new Date(),
+  }
+  const options = {
+    instance: 'bench',
+    mapping: defaultMapping(),
+    batchSize: 100,
+    defaultOwnerEmail: DEMO_DEFAULT_OWNER,
+  }
+  const migrated = await migrate(options, deps)
+  console.log(`migrate: ${migrated.seconds.toFixed(1)} s`)
+  const rows = (await db.admin('SELECT id FROM x2_contacts WHERE id > 0 ORDER BY id')) as { id: number }[]
+  const made = await changeInX2crm(
+    rows.map((r) => Number(r.id)),
+    await source.changes.now(),
+  )
+  console.log(
+    `changed in X2CRM: ${made.edited} contacts saved through the app, ${made.deleted} deleted, 10 added`,
+  )
+  const line = (label: string, result: DeltaResult) => {
+    const contacts = result.entities.find((e) => e.entity === ENTITY)
+    const read = result.entities.reduce((n, e) => n + (e.read?.read ?? 0), 0)
+    console.log(
+      `${label}: ${result.seconds.toFixed(1)} s (${(result.seconds / migrated.seconds).toFixed(2)} of the migration), ` +
+        `mode ${result.reading?.mode}, ${read} records read whole in all classes; Contacts found ` +
+        `${describe(contacts && { ...contacts.found, new: contacts.found.new - contacts.retried })} (and ` +
+        `${contacts?.retried} quarantined before, tried again), balanced ${result.reconciliation.balanced}`,
+    )
+  }
+  line('delta --changes changelog', await delta(options, deps))
+  line('delta --changes full, nothing to do', await delta({ ...options, changes: 'full' }, deps))
+  line('delta --changes changelog, nothing to do', await delta(options, deps))
+  await ledger.close()
 }
 
 function since(started: number): string {
