@@ -167,10 +167,19 @@ export async function* detectClass(
   })
 }
 
+/** How a delta found its changes, as its result and the ledger keep it. */
+export type ChangesReading =
+  | { mode: 'full'; why: string }
+  | {
+      mode: 'changelog'
+      /** The watermark (ISO): marks from then on were candidates. */
+      since: string
+      /** The run whose start the watermark was taken from. */
+      after: string
+    }
+
 /** The plan as the summary and the ledger keep it (no finder). */
-export function readingOf(
-  plan: ChangesPlan,
-): { mode: 'full'; why: string } | { mode: 'changelog'; since: string; after: string } {
+export function readingOf(plan: ChangesPlan): ChangesReading {
   return plan.mode === 'full'
     ? { mode: 'full', why: plan.why }
     : { mode: 'changelog', since: new Date(plan.since * 1000).toISOString(), after: plan.after }

@@ -23,6 +23,7 @@ import {
   readingOf,
   type ChangesMode,
   type ChangesPlan,
+  type ChangesReading,
   type ClassRead,
 } from './delta-changes.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'
@@ -91,7 +92,7 @@ export interface DeltaResult {
   changes: DeltaChangeLine[]
   deletions: DeletionPolicy
   /** How changes were found: `changelog` (marks since the watermark, proven by hash) or `full` (every record). */
-  reading?: ReturnType<typeof readingOf>
+  reading?: ChangesReading
   seconds: number
 }
 
@@ -109,6 +110,10 @@ const CHUNK_BATCHES = 10
  * `options.deletions` says. A record's hash moves on only once its row is in Dataverse, so a delta that stops or
  * quarantines a record finds it again next time: running it twice is safe, and a second run with no source changes
  * does nothing.
+ *
+ * On the database source the classes are not read whole by default (`options.changes`, delta-changes.ts): an id-only
+ * scan finds new and deleted records, and only the records X2CRM marked as changed since the last run (change log,
+ * `lastUpdated`, tags) are read and compared by hash; `changes: 'full'` reads everything, as through the API.
  */
 export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<DeltaResult> {
   // A tag added or removed changes the record's hash: the tags travel in the records (record-tags.ts).
