@@ -94,6 +94,25 @@ describe('detectDeltaByChanges', () => {
     expect(report?.missed).toBe(1)
   })
 
+  it('draws the spot check from the whole class, not only its first ids', async () => {
+    const many = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, title: 'same' }))
+    const { reader, asked } = table(many)
+    await run(
+      detectDeltaByChanges(
+        reader,
+        finderOf(
+          many.map((r) => r.id),
+          [],
+        ),
+        'Contacts',
+        hashesOf(many.map((r) => [r.id, 'h:same'])),
+        // A draw of 0 puts each later record in the sample's first place: the last one ends there.
+        { since: 0, hash, spotCheck: 2, random: () => 0 },
+      ),
+    )
+    expect(asked).toEqual([[2, 10]])
+  })
+
   it('stops when a source answers ids it was not asked for (a source that ignores ReadOptions.ids)', async () => {
     const ignoring: IdReader = {
       async *records() {

@@ -26,7 +26,10 @@ export interface IdReader {
   records(entity: string, options?: ReadOptions): AsyncIterable<X2crmRecord>
 }
 
-/** How many of a class's unmarked records are read and hashed anyway, to check that the filter missed nothing. */
+/**
+ * How many of a class's unmarked records are read and hashed anyway, to check that the filter missed nothing: a
+ * sample drawn at random from the whole class on each delta, so repeated deltas look at different records.
+ */
 export const SPOT_CHECK = 50
 
 export interface ChangesOptions {
@@ -37,6 +40,8 @@ export interface ChangesOptions {
   alsoCheck?: ReadonlySet<number>
   /** @default SPOT_CHECK */
   spotCheck?: number
+  /** Draws the spot check (tests pass a fixed one). @default Math.random */
+  random?: () => number
   /** Told what was found, once the class is done. */
   onReport?: (report: ChangesReport) => void
 }
@@ -59,7 +64,7 @@ export interface ChangesReport {
 /**
  * The delta of `entity` read from what changed, not from everything: an id-only scan merged with the previous hashes
  * finds new ids and deleted ids; of the known ids, only those X2CRM marked since `since` (and `alsoCheck`) are read
- * whole and compared by content hash, the proof. Plus {@link SPOT_CHECK} unmarked records, read whole: if any of them
+ * whole and compared by content hash, the proof. Plus {@link SPOT_CHECK} unmarked records drawn at random, read whole: if any
  * changed, the marks cannot be trusted for this class, nothing is yielded and `report.missed` says so (the caller then
  * compares the class whole). Yields as `detectDelta` does: new and changed records, deleted ids.
  */
@@ -78,7 +83,10 @@ export async function* detectDeltaByChanges(
   const candidates: number[] = []
   const previous = new Map<number, string>()
   const deleted: number[] = []
-  const spot = new Map<number, string>()
+  // A uniform sample of the unmarked known records, drawn as they stream by (reservoir sampling).
+  const sample: RecordHash[] = []
+  const random = options.random ?? Math.random
+  let unmarked = 0
   let scanned = 0
   for await (const entry of mergeIds(finder.ids(entity), store.hashes(entity))) {
     if (entry.inSource) scanned++
@@ -87,9 +95,14 @@ export async function* detectDeltaByChanges(
     else if (marked(entry.id)) {
       candidates.push(entry.id)
       previous.set(entry.id, entry.hash)
-    } else if (spot.size < spotSize) spot.set(entry.id, entry.hash)
-    else counts.unchanged++
+    } else {
+      const at = sample.length < spotSize ? sample.length : Math.floor(random() * (unmarked + 1))
+      if (at < spotSize) sample[at] = { id: entry.id, hash: entry.hash }
+      unmarked++
+    }
   }
+  const spot = new Map(sample.map((s) => [s.id, s.hash]))
+  counts.unchanged = unmarked - spot.size
   let read = 0
   let missed = 0
   for await (const record of readIds(source, entity, [...spot.keys()])) {
