@@ -353,6 +353,13 @@ Exit codes:
       '--deletions <policy>',
       'deactivate, delete or ignore (default: run.delta.deletions, else deactivate)',
     )
+    .option(
+      '--changes <mode>',
+      'changelog: read only what X2CRM marked as changed (x2_changelog, lastUpdated, tags) since the last run, ' +
+        'each proven by its hash, plus an id-only scan for new and deleted records (database source; the default ' +
+        'there); full: read and hash every record (the only way through the API). Run full now and then: edits that ' +
+        'bypass X2CRM (direct SQL, some imports) mark nothing',
+    )
     .option('--json', 'print events as JSON lines; the last one, delta.finished, lists the changes')
     .action(async (options: DeltaCommandOptions) => {
       const { deltaCommand } = await import('./commands/delta.ts')

@@ -4,6 +4,7 @@ import { readTargetSchema } from '../schema/read-target-schema.ts'
 import { readUploadLimit, uploadsReaderFor } from '../run/attachments.ts'
 import { migrate, type MigrateResult } from '../run/migrate.ts'
 import type { DeletionPolicy } from '../run/retire.ts'
+import type { ChangesMode } from '../run/delta-changes.ts'
 import { rollback, type RollbackResult } from '../run/rollback.ts'
 import { chooseSample, sampleSource, summarizeSample } from '../run/sample.ts'
 import { verify, type VerifyResult } from '../run/verify.ts'
@@ -80,6 +81,8 @@ export interface RunDeltaOptions {
   mapping?: string
   /** @default run.delta.deletions */
   deletions?: DeletionPolicy
+  /** How changes are found. @default changelog with source.mysql, else full */
+  changes?: ChangesMode
   /** Aborted to stop (Ctrl-C): the run finishes what is in flight and throws RunInterrupted. */
   signal?: AbortSignal
 }
@@ -94,7 +97,12 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
     (emit) => connect(config, emit),
     async ({ source, related, target, writers, ledger }, emit) =>
       delta(
-        { ...runSettingsOf(config), mapping, deletions: options.deletions ?? config.run.deletions },
+        {
+          ...runSettingsOf(config),
+          mapping,
+          deletions: options.deletions ?? config.run.deletions,
+          ...(options.changes !== undefined && { changes: options.changes }),
+        },
         {
           source,
           related,

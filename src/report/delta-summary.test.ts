@@ -31,6 +31,33 @@ function aDelta(overrides: Partial<DeltaResult> = {}): DeltaResult {
 }
 
 describe('describeDelta', () => {
+  it('says which way the changes were found and how many records each class read whole', () => {
+    const text = describeDelta(
+      aDelta({
+        reading: { mode: 'changelog', since: '2026-12-04T09:50:00.000Z', after: 'delta-0' },
+        entities: [
+          { ...anEntity('Accounts'), read: { mode: 'changelog', read: 3, scanned: 1000, candidates: 2 } },
+          {
+            ...anEntity('Contacts', { changed: 1 }),
+            read: { mode: 'full', read: 2000, fellBack: 'the spot check found 1 unmarked record changed' },
+          },
+        ],
+      }),
+      'ledger.sqlite',
+    )
+    expect(text).toContain(
+      "Changes read from X2CRM's change log and timestamps since 2026-12-04T09:50:00.000Z",
+    )
+    expect(text).toContain(
+      'Accounts: 0 new, 0 changed, 0 deleted, 10 unchanged; 3 records read of 1000 ids (changelog)',
+    )
+    expect(text).toContain('2000 records read (full: the spot check found 1 unmarked record changed)')
+    const full = describeDelta(aDelta({ reading: { mode: 'full', why: 'asked for (--changes full)' } }), 'l')
+    expect(full).toContain(
+      'Every record compared by content hash (--changes full: asked for (--changes full))',
+    )
+  })
+
   it('says when nothing changed, and that nothing was written', () => {
     const text = describeDelta(aDelta(), 'ledger.sqlite')
     expect(text).toContain('Delta run delta-1 (since migration migrate-1; deletions: deactivate)')

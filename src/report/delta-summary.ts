@@ -9,10 +9,12 @@ export function describeDelta(result: DeltaResult, ledgerPath: string): string {
   const lines = [
     `\nDelta run ${result.runId} (since migration ${result.since}; deletions: ${result.deletions})`,
   ]
-  for (const { entity, found, retried } of result.entities) {
+  if (result.reading !== undefined) lines.push(describeReading(result.reading))
+  for (const { entity, found, retried, read } of result.entities) {
     lines.push(
       `  ${entity}: ${found.new - retried} new, ${found.changed} changed, ${found.deleted} deleted, ${found.unchanged} unchanged` +
-        (retried > 0 ? `; ${retried} quarantined before, tried again` : ''),
+        (retried > 0 ? `; ${retried} quarantined before, tried again` : '') +
+        (read === undefined ? '' : `; ${describeRead(read)}`),
     )
   }
   const stillQuarantined = result.changes.filter((c) => c.change === 'retried' && c.outcome === 'quarantined')
@@ -50,4 +52,18 @@ export function describeDelta(result: DeltaResult, ledgerPath: string): string {
     '',
   )
   return lines.join('\n')
+}
+
+/** Which way the delta found the changes, in one line. */
+function describeReading(reading: NonNullable<DeltaResult['reading']>): string {
+  return reading.mode === 'changelog'
+    ? `  Changes read from X2CRM's change log and timestamps since ${reading.since} (the start of run ` +
+        `${reading.after}, less a margin), each proven by its content hash; \`--changes full\` compares everything`
+    : `  Every record compared by content hash (--changes full: ${reading.why})`
+}
+
+function describeRead(read: NonNullable<DeltaResult['entities'][number]['read']>): string {
+  const rows = `${read.read} record${read.read === 1 ? '' : 's'} read`
+  if (read.mode === 'changelog') return `${rows} of ${read.scanned ?? 0} ids (changelog)`
+  return read.fellBack === undefined ? `${rows} (full)` : `${rows} (full: ${read.fellBack})`
 }

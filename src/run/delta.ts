@@ -16,7 +16,17 @@ import {
 } from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from './reconciliation.ts'
 import { HttpError, InternalError, markRunStopped, MigrationError } from '../errors.ts'
-import { detectDelta, type DeltaChange, type DeltaStatus } from '../source/x2crm/delta.ts'
+import { type DeltaChange, type DeltaStatus } from '../source/x2crm/delta.ts'
+import {
+  candidatesOf,
+  detectClass,
+  planChanges,
+  readingOf,
+  type ChangesMode,
+  type ChangesPlan,
+  type ChangesReading,
+  type ClassRead,
+} from './delta-changes.ts'
 import type { CompletenessReport } from '../source/x2crm/extract.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
@@ -40,6 +50,12 @@ export interface DeltaOptions extends Pick<
 > {
   /** What becomes of the Dataverse row of a record deleted in X2CRM. @default 'deactivate' */
   deletions?: DeletionPolicy
+  /** How changes are found (delta-changes.ts). @default 'changelog' with the database source, else 'full' */
+  changes?: ChangesMode
+  /** @default CHANGES_MARGIN_SECONDS */
+  changesMarginSeconds?: number
+  /** Unmarked records per class read anyway in changelog mode, to check the marks. @default SPOT_CHECK */
+  changesSpotCheck?: number
 }
 
 export type DeltaDeps = MigrateDeps
@@ -52,6 +68,8 @@ export interface EntityDelta {
   retried: number
   /** How the class was read: listed, found by id, gone. */
   completeness?: CompletenessReport
+  /** Whether only what changed was read (changelog) or everything (full), and how many records were read whole. */
+  read?: ClassRead
 }
 
 /** One change, for the list a person reads after the run (the ledger holds all of them). */
@@ -74,6 +92,8 @@ export interface DeltaResult {
   /** The first changes in the order they were loaded (at most {@link CHANGE_LINES}). */
   changes: DeltaChangeLine[]
   deletions: DeletionPolicy
+  /** How changes were found: `changelog` (marks since the watermark, proven by hash) or `full` (every record). */
+  reading?: ChangesReading
   seconds: number
 }
 
@@ -91,6 +111,10 @@ const CHUNK_BATCHES = 10
  * `options.deletions` says. A record's hash moves on only once its row is in Dataverse, so a delta that stops or
  * quarantines a record finds it again next time: running it twice is safe, and a second run with no source changes
  * does nothing.
+ *
+ * On the database source the classes are not read whole by default (`options.changes`, delta-changes.ts): an id-only
+ * scan finds new and deleted records, and only the records X2CRM marked as changed since the last run (change log,
+ * `lastUpdated`, tags) are read and compared by hash; `changes: 'full'` reads everything, as through the API.
  */
 export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<DeltaResult> {
   // A tag added or removed changes the record's hash: the tags travel in the records (record-tags.ts).
@@ -159,6 +183,10 @@ interface DeltaRun {
   touched: Set<string>
   /** The opportunities it closed (won or lost in X2CRM since they were loaded). */
   closed?: CloseSummary
+  /** How changes are found (changelog or full), decided at the start. */
+  reading: ChangesPlan
+  /** Per class, ids compared whatever X2CRM marked: fixed (`x2d365 fix`) or quarantined before. */
+  alsoCheck: ReadonlyMap<string, ReadonlySet<number>>
 }
 
 /** Starts the run: the base migration, the owners, the plan, and nothing found yet. */
@@ -171,6 +199,12 @@ async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date):
   const names = await readNames(deps.source, options.mapping)
   const context: TransformContext = { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   const quarantined = await quarantinedBefore(deps.ledger, since, run.runId)
+  const reading = await planChanges(options.changes, deps.related?.changes, deps.ledger, {
+    instance: options.instance,
+    current: run.runId,
+    now: started,
+    ...(options.changesMarginSeconds !== undefined && { marginSeconds: options.changesMarginSeconds }),
+  })
   const plan = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(plan.phases)
   const phases = plan.phases.map((p): RunPhase => ({
@@ -197,6 +231,9 @@ async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date):
     deleted: new Map(),
     arrived: new Set(),
     touched: new Set(),
+    reading,
+    alsoCheck:
+      reading.mode === 'full' ? new Map() : candidatesOf(quarantined, await deps.ledger.fixes.current()),
   }
 }
 
@@ -235,11 +272,16 @@ async function detectChanges(run: DeltaRun, entity: string): Promise<DetectedCla
   let lastRead = 0
   // A record is changed when X2CRM's values changed or when the map's columns for its class did (a field added).
   const fingerprint = mapFingerprint(run.options.mapping, entity)
-  const detected = detectDelta(deps.source, entity, deps.ledger.contentHashes, {
+  const detected = detectClass(run.reading, deps.source, entity, deps.ledger.contentHashes, {
     hash: (record) => loadedHash(record, fingerprint),
-    onReport: (report, found) => {
-      summary.completeness = report
+    alsoCheck: run.alsoCheck.get(entity) ?? new Set(),
+    ...(run.options.changesSpotCheck !== undefined && { spotCheck: run.options.changesSpotCheck }),
+    onFound: (found, report) => {
+      if (report !== undefined) summary.completeness = report
       summary.found = { ...found }
+    },
+    onRead: (read) => {
+      summary.read = read
     },
     onProgress: (read) => {
       deps.emit({
@@ -365,6 +407,7 @@ async function closeDelta(run: DeltaRun, started: Date): Promise<DeltaResult> {
     since: run.since,
     deletions: run.policy,
     entities: run.entities,
+    reading: readingOf(run.reading),
     ...(deps.retries && { retries: deps.retries() }),
     ...(run.closed !== undefined && { closed: run.closed }),
   })
@@ -376,6 +419,7 @@ async function closeDelta(run: DeltaRun, started: Date): Promise<DeltaResult> {
     reconciliation,
     changes: run.changes,
     deletions: run.policy,
+    reading: readingOf(run.reading),
     seconds,
   }
 }

@@ -1,3 +1,4 @@
+import type { ChangeFinder } from './changes.ts'
 import type { X2crmCatalog, X2crmRelationship } from './types.ts'
 import type { TagReader } from './with-tags.ts'
 
@@ -11,6 +12,8 @@ export interface RelatedReaders extends TagReader {
   listMembers?(listId: number): AsyncIterable<{ recordId: number | null; emailAddress: string | null }>
   /** Every relationship, ascending by id. */
   relationships?(): AsyncIterable<X2crmRelationship>
+  /** What changed, without reading records (the database only): a delta reads just that (`--changes changelog`). */
+  changes?: ChangeFinder
 }
 
 /** What API v2 gives beside the records: relationships, and tags one record at a time; no list members (§1.13). */

@@ -34,6 +34,11 @@ export interface ReadOptions {
   pageSize?: number
   /** Extra attribute filters with X2CRM operator prefixes, e.g. `{ lastUpdated: '>1700000000' }`. */
   filters?: Readonly<Record<string, string>>
+  /**
+   * Only these ids, ascending (a delta reading what changed). The MySQL reader honours it; API v2 cannot, so a source
+   * that does not must never be asked (delta `--changes changelog` runs on the database only).
+   */
+  ids?: readonly number[]
 }
 
 /** What the migration reads from X2CRM. `createX2crmClient()` implements it over API v2. */

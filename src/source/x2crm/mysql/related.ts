@@ -3,7 +3,8 @@ import type { MysqlSource } from './source.ts'
 
 /** What the database gives beside the records: static list members, relationships, and every tag of a class at once. */
 export function databaseRelated(
-  source: Pick<MysqlSource, 'listItems' | 'relationships' | 'tagsOfClass'>,
+  source: Pick<MysqlSource, 'listItems' | 'relationships' | 'tagsOfClass'> &
+    Partial<Pick<MysqlSource, 'changes'>>,
 ): RelatedReaders {
   return {
     async *listMembers(listId) {
@@ -12,5 +13,6 @@ export function databaseRelated(
     },
     relationships: () => source.relationships(),
     tagsOfClass: (entity) => source.tagsOfClass(entity),
+    ...(source.changes !== undefined && { changes: source.changes }),
   }
 }

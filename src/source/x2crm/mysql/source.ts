@@ -17,6 +17,8 @@ import { filterConditions } from './filters.ts'
 import type { OnNotice } from './notices.ts'
 import { planShape, type RecordShape, toRecord } from './record-shape.ts'
 import type * as Rows from './rows.ts'
+import type { ChangeFinder } from '../changes.ts'
+import { createChangeFinder } from './changes.ts'
 import { TABLES, type TableSpec } from './table-specs.ts'
 
 export interface MysqlSourceOptions {
@@ -79,6 +81,8 @@ export interface DatabaseOnlyReaders {
 }
 
 export interface MysqlSource extends X2crmSource, DatabaseOnlyReaders {
+  /** What changed, from the change log, timestamps and ids alone: for a delta that reads only that. */
+  changes: ChangeFinder
   close(): Promise<void>
 }
 
@@ -382,8 +386,36 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     yield* tableRows<Rows.ChangelogRow>(TABLES.changelog, { sql: '`timestamp` > ?', params: [since] })
   }
 
+  /** The records of chosen ids (`ReadOptions.ids`), ascending, a page of ids per query. */
+  async function* recordsWithIds(entity: string, ids: readonly number[]): AsyncGenerator<X2crmRecord> {
+    const shape = await shapeOf(entity)
+    const select = shape.columns.map((c) => `\`${c}\``).join(', ')
+    const sorted = [...ids].sort((a, b) => a - b)
+    for (let start = 0; start < sorted.length; start += DEFAULT_PAGE_SIZE) {
+      const chunk = sorted.slice(start, start + DEFAULT_PAGE_SIZE)
+      const rows = await run(
+        `SELECT ${select} FROM ${shape.table} WHERE id IN (?) ORDER BY id`,
+        [chunk],
+        `${entity} (${shape.table}) ids ${chunk[0]}–${chunk.at(-1)}`,
+      )
+      const found = rows.map((row) => Number(row.id))
+      const side = await sideValues(shape, found)
+      for (const [i, row] of rows.entries()) {
+        const record = toRecord(shape, row, side.get(found[i] ?? NaN))
+        if (entity === 'Actions') checkAction(record)
+        yield record
+      }
+    }
+  }
+
   return {
     async *records(entity, readOptions = {}) {
+      if (readOptions.ids !== undefined) {
+        if (readOptions.afterId !== undefined || Object.keys(readOptions.filters ?? {}).length > 0)
+          throw new InternalError(`Reading chosen ids of ${entity} takes no afterId or filters`)
+        yield* recordsWithIds(entity, readOptions.ids)
+        return
+      }
       for await (const page of recordPages(entity, readOptions)) yield* page
     },
 
@@ -559,6 +591,12 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       }
       return parsed.rows
     },
+
+    changes: createChangeFinder({
+      query: run,
+      tableOf: (entity) => tableForClass(entity, options.tables),
+      columnsOf: async (table) => (await ready()).tables.get(table),
+    }),
 
     close: () => db.close(),
   }
