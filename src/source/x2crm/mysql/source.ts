@@ -15,7 +15,7 @@ import { describeAddress, parseMysqlUrl } from './connection-url.ts'
 import { type Database, mysqlCode, openDatabase } from './database.ts'
 import { filterConditions } from './filters.ts'
 import type { OnNotice } from './notices.ts'
-import { planShape, type RecordShape, toRecord } from './record-shape.ts'
+import { planShape, type RecordShape, recordBuilder } from './record-shape.ts'
 import type * as Rows from './rows.ts'
 import { TABLES, type TableSpec } from './table-specs.ts'
 
@@ -120,13 +120,16 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     notify(notice)
   }
 
-  async function run(
-    sql: string,
-    params: readonly unknown[],
-    what: string,
-  ): Promise<Record<string, unknown>[]> {
+  function run(sql: string, params: readonly unknown[], what: string): Promise<Record<string, unknown>[]> {
+    return explained(() => db.query(sql, params), what)
+  }
+  /** Rows as arrays in the order selected (the record reader's fast path). */
+  function runArrays(sql: string, params: readonly unknown[], what: string): Promise<unknown[][]> {
+    return explained(() => db.queryArrays(sql, params), what)
+  }
+  async function explained<T>(query: () => Promise<T>, what: string): Promise<T> {
     try {
-      return await db.query(sql, params)
+      return await query()
     } catch (error) {
       if (error instanceof MigrationError) throw error
       const code = mysqlCode(error)
@@ -295,8 +298,10 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(pageSize)))
     const select = shape.columns.map((c) => `\`${c}\``).join(', ')
     const extra = conditions.sql.map((sql) => ` AND ${sql}`).join('')
+    const toRecord = recordBuilder(shape)
+    const idAt = shape.columns.indexOf('id')
     const pageAfter = (lastId: number) => {
-      const rows = run(
+      const rows = runArrays(
         `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ?`,
         [lastId, ...conditions.params, limit],
         `${entity} (${shape.table}) after id ${lastId}`,
@@ -307,15 +312,15 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       return rows
     }
     // One page read ahead: MySQL reads and sends the next page while this one is converted and consumed.
-    let next: Promise<Record<string, unknown>[]> | undefined = pageAfter(afterId)
+    let next: Promise<unknown[][]> | undefined = pageAfter(afterId)
     try {
       while (next !== undefined) {
-        const rows: Record<string, unknown>[] = await next
-        const lastId = Number(rows.at(-1)?.id)
+        const rows: unknown[][] = await next
+        const lastId = Number(rows.at(-1)?.[idAt])
         next = rows.length < limit ? undefined : pageAfter(lastId)
-        const ids = rows.map((row) => Number(row.id))
+        const ids = rows.map((row) => Number(row[idAt]))
         const side = await sideValues(shape, ids)
-        const page = rows.map((row, i) => toRecord(shape, row, side.get(ids[i] ?? NaN)))
+        const page = rows.map((row, i) => toRecord(row, side.get(ids[i] ?? NaN)))
         if (entity === 'Actions') page.forEach(checkAction)
         yield page
       }
@@ -391,11 +396,15 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       if (!Number.isSafeInteger(id)) throw new InternalError(`Not an X2CRM record id: ${id}`)
       const shape = await shapeOf(entity)
       const select = shape.columns.map((c) => `\`${c}\``).join(', ')
-      const rows = await run(`SELECT ${select} FROM ${shape.table} WHERE id = ?`, [id], `${entity} ${id}`)
+      const rows = await runArrays(
+        `SELECT ${select} FROM ${shape.table} WHERE id = ?`,
+        [id],
+        `${entity} ${id}`,
+      )
       const row = rows[0]
       if (!row) return undefined
       const side = await sideValues(shape, [id])
-      const record = toRecord(shape, row, side.get(id))
+      const record = recordBuilder(shape)(row, side.get(id))
       if (entity === 'Actions') checkAction(record)
       return record
     },
