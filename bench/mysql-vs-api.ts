@@ -2,7 +2,7 @@
  * Reading X2CRM records: the MySQL reader against API v2 (the client against the simulator over HTTP), on the same
  * data, in real time:
  *
- *   npx tsx bench/mysql-vs-api.ts [--contacts 50000] [--skip-large] [--runs 3]
+ *   npx tsx bench/mysql-vs-api.ts [--contacts 50000] [--skip-large] [--runs 3] [--profile prof]
  *     [--node-flags="--cpu-prof --cpu-prof-dir=prof"]
  *
  * Datasets: the fixture (every class of the API export, loaded from x2crm-7.1.sql) and a larger one (the fixture
@@ -11,8 +11,10 @@
  * (the simulator in this process, on 127.0.0.1). Needs the MariaDB of the tests (root, empty password, 127.0.0.1).
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
 import { loadavg } from 'node:os'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { serve } from '../sim/serve.ts'
@@ -44,6 +46,11 @@ const { values } = parseArgs({
     'skip-large': { type: 'boolean', default: false },
     /** Readings of each dataset (db then api, alternating which goes first), on the same data. */
     runs: { type: 'string', default: '1' },
+    /**
+     * A CPU profile of each reading child, of the reading alone (not the start-up): `{dir}/{db|api}-{pid}.cpuprofile`,
+     * for `npx tsx bench/cpu-profile.ts`.
+     */
+    profile: { type: 'string' },
     /** Node flags for the reading children, e.g. `--node-flags="--cpu-prof --cpu-prof-dir=prof"`. */
     'node-flags': { type: 'string', default: '' },
   },
@@ -58,6 +65,7 @@ async function child(path: string, url: string, classes: string[]) {
     path === 'db'
       ? createMysqlSource({ url, password: '' })
       : createX2crmClient({ url, username: 'admin', apiKey: FIXTURE_ADMIN_KEY, fetch: globalThis.fetch })
+  const profiler = values.profile ? await startProfiler() : undefined
   const started = performance.now()
   const cpuBefore = process.cpuUsage()
   let rows = 0
@@ -70,6 +78,8 @@ async function child(path: string, url: string, classes: string[]) {
   }
   const seconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuBefore)
+  if (profiler && values.profile)
+    await profiler.stopInto(join(values.profile, `${path}-${process.pid}.cpuprofile`))
   await source.close?.()
   const measured: Measured & { checksum: number } = {
     rows,
@@ -79,6 +89,27 @@ async function child(path: string, url: string, classes: string[]) {
     checksum,
   }
   process.stdout.write(`${JSON.stringify(measured)}\n`)
+}
+
+/** The V8 profiler of this process, through the inspector, from now until `stopInto`. */
+async function startProfiler() {
+  const session = new Session()
+  session.connect()
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    )
+  await post('Profiler.enable')
+  await post('Profiler.setSamplingInterval', { interval: 200 })
+  await post('Profiler.start')
+  return {
+    async stopInto(file: string) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown }
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+    },
+  }
 }
 
 function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<Measured> {
@@ -96,6 +127,7 @@ function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<M
         url,
         '--classes',
         classes.join(','),
+        ...(values.profile ? ['--profile', values.profile] : []),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     )
