@@ -14,8 +14,8 @@ import {
 } from '../helpers/mariadb.ts'
 
 /**
- * The record reader reads rows as arrays and builds each record with a compiled builder (record-shape.ts). This
- * pins its output to the reader before that change, kept here as the reference: rows as objects from mysql2 with
+ * The record reader reads rows as arrays through the binary protocol (FLOAT columns as the server's text) and
+ * builds each record with a compiled builder (record-shape.ts). This pins its output to the reader before that change, kept here as the reference: rows as objects from mysql2 with
  * the same connection options, and the `toRecord` of commit 90c882f. Same records, same key order, same JSON
  * types (number vs string, null vs ''), on the fixture and on rows made to hold every awkward value: utf8mb4
  * emoji, zero dates, decimals, BIGINT past 2^53, FLOAT, TINYINT booleans, binary strings with invalid UTF-8.
@@ -216,7 +216,7 @@ function typed(record: X2crmRecord): [string, string, unknown][] {
   return Object.entries(record).map(([key, value]) => [key, value === null ? 'null' : typeof value, value])
 }
 
-describe('the record reader, rows as arrays, gives the records the object reader gave', () => {
+describe('the record reader (binary protocol, rows as arrays) gives the records the object reader gave', () => {
   const read = new Map<string, number>()
 
   it.each(CLASSES)('%s: same records, keys in the same order, same values and types', async (entity) => {

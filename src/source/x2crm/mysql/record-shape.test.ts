@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { planShape, recordBuilder } from './record-shape.ts'
+import { planShape, recordBuilder, selectList } from './record-shape.ts'
 
 const def = (fieldName: string, isVirtual = false) => ({ fieldName, isVirtual })
 
@@ -79,5 +79,19 @@ describe('planShape and its record builder', () => {
   it('compiles once per shape', () => {
     const shape = planShape('Docs', 'x2_docs', [def('id')], new Set(['id']))
     expect(recordBuilder(shape)).toBe(recordBuilder(shape))
+  })
+
+  it('asks for FLOAT columns as the server writes them, and reads that text back as a number', () => {
+    const shape = planShape(
+      'X2Leads',
+      'x2_x2leads',
+      [def('id'), def('probability')],
+      new Set(['id', 'probability']),
+      new Set(['probability']),
+    )
+    expect(selectList(shape)).toBe('`id`, CAST(`probability` AS CHAR) AS `probability`')
+    expect(recordBuilder(shape)([1, '0.333333'])).toStrictEqual({ id: 1, probability: 0.333333 })
+    expect(recordBuilder(shape)([2, null])).toStrictEqual({ id: 2, probability: null })
+    expect(recordBuilder(shape)([3, '-3.4028e38'])).toStrictEqual({ id: 3, probability: -3.4028e38 })
   })
 })

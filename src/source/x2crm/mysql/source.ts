@@ -15,7 +15,7 @@ import { describeAddress, parseMysqlUrl } from './connection-url.ts'
 import { type Database, mysqlCode, openDatabase } from './database.ts'
 import { filterConditions } from './filters.ts'
 import type { OnNotice } from './notices.ts'
-import { planShape, type RecordShape, recordBuilder } from './record-shape.ts'
+import { planShape, type RecordShape, recordBuilder, selectList } from './record-shape.ts'
 import type * as Rows from './rows.ts'
 import { TABLES, type TableSpec } from './table-specs.ts'
 
@@ -214,6 +214,12 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
           `spelled as X2CRM does (Contacts, Opportunity, X2Leads)?`,
       )
     }
+    const floats = await run(
+      `SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND DATA_TYPE = 'float'`,
+      [table],
+      `the column types of ${table}`,
+    )
     const shape = planShape(
       entity,
       table,
@@ -222,6 +228,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
         isVirtual: Number(row.isVirtual) === 1,
       })),
       columns,
+      new Set(floats.map((row) => textOf(row.c))),
     )
     if (shape.missing.length > 0) {
       notify({
@@ -296,14 +303,14 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       throw new InternalError(`A filter on id would break keyset paging of ${entity}`)
     }
     const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(pageSize)))
-    const select = shape.columns.map((c) => `\`${c}\``).join(', ')
+    const select = selectList(shape)
     const extra = conditions.sql.map((sql) => ` AND ${sql}`).join('')
     const toRecord = recordBuilder(shape)
     const idAt = shape.columns.indexOf('id')
     const pageAfter = (lastId: number) => {
       const rows = runArrays(
-        `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ?`,
-        [lastId, ...conditions.params, limit],
+        `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ${limit}`,
+        [lastId, ...conditions.params],
         `${entity} (${shape.table}) after id ${lastId}`,
       )
       // Handled here too: a read-ahead that fails while the consumer is busy is not an unhandled rejection; the
@@ -395,7 +402,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     async record(entity, id) {
       if (!Number.isSafeInteger(id)) throw new InternalError(`Not an X2CRM record id: ${id}`)
       const shape = await shapeOf(entity)
-      const select = shape.columns.map((c) => `\`${c}\``).join(', ')
+      const select = selectList(shape)
       const rows = await runArrays(
         `SELECT ${select} FROM ${shape.table} WHERE id = ?`,
         [id],
