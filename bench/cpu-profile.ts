@@ -32,6 +32,7 @@ function areaOf(url: string, name: string): string {
   if (name === '(idle)' || name === '(program)') return name
   const rules: [RegExp, string][] = [
     [/better-sqlite3|src\/ledger\//, 'ledger (SQLite)'],
+    [/node_modules\/mysql2\//, 'mysql2 (protocol, row parsing)'],
     [/src\/source\/x2crm\/delta/, 'hashing'],
     [/src\/source\/x2crm\//, 'extraction'],
     [/src\/mapping\//, 'transform'],

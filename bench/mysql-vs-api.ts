@@ -2,7 +2,8 @@
  * Reading X2CRM records: the MySQL reader against API v2 (the client against the simulator over HTTP), on the same
  * data, in real time:
  *
- *   npx tsx bench/mysql-vs-api.ts [--contacts 50000] [--skip-large] [--node-flags="--cpu-prof --cpu-prof-dir=prof"]
+ *   npx tsx bench/mysql-vs-api.ts [--contacts 50000] [--skip-large] [--runs 3] [--profile prof]
+ *     [--node-flags="--cpu-prof --cpu-prof-dir=prof"]
  *
  * Datasets: the fixture (every class of the API export, loaded from x2crm-7.1.sql) and a larger one (the fixture
  * plus `--contacts` copies of its contacts, inserted into MariaDB and given to the simulator alike). Each reading
@@ -10,7 +11,10 @@
  * (the simulator in this process, on 127.0.0.1). Needs the MariaDB of the tests (root, empty password, 127.0.0.1).
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
+import { loadavg } from 'node:os'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { serve } from '../sim/serve.ts'
@@ -28,6 +32,8 @@ import {
 interface Measured {
   rows: number
   seconds: number
+  /** User + system CPU of the reading process while it read: less sensitive than seconds to a loaded machine. */
+  cpuSeconds: number
   peakRssMb: number
 }
 
@@ -38,6 +44,13 @@ const { values } = parseArgs({
     classes: { type: 'string' },
     contacts: { type: 'string', default: '50000' },
     'skip-large': { type: 'boolean', default: false },
+    /** Readings of each dataset (db then api, alternating which goes first), on the same data. */
+    runs: { type: 'string', default: '1' },
+    /**
+     * A CPU profile of each reading child, of the reading alone (not the start-up): `{dir}/{db|api}-{pid}.cpuprofile`,
+     * for `npx tsx bench/cpu-profile.ts`.
+     */
+    profile: { type: 'string' },
     /** Node flags for the reading children, e.g. `--node-flags="--cpu-prof --cpu-prof-dir=prof"`. */
     'node-flags': { type: 'string', default: '' },
   },
@@ -52,7 +65,9 @@ async function child(path: string, url: string, classes: string[]) {
     path === 'db'
       ? createMysqlSource({ url, password: '' })
       : createX2crmClient({ url, username: 'admin', apiKey: FIXTURE_ADMIN_KEY, fetch: globalThis.fetch })
+  const profiler = values.profile ? await startProfiler() : undefined
   const started = performance.now()
+  const cpuBefore = process.cpuUsage()
   let rows = 0
   let checksum = 0
   for (const entity of classes) {
@@ -62,14 +77,39 @@ async function child(path: string, url: string, classes: string[]) {
     }
   }
   const seconds = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  if (profiler && values.profile)
+    await profiler.stopInto(join(values.profile, `${path}-${process.pid}.cpuprofile`))
   await source.close?.()
   const measured: Measured & { checksum: number } = {
     rows,
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     checksum,
   }
   process.stdout.write(`${JSON.stringify(measured)}\n`)
+}
+
+/** The V8 profiler of this process, through the inspector, from now until `stopInto`. */
+async function startProfiler() {
+  const session = new Session()
+  session.connect()
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    )
+  await post('Profiler.enable')
+  await post('Profiler.setSamplingInterval', { interval: 200 })
+  await post('Profiler.start')
+  return {
+    async stopInto(file: string) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown }
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+    },
+  }
 }
 
 function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<Measured> {
@@ -87,6 +127,7 @@ function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<M
         url,
         '--classes',
         classes.join(','),
+        ...(values.profile ? ['--profile', values.profile] : []),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     )
@@ -103,20 +144,31 @@ function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<M
 async function compare(label: string, db: ScratchDatabase, dump: unknown, classes: string[]) {
   const sim = createX2crmSimulator({ data: loadDump(dump) })
   const served = await serve(sim.handle)
+  const apiUrl = `${served.origin}/index.php/api2`
   try {
-    const viaDb = await runChild('db', db.url, classes)
-    const viaApi = await runChild('api', `${served.origin}/index.php/api2`, classes)
     const row = (name: string, m: Measured) =>
       `  ${name.padEnd(5)} ${String(m.rows).padStart(8)} rows  ${m.seconds.toFixed(2).padStart(7)} s  ` +
       `${Math.round(m.rows / m.seconds)
         .toString()
-        .padStart(8)} rows/s  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB`
+        .padStart(8)} rows/s  CPU ${m.cpuSeconds.toFixed(2).padStart(6)} s  ` +
+      `${Math.round(m.rows / m.cpuSeconds)
+        .toString()
+        .padStart(8)} rows/CPU-s  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB`
     console.log(`${label}`)
-    console.log(row('mysql', viaDb))
-    console.log(row('api', viaApi))
-    console.log(
-      `  mysql/api speed: ${(viaDb.rows / viaDb.seconds / (viaApi.rows / viaApi.seconds)).toFixed(1)}×`,
-    )
+    for (let run = 1; run <= Math.max(1, Number(values.runs)); run++) {
+      // Alternating which reader goes first, so that neither always meets the machine in the same state.
+      const dbFirst = run % 2 === 1
+      const first = await runChild(dbFirst ? 'db' : 'api', dbFirst ? db.url : apiUrl, classes)
+      const second = await runChild(dbFirst ? 'api' : 'db', dbFirst ? apiUrl : db.url, classes)
+      const [viaDb, viaApi] = dbFirst ? [first, second] : [second, first]
+      console.log(`  run ${run} (load average ${loadavg()[0]?.toFixed(1)})`)
+      console.log(row('mysql', viaDb))
+      console.log(row('api', viaApi))
+      console.log(
+        `  mysql/api speed: ${(viaDb.rows / viaDb.seconds / (viaApi.rows / viaApi.seconds)).toFixed(1)}×, ` +
+          `per CPU second: ${(viaDb.rows / viaDb.cpuSeconds / (viaApi.rows / viaApi.cpuSeconds)).toFixed(1)}×`,
+      )
+    }
   } finally {
     await served.close()
   }

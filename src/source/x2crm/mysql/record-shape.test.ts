@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { planShape, toRecord } from './record-shape.ts'
+import { planShape, recordBuilder, selectList } from './record-shape.ts'
 
 const def = (fieldName: string, isVirtual = false) => ({ fieldName, isVirtual })
 
-describe('planShape', () => {
+describe('planShape and its record builder', () => {
   it('takes the field set from x2_fields, not from the table', () => {
     const shape = planShape(
       'Accounts',
@@ -25,7 +25,7 @@ describe('planShape', () => {
     )
     expect(shape.side).toEqual(['actionDescription', 'eventStatus'])
     expect(shape.missing).toEqual([])
-    expect(toRecord(shape, { id: 3 }, { actionDescription: 'Call #1' })).toEqual({
+    expect(recordBuilder(shape)([3], { actionDescription: 'Call #1' })).toEqual({
       id: 3,
       actionDescription: 'Call #1',
       eventStatus: null,
@@ -41,12 +41,57 @@ describe('planShape', () => {
       new Set(['id']),
     )
     expect(shape.missing).toEqual(['c_score'])
-    expect(toRecord(shape, { id: 1 })).toEqual({ id: 1, c_score: null, x: null })
+    expect(recordBuilder(shape)([1])).toEqual({ id: 1, c_score: null, x: null })
   })
 
   it('always selects id, and decodes binary strings', () => {
     const shape = planShape('Docs', 'x2_docs', [def('name')], new Set(['id', 'name']))
     expect(shape.columns).toEqual(['id', 'name'])
-    expect(toRecord(shape, { id: 1, name: Buffer.from('Käse') })).toEqual({ name: 'Käse' })
+    expect(recordBuilder(shape)([1, Buffer.from('Käse')])).toEqual({ name: 'Käse' })
+  })
+
+  it('keeps the x2_fields order, not the select order, and every type as read', () => {
+    const shape = planShape(
+      'Contacts',
+      'x2_contacts',
+      [def('b'), def('id'), def('a'), def('v', true)],
+      new Set(['id', 'a', 'b']),
+    )
+    expect(shape.columns).toEqual(['b', 'id', 'a'])
+    const record = recordBuilder(shape)(['', 7, null])
+    expect(JSON.stringify(record)).toBe('{"b":"","id":7,"a":null,"v":null}')
+  })
+
+  it('quotes any field name as data: a name that looks like code is just a key', () => {
+    const names = ['x"}); throw 1; ({"', '__proto__', 'a\u2028b', 'constructor']
+    const shape = planShape(
+      'Docs',
+      'x2_docs',
+      [def('id'), ...names.map((n) => def(n))],
+      new Set(['id', ...names]),
+    )
+    const record = recordBuilder(shape)([1, 'q', 'p', 'l', 'c'])
+    expect(Object.keys(record)).toEqual(['id', ...names])
+    expect(Object.values(record)).toEqual([1, 'q', 'p', 'l', 'c'])
+    expect(Object.getPrototypeOf(record)).toBe(Object.prototype)
+  })
+
+  it('compiles once per shape', () => {
+    const shape = planShape('Docs', 'x2_docs', [def('id')], new Set(['id']))
+    expect(recordBuilder(shape)).toBe(recordBuilder(shape))
+  })
+
+  it('asks for FLOAT columns as the server writes them, and reads that text back as a number', () => {
+    const shape = planShape(
+      'X2Leads',
+      'x2_x2leads',
+      [def('id'), def('probability')],
+      new Set(['id', 'probability']),
+      new Set(['probability']),
+    )
+    expect(selectList(shape)).toBe('`id`, CAST(`probability` AS CHAR) AS `probability`')
+    expect(recordBuilder(shape)([1, '0.333333'])).toStrictEqual({ id: 1, probability: 0.333333 })
+    expect(recordBuilder(shape)([2, null])).toStrictEqual({ id: 2, probability: null })
+    expect(recordBuilder(shape)([3, '-3.4028e38'])).toStrictEqual({ id: 3, probability: -3.4028e38 })
   })
 })
