@@ -398,22 +398,26 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     yield* tableRows<Rows.ChangelogRow>(TABLES.changelog, { sql: '`timestamp` > ?', params: [since] })
   }
 
-  /** The records of chosen ids (`ReadOptions.ids`), ascending, a page of ids per query. */
+  /**
+   * The records of chosen ids (`ReadOptions.ids`), ascending, a page of ids per query. Each query has the same
+   * number of placeholders (the last page repeats its last id), so one prepared statement serves every page.
+   */
   async function* recordsWithIds(entity: string, ids: readonly number[]): AsyncGenerator<X2crmRecord> {
     const shape = await shapeOf(entity)
-    const select = shape.columns.map((c) => `\`${c}\``).join(', ')
-    const sorted = [...ids].sort((a, b) => a - b)
+    const build = recordBuilder(shape)
+    const idAt = shape.columns.indexOf('id')
+    const sorted = [...new Set(ids)].sort((a, b) => a - b)
+    const placeholders = Array.from({ length: DEFAULT_PAGE_SIZE }, () => '?').join(', ')
+    const sql = `SELECT ${selectList(shape)} FROM ${shape.table} WHERE id IN (${placeholders}) ORDER BY id`
     for (let start = 0; start < sorted.length; start += DEFAULT_PAGE_SIZE) {
       const chunk = sorted.slice(start, start + DEFAULT_PAGE_SIZE)
-      const rows = await run(
-        `SELECT ${select} FROM ${shape.table} WHERE id IN (?) ORDER BY id`,
-        [chunk],
-        `${entity} (${shape.table}) ids ${chunk[0]}–${chunk.at(-1)}`,
-      )
-      const found = rows.map((row) => Number(row.id))
+      const last = chunk.at(-1) ?? 0
+      const params = Array.from({ length: DEFAULT_PAGE_SIZE }, (_, i) => chunk[i] ?? last)
+      const rows = await runArrays(sql, params, `${entity} (${shape.table}) ids ${chunk[0]}–${last}`)
+      const found = rows.map((row) => Number(row[idAt]))
       const side = await sideValues(shape, found)
       for (const [i, row] of rows.entries()) {
-        const record = toRecord(shape, row, side.get(found[i] ?? NaN))
+        const record = build(row, side.get(found[i] ?? NaN))
         if (entity === 'Actions') checkAction(record)
         yield record
       }
