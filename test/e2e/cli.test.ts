@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,15 +8,28 @@ const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'x2d365-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function x2d365(args: string[], env: Record<string, string> = {}) {
+/**
+ * Runs the CLI without blocking this worker: a demo takes a minute or more on a loaded machine, and a worker blocked
+ * that long misses vitest's own calls ("Timeout calling onTaskUpdate").
+ */
+function x2d365(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { X2CRM_API_KEY: _a, DATAVERSE_CLIENT_SECRET: _b, ...clean } = process.env
-  const result = spawnSync(process.execPath, [cli, ...args], {
-    cwd: dir,
-    env: { ...clean, ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: dir, env: { ...clean, ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
   })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
 /** The demo's "Rows per Dataverse table" block: table → rows and the states it names (`open 69, won 28`). */
@@ -32,8 +45,8 @@ function tablesIn(stdout: string): Map<string, { rows: number; states: string }>
 }
 
 describe('the x2d365 command', () => {
-  it('runs the demo end to end: both simulators, a migration, one that duplicates nothing, a delta, verify, a report', () => {
-    const run = x2d365(['demo', '--accounts', '120', '--contacts', '180', '--dir', 'demo'])
+  it('runs the demo end to end: both simulators, a migration, one that duplicates nothing, a delta, verify, a report', async () => {
+    const run = await x2d365(['demo', '--accounts', '120', '--contacts', '180', '--dir', 'demo'])
     expect(run.stderr).not.toMatch(/Internal error/)
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/phase\s+source\s+created\s+updated\s+quarantined\s+skipped\s+balanced/)
@@ -88,10 +101,10 @@ describe('the x2d365 command', () => {
     expect(readFileSync(join(dir, 'demo', 'x2d365.yaml'), 'utf8')).toContain(
       'clientSecretEnv: DATAVERSE_CLIENT_SECRET',
     )
-  })
+  }, 300_000)
 
-  it('prints the demo as JSON lines for scripts', () => {
-    const run = x2d365(['demo', '--accounts', '30', '--contacts', '30', '--dir', 'demo-json', '--json'])
+  it('prints the demo as JSON lines for scripts', async () => {
+    const run = await x2d365(['demo', '--accounts', '30', '--contacts', '30', '--dir', 'demo-json', '--json'])
     expect(run.code).toBe(0)
     const lines = run.stdout
       .trim()
@@ -112,22 +125,22 @@ describe('the x2d365 command', () => {
     })
     // Two migrations, the delta and the delta again.
     expect(lines.filter((l) => l.type === 'run.finished')).toHaveLength(4)
-  })
+  }, 300_000)
 
-  it('writes a starting config with init, then names the missing secrets (exit 2) instead of failing later', () => {
-    expect(x2d365(['init']).code).toBe(0)
-    expect(x2d365(['init']).code).toBe(2)
-    const run = x2d365(['migrate'])
+  it('writes a starting config with init, then names the missing secrets (exit 2) instead of failing later', async () => {
+    expect((await x2d365(['init'])).code).toBe(0)
+    expect((await x2d365(['init'])).code).toBe(2)
+    const run = await x2d365(['migrate'])
     expect(run.code).toBe(2)
     expect(run.stderr).toContain('environment variable X2CRM_API_KEY is not set')
     expect(run.stderr).toContain('environment variable DATAVERSE_CLIENT_SECRET is not set')
     expect(run.stderr).not.toMatch(/at .*\.ts:\d+/)
   })
 
-  it('refuses to migrate with a map nobody confirmed, saying what to do', () => {
-    expect(x2d365(['init', '--force']).code).toBe(0)
+  it('refuses to migrate with a map nobody confirmed, saying what to do', async () => {
+    expect((await x2d365(['init', '--force'])).code).toBe(0)
     writeFileSync(join(dir, 'mapping.yaml'), 'entities: {}\n')
-    const run = x2d365(['migrate', '--mapping', 'mapping.yaml'], {
+    const run = await x2d365(['migrate', '--mapping', 'mapping.yaml'], {
       X2CRM_API_KEY: 'k',
       DATAVERSE_CLIENT_SECRET: 's',
     })
@@ -135,8 +148,8 @@ describe('the x2d365 command', () => {
     expect(run.stderr).toMatch(/x2d365 map confirm/)
   })
 
-  it('rejects a bad option value with exit 2 and a hint', () => {
-    const run = x2d365(['demo', '--accounts', 'many'])
+  it('rejects a bad option value with exit 2 and a hint', async () => {
+    const run = await x2d365(['demo', '--accounts', 'many'])
     expect(run.code).toBe(2)
     expect(run.stderr).toContain('--accounts must be a whole number')
   })
