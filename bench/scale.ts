@@ -4,6 +4,7 @@
  *
  *   npm run bench:scale -- [--records 100000,1000000] [--seed 1] [--json bench/results/scale.json]
  *                          [--node-flags="--cpu-prof --cpu-prof-dir=prof"] [--cli dist|sources] [--keep]
+ *                          [--sim-node-flags="--cpu-prof --cpu-prof-dir=prof-sim"]
  *
  * For each size it starts `x2d365 sim x2crm --generate G` (G chosen so that the records the built-in map migrates
  * come to about the size asked: the mix is what `sim x2crm` generates and the built-in map loads, so objects added
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     json: { type: 'string', default: 'bench/results/scale.json' },
     'node-flags': { type: 'string', default: '' },
+    /** Node flags for the Dataverse simulator's process (e.g. to profile it), as --node-flags are for migrate's. */
+    'sim-node-flags': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
     cli: { type: 'string', default: 'dist' },
     /** Where migrate's stdout goes (its JSON events, and what --node-flags such as --trace-gc print). */
@@ -75,8 +78,8 @@ interface Started {
 }
 
 /** Starts a simulator and waits for the settings it prints with `--json`. */
-function startSim(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [...CLI, 'sim', ...args, '--json'], {
+function startSim(args: string[], nodeFlags: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [...nodeFlags, ...CLI, 'sim', ...args, '--json'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {
@@ -127,7 +130,10 @@ async function measure(size: number, perGenerate: number, entities: string[]): P
   const dir = mkdtempSync(join(tmpdir(), 'x2d365-scale-'))
   const generate = Math.max(1, Math.round(size / perGenerate))
   const x2crm = await startSim(['x2crm', '--generate', String(generate), '--seed', String(seed)])
-  const dataverse = await startSim(['dataverse', '--fast', '--ca-file', join(dir, 'ca.pem'), ...NO_LIMITS])
+  const dataverse = await startSim(
+    ['dataverse', '--fast', '--ca-file', join(dir, 'ca.pem'), ...NO_LIMITS],
+    values['sim-node-flags'].split(' ').filter((f) => f !== ''),
+  )
   try {
     const x = x2crm.settings
     const d = dataverse.settings
@@ -260,6 +266,7 @@ console.log(
         'records/s',
         'peak RSS MB',
         'CPU s',
+        'CPU µs/record',
         'sims CPU s',
         'load avg',
         ...STAGES.map((s) => `${s} s`),
@@ -270,6 +277,7 @@ console.log(
         m.recordsPerSecond.toFixed(0),
         m.peakRssMb.toFixed(0),
         m.cpuSeconds.toFixed(1),
+        ((m.cpuSeconds / m.records) * 1e6).toFixed(0),
         `${m.simCpu.x2crm.toFixed(1)} + ${m.simCpu.dataverse.toFixed(1)}`,
         m.loadAverage.toFixed(2),
         ...STAGES.map((s) => (m.stages[s] ?? 0).toFixed(1)),

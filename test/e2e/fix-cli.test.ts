@@ -85,9 +85,10 @@ describe('x2d365 report and fix', () => {
       'fixed_value',
     ])
     expect(rows.length).toBeGreaterThan(0)
-    // The field of each Dataverse refusal and its current value, read from X2CRM.
+    // The field of each too-long value (checked against the column's MaxLength before sending, with the value's
+    // length and the limit) and its current value, read from X2CRM.
     for (const row of rows) {
-      expect(row[4]).toMatch(/^Dataverse rejected the row/)
+      expect(row[4]).toMatch(/^(name|firstName|lastName): \w+\.\w+ has \d+ characters, Dataverse allows \d+$/)
       expect(row[6]).toMatch(/^(name|firstName|lastName)$/)
       expect(row[7]?.length).toBeGreaterThan(50)
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
+import type { DataverseSimOptions } from '../../sim/dataverse/index.ts'
 import { serveBothSimulators } from '../helpers/sims.ts'
 
 const cli = new URL('../helpers/cli-from-source.js', import.meta.url).pathname
@@ -66,9 +67,14 @@ describe('Ctrl-C during x2d365 migrate', () => {
   let cleanup: (() => Promise<void>) | undefined
   afterEach(async () => cleanup?.())
 
-  async function simulators(prefix: string) {
+  async function simulators(prefix: string, dataverse?: DataverseSimOptions) {
     const dir = mkdtempSync(join(tmpdir(), prefix))
-    const sims = await serveBothSimulators(dir, { accounts: 60, contacts: 300, batchSize: 20 })
+    const sims = await serveBothSimulators(dir, {
+      accounts: 60,
+      contacts: 300,
+      batchSize: 20,
+      ...(dataverse && { dataverse }),
+    })
     cleanup = async () => {
       await sims.close()
       rmSync(dir, { recursive: true, force: true })
@@ -114,7 +120,12 @@ describe('Ctrl-C during x2d365 migrate', () => {
   })
 
   it('prints the resume hint in words, and a second Ctrl-C stops at once with 130', async () => {
-    const { sims } = await simulators('x2d365-sigint-twice-')
+    // Each write of contacts takes 300 ms more, so the requests in flight after the first Ctrl-C outlast the second
+    // (they used to by chance: refused chunks sent again as $batch, gone since lengths are checked before sending).
+    const slowContacts = (request: Request) => request.method === 'POST' && /\/contacts\b/.test(request.url)
+    const { sims } = await simulators('x2d365-sigint-twice-', {
+      faults: [{ kind: 'latency', ms: 300, match: slowContacts }],
+    })
     let sent = false
     const human = await runMigrate(sims, {
       json: false,

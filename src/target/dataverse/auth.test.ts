@@ -8,7 +8,7 @@ const AUTHORITY = 'https://login.sim.test/tenant-1'
 const SECRET = 'sup3r-s3cret-value'
 
 /** A tiny Entra ID stand-in: the OpenID configuration and a client-credentials token endpoint. */
-function fakeEntra({ refuse = false } = {}) {
+function fakeEntra({ refuse = false, expiresIn = 3599 } = {}) {
   const requests: { method: string; url: string; form?: URLSearchParams }[] = []
   let issued = 0
   const fetch: Fetch = async (input, init) => {
@@ -34,8 +34,8 @@ function fakeEntra({ refuse = false } = {}) {
       }
       return Response.json({
         token_type: 'Bearer',
-        expires_in: 3599,
-        ext_expires_in: 3599,
+        expires_in: expiresIn,
+        ext_expires_in: expiresIn,
         access_token: `token-${++issued}`,
       })
     }
@@ -66,6 +66,15 @@ describe('createMsalTokenProvider', () => {
     expect(posts).toHaveLength(2)
     expect(posts[0]?.form?.get('grant_type')).toBe('client_credentials')
     expect(posts[0]?.form?.get('scope')).toContain('https://contoso.crm.dynamics.test/.default')
+  })
+
+  it('asks again for a token that expires within five minutes instead of holding it', async () => {
+    // The provider holds the last token to spare MSAL's cache lookup on every request, but never one MSAL would renew.
+    const { fetch, requests } = fakeEntra({ expiresIn: 200 })
+    const provider = createMsalTokenProvider(options(fetch))
+    expect(await provider.getToken()).toBe('token-1')
+    expect(await provider.getToken()).toBe('token-2')
+    expect(requests.filter((r) => r.method === 'POST')).toHaveLength(2)
   })
 
   it('fails with a MigrationError that never shows the secret', async () => {

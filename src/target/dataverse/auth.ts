@@ -36,6 +36,9 @@ export interface TokenProvider {
   getToken: (options?: { forceRefresh?: boolean }) => Promise<string>
 }
 
+/** How long before MSAL's refresh time (or the expiry) a held token is asked for again: MSAL's own margin. */
+const RENEW_BEFORE_MS = 5 * 60_000
+
 /**
  * Client-credentials tokens from Microsoft Entra ID (or anything that speaks its protocol) through MSAL, which caches
  * and refreshes them (webapi.md §1.2). The authority's host is a known authority, so MSAL asks no Microsoft endpoint
@@ -74,8 +77,14 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
     },
   })
 
+  // The last token and when to ask MSAL again: MSAL's own cache lookup (URL parsing, cache keys, a promise chain)
+  // on every request cost ≈ 4 % of migrate's CPU (docs/performance.md, Session 5). Asked again 5 minutes before
+  // MSAL's refresh time or the expiry, as MSAL renews; a forced refresh (after a 401) always asks.
+  let held: { token: string; renewAt: number } | undefined
   return {
     async getToken({ forceRefresh = false } = {}) {
+      if (!forceRefresh && held !== undefined && Date.now() < held.renewAt) return held.token
+      held = undefined
       let token: string | undefined
       const unansweredBefore = unanswered.count
       try {
@@ -84,6 +93,8 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
           skipCache: forceRefresh,
         })
         token = result?.accessToken
+        const renewal = result?.refreshOn ?? result?.expiresOn
+        if (token && renewal) held = { token, renewAt: renewal.getTime() - RENEW_BEFORE_MS }
       } catch (error) {
         const last = unanswered.last
         if (unanswered.count > unansweredBefore && last !== undefined) {
