@@ -45,7 +45,10 @@ const NO_OUTCOMES: Readonly<Record<OutcomeStatus, number>> = {
 export interface VerifyOptions {
   instance: string
   mapping: Mapping
-  /** Records per entity to check, chosen at random; undefined checks all. */
+  /**
+   * Records per object (table) to check, drawn at random from its class; a table that takes part of its class (an
+   * Actions type, a split) checks those of the draw it takes. Undefined checks all.
+   */
   sample?: number
   /** @default Math.random */
   random?: () => number
