@@ -5,9 +5,10 @@ import type { Ledger, OutcomeStatus } from '../ledger/ledger.ts'
 import { targetIdFor } from '../mapping/target-id.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import { readNames } from './read-names.ts'
-import { matchesFilter } from '../mapping/split-rule.ts'
 import type { EntityMap, LinkRef, Mapping, TransformContext } from '../mapping/types.ts'
-import { firstPass, phaseEntitySets, planLoad, rowPhaseName } from '../plan/plan-load.ts'
+import { InternalError } from '../errors.ts'
+import { sharedReads } from '../plan/shared-reads.ts'
+import { firstPass, phaseEntitySets, planLoad, rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseTarget } from '../target/dataverse/types.ts'
 import { imageColumns, readExisting } from './before-image.ts'
@@ -19,6 +20,8 @@ import { attachmentMismatch } from './verify-attachments.ts'
 import type { Emit } from './events.ts'
 import { UNDOABLE_KINDS, undoneRuns } from './run-chain.ts'
 import { readQuarantines, type QuarantineIndex } from './verify-quarantined.ts'
+import { createReservoir } from './reservoir.ts'
+import { takesRecord, unroutedResult } from './route-records.ts'
 
 export const VERIFY_RUN = 'verify'
 /** Field mismatches a verification keeps per object, besides the first of every column past them. */
@@ -42,7 +45,10 @@ const NO_OUTCOMES: Readonly<Record<OutcomeStatus, number>> = {
 export interface VerifyOptions {
   instance: string
   mapping: Mapping
-  /** Records per entity to check, chosen at random; undefined checks all. */
+  /**
+   * Records per object (table) to check, drawn at random from its class; a table that takes part of its class (an
+   * Actions type, a split) checks those of the draw it takes. Undefined checks all.
+   */
   sample?: number
   /** @default Math.random */
   random?: () => number
@@ -142,32 +148,16 @@ export async function verify(given: VerifyOptions, givenDeps: VerifyDeps): Promi
     const entities: EntityVerification[] = []
     const quarantines = await readQuarantines(deps.ledger, options.instance)
     const plan = planLoad(options.mapping)
-    const phaseSets = phaseEntitySets(plan.phases)
-    for (const { name: phase, entityMap: map } of firstPass(plan)) {
-      // verify reads what lists show; records hidden from them are checked through the migration's own reconciliation
-      let records: AsyncIterable<X2crmRecord>
-      let total: number
-      if (options.sample === undefined) {
-        total = await deps.source.count(map.entity)
-        records = deps.source.records(map.entity)
-      } else {
-        const sampled = await reservoir(
-          deps.source.records(map.entity),
-          options.sample,
-          options.random ?? Math.random,
-        )
-        total = sampled.length
-        records = streamOf(sampled)
-      }
-      deps.emit({
-        type: 'phase.started',
-        phase,
-        sourceCount: total,
-        resumeAfterId: 0,
-        counting: 'records to check',
-      })
-      entities.push(await verifyEntity(map, records, context, deps, total, phaseSets, quarantines))
-      deps.emit({ type: 'phase.finished', phase })
+    const checking: Checking = { context, deps, phaseSets: phaseEntitySets(plan.phases), quarantines }
+    // The tables of one class (Actions → task, phonecall, …; a split's lead and contact) share one read of it
+    // (plan/shared-reads.ts), each record routed to the tables that take it as migrate routes it (route-records.ts).
+    // verify reads what lists show; records hidden from them are checked through the migration's own reconciliation.
+    for (const group of sharedReads(firstPass(plan))) {
+      entities.push(
+        ...(options.sample === undefined
+          ? await verifyClass(group, checking)
+          : await verifySampled(group, options.sample, options.random ?? Math.random, checking)),
+      )
     }
     const finished = deps.now()
     const result: VerifyResult = {
@@ -199,19 +189,115 @@ async function runToVerify(ledger: Ledger, instance: string): Promise<string | u
   )?.runId
 }
 
-async function verifyEntity(
-  map: EntityMap,
+/** What checking a record needs besides the record: how the run transformed it, and where to look it up. */
+interface Checking {
+  context: TransformContext
+  deps: Pick<VerifyDeps, 'source' | 'target' | 'ledger' | 'emit' | 'uploads'>
+  phaseSets: ReadonlyMap<string, string>
+  quarantines: QuarantineIndex
+}
+
+/** Records of one table checked per Dataverse read. */
+const CHECK_BATCH = 50
+
+/** Every listed record of a class, read once and routed to the tables of `group` that take it. */
+async function verifyClass(
+  group: readonly PlannedPhase[],
+  checking: Checking,
+): Promise<EntityVerification[]> {
+  const entity = group[0]?.entity
+  if (entity === undefined) throw new InternalError('verify: a shared read of no phase')
+  const { source } = checking.deps
+  return verifyRecords(group, source.records(entity), await source.count(entity), checking)
+}
+
+/**
+ * `--sample N`: for each table of `group`, N records drawn at random from its class (as when each table read the
+ * class on its own), of which it checks those it takes; the class is read once for all of them. Holds N records per
+ * table.
+ */
+async function verifySampled(
+  group: readonly PlannedPhase[],
+  size: number,
+  random: () => number,
+  checking: Checking,
+): Promise<EntityVerification[]> {
+  const entity = group[0]?.entity
+  if (entity === undefined) throw new InternalError('verify: a shared read of no phase')
+  const samples = group.map(() => createReservoir<X2crmRecord>(size, random))
+  for await (const record of checking.deps.source.records(entity)) for (const s of samples) s.add(record)
+  const results: EntityVerification[] = []
+  for (const [index, phase] of group.entries()) {
+    const sampled = samples[index]?.items() ?? []
+    results.push(...(await verifyRecords([phase], streamOf(sampled), sampled.length, checking)))
+  }
+  return results
+}
+
+/**
+ * Checks `records` (of one class) against the tables of `phases`: each record goes to every phase that takes it
+ * ({@link takesRecord}), and each table's records are read back {@link CHECK_BATCH} at a time, so memory holds at
+ * most a batch and a read's page per table. Progress is counted in records read, against `total`.
+ */
+async function verifyRecords(
+  phases: readonly PlannedPhase[],
   records: AsyncIterable<X2crmRecord>,
-  context: TransformContext,
-  deps: Pick<VerifyDeps, 'target' | 'ledger' | 'emit' | 'uploads'>,
   total: number,
-  phaseSets: ReadonlyMap<string, string>,
-  quarantines: QuarantineIndex,
-): Promise<EntityVerification> {
-  const phase = map.name ?? map.entity
-  const where = map.where
+  checking: Checking,
+): Promise<EntityVerification[]> {
+  const { emit } = checking.deps
+  const tables = phases.map((phase) => ({
+    phase,
+    ...entityCheck(phase, checking),
+    routed: [] as X2crmRecord[],
+    reported: 0,
+  }))
+  for (const { phase } of tables)
+    emit({
+      type: 'phase.started',
+      phase: phase.name,
+      sourceCount: total,
+      resumeAfterId: 0,
+      counting: 'records to check',
+    })
+  let done = 0
+  let lastSourceId = 0
+  const flush = async (table: (typeof tables)[number], size: number) => {
+    await table.check(table.routed.splice(0, size))
+    emit({
+      type: 'batch.loaded',
+      phase: table.result.entity,
+      size: done - table.reported,
+      counts: NO_OUTCOMES,
+      lastSourceId,
+      done,
+      total: Math.max(total, done),
+    })
+    table.reported = done
+  }
+  for await (const read of chunks(records, CHECK_BATCH)) {
+    done += read.length
+    lastSourceId = Number(read[read.length - 1]?.['id'] ?? 0)
+    for (const table of tables) {
+      for (const record of read) if (takesRecord(table.phase, record)) table.routed.push(record)
+      while (table.routed.length >= CHECK_BATCH) await flush(table, CHECK_BATCH)
+    }
+  }
+  for (const table of tables) {
+    if (table.routed.length > 0 || table.reported < done) await flush(table, table.routed.length)
+    emit({ type: 'phase.finished', phase: table.phase.name })
+  }
+  return tables.map((t) => t.result)
+}
+
+/** One table's verification, and the check that adds a batch of the records it takes to it. */
+function entityCheck(
+  phase: PlannedPhase,
+  { context, deps, phaseSets, quarantines }: Checking,
+): { result: EntityVerification; check: (batch: readonly X2crmRecord[]) => Promise<void> } {
+  const map = phase.entityMap
   const result: EntityVerification = {
-    entity: phase,
+    entity: map.name ?? map.entity,
     checked: 0,
     matched: 0,
     mismatched: 0,
@@ -223,14 +309,13 @@ async function verifyEntity(
     missingKeys: [],
     quarantinedKeys: [],
   }
-  let done = 0
   // Media notes: their file is compared too, when the files can be read.
   const files = map.attachments === true ? deps.uploads : undefined
-  for await (const read of chunks(records, 50)) {
-    // Records another map of the class takes (the Lead/Contact split) are that map's to check.
-    const batch = where === undefined ? read : read.filter((r) => matchesFilter(where, r))
+  const check = async (batch: readonly X2crmRecord[]): Promise<void> => {
+    if (batch.length === 0) return
+    // An action of a type no table takes was quarantined by the class's first table, as migrate does (never loaded).
     const transformed = batch
-      .map((r) => transformRecord(map, r, context))
+      .map((r) => unroutedResult(phase, r) ?? transformRecord(map, r, context))
       .flatMap((t) => (t.status === 'ok' ? [t] : []))
     result.notMigrated += batch.length - transformed.length
     const loaded = await deps.ledger.loaded([
@@ -296,18 +381,8 @@ async function verifyEntity(
         }
       }
     }
-    done += read.length
-    deps.emit({
-      type: 'batch.loaded',
-      phase,
-      size: read.length,
-      counts: NO_OUTCOMES,
-      lastSourceId: Number(read[read.length - 1]?.['id'] ?? 0),
-      done,
-      total: Math.max(total, done),
-    })
   }
-  return result
+  return { result, check }
 }
 
 /**
@@ -340,25 +415,6 @@ function verifyColumns(map: EntityMap, withFile = false): string[] {
     ...(withFile ? ['documentbody'] : []),
   ]
   return [...columns, ...more]
-}
-
-/** A uniform random sample of `size` items from a stream of unknown length (Algorithm R), in id order. */
-export async function reservoir<T>(
-  items: AsyncIterable<T>,
-  size: number,
-  random: () => number,
-): Promise<T[]> {
-  const kept: { item: T; index: number }[] = []
-  let seen = 0
-  for await (const item of items) {
-    if (kept.length < size) kept.push({ item, index: seen })
-    else {
-      const j = Math.floor(random() * (seen + 1))
-      if (j < size) kept[j] = { item, index: seen }
-    }
-    seen++
-  }
-  return kept.sort((a, b) => a.index - b.index).map((k) => k.item)
 }
 
 async function* streamOf<T>(items: readonly T[]): AsyncGenerator<T> {

@@ -18,7 +18,7 @@ import type { RunEvent } from '../../src/run/events.ts'
 import { delta } from '../../src/run/delta.ts'
 import { migrate } from '../../src/run/migrate.ts'
 import { rollback } from '../../src/run/rollback.ts'
-import { verify } from '../../src/run/verify.ts'
+import { verify, type VerifyResult } from '../../src/run/verify.ts'
 import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
@@ -276,6 +276,67 @@ describe('actions by type, in process against the fixture', () => {
     ])
   })
 
+  it('verify reads Actions from X2CRM once, with a sample or not, and checks each table as a read per table did', async () => {
+    const { x2crm, deps, x2crmRequests } = setUp()
+    await migrate(options, deps)
+    // A to-do changed in X2CRM since (a mismatch), a call deleted in Dataverse since (missing).
+    const action = (n: number) => (dump.records['Actions'] ?? []).find((a) => a['id'] === n) ?? {}
+    expect([action(14)['type'], action(13)['type']]).toEqual(['', 'call'])
+    x2crm.upsert('Actions', { ...action(14), actionDescription: 'Changed since the migration' })
+    const phonecall = options.mapping.entities.find((e) => e.table.logicalName === 'phonecall')?.table
+    if (phonecall === undefined) throw new Error('no phonecall map')
+    expect(await deps.target.delete(phonecall, id('Actions', 13))).toBe('deleted')
+    const path = (u: URL) => u.pathname.replace(/^.*\/api2\//, '')
+    const countsOf = (result: VerifyResult) =>
+      Object.fromEntries(
+        result.entities.map((e) => [
+          e.entity,
+          [e.checked, e.matched, e.mismatched, e.missing, e.notMigrated, e.quarantined],
+        ]),
+      )
+    x2crmRequests.length = 0
+    const all = await verify({ instance: 'fixture', mapping: options.mapping }, deps)
+    expect(x2crmRequests.filter((u) => path(u) === 'Actions')).toHaveLength(1)
+    // [checked, matched, mismatched, missing, notMigrated, quarantined], as verify found them reading once per table.
+    expect(countsOf(all)).toEqual({
+      Accounts: [19, 19, 0, 0, 0, 0],
+      Contacts: [62, 62, 0, 0, 1, 0],
+      Opportunity: [25, 25, 0, 0, 0, 0],
+      'Actions→task': [18, 17, 1, 0, 0, 0],
+      'Actions→phonecall': [17, 17, 0, 1, 0, 0],
+      'Actions→appointment': [14, 14, 0, 0, 0, 0],
+      'Actions→email': [14, 14, 0, 0, 0, 0],
+      'Actions→email received': [0, 0, 0, 0, 0, 0],
+      'Actions→annotation': [16, 16, 0, 0, 0, 0],
+      'Media→annotation': [4, 4, 0, 0, 14, 0],
+    })
+    const of = (result: VerifyResult, entity: string) => result.entities.find((e) => e.entity === entity)
+    expect(of(all, 'Actions→task')?.mismatches).toMatchObject([
+      { sourceKey: 'Actions:14', column: 'description', expected: 'Changed since the migration' },
+    ])
+    expect(of(all, 'Actions→phonecall')?.missingKeys).toEqual(['Actions:13'])
+    x2crmRequests.length = 0
+    // The same draw for every object (a constant random): the sample of each is its own reservoir of the class.
+    const sampled = await verify(
+      { instance: 'fixture', mapping: options.mapping, sample: 30, random: () => 0.5 },
+      deps,
+    )
+    expect(x2crmRequests.filter((u) => path(u) === 'Actions')).toHaveLength(1)
+    // 30 of the 80 actions for each table, of which it checks those of its type.
+    expect(countsOf(sampled)).toEqual({
+      Accounts: [19, 19, 0, 0, 0, 0],
+      Contacts: [30, 30, 0, 0, 0, 0],
+      Opportunity: [25, 25, 0, 0, 0, 0],
+      'Actions→task': [4, 3, 1, 0, 0, 0],
+      'Actions→phonecall': [6, 6, 0, 1, 0, 0],
+      'Actions→appointment': [6, 6, 0, 0, 0, 0],
+      'Actions→email': [6, 6, 0, 0, 0, 0],
+      'Actions→email received': [0, 0, 0, 0, 0, 0],
+      'Actions→annotation': [7, 7, 0, 0, 0, 0],
+      'Media→annotation': [4, 4, 0, 0, 14, 0],
+    })
+  })
+
   it('quarantines an action of a type the map does not know, and loads one about nothing or about an unmigrated record', async () => {
     const {
       deps,
@@ -312,6 +373,21 @@ describe('actions by type, in process against the fixture', () => {
     expect(warningsOf(2)).toEqual([])
     expect(warningsOf(4).join(' ')).toMatch(/does not migrate Services/)
     expect(warningsOf(5).join(' ')).toMatch(/does not migrate X2Leads/)
+
+    // verify routes as migrate did: the quarantined action is the first table's, not migrated; each of the 80 actions
+    // is accounted for by exactly one table, and those about nothing are compared as loaded.
+    const checked = await verify({ instance: 'fixture', mapping: options.mapping }, deps)
+    const actions = checked.entities.filter((e) => e.entity.startsWith('Actions'))
+    expect(actions.map((e) => [e.entity, e.notMigrated])).toEqual([
+      ['Actions→task', 1],
+      ['Actions→phonecall', 0],
+      ['Actions→appointment', 0],
+      ['Actions→email', 0],
+      ['Actions→email received', 0],
+      ['Actions→annotation', 0],
+    ])
+    expect(actions.reduce((n, e) => n + e.checked + e.missing + e.notMigrated + e.quarantined, 0)).toBe(80)
+    expect(actions.every((e) => e.mismatched === 0 && e.missing === 0)).toBe(true)
   })
 
   it('quarantines a file missing on disk or over the upload limit with its path, size and the limit; its record loads', async () => {
