@@ -35,6 +35,7 @@ import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadedHash, loadPhase, type RunPhase } from './load-phase.ts'
 import { takesRecord } from './route-records.ts'
 import { closeOpportunities, type CloseSummary } from './close-opportunities.ts'
+import { finishSales } from './finish-sales.ts'
 import { buildContext } from './build-context.ts'
 import { readNames } from './read-names.ts'
 import { MIGRATE_RUN, type MigrateDeps, type MigrateOptions } from './migrate.ts'
@@ -144,6 +145,11 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
     const cases = await closeCases(run.plan.phases, options.instance, deps, scope)
     if (cases.resolved + cases.cancelled + cases.failed.length > 0)
       deps.emit({ type: 'cases.closed', ...cases })
+    // Products and quotes this delta loaded get the state X2CRM says, as migrate does: published, retired or active
+    // again; activated, won or closed (each quote recorded before WinQuote / CloseQuote leaves).
+    const sales = await finishSales(run.plan.phases, deps, { intents: scope, only: run.touched })
+    if (Object.values(sales).some((v) => (Array.isArray(v) ? v.length > 0 : v > 0)))
+      deps.emit({ type: 'sales.finished', ...sales })
   } catch (error) {
     // Stopped on request: the run stays `running`; the next delta closes it as failed and does the rest. Any other
     // failure: the next delta closes this one as failed and finds what it left undone (hashes move only once loaded).
