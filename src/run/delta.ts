@@ -1,7 +1,7 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
 import { closeCases } from './close-incidents.ts'
-import { reopenChangedRows } from './reopen-closed.ts'
+import { keepSalesStateImages, reopenChangedRows } from './reopen-closed.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
@@ -528,12 +528,10 @@ async function upsertChunk(
     count(run, phase.name, records.length)
     // A changed case or opportunity that is closed in Dataverse is read-only: reopened to load, closed again at the
     // end when X2CRM still says so (a record X2CRM reopened stays open).
-    await reopenChangedRows(
-      phase,
-      records.map((r) => sourceKeyOf(phase.entityMap.entity, String(r['id']))),
-      runId,
-      deps,
-    )
+    const keys = records.map((r) => sourceKeyOf(phase.entityMap.entity, String(r['id'])))
+    await reopenChangedRows(phase, keys, runId, deps)
+    // A product's or quote's state is set after the load: its image keeps the state, for rollback.
+    await keepSalesStateImages(phase, keys, runId, deps)
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
     const before = done === undefined ? 0 : done.created + done.updated + done.quarantined + done.skipped
     await loadPhase(phase, runId, streamOf(records), options, deps, context, {

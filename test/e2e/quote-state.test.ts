@@ -173,7 +173,7 @@ describe('a run killed right after WinQuote, then rolled back', () => {
 })
 
 describe('delta re-applies the state of quotes and products', () => {
-  it('activates, wins and closes the quotes X2CRM moved on; retires and activates again the products', async () => {
+  it('activates, wins and closes the quotes X2CRM moved on; retires and activates again the products; rollback puts the products back and names the quotes it cannot', async () => {
     const { deps, events, change, rows } = setUp()
     const migrated = await migrate(options, deps)
     expect(migrated.reconciliation.balanced).toBe(true)
@@ -218,5 +218,21 @@ describe('delta re-applies the state of quotes and products', () => {
     const before = events.length
     await delta(options, deps)
     expect(events.slice(before).filter((e) => e.type === 'sales.finished')).toEqual([])
+
+    // Rolling the deltas back: the products go back to their state (Activate, Retire), their images held it; the
+    // quotes cannot (a won or closed quote is read-only; ReviseQuote makes a new draft revision), and the rollback
+    // says so: not verified, their state the mismatch.
+    const undone = await rollback({ mapping, runId: cutover.runId }, deps)
+    expect(product(1)).toMatchObject({ statecode: 0, statuscode: 1 })
+    expect(product(9)).toMatchObject({ statecode: 1, statuscode: 2 })
+    expect(undone.verified).toBe(false)
+    expect(undone.remaining).toEqual([])
+    expect(undone.mismatched.map((m) => [m.targetId, m.columns]).sort()).toEqual(
+      [
+        [id('Quote', 1000), ['statecode', 'statuscode']],
+        [id('Quote', 1001), ['statecode', 'statuscode']],
+      ].sort(),
+    )
+    expect([quoteRow(1000), quoteRow(1001)]).toMatchObject([{ statecode: 2 }, { statecode: 3 }])
   })
 })
