@@ -36,6 +36,7 @@ import { loadedHash, loadPhase, type RunPhase } from './load-phase.ts'
 import { takesRecord } from './route-records.ts'
 import { closeOpportunities, type CloseSummary } from './close-opportunities.ts'
 import { finishSales } from './finish-sales.ts'
+import { closedQuotes } from './closed-quotes.ts'
 import { buildContext } from './build-context.ts'
 import { readNames } from './read-names.ts'
 import { MIGRATE_RUN, type MigrateDeps, type MigrateOptions } from './migrate.ts'
@@ -532,11 +533,33 @@ async function upsertChunk(
     await reopenChangedRows(phase, keys, runId, deps)
     // A product's or quote's state is set after the load: its image keeps the state, for rollback.
     await keepSalesStateImages(phase, keys, runId, deps)
+    // A won or closed quote is read-only: its change is skipped and said so, not sent to be refused.
+    const readOnly = await closedQuotes(phase, keys, runId, deps)
+    if (readOnly.size > 0) {
+      await deps.ledger.recordBatch(runId, phase.name, [...readOnly.values()], { lastSourceId: 0 })
+      await deps.ledger.contentHashes.save(
+        phase.entityMap.entity,
+        chunk
+          .filter((c) => readOnly.has(sourceKeyOf(phase.entityMap.entity, c.id)))
+          .map((c) => ({ id: c.id, hash: c.hash })),
+      )
+      for (const outcome of readOnly.values()) {
+        failed.add(outcome.sourceKey)
+        lines.push({
+          sourceKey: outcome.sourceKey,
+          change: labelOf(change.get(outcome.sourceKey)?.status, false),
+          phase: phase.name,
+          outcome: 'skipped',
+          ...(outcome.reason !== undefined && { detail: outcome.reason }),
+        })
+      }
+    }
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
     const before = done === undefined ? 0 : done.created + done.updated + done.quarantined + done.skipped
-    await loadPhase(phase, runId, streamOf(records), options, deps, context, {
+    const toLoad = records.filter((r) => !readOnly.has(sourceKeyOf(phase.entityMap.entity, String(r['id']))))
+    await loadPhase(phase, runId, streamOf(toLoad), options, deps, context, {
       done: before,
-      total: () => before + records.length,
+      total: () => before + toLoad.length,
       onOutcomes: (outcomes) => {
         for (const outcome of outcomes) {
           run.touched.add(outcome.sourceKey)

@@ -219,6 +219,22 @@ describe('delta re-applies the state of quotes and products', () => {
     await delta(options, deps)
     expect(events.slice(before).filter((e) => e.type === 'sales.finished')).toEqual([])
 
+    // A won quote is read-only in Dataverse: X2CRM renaming it is skipped and said so, not sent to be refused, and not
+    // found again by the next delta.
+    await change('Quote', 1002, { name: 'Quote 1002 renamed' })
+    const renamed = await delta(options, deps)
+    expect(renamed.reconciliation.balanced).toBe(true)
+    expect(renamed.changes.filter((c) => c.phase === 'Quote')).toEqual([
+      expect.objectContaining({
+        sourceKey: 'Quote:1002',
+        outcome: 'skipped',
+        detail: expect.stringContaining('won in Dataverse and read-only') as string,
+      }),
+    ])
+    expect(quoteRow(1002)).toMatchObject({ name: 'Quote 1002', statecode: 2 })
+    const next = await delta(options, deps)
+    expect(next.changes.filter((c) => c.phase === 'Quote')).toEqual([])
+
     // Rolling the deltas back: the products go back to their state (Activate, Retire), their images held it; the
     // quotes cannot (a won or closed quote is read-only; ReviseQuote makes a new draft revision), and the rollback
     // says so: not verified, their state the mismatch.
