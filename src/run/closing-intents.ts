@@ -20,6 +20,8 @@ export const CLOSING_PHASES = {
   tagRows: 'Tags.rows',
   /** A connection made from an X2CRM relationship, deterministic id. */
   connections: 'Relationships.connections',
+  /** A quote WinQuote / CloseQuote may close: its quoteclose row gets an id only Dataverse knows. */
+  quoteCloses: 'Sales.quotes',
 } as const
 
 const CLOSING = new Set<string>(Object.values(CLOSING_PHASES))
@@ -32,6 +34,7 @@ const INCIDENT_RESOLUTION = tableRefFor('incidentresolution', {
   primaryId: 'activityid',
 })
 const LIST = tableRefFor('list')
+const QUOTE_CLOSE = tableRefFor('quoteclose', { entitySet: 'quotecloses', primaryId: 'activityid' })
 const LIST_MEMBER = tableRefFor('listmember')
 
 /** Where a step after the load records what it may write: the run, and the ledger's intents. */
@@ -94,6 +97,24 @@ export async function recordListMembers(
   ])
 }
 
+/**
+ * Records a quote WinQuote or CloseQuote may close, before the request leaves: the quoteclose row it creates gets an
+ * id only Dataverse knows, so the ledger names the quote (as it names a list for its members).
+ */
+export async function recordQuoteCloses(
+  scope: IntentScope | undefined,
+  quoteId: string,
+  quoteKey: SourceKey,
+): Promise<void> {
+  if (scope === undefined) return
+  await scope.intents.record(scope.runId, CLOSING_PHASES.quoteCloses, [
+    { targetId: quoteId, sourceKey: quoteKey, entitySet: QUOTE_CLOSE.entitySet, existed: false },
+  ])
+}
+
+/** Phases whose intents name a parent row (a list, a quote), not the rows Dataverse created under it. */
+const BY_PARENT = new Set<string>([CLOSING_PHASES.listMembers, CLOSING_PHASES.quoteCloses])
+
 /** The table of a closing intent's rows. Pure. */
 function tableOfIntent(intent: Pick<WriteIntent, 'entitySet'>): TableRef {
   if (intent.entitySet === OPPORTUNITY_CLOSE.entitySet) return OPPORTUNITY_CLOSE
@@ -122,7 +143,7 @@ export async function closingRowsToDelete(
 ): Promise<{ phase: string; entitySet: string; targetIds: string[] }[]> {
   const groups = new Map<string, { phase: string; entitySet: string; targetIds: string[] }>()
   for (const intent of await closingIntents(ledger, runId)) {
-    if (intent.phase === CLOSING_PHASES.listMembers) continue
+    if (BY_PARENT.has(intent.phase)) continue
     const key = `${intent.phase}\n${intent.entitySet}`
     const group = groups.get(key) ?? { phase: intent.phase, entitySet: intent.entitySet, targetIds: [] }
     group.targetIds.push(intent.targetId)
@@ -139,7 +160,7 @@ export type ClosingUndoTarget = Pick<DataverseTarget, 'query'> &
 export interface ClosingUndo {
   /** Opportunities and cases reopened (their close was this run's). */
   reopened: number
-  /** Rows deleted: opportunitycloses, incidentresolutions, tag rows, connections, list members. */
+  /** Rows deleted: opportunitycloses, incidentresolutions, quotecloses, tag rows, connections, list members. */
   deleted: number
   /** Opportunityclose intents the run recorded: none in a ledger from before them (its summary says what it closed). */
   opportunityCloses: number
@@ -164,6 +185,13 @@ export async function undoClosingRows(
       result.deleted += await removeMembersAdded(intent.targetId, run, target)
       continue
     }
+    if (intent.phase === CLOSING_PHASES.quoteCloses) {
+      // A won or closed quote cannot be reopened (ReviseQuote makes a new draft revision): its quoteclose rows of
+      // this run go here, and the quote itself with the load's undo when the run created it.
+      for (const closeId of await quoteClosesAdded(intent.targetId, run, target))
+        if ((await target.delete(QUOTE_CLOSE, closeId)) === 'deleted') result.deleted++
+      continue
+    }
     const table = tableOfIntent(intent)
     if (intent.phase === CLOSING_PHASES.opportunityClose || intent.phase === CLOSING_PHASES.caseResolution) {
       const parent = intent.phase === CLOSING_PHASES.opportunityClose ? OPPORTUNITY : INCIDENT
@@ -184,6 +212,24 @@ async function reopen(table: TableRef, id: string, target: ClosingUndoTarget): P
   const state = row?.['statecode']
   if (row === undefined || state === 0 || state === null || state === undefined) return false
   return (await target.update(table, { targetId: id, values: { statecode: 0, statuscode: 1 } })) === 'updated'
+}
+
+/** The quoteclose rows of a quote created since the run started (one closed earlier keeps its own). */
+async function quoteClosesAdded(
+  quoteId: string,
+  run: Pick<RunInfo, 'startedAt'>,
+  target: Pick<DataverseTarget, 'query'>,
+): Promise<string[]> {
+  const since = Date.parse(run.startedAt) - 1000
+  const added: string[] = []
+  for await (const row of target.query(QUOTE_CLOSE.entitySet, {
+    select: ['activityid', 'createdon'],
+    filter: `_quoteid_value eq ${quoteId}`,
+  })) {
+    const created = typeof row['createdon'] === 'string' ? Date.parse(row['createdon']) : Number.NaN
+    if (typeof row['activityid'] === 'string' && !(created < since)) added.push(row['activityid'])
+  }
+  return added
 }
 
 /** The members added to a list since the run started: its listmember rows created then. */
@@ -240,6 +286,11 @@ export async function closingLeftovers(
     if (intent.phase === CLOSING_PHASES.listMembers) {
       for (const member of await membersAdded(intent.targetId, run, target))
         leftovers.push({ entitySet: LIST_MEMBER.entitySet, targetId: member.listmemberid })
+      continue
+    }
+    if (intent.phase === CLOSING_PHASES.quoteCloses) {
+      for (const closeId of await quoteClosesAdded(intent.targetId, run, target))
+        leftovers.push({ entitySet: QUOTE_CLOSE.entitySet, targetId: closeId })
       continue
     }
     const table = tableOfIntent(intent)

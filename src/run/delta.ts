@@ -1,7 +1,7 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
 import { closeCases } from './close-incidents.ts'
-import { reopenChangedRows } from './reopen-closed.ts'
+import { keepSalesStateImages, reopenChangedRows } from './reopen-closed.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
 import type { TransformContext } from '../mapping/types.ts'
@@ -35,6 +35,8 @@ import { stopIfAborted, withCounts } from './interrupted.ts'
 import { loadedHash, loadPhase, type RunPhase } from './load-phase.ts'
 import { takesRecord } from './route-records.ts'
 import { closeOpportunities, type CloseSummary } from './close-opportunities.ts'
+import { finishSales } from './finish-sales.ts'
+import { closedQuotes } from './closed-quotes.ts'
 import { buildContext } from './build-context.ts'
 import { readNames } from './read-names.ts'
 import { MIGRATE_RUN, type MigrateDeps, type MigrateOptions } from './migrate.ts'
@@ -144,6 +146,11 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
     const cases = await closeCases(run.plan.phases, options.instance, deps, scope)
     if (cases.resolved + cases.cancelled + cases.failed.length > 0)
       deps.emit({ type: 'cases.closed', ...cases })
+    // Products and quotes this delta loaded get the state X2CRM says, as migrate does: published, retired or active
+    // again; activated, won or closed (each quote recorded before WinQuote / CloseQuote leaves).
+    const sales = await finishSales(run.plan.phases, deps, { intents: scope, only: run.touched })
+    if (Object.values(sales).some((v) => (Array.isArray(v) ? v.length > 0 : v > 0)))
+      deps.emit({ type: 'sales.finished', ...sales })
   } catch (error) {
     // Stopped on request: the run stays `running`; the next delta closes it as failed and does the rest. Any other
     // failure: the next delta closes this one as failed and finds what it left undone (hashes move only once loaded).
@@ -522,17 +529,37 @@ async function upsertChunk(
     count(run, phase.name, records.length)
     // A changed case or opportunity that is closed in Dataverse is read-only: reopened to load, closed again at the
     // end when X2CRM still says so (a record X2CRM reopened stays open).
-    await reopenChangedRows(
-      phase,
-      records.map((r) => sourceKeyOf(phase.entityMap.entity, String(r['id']))),
-      runId,
-      deps,
-    )
+    const keys = records.map((r) => sourceKeyOf(phase.entityMap.entity, String(r['id'])))
+    await reopenChangedRows(phase, keys, runId, deps)
+    // A product's or quote's state is set after the load: its image keeps the state, for rollback.
+    await keepSalesStateImages(phase, keys, runId, deps)
+    // A won or closed quote is read-only: its change is skipped and said so, not sent to be refused.
+    const readOnly = await closedQuotes(phase, keys, runId, deps)
+    if (readOnly.size > 0) {
+      await deps.ledger.recordBatch(runId, phase.name, [...readOnly.values()], { lastSourceId: 0 })
+      await deps.ledger.contentHashes.save(
+        phase.entityMap.entity,
+        chunk
+          .filter((c) => readOnly.has(sourceKeyOf(phase.entityMap.entity, c.id)))
+          .map((c) => ({ id: c.id, hash: c.hash })),
+      )
+      for (const outcome of readOnly.values()) {
+        failed.add(outcome.sourceKey)
+        lines.push({
+          sourceKey: outcome.sourceKey,
+          change: labelOf(change.get(outcome.sourceKey)?.status, false),
+          phase: phase.name,
+          outcome: 'skipped',
+          ...(outcome.reason !== undefined && { detail: outcome.reason }),
+        })
+      }
+    }
     const done = (await deps.ledger.counts(runId)).find((c) => c.phase === phase.name)
     const before = done === undefined ? 0 : done.created + done.updated + done.quarantined + done.skipped
-    await loadPhase(phase, runId, streamOf(records), options, deps, context, {
+    const toLoad = records.filter((r) => !readOnly.has(sourceKeyOf(phase.entityMap.entity, String(r['id']))))
+    await loadPhase(phase, runId, streamOf(toLoad), options, deps, context, {
       done: before,
-      total: () => before + records.length,
+      total: () => before + toLoad.length,
       onOutcomes: (outcomes) => {
         for (const outcome of outcomes) {
           run.touched.add(outcome.sourceKey)

@@ -7,6 +7,7 @@ import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
 import type { DataverseBulkTarget, TableRef } from '../target/dataverse/types.ts'
 import { chunks } from './chunks.ts'
+import { recordQuoteCloses, type IntentScope } from './closing-intents.ts'
 
 /** A quote's state in X2CRM's terms, as the rule reads its status. */
 export type QuoteState = 'draft' | 'active' | 'won' | 'closed'
@@ -53,26 +54,42 @@ export interface SalesSummary {
 
 type Deps = { source: X2crmSource; target: DataverseBulkTarget; ledger: Pick<Ledger, 'loaded'> }
 
+/** Where the steps are recorded before they leave, and which records to finish (a delta: those it loaded). */
+export interface FinishScope {
+  /** Each quote WinQuote / CloseQuote may close is recorded here before the request is sent. */
+  intents?: IntentScope
+  /** Only these source keys (a delta finishes the records X2CRM changed); every loaded row without it. */
+  only?: ReadonlySet<string>
+}
+
 /**
  * After every phase and link pass (the quote lines are in): products are published (Dataverse creates them as
  * drafts) and those X2CRM has inactive retired; quotes are activated, won or closed as X2CRM's status says. Only rows
  * this run's phases loaded are touched; a row already in its state (a second run) is left; a refusal is kept in the
- * summary with Dataverse's reason and the others go on.
+ * summary with Dataverse's reason and the others go on. A retired product X2CRM has active again is activated
+ * (statecode 0, statuscode 1: the product lifecycle's Activate).
+ * https://learn.microsoft.com/dynamics365/sales/developer/publish-revise-revert-retire-activate-products
  */
-export async function finishSales(phases: readonly PlannedPhase[], deps: Deps): Promise<SalesSummary> {
+export async function finishSales(
+  phases: readonly PlannedPhase[],
+  deps: Deps,
+  scope: FinishScope = {},
+): Promise<SalesSummary> {
   const summary: SalesSummary = { published: 0, retired: 0, activated: 0, won: 0, closed: 0, failed: [] }
   for (const phase of phases) {
     if (phase.pass !== 1) continue
     const { productStates, quoteStates } = phase.entityMap
-    if (productStates !== undefined) await finishProducts(phase, productStates, deps, summary)
-    if (quoteStates !== undefined) await finishQuotes(phase, quoteStates, deps, summary)
+    if (productStates !== undefined) await finishProducts(phase, productStates, deps, summary, scope)
+    if (quoteStates !== undefined) await finishQuotes(phase, quoteStates, deps, summary, scope)
   }
   return summary
 }
 
-async function* loadedRows(phase: PlannedPhase, deps: Deps) {
+async function* loadedRows(phase: PlannedPhase, deps: Deps, only: ReadonlySet<string> | undefined) {
+  const { entity } = phase.entityMap
   const rows = (async function* () {
-    for await (const record of deps.source.records(phase.entityMap.entity)) yield record
+    for await (const record of deps.source.records(entity))
+      if (only === undefined || only.has(sourceKeyOf(entity, Number(record['id'])))) yield record
   })()
   for await (const batch of chunks(rows, 50)) {
     const keys = batch.map((r) => sourceKeyOf(phase.entityMap.entity, Number(r['id'])))
@@ -127,10 +144,18 @@ async function finishProducts(
   rule: ProductStateRule,
   deps: Deps,
   summary: SalesSummary,
+  scope: FinishScope,
 ) {
   const { table } = phase.entityMap
-  for await (const { record, sourceKey, targetId, statecode } of loadedRows(phase, deps)) {
+  for await (const { record, sourceKey, targetId, statecode } of loadedRows(phase, deps, scope.only)) {
     if (statecode === undefined) continue
+    if (statecode === 1 && !isRetired(rule, record)) {
+      // Retired in Dataverse, active again in X2CRM (a delta): Activate (statecode 0 Active, statuscode 1).
+      const row = { targetId, values: { statecode: 0, statuscode: 1 } }
+      if (await attempt(summary, sourceKey, 'activating the product', () => deps.target.update(table, row)))
+        summary.published++
+      continue
+    }
     // Draft (2) or Under Revision (3) → Active: PublishProductHierarchy.
     // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/publishproducthierarchy
     let state = statecode
@@ -154,12 +179,22 @@ async function finishProducts(
   }
 }
 
-async function finishQuotes(phase: PlannedPhase, rule: QuoteStateRule, deps: Deps, summary: SalesSummary) {
+async function finishQuotes(
+  phase: PlannedPhase,
+  rule: QuoteStateRule,
+  deps: Deps,
+  summary: SalesSummary,
+  scope: FinishScope,
+) {
   const { table } = phase.entityMap
   const callAction = deps.target.callAction?.bind(deps.target)
-  for await (const { record, sourceKey, targetId, statecode } of loadedRows(phase, deps)) {
+  for await (const { record, sourceKey, targetId, statecode } of loadedRows(phase, deps, scope.only)) {
     if (statecode === undefined) continue
-    for (const step of quoteSteps(statecode, quoteStateOf(rule, record))) {
+    const steps = quoteSteps(statecode, quoteStateOf(rule, record))
+    // Intent before effect: the quoteclose WinQuote / CloseQuote creates gets an id only Dataverse knows.
+    if (steps.includes('WinQuote') || steps.includes('CloseQuote'))
+      await recordQuoteCloses(scope.intents, targetId, sourceKey)
+    for (const step of steps) {
       if (step === 'activate') {
         const row = { targetId, values: { statecode: 1, statuscode: 2 } }
         if (

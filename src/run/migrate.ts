@@ -177,7 +177,7 @@ async function loadRun(
   if (connections.connected + connections.failed.length > 0)
     deps.emit({ type: 'connections.made', ...connections })
   // Then products are published (and the inactive retired), quotes activated, won or closed.
-  const sales = await finishSales(phases, deps)
+  const sales = await finishSales(phases, deps, { intents: scope })
   if (Object.values(sales).some((v) => (Array.isArray(v) ? v.length > 0 : v > 0)))
     deps.emit({ type: 'sales.finished', ...sales })
 

@@ -120,3 +120,40 @@ export async function reopenChangedRows(
       reopened.push(row.sourceKey)
   return reopened
 }
+
+/** Whether a phase loads rows whose state is set after the load: products (publish, retire), quotes (win, close). */
+export const hasSalesStates = (phase: PlannedPhase): boolean =>
+  phase.pass === 1 &&
+  (phase.entityMap.productStates !== undefined || phase.entityMap.quoteStates !== undefined)
+
+/**
+ * For a delta, before it loads these changed products or quotes: the before-image of each row they were loaded into
+ * keeps its state too (the load's own image has only the columns it writes), so rollback can put a product's state
+ * back (restore-states.ts) and reports a quote the delta won or closed: Dataverse cannot reopen one (ReviseQuote makes
+ * a new draft revision), so it stays, a mismatch of its state. Returns how many images were kept.
+ */
+export async function keepSalesStateImages(
+  phase: PlannedPhase,
+  sourceKeys: readonly SourceKey[],
+  runId: string,
+  deps: { target: ReopenTarget; ledger: Pick<Ledger, 'loaded'> & ReopenLedger },
+): Promise<number> {
+  if (!hasSalesStates(phase) || sourceKeys.length === 0) return 0
+  const loaded = await deps.ledger.loaded(sourceKeys)
+  const rows = [...loaded.values()].filter((r) => rowPhaseName(r.phase) === phase.name)
+  if (rows.length === 0) return 0
+  const images = await readExisting(
+    deps.target,
+    phase.table,
+    rows.map((r) => r.targetId),
+    stateImageColumns(phase),
+  )
+  const kept = rows.filter((r) => images.has(r.targetId))
+  await keepImages(
+    phase,
+    runId,
+    new Map(kept.map((r) => [r.targetId, { values: images.get(r.targetId) ?? {}, sourceKey: r.sourceKey }])),
+    deps.ledger,
+  )
+  return kept.length
+}

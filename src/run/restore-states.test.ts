@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { closeStepFor } from './restore-states.ts'
+import { closeStepFor, productStateFor } from './restore-states.ts'
 
 const image = (entitySet: string, values: Record<string, unknown>) => ({
   entitySet,
@@ -39,5 +39,24 @@ describe('closeStepFor', () => {
     expect(closeStepFor(image('opportunities', { statecode: 0, statuscode: 1 }), 'c')).toBeUndefined()
     expect(closeStepFor(image('opportunities', { name: 'Deal' }), 'c')).toBeUndefined()
     expect(closeStepFor(image('accounts', { statecode: 1, statuscode: 2 }), 'c')).toBeUndefined()
+  })
+})
+
+// https://learn.microsoft.com/dynamics365/sales/developer/publish-revise-revert-retire-activate-products
+describe('productStateFor', () => {
+  const image = (statecode: unknown, statuscode?: number) => ({
+    entitySet: 'products',
+    values: { statecode, ...(statuscode !== undefined && { statuscode }) },
+  })
+  it('puts a product back Active or Retired as its image says, when it is in the other state now', () => {
+    expect(productStateFor(image(0, 1), 1)).toEqual({ statecode: 0, statuscode: 1 })
+    expect(productStateFor(image(1), 0)).toEqual({ statecode: 1, statuscode: 2 })
+  })
+  it('leaves a product in its image state, a draft, one under revision, and other tables', () => {
+    expect(productStateFor(image(0, 1), 0)).toBeUndefined()
+    expect(productStateFor(image(0, 1), 2)).toBeUndefined()
+    expect(productStateFor(image(2), 0)).toBeUndefined()
+    expect(productStateFor(image(3), 1)).toBeUndefined()
+    expect(productStateFor({ ...image(0, 1), entitySet: 'quotes' }, 2)).toBeUndefined()
   })
 })

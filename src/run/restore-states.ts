@@ -4,6 +4,7 @@ import { uuidV5, X2D365_NAMESPACE } from '../mapping/target-id.ts'
 import type { DataverseBulkTarget, DataverseTarget, TableRef } from '../target/dataverse/types.ts'
 import { readRowsById } from './rollback-check.ts'
 
+const PRODUCT = tableRefFor('product')
 const OPPORTUNITY = tableRefFor('opportunity')
 const OPPORTUNITY_CLOSE = tableRefFor('opportunityclose')
 const INCIDENT = tableRefFor('incident')
@@ -61,6 +62,23 @@ export function closeStepFor(
 }
 
 /**
+ * The write that puts a product back in the Active (0) or Retired (1) state its image holds, when it is in the other
+ * one now (a delta retired it, or activated it again: the product lifecycle's Retire and Activate are SetState). A
+ * draft or a product under revision is left. Pure.
+ * https://learn.microsoft.com/dynamics365/sales/developer/publish-revise-revert-retire-activate-products
+ */
+export function productStateFor(
+  image: Pick<BeforeImage, 'entitySet' | 'values'>,
+  current: unknown,
+): { statecode: number; statuscode: number } | undefined {
+  const state = image.values['statecode']
+  if (image.entitySet !== PRODUCT.entitySet || (state !== 0 && state !== 1)) return undefined
+  if ((current !== 0 && current !== 1) || current === state) return undefined
+  const status = image.values['statuscode']
+  return { statecode: state, statuscode: typeof status === 'number' ? status : state === 0 ? 1 : 2 }
+}
+
+/**
  * After a run's rows are restored: an opportunity or case whose before-image says it was closed (won, lost, resolved,
  * cancelled) and that is open now (the run reopened it to load a change, or X2CRM reopened it) is closed again as the
  * image says. Dataverse closes an opportunity or resolves a case only through its action, which writes a close
@@ -74,6 +92,16 @@ export async function restoreClosedStates(
 ): Promise<number> {
   let closed = 0
   for await (const image of ledger.beforeImages(runId)) {
+    if (image.entitySet === PRODUCT.entitySet) {
+      const row = (await readRowsById(target, PRODUCT, [image.targetId], ['statecode'])).get(image.targetId)
+      const values = productStateFor(image, row?.['statecode'])
+      if (
+        values !== undefined &&
+        (await target.update(PRODUCT, { targetId: image.targetId, values })) === 'updated'
+      )
+        closed++
+      continue
+    }
     const closeId = uuidV5(`rollback\n${runId}\n${image.targetId.toLowerCase()}`, X2D365_NAMESPACE)
     const step = closeStepFor(image, closeId)
     if (step === undefined) continue

@@ -36,6 +36,31 @@ describe('WinQuote / CloseQuote', () => {
     expect((await api.call('POST', 'CloseQuote', { Status: 5, QuoteClose: close })).status).toBe(204)
     expect(api.sim.rows('quote')[0]).toMatchObject({ statecode: 3, statuscode: 5 })
   })
+
+  // A won or closed quote is read-only: a new draft comes only from ReviseQuote (a new revision).
+  // https://learn.microsoft.com/previous-versions/dynamicscrm-2016/developers-guide/mt607543(v=crm.8)
+  // http://rc.crm.dynamics.com/rc/regcont/en_us/Live/help/source_rec_delete_specialcases.htm
+  it('refuses any write of a won or closed quote; an active one still takes a write', async () => {
+    const api = await connect()
+    const won = idFrom(await api.call('POST', 'quotes', { name: 'W' }))
+    const lost = idFrom(await api.call('POST', 'quotes', { name: 'L' }))
+    for (const id of [won, lost]) await api.call('PATCH', `quotes(${id})`, { statecode: 1, statuscode: 2 })
+    expect((await api.call('PATCH', `quotes(${won})`, { name: 'W2' })).status).toBe(204)
+    const close = (id: string) => ({ subject: 'x', 'quoteid@odata.bind': `/quotes(${id})` })
+    await api.call('POST', 'WinQuote', { Status: 4, QuoteClose: close(won) })
+    await api.call('POST', 'CloseQuote', { Status: 5, QuoteClose: close(lost) })
+    for (const [id, word] of [
+      [won, 'won'],
+      [lost, 'closed'],
+    ] as const) {
+      for (const body of [{ name: 'changed' }, { statecode: 0, statuscode: 1 }]) {
+        const refused = await api.call('PATCH', `quotes(${id})`, body)
+        expect(refused.status).toBe(400)
+        expect(errorOf(refused).message).toContain(`is ${word} and cannot be changed`)
+      }
+    }
+    expect(api.sim.rows('quote').map((q) => q['name'])).toEqual(['W2', 'L'])
+  })
 })
 
 describe('quotedetail of an existing product', () => {

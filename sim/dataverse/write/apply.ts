@@ -7,6 +7,7 @@ import type { PartyChanges } from './parties.ts'
 import type { Changes } from './payload.ts'
 import { checkIncidentWrite } from './incident-state.ts'
 import { checkOpportunityWrite } from './opportunity-state.ts'
+import { checkQuoteWrite } from './quote-state.ts'
 import { defaultState, resolveState } from './state.ts'
 import { checkSalesRow } from './sales-rules.ts'
 
@@ -191,6 +192,7 @@ export function updateRow(
 ): StoredRow {
   checkIncidentWrite(existing, changes, options.viaCloseIncident === true)
   checkOpportunityWrite(existing, changes, false)
+  checkQuoteWrite(existing)
   const values: Record<string, unknown> = { ...existing.values, ...changes.values }
   Object.assign(
     values,
