@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countTables, formatTableCounts, type TableRows } from './demo-tables.ts'
+import { countTables, countTagged, formatTableCounts, formatTagged, type TableRows } from './demo-tables.ts'
 
 /** A simulator holding these rows per table, none in the others. */
 const holding = (tables: Record<string, Record<string, unknown>[]>): TableRows => ({
@@ -42,5 +42,21 @@ describe('the demo table counts', () => {
   it('gives no note to a database-only table that has rows (a run from source.mysql)', () => {
     const [member] = countTables(holding({ listmember: [{}, {}] })).filter((c) => c.table === 'listmember')
     expect(member).toEqual({ table: 'listmember', rows: 2, states: {} })
+  })
+
+  it('counts the rows whose tag column holds tags, per table, and says how many X2CRM had', () => {
+    const tagged = countTagged(
+      holding({
+        account: [{ new_x2crmtags: '100000000' }, { new_x2crmtags: null }, {}],
+        contact: [{ new_x2crmtags: '100000001,100000002' }, { new_x2crmtags: '' }, { new_x2crmtags: '7' }],
+        task: [{ new_x2crmtags: null }],
+      }),
+      'new_x2crmtags',
+      ['account', 'contact', 'task', 'contact'],
+    )
+    expect(tagged).toEqual({ column: 'new_x2crmtags', records: 3, byTable: { account: 1, contact: 2 } })
+    expect(formatTagged(tagged, 4)).toBe(
+      'Tagged records (new_x2crmtags): 3 of the 4 X2CRM tagged, account 1, contact 2',
+    )
   })
 })

@@ -88,3 +88,31 @@ export function formatTableCounts(counts: readonly TableCounts[]): string {
     })
     .join('\n')
 }
+
+/** Rows whose tag column holds tags, per table (those with none left out), and their total. */
+export interface TaggedCounts {
+  column: string
+  records: number
+  byTable: Record<string, number>
+}
+
+/** How many rows of `tables` carry tags in `column` (a multi-select or text column: not null, not empty). */
+export function countTagged(sim: TableRows, column: string, tables: readonly string[]): TaggedCounts {
+  const byTable: Record<string, number> = {}
+  for (const table of new Set(tables)) {
+    const tagged = sim
+      .rows(table)
+      .filter((r) => r[column] !== null && r[column] !== undefined && r[column] !== '')
+    if (tagged.length > 0) byTable[table] = tagged.length
+  }
+  return { column, records: Object.values(byTable).reduce((n, c) => n + c, 0), byTable }
+}
+
+/** `Tagged records (new_x2crmtags): 61 of the 61 X2CRM tagged, account 12, contact 49`. */
+export function formatTagged(tagged: TaggedCounts, inSource: number): string {
+  const parts = Object.entries(tagged.byTable).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+  return (
+    `Tagged records (${tagged.column}): ${tagged.records.toLocaleString('en-US')} of the ` +
+    `${inSource.toLocaleString('en-US')} X2CRM tagged${parts.length > 0 ? `, ${parts.join(', ')}` : ''}`
+  )
+}

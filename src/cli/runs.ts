@@ -10,6 +10,7 @@ import { chooseSample, sampleSource, summarizeSample } from '../run/sample.ts'
 import { verify, type VerifyResult } from '../run/verify.ts'
 import { connect } from './connect.ts'
 import { mappingFor, runSettingsOf } from './inputs.ts'
+import type { Mapping } from '../mapping/types.ts'
 import { createRetryTally } from '../run/retry-tally.ts'
 import type { Renderer } from './render.ts'
 import { rendererFor, withSession } from './session.ts'
@@ -20,10 +21,26 @@ import { rendererFor, withSession } from './session.ts'
  * them.
  */
 
+/** A map given in memory (the demo's), with the name `Map:` prints for it. */
+export interface NamedMap {
+  mapping: Mapping
+  name: string
+}
+
+/** The map of a run: one given in memory, else a confirmed mapping.yaml (the option's, else run.mapping), else the built-in map. */
+function mapOf(
+  option: string | NamedMap | undefined,
+  config: RunConfig,
+  command: string,
+): { mapping: Mapping; source: string } {
+  if (typeof option === 'object') return { mapping: option.mapping, source: option.name }
+  return mappingFor(option ?? config.run.mapping, command)
+}
+
 export interface RunMigrateOptions {
   json?: boolean
-  /** A confirmed mapping.yaml. @default run.mapping, else the built-in map */
-  mapping?: string
+  /** A confirmed mapping.yaml, or a map in memory. @default run.mapping, else the built-in map */
+  mapping?: string | NamedMap
   /** A rehearsal on this many root records plus everything they need. */
   sample?: number
   /** Aborted to stop (Ctrl-C): the run finishes what is in flight and throws RunInterrupted. */
@@ -31,7 +48,7 @@ export interface RunMigrateOptions {
 }
 
 export async function runMigrate(config: RunConfig, options: RunMigrateOptions = {}): Promise<MigrateResult> {
-  const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'migrate')
+  const { mapping, source: mappingSource } = mapOf(options.mapping, config, 'migrate')
   const tally = createRetryTally()
   const renderer = tallying(rendererFor(options.json), tally)
   if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
@@ -77,8 +94,8 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
 
 export interface RunDeltaOptions {
   json?: boolean
-  /** A confirmed mapping.yaml. @default run.mapping, else the built-in map */
-  mapping?: string
+  /** A confirmed mapping.yaml, or a map in memory. @default run.mapping, else the built-in map */
+  mapping?: string | NamedMap
   /** @default run.delta.deletions */
   deletions?: DeletionPolicy
   /** How changes are found. @default changelog with source.mysql, else full */
@@ -88,7 +105,7 @@ export interface RunDeltaOptions {
 }
 
 export async function runDelta(config: RunConfig, options: RunDeltaOptions = {}): Promise<DeltaResult> {
-  const { mapping, source: mappingSource } = mappingFor(options.mapping ?? config.run.mapping, 'delta')
+  const { mapping, source: mappingSource } = mapOf(options.mapping, config, 'delta')
   const tally = createRetryTally()
   const renderer = tallying(rendererFor(options.json), tally)
   if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
@@ -125,8 +142,8 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
 
 export interface RunVerifyOptions {
   json?: boolean
-  /** The confirmed map the migration used (over run.mapping). */
-  mapping?: string
+  /** The confirmed map the migration used (over run.mapping), or a map in memory. */
+  mapping?: string | NamedMap
   /** Records per object to check, at random. @default every record */
   sample?: number
 }
@@ -140,7 +157,7 @@ export function runVerify(config: RunConfig, options: RunVerifyOptions = {}): Pr
       verify(
         {
           instance: config.run.instance,
-          mapping: mappingFor(options.mapping ?? config.run.mapping, 'verify').mapping,
+          mapping: mapOf(options.mapping, config, 'verify').mapping,
           ...(sample !== undefined && { sample }),
         },
         {
@@ -160,6 +177,8 @@ export interface RunRollbackOptions {
   json?: boolean
   /** The migrate or delta run to undo, with the runs after it. @default the first migration not undone yet */
   runId?: string
+  /** A map in memory (the demo's). @default run.mapping, else the built-in map */
+  mapping?: NamedMap
 }
 
 /** Throws NothingToUndo (run/rollback.ts) when every run asked for is undone already. */
@@ -170,7 +189,7 @@ export function runRollback(config: RunConfig, options: RunRollbackOptions = {})
     ({ target, ledger }, emit) =>
       rollback(
         {
-          mapping: mappingFor(config.run.mapping, 'rollback').mapping,
+          mapping: mapOf(options.mapping, config, 'rollback').mapping,
           batchSize: config.run.batchSize,
           ...(options.runId !== undefined && { runId: options.runId }),
         },

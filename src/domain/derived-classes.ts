@@ -5,3 +5,8 @@
  */
 export const PRODUCT_PRICES = 'ProductPrices'
 export const QUOTE_LINES = 'QuoteLines'
+
+/** Whether `entity` is one x2d365 derives ({@link PRODUCT_PRICES}, {@link QUOTE_LINES}): X2CRM has no tags for it. */
+export function isDerivedClass(entity: string): boolean {
+  return entity === PRODUCT_PRICES || entity === QUOTE_LINES
+}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { tagsValue } from '../source/x2crm/normalize/tags.ts'
 import { defaultMapping } from './default-map.ts'
-import { tagField, tagOptions, taggedClasses, withTagFields } from './tag-fields.ts'
+import { builtInMapping } from './built-in-map.ts'
+import { tagField, tagOptions, taggedClasses, taggedTables, withTagFields } from './tag-fields.ts'
 import { transformRecord } from './transform-record.ts'
 
 describe('tags', () => {
@@ -48,5 +49,25 @@ describe('tags', () => {
     expect(tagField({ mode: 'none' })).toBeUndefined()
     expect(tagField({ mode: 'table', table: 'new_x2crmtag' })).toBeUndefined()
     expect(taggedClasses(defaultMapping()).size).toBe(0)
+  })
+
+  it('tags every X2CRM class of the map but not those x2d365 derives (API v2 answers 500 for their tags)', () => {
+    const mapping = {
+      ...builtInMapping(),
+      settings: {
+        publisherPrefix: 'new_',
+        sourceIdColumn: 'new_x2crmid',
+        tags: { mode: 'text', column: 'new_x2crmtags' } as const,
+      },
+    }
+    const classes = taggedClasses(mapping)
+    expect(classes).toContain('Accounts')
+    expect(classes).toContain('Product')
+    expect(classes).not.toContain('ProductPrices')
+    expect(classes).not.toContain('QuoteLines')
+    expect(taggedTables(mapping)).toContain('product')
+    expect(taggedTables(mapping)).not.toContain('productpricelevel')
+    const prices = withTagFields(mapping).entities.find((e) => e.entity === 'ProductPrices')
+    expect(prices?.fields.some((f) => f.target === 'new_x2crmtags')).toBe(false)
   })
 })

@@ -1,3 +1,4 @@
+import { isDerivedClass } from '../domain/derived-classes.ts'
 import { TAGS_FIELD } from '../source/x2crm/normalize/tags.ts'
 import type { FieldMap, Mapping, TagsChoice } from './types.ts'
 
@@ -19,21 +20,34 @@ export function tagField(tags: TagsChoice): FieldMap | undefined {
   }
 }
 
-/** The classes whose records carry tags the map moves: every class of a map whose tags are not `none`. Pure. */
+/**
+ * The classes whose records carry tags the map moves: every X2CRM class of a map whose tags are not `none`. Not the
+ * classes x2d365 derives (a product's price, a quote's lines): X2CRM has no tags for them, and API v2 answers 500
+ * for their tags. Pure.
+ */
 export function taggedClasses(mapping: Mapping): Set<string> {
   const tags = mapping.settings?.tags
   if (tags === undefined || tags.mode === 'none') return new Set()
-  return new Set(mapping.entities.map((e) => e.entity))
+  return new Set(mapping.entities.map((e) => e.entity).filter((entity) => !isDerivedClass(entity)))
 }
 
-/** The map with the tag field on every entity map (once), as `settings.tags` says. Pure. */
+/** The tables that get the tag column (or a lookup from the tag table): those of {@link taggedClasses}. Pure. */
+export function taggedTables(mapping: Mapping): Set<string> {
+  const classes = taggedClasses(mapping)
+  return new Set(mapping.entities.filter((e) => classes.has(e.entity)).map((e) => e.table.logicalName))
+}
+
+/** The map with the tag field on every entity map of {@link taggedClasses} (once), as `settings.tags` says. Pure. */
 export function withTagFields(mapping: Mapping): Mapping {
   const field = mapping.settings === undefined ? undefined : tagField(mapping.settings.tags)
   if (field === undefined) return mapping
+  const classes = taggedClasses(mapping)
   return {
     ...mapping,
     entities: mapping.entities.map((map) =>
-      map.fields.some((f) => f.source === TAGS_FIELD) ? map : { ...map, fields: [...map.fields, field] },
+      !classes.has(map.entity) || map.fields.some((f) => f.source === TAGS_FIELD)
+        ? map
+        : { ...map, fields: [...map.fields, field] },
     ),
   }
 }

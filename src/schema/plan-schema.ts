@@ -1,4 +1,5 @@
 import { columnOf, type TargetSchema } from '../mapping/schemas.ts'
+import { taggedTables } from '../mapping/tag-fields.ts'
 import type { Mapping } from '../mapping/types.ts'
 import type { NewColumn, TableMetadata } from '../target/dataverse/table-metadata.ts'
 
@@ -104,6 +105,7 @@ export function planSchema(
   }
 
   const seenTables = new Set<string>()
+  const tagged = taggedTables(mapping)
   for (const map of mapping.entities) {
     const name = map.table.logicalName
     const metadata = target[name]
@@ -135,7 +137,7 @@ export function planSchema(
             columns: [settings.sourceIdColumn],
           })
         }
-        if (settings.tags.mode === 'multiselect') {
+        if (settings.tags.mode === 'multiselect' && tagged.has(name)) {
           addColumn(
             name,
             metadata,
@@ -156,7 +158,7 @@ export function planSchema(
             })
           }
         }
-        if (settings.tags.mode === 'text') {
+        if (settings.tags.mode === 'text' && tagged.has(name)) {
           addColumn(name, metadata, settings.tags.column, {
             type: 'Memo',
             maxLength: TAGS_TEXT_LENGTH,
@@ -201,6 +203,7 @@ export function planSchema(
       })
     }
     for (const table of seenTables) {
+      if (!tagged.has(table)) continue
       const column = `${settings.publisherPrefix}${table.replace(/^[a-z0-9]+_/, '')}id`
       if (columnOf(metadata, column) !== undefined) continue
       lookups.push({

@@ -12,11 +12,14 @@ import { formatReconciliation } from '../../report/reconciliation.ts'
 import { formatVerification } from '../../report/verify-summary.ts'
 import type { MigrateResult } from '../../run/migrate.ts'
 import { formatQuarantineReasons, quarantineReasons } from '../demo-quarantine.ts'
-import { countTables, formatTableCounts } from '../demo-tables.ts'
+import { countTables, countTagged, formatTableCounts, formatTagged } from '../demo-tables.ts'
+import { builtInMapping } from '../../mapping/built-in-map.ts'
+import { DEMO_TAG_COLUMN, demoMapping } from '../../mapping/demo-map.ts'
 import { openLedger } from '../../ledger/open-ledger.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../demo-users.ts'
 import { exitCodeForDemo } from '../exit-codes.ts'
-import { runDelta, runMigrate, runRollback, runVerify } from '../runs.ts'
+import { type NamedMap, runDelta, runMigrate, runRollback, runVerify } from '../runs.ts'
+import { applyMapSchema } from './schema.ts'
 import { startDataverseSimulator } from '../simulators.ts'
 import { writeReport } from '../write-report.ts'
 
@@ -88,12 +91,44 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   }
   writeFileSync(join(dir, 'x2d365.yaml'), configYaml(config))
 
+  // The demo's map moves tags as `map propose` proposes them: a multi-select column with an option per tag X2CRM has
+  // on the classes it migrates (the built-in map keeps `none`: nobody ran schema apply for it).
+  const classes = new Set(builtInMapping().entities.map((e) => e.entity))
+  const taggedInSource = Object.entries(data.tags ?? {}).filter(([entity]) => classes.has(entity))
+  const map: NamedMap = {
+    mapping: demoMapping([
+      ...new Set(taggedInSource.flatMap(([, ofClass]) => Object.values(ofClass).flat())),
+    ]),
+    name: `the built-in map, with X2CRM's tags in a multi-select column (${DEMO_TAG_COLUMN})`,
+  }
+  const sourceTagged = taggedInSource.reduce((n, [, ofClass]) => n + Object.keys(ofClass).length, 0)
+
   try {
-    const first = await runMigrate(config, { json: options.json })
+    // What `x2d365 schema apply` does before the first migration: the X2CRM id columns and keys, the tag column.
+    const planned: string[] = []
+    const applied = await applyMapSchema(map.mapping, config, {
+      license: 'enterprise',
+      mapName: 'the demo map',
+      out: (line) => planned.push(line),
+    })
+    const tagColumns = planned.filter((line) => line.includes(DEMO_TAG_COLUMN)).length
+    say(
+      `Schema apply (as \`x2d365 schema apply\` does it): ${applied} changes, the tag column ${DEMO_TAG_COLUMN} on ` +
+        `${tagColumns} tables among them.\n`,
+    )
+    const first = await runMigrate(config, { json: options.json, mapping: map })
     const rowsAfterFirst = tableSizes(dataverse.sim)
     say(summary('First run', first, rowsAfterFirst))
     const tables = countTables(dataverse.sim)
-    say(`Rows per Dataverse table, with their states:\n${formatTableCounts(tables)}\n\n`)
+    const tagged = countTagged(
+      dataverse.sim,
+      DEMO_TAG_COLUMN,
+      map.mapping.entities.map((e) => e.table.logicalName),
+    )
+    say(
+      `Rows per Dataverse table, with their states:\n${formatTableCounts(tables)}\n` +
+        `${formatTagged(tagged, sourceTagged)}\n\n`,
+    )
     const quarantine = await readQuarantineReasons(config.run.ledgerPath, first.runId)
     say(`${formatQuarantineReasons(quarantine)}\n`)
     say(
@@ -107,7 +142,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       ),
     )
 
-    const second = await runMigrate(config, { json: options.json })
+    const second = await runMigrate(config, { json: options.json, mapping: map })
     const rowsAfterSecond = tableSizes(dataverse.sim)
     say(summary('Second run (same data again)', second, rowsAfterSecond))
 
@@ -118,9 +153,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
         `edited without a new lastUpdated, ${changes.deletedContacts.length} contacts and ${changes.deletedAccounts.length} account deleted, ` +
         `${changes.newAccounts.length} accounts and ${changes.newContacts.length} contacts added.\n`,
     )
-    const cutover = await runDelta(config, { json: options.json })
+    const cutover = await runDelta(config, { json: options.json, mapping: map })
     say(describeDelta(cutover, config.run.ledgerPath))
-    const repeat = await runDelta(config, { json: options.json })
+    const repeat = await runDelta(config, { json: options.json, mapping: map })
     const repeatWrites = repeat.reconciliation.phases.reduce(
       (n, p) => n + p.created + p.updated + p.deleted,
       0,
@@ -129,13 +164,13 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       `Delta again: ${repeatWrites === 0 ? 'nothing to write' : `${repeatWrites} rows written (UNEXPECTED)`}.\n`,
     )
 
-    const checked = await runVerify(config, { json: options.json })
+    const checked = await runVerify(config, { json: options.json, mapping: map })
     say(`\nVerify --all (every record, field by field):\n${formatVerification(checked)}`)
 
     // The way back: the cutover is called off. One rollback undoes both deltas, newest first (undoing the whole
     // migration works the same way; it is bound by Dataverse's per-row request limits, see the README).
     const rollbackStarted = Date.now()
-    const undone = await runRollback(config, { json: options.json, runId: cutover.runId })
+    const undone = await runRollback(config, { json: options.json, runId: cutover.runId, mapping: map })
     const rollbackSeconds = (Date.now() - rollbackStarted) / 1000
     const rowsAfterRollback = tableSizes(dataverse.sim)
     const backToEmpty =
@@ -187,6 +222,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       peakRssMb: Math.round(peakMb),
       rows: rowsAfterSecond,
       tables: Object.fromEntries(tables.map((t) => [t.table, { rows: t.rows, ...t.states }])),
+      tagged: { ...tagged, inSource: sourceTagged },
       quarantine: {
         total: quarantine.total,
         reasons: quarantine.groups.map((g) => ({

@@ -29,6 +29,33 @@ export async function schemaApplyCommand(options: SchemaApplyOptions): Promise<n
   }
   const mapping = loadConfirmedMapping(options.mapping, 'schema apply')
   const config = readConfig(options.config)
+  await applyMapSchema(mapping, config, {
+    license,
+    mapName: options.mapping,
+    ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
+  })
+  if (mapping.settings?.teams?.create === true) await applyTeams(mapping, config, options.dryRun === true)
+  return EXIT.ok
+}
+
+/**
+ * What `schema apply` does in Dataverse for `mapping` (the demo calls it with its own map): read the tables, plan,
+ * print each change (`would …` with `dryRun`), apply and publish, wait for the alternate keys. Throws a ConfigError
+ * naming `mapName` on a conflict. `out` prints a line. Returns how many changes it applied.
+ */
+export async function applyMapSchema(
+  mapping: Mapping,
+  config: RunConfig,
+  options: {
+    license: 'professional' | 'enterprise'
+    mapName: string
+    dryRun?: boolean
+    out?: (line: string) => void
+  },
+): Promise<number> {
+  const { license } = options
+  const print = options.out ?? out
+  let applied = 0
   await withSession(
     silent,
     () => connectMetadata(config),
@@ -38,10 +65,10 @@ export async function schemaApplyCommand(options: SchemaApplyOptions): Promise<n
       for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`)
       if (plan.conflicts.length > 0) {
         throw new ConfigError(
-          plan.conflicts.map((c) => `${options.mapping}: ${c}; change the map and confirm it again`),
+          plan.conflicts.map((c) => `${options.mapName}: ${c}; change the map and confirm it again`),
         )
       }
-      for (const line of describePlan(plan)) out(`${options.dryRun ? 'would ' : ''}${line}`)
+      for (const line of describePlan(plan)) print(`${options.dryRun ? 'would ' : ''}${line}`)
       if (options.dryRun === true) return
       // A counter that redraws in a terminal; a line every 25 changes otherwise (logs, CI).
       const tty = process.stderr.isTTY
@@ -72,13 +99,13 @@ export async function schemaApplyCommand(options: SchemaApplyOptions): Promise<n
         },
       })
       if (counting) process.stderr.write('\n')
-      if (result.applied.length > 0) out(`Applied ${result.applied.length} changes and published them.`)
+      applied = result.applied.length
+      if (result.applied.length > 0) print(`Applied ${result.applied.length} changes and published them.`)
       if (waitReported)
-        out(`The alternate keys are Active (after ${Math.round((result.keys?.waitedMs ?? 0) / 1000)} s).`)
+        print(`The alternate keys are Active (after ${Math.round((result.keys?.waitedMs ?? 0) / 1000)} s).`)
     },
   )
-  if (mapping.settings?.teams?.create === true) await applyTeams(mapping, config, options.dryRun === true)
-  return EXIT.ok
+  return applied
 }
 
 /** The owner teams of X2CRM's groups (`settings.teams.create`): matched by name, else created, members added. */

@@ -3,6 +3,9 @@ import type { ReadOptions, X2crmRecord, X2crmSource } from './types.ts'
 
 export { TAGS_FIELD, tagsValue }
 
+/** Tag requests in flight at once when tags are read record by record. */
+const TAG_READS_AHEAD = 8
+
 /** Where the tags come from: all of a class at once (the database), or one record at a time (API v2). */
 export interface TagReader {
   tagsOfClass?(entity: string): Promise<ReadonlyMap<number, readonly string[]>>
@@ -34,8 +37,17 @@ export function withTags<S extends Pick<X2crmSource, 'records'> & Partial<Pick<X
       if (!classes.has(entity)) return source.records(entity, options)
       return (async function* () {
         const ofClass = await reader.tagsOfClass?.(entity)
-        for await (const record of source.records(entity, options))
-          yield await tagged(entity, record, ofClass)
+        // Record by record (API v2), the next records' tags are read while this one is yielded: up to
+        // TAG_READS_AHEAD requests in flight, the records still in their order.
+        const ahead: Promise<X2crmRecord>[] = []
+        for await (const record of source.records(entity, options)) {
+          const next = tagged(entity, record, ofClass)
+          // Handled here so a failure waiting its turn is not an unhandled rejection; awaited below, it throws.
+          next.catch(() => undefined)
+          ahead.push(next)
+          if (ahead.length >= TAG_READS_AHEAD) yield await (ahead.shift() as Promise<X2crmRecord>)
+        }
+        while (ahead.length > 0) yield await (ahead.shift() as Promise<X2crmRecord>)
       })()
     },
     ...(byId !== undefined && {
