@@ -94,6 +94,8 @@ export async function closeCases(
   deps: CaseDeps,
   /** Where the intent of each incidentresolution is recorded before CloseIncident is sent. */
   scope?: IntentScope,
+  /** Only these records, read by id (a changelog delta: those it loaded); @default every record of the class */
+  only?: ReadonlySet<string>,
 ): Promise<CaseCloseSummary> {
   const summary: CaseCloseSummary = { resolved: 0, cancelled: 0, alreadyClosed: 0, failed: [] }
   const callAction = deps.target.callAction?.bind(deps.target)
@@ -101,7 +103,8 @@ export async function closeCases(
     const rule = phase.entityMap.caseClose
     if (phase.pass !== 1 || rule === undefined) continue
     const wanted: { record: X2crmRecord; sourceKey: SourceKey; state: CaseState }[] = []
-    for await (const record of deps.source.records(phase.entity)) {
+    for await (const record of casesOf(deps.source, phase.entity, only)) {
+      if (only !== undefined && !only.has(sourceKeyOf(phase.entity, Number(record['id'])))) continue
       const state = caseStateOf(rule, record)
       if (state !== 'open')
         wanted.push({ record, sourceKey: sourceKeyOf(phase.entity, Number(record['id'])), state })
@@ -152,6 +155,21 @@ export async function closeCases(
     }
   }
   return summary
+}
+
+/** The cases of a class: every one, or only the ids among `only` (none read when it has none of this class). */
+async function* casesOf(
+  source: Pick<X2crmSource, 'records'>,
+  entity: string,
+  only: ReadonlySet<string> | undefined,
+): AsyncGenerator<X2crmRecord> {
+  if (only === undefined) {
+    yield* source.records(entity)
+    return
+  }
+  const prefix = `${entity}:`
+  const ids = [...only].filter((k) => k.startsWith(prefix)).map((k) => Number(k.slice(prefix.length)))
+  if (ids.length > 0) yield* source.records(entity, { ids })
 }
 
 /** The statecode of each of these rows, read 50 ids a query. */

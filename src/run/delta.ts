@@ -1,6 +1,7 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
 import { closeCases } from './close-incidents.ts'
+import { casesToClose } from './close-scope.ts'
 import { reopenChangedRows } from './reopen-closed.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
@@ -141,7 +142,8 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
       deps.emit({ type: 'opportunities.closed', ...run.closed })
     await retireDeletions(run, stop)
     // A case X2CRM resolved or cancelled during the cutover is closed in Dataverse too; only what differs is written.
-    const cases = await closeCases(run.plan.phases, options.instance, deps, scope)
+    const only = await casesToClose(deps.ledger, run.reading.mode, run.touched, run.runId)
+    const cases = await closeCases(run.plan.phases, options.instance, deps, scope, only)
     if (cases.resolved + cases.cancelled + cases.failed.length > 0)
       deps.emit({ type: 'cases.closed', ...cases })
   } catch (error) {
@@ -195,9 +197,6 @@ async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date):
   const run = await startDeltaRun(deps.ledger, options, started)
   deps.emit({ type: 'run.started', runId: run.runId, resumed: false, at: started.toISOString() })
   const owners = await buildContext(options, deps)
-  // Plain-text links are linked by name (`linkByName`), as migrate linked them.
-  const names = await readNames(deps.source, options.mapping)
-  const context: TransformContext = { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   const quarantined = await quarantinedBefore(deps.ledger, since, run.runId)
   const reading = await planChanges(options.changes, deps.related?.changes, deps.ledger, {
     instance: options.instance,
@@ -205,6 +204,16 @@ async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date):
     now: started,
     ...(options.changesMarginSeconds !== undefined && { marginSeconds: options.changesMarginSeconds }),
   })
+  // Plain-text links are linked by name (`linkByName`), as migrate linked them; in changelog mode from ids and names
+  // alone (`SELECT id, name`), not whole records.
+  const names = await readNames(
+    deps.source,
+    options.mapping,
+    reading.mode === 'changelog'
+      ? { finder: reading.finder, fixes: await deps.ledger.fixes.current() }
+      : undefined,
+  )
+  const context: TransformContext = { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   const plan = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(plan.phases)
   const phases = plan.phases.map((p): RunPhase => ({

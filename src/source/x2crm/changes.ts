@@ -19,6 +19,11 @@ export interface ChangeFinder {
    * a `lastUpdated` from then on, a tag added since. A first filter only: what bypasses the app marks nothing.
    */
   touched(entity: string, since: number): Promise<ReadonlySet<number>>
+  /**
+   * Every record's id and `name` (the ids a full read lists, ascending; X2CRM's value, no fix applied): the name index
+   * of `linkByName` for a delta, without reading whole records. Nothing when the class's table has no `name` column.
+   */
+  names?(entity: string): AsyncIterable<{ id: number; name: unknown }>
 }
 
 /** The records of the given ids (the MySQL reader honours `ReadOptions.ids`), through every wrapper of the source. */

@@ -80,6 +80,25 @@ export function createChangeFinder(options: ChangeFinderOptions): ChangeFinder {
       }
     },
 
+    async *names(entity) {
+      const table = tableOf(entity)
+      if (table === undefined) throw new RangeError(`No table is known for ${entity}`)
+      if (!(await options.columnsOf(table))?.has('name')) return
+      // From the lowest id on, as a full read lists them (not only ids above 0).
+      let after = Number.MIN_SAFE_INTEGER
+      for (;;) {
+        const rows = await query(
+          `SELECT id, name FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`,
+          [after, ID_PAGE],
+          `the names of ${entity} (${table}) after id ${after}`,
+        )
+        for (const row of rows) yield { id: Number(row['id']), name: row['name'] }
+        const last = rows.at(-1)
+        if (rows.length < ID_PAGE || last === undefined) return
+        after = Number(last['id'])
+      }
+    },
+
     async touched(entity, since) {
       const name = classOf(entity)
       const table = tableOf(entity)
