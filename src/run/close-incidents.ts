@@ -7,6 +7,7 @@ import { unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
 import type { DataverseBulkTarget, TableRef } from '../target/dataverse/types.ts'
+import { recordsAmong } from './records-among.ts'
 import { CLOSING_PHASES, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 export const INCIDENT_RESOLUTION: TableRef = {
@@ -103,7 +104,7 @@ export async function closeCases(
     const rule = phase.entityMap.caseClose
     if (phase.pass !== 1 || rule === undefined) continue
     const wanted: { record: X2crmRecord; sourceKey: SourceKey; state: CaseState }[] = []
-    for await (const record of casesOf(deps.source, phase.entity, only)) {
+    for await (const record of recordsAmong(deps.source, phase.entity, only)) {
       if (only !== undefined && !only.has(sourceKeyOf(phase.entity, Number(record['id'])))) continue
       const state = caseStateOf(rule, record)
       if (state !== 'open')
@@ -155,21 +156,6 @@ export async function closeCases(
     }
   }
   return summary
-}
-
-/** The cases of a class: every one, or only the ids among `only` (none read when it has none of this class). */
-async function* casesOf(
-  source: Pick<X2crmSource, 'records'>,
-  entity: string,
-  only: ReadonlySet<string> | undefined,
-): AsyncGenerator<X2crmRecord> {
-  if (only === undefined) {
-    yield* source.records(entity)
-    return
-  }
-  const prefix = `${entity}:`
-  const ids = [...only].filter((k) => k.startsWith(prefix)).map((k) => Number(k.slice(prefix.length)))
-  if (ids.length > 0) yield* source.records(entity, { ids })
 }
 
 /** The statecode of each of these rows, read 50 ids a query. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Ledger, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
-import { casesToClose } from './close-scope.ts'
+import { rowsToClose } from './close-scope.ts'
 
 const run = (runId: string, kind: string, status: RunInfo['status']) => ({ runId, kind, status }) as RunInfo
 
@@ -15,7 +15,7 @@ function ledgerOf(runs: RunInfo[], outcomes: Record<string, string[]>): Pick<Led
   return ledger
 }
 
-describe('casesToClose', () => {
+describe('rowsToClose', () => {
   const runs = [
     run('now', 'delta', 'running'),
     run('stopped-2', 'delta', 'failed'),
@@ -33,12 +33,8 @@ describe('casesToClose', () => {
     'older-stopped': ['Services:4'],
   })
 
-  it('changelog: what this delta loaded and what the deltas stopped since the last good run loaded', async () => {
-    const keys = await casesToClose(ledger, 'changelog', new Set(['Services:5']), 'now')
-    expect([...(keys ?? [])].sort()).toEqual(['Opportunity:1', 'Services:1', 'Services:2', 'Services:5'])
-  })
-
-  it('full: every case (undefined)', async () => {
-    expect(await casesToClose(ledger, 'full', new Set(['Services:5']), 'now')).toBeUndefined()
+  it('what this delta loaded and what the deltas stopped since the last good run loaded', async () => {
+    const keys = await rowsToClose(ledger, new Set(['Services:5']), 'now')
+    expect([...keys].sort()).toEqual(['Opportunity:1', 'Services:1', 'Services:2', 'Services:5'])
   })
 })

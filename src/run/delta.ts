@@ -1,7 +1,7 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
 import { closeCases } from './close-incidents.ts'
-import { casesToClose } from './close-scope.ts'
+import { rowsToClose } from './close-scope.ts'
 import { reopenChangedRows } from './reopen-closed.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
@@ -137,12 +137,14 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
     // Opportunities this delta loaded that X2CRM has won or lost since are closed, after everything is in.
     // Each close records the row it creates before it sends (intent before effect): rollback finds it.
     const scope = { runId: run.runId, intents: deps.ledger.intents }
-    run.closed = await closeOpportunities(run.firstPass, deps, run.touched, scope)
+    const toClose = await rowsToClose(deps.ledger, run.touched, run.runId)
+    run.closed = await closeOpportunities(run.firstPass, deps, toClose, scope)
     if (run.closed.won + run.closed.lost + run.closed.failed.length > 0)
       deps.emit({ type: 'opportunities.closed', ...run.closed })
     await retireDeletions(run, stop)
     // A case X2CRM resolved or cancelled during the cutover is closed in Dataverse too; only what differs is written.
-    const only = await casesToClose(deps.ledger, run.reading.mode, run.touched, run.runId)
+    // Changelog mode: only those loaded (or left reopened); a full delta reads every case anyway.
+    const only = run.reading.mode === 'full' ? undefined : toClose
     const cases = await closeCases(run.plan.phases, options.instance, deps, scope, only)
     if (cases.resolved + cases.cancelled + cases.failed.length > 0)
       deps.emit({ type: 'cases.closed', ...cases })
