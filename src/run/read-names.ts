@@ -26,9 +26,10 @@ export async function readNames(
   const names = createNameIndex(targets)
   for (const entity of targets) {
     const finder = cheap?.finder
-    if (finder?.names !== undefined && finder.covers(entity)) {
+    const listed = finder?.covers(entity) === true ? finder.names?.(entity) : undefined
+    if (listed !== undefined) {
       const fixed = fixedNames(cheap?.fixes ?? [], entity)
-      for await (const { id, name } of finder.names(entity)) names.add(entity, id, fixed.get(id) ?? name)
+      for await (const { id, name } of listed) names.add(entity, id, fixed.get(id) ?? name)
     } else {
       for await (const record of source.records(entity)) names.add(entity, Number(record.id), record['name'])
     }
