@@ -97,4 +97,49 @@ describe('closeCases', () => {
     expect(summary).toMatchObject({ resolved: 1, failed: [] })
     expect(actions.map((a) => a.name)).toEqual(['CloseIncident'])
   })
+
+  it('given only some records (a changelog delta), reads those by id and closes only them', async () => {
+    const mapping = accountsContactsMapping()
+    const { phases } = planLoad({
+      ...mapping,
+      entities: [...mapping.entities, servicesMap({ entity: 'Contacts', table: CONTACT })],
+    })
+    const asked: unknown[] = []
+    const updated: unknown[] = []
+    const deps = {
+      source: {
+        async *records(_entity: string, options?: { ids?: readonly number[] }) {
+          asked.push(options)
+          // A source that ignores `ids` still closes only the chosen ones.
+          yield aCase({ id: 1003, status: 'Closed - No Response' })
+          yield aCase({ id: 1004, status: 'Closed - No Response' })
+        },
+      } as unknown as X2crmSource,
+      ledger: {
+        loaded: async (keys: readonly string[]) =>
+          new Map(keys.map((k) => [k, { sourceKey: k, targetId: `t-${k}`, runId: 'r', phase: 'Services' }])),
+        sourcesOf: async () => new Map(),
+      } as unknown as Pick<Ledger, 'loaded' | 'sourcesOf'>,
+      target: {
+        async *query() {
+          yield { incidentid: 't-Services:1003', statecode: 0 }
+          yield { incidentid: 't-Services:1004', statecode: 0 }
+        },
+        update: async (_table: unknown, row: unknown) => void updated.push(row),
+      } as unknown as DataverseBulkTarget,
+    }
+    const summary = await closeCases(
+      phases,
+      'demo',
+      deps,
+      undefined,
+      new Set(['Services:1003', 'Contacts:1']),
+    )
+    expect(asked).toEqual([{ ids: [1003] }])
+    expect(summary).toMatchObject({ cancelled: 1, failed: [] })
+    expect(updated).toEqual([{ targetId: 't-Services:1003', values: { statecode: 2, statuscode: 6 } }])
+    asked.length = 0
+    await closeCases(phases, 'demo', deps, undefined, new Set(['Contacts:1']))
+    expect(asked).toEqual([])
+  })
 })

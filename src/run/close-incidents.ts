@@ -7,6 +7,7 @@ import { unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
 import type { DataverseBulkTarget, TableRef } from '../target/dataverse/types.ts'
+import { recordsAmong } from './records-among.ts'
 import { CLOSING_PHASES, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 export const INCIDENT_RESOLUTION: TableRef = {
@@ -94,6 +95,8 @@ export async function closeCases(
   deps: CaseDeps,
   /** Where the intent of each incidentresolution is recorded before CloseIncident is sent. */
   scope?: IntentScope,
+  /** Only these records, read by id (a changelog delta: those it loaded); @default every record of the class */
+  only?: ReadonlySet<string>,
 ): Promise<CaseCloseSummary> {
   const summary: CaseCloseSummary = { resolved: 0, cancelled: 0, alreadyClosed: 0, failed: [] }
   const callAction = deps.target.callAction?.bind(deps.target)
@@ -101,7 +104,8 @@ export async function closeCases(
     const rule = phase.entityMap.caseClose
     if (phase.pass !== 1 || rule === undefined) continue
     const wanted: { record: X2crmRecord; sourceKey: SourceKey; state: CaseState }[] = []
-    for await (const record of deps.source.records(phase.entity)) {
+    for await (const record of recordsAmong(deps.source, phase.entity, only)) {
+      if (only !== undefined && !only.has(sourceKeyOf(phase.entity, Number(record['id'])))) continue
       const state = caseStateOf(rule, record)
       if (state !== 'open')
         wanted.push({ record, sourceKey: sourceKeyOf(phase.entity, Number(record['id'])), state })

@@ -7,6 +7,7 @@ import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
 import { uuidV5, X2D365_NAMESPACE } from '../mapping/target-id.ts'
+import { recordsAmong } from './records-among.ts'
 import { CLOSING_PHASES, OPPORTUNITY_CLOSE, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 /** How one opportunity is closed: the action and its OpportunityClose. */
@@ -85,7 +86,7 @@ export async function closeOpportunities(
     const rule = phase.entityMap.close
     if (phase.pass !== 1 || rule === undefined || callAction === undefined) continue
     const wanted: { record: X2crmRecord; sourceKey: SourceKey }[] = []
-    for await (const record of deps.source.records(phase.entity)) {
+    for await (const record of recordsAmong(deps.source, phase.entity, only)) {
       const sourceKey = sourceKeyOf(phase.entity, Number(record['id']))
       if (only !== undefined && !only.has(sourceKey)) continue
       if (closeRequestFor(rule, record, '', sourceKey) !== null) wanted.push({ record, sourceKey })

@@ -1,6 +1,7 @@
 import { sourceKeyOf } from '../domain/source-key.ts'
 import { withRecordTags } from './record-tags.ts'
 import { closeCases } from './close-incidents.ts'
+import { rowsToClose } from './close-scope.ts'
 import { keepSalesStateImages, reopenChangedRows } from './reopen-closed.ts'
 import type { Ledger, LoadedRecord, RecordOutcome, RunInfo } from '../ledger/ledger.ts'
 import { transformRecord } from '../mapping/transform-record.ts'
@@ -138,12 +139,15 @@ export async function delta(given: DeltaOptions, givenDeps: DeltaDeps): Promise<
     // Opportunities this delta loaded that X2CRM has won or lost since are closed, after everything is in.
     // Each close records the row it creates before it sends (intent before effect): rollback finds it.
     const scope = { runId: run.runId, intents: deps.ledger.intents }
-    run.closed = await closeOpportunities(run.firstPass, deps, run.touched, scope)
+    const toClose = await rowsToClose(deps.ledger, run.touched, run.runId)
+    run.closed = await closeOpportunities(run.firstPass, deps, toClose, scope)
     if (run.closed.won + run.closed.lost + run.closed.failed.length > 0)
       deps.emit({ type: 'opportunities.closed', ...run.closed })
     await retireDeletions(run, stop)
     // A case X2CRM resolved or cancelled during the cutover is closed in Dataverse too; only what differs is written.
-    const cases = await closeCases(run.plan.phases, options.instance, deps, scope)
+    // Changelog mode: only those loaded (or left reopened); a full delta reads every case anyway.
+    const only = run.reading.mode === 'full' ? undefined : toClose
+    const cases = await closeCases(run.plan.phases, options.instance, deps, scope, only)
     if (cases.resolved + cases.cancelled + cases.failed.length > 0)
       deps.emit({ type: 'cases.closed', ...cases })
     // Products and quotes this delta loaded get the state X2CRM says, as migrate does: published, retired or active
@@ -202,9 +206,6 @@ async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date):
   const run = await startDeltaRun(deps.ledger, options, started)
   deps.emit({ type: 'run.started', runId: run.runId, resumed: false, at: started.toISOString() })
   const owners = await buildContext(options, deps)
-  // Plain-text links are linked by name (`linkByName`), as migrate linked them.
-  const names = await readNames(deps.source, options.mapping)
-  const context: TransformContext = { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   const quarantined = await quarantinedBefore(deps.ledger, since, run.runId)
   const reading = await planChanges(options.changes, deps.related?.changes, deps.ledger, {
     instance: options.instance,
@@ -212,6 +213,16 @@ async function openDelta(options: DeltaOptions, deps: DeltaDeps, started: Date):
     now: started,
     ...(options.changesMarginSeconds !== undefined && { marginSeconds: options.changesMarginSeconds }),
   })
+  // Plain-text links are linked by name (`linkByName`), as migrate linked them; in changelog mode from ids and names
+  // alone (`SELECT id, name`), not whole records.
+  const names = await readNames(
+    deps.source,
+    options.mapping,
+    reading.mode === 'changelog'
+      ? { finder: reading.finder, fixes: await deps.ledger.fixes.current() }
+      : undefined,
+  )
+  const context: TransformContext = { ...owners, idsNamed: (entity, name) => names.lookup(entity, name) }
   const plan = planLoad(options.mapping)
   const phaseSets = phaseEntitySets(plan.phases)
   const phases = plan.phases.map((p): RunPhase => ({

@@ -36,6 +36,19 @@ describe('the MySQL change finder', () => {
     expect(ids).toContain(50)
   })
 
+  it('lists every id and name as a full read of records() holds them, without reading records', async () => {
+    for (const entity of ['Accounts', 'Contacts']) {
+      const listed = source.changes.names?.(entity)
+      if (listed === undefined) throw new Error('the MySQL finder lists names')
+      const names = await all(listed)
+      const records = await all(source.records(entity))
+      expect(names.length).toBeGreaterThan(0)
+      expect(names).toEqual(records.map((r) => ({ id: Number(r.id), name: r['name'] })))
+    }
+    // ProductPrices are made by x2d365 from Product rows: their names are read from the records.
+    expect(source.changes.names?.('ProductPrices')).toBeUndefined()
+  })
+
   it("finds the fixture's logged changes from a watermark on, and none after them", async () => {
     // Accounts 14's parentAccount change (1795665006) and Accounts 20's delete (1795665038) are logged.
     expect(sorted(await source.changes.touched('Accounts', 1795665000))).toEqual(

@@ -19,6 +19,12 @@ export interface ChangeFinder {
    * a `lastUpdated` from then on, a tag added since. A first filter only: what bypasses the app marks nothing.
    */
   touched(entity: string, since: number): Promise<ReadonlySet<number>>
+  /**
+   * Every record's id and `name` (the ids a full read lists, ascending; X2CRM's value, no fix applied): the name index
+   * of `linkByName` for a delta, without reading whole records. Undefined when the finder cannot tell them (a class
+   * derived from another's table, whose records are made by x2d365): read the records then.
+   */
+  names?(entity: string): AsyncIterable<{ id: number; name: unknown }> | undefined
 }
 
 /** The records of the given ids (the MySQL reader honours `ReadOptions.ids`), through every wrapper of the source. */

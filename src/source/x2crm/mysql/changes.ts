@@ -55,6 +55,23 @@ export function createChangeFinder(options: ChangeFinderOptions): ChangeFinder {
     return (await query(sql, params, what)).map((row) => Number(row['id']))
   }
 
+  async function* namesIn(entity: string, table: string): AsyncGenerator<{ id: number; name: unknown }> {
+    if (!(await options.columnsOf(table))?.has('name')) return
+    // From the lowest id on, as a full read lists them (not only ids above 0).
+    let after = Number.MIN_SAFE_INTEGER
+    for (;;) {
+      const rows = await query(
+        `SELECT id, name FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`,
+        [after, ID_PAGE],
+        `the names of ${entity} (${table}) after id ${after}`,
+      )
+      for (const row of rows) yield { id: Number(row['id']), name: row['name'] }
+      const last = rows.at(-1)
+      if (rows.length < ID_PAGE || last === undefined) return
+      after = Number(last['id'])
+    }
+  }
+
   return {
     async now() {
       const rows = await query('SELECT UNIX_TIMESTAMP() AS now', [], "the database's clock")
@@ -78,6 +95,14 @@ export function createChangeFinder(options: ChangeFinderOptions): ChangeFinder {
         if (ids.length < ID_PAGE || last === undefined) return
         after = last
       }
+    },
+
+    names(entity) {
+      const table = tableOf(entity)
+      if (table === undefined) throw new RangeError(`No table is known for ${entity}`)
+      // A derived class's records (ProductPrices) are made from another's rows: their names are not the table's.
+      if (DERIVED_FROM[entity] !== undefined) return undefined
+      return namesIn(entity, table)
     },
 
     async touched(entity, since) {
