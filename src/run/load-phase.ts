@@ -25,6 +25,7 @@ import { RunInterrupted } from './interrupted.ts'
 import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
 import { authorsOfBatch } from './authors.ts'
 import { timedItems, type StageTimer } from './stage-timer.ts'
+import { CLOSED_UNCHANGED, type ClosedRowsGate } from './reopen-closed.ts'
 
 /** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
 export interface LoadDeps {
@@ -62,6 +63,8 @@ export type RunPhase = PlannedPhase & {
   phaseSets: ReadonlyMap<string, string>
   /** The map's fingerprint for the phase's class (mapFingerprint), kept in each record's content hash. */
   mapFingerprint?: string
+  /** The closed cases or opportunities of its table (reopen-closed.ts): unchanged ones are skipped, others reopened. */
+  closedRows?: ClosedRowsGate
 }
 
 /**
@@ -143,15 +146,20 @@ export async function loadPhase(
     for await (const batch of timedItems(chunks(records, batchSize), 'extraction', deps.stages)) {
       if (aborted()) return
       const table = phase.pass === 1 ? deps.tables?.[entityMap.table.logicalName] : undefined
+      // A closed row whose record is unchanged stays closed and is skipped; the others' rows are reopened first.
+      const staysClosed = (await phase.closedRows?.settle(batch)) ?? new Set<SourceKey>()
       let transformed = time('transform', () =>
-        batch.map((record) =>
-          checked(
+        batch.map((record) => {
+          const sourceKey = sourceKeyOf(entityMap.entity, numericId(record))
+          if (staysClosed.has(sourceKey))
+            return { status: 'skipped' as const, sourceKey, reason: CLOSED_UNCHANGED }
+          return checked(
             entityMap,
             (phase.pass === 1 ? unroutedResult(phase, record) : undefined) ??
               transformRecord(entityMap, record, context),
             table,
-          ),
-        ),
+          )
+        }),
       )
       if (phase.pass === 1 && entityMap.attachments === true) {
         // Media: the file goes with its note, or the note is quarantined saying why (missing, too big).

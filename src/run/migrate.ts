@@ -15,7 +15,7 @@ import { mapFingerprint } from '../mapping/map-fingerprint.ts'
 import { buildContext } from './build-context.ts'
 import { closeOpportunities } from './close-opportunities.ts'
 import { closeCases } from './close-incidents.ts'
-import { reopenClosedRows } from './reopen-closed.ts'
+import { closedRowsGate } from './reopen-closed.ts'
 import { addListMembers } from './list-members.ts'
 import { connectRelationships } from './connections.ts'
 import { withRecordTags } from './record-tags.ts'
@@ -26,7 +26,7 @@ import { withSalesCatalog } from './sales-run.ts'
 import { withTeams } from './teams.ts'
 import { withAuthors } from './authors.ts'
 import { stopIfAborted, withCounts } from './interrupted.ts'
-import { loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
+import { loadedHash, loadPhase, type LoadDeps, type RunPhase } from './load-phase.ts'
 import { createStageTimer, timedLedger, timedReads, timedWriters } from './stage-timer.ts'
 
 export interface MigrateOptions {
@@ -134,22 +134,26 @@ async function loadRun(
     // The phases that take one class (Actions → task, phonecall, …) share one read of it (plan/shared-reads.ts).
     for (const group of sharedReads(phases)) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
-      // A case or opportunity a run before closed is read-only: it is reopened to load, and closed again at the end.
-      for (const phase of group) await reopenClosedRows(phase, run.runId, deps)
       const groupStarted = performance.now()
-      const result = await runGroup(
-        group.map((phase) => ({
+      const runPhases: RunPhase[] = []
+      for (const phase of group) {
+        const fingerprint = mapFingerprint(options.mapping, phase.entityMap.entity)
+        // A case or opportunity a run before closed is read-only: left closed when its record is unchanged, else
+        // reopened to load, and closed again at the end.
+        const closedRows = await closedRowsGate(
+          phase,
+          run.runId,
+          (record) => loadedHash(record, fingerprint),
+          deps,
+        )
+        runPhases.push({
           ...phase,
           phaseSets,
-          mapFingerprint: mapFingerprint(options.mapping, phase.entityMap.entity),
-        })),
-        run.runId,
-        options,
-        deps,
-        context,
-        names,
-        findings,
-      )
+          mapFingerprint: fingerprint,
+          ...(closedRows !== undefined && { closedRows }),
+        })
+      }
+      const result = await runGroup(runPhases, run.runId, options, deps, context, names, findings)
       if (group[0]?.pass === 2) deps.stages?.add('linkPass', performance.now() - groupStarted)
       for (const [phase, count] of result.sourceCounts) sourceCounts.set(phase, count)
       if (result.report !== undefined) completeness.push(result.report)

@@ -1,4 +1,5 @@
-import type { SourceKey } from '../domain/source-key.ts'
+import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
+import type { X2crmRecord } from '../source/x2crm/types.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import { rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import type { DataverseBulkTarget, DataverseTarget } from '../target/dataverse/types.ts'
@@ -53,28 +54,121 @@ const stateImageColumns = (phase: PlannedPhase) => [
   ...new Set([...imageColumns(phase.entityMap), ...STATE_COLUMNS]),
 ]
 
+/** Why a closed row whose X2CRM record has not changed since it was loaded is neither reopened nor loaded. */
+export const CLOSED_UNCHANGED = 'closed in Dataverse and unchanged in X2CRM'
+
+/** A closed row of a phase's table that a run of x2d365 wrote: its id and its record's hash when it was loaded. */
+export interface ClosedRow {
+  targetId: string
+  /** The content hash the ledger kept for the record (load-phase.ts `loadedHash`); none when it kept none. */
+  loadedHash?: string
+}
+
 /**
- * Before a phase of cases or opportunities loads: a closed case or opportunity is read-only in Dataverse ("When you
- * close an opportunity, the opportunity is marked as complete, and can't be changed. To make further changes to an
- * opportunity, you can reopen it." https://learn.microsoft.com/en-us/troubleshoot/dynamics-365/sales/troubleshoot-opportunities-issues),
- * so each closed row of the phase's table that a run of x2d365 wrote is reopened, to be loaded and closed again at
- * the end as X2CRM says. Rows no run wrote are left alone. Returns how many were reopened.
+ * Whether a closed row stays as it is: its record's hash now is the one it was loaded with (X2CRM and the map's
+ * columns for it are unchanged), so loading it again would change nothing and closing it again would add a second
+ * close to the customer's timeline. Without a kept hash it counts as changed. Pure.
  */
-export async function reopenClosedRows(
+export const staysClosed = (row: ClosedRow, hashNow: string): boolean =>
+  row.loadedHash !== undefined && row.loadedHash === hashNow
+
+/**
+ * Before a phase of cases or opportunities loads: the closed rows of its table that a run of x2d365 wrote, by the
+ * source key of their record of the phase's class, with the hash each record was loaded with. Rows no run wrote are
+ * left alone. Empty for a phase of another table.
+ */
+export async function closedRowsOf(
   phase: PlannedPhase,
-  runId: string,
-  deps: { target: ReopenTarget; ledger: Pick<Ledger, 'sourcesOf'> & ReopenLedger },
-): Promise<number> {
-  if (!closesRows(phase)) return 0
+  deps: { target: Pick<DataverseTarget, 'query'>; ledger: Pick<Ledger, 'sourcesOf' | 'contentHashes'> },
+): Promise<Map<SourceKey, ClosedRow>> {
+  const rows = new Map<SourceKey, ClosedRow>()
+  if (phase.entityMap.caseClose === undefined && phase.entityMap.close === undefined) return rows
   const { entitySet, primaryId } = phase.table
   const closed: string[] = []
   for await (const row of deps.target.query(entitySet, { select: [primaryId], filter: 'statecode ne 0' }))
     if (typeof row[primaryId] === 'string') closed.push(row[primaryId])
-  if (closed.length === 0) return 0
-  const sources = await deps.ledger.sourcesOf(closed)
-  const ours = closed.filter((id) => (sources.get(id)?.length ?? 0) > 0)
-  const images = await readExisting(deps.target, phase.table, ours, stateImageColumns(phase))
-  await keepImages(phase, runId, new Map([...images].map(([id, values]) => [id, { values }])), deps.ledger)
+  if (closed.length === 0) return rows
+  const { entity } = phase.entityMap
+  const prefix = sourceKeyOf(entity, '')
+  for (const [targetId, keys] of await deps.ledger.sourcesOf(closed))
+    for (const key of keys) if (key.startsWith(prefix)) rows.set(key, { targetId })
+  if (rows.size === 0) return rows
+  for await (const { id, hash } of deps.ledger.contentHashes.hashes(entity)) {
+    const row = rows.get(sourceKeyOf(entity, id))
+    if (row !== undefined) row.loadedHash = hash
+  }
+  return rows
+}
+
+/** What a phase does with the closed rows of its table, batch by batch as their records arrive. */
+export interface ClosedRowsGate {
+  /**
+   * Of these records, the source keys whose rows stay closed ({@link staysClosed}: the phase skips them); the closed
+   * rows of the others are reopened first, to be loaded and closed again at the end as X2CRM says.
+   */
+  settle(records: readonly X2crmRecord[]): Promise<Set<SourceKey>>
+}
+
+/**
+ * The gate of a phase of cases or opportunities: a closed case or opportunity is read-only in Dataverse ("When you
+ * close an opportunity, the opportunity is marked as complete, and can't be changed. To make further changes to an
+ * opportunity, you can reopen it." https://learn.microsoft.com/en-us/troubleshoot/dynamics-365/sales/troubleshoot-opportunities-issues),
+ * so a closed row whose record changed is reopened just before its batch loads; one whose record did not change is
+ * left closed and its record skipped, so a second run writes no second opportunityclose (Dataverse keeps the first
+ * when an opportunity is reopened) and churns no incidentresolution. Undefined when the table holds no closed row
+ * of ours.
+ */
+export async function closedRowsGate(
+  phase: PlannedPhase,
+  runId: string,
+  hashOf: (record: X2crmRecord) => string,
+  deps: {
+    target: ReopenTarget
+    ledger: Pick<Ledger, 'sourcesOf' | 'contentHashes'> & ReopenLedger
+  },
+): Promise<ClosedRowsGate | undefined> {
+  const closed = await closedRowsOf(phase, deps)
+  if (closed.size === 0) return undefined
+  const { entity } = phase.entityMap
+  return {
+    async settle(records) {
+      const stay = new Set<SourceKey>()
+      const reopen = new Map<string, SourceKey>()
+      for (const record of records) {
+        const sourceKey = sourceKeyOf(entity, Number(record['id']))
+        const row = closed.get(sourceKey)
+        if (row === undefined) continue
+        if (staysClosed(row, hashOf(record))) stay.add(sourceKey)
+        else reopen.set(row.targetId, sourceKey)
+        // Settled once: a row reopened here is open now, and a resumed batch must not reopen it again.
+        closed.delete(sourceKey)
+      }
+      await reopenRows(phase, runId, reopen, deps)
+      return stay
+    },
+  }
+}
+
+/** Reopens these closed rows (by target id, with their source key), keeping their intents and images first. */
+async function reopenRows(
+  phase: PlannedPhase,
+  runId: string,
+  rows: ReadonlyMap<string, SourceKey>,
+  deps: { target: ReopenTarget; ledger: ReopenLedger },
+): Promise<number> {
+  if (rows.size === 0) return 0
+  const images = await readExisting(deps.target, phase.table, [...rows.keys()], stateImageColumns(phase))
+  await keepImages(
+    phase,
+    runId,
+    new Map(
+      [...images].map(([id, values]) => {
+        const sourceKey = rows.get(id) ?? rows.get(id.toLowerCase())
+        return [id, { values, ...(sourceKey !== undefined && { sourceKey }) }]
+      }),
+    ),
+    deps.ledger,
+  )
   let reopened = 0
   for (const id of images.keys())
     if ((await deps.target.update(phase.table, { targetId: id, values: REOPEN })) === 'updated') reopened++

@@ -147,21 +147,80 @@ describe('delta re-applies the state of opportunities and cases', () => {
     expect(rows('incidentresolution')).toHaveLength(1)
   })
 
-  it('a second migration reopens the closed opportunities it loads (read-only when closed) and closes them again', async () => {
+  it('a second migration of unchanged data leaves closed deals and cases closed: no reopen, no second close', async () => {
     const { deps, rows } = setUp()
-    await migrate(options, deps)
-    const again = await migrate(options, deps)
+    // Every reopen (statecode 0) migrate sends to an opportunity or a case.
+    const reopens: string[] = []
+    const target = new Proxy(deps.target, {
+      get(t, key, receiver) {
+        const value: unknown = Reflect.get(t, key, receiver)
+        if (key !== 'update' || typeof value !== 'function') return value
+        return (table: { entitySet: string }, row: { targetId: string; values: Record<string, unknown> }) => {
+          if (row.values['statecode'] === 0) reopens.push(`${table.entitySet}(${row.targetId})`)
+          return (value as (...args: unknown[]) => unknown).call(t, table, row)
+        }
+      },
+    })
+    const first = await migrate(options, { ...deps, target })
+    expect(reopens).toEqual([])
+    const closes = rows('opportunityclose').length
+    const resolutions = rows('incidentresolution').length
+    expect(closes).toBe(13)
+    expect(resolutions).toBe(1)
+
+    // Nothing changed in X2CRM: Dataverse keeps the closes it has (real Dataverse keeps an opportunity's
+    // opportunityclose when it is reopened, so reopening and closing again would show the deal closed twice).
+    const again = await migrate(options, { ...deps, target })
+    expect(again.reconciliation.balanced).toBe(true)
+    expect(reopens).toEqual([])
+    expect(rows('opportunityclose')).toHaveLength(closes)
+    expect(rows('incidentresolution')).toHaveLength(resolutions)
+    // The 13 closed deals are skipped (counted, so the run still reconciles); the 12 open ones load as before.
     expect(again.reconciliation.phases.find((p) => p.phase === 'Opportunity')).toMatchObject({
+      source: 25,
+      updated: 12,
+      skipped: 13,
       quarantined: 0,
     })
     expect(rows('opportunity').filter((o) => o['statecode'] === 1)).toHaveLength(7)
     expect(rows('opportunity').filter((o) => o['statecode'] === 2)).toHaveLength(6)
-    // Rolling back the second run alone leaves the first run's rows, closed as they were, with their own closes.
-    const closes = rows('opportunityclose').length
+    expect(rowOf(rows('incident'), 'incidentid', 'Services', 1003)).toMatchObject({
+      statecode: 1,
+      statuscode: 5,
+    })
+
+    // Rolling back the second run changes no closed deal or case, and removes no close of the first run.
     const undone = await rollback({ mapping, runId: again.runId }, deps)
     expect(undone).toMatchObject({ verified: true, remaining: [], mismatched: [] })
     expect(rows('opportunity').filter((o) => o['statecode'] === 1)).toHaveLength(7)
     expect(rows('opportunity').filter((o) => o['statecode'] === 2)).toHaveLength(6)
-    expect(rows('opportunityclose')).toHaveLength(closes - 13)
+    expect(rows('opportunityclose')).toHaveLength(closes)
+    expect(rows('incidentresolution')).toHaveLength(resolutions)
+    expect(first.reconciliation.balanced).toBe(true)
+  })
+
+  it('a second migration reopens a closed deal whose record changed, loads it and closes it again; its rollback removes that close alone', async () => {
+    const { deps, change, rows } = setUp()
+    await migrate(options, deps)
+    const closes = rows('opportunityclose').length
+    await change('Opportunity', 20, { name: 'Acme Corporation - Deal 20 (lost to a rival)' })
+    const again = await migrate(options, deps)
+    expect(again.reconciliation.balanced).toBe(true)
+    expect(again.reconciliation.phases.find((p) => p.phase === 'Opportunity')).toMatchObject({
+      updated: 13,
+      skipped: 12,
+      quarantined: 0,
+    })
+    const deal20 = () => rowOf(rows('opportunity'), 'opportunityid', 'Opportunity', 20)
+    expect(deal20()).toMatchObject({ name: 'Acme Corporation - Deal 20 (lost to a rival)', statecode: 2 })
+    // A new close: the deal was reopened to take the change, and lost again.
+    expect(rows('opportunityclose')).toHaveLength(closes + 1)
+
+    const undone = await rollback({ mapping, runId: again.runId }, deps)
+    expect(undone).toMatchObject({ verified: true, remaining: [], mismatched: [] })
+    expect(deal20()).toMatchObject({ name: 'Acme Corporation - Deal 20', statecode: 2 })
+    expect(rows('opportunity').filter((o) => o['statecode'] === 1)).toHaveLength(7)
+    expect(rows('opportunity').filter((o) => o['statecode'] === 2)).toHaveLength(6)
+    expect(rows('opportunityclose')).toHaveLength(closes)
   })
 })
