@@ -25,7 +25,7 @@ import { RunInterrupted } from './interrupted.ts'
 import { prepareFirstPass, prepareLinks, type Prepared } from './prepare-batch.ts'
 import { authorsOfBatch } from './authors.ts'
 import { timedItems, type StageTimer } from './stage-timer.ts'
-import { CLOSED_UNCHANGED, type ClosedRowsGate } from './reopen-closed.ts'
+import type { ClosedRowsGate } from './reopen-closed.ts'
 
 /** What loading a phase uses: Dataverse, the application users that write, the ledger, events and the clock. */
 export interface LoadDeps {
@@ -147,12 +147,13 @@ export async function loadPhase(
       if (aborted()) return
       const table = phase.pass === 1 ? deps.tables?.[entityMap.table.logicalName] : undefined
       // A closed row whose record is unchanged stays closed and is skipped; the others' rows are reopened first.
-      const staysClosed = (await phase.closedRows?.settle(batch)) ?? new Set<SourceKey>()
+      const staysClosed = (await phase.closedRows?.settle(batch)) ?? new Map<SourceKey, string>()
       let transformed = time('transform', () =>
         batch.map((record) => {
           const sourceKey = sourceKeyOf(entityMap.entity, numericId(record))
-          if (staysClosed.has(sourceKey))
-            return { status: 'skipped' as const, sourceKey, reason: CLOSED_UNCHANGED }
+          const closedReason = staysClosed.get(sourceKey)
+          if (closedReason !== undefined)
+            return { status: 'skipped' as const, sourceKey, reason: closedReason }
           return checked(
             entityMap,
             (phase.pass === 1 ? unroutedResult(phase, record) : undefined) ??

@@ -138,8 +138,8 @@ async function loadRun(
       const runPhases: RunPhase[] = []
       for (const phase of group) {
         const fingerprint = mapFingerprint(options.mapping, phase.entityMap.entity)
-        // A case or opportunity a run before closed is read-only: left closed when its record is unchanged, else
-        // reopened to load, and closed again at the end.
+        // A case, opportunity or quote a run before closed is read-only: left closed when its record is unchanged (a
+        // quote, which cannot be reopened, also when it changed), else reopened to load and closed again at the end.
         const closedRows = await closedRowsGate(
           phase,
           run.runId,

@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest'
 import type { Ledger } from '../ledger/ledger.ts'
 import { servicesMap } from '../mapping/default-cases.ts'
 import { accountsContactsMapping, CONTACT } from '../mapping/default-map.ts'
-import { planLoad } from '../plan/plan-load.ts'
+import { planLoad, type PlannedPhase } from '../plan/plan-load.ts'
 import type { X2crmRecord } from '../source/x2crm/types.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
-import { closedRowsGate, REOPEN, staysClosed } from './reopen-closed.ts'
+import {
+  CLOSED_UNCHANGED,
+  closedFilterOf,
+  closedRowsGate,
+  QUOTE_READ_ONLY,
+  REOPEN,
+  staysClosed,
+} from './reopen-closed.ts'
 
 describe('staysClosed', () => {
   it('keeps a closed row closed only when its record hashes as it did when it was loaded', () => {
@@ -30,7 +37,7 @@ describe('closedRowsGate', () => {
     const deps = {
       target: {
         async *query(_set: string, options: { filter?: string }) {
-          if (options.filter === 'statecode ne 0')
+          if (options.filter === 'statecode ne 0' || options.filter === 'statecode eq 2 or statecode eq 3')
             for (const id of ['c-1', 'c-2', 'c-3']) yield { incidentid: id }
           else
             for (const id of ['c-1', 'c-2'])
@@ -68,12 +75,30 @@ describe('closedRowsGate', () => {
     const { deps, updates, images } = setUp()
     const gate = await closedRowsGate(services, 'run-2', hashOf, deps)
     const stay = await gate?.settle([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }])
-    expect([...(stay ?? [])]).toEqual(['Services:1'])
+    expect([...(stay ?? [])]).toEqual([['Services:1', CLOSED_UNCHANGED]])
     expect(updates).toEqual([{ targetId: 'c-2', values: REOPEN }])
     expect(images).toEqual(['c-2'])
     // Settled once: the same records again (a batch sent again) reopen nothing more.
     await gate?.settle([{ id: 2 }])
     expect(updates).toHaveLength(1)
+  })
+
+  it('never reopens a won or closed quote: unchanged it is skipped as such, changed it is skipped as read-only', async () => {
+    if (services === undefined) throw new Error('no Services phase')
+    // The same rows, as a phase whose map sets quote states (only that decides the rule).
+    const quotes = {
+      ...services,
+      entityMap: { ...services.entityMap, caseClose: undefined, quoteStates: {} },
+    } as unknown as PlannedPhase
+    expect(closedFilterOf(quotes)).toBe('statecode eq 2 or statecode eq 3')
+    const { deps, updates } = setUp()
+    const gate = await closedRowsGate(quotes, 'run-2', hashOf, deps)
+    const stay = await gate?.settle([{ id: 1 }, { id: 2 }, { id: 3 }])
+    expect([...(stay ?? [])]).toEqual([
+      ['Services:1', CLOSED_UNCHANGED],
+      ['Services:2', QUOTE_READ_ONLY],
+    ])
+    expect(updates).toEqual([])
   })
 
   it('is undefined for a table that closes no rows', async () => {

@@ -73,19 +73,39 @@ export const staysClosed = (row: ClosedRow, hashNow: string): boolean =>
   row.loadedHash !== undefined && row.loadedHash === hashNow
 
 /**
- * Before a phase of cases or opportunities loads: the closed rows of its table that a run of x2d365 wrote, by the
- * source key of their record of the phase's class, with the hash each record was loaded with. Rows no run wrote are
- * left alone. Empty for a phase of another table.
+ * Why a won or closed quote whose X2CRM record changed is not written: Dataverse cannot reopen one (ReviseQuote makes
+ * a new draft revision, a new quote), so the change would only be refused.
+ * https://learn.microsoft.com/previous-versions/dynamicscrm-2016/developers-guide/mt607543(v=crm.8)
+ */
+export const QUOTE_READ_ONLY =
+  'the quote is won or closed in Dataverse and read-only: the change is not written (revise the quote in Dataverse to change it)'
+
+/**
+ * The rows of a phase's table that count as closed, as an OData filter: a case or opportunity that is not open; a
+ * quote that is won (2) or closed (3). Undefined for a table whose rows are never closed by x2d365. Pure.
+ */
+export function closedFilterOf(phase: PlannedPhase): string | undefined {
+  const map = phase.entityMap
+  if (map.quoteStates !== undefined) return 'statecode eq 2 or statecode eq 3'
+  if (map.caseClose !== undefined || map.close !== undefined) return 'statecode ne 0'
+  return undefined
+}
+
+/**
+ * Before a phase of cases, opportunities or quotes loads: the closed rows of its table that a run of x2d365 wrote, by
+ * the source key of their record of the phase's class, with the hash each record was loaded with. Rows no run wrote
+ * are left alone. Empty for a phase of another table.
  */
 export async function closedRowsOf(
   phase: PlannedPhase,
   deps: { target: Pick<DataverseTarget, 'query'>; ledger: Pick<Ledger, 'sourcesOf' | 'contentHashes'> },
 ): Promise<Map<SourceKey, ClosedRow>> {
   const rows = new Map<SourceKey, ClosedRow>()
-  if (phase.entityMap.caseClose === undefined && phase.entityMap.close === undefined) return rows
+  const filter = closedFilterOf(phase)
+  if (filter === undefined) return rows
   const { entitySet, primaryId } = phase.table
   const closed: string[] = []
-  for await (const row of deps.target.query(entitySet, { select: [primaryId], filter: 'statecode ne 0' }))
+  for await (const row of deps.target.query(entitySet, { select: [primaryId], filter }))
     if (typeof row[primaryId] === 'string') closed.push(row[primaryId])
   if (closed.length === 0) return rows
   const { entity } = phase.entityMap
@@ -103,10 +123,11 @@ export async function closedRowsOf(
 /** What a phase does with the closed rows of its table, batch by batch as their records arrive. */
 export interface ClosedRowsGate {
   /**
-   * Of these records, the source keys whose rows stay closed ({@link staysClosed}: the phase skips them); the closed
-   * rows of the others are reopened first, to be loaded and closed again at the end as X2CRM says.
+   * Of these records, the source keys whose rows stay closed, with the reason the phase skips them: unchanged
+   * ({@link staysClosed}), or a won or closed quote, which cannot be reopened. The closed rows of the others (cases,
+   * opportunities) are reopened first, to be loaded and closed again at the end as X2CRM says.
    */
-  settle(records: readonly X2crmRecord[]): Promise<Set<SourceKey>>
+  settle(records: readonly X2crmRecord[]): Promise<Map<SourceKey, string>>
 }
 
 /**
@@ -130,15 +151,17 @@ export async function closedRowsGate(
   const closed = await closedRowsOf(phase, deps)
   if (closed.size === 0) return undefined
   const { entity } = phase.entityMap
+  const reopens = phase.entityMap.quoteStates === undefined
   return {
     async settle(records) {
-      const stay = new Set<SourceKey>()
+      const stay = new Map<SourceKey, string>()
       const reopen = new Map<string, SourceKey>()
       for (const record of records) {
         const sourceKey = sourceKeyOf(entity, Number(record['id']))
         const row = closed.get(sourceKey)
         if (row === undefined) continue
-        if (staysClosed(row, hashOf(record))) stay.add(sourceKey)
+        if (staysClosed(row, hashOf(record))) stay.set(sourceKey, CLOSED_UNCHANGED)
+        else if (!reopens) stay.set(sourceKey, QUOTE_READ_ONLY)
         else reopen.set(row.targetId, sourceKey)
         // Settled once: a row reopened here is open now, and a resumed batch must not reopen it again.
         closed.delete(sourceKey)

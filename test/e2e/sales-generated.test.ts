@@ -105,5 +105,16 @@ describe('products, quotes and teams of generated data, with the built-in map', 
       ),
     )
     expect(counts['quoteclose']).toBe(wanted('Won') + wanted('Lost'))
+
+    // A second run of the same data: a won or closed quote is read-only in Dataverse; unchanged, it is skipped as
+    // such, not sent to be refused and quarantined, and no second quoteclose is written.
+    const again = await migrate(
+      { instance: 'gen', mapping, batchSize: 50, defaultOwnerEmail: DEMO_DEFAULT_OWNER },
+      deps,
+    )
+    expect(again.reconciliation.balanced).toBe(true)
+    const quotePhase = again.reconciliation.phases.find((p) => p.phase === 'Quote')
+    expect(quotePhase).toMatchObject({ quarantined: 0, skipped: wanted('Won') + wanted('Lost') })
+    expect(rows('quoteclose')).toHaveLength(wanted('Won') + wanted('Lost'))
   })
 })
