@@ -19,7 +19,7 @@ import { openLedger } from '../../ledger/open-ledger.ts'
 import { DEMO_DEFAULT_OWNER, demoSystemUsers } from '../demo-users.ts'
 import { exitCodeForDemo } from '../exit-codes.ts'
 import { type NamedMap, runDelta, runMigrate, runRollback, runVerify } from '../runs.ts'
-import { applyMapSchema } from './schema.ts'
+import { applyMapSchema } from '../apply-map-schema.ts'
 import { startDataverseSimulator } from '../simulators.ts'
 import { writeReport } from '../write-report.ts'
 
