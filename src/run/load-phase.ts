@@ -97,7 +97,11 @@ export async function loadPhase(
   phase: RunPhase,
   runId: string,
   records: AsyncIterable<X2crmRecord>,
-  options: { batchSize?: number },
+  /**
+   * `maxBufferedRows`: rows the loader may hold read ahead (@default 10,000, the loader's): phases loading side by
+   * side from one read share that bound, or memory grows with their number.
+   */
+  options: { batchSize?: number; maxBufferedRows?: number },
   deps: LoadDeps,
   context: TransformContext,
   progress: PhaseProgress,
@@ -110,6 +114,7 @@ export async function loadPhase(
     targets: deps.writers ?? [singleWriter(deps.target)],
     table: entityMap.table,
     batchSize: { initial: batchSize },
+    ...(options.maxBufferedRows !== undefined && { maxBufferedRows: options.maxBufferedRows }),
     now: () => deps.now().getTime(),
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
     onEvent: (event) => {

@@ -282,8 +282,11 @@ async function runGroup(
     findings === undefined || first.pass !== 1
       ? undefined
       : (record: X2crmRecord) => findings.observe(entity, record)
+  // Phases loading side by side share the read-ahead one phase alone may hold, so memory does not grow with them.
+  const loadOptions =
+    reads.length > 1 ? { ...options, maxBufferedRows: sharedReadAhead(options, reads.length) } : options
   const load = async (r: PhaseRead, records: AsyncIterable<X2crmRecord>) => {
-    const processed = await loadPhase(r.phase, runId, records, options, deps, context, {
+    const processed = await loadPhase(r.phase, runId, records, loadOptions, deps, context, {
       done: r.doneBefore,
       total: () => listedCount,
     })
@@ -339,6 +342,18 @@ async function* observed(
     observe(record)
     yield record
   }
+}
+
+/** Rows the loader of a phase loading alone may hold read ahead (the loader's default). */
+const LOADER_READ_AHEAD = 10_000
+
+/**
+ * The read-ahead of each of `phases` phases loading side by side: an equal share of what one phase alone may hold,
+ * and at least four batches, so each still keeps a few calls in flight. Pure.
+ */
+export function sharedReadAhead(options: { batchSize?: number }, phases: number): number {
+  const batchSize = options.batchSize ?? 100
+  return Math.max(batchSize * 4, Math.floor(LOADER_READ_AHEAD / Math.max(1, phases)))
 }
 
 /** Batches of records each phase may hold queued, besides those its loader prepares: what bounds the memory. */
