@@ -16,6 +16,7 @@ import { createX2crmClient } from '../../src/source/x2crm/client.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
 import { fetchFor } from '../helpers/handler-fetch.ts'
+import { x2crmChanger } from '../helpers/x2crm-change.ts'
 
 /**
  * A delta re-applies the state X2CRM holds now: an opportunity or case X2CRM closed since the migration is closed, one
@@ -53,19 +54,7 @@ function setUp() {
     now: () => new Date(),
   }
   /** A change made in X2CRM through its API, as a person would. */
-  const change = async (entity: string, id: number, values: Record<string, unknown>) => {
-    const response = await x2crm.handle(
-      new Request(`http://127.0.0.1/index.php/api2/${entity}/${id}.json`, {
-        method: 'PATCH',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`admin:${FIXTURE_ADMIN_KEY}`).toString('base64')}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify(values),
-      }),
-    )
-    expect(response.status).toBe(200)
-  }
+  const change = x2crmChanger(x2crm.handle)
   return { deps, events, change, rows: (table: string) => dataverse.rows(table) }
 }
 

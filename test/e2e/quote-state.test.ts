@@ -20,6 +20,7 @@ import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
 import type { DataverseBulkTarget } from '../../src/target/dataverse/types.ts'
 import { fetchFor } from '../helpers/handler-fetch.ts'
+import { x2crmChanger } from '../helpers/x2crm-change.ts'
 
 /**
  * Quotes and products after the load, against the X2CRM and Dataverse simulators: each quote WinQuote or CloseQuote
@@ -95,19 +96,7 @@ function setUp() {
     now: () => new Date(),
   }
   /** A change made in X2CRM through its API, as a person would. */
-  const change = async (entity: string, id: number, values: Record<string, unknown>) => {
-    const response = await x2crm.handle(
-      new Request(`http://127.0.0.1/index.php/api2/${entity}/${id}.json`, {
-        method: 'PATCH',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`admin:${FIXTURE_ADMIN_KEY}`).toString('base64')}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify(values),
-      }),
-    )
-    expect(response.status).toBe(200)
-  }
+  const change = x2crmChanger(x2crm.handle)
   return { deps, events, change, rows: (table: string) => dataverse.rows(table) }
 }
 
