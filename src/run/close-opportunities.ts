@@ -7,6 +7,7 @@ import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
 import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
 import { refusalOfError } from '../target/dataverse/refusal.ts'
 import { uuidV5, X2D365_NAMESPACE } from '../mapping/target-id.ts'
+import { readExisting } from './before-image.ts'
 import { recordsAmong } from './records-among.ts'
 import { CLOSING_PHASES, OPPORTUNITY_CLOSE, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
@@ -92,12 +93,17 @@ export async function closeOpportunities(
       if (closeRequestFor(rule, record, '', sourceKey) !== null) wanted.push({ record, sourceKey })
     }
     const loaded = await deps.ledger.loaded(wanted.map((w) => w.sourceKey))
+    const rowIds = [...loaded.values()]
+      .filter((r) => rowPhaseName(r.phase) === phase.name)
+      .map((r) => r.targetId)
+    // The rows' states, read in batches (not one request per opportunity): a closed one is not closed again.
+    const states = await readExisting(deps.target, phase.table, rowIds, ['statecode'])
     for (const { record, sourceKey } of wanted) {
       const row = loaded.get(sourceKey)
       if (row === undefined || rowPhaseName(row.phase) !== phase.name) continue
       const request = closeRequestFor(rule, record, row.targetId, sourceKey)
       if (request === null) continue
-      if (await isClosed(deps.target, phase, row.targetId)) {
+      if (isClosed(states.get(row.targetId) ?? states.get(row.targetId.toLowerCase()))) {
         summary.alreadyClosed++
         continue
       }
@@ -136,13 +142,8 @@ export function opportunityCloseIdFor(runId: string, opportunityId: string): str
   return uuidV5(`opportunityclose\n${runId}\n${opportunityId.toLowerCase()}`, X2D365_NAMESPACE)
 }
 
-async function isClosed(target: DataverseBulkTarget, phase: PlannedPhase, id: string): Promise<boolean> {
-  const { entitySet, primaryId } = phase.table
-  for await (const row of target.query(entitySet, {
-    select: ['statecode'],
-    filter: `${primaryId} eq ${id}`,
-  })) {
-    return row['statecode'] !== 0 && row['statecode'] !== undefined && row['statecode'] !== null
-  }
-  return false
+/** Whether a row read back is closed (won or lost); a row not found counts as open, as before. Pure. */
+function isClosed(row: Record<string, unknown> | undefined): boolean {
+  const state = row?.['statecode']
+  return state !== 0 && state !== undefined && state !== null
 }
