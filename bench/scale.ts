@@ -192,7 +192,11 @@ run:
     let stderr = ''
     migrate.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)))
     const log = values['migrate-log'] === undefined ? undefined : createWriteStream(values['migrate-log'])
-    createInterface({ input: migrate.stdout }).on('line', (line) => log?.write(`${line}\n`))
+    // Each event gets the milliseconds since migrate started (`atMs`), so phases can be laid on a timeline.
+    createInterface({ input: migrate.stdout }).on('line', (line) => {
+      const atMs = Math.round(performance.now() - started)
+      log?.write(line.startsWith('{') ? `{"atMs":${atMs},${line.slice(1)}\n` : `${line}\n`)
+    })
     const exitCode = await new Promise<number>((resolve) =>
       migrate.once('exit', (code) => resolve(code ?? -1)),
     )

@@ -33,6 +33,9 @@ type OnRetry = (info: {
   waitMs: number
   attempt: number
   reason?: string
+  method?: string
+  /** Redacted. */
+  url?: string
 }) => void
 
 export interface Connections {
@@ -62,6 +65,7 @@ export function connect(config: RunConfig, emit: Emit, opened?: Ledger): Connect
       waitMs: info.waitMs,
       attempt: info.attempt,
       reason: info.reason,
+      ...(info.url !== undefined && { request: `${info.method ?? ''} ${info.url}`.trim() }),
     })
   // One keep-alive pool for every application user; no affinity cookie is kept, so requests spread across servers.
   const pool = poolFor(config, 52)

@@ -43,7 +43,15 @@ export type RunEvent =
    * A request sent again: `reason` e.g. `status 429`, `network error ECONNRESET`, or the loader's `timeout` (rows sent
    * again in smaller calls) and `still throttled` (rows back in the queue).
    */
-  | { type: 'request.retry'; status: number | 'network'; waitMs: number; attempt: number; reason?: string }
+  | {
+      type: 'request.retry'
+      status: number | 'network'
+      waitMs: number
+      attempt: number
+      reason?: string
+      /** The request retried, its URL redacted: `POST https://org.crm.dynamics.com/api/data/v9.2/$batch`. */
+      request?: string
+    }
   /** An application user got a 429: all its requests wait `retryAfterMs`, and its concurrency is now `limit`. */
   | { type: 'user.throttled'; user: string; retryAfterMs: number; limit: number }
   | { type: 'record.quarantined'; phase: string; sourceKey: string; reason: string }
