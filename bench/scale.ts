@@ -4,7 +4,7 @@
  *
  *   npm run bench:scale -- [--records 100000,1000000] [--seed 1] [--json bench/results/scale.json]
  *                          [--node-flags="--cpu-prof --cpu-prof-dir=prof"] [--cli dist|sources] [--keep]
- *                          [--sim-node-flags="--cpu-prof --cpu-prof-dir=prof-sim"]
+ *                          [--sim-node-flags="--cpu-prof --cpu-prof-dir=prof-sim"] [--x2crm-node-flags=…]
  *
  * For each size it starts `x2d365 sim x2crm --generate G` (G chosen so that the records the built-in map migrates
  * come to about the size asked: the mix is what `sim x2crm` generates and the built-in map loads, so objects added
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     /** Node flags for the Dataverse simulator's process (e.g. to profile it), as --node-flags are for migrate's. */
     'sim-node-flags': { type: 'string', default: '' },
+    /** Node flags for the X2CRM simulator's process. */
+    'x2crm-node-flags': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
     cli: { type: 'string', default: 'dist' },
     /** Where migrate's stdout goes (its JSON events, and what --node-flags such as --trace-gc print). */
@@ -129,7 +131,10 @@ interface Measured {
 async function measure(size: number, perGenerate: number, entities: string[]): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'x2d365-scale-'))
   const generate = Math.max(1, Math.round(size / perGenerate))
-  const x2crm = await startSim(['x2crm', '--generate', String(generate), '--seed', String(seed)])
+  const x2crm = await startSim(
+    ['x2crm', '--generate', String(generate), '--seed', String(seed)],
+    values['x2crm-node-flags'].split(' ').filter((f) => f !== ''),
+  )
   const dataverse = await startSim(
     ['dataverse', '--fast', '--ca-file', join(dir, 'ca.pem'), ...NO_LIMITS],
     values['sim-node-flags'].split(' ').filter((f) => f !== ''),
