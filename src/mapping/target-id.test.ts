@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { targetIdFor, uuidV5, X2D365_NAMESPACE } from './target-id.ts'
 
@@ -10,6 +11,29 @@ describe('uuidV5', () => {
 
   it('matches Python uuid.uuid5(NAMESPACE_DNS, "python.org")', () => {
     expect(uuidV5('python.org', DNS_NAMESPACE)).toBe('886313e1-3b8a-5372-9b90-0c9aee199e5d')
+  })
+
+  it('gives every name the bytes RFC 4122 §4.3 computes (SHA-1 of namespace then name, version and variant set)', () => {
+    // The rule written out byte by byte, as every row migrated so far was keyed: the one-shot hash must agree.
+    const byTheRfc = (name: string, namespace: string) => {
+      const bytes = createHash('sha1')
+        .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
+        .update(name, 'utf8')
+        .digest()
+        .subarray(0, 16)
+      bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50
+      bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
+      const hex = bytes.toString('hex')
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+    }
+    const names = Array.from(
+      { length: 500 },
+      (_, i) => `https://crm.example.com\nContacts\n${i}${i % 7 === 0 ? 'é✓' : ''}`,
+    )
+    for (const name of names) {
+      expect(uuidV5(name, X2D365_NAMESPACE)).toBe(byTheRfc(name, X2D365_NAMESPACE))
+      expect(uuidV5(name, DNS_NAMESPACE)).toBe(byTheRfc(name, DNS_NAMESPACE))
+    }
   })
 
   it('refuses a namespace that is not a UUID', () => {
