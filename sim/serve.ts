@@ -84,5 +84,18 @@ async function respond(
     }
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
     res.end(`simulator failure: ${error instanceof Error ? error.message : String(error)}`)
+  } finally {
+    if (!req.complete) discardUnreadBody(req)
   }
+}
+
+/**
+ * Throws away what the handler left of a request body (it answered first: a bulk message the table lacks, a
+ * service protection 429), as Node does itself for a body nobody started to read. `Readable.toWeb` started reading
+ * this one, so Node leaves it alone: once its buffers are full the socket stops reading, and a request the client
+ * sends next on the kept-alive connection waits unanswered until the keep-alive timer destroys the socket.
+ */
+function discardUnreadBody(req: IncomingMessage): void {
+  req.removeAllListeners('data')
+  req.resume()
 }
