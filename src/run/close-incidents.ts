@@ -5,9 +5,11 @@ import type { CaseCloseRule } from '../mapping/types.ts'
 import { rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import { unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
-import { refusalOfError } from '../target/dataverse/refusal.ts'
+import type { Refusal } from '../target/dataverse/refusal.ts'
 import type { DataverseBulkTarget, TableRef } from '../target/dataverse/types.ts'
+import { readExisting } from './before-image.ts'
 import { recordsAmong } from './records-among.ts'
+import { canCallActions, inBatches, sendActions, writeRows } from './send-actions.ts'
 import { CLOSING_PHASES, recordPlannedRows, type IntentScope } from './closing-intents.ts'
 
 export const INCIDENT_RESOLUTION: TableRef = {
@@ -86,8 +88,9 @@ interface CaseDeps {
 
 /**
  * After every phase and link pass: resolves (CloseIncident with an incidentresolution) or cancels (statecode 2,
- * statuscode 6) the cases X2CRM closed. A case Dataverse already holds in that state is left as it is; one not in
- * Dataverse is not closed; a refusal is kept with Dataverse's reason and the others still close.
+ * statuscode 6) the cases X2CRM closed, many to a `$batch` (each a request of its own, so a refused one fails alone).
+ * A case Dataverse already holds in that state is left as it is; one not in Dataverse is not closed; a refusal is
+ * kept with Dataverse's reason and the others still close.
  */
 export async function closeCases(
   phases: readonly PlannedPhase[],
@@ -99,7 +102,6 @@ export async function closeCases(
   only?: ReadonlySet<string>,
 ): Promise<CaseCloseSummary> {
   const summary: CaseCloseSummary = { resolved: 0, cancelled: 0, alreadyClosed: 0, failed: [] }
-  const callAction = deps.target.callAction?.bind(deps.target)
   for (const phase of phases) {
     const rule = phase.entityMap.caseClose
     if (phase.pass !== 1 || rule === undefined) continue
@@ -116,6 +118,8 @@ export async function closeCases(
       phase.table,
       [...loaded.values()].map((r) => r.targetId),
     )
+    const resolve: CaseClose[] = []
+    const cancel: CaseClose[] = []
     for (const { record, sourceKey, state } of wanted) {
       const row = loaded.get(sourceKey)
       if (row === undefined || rowPhaseName(row.phase) !== phase.name) continue
@@ -125,37 +129,126 @@ export async function closeCases(
         summary.alreadyClosed++
         continue
       }
-      try {
-        if (state === 'resolved') {
-          if (callAction === undefined) continue
-          const resolutionId = resolutionIdFor(instance, Number(record['id']))
-          // Intent before effect: the ledger holds the resolution's id before the action leaves (a resolution there
-          // already is deleted first: the one left is this run's).
-          await recordPlannedRows(scope, CLOSING_PHASES.caseResolution, INCIDENT_RESOLUTION, [
-            { targetId: resolutionId, sourceKey },
-          ])
-          // A reopened case keeps the resolution written before: it goes, so the close writes it again as it is now.
-          await deps.target.delete(INCIDENT_RESOLUTION, resolutionId)
-          await callAction('CloseIncident', closeIncidentBody(rule, record, row.targetId, resolutionId))
-          summary.resolved++
-        } else {
-          await deps.target.update(phase.table, {
-            targetId: row.targetId,
-            values: { statecode: 2, statuscode: 6 },
-          })
-          summary.cancelled++
-        }
-      } catch (error) {
-        const refusal = refusalOfError(error)
-        if (refusal === undefined) throw error
-        summary.failed.push({
-          sourceKey,
-          reason: `Dataverse refused to ${state === 'resolved' ? 'resolve' : 'cancel'} the case (${refusal.httpStatus} ${refusal.code ?? ''}): ${refusal.reason}`,
-        })
-      }
+      const close = { record, sourceKey, targetId: row.targetId }
+      if (state === 'cancelled') cancel.push(close)
+      else if (canCallActions(deps.target)) resolve.push(close)
     }
+    const resolved = await inBatches(resolve, (part) =>
+      resolveCases(part, rule, instance, deps.target, scope),
+    )
+    // Cancelled: statecode 2 with statuscode 6, a PATCH each, many to a `$batch`.
+    const cancelled = await inBatches(cancel, (part) =>
+      writeRows(
+        deps.target,
+        phase.table,
+        part.map((c) => ({ targetId: c.targetId, values: { statecode: 2, statuscode: 6 } })),
+        'update',
+      ),
+    )
+    const doneBefore = await cancelledByLostAnswer(deps.target, phase.table, cancel, cancelled)
+    const book = (
+      cases: readonly CaseClose[],
+      refusals: readonly (Refusal | undefined)[],
+      state: CaseState,
+    ) =>
+      cases.forEach((c, i) => {
+        const refusal = refusals[i]
+        if (refusal === undefined || doneBefore.has(c)) {
+          if (state === 'resolved') summary.resolved++
+          else summary.cancelled++
+          return
+        }
+        summary.failed.push({
+          sourceKey: c.sourceKey,
+          reason: `Dataverse refused to ${state === 'resolved' ? 'resolve' : 'cancel'} the case (${refusal.httpStatus} ${refusal.code}): ${refusal.reason}`,
+        })
+      })
+    book(resolve, resolved, 'resolved')
+    book(cancel, cancelled, 'cancelled')
   }
   return summary
+}
+
+/** A case to close: its X2CRM record and its row. */
+interface CaseClose {
+  record: X2crmRecord
+  sourceKey: SourceKey
+  targetId: string
+}
+
+/**
+ * Resolves these cases: their incidentresolutions' intents are recorded, a resolution there already (a case reopened
+ * since a run before) is deleted, then CloseIncident writes each again as it is now. The deletes go in a `$batch` of
+ * their own before the closes: a batch sent again after a lost answer must not delete what the closes wrote. Per case:
+ * undefined when resolved, else Dataverse's refusal (of the delete or of the close).
+ */
+async function resolveCases(
+  cases: readonly CaseClose[],
+  rule: CaseCloseRule,
+  instance: string,
+  target: DataverseBulkTarget,
+  scope: IntentScope | undefined,
+): Promise<(Refusal | undefined)[]> {
+  const resolutionIds = cases.map((c) => resolutionIdFor(instance, Number(c.record['id'])))
+  // Intent before effect: the ledger holds the resolutions' ids before the actions leave.
+  await recordPlannedRows(
+    scope,
+    CLOSING_PHASES.caseResolution,
+    INCIDENT_RESOLUTION,
+    cases.map((c, i) => ({ targetId: resolutionIds[i] ?? '', sourceKey: c.sourceKey })),
+  )
+  const deleted = await writeRows(
+    target,
+    INCIDENT_RESOLUTION,
+    resolutionIds.map((targetId) => ({ targetId, values: {} })),
+    'delete',
+  )
+  const ready = cases.flatMap((c, i) => (deleted[i] === undefined ? [i] : []))
+  const outcomes = await sendActions(
+    target,
+    ready.map((i) => {
+      const c = cases[i] as CaseClose
+      return {
+        name: 'CloseIncident',
+        body: closeIncidentBody(rule, c.record, c.targetId, resolutionIds[i] ?? ''),
+      }
+    }),
+  )
+  // A refused close whose resolution is there resolved its case all the same: the resolution was deleted just before,
+  // so the close wrote it, in a `$batch` whose answer was lost and that was sent again (and then refused as resolved).
+  const refusedIds = ready.flatMap((caseIndex, i) =>
+    outcomes[i]?.status === 'refused' ? [resolutionIds[caseIndex] ?? ''] : [],
+  )
+  const there =
+    refusedIds.length === 0 ? new Map() : await readExisting(target, INCIDENT_RESOLUTION, refusedIds, [])
+  const written = new Set([...there.keys()].map((id) => String(id).toLowerCase()))
+  const refusals: (Refusal | undefined)[] = [...deleted]
+  ready.forEach((caseIndex, i) => {
+    const outcome = outcomes[i]
+    const wrote = written.has((resolutionIds[caseIndex] ?? '').toLowerCase())
+    refusals[caseIndex] = outcome?.status === 'refused' && !wrote ? outcome : undefined
+  })
+  return refusals
+}
+
+/**
+ * The refused cancels this run made all the same: a `$batch` whose answer was lost is sent again, and Dataverse then
+ * refuses to change the case the first sending cancelled. Those whose case is cancelled now.
+ */
+async function cancelledByLostAnswer(
+  target: DataverseBulkTarget,
+  table: TableRef,
+  cancel: readonly CaseClose[],
+  cancelled: readonly (Refusal | undefined)[],
+): Promise<Set<CaseClose>> {
+  const refused = cancel.filter((_, i) => cancelled[i] !== undefined)
+  if (refused.length === 0) return new Set()
+  const states = await statesOf(
+    target,
+    table,
+    refused.map((c) => c.targetId),
+  )
+  return new Set(refused.filter((c) => states.get(c.targetId.toLowerCase()) === STATECODE.cancelled))
 }
 
 /** The statecode of each of these rows, read 50 ids a query. */

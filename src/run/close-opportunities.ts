@@ -4,12 +4,12 @@ import type { OpportunityCloseRule } from '../mapping/types.ts'
 import { rowPhaseName, type PlannedPhase } from '../plan/plan-load.ts'
 import { parseDecimal, unixToIso } from '../source/x2crm/normalize/scalars.ts'
 import type { X2crmRecord, X2crmSource } from '../source/x2crm/types.ts'
-import type { DataverseBulkTarget } from '../target/dataverse/types.ts'
-import { refusalOfError } from '../target/dataverse/refusal.ts'
+import type { ActionOutcome, DataverseBulkTarget } from '../target/dataverse/types.ts'
 import { uuidV5, X2D365_NAMESPACE } from '../mapping/target-id.ts'
 import { readExisting } from './before-image.ts'
 import { recordsAmong } from './records-among.ts'
 import { CLOSING_PHASES, OPPORTUNITY_CLOSE, recordPlannedRows, type IntentScope } from './closing-intents.ts'
+import { canCallActions, inBatches, sendActions } from './send-actions.ts'
 
 /** How one opportunity is closed: the action and its OpportunityClose. */
 export interface CloseRequest {
@@ -69,9 +69,10 @@ export function closeRequestFor(
 
 /**
  * After every phase and link pass: closes the opportunities X2CRM has won or lost. Each is loaded open first (as
- * Dataverse requires), then `WinOpportunity` or `LoseOpportunity` creates its opportunityclose and sets its state.
- * An opportunity Dataverse already holds closed is left as it is (a second run), one not in Dataverse is not
- * closed, and a refusal is kept in the summary with Dataverse's reason; the others still close.
+ * Dataverse requires), then `WinOpportunity` or `LoseOpportunity` creates its opportunityclose and sets its state;
+ * the actions go many to a `$batch` (one request of their own each, so a refused one fails alone). An opportunity
+ * Dataverse already holds closed is left as it is (a second run), one not in Dataverse is not closed, and a refusal is
+ * kept in the summary with Dataverse's reason; the others still close.
  */
 export async function closeOpportunities(
   phases: readonly PlannedPhase[],
@@ -82,10 +83,9 @@ export async function closeOpportunities(
   scope?: IntentScope,
 ): Promise<CloseSummary> {
   const summary: CloseSummary = { won: 0, lost: 0, alreadyClosed: 0, failed: [], closedIds: [] }
-  const callAction = deps.target.callAction?.bind(deps.target)
   for (const phase of phases) {
     const rule = phase.entityMap.close
-    if (phase.pass !== 1 || rule === undefined || callAction === undefined) continue
+    if (phase.pass !== 1 || rule === undefined || !canCallActions(deps.target)) continue
     const wanted: { record: X2crmRecord; sourceKey: SourceKey }[] = []
     for await (const record of recordsAmong(deps.source, phase.entity, only)) {
       const sourceKey = sourceKeyOf(phase.entity, Number(record['id']))
@@ -98,40 +98,79 @@ export async function closeOpportunities(
       .map((r) => r.targetId)
     // The rows' states, read in batches (not one request per opportunity): a closed one is not closed again.
     const states = await readExisting(deps.target, phase.table, rowIds, ['statecode'])
+    const requests: CloseRequest[] = []
     for (const { record, sourceKey } of wanted) {
       const row = loaded.get(sourceKey)
       if (row === undefined || rowPhaseName(row.phase) !== phase.name) continue
       const request = closeRequestFor(rule, record, row.targetId, sourceKey)
       if (request === null) continue
-      if (isClosed(states.get(row.targetId) ?? states.get(row.targetId.toLowerCase()))) {
+      if (isClosed(states.get(row.targetId) ?? states.get(row.targetId.toLowerCase())))
         summary.alreadyClosed++
-        continue
+      else requests.push(request)
+    }
+    const closeIdOf = (request: CloseRequest) =>
+      scope === undefined ? undefined : opportunityCloseIdFor(scope.runId, request.targetId)
+    // Many actions to a `$batch`, a few batches at once; a refused one fails alone, the others still close.
+    const outcomes = await inBatches(requests, async (part) => {
+      if (scope !== undefined) {
+        // Intent before effect: each opportunityclose gets an id the ledger holds before its batch leaves.
+        await recordPlannedRows(
+          scope,
+          CLOSING_PHASES.opportunityClose,
+          OPPORTUNITY_CLOSE,
+          part.map((request) => ({ targetId: closeIdOf(request) ?? '', sourceKey: request.sourceKey })),
+        )
+        for (const request of part)
+          Object.assign(request.body['OpportunityClose'] as object, { activityid: closeIdOf(request) })
       }
-      try {
-        if (scope !== undefined) {
-          // Intent before effect: the opportunityclose gets an id the ledger holds before the action leaves.
-          const closeId = opportunityCloseIdFor(scope.runId, row.targetId)
-          await recordPlannedRows(scope, CLOSING_PHASES.opportunityClose, OPPORTUNITY_CLOSE, [
-            { targetId: closeId, sourceKey },
-          ])
-          Object.assign(request.body['OpportunityClose'] as object, { activityid: closeId })
-        }
-        await callAction(request.action, request.body)
-        summary.closedIds?.push(row.targetId)
+      return sendActions(
+        deps.target,
+        part.map((request) => ({ name: request.action, body: request.body })),
+      )
+    })
+    const closedBefore = await closedByLostAnswer(deps.target, requests, outcomes, closeIdOf)
+    requests.forEach((request, index) => {
+      const outcome = outcomes[index]
+      if (outcome?.status === 'done' || closedBefore.has(request)) {
+        summary.closedIds?.push(request.targetId)
         if (request.action === 'WinOpportunity') summary.won++
         else summary.lost++
-      } catch (error) {
-        // Dataverse refused this one (its reason is kept); anything systemic stops the run, which can resume.
-        const refusal = refusalOfError(error)
-        if (refusal === undefined) throw error
-        summary.failed.push({
-          sourceKey,
-          reason: `Dataverse refused ${request.action} (${refusal.httpStatus} ${refusal.code ?? ''}): ${refusal.reason}`,
-        })
+        return
       }
-    }
+      if (outcome === undefined) return
+      // Dataverse refused this one (its reason is kept); anything systemic stopped the run, which can resume.
+      summary.failed.push({
+        sourceKey: request.sourceKey,
+        reason: `Dataverse refused ${request.action} (${outcome.httpStatus} ${outcome.code}): ${outcome.reason}`,
+      })
+    })
   }
   return summary
+}
+
+/**
+ * The refused closes this run made all the same: a `$batch` whose answer was lost is sent again, and Dataverse then
+ * refuses as closed what the first sending closed. The opportunityclose under this run's id is there for those (it is
+ * written by the close itself); without an id (no scope) none is found.
+ */
+async function closedByLostAnswer(
+  target: DataverseBulkTarget,
+  requests: readonly CloseRequest[],
+  outcomes: readonly ActionOutcome[],
+  closeIdOf: (request: CloseRequest) => string | undefined,
+): Promise<Set<CloseRequest>> {
+  const refused = requests.filter(
+    (request, i) => outcomes[i]?.status === 'refused' && closeIdOf(request) !== undefined,
+  )
+  if (refused.length === 0) return new Set()
+  const there = await readExisting(
+    target,
+    OPPORTUNITY_CLOSE,
+    refused.map((request) => closeIdOf(request) ?? ''),
+    [],
+  )
+  const ids = new Set([...there.keys()].map((id) => id.toLowerCase()))
+  return new Set(refused.filter((request) => ids.has((closeIdOf(request) ?? '').toLowerCase())))
 }
 
 /**

@@ -12,6 +12,12 @@ export interface BatchOperation {
   body?: unknown
   /** Per-operation headers: impersonation, bypass, `If-Match`… */
   headers?: Readonly<Record<string, string>>
+  /**
+   * A request of its own, outside any change set (an action such as `WinOpportunity`): no Content-ID, its response is
+   * matched by position ("The order of the responses match the order of the requests in the batch operation", Execute
+   * batch operations using the Web API). @default false: a change set of its own
+   */
+  alone?: boolean
 }
 
 export interface BatchRequestBody {
@@ -29,7 +35,8 @@ const CRLF = '\r\n'
 
 /**
  * A `$batch` body with one change set per operation, so a failing row rolls back only itself; Content-ID `n` is the
- * operation's 1-based position. Send it with `Prefer: odata.continue-on-error` so later change sets still run.
+ * operation's 1-based position. An operation `alone` is a top-level request instead. Send it with
+ * `Prefer: odata.continue-on-error` so later change sets and requests still run.
  */
 export function buildBatchBody(
   operations: readonly BatchOperation[],
@@ -39,6 +46,16 @@ export function buildBatchBody(
   const batch = `batch_${newId()}`
   const lines: string[] = []
   operations.forEach((operation, index) => {
+    const json = operation.body === undefined ? undefined : JSON.stringify(operation.body)
+    const request = [`${operation.method} ${operation.path} HTTP/1.1`]
+    if (json !== undefined) request.push('Content-Type: application/json; type=entry')
+    for (const [name, value] of Object.entries(operation.headers ?? {})) request.push(`${name}: ${value}`)
+    request.push('', json ?? '')
+    if (operation.alone === true) {
+      lines.push(`--${batch}`, 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '')
+      lines.push(...request)
+      return
+    }
     const changeSet = `changeset_${newId()}`
     lines.push(`--${batch}`, `Content-Type: multipart/mixed; boundary="${changeSet}"`, '')
     lines.push(
@@ -47,12 +64,9 @@ export function buildBatchBody(
       'Content-Transfer-Encoding: binary',
       `Content-ID: ${index + 1}`,
       '',
-      `${operation.method} ${operation.path} HTTP/1.1`,
+      ...request,
+      `--${changeSet}--`,
     )
-    const json = operation.body === undefined ? undefined : JSON.stringify(operation.body)
-    if (json !== undefined) lines.push('Content-Type: application/json; type=entry')
-    for (const [name, value] of Object.entries(operation.headers ?? {})) lines.push(`${name}: ${value}`)
-    lines.push('', json ?? '', `--${changeSet}--`)
   })
   lines.push(`--${batch}--`, '')
   return { contentType: `multipart/mixed; boundary="${batch}"`, body: lines.join(CRLF) }

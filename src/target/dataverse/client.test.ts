@@ -365,6 +365,61 @@ describe('createDataverseClient', () => {
       expect(received[1]?.parts.map((p) => p.path)).toEqual(['/api/data/v9.2/accounts'])
     })
 
+    it('sends actions as requests of their own (no change set, no Content-ID) and reads answers by position', async () => {
+      // "These operations are performed sequentially in the order they're specified. The order of the responses match
+      // the order of the requests in the batch operation." With continue-on-error a failed request answers in its slot
+      // and later ones still run (Execute batch operations using the Web API,
+      // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api).
+      const received: string[] = []
+      const fetch: Fetch = async (input, init) => {
+        const request = new Request(input, init)
+        const text = await request.text()
+        received.push(text)
+        const boundary = /boundary="?([^";]+)"?/.exec(request.headers.get('content-type') ?? '')?.[1] ?? ''
+        const parts = text.split(`--${boundary}`).slice(1, -1)
+        const out: string[] = []
+        for (const part of parts) {
+          const refused = part.includes('"Status":4')
+          out.push(
+            '--batchresponse_r',
+            'Content-Type: application/http',
+            'Content-Transfer-Encoding: binary',
+            '',
+            refused ? 'HTTP/1.1 400 Bad Request' : 'HTTP/1.1 204 No Content',
+            ...(refused
+              ? ['Content-Type: application/json', '', '{"error":{"code":"0x80040203","message":"closed"}}']
+              : ['', '']),
+          )
+        }
+        out.push('--batchresponse_r--', '')
+        return new Response(out.join('\r\n'), {
+          status: 200,
+          headers: { 'Content-Type': 'multipart/mixed; boundary=batchresponse_r' },
+        })
+      }
+      const { target } = client(fetch, { bypassBusinessLogic: 'CustomSync' })
+      const outcomes = await target.callActions?.([
+        { name: 'WinOpportunity', body: { Status: 3 } },
+        { name: 'LoseOpportunity', body: { Status: 4 } },
+        { name: 'WinOpportunity', body: { Status: 3 } },
+      ])
+      expect(outcomes).toEqual([
+        { status: 'done' },
+        { status: 'refused', httpStatus: 400, code: '0x80040203', reason: 'closed' },
+        { status: 'done' },
+      ])
+      expect(received).toHaveLength(1)
+      const body = received[0] ?? ''
+      expect(body.match(/^POST \/api\/data\/v9\.2\/(Win|Lose)Opportunity HTTP\/1\.1$/gm)).toHaveLength(3)
+      expect(body).not.toContain('changeset_')
+      expect(body).not.toContain('Content-ID')
+      // Write headers go on each request inside the batch, as on a request sent alone.
+      expect(body.match(/^MSCRM\.BypassBusinessLogicExecution: CustomSync$/gm)).toHaveLength(3)
+      await expect(target.callActions?.([{ name: 'Win/../x', body: {} }])).rejects.toBeInstanceOf(
+        MigrationError,
+      )
+    })
+
     it('throws on a systemic failure inside the batch', async () => {
       const { fetch } = fakeBatchServer(() => dataverseError(403, '0x80040220', 'missing prvWriteAccount'))
       const error = await failure(client(fetch).target.batch(account, [{ targetId: ID1, values: {} }]))

@@ -4,8 +4,9 @@ import type { Fetch } from '../../http/fetch.ts'
 import { readBody, redactErrorBody } from '../../http/response-body.ts'
 import { type RetryInfo, sendWithRetry, sleep as realSleep } from '../../http/send-with-retry.ts'
 import { type BatchOperation, buildBatchBody, parseBatchResponse } from './batch-body.ts'
-import { refusalOf, withRoleHint } from './refusal.ts'
+import { type Refusal, refusalOf, withRoleHint } from './refusal.ts'
 import type {
+  ActionOutcome,
   BatchWrite,
   DataverseBulkTarget,
   QueryOptions,
@@ -223,6 +224,63 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
     return 'missing'
   }
 
+  /**
+   * Sends these operations in one `$batch` with `Prefer: odata.continue-on-error`, then again those a server that
+   * ignores the preference did not run (it stops at the first failure). Per operation, in order: null when it
+   * succeeded, else Dataverse's refusal; anything systemic throws an HttpError naming the operation. The POST is
+   * retried like any request: after a lost answer Dataverse runs the operations a second time.
+   */
+  async function sendBatch(operations: readonly BatchOperation[]): Promise<(Refusal | null)[]> {
+    const url = `${base}$batch`
+    const results: (Refusal | null | undefined)[] = operations.map(() => undefined)
+    for (let pending = operations.map((_, index) => index); pending.length > 0;) {
+      const built = buildBatchBody(pending.map((index) => operations[index] as BatchOperation))
+      const response = await send(
+        'POST',
+        url,
+        { contentType: built.contentType, text: built.body },
+        { Prefer: 'odata.continue-on-error' },
+        (r) => r.status === 400 && /^multipart\/mixed/i.test(r.headers.get('content-type') ?? ''),
+      )
+      const parts = parseBatchResponse(response.headers.get('content-type') ?? '', await response.text())
+      parts.forEach((part, position) => {
+        // A change set's part echoes its Content-ID; a request on its own answers in its place.
+        const slot = part.contentId === undefined ? position : Number(part.contentId) - 1
+        const index = pending[slot]
+        const operation = index === undefined ? undefined : operations[index]
+        if (index === undefined || operation === undefined) return
+        if (part.status >= 200 && part.status <= 299) {
+          results[index] = null
+          return
+        }
+        const refusal = refusalOf(part.status, part.body)
+        if (refusal === undefined) {
+          throw new HttpError(
+            { method: operation.method, url: `${origin}${operation.path}` },
+            part.status,
+            redactErrorBody(part.body, []),
+            withRoleHint(part.status, `${describeError(part.body) ?? 'failed'} (inside $batch)`),
+          )
+        }
+        results[index] = refusal
+      })
+      const left = pending.filter((index) => results[index] === undefined)
+      if (left.length === pending.length) {
+        throw new HttpError(
+          { method: 'POST', url },
+          response.status,
+          undefined,
+          `the $batch response answered none of its ${pending.length} requests`,
+        )
+      }
+      pending = left
+    }
+    return results.map((result) => {
+      if (result === undefined) throw new InternalError('a $batch request was left without an answer')
+      return result
+    })
+  }
+
   return {
     async update(table, row) {
       const outcome = await sendByKey('PATCH', table, row.targetId, { json: row.values }, { 'If-Match': '*' })
@@ -237,70 +295,40 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
     updateMultiple: (table, rows) => sendMultiple('UpdateMultiple', table, rows),
 
     async batch(table, rows, operation = 'upsert') {
-      const url = `${base}$batch`
-      const results: (RowResult | undefined)[] = rows.map(() => undefined)
-      // A server that ignores continue-on-error stops at the first failure; the rest go again in the next round.
-      for (let pending = rows.map((_, index) => index); pending.length > 0;) {
-        const built = buildBatchBody(
-          pending.map((index) => batchOperation(table, rows[index] as TargetRow, operation)),
-        )
-        const response = await send(
-          'POST',
-          url,
-          { contentType: built.contentType, text: built.body },
-          { Prefer: 'odata.continue-on-error' },
-          (r) => r.status === 400 && /^multipart\/mixed/i.test(r.headers.get('content-type') ?? ''),
-        )
-        const parts = parseBatchResponse(response.headers.get('content-type') ?? '', await response.text())
-        parts.forEach((part, position) => {
-          const slot = part.contentId === undefined ? position : Number(part.contentId) - 1
-          const index = pending[slot]
-          const row = index === undefined ? undefined : rows[index]
-          if (index === undefined || row === undefined) return
-          if (part.status >= 200 && part.status <= 299) {
-            results[index] = { status: 'loaded', targetId: row.targetId }
-            return
-          }
-          const refusal = refusalOf(part.status, part.body)
-          if (refusal === undefined) {
-            const { method, path } = batchOperation(table, row, operation)
-            throw new HttpError(
-              { method, url: `${origin}${path}` },
-              part.status,
-              redactErrorBody(part.body, []),
-              withRoleHint(part.status, `${describeError(part.body) ?? 'failed'} (inside $batch)`),
-            )
-          }
-          results[index] = { status: 'rejected', targetId: row.targetId, ...refusal }
-        })
-        const left = pending.filter((index) => results[index] === undefined)
-        if (left.length === pending.length) {
-          throw new HttpError(
-            { method: 'POST', url },
-            response.status,
-            undefined,
-            `the $batch response answered none of its ${pending.length} requests`,
-          )
-        }
-        pending = left
-      }
-      return results.map((result) => {
-        if (result === undefined) throw new InternalError('a $batch row was left without a result')
-        return result
+      const answers = await sendBatch(rows.map((row) => batchOperation(table, row, operation)))
+      return rows.map((row, index): RowResult => {
+        const refusal = answers[index]
+        return refusal === null || refusal === undefined
+          ? { status: 'loaded', targetId: row.targetId }
+          : { status: 'rejected', targetId: row.targetId, ...refusal }
       })
+    },
+
+    async callActions(calls) {
+      const operations = calls.map((call): BatchOperation => ({
+        method: 'POST',
+        path: `${apiPath}${checkedActionName(call.name)}`,
+        body: call.body,
+        headers: writeHeaders,
+        alone: true,
+      }))
+      const answers: (Refusal | null)[] = []
+      for (let i = 0; i < operations.length; i += MAX_BATCH_REQUESTS)
+        answers.push(...(await sendBatch(operations.slice(i, i + MAX_BATCH_REQUESTS))))
+      return answers.map((refusal): ActionOutcome =>
+        refusal === null ? { status: 'done' } : { status: 'refused', ...refusal },
+      )
     },
 
     async callAction(name: string, body: Record<string, unknown>) {
       // An unbound action (WinOpportunity, LoseOpportunity): POST {base}{name}, 204 on success.
-      if (!/^[A-Za-z]\w*$/.test(name)) throw new MigrationError(`not an action name: ${JSON.stringify(name)}`)
-      const response = await send('POST', `${base}${name}`, { json: body })
+      const response = await send('POST', `${base}${checkedActionName(name)}`, { json: body })
       await response.body?.cancel().catch(() => undefined)
     },
 
     async callBoundAction(table: TableRef, id: string, name: string, body: Record<string, unknown>) {
       // A bound action (PublishProductHierarchy, AddMembersTeam): POST {set}({id})/Microsoft.Dynamics.CRM.{name}.
-      if (!/^[A-Za-z]\w*$/.test(name)) throw new MigrationError(`not an action name: ${JSON.stringify(name)}`)
-      const path = `${base}${entitySetOf(table)}(${checkedId(id)})/Microsoft.Dynamics.CRM.${name}`
+      const path = `${base}${entitySetOf(table)}(${checkedId(id)})/Microsoft.Dynamics.CRM.${checkedActionName(name)}`
       const response = await send('POST', path, { json: body })
       await response.body?.cancel().catch(() => undefined)
     },
@@ -378,6 +406,14 @@ function checkedId(targetId: string): string {
   if (!GUID.test(targetId)) throw new InternalError(`Not a GUID target id: "${targetId}"`)
   return targetId
 }
+
+function checkedActionName(name: string): string {
+  if (!/^[A-Za-z]\w*$/.test(name)) throw new MigrationError(`not an action name: ${JSON.stringify(name)}`)
+  return name
+}
+
+/** Dataverse runs at most 1,000 requests in one `$batch` (webapi.md §3.1). */
+const MAX_BATCH_REQUESTS = 1000
 
 function entitySetOf(table: TableRef): string {
   return checkedEntitySet(table.entitySet)

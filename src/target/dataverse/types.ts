@@ -54,6 +54,16 @@ export type WriteOperation = 'upsert' | 'create'
  */
 export type BatchWrite = WriteOperation | 'update' | 'delete'
 
+/** One unbound action (`WinOpportunity`, `CloseIncident`…) to send inside a `$batch`. */
+export interface ActionCall {
+  name: string
+  body: Record<string, unknown>
+}
+
+/** What Dataverse answered one action of a `$batch`: done, or refused (a 4xx about the data) with its reason. */
+export type ActionOutcome =
+  { status: 'done' } | { status: 'refused'; httpStatus: number; code: string; reason: string }
+
 /** The bulk-loading half of the Web API client (`createDataverseClient()` implements it). */
 export interface DataverseBulkTarget extends DataverseTarget {
   /** `POST {entitySet}/Microsoft.Dynamics.CRM.CreateMultiple`: all or nothing on a standard table, like upsertMultiple. */
@@ -75,6 +85,11 @@ export interface DataverseBulkTarget extends DataverseTarget {
   delete(table: TableRef, targetId: string): Promise<'deleted' | 'missing'>
   /** `POST {name}`: an unbound action such as `WinOpportunity`; throws the HttpError when Dataverse refuses it. */
   callAction?(name: string, body: Record<string, unknown>): Promise<void>
+  /**
+   * `POST $batch` of unbound actions, each a request of its own (no change set) with `Prefer: odata.continue-on-error`:
+   * a refused one fails alone. One outcome per call, in order; throws on anything systemic, as `batch` does.
+   */
+  callActions?(calls: readonly ActionCall[]): Promise<ActionOutcome[]>
   /**
    * `POST {entitySet}({id})/Microsoft.Dynamics.CRM.{name}`: an action bound to a row (`PublishProductHierarchy`,
    * `AddMembersTeam`); throws the HttpError when Dataverse refuses it.
