@@ -7,6 +7,7 @@ import { pathProblem } from '../paths.ts'
 import type { RecordHash } from '../domain/record-hash.ts'
 import type { SourceKey } from '../domain/source-key.ts'
 import { assertBatchBelongs } from './batch-check.ts'
+import { rowsWriter } from './sqlite-rows.ts'
 import type { SourceFix } from './fix-store.ts'
 import type { IntentRow, WriteIntent } from './intent-store.ts'
 import type {
@@ -206,9 +207,10 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
     `SELECT * FROM runs WHERE kind = ? AND status = 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1`,
   )
   const updateRun = db.prepare('UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?')
-  const upsertOutcome = db.prepare(
-    `INSERT OR REPLACE INTO outcomes (run_id, phase, source_key, status, target_id, reason, warnings)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  const upsertOutcomes = rowsWriter(
+    db,
+    'INSERT OR REPLACE INTO outcomes (run_id, phase, source_key, status, target_id, reason, warnings)',
+    7,
   )
   const upsertCheckpoint = db.prepare(
     'INSERT OR REPLACE INTO checkpoints (run_id, phase, last_source_id) VALUES (?, ?, ?)',
@@ -246,10 +248,12 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
   const selectHashPage = db.prepare<[string, number, number], { id: number; hash: string }>(
     'SELECT id, hash FROM content_hashes WHERE entity = ? AND id > ? ORDER BY id LIMIT ?',
   )
-  const upsertHash = db.prepare('INSERT OR REPLACE INTO content_hashes (entity, id, hash) VALUES (?, ?, ?)')
+  const upsertHashes = rowsWriter(db, 'INSERT OR REPLACE INTO content_hashes (entity, id, hash)', 3)
+  const hashValues = (entity: string, hashes: readonly RecordHash[]) =>
+    hashes.flatMap(({ id, hash }) => [entity, id, hash])
   const deleteHash = db.prepare('DELETE FROM content_hashes WHERE entity = ? AND id = ?')
-  const saveHashes = db.transaction((entity: string, hashes: readonly { id: number; hash: string }[]) => {
-    for (const { id, hash } of hashes) upsertHash.run(entity, id, hash)
+  const saveHashes = db.transaction((entity: string, hashes: readonly RecordHash[]) => {
+    upsertHashes(hashValues(entity, hashes))
   })
   const removeHashes = db.transaction((entity: string, ids: readonly number[]) => {
     for (const id of ids) deleteHash.run(entity, id)
@@ -265,13 +269,15 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
      WHERE rowid IN (SELECT MAX(rowid) FROM fixes GROUP BY entity, id, field)
      ORDER BY entity, id, field`,
   )
-  const insertIntent = db.prepare(
-    `INSERT OR IGNORE INTO write_intents (run_id, phase, entity_set, target_id, existed, source_key)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+  const insertIntents = rowsWriter(
+    db,
+    'INSERT OR IGNORE INTO write_intents (run_id, phase, entity_set, target_id, existed, source_key)',
+    6,
   )
   const writeIntents = db.transaction((runId: string, phase: string, rows: readonly IntentRow[]) => {
-    for (const r of rows)
-      insertIntent.run(runId, phase, r.entitySet, r.targetId, r.existed ? 1 : 0, r.sourceKey ?? null)
+    insertIntents(
+      rows.flatMap((r) => [runId, phase, r.entitySet, r.targetId, r.existed ? 1 : 0, r.sourceKey ?? null]),
+    )
   })
   const selectIntentPage = db.prepare<[string, number, number], IntentRowOut & { seq: number }>(
     `SELECT rowid AS seq, phase, entity_set, target_id, existed, source_key FROM write_intents
@@ -312,8 +318,8 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
       checkpoint: Checkpoint,
       hashes?: { entity: string; hashes: readonly RecordHash[] },
     ) => {
-      for (const o of outcomes) {
-        upsertOutcome.run(
+      upsertOutcomes(
+        outcomes.flatMap((o) => [
           runId,
           phase,
           o.sourceKey,
@@ -321,10 +327,11 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
           o.targetId ?? null,
           o.reason ?? null,
           o.warnings && o.warnings.length > 0 ? JSON.stringify(o.warnings) : null,
-        )
-      }
+        ]),
+      )
       upsertCheckpoint.run(runId, phase, checkpoint.lastSourceId)
-      if (hashes !== undefined && hashes.hashes.length > 0) saveHashes(hashes.entity, hashes.hashes)
+      // Not saveHashes: a transaction inside this one would be a savepoint, for nothing.
+      if (hashes !== undefined) upsertHashes(hashValues(hashes.entity, hashes.hashes))
     },
   )
 
