@@ -243,8 +243,10 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
     `SELECT rowid AS seq, phase, source_key, status, target_id, reason, warnings FROM outcomes
      WHERE run_id = ? AND phase = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
   )
-  const insertImage = db.prepare(
-    `INSERT OR IGNORE INTO before_images (run_id, phase, entity_set, target_id, row_values) VALUES (?, ?, ?, ?, ?)`,
+  const insertImages = rowsWriter(
+    db,
+    'INSERT OR IGNORE INTO before_images (run_id, phase, entity_set, target_id, row_values)',
+    5,
   )
   const selectImagePage = db.prepare<
     [string, number, number],
@@ -254,9 +256,15 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
      WHERE run_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
   )
   const writeImages = db.transaction((runId: RunId, images: readonly BeforeImage[]) => {
-    for (const image of images) {
-      insertImage.run(runId, image.phase, image.entitySet, image.targetId, JSON.stringify(image.values))
-    }
+    insertImages(
+      images.flatMap((image) => [
+        runId,
+        image.phase,
+        image.entitySet,
+        image.targetId,
+        JSON.stringify(image.values),
+      ]),
+    )
   })
   const selectHashPage = db.prepare<[string, number, number], { id: number; hash: string }>(
     'SELECT id, hash FROM content_hashes WHERE entity = ? AND id > ? ORDER BY id LIMIT ?',
