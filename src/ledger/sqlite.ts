@@ -7,6 +7,7 @@ import { pathProblem } from '../paths.ts'
 import type { RecordHash } from '../domain/record-hash.ts'
 import type { SourceKey } from '../domain/source-key.ts'
 import { assertBatchBelongs } from './batch-check.ts'
+import { rowsWriter } from './sqlite-rows.ts'
 import type { SourceFix } from './fix-store.ts'
 import type { IntentRow, WriteIntent } from './intent-store.ts'
 import type {
@@ -139,6 +140,17 @@ const MIGRATIONS: readonly string[] = [
   `,
 ]
 
+/** Every outcome status, each a column of {@link PhaseCounts}: a status added to OutcomeStatus must be added here. */
+const COUNTED: { readonly [S in OutcomeStatus]: S & keyof PhaseCounts } = {
+  created: 'created',
+  updated: 'updated',
+  quarantined: 'quarantined',
+  skipped: 'skipped',
+  deleted: 'deleted',
+  restored: 'restored',
+}
+const STATUSES = Object.values(COUNTED)
+
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
 const LOADED_CHUNK = 1000
 /** Rows fetched per query while streaming outcomes; no cursor stays open between pages. */
@@ -206,9 +218,10 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
     `SELECT * FROM runs WHERE kind = ? AND status = 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1`,
   )
   const updateRun = db.prepare('UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?')
-  const upsertOutcome = db.prepare(
-    `INSERT OR REPLACE INTO outcomes (run_id, phase, source_key, status, target_id, reason, warnings)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  const upsertOutcomes = rowsWriter(
+    db,
+    'INSERT OR REPLACE INTO outcomes (run_id, phase, source_key, status, target_id, reason, warnings)',
+    7,
   )
   const upsertCheckpoint = db.prepare(
     'INSERT OR REPLACE INTO checkpoints (run_id, phase, last_source_id) VALUES (?, ?, ?)',
@@ -216,9 +229,11 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
   const selectCheckpoint = db.prepare<[string, string], { last_source_id: number }>(
     'SELECT last_source_id FROM checkpoints WHERE run_id = ? AND phase = ?',
   )
-  const selectCounts = db.prepare<[string], { phase: string; status: OutcomeStatus; n: number }>(
-    `SELECT phase, status, COUNT(*) AS n, MIN(rowid) AS first FROM outcomes WHERE run_id = ?
-     GROUP BY phase, status ORDER BY first`,
+  // One group per phase, in the order of outcomes_by_run_phase: no sort of the run's outcomes by (phase, status), a
+  // quarter less CPU than grouping by both (migrate counts at the start of each read). Phases in order of first write.
+  const selectCounts = db.prepare<[string], PhaseCounts>(
+    `SELECT phase, ${STATUSES.map((s) => `SUM(status = '${s}') AS ${s}`).join(', ')}
+     FROM outcomes WHERE run_id = ? GROUP BY phase ORDER BY MIN(rowid)`,
   )
   const selectPage = db.prepare<[string, number, number], OutcomeRow>(
     `SELECT rowid AS seq, phase, source_key, status, target_id, reason, warnings FROM outcomes
@@ -228,8 +243,10 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
     `SELECT rowid AS seq, phase, source_key, status, target_id, reason, warnings FROM outcomes
      WHERE run_id = ? AND phase = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
   )
-  const insertImage = db.prepare(
-    `INSERT OR IGNORE INTO before_images (run_id, phase, entity_set, target_id, row_values) VALUES (?, ?, ?, ?, ?)`,
+  const insertImages = rowsWriter(
+    db,
+    'INSERT OR IGNORE INTO before_images (run_id, phase, entity_set, target_id, row_values)',
+    5,
   )
   const selectImagePage = db.prepare<
     [string, number, number],
@@ -239,17 +256,25 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
      WHERE run_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
   )
   const writeImages = db.transaction((runId: RunId, images: readonly BeforeImage[]) => {
-    for (const image of images) {
-      insertImage.run(runId, image.phase, image.entitySet, image.targetId, JSON.stringify(image.values))
-    }
+    insertImages(
+      images.flatMap((image) => [
+        runId,
+        image.phase,
+        image.entitySet,
+        image.targetId,
+        JSON.stringify(image.values),
+      ]),
+    )
   })
   const selectHashPage = db.prepare<[string, number, number], { id: number; hash: string }>(
     'SELECT id, hash FROM content_hashes WHERE entity = ? AND id > ? ORDER BY id LIMIT ?',
   )
-  const upsertHash = db.prepare('INSERT OR REPLACE INTO content_hashes (entity, id, hash) VALUES (?, ?, ?)')
+  const upsertHashes = rowsWriter(db, 'INSERT OR REPLACE INTO content_hashes (entity, id, hash)', 3)
+  const hashValues = (entity: string, hashes: readonly RecordHash[]) =>
+    hashes.flatMap(({ id, hash }) => [entity, id, hash])
   const deleteHash = db.prepare('DELETE FROM content_hashes WHERE entity = ? AND id = ?')
-  const saveHashes = db.transaction((entity: string, hashes: readonly { id: number; hash: string }[]) => {
-    for (const { id, hash } of hashes) upsertHash.run(entity, id, hash)
+  const saveHashes = db.transaction((entity: string, hashes: readonly RecordHash[]) => {
+    upsertHashes(hashValues(entity, hashes))
   })
   const removeHashes = db.transaction((entity: string, ids: readonly number[]) => {
     for (const id of ids) deleteHash.run(entity, id)
@@ -265,13 +290,15 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
      WHERE rowid IN (SELECT MAX(rowid) FROM fixes GROUP BY entity, id, field)
      ORDER BY entity, id, field`,
   )
-  const insertIntent = db.prepare(
-    `INSERT OR IGNORE INTO write_intents (run_id, phase, entity_set, target_id, existed, source_key)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+  const insertIntents = rowsWriter(
+    db,
+    'INSERT OR IGNORE INTO write_intents (run_id, phase, entity_set, target_id, existed, source_key)',
+    6,
   )
   const writeIntents = db.transaction((runId: string, phase: string, rows: readonly IntentRow[]) => {
-    for (const r of rows)
-      insertIntent.run(runId, phase, r.entitySet, r.targetId, r.existed ? 1 : 0, r.sourceKey ?? null)
+    insertIntents(
+      rows.flatMap((r) => [runId, phase, r.entitySet, r.targetId, r.existed ? 1 : 0, r.sourceKey ?? null]),
+    )
   })
   const selectIntentPage = db.prepare<[string, number, number], IntentRowOut & { seq: number }>(
     `SELECT rowid AS seq, phase, entity_set, target_id, existed, source_key FROM write_intents
@@ -312,8 +339,8 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
       checkpoint: Checkpoint,
       hashes?: { entity: string; hashes: readonly RecordHash[] },
     ) => {
-      for (const o of outcomes) {
-        upsertOutcome.run(
+      upsertOutcomes(
+        outcomes.flatMap((o) => [
           runId,
           phase,
           o.sourceKey,
@@ -321,10 +348,11 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
           o.targetId ?? null,
           o.reason ?? null,
           o.warnings && o.warnings.length > 0 ? JSON.stringify(o.warnings) : null,
-        )
-      }
+        ]),
+      )
       upsertCheckpoint.run(runId, phase, checkpoint.lastSourceId)
-      if (hashes !== undefined && hashes.hashes.length > 0) saveHashes(hashes.entity, hashes.hashes)
+      // Not saveHashes: a transaction inside this one would be a savepoint, for nothing.
+      if (hashes !== undefined) upsertHashes(hashValues(hashes.entity, hashes.hashes))
     },
   )
 
@@ -427,24 +455,7 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
     },
 
     async counts(runId) {
-      const byPhase = new Map<string, PhaseCounts>()
-      for (const row of selectCounts.all(runId)) {
-        let counts = byPhase.get(row.phase)
-        if (counts === undefined) {
-          counts = {
-            phase: row.phase,
-            created: 0,
-            updated: 0,
-            quarantined: 0,
-            skipped: 0,
-            deleted: 0,
-            restored: 0,
-          }
-          byPhase.set(row.phase, counts)
-        }
-        counts[row.status] = row.n
-      }
-      return [...byPhase.values()]
+      return selectCounts.all(runId)
     },
 
     async loaded(sourceKeys) {
@@ -630,6 +641,12 @@ function openForWriting(path: string): Database.Database {
   // in batches of 100: 12.4 → 10.6 s of CPU, 52 → 41 s of wall time (docs/performance.md, Session 5).
   db.pragma('wal_autocheckpoint = 10000')
   db.pragma('foreign_keys = ON')
+  // The statement journal in memory, not in a temporary file: SQLite keeps the pages each statement of a transaction
+  // changes there until the statement ends (to undo only that statement if it fails), and spills it to a file past
+  // 64 KB, which every multi-row INSERT of a batch passes. Nothing of it outlives the transaction, so durability is
+  // the same; the ledger sorts only small results (IN lists, a run's phases), so temporary tables stay small too.
+  // 20,000 records (bench/ledger.ts): 351 -> 156 MB written, half of them (and of the write calls) gone.
+  db.pragma('temp_store = MEMORY')
   migrate(db)
   return db
 }

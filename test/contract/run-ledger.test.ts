@@ -447,6 +447,24 @@ for (const [name, make] of implementations) {
         ])
       })
 
+      it('lists phases in the order of their first outcome, not by name', async () => {
+        const { runId } = await ledger.startRun('migrate', {}, at(0))
+        await ledger.recordBatch(runId, 'Contacts', [anOutcome(runId, { sourceKey: 'Contacts:1' })], {
+          lastSourceId: 1,
+        })
+        await ledger.recordBatch(
+          runId,
+          'Accounts',
+          [anOutcome(runId, { phase: 'Accounts', sourceKey: 'Accounts:1', status: 'skipped', reason: 'x' })],
+          { lastSourceId: 1 },
+        )
+
+        expect((await ledger.counts(runId)).map((c) => [c.phase, c.created, c.skipped])).toEqual([
+          ['Contacts', 1, 0],
+          ['Accounts', 0, 1],
+        ])
+      })
+
       it('is empty for a run without outcomes', async () => {
         const { runId } = await ledger.startRun('migrate', {}, at(0))
 
