@@ -24,6 +24,7 @@ import {
 import { guidFrom, newGuid } from './guid.ts'
 import { createKeyIndex } from './metadata/keys.ts'
 import { resolveAlternateKey, type SchemaSettings } from './metadata/schema.ts'
+import { createColumnIndex } from './odata/column-index.ts'
 import { parsePrefer } from './odata/prefer.ts'
 import { defaultMaxUploadBytes, organizationTable } from './organization.ts'
 import { publisherTable, solutionTable } from './solutions.ts'
@@ -257,6 +258,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   const model = costModel ?? freeCostModel
   const faultPlan = createFaultPlan(options.faults, options.faultRandom)
   const keys = createKeyIndex(store, (name) => catalog.byName(name))
+  const columns = createColumnIndex(store)
   const schema: SchemaSettings = {
     customizationPrefix: options.customizationPrefix ?? 'new',
     optionValuePrefix: 10000,
@@ -297,6 +299,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
         user,
         caller,
         keys,
+        columns,
         schema,
         maxUploadBytes: maxUploadBytes(),
         resolveKey(table, key) {
