@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { parseApply, runApply } from '../odata/aggregate.ts'
 import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
 import { filterLookups } from '../odata/column-index.ts'
@@ -13,7 +14,7 @@ import { contextUrl, jsonResponse, representationOf, type ApiContext } from './c
  * GET {set}: $select, $expand (single-valued), $filter, $orderby, $top, $count, and paging with
  * `Prefer: odata.maxpagesize` → `@odata.nextLink` carrying a `$skiptoken` (webapi.md §2.8).
  */
-export function queryCollection(context: ApiContext, table: Table, request: Request): Response {
+export function queryCollection(context: ApiContext, table: Table, request: SimRequest): Response {
   context.count('RetrieveMultiple')
   const url = new URL(request.url)
   const query = parseCollectionQuery(table, url.searchParams)
@@ -106,7 +107,7 @@ function primaryKeysOf(filter: FilterExpression, primaryId: string): string[] | 
  * GET {set}/$count: the number of rows (after `$filter`), up to 5,000, as `text/plain`.
  * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/count-rows
  */
-export function countCollection(context: ApiContext, table: Table, request: Request): Response {
+export function countCollection(context: ApiContext, table: Table, request: SimRequest): Response {
   context.count('RetrieveMultiple')
   const query = parseCollectionQuery(table, new URL(request.url).searchParams)
   let rows = filteredRows(context, table, query.filter)
