@@ -49,7 +49,7 @@ export class BufferedRequest implements SimRequest {
     }
     const bodyOnGet = body !== undefined && (method === 'GET' || method === 'HEAD')
     if (href === undefined || !plainMethods.has(method) || bodyOnGet) {
-      return new Request(url, { method, headers, body, duplex: 'half' } as RequestInit)
+      return new Request(url, { method, headers, body, duplex: 'half' })
     }
     return new BufferedRequest(href, method, headers, body)
   }
