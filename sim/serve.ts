@@ -69,6 +69,24 @@ export class BufferedRequest implements SimRequest {
 
 const decoder = new TextDecoder()
 
+/** The text each {@link textResponse} was made with. */
+const texts = new WeakMap<Response, string>()
+
+/**
+ * `new Response(text, init)`, remembered: `serve()` and a `$batch` read the text back with {@link knownText}
+ * instead of through the body's stream.
+ */
+export function textResponse(text: string, init: ResponseInit): Response {
+  const response = new Response(text, init)
+  texts.set(response, text)
+  return response
+}
+
+/** The body text of a {@link textResponse} whose body has not been read; undefined for any other response. */
+export function knownText(response: Response): string | undefined {
+  return response.bodyUsed ? undefined : texts.get(response)
+}
+
 /** A string body as `Request.text()` reads it back: UTF-8 encoded, then decoded without a byte order mark. */
 function utf8Text(text: string): string {
   // Well-formed text survives the round trip unchanged, except a leading U+FEFF; anything else takes it.
@@ -154,6 +172,11 @@ async function respond(
     })
     res.writeHead(response.status, response.statusText, outHeaders)
     // The last chunk goes with the end: a body in one piece (what the simulators answer) is one write.
+    const text = knownText(response)
+    if (text !== undefined) {
+      res.end(text)
+      return
+    }
     let last: Uint8Array | undefined
     if (response.body) {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {

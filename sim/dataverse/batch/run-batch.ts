@@ -1,4 +1,4 @@
-import { BufferedRequest, type SimRequest } from '../../serve.ts'
+import { BufferedRequest, knownText, type SimRequest } from '../../serve.ts'
 import { DataverseFault } from '../errors.ts'
 import type { Store } from '../store.ts'
 import {
@@ -160,13 +160,14 @@ async function answer(
   const response = await deps.execute(
     BufferedRequest.of(url, part.method, part.headers, hasBody ? body : undefined),
   )
-  const headers = new Headers(response.headers)
+  // The part's response is this answer's alone: its headers are taken as they are, its text as it was made.
+  const headers = response.headers
   const entityId = headers.get('odata-entityid')
   if (entityId !== null && part.method === 'POST') headers.set('location', entityId)
   return {
     status: response.status,
     headers,
-    body: await response.text(),
+    body: knownText(response) ?? (await response.text()),
     ...(contentId ? { contentId } : {}),
   }
 }
