@@ -57,8 +57,15 @@ function enforcedRequired(table: Table): ColumnJson[] {
   return columns
 }
 
+/** The last second stamped: rows written in the same second share its text instead of formatting a Date each. */
+let lastStamp = { second: Number.NaN, text: '' }
+
+/** `createdon`/`modifiedon`: ISO 8601 UTC to the second (webapi.md §1.4). */
 function stamp(now: number): string {
-  return `${new Date(now).toISOString().slice(0, 19)}Z`
+  const second = Math.floor(now / 1000)
+  if (second !== lastStamp.second)
+    lastStamp = { second, text: `${new Date(second * 1000).toISOString().slice(0, 19)}Z` }
+  return lastStamp.text
 }
 
 function hasColumn(table: Table, name: string): boolean {
