@@ -1,3 +1,4 @@
+import { textResponse } from '../serve.ts'
 /**
  * Dataverse error bodies: `{"error":{"code":"0x…","message":"…"}}` with
  * Content-Type `application/json; odata.metadata=minimal` (webapi.md §2.7).
@@ -17,7 +18,7 @@ export class DataverseFault extends Error {
 export const jsonContentType = 'application/json; odata.metadata=minimal'
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return textResponse(JSON.stringify(body), {
     status,
     headers: { 'content-type': jsonContentType, 'odata-version': '4.0', ...headers },
   })

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../serve.ts'
 import type { Latency } from './costs.ts'
 import { jsonResponse } from './errors.ts'
 
@@ -29,8 +30,11 @@ export interface FaultRule {
   every?: number
   /** Inject on these request numbers (1-based, same count). */
   at?: readonly number[]
-  /** Only requests this accepts count as matches (and for `every`/`at`, only they are counted). */
-  match?: (request: Request) => boolean
+  /**
+   * Only requests this accepts count as matches (and for `every`/`at`, only they are counted). A method, so a
+   * function written for a WHATWG Request fits: it reads the url, method and headers every request has.
+   */
+  match?(request: SimRequest): boolean
   /** `latency`: extra ms; `slow-body`: ms between chunks. @default 1000 (latency), 50 (slow-body) */
   ms?: number
   /** `unavailable` and `throttle`: the Retry-After header, in seconds. @default 5 */
@@ -42,7 +46,7 @@ export type FaultCounts = Partial<Record<FaultKind, number>>
 
 export interface FaultPlan {
   /** The faults for this request, in rule order. */
-  next(request: Request): FaultRule[]
+  next(request: SimRequest): FaultRule[]
   /** Adds a one-shot fault: the next request that matches gets it. */
   once(rule: Omit<FaultRule, 'every' | 'at' | 'probability'>): void
   /** The faults injected so far, per kind. */

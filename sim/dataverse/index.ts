@@ -1,4 +1,4 @@
-import type { Handler } from '../serve.ts'
+import type { Handler, SimRequest } from '../serve.ts'
 import { createEntraHandler } from './auth/entra.ts'
 import { createTokenStore, type AppUser } from './auth/tokens.ts'
 import { runBatch } from './batch/run-batch.ts'
@@ -24,6 +24,7 @@ import {
 import { guidFrom, newGuid } from './guid.ts'
 import { createKeyIndex } from './metadata/keys.ts'
 import { resolveAlternateKey, type SchemaSettings } from './metadata/schema.ts'
+import { createColumnIndex } from './odata/column-index.ts'
 import { parsePrefer } from './odata/prefer.ts'
 import { defaultMaxUploadBytes, organizationTable } from './organization.ts'
 import { publisherTable, solutionTable } from './solutions.ts'
@@ -257,6 +258,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
   const model = costModel ?? freeCostModel
   const faultPlan = createFaultPlan(options.faults, options.faultRandom)
   const keys = createKeyIndex(store, (name) => catalog.byName(name))
+  const columns = createColumnIndex(store)
   const schema: SchemaSettings = {
     customizationPrefix: options.customizationPrefix ?? 'new',
     optionValuePrefix: 10000,
@@ -270,7 +272,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
 
   /** Runs one Web API request (top-level or a `$batch` part) for an authenticated app user. */
   async function executeOne(
-    request: Request,
+    request: SimRequest,
     user: AppUser,
     meter: { ms: number },
     inBatch: boolean,
@@ -297,6 +299,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
         user,
         caller,
         keys,
+        columns,
         schema,
         maxUploadBytes: maxUploadBytes(),
         resolveKey(table, key) {
@@ -335,7 +338,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
    * `CallerObjectId` (Entra object id) or `MSCRMCallerID` (systemuserid) impersonates a user:
    * owner and createdby become that user, createdonbehalfby the app user (webapi.md §7.2).
    */
-  function impersonate(request: Request, user: AppUser): Caller {
+  function impersonate(request: SimRequest, user: AppUser): Caller {
     const self: Caller = { systemUserId: user.systemUserId, businessUnitId }
     const objectId = request.headers.get('callerobjectid')?.trim().toLowerCase()
     const systemUserId = request.headers.get('mscrmcallerid')?.trim().toLowerCase()
@@ -364,7 +367,7 @@ export function createDataverseSimulator(options: DataverseSimOptions = {}): Dat
     }
   }
 
-  async function handleWebApi(request: Request): Promise<Response> {
+  async function handleWebApi(request: SimRequest): Promise<Response> {
     const injected = faultPlan.next(request)
     for (const fault of injected) {
       if (fault.kind === 'reset' && fault.afterApply !== true) throw connectionReset()

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../serve.ts'
 import { DataverseFault, faults } from './errors.ts'
 import { isGuid } from './guid.ts'
 import { runBulk, bulkMessages, type BulkCost, type BulkMessage } from './routes/bulk.ts'
@@ -29,7 +30,11 @@ export const apiPath = '/api/data/v9.2/'
 const segmentRe = /^([A-Za-z_][A-Za-z0-9_.]*)(?:\(([^)]*)\))?(?:\/(.+))?$/
 
 /** Routes one authenticated Web API request; throws DataverseFault for Dataverse errors. */
-export async function routeWebApi(context: ApiContext, request: Request, cost: BulkCost): Promise<Response> {
+export async function routeWebApi(
+  context: ApiContext,
+  request: SimRequest,
+  cost: BulkCost,
+): Promise<Response> {
   const url = new URL(request.url)
   const resource = decodeURIComponent(url.pathname.slice(apiPath.length))
   const method = request.method

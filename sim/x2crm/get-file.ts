@@ -1,3 +1,4 @@
+import type { SimRequest } from '../serve.ts'
 import type { Store } from './store.ts'
 
 const GET_FILE = /^(\/index\.php)?\/media\/media\/getFile$/
@@ -13,7 +14,7 @@ const LOGIN_PAGE =
  * server's disk answers 404, as Yii's CHttpException does. Undefined for any other path (the API handles it).
  */
 export function getFileResponse(
-  request: Request,
+  request: SimRequest,
   url: URL,
   store: Pick<Store, 'get'>,
   files: Readonly<Record<string, string>> | undefined,

@@ -1,5 +1,5 @@
 import type { X2crmRecord } from '../../src/source/x2crm/types.ts'
-import type { Handler } from '../serve.ts'
+import type { Handler, SimRequest } from '../serve.ts'
 import { authenticate, type ApiUser } from './auth.ts'
 import type { ActionContext, Outcome } from './context.ts'
 import type { X2crmDataset } from './dataset.ts'
@@ -133,7 +133,7 @@ export function createX2crmSimulator(options: X2crmSimulatorOptions): X2crmSimul
   }
 
   function actionContext(
-    request: Request,
+    request: SimRequest,
     url: URL,
     route: Route,
     user: ApiUser,
@@ -221,7 +221,7 @@ function toResponse(outcome: Outcome, context: ReplyContext): Response {
 }
 
 /** `getJpost()`: a JSON object or array, else 400. */
-async function readJsonBody(request: Request): Promise<Record<string, unknown> | unknown[]> {
+async function readJsonBody(request: SimRequest): Promise<Record<string, unknown> | unknown[]> {
   let parsed: unknown
   try {
     parsed = JSON.parse(await request.text())

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { entraErrorResponse, entraErrors, type EntraError } from './entra-errors.ts'
 import type { AppUser, TokenStore } from './tokens.ts'
 
@@ -16,7 +17,7 @@ export interface EntraOptions {
  */
 export function createEntraHandler(
   options: EntraOptions,
-): (request: Request) => Promise<Response | undefined> {
+): (request: SimRequest) => Promise<Response | undefined> {
   const { origin, tenantId } = options
   const knownTenant = (tenant: string) => tenant.toLowerCase() === tenantId.toLowerCase()
   const discoveryTenant = (tenant: string) =>

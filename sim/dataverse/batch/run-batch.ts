@@ -1,3 +1,4 @@
+import { BufferedRequest, knownText, type SimRequest } from '../../serve.ts'
 import { DataverseFault } from '../errors.ts'
 import type { Store } from '../store.ts'
 import {
@@ -20,7 +21,7 @@ export interface BatchDeps {
   apiUrl: string
   store: Store
   /** Runs one inner request; never throws (errors come back as error responses). */
-  execute(request: Request): Promise<Response>
+  execute(request: SimRequest): Promise<Response>
   /** @default 1000 */
   maxRequests?: number
 }
@@ -31,7 +32,7 @@ export interface BatchDeps {
  * inside their change set; without `Prefer: odata.continue-on-error` the batch stops at the
  * first failure and answers 400, with it every part runs and the batch answers 200.
  */
-export async function runBatch(request: Request, deps: BatchDeps): Promise<Response> {
+export async function runBatch(request: SimRequest, deps: BatchDeps): Promise<Response> {
   if (request.method !== 'POST') {
     throw new DataverseFault(
       405,
@@ -157,15 +158,16 @@ async function answer(
   }
   const hasBody = part.method !== 'GET' && part.method !== 'DELETE' && body !== ''
   const response = await deps.execute(
-    new Request(url, { method: part.method, headers: part.headers, body: hasBody ? body : undefined }),
+    BufferedRequest.of(url, part.method, part.headers, hasBody ? body : undefined),
   )
-  const headers = new Headers(response.headers)
+  // The part's response is this answer's alone: its headers are taken as they are, its text as it was made.
+  const headers = response.headers
   const entityId = headers.get('odata-entityid')
   if (entityId !== null && part.method === 'POST') headers.set('location', entityId)
   return {
     status: response.status,
     headers,
-    body: await response.text(),
+    body: knownText(response) ?? (await response.text()),
     ...(contentId ? { contentId } : {}),
   }
 }

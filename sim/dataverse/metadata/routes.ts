@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import { jsonResponse, noContent, type ApiContext } from '../routes/context.ts'
@@ -51,7 +52,7 @@ export function isMetadataResource(resource: string): boolean {
  */
 export async function routeMetadata(
   context: ApiContext,
-  request: Request,
+  request: SimRequest,
   resource: string,
 ): Promise<Response> {
   const method = request.method
@@ -242,7 +243,7 @@ function splitTopLevel(text: string): string[] {
   return parts
 }
 
-async function readBody(request: Request, entitySet: string): Promise<Record<string, unknown>> {
+async function readBody(request: SimRequest, entitySet: string): Promise<Record<string, unknown>> {
   const text = await request.text()
   let body: unknown
   try {
@@ -257,7 +258,7 @@ async function readBody(request: Request, entitySet: string): Promise<Record<str
 }
 
 /** The publisher settings of this write: its solution's (`MSCRM.SolutionUniqueName`), else the Default one's. */
-function requireSchema(context: ApiContext, request: Request) {
+function requireSchema(context: ApiContext, request: SimRequest) {
   if (!context.schema) throw new DataverseFault(501, '0x80060888', 'Metadata writes are not enabled.')
   if (!context.catalog.byName('solution')) return context.schema
   return schemaForSolution(
@@ -267,7 +268,7 @@ function requireSchema(context: ApiContext, request: Request) {
   )
 }
 
-async function createAttribute(context: ApiContext, table: Table, request: Request): Promise<Response> {
+async function createAttribute(context: ApiContext, table: Table, request: SimRequest): Promise<Response> {
   context.count('MetadataCreateAttribute')
   const column = columnFromPayload(await readBody(request, 'Attributes'), requireSchema(context, request))
   if (table.columnsByName.has(column.name)) throw attributeExists(table, column.schemaName ?? column.name)
@@ -315,7 +316,7 @@ function deleteAttribute(context: ApiContext, table: Table, key: string): Respon
   return noContent()
 }
 
-async function createRelationship(context: ApiContext, request: Request): Promise<Response> {
+async function createRelationship(context: ApiContext, request: SimRequest): Promise<Response> {
   context.count('MetadataCreateRelationship')
   const body = await readBody(request, 'RelationshipDefinitions')
   const { referencing, column, schemaName } = lookupFromRelationship(
@@ -328,7 +329,7 @@ async function createRelationship(context: ApiContext, request: Request): Promis
   return noContent({ 'odata-entityid': `${context.apiUrl}RelationshipDefinitions(${id})` })
 }
 
-async function createKey(context: ApiContext, table: Table, request: Request): Promise<Response> {
+async function createKey(context: ApiContext, table: Table, request: SimRequest): Promise<Response> {
   context.count('MetadataCreateKey')
   const keys = context.keys
   if (!keys) throw new DataverseFault(501, '0x80060888', 'Alternate keys are not enabled.')
@@ -339,7 +340,7 @@ async function createKey(context: ApiContext, table: Table, request: Request): P
   })
 }
 
-async function createTable(context: ApiContext, request: Request): Promise<Response> {
+async function createTable(context: ApiContext, request: SimRequest): Promise<Response> {
   context.count('MetadataCreateEntity')
   const body = await readBody(request, 'EntityDefinitions')
   const { logicalName, json, schemaName } = tableFromPayload(
@@ -357,7 +358,11 @@ async function createTable(context: ApiContext, request: Request): Promise<Respo
  * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/create-update-optionsets
  * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query-metadata-web-api#retrieve-global-option-sets
  */
-async function globalOptionSets(context: ApiContext, request: Request, resource: string): Promise<Response> {
+async function globalOptionSets(
+  context: ApiContext,
+  request: SimRequest,
+  resource: string,
+): Promise<Response> {
   const match = /^GlobalOptionSetDefinitions(?:\((.*)\))?$/.exec(resource)
   if (!match) throw faults.segmentNotFound(resource)
   const key = match[1]

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 export interface Preferences {
   returnRepresentation: boolean
   maxPageSize?: number
@@ -61,7 +62,7 @@ export function preferenceApplied(
 }
 
 /** `If-None-Match: null` (sent by Microsoft's samples on every request) is no condition (webapi.md §1.5). */
-export function conditionHeader(request: Request, name: 'if-match' | 'if-none-match'): string | undefined {
+export function conditionHeader(request: SimRequest, name: 'if-match' | 'if-none-match'): string | undefined {
   const value = request.headers.get(name)?.trim()
   if (value === undefined || value === '' || value === 'null') return undefined
   return value

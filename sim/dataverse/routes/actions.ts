@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults, payloadFault, textOf } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import type { Table } from '../tables.ts'
@@ -5,7 +6,7 @@ import { createRow, updateRow } from '../write/apply.ts'
 import { readPayload } from '../write/payload.ts'
 import { jsonResponse, noContent, type ApiContext } from './context.ts'
 
-async function readObject(request: Request, action: string): Promise<Record<string, unknown>> {
+async function readObject(request: SimRequest, action: string): Promise<Record<string, unknown>> {
   const text = await request.text()
   let body: unknown
   try {
@@ -36,7 +37,7 @@ export const unboundActions: ReadonlySet<string> = new Set(['WinOpportunity', 'L
 export async function closeOpportunity(
   context: ApiContext,
   action: 'WinOpportunity' | 'LoseOpportunity',
-  request: Request,
+  request: SimRequest,
 ): Promise<Response> {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
   context.count(action)
@@ -98,7 +99,7 @@ export async function closeOpportunity(
 export async function addMemberList(
   context: ApiContext,
   listId: string,
-  request: Request,
+  request: SimRequest,
 ): Promise<Response> {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
   context.count('AddMemberList')
@@ -141,7 +142,11 @@ export async function addMemberList(
  * POST products(<id>)/Microsoft.Dynamics.CRM.PublishProductHierarchy (webapi.md §7.9): a Draft
  * or Under Revision product becomes Active (statecode 0, statuscode 1).
  */
-export function publishProductHierarchy(context: ApiContext, productId: string, request: Request): Response {
+export function publishProductHierarchy(
+  context: ApiContext,
+  productId: string,
+  request: SimRequest,
+): Response {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
   context.count('PublishProductHierarchy')
   const products = tableOrFail(context, 'product')
@@ -167,7 +172,7 @@ export function publishProductHierarchy(context: ApiContext, productId: string, 
 export async function removeMemberList(
   context: ApiContext,
   listId: string,
-  request: Request,
+  request: SimRequest,
 ): Promise<Response> {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
   context.count('RemoveMemberList')

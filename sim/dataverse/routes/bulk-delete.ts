@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults, payloadFault, textOf } from '../errors.ts'
 import type { StoredRow } from '../store.ts'
 import { lookupTypes, type TableJson, type Table } from '../tables.ts'
@@ -116,7 +117,7 @@ export type BulkDeleteJobs = PendingJob[]
  */
 export async function bulkDelete(
   context: ApiContext,
-  request: Request,
+  request: SimRequest,
   jobs: BulkDeleteJobs,
 ): Promise<Response> {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid, newGuid } from '../guid.ts'
 import { resolveAlternateKey } from '../metadata/schema.ts'
@@ -52,7 +53,7 @@ export async function runBulk(
   context: ApiContext,
   table: Table,
   message: BulkMessage,
-  request: Request,
+  request: SimRequest,
   cost: BulkCost,
 ): Promise<Response> {
   context.count(message)

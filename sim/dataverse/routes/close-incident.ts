@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults, payloadFault, textOf } from '../errors.ts'
 import { createRow, updateRow } from '../write/apply.ts'
 import { readPayload } from '../write/payload.ts'
@@ -14,7 +15,7 @@ const RESOLVED_STATUSES: ReadonlySet<number> = new Set([5, 1000])
  * https://learn.microsoft.com/en-us/dotnet/api/microsoft.crm.sdk.messages.closeincidentrequest
  * A case already resolved or cancelled cannot be closed again (reactivate it first) [U exact text].
  */
-export async function closeIncident(context: ApiContext, request: Request): Promise<Response> {
+export async function closeIncident(context: ApiContext, request: SimRequest): Promise<Response> {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
   context.count('CloseIncident')
   const text = await request.text()

@@ -1,9 +1,12 @@
+import type { SimRequest } from '../../serve.ts'
 import { parseApply, runApply } from '../odata/aggregate.ts'
 import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
+import { filterLookups } from '../odata/column-index.ts'
 import { evaluateFilter, type FilterExpression } from '../odata/filter.ts'
 import { maxPageSize, parseCollectionQuery, skiptokenFor, sortRows } from '../odata/query.ts'
 import { preferenceApplied } from '../odata/prefer.ts'
 import { toEntity } from '../representation.ts'
+import type { StoredRow } from '../store.ts'
 import type { Table } from '../tables.ts'
 import { contextUrl, jsonResponse, representationOf, type ApiContext } from './context.ts'
 
@@ -11,7 +14,7 @@ import { contextUrl, jsonResponse, representationOf, type ApiContext } from './c
  * GET {set}: $select, $expand (single-valued), $filter, $orderby, $top, $count, and paging with
  * `Prefer: odata.maxpagesize` → `@odata.nextLink` carrying a `$skiptoken` (webapi.md §2.8).
  */
-export function queryCollection(context: ApiContext, table: Table, request: Request): Response {
+export function queryCollection(context: ApiContext, table: Table, request: SimRequest): Response {
   context.count('RetrieveMultiple')
   const url = new URL(request.url)
   const query = parseCollectionQuery(table, url.searchParams)
@@ -23,7 +26,7 @@ export function queryCollection(context: ApiContext, table: Table, request: Requ
   const keys = query.filter ? primaryKeysOf(query.filter, table.primaryId) : undefined
   let stored =
     keys === undefined
-      ? context.store.list(table.logicalName)
+      ? filteredRows(context, table, query.filter)
       : keys.flatMap((id) => context.store.get(table.logicalName, id) ?? [])
   // Without a filter or an order, `$top` takes the first rows as stored: only those need building.
   if (!query.filter && query.orderBy.length === 0 && query.top !== undefined && !query.count)
@@ -76,6 +79,17 @@ function project(
   return Object.fromEntries(Object.entries(row).filter(([key]) => keep.has(key.split('@')[0] || key)))
 }
 
+/**
+ * The rows a filter may match, in stored order: those its `column eq 'text'` terms find in the column index
+ * (odata/column-index.ts), or the whole table.
+ */
+function filteredRows(context: ApiContext, table: Table, filter: FilterExpression | undefined): StoredRow[] {
+  const lookups = filter && context.columns ? filterLookups(filter, table) : undefined
+  return lookups && context.columns
+    ? context.columns.rows(table, lookups)
+    : context.store.list(table.logicalName)
+}
+
 /** The ids of `id eq <guid> or id eq <guid> …` (any nesting of `or`), or undefined for any other filter. */
 function primaryKeysOf(filter: FilterExpression, primaryId: string): string[] | undefined {
   if (filter.type === 'or') {
@@ -93,10 +107,10 @@ function primaryKeysOf(filter: FilterExpression, primaryId: string): string[] | 
  * GET {set}/$count: the number of rows (after `$filter`), up to 5,000, as `text/plain`.
  * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/count-rows
  */
-export function countCollection(context: ApiContext, table: Table, request: Request): Response {
+export function countCollection(context: ApiContext, table: Table, request: SimRequest): Response {
   context.count('RetrieveMultiple')
   const query = parseCollectionQuery(table, new URL(request.url).searchParams)
-  let rows = context.store.list(table.logicalName)
+  let rows = filteredRows(context, table, query.filter)
   if (query.filter) {
     const filter = query.filter
     rows = rows.filter((row) => evaluateFilter(filter, toEntity(table, row)))

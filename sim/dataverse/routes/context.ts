@@ -1,6 +1,7 @@
 import type { AppUser } from '../auth/tokens.ts'
 import { jsonResponse } from '../errors.ts'
 import type { SchemaSettings } from '../metadata/schema.ts'
+import type { ColumnIndex } from '../odata/column-index.ts'
 import type { FormatContext } from '../formatted-values.ts'
 import { annotationFilter, type AnnotationFilter, type Preferences } from '../odata/prefer.ts'
 import type { Store } from '../store.ts'
@@ -30,6 +31,8 @@ export interface ApiContext extends ApplyContext {
   bulkDeleteJobs?: BulkDeleteJobs
   /** RetrieveTotalRecordCount's snapshots, kept across requests */
   recordCounts?: RecordCountSnapshots
+  /** rows by text column, for `$filter`s of `eq` terms (odata/column-index.ts) */
+  columns?: ColumnIndex
   /** resolves an alternate-key reference `name='v'` to a row id (binds, @odata.id) */
   resolveKey?: (table: Table, key: string) => string | undefined
 }

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { faults, payloadFault } from '../errors.ts'
 import { conditionHeader, preferenceApplied } from '../odata/prefer.ts'
 import { contextColumns, expandEntity, parseExpand } from '../odata/expand.ts'
@@ -17,7 +18,7 @@ import {
   type ApiContext,
 } from './context.ts'
 
-export async function readJson(request: Request, table: Table): Promise<unknown> {
+export async function readJson(request: SimRequest, table: Table): Promise<unknown> {
   const text = await request.text()
   try {
     return JSON.parse(text) as unknown
@@ -46,7 +47,11 @@ function representation(
 }
 
 /** POST {set}: 204 + OData-EntityId, or 201 + body (webapi.md §2.1). */
-export async function createEntity(context: ApiContext, table: Table, request: Request): Promise<Response> {
+export async function createEntity(
+  context: ApiContext,
+  table: Table,
+  request: SimRequest,
+): Promise<Response> {
   context.count('Create')
   const changes = readPayload(await readJson(request, table), { ...context, table, mode: 'create' })
   // One transaction: a deep insert's related rows are not kept when the row itself fails.
@@ -64,7 +69,7 @@ export async function patchEntity(
   context: ApiContext,
   table: Table,
   id: string | undefined,
-  request: Request,
+  request: SimRequest,
   keyValues?: ReadonlyMap<string, string | number>,
   keyText?: string,
 ): Promise<Response> {
@@ -100,7 +105,7 @@ export async function patchEntity(
   return noContent({ 'odata-entityid': entityId })
 }
 
-export function getEntity(context: ApiContext, table: Table, id: string, request: Request): Response {
+export function getEntity(context: ApiContext, table: Table, id: string, request: SimRequest): Response {
   context.count('Retrieve')
   const row = context.store.get(table.logicalName, id)
   if (!row) throw faults.notFound(table.logicalName, id)
@@ -127,7 +132,7 @@ export function getEntity(context: ApiContext, table: Table, id: string, request
  * DELETE {set}(id): 204, 404 when missing, 412 on a stale If-Match (webapi.md §2.4); related rows
  * follow their relationship's delete behaviour.
  */
-export function deleteEntity(context: ApiContext, table: Table, id: string, request: Request): Response {
+export function deleteEntity(context: ApiContext, table: Table, id: string, request: SimRequest): Response {
   context.count('Delete')
   const row = context.store.get(table.logicalName, id)
   if (!row) throw faults.notFound(table.logicalName, id)

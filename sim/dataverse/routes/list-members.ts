@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { faults, payloadFault, textOf } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import { createRow } from '../write/apply.ts'
@@ -14,7 +15,7 @@ const MEMBER_TABLES: Readonly<Record<number, string>> = { 1: 'account', 2: 'cont
  * Every member must be of the list's member type and exist; one that does not refuses the whole call (nothing is
  * added) [U]. A member already on the list is left as it is, as AddMemberList does [U].
  */
-export async function addListMembersList(context: ApiContext, request: Request): Promise<Response> {
+export async function addListMembersList(context: ApiContext, request: SimRequest): Promise<Response> {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
   context.count('AddListMembersList')
   const text = await request.text()

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { conditionHeader } from '../odata/prefer.ts'
 import { etagOf, propertyName } from '../representation.ts'
@@ -20,7 +21,7 @@ export async function singleProperty(
   table: Table,
   id: string,
   name: string,
-  request: Request,
+  request: SimRequest,
 ): Promise<Response> {
   const column = table.columns.find((c) => propertyName(c) === name)
   if (!column) throw faults.segmentNotFound(name)
@@ -67,7 +68,7 @@ export async function navigationRef(
   table: Table,
   id: string,
   nav: string,
-  request: Request,
+  request: SimRequest,
 ): Promise<Response> {
   if (!table.navs.has(nav)) throw faults.segmentNotFound(nav)
   if (request.method !== 'PUT' && request.method !== 'DELETE') {
@@ -105,7 +106,7 @@ function existingRow(context: ApiContext, table: Table, id: string): StoredRow {
 }
 
 /** `If-Match: <etag>` on a single-property write: 412 when the row changed since (webapi.md §1.5). */
-function checkIfMatch(request: Request, row: StoredRow): void {
+function checkIfMatch(request: SimRequest, row: StoredRow): void {
   const ifMatch = conditionHeader(request, 'if-match')
   if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(row)) throw faults.versionMismatch()
 }

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults, payloadFault, textOf } from '../errors.ts'
 import { createRow, updateRow } from '../write/apply.ts'
 import { readPayload } from '../write/payload.ts'
@@ -16,7 +17,7 @@ export const quoteActions: ReadonlySet<string> = new Set(['WinQuote', 'CloseQuot
 export async function closeQuote(
   context: ApiContext,
   action: 'WinQuote' | 'CloseQuote',
-  request: Request,
+  request: SimRequest,
 ): Promise<Response> {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
   context.count(action)

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults } from '../errors.ts'
 import { jsonResponse, type ApiContext } from './context.ts'
 
@@ -17,7 +18,7 @@ export type RecordCountSnapshots = Map<string, { takenAt: number; count: number 
  */
 export function retrieveTotalRecordCount(
   context: ApiContext,
-  request: Request,
+  request: SimRequest,
   resource: string,
   snapshots: RecordCountSnapshots,
 ): Response {

@@ -1,3 +1,4 @@
+import type { SimRequest } from '../../serve.ts'
 import { DataverseFault, faults, payloadFault } from '../errors.ts'
 import { isGuid } from '../guid.ts'
 import { createRow } from '../write/apply.ts'
@@ -13,7 +14,7 @@ import { noContent, type ApiContext } from './context.ts'
 export async function addMembersTeam(
   context: ApiContext,
   teamId: string,
-  request: Request,
+  request: SimRequest,
 ): Promise<Response> {
   if (request.method !== 'POST') throw faults.methodNotAllowed(request.method)
   context.count('AddMembersTeam')

@@ -45,8 +45,27 @@ export function isEnforcedRequired(table: Table, column: ColumnJson): boolean {
   return !/(filled|default|auto-?number)/i.test(column.note ?? '')
 }
 
+/** The table's enforced required columns, by its column list (metadata writes add or remove columns). */
+const enforcedByColumns = new WeakMap<readonly ColumnJson[], { count: number; columns: ColumnJson[] }>()
+
+/** {@link isEnforcedRequired} columns of a table, worked out once per column list rather than on every create. */
+function enforcedRequired(table: Table): ColumnJson[] {
+  const cached = enforcedByColumns.get(table.columns)
+  if (cached && cached.count === table.columns.length) return cached.columns
+  const columns = table.columns.filter((column) => isEnforcedRequired(table, column))
+  enforcedByColumns.set(table.columns, { count: table.columns.length, columns })
+  return columns
+}
+
+/** The last second stamped: rows written in the same second share its text instead of formatting a Date each. */
+let lastStamp = { second: Number.NaN, text: '' }
+
+/** `createdon`/`modifiedon`: ISO 8601 UTC to the second (webapi.md §1.4). */
 function stamp(now: number): string {
-  return `${new Date(now).toISOString().slice(0, 19)}Z`
+  const second = Math.floor(now / 1000)
+  if (second !== lastStamp.second)
+    lastStamp = { second, text: `${new Date(second * 1000).toISOString().slice(0, 19)}Z` }
+  return lastStamp.text
 }
 
 function hasColumn(table: Table, name: string): boolean {
@@ -136,8 +155,7 @@ export function createRow(
     )
   }
   const values: Record<string, unknown> = { ...changes.values }
-  for (const column of table.columns) {
-    if (!isEnforcedRequired(table, column)) continue
+  for (const column of enforcedRequired(table)) {
     const present =
       column.type === 'Lookup' || column.type === 'Customer'
         ? changes.lookups[column.name]

@@ -90,11 +90,11 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
     }
     if (key.includes('@')) continue // instance annotations are not data
     if (readDeepInsert(key, value, context, changes)) continue
-    const lookup = /^_(.+)_value$/.exec(key)?.[1]
+    const lookup = key.startsWith('_') ? /^_(.+)_value$/.exec(key)?.[1] : undefined
     if (lookup !== undefined && lookupTypes.has(table.columnsByName.get(lookup)?.type ?? '')) {
       throw faults.lookupWrittenDirectly(set)
     }
-    if (isCollectionNav(table, catalog, key)) {
+    if (key.endsWith('_activity_parties') && isCollectionNav(table, catalog, key)) {
       changes.parties = readParties(key, value, context, readPayload)
       continue
     }
@@ -129,7 +129,8 @@ export function readPayload(body: unknown, context: PayloadContext): Changes {
 function readDeepInsert(key: string, value: unknown, context: PayloadContext, changes: Changes): boolean {
   const { table, catalog } = context
   const single = table.navs.get(key)
-  const many = single ? undefined : collectionNav(catalog, table, key)
+  // Only an array can be a collection's rows: other values need not look the name up.
+  const many = single || !Array.isArray(value) ? undefined : collectionNav(catalog, table, key)
   if ((!single || !isObject(value)) && (!many || !Array.isArray(value))) return false
   if (context.mode !== 'create') {
     throw payloadFault(
