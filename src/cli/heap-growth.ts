@@ -5,8 +5,9 @@ import { setFlagsFromString } from 'node:v8'
  * migration. V8's own choice goes up to 4× on a machine with memory to spare, and a migration makes garbage at a
  * steady rate while keeping little (what is in flight, the name index, the findings): the heap then swells to several
  * times what it holds, and with it the native memory that garbage pins until it is collected (buffers, hashes,
- * statements). bench:scale, 200,000 records (session 6): peak RSS 662 MB with V8's choice, 365 MB at 100 %, 325 MB at
- * 50 % for 3 % more CPU (86.6 s against 84.3 s), 309 MB at 30 % for much more (116 s, on a busier machine).
+ * statements). bench:scale, 200,000 records (session 6), findings in first-seen.ts: peak RSS 365 MB at 100 %, 325 MB
+ * at 50 % for about the CPU of V8's choice (86.6 s; 84.3 s and 662 MB before, with the findings' old Map), 309 MB at
+ * 30 % for much more (116 s, on a busier machine).
  */
 export const HEAP_GROWING_PERCENT = 50
 
