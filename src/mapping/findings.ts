@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { createFirstSeen } from './first-seen.ts'
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import { assigneesOf, isGroupId } from '../source/x2crm/normalize/assignment.ts'
 import { parseNameId } from '../source/x2crm/normalize/link.ts'
@@ -45,7 +46,7 @@ const TIME_FIELDS = ['createDate', 'lastUpdated', 'lastActivity'] as const
 /**
  * Collects findings while a run reads X2CRM. `now` is when the run started (a timestamp after it is in the future);
  * `inactiveUsers` are the usernames of inactive X2CRM users. Duplicates are found within one class, by a short hash of
- * the normalised key (16 bytes per record seen), so memory stays bounded on large instances. Pure apart from hashing.
+ * the normalised key (first-seen.ts: 32 bytes per key seen), so memory stays small on large instances. Pure apart from hashing.
  */
 export function createFindingsCollector(options: {
   now: Date
@@ -56,19 +57,15 @@ export function createFindingsCollector(options: {
   const limit = options.examples ?? 5
   const nowSeconds = Math.floor(options.now.getTime() / 1000)
   const found: Findings = {}
-  const seen = new Map<string, number>()
+  const seen = createFirstSeen()
   const note = (kind: FindingKind, example: FindingExample) => {
     const entry = (found[kind] ??= { count: 0, examples: [] })
     entry.count++
     if (entry.examples.length < limit) entry.examples.push(example)
   }
   const duplicate = (kind: FindingKind, entity: string, id: number, key: string, detail: string) => {
-    const hashed = `${kind}:${entity}:${createHash('sha256').update(key).digest('base64').slice(0, 16)}`
-    const first = seen.get(hashed)
-    if (first === undefined) {
-      seen.set(hashed, id)
-      return
-    }
+    const first = seen.noteOrGet(createHash('sha256').update(`${kind}:${entity}:${key}`).digest(), id)
+    if (first === undefined) return
     note(kind, { sourceKeys: [sourceKeyOf(entity, first), sourceKeyOf(entity, id)], detail })
   }
   return {

@@ -1,5 +1,6 @@
 import { describeMigration } from '../../report/migration-summary.ts'
 import { exitCodeForRun } from '../exit-codes.ts'
+import { boundHeapGrowth } from '../heap-growth.ts'
 import { readConfig } from '../inputs.ts'
 import { interruptible } from '../interrupt.ts'
 import { runMigrate } from '../runs.ts'
@@ -22,6 +23,8 @@ export interface MigrateCommandOptions {
 
 export async function migrateCommand(options: MigrateCommandOptions): Promise<number> {
   const config = readConfig(options.config)
+  // Memory that stays flat with the number of records, not a heap swollen with garbage (heap-growth.ts).
+  boundHeapGrowth()
   return interruptible({ command: 'migrate', json: options.json }, async (signal) => {
     const result = options.distributed
       ? await (

@@ -1,3 +1,4 @@
+import { boundHeapGrowth } from '../heap-growth.ts'
 import { readConfig } from '../inputs.ts'
 import { interruptible } from '../interrupt.ts'
 
@@ -20,6 +21,8 @@ export interface WorkerCommandOptions {
 /** `x2d365 worker`: loads slices of the distributed run until none is left. 0 when the run's slices are all done. */
 export async function workerCommand(options: WorkerCommandOptions): Promise<number> {
   const config = readConfig(options.config)
+  // A worker loads slices as migrate loads phases: the same bound on its heap (heap-growth.ts).
+  boundHeapGrowth()
   return interruptible({ command: 'migrate', json: options.json }, async (signal) => {
     const { runWorker } = await import('../distributed.ts')
     const result = await runWorker(config, {
