@@ -153,6 +153,18 @@ const STATUSES = Object.values(COUNTED)
 
 /** Keys per `IN (...)` list: a 1,000-key call is one query, and no list comes near SQLite's variable limit. */
 const LOADED_CHUNK = 1000
+/**
+ * A key list padded (with its last key again: `IN` ignores repeats) to the next of a few sizes, so that a ledger
+ * prepares at most ~10 statements per query instead of one per list length seen (up to 1,000), each holding its
+ * compiled program in native memory for the whole run.
+ */
+function padded(keys: string[]): string[] {
+  const size = Math.min(LOADED_CHUNK, 2 ** Math.ceil(Math.log2(Math.max(1, keys.length))))
+  const last = keys.at(-1)
+  return last === undefined || size === keys.length
+    ? keys
+    : [...keys, ...Array<string>(size - keys.length).fill(last)]
+}
 /** Rows fetched per query while streaming outcomes; no cursor stays open between pages. */
 const OUTCOME_PAGE = 1000
 
@@ -462,7 +474,7 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
       const found = new Map<SourceKey, LoadedRecord>()
       const unique = [...new Set(sourceKeys)]
       for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
-        const chunk = unique.slice(start, start + LOADED_CHUNK)
+        const chunk = padded(unique.slice(start, start + LOADED_CHUNK))
         for (const row of loadedStatement(chunk.length).all(...chunk)) {
           if (row.status === 'deleted') continue
           found.set(row.source_key, {
@@ -480,7 +492,7 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
       const found = new Map<string, SourceKey[]>()
       const unique = [...new Set(targetIds)]
       for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
-        const chunk = unique.slice(start, start + LOADED_CHUNK)
+        const chunk = padded(unique.slice(start, start + LOADED_CHUNK))
         for (const row of sourcesStatement(chunk.length).all(...chunk)) {
           found.set(row.target_id, [...(found.get(row.target_id) ?? []), row.source_key])
         }
@@ -538,7 +550,7 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
         const found = new Map<string, WriteIntent>()
         const unique = [...new Set(targetIds)]
         for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
-          const chunk = unique.slice(start, start + LOADED_CHUNK)
+          const chunk = padded(unique.slice(start, start + LOADED_CHUNK))
           for (const row of intentStatement('target_id', chunk.length).all(runId, entitySet, ...chunk))
             found.set(row.target_id, toIntent(runId, row))
         }
@@ -548,7 +560,7 @@ export function createSqliteLedger(path: string, options: SqliteLedgerOptions = 
         const found = new Map<SourceKey, WriteIntent>()
         const unique = [...new Set(sourceKeys)]
         for (let start = 0; start < unique.length; start += LOADED_CHUNK) {
-          const chunk = unique.slice(start, start + LOADED_CHUNK)
+          const chunk = padded(unique.slice(start, start + LOADED_CHUNK))
           for (const row of intentStatement('source_key', chunk.length).all(runId, entitySet, ...chunk)) {
             const intent = toIntent(runId, row)
             if (intent.sourceKey !== undefined && !found.has(intent.sourceKey))
