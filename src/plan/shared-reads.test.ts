@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defaultMapping } from '../mapping/default-map.ts'
 import { planLoad } from './plan-load.ts'
-import { sharedReads } from './shared-reads.ts'
+import { sharedReads, waves } from './shared-reads.ts'
 
 describe('sharedReads', () => {
   it('reads Actions once per pass for its six tables, and every other class once', () => {
@@ -44,5 +44,27 @@ describe('sharedReads', () => {
       ['a1.links'],
     ])
     expect(sharedReads([])).toEqual([])
+  })
+})
+
+describe('waves', () => {
+  it('runs each first-pass group alone in plan order, and the link-pass groups together', () => {
+    const phases = [
+      { name: 'a', entity: 'A', pass: 1 as const },
+      { name: 'b1', entity: 'B', pass: 1 as const },
+      { name: 'b2', entity: 'B', pass: 1 as const },
+      { name: 'c', entity: 'C', pass: 1 as const },
+      { name: 'a.links', entity: 'A', pass: 2 as const },
+      { name: 'b1.links', entity: 'B', pass: 2 as const },
+      { name: 'b2.links', entity: 'B', pass: 2 as const },
+      { name: 'c.links', entity: 'C', pass: 2 as const },
+    ]
+    expect(waves(sharedReads(phases)).map((wave) => wave.map((g) => g.map((p) => p.name)))).toEqual([
+      [['a']],
+      [['b1', 'b2']],
+      [['c']],
+      [['a.links'], ['b1.links', 'b2.links'], ['c.links']],
+    ])
+    expect(waves([])).toEqual([])
   })
 })

@@ -18,3 +18,21 @@ export function sharedReads<P extends Pick<PlannedPhase, 'entity' | 'pass'>>(pha
   }
   return groups
 }
+
+/**
+ * The groups of {@link sharedReads} in the waves they run in: each group of the first pass alone, in plan order (a
+ * record's parents must be in before it binds to them), and the consecutive groups of the link pass together. By the
+ * link pass every row exists, and each of its groups only updates the rows of its own tables (lookups, then states
+ * last), so none waits for another: run together, the link pass takes as long as its longest group, not their sum.
+ * Pure.
+ */
+export function waves<P extends Pick<PlannedPhase, 'pass'>>(groups: readonly (readonly P[])[]): P[][][] {
+  const result: P[][][] = []
+  for (const group of groups) {
+    const last = result.at(-1)
+    const together = group[0]?.pass === 2 && last?.[0]?.[0]?.pass === 2
+    if (last !== undefined && together) last.push([...group])
+    else result.push([[...group]])
+  }
+  return result
+}

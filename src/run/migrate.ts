@@ -2,7 +2,7 @@ import { InternalError, markRunStopped } from '../errors.ts'
 import type { RunInfo } from '../ledger/ledger.ts'
 import { takesRecord } from './route-records.ts'
 import { createChannel, fanOut } from './fan-out.ts'
-import { sharedReads } from '../plan/shared-reads.ts'
+import { sharedReads, waves } from '../plan/shared-reads.ts'
 import type { Mapping, TransformContext } from '../mapping/types.ts'
 import { phaseEntitySets, planLoad } from '../plan/plan-load.ts'
 import { reconcile, type Reconciliation } from './reconciliation.ts'
@@ -131,33 +131,52 @@ async function loadRun(
   // Findings (duplicates, future timestamps, …) are reported with the run, never acted on.
   const findings = createFindingsCollector({ now: started, inactiveUsers: await inactiveUsers(deps.source) })
   try {
-    // The phases that take one class (Actions → task, phonecall, …) share one read of it (plan/shared-reads.ts).
-    for (const group of sharedReads(phases)) {
+    // The phases that take one class (Actions → task, phonecall, …) share one read of it; the link pass's groups run
+    // together (plan/shared-reads.ts).
+    for (const wave of waves(sharedReads(phases))) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
-      const groupStarted = performance.now()
-      const runPhases: RunPhase[] = []
-      for (const phase of group) {
-        const fingerprint = mapFingerprint(options.mapping, phase.entityMap.entity)
-        // A case, opportunity or quote a run before closed is read-only: left closed when its record is unchanged (a
-        // quote, which cannot be reopened, also when it changed), else reopened to load and closed again at the end.
-        const closedRows = await closedRowsGate(
-          phase,
-          run.runId,
-          (record) => loadedHash(record, fingerprint),
-          deps,
-        )
-        runPhases.push({
-          ...phase,
-          phaseSets,
-          mapFingerprint: fingerprint,
-          ...(closedRows !== undefined && { closedRows }),
-        })
+      const settled = await Promise.allSettled(
+        wave.map(async (group) => {
+          const groupStarted = performance.now()
+          const runPhases: RunPhase[] = []
+          for (const phase of group) {
+            const fingerprint = mapFingerprint(options.mapping, phase.entityMap.entity)
+            // A case, opportunity or quote a run before closed is read-only: left closed when its record is unchanged
+            // (a quote, which cannot be reopened, also when it changed), else reopened to load and closed again at the
+            // end.
+            const closedRows = await closedRowsGate(
+              phase,
+              run.runId,
+              (record) => loadedHash(record, fingerprint),
+              deps,
+            )
+            runPhases.push({
+              ...phase,
+              phaseSets,
+              mapFingerprint: fingerprint,
+              ...(closedRows !== undefined && { closedRows }),
+            })
+          }
+          const result = await runGroup(runPhases, run.runId, options, deps, context, names, findings)
+          return { result, ms: performance.now() - groupStarted, pass: group[0]?.pass }
+        }),
+      )
+      // Every group of a wave has finished (none is left writing) before a failure stops the run.
+      const failed = settled.find((s) => s.status === 'rejected')
+      if (failed !== undefined) throw failed.reason
+      // The link pass's time is its wave's: its groups overlap.
+      const linkMs = Math.max(
+        0,
+        ...settled.map((s) => (s.status === 'fulfilled' && s.value.pass === 2 ? s.value.ms : 0)),
+      )
+      if (linkMs > 0) deps.stages?.add('linkPass', linkMs)
+      for (const s of settled) {
+        if (s.status !== 'fulfilled') continue
+        const { result } = s.value
+        for (const [phase, count] of result.sourceCounts) sourceCounts.set(phase, count)
+        if (result.report !== undefined) completeness.push(result.report)
+        processed += result.processed
       }
-      const result = await runGroup(runPhases, run.runId, options, deps, context, names, findings)
-      if (group[0]?.pass === 2) deps.stages?.add('linkPass', performance.now() - groupStarted)
-      for (const [phase, count] of result.sourceCounts) sourceCounts.set(phase, count)
-      if (result.report !== undefined) completeness.push(result.report)
-      processed += result.processed
     }
   } catch (error) {
     // Stopped on request: the run stays `running`, so `migrate` resumes it and `rollback` undoes it.
