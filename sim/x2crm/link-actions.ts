@@ -91,6 +91,32 @@ export async function tagsAction(context: ActionContext): Promise<Outcome> {
   throw new ApiReply(405, `Action "tags" does not support ${context.method}.`)
 }
 
+/**
+ * For a keyset read of the relationships (`_order=+id&id=>N&_limit=L`, what x2d365 pages with), the rows a page can
+ * hold: those after N, found by binary search when the table is in id order (as it is stored), at most one page. The
+ * list is then filtered, ordered and paged from these as from the whole table, so the answer is the same; without
+ * this, every page of 1,000 filtered and sorted every relationship (quadratic: 31 s at a million records). Undefined
+ * for any other read, or a table out of id order.
+ */
+function keysetCandidates(rows: readonly Row[], context: ActionContext): Row[] | undefined {
+  const { params } = context
+  if (Object.keys(params).some((name) => name !== '_order' && name !== 'id' && name !== '_limit'))
+    return undefined
+  if (typeof params._order !== 'string' || !/^[+ ]?id$/.test(params._order)) return undefined
+  const after = typeof params.id === 'string' ? /^>(\d+)$/.exec(params.id) : null
+  if (after === null) return undefined
+  const n = Number(after[1])
+  for (let i = 1; i < rows.length; i++) if (idOf(rows[i - 1] ?? {}) >= idOf(rows[i] ?? {})) return undefined
+  let low = 0
+  let high = rows.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (idOf(rows[middle] ?? {}) > n) high = middle
+    else low = middle + 1
+  }
+  return rows.slice(low, low + context.maxPageSize)
+}
+
 export async function relationshipsAction(context: ActionContext): Promise<Outcome> {
   const { route, store } = context
   const className = route.className
@@ -138,7 +164,10 @@ export async function relationshipsAction(context: ActionContext): Promise<Outco
         className === undefined ||
         (row.firstType === className && Number(row.firstId) === ownerId) ||
         (row.secondType === className && Number(row.secondId) === ownerId)
-      return json(listOf(context, store.relationships.filter(belongs), 'Relationships', relationshipColumns))
+      const rows = className === undefined ? store.relationships : store.relationships.filter(belongs)
+      return json(
+        listOf(context, keysetCandidates(rows, context) ?? rows, 'Relationships', relationshipColumns),
+      )
     }
     case 'POST':
     case 'PUT':

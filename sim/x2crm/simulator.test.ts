@@ -160,3 +160,45 @@ describe('resolveRoute', () => {
     expect(resolveRoute('/other/Contacts')).toBeUndefined()
   })
 })
+
+describe('relationships read by keyset', () => {
+  it('pages exactly as the whole-table filter does, and falls back to it out of id order', async () => {
+    const data = dataset()
+    data.relationships = Array.from({ length: 25 }, (_, i) => ({
+      id: i + 1,
+      firstType: 'Accounts',
+      firstId: (i % 3) + 1,
+      firstLabel: null,
+      secondType: 'Contacts',
+      secondId: i + 100,
+      secondLabel: i % 2 === 0 ? 'knows' : null,
+    }))
+    const simulator = createX2crmSimulator({ data, now: () => NOW })
+    const page = async (query: string) =>
+      (await (await simulator.handle(get(`/index.php/api2/relationships?${query}`))).json()) as {
+        id: unknown
+      }[]
+    for (const [after, limit] of [
+      [0, 10],
+      [9, 3],
+      [24, 5],
+      [25, 5],
+      [7, 1000],
+    ] as const) {
+      // `_page=0` is the same first page, read through the whole-table filter and sort.
+      const keyset = await page(`_order=%2Bid&_limit=${limit}&id=%3E${after}`)
+      const whole = await page(`_order=%2Bid&_limit=${limit}&id=%3E${after}&_page=0`)
+      expect(keyset).toEqual(whole)
+      expect(keyset.map((r) => Number(r.id))).toEqual(
+        Array.from({ length: Math.max(0, Math.min(limit, 25 - after)) }, (_, i) => after + i + 1),
+      )
+    }
+    // Out of id order (a row moved), the read still answers in id order.
+    data.relationships.reverse()
+    const shuffled = createX2crmSimulator({ data, now: () => NOW })
+    const rows = (await (
+      await shuffled.handle(get('/index.php/api2/relationships?_order=%2Bid&_limit=4&id=%3E20'))
+    ).json()) as { id: unknown }[]
+    expect(rows.map((r) => Number(r.id))).toEqual([21, 22, 23, 24])
+  })
+})
