@@ -135,6 +135,8 @@ async function loadRun(
     // together (plan/shared-reads.ts).
     for (const wave of waves(sharedReads(phases))) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
+      // The phases of every group in the wave load side by side, and share one phase's read-ahead between them.
+      const wavePhases = wave.reduce((sum, group) => sum + group.length, 0)
       const settled = await Promise.allSettled(
         wave.map(async (group) => {
           const groupStarted = performance.now()
@@ -157,7 +159,16 @@ async function loadRun(
               ...(closedRows !== undefined && { closedRows }),
             })
           }
-          const result = await runGroup(runPhases, run.runId, options, deps, context, names, findings)
+          const result = await runGroup(
+            runPhases,
+            run.runId,
+            options,
+            deps,
+            context,
+            names,
+            findings,
+            wavePhases,
+          )
           return { result, ms: performance.now() - groupStarted, pass: group[0]?.pass }
         }),
       )
@@ -260,6 +271,8 @@ async function runGroup(
   context: TransformContext,
   names?: NameIndex,
   findings?: FindingsCollector,
+  /** The phases loading side by side with this group's, its own included. @default the group's */
+  sideBySide: number = group.length,
 ): Promise<GroupResult> {
   const first = group[0]
   if (first === undefined) throw new InternalError('a shared read of no phase')
@@ -302,8 +315,9 @@ async function runGroup(
       ? undefined
       : (record: X2crmRecord) => findings.observe(entity, record)
   // Phases loading side by side share the read-ahead one phase alone may hold, so memory does not grow with them.
+  const sharing = Math.max(reads.length, sideBySide)
   const loadOptions =
-    reads.length > 1 ? { ...options, maxBufferedRows: sharedReadAhead(options, reads.length) } : options
+    sharing > 1 ? { ...options, maxBufferedRows: sharedReadAhead(options, sharing) } : options
   const load = async (r: PhaseRead, records: AsyncIterable<X2crmRecord>) => {
     const processed = await loadPhase(r.phase, runId, records, loadOptions, deps, context, {
       done: r.doneBefore,
