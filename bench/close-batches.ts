@@ -5,8 +5,6 @@
  */
 import { parseArgs } from 'node:util'
 import { createDataverseSimulator } from '../sim/dataverse/index.ts'
-import type { SourceKey } from '../src/domain/source-key.ts'
-import type { Ledger } from '../src/ledger/ledger.ts'
 import { createMemoryIntentStore } from '../src/ledger/intent-store.ts'
 import { servicesMap } from '../src/mapping/default-cases.ts'
 import { accountsContactsMapping, ACCOUNT, CONTACT } from '../src/mapping/default-map.ts'
@@ -15,10 +13,11 @@ import { targetIdFor } from '../src/mapping/target-id.ts'
 import { planLoad } from '../src/plan/plan-load.ts'
 import { closeCases } from '../src/run/close-incidents.ts'
 import { closeOpportunities } from '../src/run/close-opportunities.ts'
-import type { X2crmRecord, X2crmSource } from '../src/source/x2crm/types.ts'
+import type { X2crmRecord } from '../src/source/x2crm/types.ts'
 import { createMsalTokenProvider } from '../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../src/target/dataverse/client.ts'
 import type { DataverseBulkTarget } from '../src/target/dataverse/types.ts'
+import { closingDeps } from '../test/helpers/closing-deps.ts'
 
 const { values } = parseArgs({
   options: { opportunities: { type: 'string', default: '4570' }, cases: { type: 'string', default: '859' } },
@@ -36,27 +35,7 @@ const { phases } = planLoad({
 })
 
 function depsOf(entity: string, records: X2crmRecord[], target: DataverseBulkTarget) {
-  const source = {
-    async *records(name: string) {
-      if (name === entity) yield* records
-    },
-  } as unknown as X2crmSource
-  const ledger = {
-    loaded: async (keys: readonly SourceKey[]) =>
-      new Map(
-        keys.map((key) => [
-          key,
-          {
-            sourceKey: key,
-            runId: 'r',
-            phase: entity,
-            targetId: targetIdFor(INSTANCE, entity, Number(key.split(':')[1])),
-          },
-        ]),
-      ),
-    sourcesOf: async () => new Map(),
-  } as unknown as Pick<Ledger, 'loaded' | 'sourcesOf'>
-  return { source, ledger, target }
+  return closingDeps(INSTANCE, entity, records, target)
 }
 
 async function run(batched: boolean) {

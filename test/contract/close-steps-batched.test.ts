@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
-import type { SourceKey } from '../../src/domain/source-key.ts'
-import type { Ledger } from '../../src/ledger/ledger.ts'
 import { createMemoryIntentStore, type WriteIntent } from '../../src/ledger/intent-store.ts'
 import { servicesMap } from '../../src/mapping/default-cases.ts'
 import { accountsContactsMapping, ACCOUNT, CONTACT } from '../../src/mapping/default-map.ts'
@@ -10,10 +8,11 @@ import { targetIdFor } from '../../src/mapping/target-id.ts'
 import { planLoad } from '../../src/plan/plan-load.ts'
 import { closeCases, resolutionIdFor } from '../../src/run/close-incidents.ts'
 import { closeOpportunities, opportunityCloseIdFor } from '../../src/run/close-opportunities.ts'
-import type { X2crmRecord, X2crmSource } from '../../src/source/x2crm/types.ts'
+import type { X2crmRecord } from '../../src/source/x2crm/types.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
 import { fetchFor } from '../helpers/handler-fetch.ts'
+import { closingDeps } from '../helpers/closing-deps.ts'
 
 /**
  * The closing steps against the simulator, through the real client: their actions go many to a `$batch` (Dataverse
@@ -55,27 +54,7 @@ function connect() {
 
 /** A source holding these records of one class, and a ledger that says each was loaded by its pass-1 phase. */
 function depsOf(entity: string, records: X2crmRecord[], target: ReturnType<typeof connect>['target']) {
-  const source = {
-    async *records(name: string) {
-      if (name === entity) yield* records
-    },
-  } as unknown as X2crmSource
-  const ledger = {
-    loaded: async (keys: readonly SourceKey[]) =>
-      new Map(
-        keys.map((key) => [
-          key,
-          {
-            sourceKey: key,
-            runId: 'r',
-            phase: entity,
-            targetId: targetIdFor(INSTANCE, entity, Number(key.split(':')[1])),
-          },
-        ]),
-      ),
-    sourcesOf: async () => new Map(),
-  } as unknown as Pick<Ledger, 'loaded' | 'sourcesOf'>
-  return { source, ledger, target }
+  return closingDeps(INSTANCE, entity, records, target)
 }
 
 async function intentsOf(intents: ReturnType<typeof createMemoryIntentStore>, runId: string) {
