@@ -107,11 +107,11 @@ describe('closing opportunities, many to a $batch', () => {
       targetId: opportunityCloseIdFor('run-1', targetIdFor(INSTANCE, 'Opportunity', 1)),
       existed: false,
     })
-    // 250 closes in 3 `$batch` requests (100 a batch), not 250 POSTs; the states are read 200 ids a query (2 GETs), and
-    // the opportunityclose of the refused one once (was it closed by a batch whose answer was lost?).
+    // 250 closes in 3 `$batch` requests (100 a batch), not 250 POSTs; the states are read 50 ids a query, and the
+    // opportunityclose of the refused one once (was it closed by a batch whose answer was lost?).
     expect(sent.filter((s) => s.endsWith('/$batch'))).toHaveLength(3)
     expect(sent.filter((s) => /Opportunity$/.test(s))).toEqual([])
-    expect(sent.filter((s) => s.startsWith('GET'))).toHaveLength(3)
+    expect(sent.filter((s) => s.startsWith('GET'))).toHaveLength(6)
   })
 
   it('a $batch whose answer was lost is sent again; the refusals of what it closed count as closes, none twice', async () => {
