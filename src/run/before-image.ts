@@ -89,16 +89,10 @@ function restoreRegarding(
   }
 }
 
-/**
- * Ids per query when rows are read by id: ~62 URL-encoded characters each, so 200 come to ~12.4 KB of `$filter`, under
- * the 15,000 characters rollback-check.ts allows itself of Dataverse's 32 KB URL limit, with room for `$select`. A
- * batch of 100 records (and the rows its links name) is then one GET, not two: the first pass reads before-images
- * for every batch, and each GET counts against the 6,000 requests per 5 minutes a user may send.
- */
-const IDS_PER_QUERY = 200
+const IDS_PER_QUERY = 50
 
 /**
- * The rows among `targetIds` that already exist, keyed by id, with the columns a rollback needs. One query per 200 ids
+ * The rows among `targetIds` that already exist, keyed by id, with the columns a rollback needs. One query per 50 ids
  * (an `or` of primary-key comparisons keeps the URL well under Dataverse's limits).
  */
 export async function readExisting(
