@@ -12,6 +12,10 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
     body,
     contentType: req.headers['content-type'],
   })
+  if (req.url?.startsWith('/elsewhere?to=') === true) {
+    res.writeHead(307, { location: decodeURIComponent(req.url.slice('/elsewhere?to='.length)) }).end()
+    return
+  }
   switch (req.url) {
     case '/no-content':
       res.writeHead(204).end()
@@ -21,6 +25,9 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
       return
     case '/moved-permanently':
       res.writeHead(308, { location: '/echo?from=308' }).end()
+      return
+    case '/auth':
+      res.end(JSON.stringify({ authorization: req.headers.authorization ?? null }))
       return
     case '/cookies':
       res.writeHead(200, [
@@ -110,6 +117,27 @@ describe('createPooledFetch answers as fetch does', () => {
       await fetch(`${origin}/moved-permanently`, { method: 'PATCH', body: 'y' })
     ).json()
     expect(permanent).toMatchObject({ method: 'PATCH', url: '/echo?from=308', body: 'y' })
+  })
+
+  it('drops the Authorization header on a redirect to another origin, and keeps it on the same origin', async () => {
+    const other = createServer((req, res) =>
+      res.end(JSON.stringify({ authorization: req.headers.authorization ?? null })),
+    )
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    const otherOrigin = `http://localhost:${(other.address() as AddressInfo).port}`
+    try {
+      const away = await fetch(`${origin}/elsewhere?to=${encodeURIComponent(`${otherOrigin}/x`)}`, {
+        headers: { authorization: 'Bearer secret' },
+      })
+      expect(await away.json()).toEqual({ authorization: null })
+      const home = await fetch(`${origin}/elsewhere?to=%2Fauth`, {
+        headers: { authorization: 'Bearer secret' },
+      })
+      expect(await home.json()).toEqual({ authorization: 'Bearer secret' })
+    } finally {
+      other.closeAllConnections()
+      await new Promise((resolve) => other.close(resolve))
+    }
   })
 
   it('keeps every Set-Cookie header', async () => {

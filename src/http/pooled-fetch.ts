@@ -53,6 +53,8 @@ export function createPooledFetch(options: PooledFetchOptions = {}): ClosableFet
 const NULL_BODY = new Set([101, 103, 204, 205, 304])
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 const MAX_REDIRECTS = 20
+/** Request headers fetch drops on a redirect to another origin. */
+const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization']
 
 /** A body sent as bytes or text, with the Content-Type fetch would give it; undefined for any other kind. */
 function plainBody(
@@ -116,7 +118,10 @@ async function requestOverPool(
         bytes = null
         delete headers['content-type']
       }
-      url = new URL(location, url)
+      const next = new URL(location, url)
+      // As fetch does: the credentials never follow a redirect to another origin (a bearer token would leak to it).
+      if (next.origin !== url.origin) for (const name of CREDENTIALS) delete headers[name]
+      url = next
       continue
     }
     const responseHeaders = new Headers()
