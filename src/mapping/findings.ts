@@ -46,7 +46,7 @@ const TIME_FIELDS = ['createDate', 'lastUpdated', 'lastActivity'] as const
 /**
  * Collects findings while a run reads X2CRM. `now` is when the run started (a timestamp after it is in the future);
  * `inactiveUsers` are the usernames of inactive X2CRM users. Duplicates are found within one class, by a short hash of
- * the normalised key (first-seen.ts: 32 bytes per key seen), so memory stays small on large instances. Pure apart from hashing.
+ * the normalised key (first-seen.ts: 16 bytes per key seen), so memory stays small on large instances. Pure apart from hashing.
  */
 export function createFindingsCollector(options: {
   now: Date

@@ -21,3 +21,16 @@ describe('first seen', () => {
     expect(seen.size).toBe(50_000)
   })
 })
+
+describe('first seen, past 32-bit ids', () => {
+  it('keeps an id too large for a slot beside the table, and answers it', () => {
+    const seen = createFirstSeen(16)
+    const big = 2 ** 40 + 3
+    expect(seen.noteOrGet(hashOf('large'), big)).toBeUndefined()
+    expect(seen.noteOrGet(hashOf('edge'), 0xffff_ffff)).toBeUndefined()
+    for (let id = 1; id <= 100; id++) seen.noteOrGet(hashOf(`filler ${id}`), id)
+    expect(seen.noteOrGet(hashOf('large'), 5)).toBe(big)
+    expect(seen.noteOrGet(hashOf('edge'), 5)).toBe(0xffff_ffff)
+    expect(seen.size).toBe(102)
+  })
+})

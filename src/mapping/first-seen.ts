@@ -1,7 +1,7 @@
 /**
- * The first record id seen under each key, keyed by a 64-bit hash of the key and held in typed arrays: 16 bytes an
- * entry (32 with the table's free slots) instead of the ~150 bytes of a `Map` from a hashed string to an id, so a run
- * that checks every record of a million-record instance for duplicates keeps tens of MB, not hundreds. Two keys
+ * The first record id seen under each key, keyed by a 64-bit hash of the key and held in one typed array: 12 bytes
+ * an entry (16 with the table's free slots) instead of the ~150 bytes of a `Map` from a hashed string to an id, so a
+ * run that checks every record of a million-record instance for duplicates keeps about 12 MB, not hundreds. Two keys
  * share a hash with a probability of about n² / 2^65 (some 10⁻⁷ for a million keys): then the second is taken for a
  * duplicate of the first, which for a finding (reported, never acted on) is harmless.
  */
@@ -11,31 +11,36 @@ export interface FirstSeen {
   readonly size: number
 }
 
+/** Slot i is `table[3i]` and `table[3i + 1]` (the hash's two 32-bit halves) and `table[3i + 2]` (the id, 0: free). */
+const WIDTH = 3
+/** Ids above this (X2CRM's are INT columns, so never in practice) are kept beside the table. */
+const MAX_SLOT_ID = 0xffff_ffff
+
 export function createFirstSeen(initialSlots = 1024): FirstSeen {
   let slots = 2 ** Math.ceil(Math.log2(Math.max(16, initialSlots)))
-  // Slot i holds the hash's two 32-bit halves and the id; an id of 0 marks a free slot.
-  let high = new Uint32Array(slots)
-  let low = new Uint32Array(slots)
-  let ids = new Float64Array(slots)
+  let table = new Uint32Array(slots * WIDTH)
+  /** The ids too large for a slot, by slot hash; their slot holds MAX_SLOT_ID. */
+  const large = new Map<string, number>()
   let size = 0
 
   const find = (h: number, l: number): number => {
     let i = (l ^ Math.imul(h, 0x9e3779b1)) & (slots - 1)
-    while (ids[i] !== 0 && (high[i] !== h || low[i] !== l)) i = (i + 1) & (slots - 1)
+    while (table[i * WIDTH + 2] !== 0 && (table[i * WIDTH] !== h || table[i * WIDTH + 1] !== l))
+      i = (i + 1) & (slots - 1)
     return i
   }
   const grow = () => {
-    const [oldHigh, oldLow, oldIds] = [high, low, ids]
+    const old = table
     slots *= 2
-    high = new Uint32Array(slots)
-    low = new Uint32Array(slots)
-    ids = new Float64Array(slots)
-    for (let j = 0; j < oldIds.length; j++) {
-      if (oldIds[j] === 0) continue
-      const i = find(oldHigh[j] ?? 0, oldLow[j] ?? 0)
-      high[i] = oldHigh[j] ?? 0
-      low[i] = oldLow[j] ?? 0
-      ids[i] = oldIds[j] ?? 0
+    table = new Uint32Array(slots * WIDTH)
+    for (let j = 0; j < old.length; j += WIDTH) {
+      if (old[j + 2] === 0) continue
+      const h = old[j] ?? 0
+      const l = old[j + 1] ?? 0
+      const at = find(h, l) * WIDTH
+      table[at] = h
+      table[at + 1] = l
+      table[at + 2] = old[j + 2] ?? 0
     }
   }
   return {
@@ -43,15 +48,17 @@ export function createFirstSeen(initialSlots = 1024): FirstSeen {
       const view = new DataView(hash.buffer, hash.byteOffset, hash.byteLength)
       const h = view.getUint32(0)
       const l = view.getUint32(4)
-      const i = find(h, l)
-      const first = ids[i] ?? 0
+      const at = find(h, l) * WIDTH
+      const first = table[at + 2] ?? 0
+      if (first === MAX_SLOT_ID) return large.get(`${h}:${l}`)
       if (first !== 0) return first
-      high[i] = h
-      low[i] = l
-      ids[i] = id
+      table[at] = h
+      table[at + 1] = l
+      if (id >= MAX_SLOT_ID) large.set(`${h}:${l}`, id)
+      table[at + 2] = Math.min(id, MAX_SLOT_ID)
       size++
-      // At most half full, so a probe ends soon.
-      if (size * 2 > slots) grow()
+      // At most three quarters full: a linear probe still ends within a few slots on average.
+      if (size * 4 > slots * 3) grow()
       return undefined
     },
     get size() {
