@@ -57,7 +57,16 @@ export interface Connections {
 }
 
 /** Everything a run uses, from a trusted config: X2CRM, every application user of Dataverse, the ledger. */
-export function connect(config: RunConfig, emit: Emit, opened?: Ledger): Connections {
+export function connect(
+  config: RunConfig,
+  emit: Emit,
+  opened?: Ledger,
+  /**
+   * `ledgerOnThread`: a SQLite ledger runs on a thread of its own (thread-ledger.ts), for the commands that write
+   * an outcome per record (migrate, delta), so SQLite's writes do not stop the run's thread.
+   */
+  options: { ledgerOnThread?: boolean } = {},
+): Connections {
   const onRetry: OnRetry = (info) =>
     emit({
       type: 'request.retry',
@@ -93,7 +102,7 @@ export function connect(config: RunConfig, emit: Emit, opened?: Ledger): Connect
   // The fixes are read when a class is read, by then the ledger below is open.
   const source = connectSource(config, emit, onRetry, { current: () => ledger.fixes.current() })
   // A ledger the caller opened already (a distributed run's, shared with its job queue) is used as it is.
-  const ledger = opened ?? openLedger(config.run.ledgerPath)
+  const ledger = opened ?? openLedger(config.run.ledgerPath, {}, options)
   return {
     source: source.source,
     unfixedSource: source.unfixed,

@@ -55,7 +55,7 @@ export async function runMigrate(config: RunConfig, options: RunMigrateOptions =
   const { sample } = options
   return withSession(
     renderer,
-    (emit) => connect(config, emit),
+    (emit) => connect(config, emit, undefined, { ledgerOnThread: true }),
     async ({ source, related, target, writers, ledger, metadata }, emit) => {
       // The sample is drawn with the hidden records fetched by id, so the run reads it whole and needs no gap fill
       // (which would count every id between two sampled records as deleted).
@@ -111,7 +111,7 @@ export async function runDelta(config: RunConfig, options: RunDeltaOptions = {})
   if (!options.json) process.stderr.write(`Map: ${mappingSource}\n`)
   return withSession(
     renderer,
-    (emit) => connect(config, emit),
+    (emit) => connect(config, emit, undefined, { ledgerOnThread: true }),
     async ({ source, related, target, writers, ledger }, emit) =>
       delta(
         {

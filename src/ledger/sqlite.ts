@@ -209,6 +209,11 @@ export interface SqliteLedgerOptions {
    * on every open; `X2D365_LEDGER_CHECK=full` in the environment asks for it too. @default 'auto'
    */
   integrityCheck?: 'auto' | 'full'
+  /**
+   * The file was checked ({@link checkLedgerFile}) by the thread that opened it just before: the ledger's own thread
+   * (thread-ledger.ts) does not read every page a second time. @default false
+   */
+  checked?: boolean
 }
 
 /**
@@ -218,7 +223,7 @@ export interface SqliteLedgerOptions {
  * @example const ledger = createSqliteLedger('.x2d365/ledger.sqlite')
  */
 export function createSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
-  if (path !== ':memory:') checkLedgerFile(path, options)
+  if (path !== ':memory:' && options.checked !== true) checkLedgerFile(path, options)
   const db = options.readonly ? openReadonly(path) : openForWriting(path)
 
   const insertRun = db.prepare(

@@ -3,6 +3,10 @@ import { createMemoryFixStore, type FixStore, type SourceFix } from '../../src/l
 import type { Ledger } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
+import { createThreadLedger } from '../../src/ledger/thread-ledger.ts'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { postgresAnswers, scratchPostgresLedger } from '../helpers/postgres.ts'
 
 /** Each implementation, with what closes it afterwards. */
@@ -15,6 +19,10 @@ const implementations: [
   ['memory', () => ({ store: createMemoryFixStore(), close: async () => {} })],
   ['memory ledger', () => ofLedger(createMemoryLedger())],
   ['sqlite ledger', () => ofLedger(createSqliteLedger(':memory:'))],
+  [
+    'sqlite ledger on its own thread',
+    () => ofLedger(createThreadLedger(join(mkdtempSync(join(tmpdir(), 'x2d365-thread-')), 'ledger.sqlite'))),
+  ],
 ]
 if (await postgresAnswers()) {
   implementations.push(['postgres ledger', async () => ofLedger(await scratchPostgresLedger('stores'))])

@@ -3,6 +3,10 @@ import { createMemoryIntentStore, type IntentStore } from '../../src/ledger/inte
 import type { Ledger } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
+import { createThreadLedger } from '../../src/ledger/thread-ledger.ts'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { postgresAnswers, scratchPostgresLedger } from '../helpers/postgres.ts'
 
 const at = new Date('2026-01-01T00:00:00Z')
@@ -26,6 +30,11 @@ const implementations: [
   ],
   ['memory ledger', async () => ofLedger(createMemoryLedger())],
   ['sqlite ledger', async () => ofLedger(createSqliteLedger(':memory:'))],
+  [
+    'sqlite ledger on its own thread',
+    async () =>
+      ofLedger(createThreadLedger(join(mkdtempSync(join(tmpdir(), 'x2d365-thread-')), 'ledger.sqlite'))),
+  ],
 ]
 if (await postgresAnswers()) {
   implementations.push(['postgres ledger', async () => ofLedger(await scratchPostgresLedger('intents'))])

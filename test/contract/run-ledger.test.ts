@@ -2,12 +2,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Ledger, OutcomeStatus, RecordOutcome, RunId, RunLedger } from '../../src/ledger/ledger.ts'
 import { createMemoryLedger } from '../../src/ledger/memory.ts'
 import { createSqliteLedger } from '../../src/ledger/sqlite.ts'
+import { createThreadLedger } from '../../src/ledger/thread-ledger.ts'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { postgresAnswers, scratchPostgresLedger } from '../helpers/postgres.ts'
 
 // The run ledger of each ledger; its hash and fix stores have their own suites (hash-store, fix-store).
 const implementations: [string, () => Ledger | Promise<Ledger>][] = [
   ['memory', createMemoryLedger],
   ['sqlite', () => createSqliteLedger(':memory:')],
+  // The SQLite ledger on its own thread (migrate's and delta's), on a file.
+  [
+    'sqlite on its own thread',
+    () => createThreadLedger(join(mkdtempSync(join(tmpdir(), 'x2d365-thread-')), 'ledger.sqlite')),
+  ],
 ]
 // The PostgreSQL ledger of distributed runs, in a schema of its own per test, when a server answers.
 if (await postgresAnswers()) implementations.push(['postgres', () => scratchPostgresLedger('run_ledger')])
