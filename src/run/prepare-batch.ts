@@ -74,10 +74,21 @@ export async function prepareFirstPass(
   // A row an earlier attempt of this run meant to create (killed after sending it, before recording it) is the
   // run's own: created, with no before-image of itself.
   const earlier = await deps.ledger.intents.find(runId, table.entitySet, [...targetIdOf.values()])
-  for (const [targetId, intent] of earlier) if (!intent.existed) existing.delete(targetId)
+  const ownRows = new Set<string>()
+  for (const [targetId, intent] of earlier) {
+    if (intent.existed) continue
+    existing.delete(targetId)
+    ownRows.add(targetId)
+  }
   if (dedupe !== undefined && dedupeActive) {
+    // Not a record whose own row that earlier attempt created either: dedupe would find that row (it has the record's
+    // name and website) and take it for one that was there, booking an update with a before-image of the run's own row.
     const fresh = ok.filter(
-      (t) => loadedHere(t) === undefined && !resumedOnto.has(t.sourceKey) && !existing.has(t.targetId),
+      (t) =>
+        loadedHere(t) === undefined &&
+        !resumedOnto.has(t.sourceKey) &&
+        !existing.has(t.targetId) &&
+        !ownRows.has(t.targetId),
     )
     // Not the rows this batch writes already (records loaded before, rows under their computed ids) either.
     const claimed = new Map([

@@ -350,3 +350,32 @@ describe('a dedupe match killed between its write and its outcome', () => {
     })
   })
 })
+
+describe('a record created under its own id, killed between its write and its outcome', () => {
+  it('resumed, is booked created: its own row is not taken for a row that was there (no match, no before-image)', async () => {
+    const { dataverse, deps, options } = await setUp()
+    // A foreign row that matches no record: dedupe is on for the table, as in any org that has accounts already.
+    dataverse.seed('account', [
+      { accountid: randomUUID(), name: 'The org’s own company', websiteurl: 'org.example' },
+    ])
+    let sends = 0
+    const killed = {
+      ...deps.target,
+      upsertMultiple: async (...args: Parameters<typeof deps.target.upsertMultiple>) => {
+        const result = await deps.target.upsertMultiple(...args)
+        // The second batch of accounts is written, then the run dies before the ledger hears of it.
+        if (args[0].entitySet === 'accounts' && ++sends === 2) throw new Error('killed after the send')
+        return result
+      },
+    }
+    await expect(migrate(options, { ...deps, target: killed })).rejects.toThrow('killed after the send')
+    const resumed = await migrate(options, deps)
+    expect(resumed.resumed).toBe(true)
+    const accounts = (await deps.ledger.counts(resumed.runId)).find((c) => c.phase === 'Accounts')
+    expect(accounts?.updated).toBe(0)
+    expect(accounts?.created).toBeGreaterThan(15)
+    const images = []
+    for await (const image of deps.ledger.beforeImages(resumed.runId)) images.push(image)
+    expect(images).toEqual([])
+  })
+})
