@@ -87,6 +87,11 @@ port.on('message', (request: LedgerRequest) => {
       if (request.kind === 'iterate' || request.kind === 'next') iterators.delete(request.id)
       reply = { id: request.id, ok: false, error: sent(error) }
     }
-    port.postMessage(reply)
+    try {
+      port.postMessage(reply)
+    } catch (error) {
+      // A result that cannot cross still gets an answer, or the call would wait for ever.
+      port.postMessage({ id: request.id, ok: false, error: sent(error) } satisfies LedgerReply)
+    }
   })
 })

@@ -81,6 +81,13 @@ describe('the SQLite ledger on its own thread', () => {
     expect(await ledger.runs()).toEqual([])
   })
 
+  it('refuses arguments that cannot cross to its thread, and goes on answering', async () => {
+    const ledger = open()
+    const params = { callback: () => 'not data' } as unknown as Record<string, unknown>
+    await expect(ledger.startRun('migrate', params, new Date())).rejects.toThrow(/could not be cloned/)
+    expect(await ledger.runs()).toEqual([])
+  })
+
   it('refuses a file that is not a ledger when it is opened, synchronously, as the SQLite ledger does', () => {
     const path = fresh()
     writeFileSync(path, 'this is not a database, just some text a user pointed run.ledger at')

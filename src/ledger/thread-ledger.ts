@@ -55,7 +55,11 @@ function startWorker(path: string, options: SqliteLedgerOptions): Worker {
   const tsx =
     typeof import.meta.resolve === 'function'
       ? import.meta.resolve('tsx/esm/api')
-      : pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+      : pathToFileURL(
+          createRequire(import.meta.url)
+            .resolve('tsx/esm/api')
+            .replace(/\.cjs$/, '.mjs'),
+        ).href
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`
   return new Worker(boot, { eval: true, workerData, resourceLimits })
 }
@@ -93,10 +97,11 @@ export function createThreadLedger(path: string, options: SqliteLedgerOptions = 
   const post = (request: Request, id = nextId++): Promise<LedgerReply> => {
     if (stopped !== undefined) return Promise.reject(stopped)
     return new Promise<LedgerReply>((resolve, reject) => {
+      const message: LedgerRequest = { ...request, id }
+      // Sent first: arguments that cannot cross (a function, a symbol) throw here and leave nothing waiting.
+      worker.postMessage(message)
       if (pending.size === 0) worker.ref()
       pending.set(id, { resolve, reject })
-      const message: LedgerRequest = { ...request, id }
-      worker.postMessage(message)
     }).then((reply) => {
       if (!reply.ok) throw received(reply.error)
       return reply
