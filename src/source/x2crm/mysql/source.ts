@@ -16,6 +16,7 @@ import { type Database, mysqlCode, openDatabase } from './database.ts'
 import { filterConditions } from './filters.ts'
 import type { OnNotice } from './notices.ts'
 import { planShape, type RecordShape, recordBuilder, selectList } from './record-shape.ts'
+import { readInOrder } from './read-in-order.ts'
 import type * as Rows from './rows.ts'
 import type { ChangeFinder } from '../changes.ts'
 import { createChangeFinder } from './changes.ts'
@@ -86,11 +87,21 @@ export interface MysqlSource extends X2crmSource, DatabaseOnlyReaders {
   close(): Promise<void>
 }
 
-/** Rows per keyset page. The API caps pages at 1000; a database does not, but memory should stay flat. */
+/** Rows per page. The API caps pages at 1000; a database does not, but memory should stay flat. */
 const DEFAULT_PAGE_SIZE = 1000
 const MAX_PAGE_SIZE = 10_000
+/** Pages whose bounds one id scan gives. */
+const PAGES_PER_SCAN = 10
+/** Pages read while the consumer holds one (4 in memory), a pooled connection each; the 4th is the scan's. */
+const PAGES_READ_AHEAD = 3
 /** Without `afterId`, every record: X2CRM's built-in Media rows (themes) have negative ids. */
 const BEFORE_ALL_IDS = Number.MIN_SAFE_INTEGER
+
+/** The ids of one page: above `after`, up to and with `last`. */
+interface IdRange {
+  after: number
+  last: number
+}
 
 interface Schema {
   /** table → its columns */
@@ -304,40 +315,81 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     const { tables } = await ready()
     const conditions = filterConditions(entity, filters, tables.get(shape.table) ?? new Set())
     if (conditions.sql.some((sql) => sql.startsWith('`id`'))) {
-      throw new InternalError(`A filter on id would break keyset paging of ${entity}`)
+      throw new InternalError(`A filter on id would break the id-range paging of ${entity}`)
     }
     const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(pageSize)))
     const select = selectList(shape)
     const extra = conditions.sql.map((sql) => ` AND ${sql}`).join('')
     const toRecord = recordBuilder(shape)
     const idAt = shape.columns.indexOf('id')
-    const pageAfter = (lastId: number) => {
-      const rows = runArrays(
-        `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ${limit}`,
+    const what = `${entity} (${shape.table})`
+    const scanLimit = limit * PAGES_PER_SCAN
+
+    /**
+     * The ids of the next `scanLimit` matching rows, as one comma-separated text: for 50,000 contacts ≈ 30 ms less
+     * CPU than as 50,000 one-column rows through mysql2. The count tells a list cut at `group_concat_max_len`.
+     */
+    const idsAfter = (lastId: number): Promise<number[]> => {
+      const ids = runArrays(
+        `SELECT COUNT(*), GROUP_CONCAT(id ORDER BY id) FROM
+           (SELECT id FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ${scanLimit}) ids`,
         [lastId, ...conditions.params],
-        `${entity} (${shape.table}) after id ${lastId}`,
-      )
-      // Handled here too: a read-ahead that fails while the consumer is busy is not an unhandled rejection; the
-      // error is thrown when the page is awaited.
-      rows.catch(() => undefined)
-      return rows
+        `the ids of ${what} after id ${lastId}`,
+      ).then(([row]) => {
+        const [count, list] = row ?? []
+        const text = Buffer.isBuffer(list) ? list.toString('latin1') : typeof list === 'string' ? list : ''
+        const ids = text === '' ? [] : text.split(',').map(Number)
+        if (ids.length !== Number(count)) {
+          throw new InternalError(
+            `The ids of ${what} after id ${lastId} came cut: ${ids.length} of ${String(count)}`,
+          )
+        }
+        return ids
+      })
+      // A scan read ahead that fails is thrown when its pages are asked for, not as an unhandled rejection.
+      ids.catch(() => undefined)
+      return ids
     }
-    // One page read ahead: MySQL reads and sends the next page while this one is converted and consumed.
-    let next: Promise<unknown[][]> | undefined = pageAfter(afterId)
-    try {
-      while (next !== undefined) {
-        const rows: unknown[][] = await next
-        const lastId = Number(rows.at(-1)?.[idAt])
-        next = rows.length < limit ? undefined : pageAfter(lastId)
-        const ids = rows.map((row) => Number(row[idAt]))
-        const side = await sideValues(shape, ids)
-        const page = rows.map((row, i) => toRecord(row, side.get(ids[i] ?? NaN)))
-        if (entity === 'Actions') page.forEach(checkAction)
-        yield page
+
+    /**
+     * Pages as id ranges (after, last] of `limit` matching rows each, from scans read one ahead. Consecutive ranges
+     * share their bound, so every row is in exactly one range even if rows change between the scan and the read.
+     */
+    async function* pageRanges(): AsyncGenerator<IdRange> {
+      let after = afterId
+      let scan: Promise<number[]> | undefined = idsAfter(after)
+      try {
+        while (scan !== undefined) {
+          const ids: number[] = await scan
+          scan = ids.length < scanLimit ? undefined : idsAfter(ids.at(-1) ?? after)
+          for (const last of pageEnds(ids, limit)) {
+            yield { after, last }
+            after = last
+          }
+        }
+      } finally {
+        await scan?.catch(() => undefined)
       }
-    } finally {
-      // A consumer that stops early leaves no read-ahead query unobserved.
-      await next?.catch(() => undefined)
+    }
+
+    const readPage = async ({ after, last }: IdRange) => {
+      const rows = await runArrays(
+        `SELECT ${select} FROM ${shape.table} WHERE id > ? AND id <= ?${extra} ORDER BY id`,
+        [after, last, ...conditions.params],
+        `${what} after id ${after} to ${last}`,
+      )
+      const ids = rows.map((row) => Number(row[idAt]))
+      return { rows, ids, side: await sideValues(shape, ids) }
+    }
+
+    // Keyset paging (`WHERE id > ? LIMIT n`) learns where a page begins only when the one before has come, so
+    // its queries never overlap; with the bounds from the scans, MySQL reads several pages at once while this
+    // process converts the one before. It matters when the database is across a network: each page then waits
+    // a round trip or more, and keyset paging waits them one after the other.
+    for await (const { rows, ids, side } of readInOrder(pageRanges(), readPage, PAGES_READ_AHEAD)) {
+      const page = rows.map((row, i) => toRecord(row, side.get(ids[i] ?? NaN)))
+      if (entity === 'Actions') page.forEach(checkAction)
+      yield page
     }
   }
 
@@ -620,6 +672,14 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
 
     close: () => db.close(),
   }
+}
+
+/** The last id of each run of `size` ids (the last run may be shorter). */
+function pageEnds(ids: readonly number[], size: number): number[] {
+  const ends: number[] = []
+  for (let end = size; end < ids.length + size; end += size)
+    ends.push(ids[Math.min(end, ids.length) - 1] ?? NaN)
+  return ends
 }
 
 /** A dropdown's `options` column: JSON, or `null` when it is not (read as no options). */
