@@ -35,7 +35,10 @@ afterAll(async () => {
   await scratch?.drop()
 })
 
-/** A page query (`id > ? AND id <= ?`) or an id scan (`GROUP_CONCAT`), numbered from 1 in start order. */
+/**
+ * A page read by id range (`id > ? AND id <= ?`: every page but the first, read by keyset as before), an id scan
+ * (`GROUP_CONCAT`) or another query, numbered from 1 in start order.
+ */
 interface Call {
   kind: 'page' | 'scan' | 'other'
   n: number
@@ -126,6 +129,16 @@ describe('MySQL record paging: id scans, then pages read side by side by id rang
     }
   })
 
+  it('ends right after a full first page with nothing after it, and reads a table of one page in one query', async () => {
+    const all = await idsBySql('')
+    const lastSeven = all.slice(-7)
+    const full = watchedDatabase()
+    expect(await contactIds(full.database, { pageSize: 7, afterId: all.at(-8) })).toEqual(lastSeven)
+    const small = watchedDatabase()
+    expect(await contactIds(small.database, { pageSize: 1000 })).toEqual(all)
+    expect(small.watch.pagesAnswered).toEqual([])
+  })
+
   it('keeps the filters and afterId: only matching rows after it, however sparse', async () => {
     const { database } = watchedDatabase()
     const ids = await contactIds(database, { pageSize: 7, afterId: 2150, filters: { lastName: 'Odd' } })
@@ -152,13 +165,14 @@ describe('MySQL record paging: id scans, then pages read side by side by id rang
 
   it('a failing page: the pages before it, then its error, once no query is left running', async () => {
     const { database, watch } = watchedDatabase((call) => {
+      // The 5th page: the first is read by keyset.
       if (call.kind === 'page' && call.n === 4) throw new Error('connection lost')
     })
     const { ids, failure, runningAtFailure } = await readUntilFailure(database, { pageSize: 7 }, watch)
     expect(failure).toBeInstanceOf(MigrationError)
     expect(failure?.message).toMatch(/Reading Contacts \(x2_contacts\) after id \d+ to \d+ .*connection lost/)
     expect(runningAtFailure).toBe(0)
-    expect(ids).toEqual((await idsBySql('')).slice(0, 21))
+    expect(ids).toEqual((await idsBySql('')).slice(0, 28))
   })
 
   it('a failing id scan: the pages of the scans before it, then its error', async () => {
@@ -179,12 +193,18 @@ describe('MySQL record paging: id scans, then pages read side by side by id rang
     let release!: () => void
     const released = new Promise<void>((resolve) => (release = resolve))
     const { database, watch } = watchedDatabase(async (call) => {
-      if (call.kind === 'page' && call.n > 1) await released
+      if (call.kind !== 'page') return
+      if (call.n === 3) threeStarted()
+      await released
     })
+    let threeStarted!: () => void
+    const three = new Promise<void>((resolve) => (threeStarted = resolve))
     const source = createMysqlSource({ url: scratch.url, password: '', database })
     try {
       const records = source.records('Contacts', { pageSize: 7 })[Symbol.asyncIterator]()
       expect((await records.next()).done).toBe(false)
+      // The consumer holds the first page; the next 3 are being read.
+      await three
       expect(watch.pagesRunning).toBe(3)
       let stopped = false
       const stopping = records.return?.().then(() => (stopped = true))

@@ -352,16 +352,19 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     }
 
     /**
-     * Pages as id ranges (after, last] of `limit` matching rows each, from scans read one ahead. Consecutive ranges
-     * share their bound, so every row is in exactly one range even if rows change between the scan and the read.
+     * Pages as id ranges (after, last] of `limit` matching rows each, from `from` on, from scans read one ahead (the
+     * first already started). Consecutive ranges share their bound, so every row is in exactly one range even if
+     * rows change between a scan and the read.
      */
-    async function* pageRanges(): AsyncGenerator<IdRange> {
-      let after = afterId
-      let scan: Promise<number[]> | undefined = idsAfter(after)
+    async function* pageRanges(from: number, firstScan: Promise<number[]>): AsyncGenerator<IdRange> {
+      let after = from
+      let scan: Promise<number[]> | undefined = firstScan
       try {
         while (scan !== undefined) {
-          const ids: number[] = await scan
-          scan = ids.length < scanLimit ? undefined : idsAfter(ids.at(-1) ?? after)
+          const scanned: number[] = await scan
+          scan = scanned.length < scanLimit ? undefined : idsAfter(scanned.at(-1) ?? after)
+          // The first scan began where the first page did.
+          const ids = scanned.filter((id) => id > after)
           for (const last of pageEnds(ids, limit)) {
             yield { after, last }
             after = last
@@ -372,24 +375,47 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       }
     }
 
-    const readPage = async ({ after, last }: IdRange) => {
+    /** A range's rows, or with no `last` the next `limit` rows (keyset), and their side values. */
+    const readPage = async ({ after, last }: { after: number; last?: number }) => {
       const rows = await runArrays(
-        `SELECT ${select} FROM ${shape.table} WHERE id > ? AND id <= ?${extra} ORDER BY id`,
-        [after, last, ...conditions.params],
-        `${what} after id ${after} to ${last}`,
+        last === undefined
+          ? `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ${limit}`
+          : `SELECT ${select} FROM ${shape.table} WHERE id > ? AND id <= ?${extra} ORDER BY id`,
+        last === undefined ? [after, ...conditions.params] : [after, last, ...conditions.params],
+        last === undefined ? `${what} after id ${after}` : `${what} after id ${after} to ${last}`,
       )
       const ids = rows.map((row) => Number(row[idAt]))
       return { rows, ids, side: await sideValues(shape, ids) }
     }
-
-    // Keyset paging (`WHERE id > ? LIMIT n`) learns where a page begins only when the one before has come, so
-    // its queries never overlap; with the bounds from the scans, MySQL reads several pages at once while this
-    // process converts the one before. It matters when the database is across a network: each page then waits
-    // a round trip or more, and keyset paging waits them one after the other.
-    for await (const { rows, ids, side } of readInOrder(pageRanges(), readPage, PAGES_READ_AHEAD)) {
+    const toPage = ({ rows, ids, side }: Awaited<ReturnType<typeof readPage>>) => {
       const page = rows.map((row, i) => toRecord(row, side.get(ids[i] ?? NaN)))
       if (entity === 'Actions') page.forEach(checkAction)
-      yield page
+      return page
+    }
+
+    // Keyset paging (`WHERE id > ? LIMIT n`) learns where a page begins only when the one before has come, so
+    // its queries never overlap. It matters when the database is across a network: each page then waits a round
+    // trip or more, one after the other. So the first page is read as before (a table of one page takes one
+    // query, as before), and beside it a scan of the ids of the next pages; with those bounds, MySQL reads several
+    // pages at once while this process converts the one before.
+    const firstScan = idsAfter(afterId)
+    let rest: AsyncGenerator<Awaited<ReturnType<typeof readPage>>> | undefined
+    try {
+      const first = await readPage({ after: afterId })
+      if (first.rows.length < limit) {
+        yield toPage(first)
+        return
+      }
+      rest = readInOrder(pageRanges(first.ids.at(-1) ?? afterId, firstScan), readPage, PAGES_READ_AHEAD)
+      // Asked for before the first page is handed over, so that the next pages are read while it is used.
+      const second = rest.next()
+      second.catch(() => undefined)
+      yield toPage(first)
+      for (let next = await second; next.done !== true; next = await rest.next()) yield toPage(next.value)
+    } finally {
+      // A consumer that stops early, or a failure, leaves no query unobserved: readInOrder waits for its reads.
+      await rest?.return(undefined)
+      await firstScan.catch(() => undefined)
     }
   }
 
