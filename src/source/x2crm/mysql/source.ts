@@ -92,7 +92,7 @@ const DEFAULT_PAGE_SIZE = 1000
 const MAX_PAGE_SIZE = 10_000
 /** Pages whose bounds one id scan gives. */
 const PAGES_PER_SCAN = 10
-/** Pages read while the consumer holds one (4 in memory), a pooled connection each; the 4th is the scan's. */
+/** Pages read while the consumer holds one (4–5 pages in memory), a pooled connection each; a 4th scans ids. */
 const PAGES_READ_AHEAD = 3
 /** Without `afterId`, every record: X2CRM's built-in Media rows (themes) have negative ids. */
 const BEFORE_ALL_IDS = Number.MIN_SAFE_INTEGER
