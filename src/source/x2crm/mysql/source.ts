@@ -15,7 +15,13 @@ import { describeAddress, parseMysqlUrl } from './connection-url.ts'
 import { type Database, mysqlCode, openDatabase } from './database.ts'
 import { filterConditions } from './filters.ts'
 import type { OnNotice } from './notices.ts'
-import { planShape, type RecordShape, recordBuilder, selectList } from './record-shape.ts'
+import {
+  type FieldDefinition,
+  planShape,
+  type RecordShape,
+  recordBuilder,
+  selectList,
+} from './record-shape.ts'
 import { readInOrder } from './read-in-order.ts'
 import type * as Rows from './rows.ts'
 import type { ChangeFinder } from '../changes.ts'
@@ -106,6 +112,8 @@ interface IdRange {
 interface Schema {
   /** table → its columns */
   tables: ReadonlyMap<string, ReadonlySet<string>>
+  /** table → its FLOAT columns (read as text, see record-shape.ts) */
+  floats: ReadonlyMap<string, ReadonlySet<string>>
 }
 
 /**
@@ -168,17 +176,19 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
   }
   async function loadSchema(): Promise<Schema> {
     const rows = await run(
-      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE = 'float' AS f FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`,
       [],
       'the list of tables',
     )
     const tables = new Map<string, Set<string>>()
+    const floats = new Map<string, Set<string>>()
     for (const row of rows) {
       const table = textOf(row.t)
       let columns = tables.get(table)
       if (!columns) tables.set(table, (columns = new Set()))
       columns.add(textOf(row.c))
+      if (Number(row.f) === 1) floats.set(table, (floats.get(table) ?? new Set()).add(textOf(row.c)))
     }
     const missing = REQUIRED_TABLES.filter((table) => !tables.has(table))
     if (missing.length > 0) {
@@ -188,7 +198,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
           `(X2CRM's is in protected/config/dbConfig.php on the server), and that the user may see its tables.`,
       )
     }
-    return { tables }
+    return { tables, floats }
   }
 
   const shapes = new Map<string, Promise<RecordShape>>()
@@ -197,8 +207,30 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     if (!shape) shapes.set(entity, (shape = loadShape(entity)))
     return shape
   }
+  let definitions: Promise<Map<string, FieldDefinition[]>> | undefined
+  /**
+   * Every class's fields, in x2_fields order, by class name in lower case (as MySQL compares them): read once
+   * for all classes, since a database across a network makes each query a round trip.
+   */
+  function fieldDefinitions(): Promise<Map<string, FieldDefinition[]>> {
+    definitions ??= run(
+      'SELECT modelName, fieldName, isVirtual FROM x2_fields ORDER BY id',
+      [],
+      'the fields of the classes (x2_fields)',
+    ).then((rows) => {
+      const byClass = new Map<string, FieldDefinition[]>()
+      for (const row of rows) {
+        const key = textOf(row.modelName).toLowerCase()
+        const fields = byClass.get(key) ?? []
+        fields.push({ fieldName: textOf(row.fieldName), isVirtual: Number(row.isVirtual) === 1 })
+        byClass.set(key, fields)
+      }
+      return byClass
+    })
+    return definitions
+  }
   async function loadShape(entity: string): Promise<RecordShape> {
-    const { tables } = await ready()
+    const { tables, floats } = await ready()
     const table = tableForClass(entity, options.tables)
     if (!table) {
       throw new MigrationError(
@@ -218,33 +250,14 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
         `X2CRM class ${entity}: table ${table} has no id column; it is not an X2CRM record table.`,
       )
     }
-    const definitions = await run(
-      'SELECT fieldName, isVirtual FROM x2_fields WHERE modelName = ? ORDER BY id',
-      [entity],
-      `the fields of ${entity} (x2_fields)`,
-    )
+    const definitions = (await fieldDefinitions()).get(entity.toLowerCase()) ?? []
     if (definitions.length === 0) {
       throw new MigrationError(
         `X2CRM class ${entity} has no rows in x2_fields (${where}), so its field set is unknown. Is the class name ` +
           `spelled as X2CRM does (Contacts, Opportunity, X2Leads)?`,
       )
     }
-    const floats = await run(
-      `SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS
-        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND DATA_TYPE = 'float'`,
-      [table],
-      `the column types of ${table}`,
-    )
-    const shape = planShape(
-      entity,
-      table,
-      definitions.map((row) => ({
-        fieldName: textOf(row.fieldName),
-        isVirtual: Number(row.isVirtual) === 1,
-      })),
-      columns,
-      new Set(floats.map((row) => textOf(row.c))),
-    )
+    const shape = planShape(entity, table, definitions, columns, floats.get(table))
     if (shape.missing.length > 0) {
       notify({
         kind: 'missing-column',
