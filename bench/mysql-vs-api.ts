@@ -3,12 +3,14 @@
  * data, in real time:
  *
  *   npx tsx bench/mysql-vs-api.ts [--contacts 50000] [--skip-large] [--runs 3] [--profile prof]
- *     [--node-flags="--cpu-prof --cpu-prof-dir=prof"]
+ *     [--node-flags="--cpu-prof --cpu-prof-dir=prof"] [--rtt-ms 10]
  *
  * Datasets: the fixture (every class of the API export, loaded from x2crm-7.1.sql) and a larger one (the fixture
  * plus `--contacts` copies of its contacts, inserted into MariaDB and given to the simulator alike). Each reading
  * runs in its own child process, so its peak RSS is the reader's alone; MariaDB and the simulator run elsewhere
  * (the simulator in this process, on 127.0.0.1). Needs the MariaDB of the tests (root, empty password, 127.0.0.1).
+ * `--rtt-ms` puts both readers behind a proxy that delays each way by half of it (delay-proxy.ts): the database and
+ * the X2CRM server across a network.
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -18,6 +20,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { serve } from '../sim/serve.ts'
+import { startDelayProxy } from './delay-proxy.ts'
 import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../sim/x2crm/index.ts'
 import { createX2crmClient } from '../src/source/x2crm/client.ts'
 import { createMysqlSource } from '../src/source/x2crm/mysql/source.ts'
@@ -26,6 +29,7 @@ import {
   createScratchDatabase,
   FIXTURE_DUMP,
   FIXTURE_SQL,
+  MARIADB,
   type ScratchDatabase,
 } from '../test/helpers/mariadb.ts'
 
@@ -53,6 +57,8 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Node flags for the reading children, e.g. `--node-flags="--cpu-prof --cpu-prof-dir=prof"`. */
     'node-flags': { type: 'string', default: '' },
+    /** A round trip added to both readers' connections (a proxy in a process of its own), in milliseconds. */
+    'rtt-ms': { type: 'string', default: '0' },
   },
 })
 
@@ -144,7 +150,18 @@ function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<M
 async function compare(label: string, db: ScratchDatabase, dump: unknown, classes: string[]) {
   const sim = createX2crmSimulator({ data: loadDump(dump) })
   const served = await serve(sim.handle)
-  const apiUrl = `${served.origin}/index.php/api2`
+  const rttMs = Number(values['rtt-ms'])
+  const proxies =
+    rttMs > 0
+      ? await Promise.all([
+          startDelayProxy({ host: MARIADB.host, port: MARIADB.port }, rttMs),
+          startDelayProxy({ host: '127.0.0.1', port: Number(new URL(served.origin).port) }, rttMs),
+        ])
+      : []
+  const [dbProxy, apiProxy] = proxies
+  const dbUrl = dbProxy ? db.url.replace(`:${MARIADB.port}/`, `:${dbProxy.port}/`) : db.url
+  const apiUrl = `${apiProxy ? `http://127.0.0.1:${apiProxy.port}` : served.origin}/index.php/api2`
+  if (rttMs > 0) console.log(`  (both readers through a proxy adding ${rttMs} ms a round trip)`)
   try {
     const row = (name: string, m: Measured) =>
       `  ${name.padEnd(5)} ${String(m.rows).padStart(8)} rows  ${m.seconds.toFixed(2).padStart(7)} s  ` +
@@ -158,8 +175,8 @@ async function compare(label: string, db: ScratchDatabase, dump: unknown, classe
     for (let run = 1; run <= Math.max(1, Number(values.runs)); run++) {
       // Alternating which reader goes first, so that neither always meets the machine in the same state.
       const dbFirst = run % 2 === 1
-      const first = await runChild(dbFirst ? 'db' : 'api', dbFirst ? db.url : apiUrl, classes)
-      const second = await runChild(dbFirst ? 'api' : 'db', dbFirst ? apiUrl : db.url, classes)
+      const first = await runChild(dbFirst ? 'db' : 'api', dbFirst ? dbUrl : apiUrl, classes)
+      const second = await runChild(dbFirst ? 'api' : 'db', dbFirst ? apiUrl : dbUrl, classes)
       const [viaDb, viaApi] = dbFirst ? [first, second] : [second, first]
       console.log(`  run ${run} (load average ${loadavg()[0]?.toFixed(1)})`)
       console.log(row('mysql', viaDb))
@@ -170,6 +187,7 @@ async function compare(label: string, db: ScratchDatabase, dump: unknown, classe
       )
     }
   } finally {
+    await Promise.all(proxies.map((proxy) => proxy.close()))
     await served.close()
   }
 }

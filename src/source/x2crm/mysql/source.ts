@@ -15,7 +15,14 @@ import { describeAddress, parseMysqlUrl } from './connection-url.ts'
 import { type Database, mysqlCode, openDatabase } from './database.ts'
 import { filterConditions } from './filters.ts'
 import type { OnNotice } from './notices.ts'
-import { planShape, type RecordShape, recordBuilder, selectList } from './record-shape.ts'
+import {
+  type FieldDefinition,
+  planShape,
+  type RecordShape,
+  recordBuilder,
+  selectList,
+} from './record-shape.ts'
+import { readInOrder } from './read-in-order.ts'
 import type * as Rows from './rows.ts'
 import type { ChangeFinder } from '../changes.ts'
 import { createChangeFinder } from './changes.ts'
@@ -86,15 +93,27 @@ export interface MysqlSource extends X2crmSource, DatabaseOnlyReaders {
   close(): Promise<void>
 }
 
-/** Rows per keyset page. The API caps pages at 1000; a database does not, but memory should stay flat. */
+/** Rows per page. The API caps pages at 1000; a database does not, but memory should stay flat. */
 const DEFAULT_PAGE_SIZE = 1000
 const MAX_PAGE_SIZE = 10_000
+/** Pages whose bounds one id scan gives. */
+const PAGES_PER_SCAN = 10
+/** Pages read while the consumer holds one (4–5 pages in memory), a pooled connection each; a 4th scans ids. */
+const PAGES_READ_AHEAD = 3
 /** Without `afterId`, every record: X2CRM's built-in Media rows (themes) have negative ids. */
 const BEFORE_ALL_IDS = Number.MIN_SAFE_INTEGER
+
+/** The ids of one page: above `after`, up to and with `last`. */
+interface IdRange {
+  after: number
+  last: number
+}
 
 interface Schema {
   /** table → its columns */
   tables: ReadonlyMap<string, ReadonlySet<string>>
+  /** table → its FLOAT columns (read as text, see record-shape.ts) */
+  floats: ReadonlyMap<string, ReadonlySet<string>>
 }
 
 /**
@@ -157,17 +176,19 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
   }
   async function loadSchema(): Promise<Schema> {
     const rows = await run(
-      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE = 'float' AS f FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`,
       [],
       'the list of tables',
     )
     const tables = new Map<string, Set<string>>()
+    const floats = new Map<string, Set<string>>()
     for (const row of rows) {
       const table = textOf(row.t)
       let columns = tables.get(table)
       if (!columns) tables.set(table, (columns = new Set()))
       columns.add(textOf(row.c))
+      if (Number(row.f) === 1) floats.set(table, (floats.get(table) ?? new Set()).add(textOf(row.c)))
     }
     const missing = REQUIRED_TABLES.filter((table) => !tables.has(table))
     if (missing.length > 0) {
@@ -177,7 +198,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
           `(X2CRM's is in protected/config/dbConfig.php on the server), and that the user may see its tables.`,
       )
     }
-    return { tables }
+    return { tables, floats }
   }
 
   const shapes = new Map<string, Promise<RecordShape>>()
@@ -186,8 +207,30 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     if (!shape) shapes.set(entity, (shape = loadShape(entity)))
     return shape
   }
+  let definitions: Promise<Map<string, FieldDefinition[]>> | undefined
+  /**
+   * Every class's fields, in x2_fields order, by class name in lower case (as MySQL compares them): read once
+   * for all classes, since a database across a network makes each query a round trip.
+   */
+  function fieldDefinitions(): Promise<Map<string, FieldDefinition[]>> {
+    definitions ??= run(
+      'SELECT modelName, fieldName, isVirtual FROM x2_fields ORDER BY id',
+      [],
+      'the fields of the classes (x2_fields)',
+    ).then((rows) => {
+      const byClass = new Map<string, FieldDefinition[]>()
+      for (const row of rows) {
+        const key = textOf(row.modelName).toLowerCase()
+        const fields = byClass.get(key) ?? []
+        fields.push({ fieldName: textOf(row.fieldName), isVirtual: Number(row.isVirtual) === 1 })
+        byClass.set(key, fields)
+      }
+      return byClass
+    })
+    return definitions
+  }
   async function loadShape(entity: string): Promise<RecordShape> {
-    const { tables } = await ready()
+    const { tables, floats } = await ready()
     const table = tableForClass(entity, options.tables)
     if (!table) {
       throw new MigrationError(
@@ -207,33 +250,14 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
         `X2CRM class ${entity}: table ${table} has no id column; it is not an X2CRM record table.`,
       )
     }
-    const definitions = await run(
-      'SELECT fieldName, isVirtual FROM x2_fields WHERE modelName = ? ORDER BY id',
-      [entity],
-      `the fields of ${entity} (x2_fields)`,
-    )
+    const definitions = (await fieldDefinitions()).get(entity.toLowerCase()) ?? []
     if (definitions.length === 0) {
       throw new MigrationError(
         `X2CRM class ${entity} has no rows in x2_fields (${where}), so its field set is unknown. Is the class name ` +
           `spelled as X2CRM does (Contacts, Opportunity, X2Leads)?`,
       )
     }
-    const floats = await run(
-      `SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS
-        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND DATA_TYPE = 'float'`,
-      [table],
-      `the column types of ${table}`,
-    )
-    const shape = planShape(
-      entity,
-      table,
-      definitions.map((row) => ({
-        fieldName: textOf(row.fieldName),
-        isVirtual: Number(row.isVirtual) === 1,
-      })),
-      columns,
-      new Set(floats.map((row) => textOf(row.c))),
-    )
+    const shape = planShape(entity, table, definitions, columns, floats.get(table))
     if (shape.missing.length > 0) {
       notify({
         kind: 'missing-column',
@@ -304,40 +328,107 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     const { tables } = await ready()
     const conditions = filterConditions(entity, filters, tables.get(shape.table) ?? new Set())
     if (conditions.sql.some((sql) => sql.startsWith('`id`'))) {
-      throw new InternalError(`A filter on id would break keyset paging of ${entity}`)
+      throw new InternalError(`A filter on id would break the id-range paging of ${entity}`)
     }
     const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(pageSize)))
     const select = selectList(shape)
     const extra = conditions.sql.map((sql) => ` AND ${sql}`).join('')
     const toRecord = recordBuilder(shape)
     const idAt = shape.columns.indexOf('id')
-    const pageAfter = (lastId: number) => {
-      const rows = runArrays(
-        `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ${limit}`,
+    const what = `${entity} (${shape.table})`
+    const scanLimit = limit * PAGES_PER_SCAN
+
+    /**
+     * The ids of the next `scanLimit` matching rows, as one comma-separated text: for 50,000 contacts ≈ 30 ms less
+     * CPU than as 50,000 one-column rows through mysql2. The count tells a list cut at `group_concat_max_len`.
+     */
+    const idsAfter = (lastId: number): Promise<number[]> => {
+      const ids = runArrays(
+        `SELECT COUNT(*), GROUP_CONCAT(id ORDER BY id) FROM
+           (SELECT id FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ${scanLimit}) ids`,
         [lastId, ...conditions.params],
-        `${entity} (${shape.table}) after id ${lastId}`,
-      )
-      // Handled here too: a read-ahead that fails while the consumer is busy is not an unhandled rejection; the
-      // error is thrown when the page is awaited.
-      rows.catch(() => undefined)
-      return rows
+        `the ids of ${what} after id ${lastId}`,
+      ).then(([row]) => {
+        const [count, list] = row ?? []
+        const text = Buffer.isBuffer(list) ? list.toString('latin1') : typeof list === 'string' ? list : ''
+        const ids = text === '' ? [] : text.split(',').map(Number)
+        if (ids.length !== Number(count)) {
+          throw new InternalError(
+            `The ids of ${what} after id ${lastId} came cut: ${ids.length} of ${String(count)}`,
+          )
+        }
+        return ids
+      })
+      // A scan read ahead that fails is thrown when its pages are asked for, not as an unhandled rejection.
+      ids.catch(() => undefined)
+      return ids
     }
-    // One page read ahead: MySQL reads and sends the next page while this one is converted and consumed.
-    let next: Promise<unknown[][]> | undefined = pageAfter(afterId)
-    try {
-      while (next !== undefined) {
-        const rows: unknown[][] = await next
-        const lastId = Number(rows.at(-1)?.[idAt])
-        next = rows.length < limit ? undefined : pageAfter(lastId)
-        const ids = rows.map((row) => Number(row[idAt]))
-        const side = await sideValues(shape, ids)
-        const page = rows.map((row, i) => toRecord(row, side.get(ids[i] ?? NaN)))
-        if (entity === 'Actions') page.forEach(checkAction)
-        yield page
+
+    /**
+     * Pages as id ranges (after, last] of `limit` matching rows each, from `from` on, from scans read one ahead (the
+     * first already started). Consecutive ranges share their bound, so every row is in exactly one range even if
+     * rows change between a scan and the read.
+     */
+    async function* pageRanges(from: number, firstScan: Promise<number[]>): AsyncGenerator<IdRange> {
+      let after = from
+      let scan: Promise<number[]> | undefined = firstScan
+      try {
+        while (scan !== undefined) {
+          const scanned: number[] = await scan
+          scan = scanned.length < scanLimit ? undefined : idsAfter(scanned.at(-1) ?? after)
+          // The first scan began where the first page did.
+          const ids = scanned.filter((id) => id > after)
+          for (const last of pageEnds(ids, limit)) {
+            yield { after, last }
+            after = last
+          }
+        }
+      } finally {
+        await scan?.catch(() => undefined)
       }
+    }
+
+    /** A range's rows, or with no `last` the next `limit` rows (keyset), and their side values. */
+    const readPage = async ({ after, last }: { after: number; last?: number }) => {
+      const rows = await runArrays(
+        last === undefined
+          ? `SELECT ${select} FROM ${shape.table} WHERE id > ?${extra} ORDER BY id LIMIT ${limit}`
+          : `SELECT ${select} FROM ${shape.table} WHERE id > ? AND id <= ?${extra} ORDER BY id`,
+        last === undefined ? [after, ...conditions.params] : [after, last, ...conditions.params],
+        last === undefined ? `${what} after id ${after}` : `${what} after id ${after} to ${last}`,
+      )
+      const ids = rows.map((row) => Number(row[idAt]))
+      return { rows, ids, side: await sideValues(shape, ids) }
+    }
+    const toPage = ({ rows, ids, side }: Awaited<ReturnType<typeof readPage>>) => {
+      const page = rows.map((row, i) => toRecord(row, side.get(ids[i] ?? NaN)))
+      if (entity === 'Actions') page.forEach(checkAction)
+      return page
+    }
+
+    // Keyset paging (`WHERE id > ? LIMIT n`) learns where a page begins only when the one before has come, so
+    // its queries never overlap. It matters when the database is across a network: each page then waits a round
+    // trip or more, one after the other. So the first page is read as before (a table of one page takes one
+    // query, as before), and beside it a scan of the ids of the next pages; with those bounds, MySQL reads several
+    // pages at once while this process converts the one before.
+    const firstScan = idsAfter(afterId)
+    let rest: AsyncGenerator<Awaited<ReturnType<typeof readPage>>> | undefined
+    try {
+      const first = await readPage({ after: afterId })
+      if (first.rows.length < limit) {
+        yield toPage(first)
+        return
+      }
+      rest = readInOrder(pageRanges(first.ids.at(-1) ?? afterId, firstScan), readPage, PAGES_READ_AHEAD)
+      // Asked for before the first page is handed over, so that the next pages are read while it is used.
+      const second = rest.next()
+      second.catch(() => undefined)
+      yield toPage(first)
+      for (let next = await second; next.done !== true; next = await rest.next()) yield toPage(next.value)
     } finally {
-      // A consumer that stops early leaves no read-ahead query unobserved.
-      await next?.catch(() => undefined)
+      // A consumer that stops early, or a failure, leaves no query unobserved: readInOrder waits for its reads.
+      await rest?.return(undefined)
+      await firstScan.catch(() => undefined)
     }
   }
 
@@ -620,6 +711,14 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
 
     close: () => db.close(),
   }
+}
+
+/** The last id of each run of `size` ids (the last run may be shorter). */
+function pageEnds(ids: readonly number[], size: number): number[] {
+  const ends: number[] = []
+  for (let end = size; end < ids.length + size; end += size)
+    ends.push(ids[Math.min(end, ids.length) - 1] ?? NaN)
+  return ends
 }
 
 /** A dropdown's `options` column: JSON, or `null` when it is not (read as no options). */
