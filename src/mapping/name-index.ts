@@ -1,3 +1,4 @@
+import { createNameTable, type NameTable } from './name-table.ts'
 import type { Mapping } from './types.ts'
 
 /**
@@ -5,8 +6,9 @@ import type { Mapping } from './types.ts'
  * came in by import (a contact's company "Acme Corp" without `_ID`); such a text is linked when exactly one record of
  * the target class has exactly that name.
  *
- * Cost: one Map entry per record of each class a link points at (its name and id: about 100 bytes for a short name,
- * so some 100 MB for a million accounts), built while the run reads that class, before the classes that link to it.
+ * Cost: each name's UTF-8 bytes and a 16-byte slot per record of each class a link points at (name-table.ts: some
+ * 40 MB for a million accounts, where a Map of strings took ~100 MB), built while the run reads that class, before
+ * the classes that link to it.
  * Only a class read whole in this run answers: a resumed run that skipped it, or a class split by a filter, does not.
  */
 export interface NameIndex {
@@ -20,28 +22,20 @@ export interface NameIndex {
 
 /** A name index for the classes links point at (others are not kept). */
 export function createNameIndex(classes: Iterable<string>): NameIndex {
-  const names = new Map<string, Map<string, number | number[]>>([...classes].map((c) => [c, new Map()]))
+  const names = new Map<string, NameTable>([...classes].map((c) => [c, createNameTable()]))
   const complete = new Set<string>()
   return {
     add(entity, sourceId, name) {
-      const index = names.get(entity)
-      if (index === undefined || typeof name !== 'string' || name.trim() === '') return
-      const key = name.trim()
-      const known = index.get(key)
-      // One id as a number (the common case costs no array); a second one makes the entry a list.
-      if (known === undefined) index.set(key, sourceId)
-      else if (typeof known === 'number') {
-        if (known !== sourceId) index.set(key, [known, sourceId])
-      } else if (!known.includes(sourceId)) known.push(sourceId)
+      const table = names.get(entity)
+      if (table === undefined || typeof name !== 'string' || name.trim() === '') return
+      table.add(name.trim(), sourceId)
     },
     complete(entity) {
       if (names.has(entity)) complete.add(entity)
     },
     lookup(entity, name) {
       if (!complete.has(entity)) return undefined
-      const known = names.get(entity)?.get(name.trim())
-      if (known === undefined) return []
-      return typeof known === 'number' ? [known] : known
+      return names.get(entity)?.get(name.trim()) ?? []
     },
   }
 }
