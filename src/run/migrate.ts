@@ -278,15 +278,17 @@ async function runGroup(
   if (first === undefined) throw new InternalError('a shared read of no phase')
   const entity = first.entityMap.entity
   const listedCount = await deps.source.count(entity)
-  const counts = await deps.ledger.counts(runId)
-  const reads: PhaseRead[] = []
-  for (const phase of group) {
-    const checkpoint = await deps.ledger.checkpoint(runId, phase.name)
+  const checkpoints = await Promise.all(group.map((phase) => deps.ledger.checkpoint(runId, phase.name)))
+  // What a resumed run had done already. A phase without a checkpoint recorded nothing (a batch's outcomes and its
+  // checkpoint are one transaction), so a fresh run does not count the run's outcomes (a scan of all of them, which
+  // at a million records stops the ledger for a second at the start of every phase).
+  const counts = checkpoints.some((c) => c !== undefined) ? await deps.ledger.counts(runId) : []
+  const reads: PhaseRead[] = group.map((phase, i) => {
     const doneBefore = counts
       .filter((c) => c.phase === phase.name)
       .reduce((sum, c) => sum + c.created + c.updated + c.quarantined + c.skipped, 0)
-    reads.push({ phase, afterId: checkpoint?.lastSourceId ?? 0, doneBefore, matched: 0 })
-  }
+    return { phase, afterId: checkpoints[i]?.lastSourceId ?? 0, doneBefore, matched: 0 }
+  })
   // Read from the earliest checkpoint; a phase that had gone further skips the records it had done.
   const afterId = Math.min(...reads.map((r) => r.afterId))
   for (const r of reads)
