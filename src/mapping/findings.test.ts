@@ -5,6 +5,20 @@ const now = new Date('2026-01-01T00:00:00Z')
 const nowSeconds = now.getTime() / 1000
 
 describe('findings', () => {
+  it('keeps what it found when it lets go of its keys, and compares later records with later ones only', () => {
+    const findings = createFindingsCollector({ now })
+    findings.observe('Contacts', { id: 1, email: 'ann@example.com' })
+    findings.observe('Contacts', { id: 2, email: 'ann@example.com' })
+    findings.forgetKeys()
+    findings.observe('Contacts', { id: 3, email: 'ann@example.com' })
+    expect(findings.findings().duplicateEmail?.count).toBe(1)
+    findings.observe('Contacts', { id: 4, email: 'ann@example.com' })
+    expect(findings.findings().duplicateEmail?.examples.map((e) => e.sourceKeys)).toEqual([
+      ['Contacts:1', 'Contacts:2'],
+      ['Contacts:3', 'Contacts:4'],
+    ])
+  })
+
   it('reports duplicates by e-mail ignoring case and by name + company, with both ids', () => {
     const findings = createFindingsCollector({ now })
     findings.observe('Contacts', { id: 1, email: 'Ann@Example.com', firstName: 'Ann', lastName: 'Lee' })

@@ -135,6 +135,8 @@ async function loadRun(
     // together (plan/shared-reads.ts).
     for (const wave of waves(sharedReads(phases))) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
+      // The link pass observes no record: the duplicate keys of the first pass are let go before its read-aheads fill.
+      if (wave.every((group) => group[0]?.pass === 2)) findings.forgetKeys()
       // The phases of every group in the wave load side by side, and share one phase's read-ahead between them.
       const wavePhases = wave.reduce((sum, group) => sum + group.length, 0)
       const settled = await Promise.allSettled(
