@@ -318,10 +318,15 @@ async function runGroup(
     findings === undefined || first.pass !== 1
       ? undefined
       : (record: X2crmRecord) => findings.observe(entity, record)
-  // Phases loading side by side share the read-ahead one phase alone may hold, so memory does not grow with them.
+  // Phases loading side by side share the read-ahead one phase alone may hold, so memory does not grow with them. The
+  // link pass holds less: most of its records set nothing and are only passed over, and it runs last, on top of all
+  // the first pass left in memory.
   const sharing = Math.max(reads.length, sideBySide)
+  const readAhead = first.pass === 2 ? LINK_PASS_READ_AHEAD : LOADER_READ_AHEAD
   const loadOptions =
-    sharing > 1 ? { ...options, maxBufferedRows: sharedReadAhead(options, sharing) } : options
+    sharing > 1 || first.pass === 2
+      ? { ...options, maxBufferedRows: sharedReadAhead(options, sharing, readAhead) }
+      : options
   const load = async (r: PhaseRead, records: AsyncIterable<X2crmRecord>) => {
     const processed = await loadPhase(r.phase, runId, records, loadOptions, deps, context, {
       done: r.doneBefore,
@@ -383,14 +388,20 @@ async function* observed(
 
 /** Rows the loader of a phase loading alone may hold read ahead (the loader's default). */
 const LOADER_READ_AHEAD = 10_000
+/** The same, for the link pass: its groups, side by side, share this many. */
+const LINK_PASS_READ_AHEAD = 4_000
 
 /**
- * The read-ahead of each of `phases` phases loading side by side: an equal share of what one phase alone may hold,
- * and at least four batches, so each still keeps a few calls in flight. Pure.
+ * The read-ahead of each of `phases` phases loading side by side: an equal share of `total` (what one phase alone
+ * may hold), and at least four batches, so each still keeps a few calls in flight. Pure.
  */
-export function sharedReadAhead(options: { batchSize?: number }, phases: number): number {
+export function sharedReadAhead(
+  options: { batchSize?: number },
+  phases: number,
+  total: number = LOADER_READ_AHEAD,
+): number {
   const batchSize = options.batchSize ?? 100
-  return Math.max(batchSize * 4, Math.floor(LOADER_READ_AHEAD / Math.max(1, phases)))
+  return Math.max(batchSize * 4, Math.floor(total / Math.max(1, phases)))
 }
 
 /** Batches of records each phase may hold queued, besides those its loader prepares: what bounds the memory. */

@@ -13,3 +13,11 @@ describe('sharedReadAhead', () => {
     expect(sharedReadAhead({}, 100)).toBe(400)
   })
 })
+
+describe('sharedReadAhead of the link pass', () => {
+  it('shares the total it is given, never below four batches a phase', () => {
+    expect(sharedReadAhead({ batchSize: 100 }, 8, 4_000)).toBe(500)
+    expect(sharedReadAhead({ batchSize: 100 }, 1, 4_000)).toBe(4_000)
+    expect(sharedReadAhead({ batchSize: 100 }, 20, 4_000)).toBe(400)
+  })
+})
