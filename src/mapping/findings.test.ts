@@ -5,6 +5,18 @@ const now = new Date('2026-01-01T00:00:00Z')
 const nowSeconds = now.getTime() / 1000
 
 describe('findings', () => {
+  it("lets go of one class's keys and keeps the others'", () => {
+    const findings = createFindingsCollector({ now })
+    findings.observe('Contacts', { id: 1, email: 'ann@example.com' })
+    findings.observe('X2Leads', { id: 1, email: 'ann@example.com' })
+    findings.forgetKeys('Contacts')
+    findings.observe('Contacts', { id: 2, email: 'ann@example.com' })
+    findings.observe('X2Leads', { id: 2, email: 'ann@example.com' })
+    expect(findings.findings().duplicateEmail?.examples.map((e) => e.sourceKeys)).toEqual([
+      ['X2Leads:1', 'X2Leads:2'],
+    ])
+  })
+
   it('keeps what it found when it lets go of its keys, and compares later records with later ones only', () => {
     const findings = createFindingsCollector({ now })
     findings.observe('Contacts', { id: 1, email: 'ann@example.com' })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createFirstSeen } from './first-seen.ts'
+import { createFirstSeen, type FirstSeen } from './first-seen.ts'
 import { sourceKeyOf, type SourceKey } from '../domain/source-key.ts'
 import { assigneesOf, isGroupId } from '../source/x2crm/normalize/assignment.ts'
 import { parseNameId } from '../source/x2crm/normalize/link.ts'
@@ -38,10 +38,11 @@ export interface FindingsCollector {
   /** Looks at one record as it is read. Call once per record (a split class: only where the record is taken). */
   observe(entity: string, record: X2crmRecord): void
   /**
-   * Lets go of the keys kept to find duplicates (16 bytes each: some 12 MB at a million contacts and accounts), when no
-   * record of the classes read so far will be observed again; a record observed later is compared with later ones only.
+   * Lets go of the keys kept to find duplicates among the records of `entity` (of every class without it): 16 bytes
+   * each, some 12 MB at a million contacts and accounts. For when no record of the class will be observed again; one
+   * observed later is compared with later ones only.
    */
-  forgetKeys(): void
+  forgetKeys(entity?: string): void
   findings(): Findings
 }
 
@@ -62,14 +63,17 @@ export function createFindingsCollector(options: {
   const limit = options.examples ?? 5
   const nowSeconds = Math.floor(options.now.getTime() / 1000)
   const found: Findings = {}
-  let seen = createFirstSeen()
+  // Duplicates are found within a class, so each class keeps its own keys, let go of once it is read.
+  const seen = new Map<string, FirstSeen>()
   const note = (kind: FindingKind, example: FindingExample) => {
     const entry = (found[kind] ??= { count: 0, examples: [] })
     entry.count++
     if (entry.examples.length < limit) entry.examples.push(example)
   }
   const duplicate = (kind: FindingKind, entity: string, id: number, key: string, detail: string) => {
-    const first = seen.noteOrGet(createHash('sha256').update(`${kind}:${entity}:${key}`).digest(), id)
+    let keys = seen.get(entity)
+    if (keys === undefined) seen.set(entity, (keys = createFirstSeen()))
+    const first = keys.noteOrGet(createHash('sha256').update(`${kind}:${entity}:${key}`).digest(), id)
     if (first === undefined) return
     note(kind, { sourceKeys: [sourceKeyOf(entity, first), sourceKeyOf(entity, id)], detail })
   }
@@ -110,8 +114,9 @@ export function createFindingsCollector(options: {
           note('inactiveOwner', { sourceKeys: [key], detail: `assigned to ${owner}, inactive in X2CRM` })
       }
     },
-    forgetKeys() {
-      seen = createFirstSeen(16)
+    forgetKeys(entity) {
+      if (entity === undefined) seen.clear()
+      else seen.delete(entity)
     },
     findings: () => found,
   }

@@ -133,7 +133,13 @@ async function loadRun(
   try {
     // The phases that take one class (Actions → task, phonecall, …) share one read of it; the link pass's groups run
     // together (plan/shared-reads.ts).
-    for (const wave of waves(sharedReads(phases))) {
+    const planned = waves(sharedReads(phases))
+    // The last group of the first pass that reads each class: once it has, the class's duplicate keys can go.
+    const lastRead = new Map<string, object>()
+    for (const group of planned.flat()) {
+      if (group[0]?.pass === 1) lastRead.set(group[0].entityMap.entity, group)
+    }
+    for (const wave of planned) {
       stopIfAborted(deps.signal, run.runId, MIGRATE_RUN)
       // The link pass observes no record: the duplicate keys of the first pass are let go before its read-aheads fill.
       if (wave.every((group) => group[0]?.pass === 2)) findings.forgetKeys()
@@ -171,7 +177,10 @@ async function loadRun(
             findings,
             wavePhases,
           )
-          return { result, ms: performance.now() - groupStarted, pass: group[0]?.pass }
+          const lead = group[0]
+          if (lead !== undefined && lastRead.get(lead.entityMap.entity) === group)
+            findings.forgetKeys(lead.entityMap.entity)
+          return { result, ms: performance.now() - groupStarted, pass: lead?.pass }
         }),
       )
       // Every group of a wave has finished (none is left writing) before a failure stops the run.
