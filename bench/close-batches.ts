@@ -6,18 +6,14 @@
 import { parseArgs } from 'node:util'
 import { createDataverseSimulator } from '../sim/dataverse/index.ts'
 import { createMemoryIntentStore } from '../src/ledger/intent-store.ts'
-import { servicesMap } from '../src/mapping/default-cases.ts'
-import { accountsContactsMapping, ACCOUNT, CONTACT } from '../src/mapping/default-map.ts'
-import { opportunityMap } from '../src/mapping/default-timeline.ts'
 import { targetIdFor } from '../src/mapping/target-id.ts'
-import { planLoad } from '../src/plan/plan-load.ts'
 import { closeCases } from '../src/run/close-incidents.ts'
 import { closeOpportunities } from '../src/run/close-opportunities.ts'
 import type { X2crmRecord } from '../src/source/x2crm/types.ts'
 import { createMsalTokenProvider } from '../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../src/target/dataverse/client.ts'
 import type { DataverseBulkTarget } from '../src/target/dataverse/types.ts'
-import { closingDeps } from '../test/helpers/closing-deps.ts'
+import { closingDeps, closingPhases } from '../test/helpers/closing-deps.ts'
 
 const { values } = parseArgs({
   options: { opportunities: { type: 'string', default: '4570' }, cases: { type: 'string', default: '859' } },
@@ -25,14 +21,7 @@ const { values } = parseArgs({
 const OPPORTUNITIES = Number(values.opportunities)
 const CASES = Number(values.cases)
 const INSTANCE = 'bench'
-const { phases } = planLoad({
-  ...accountsContactsMapping(),
-  entities: [
-    ...accountsContactsMapping().entities,
-    opportunityMap(ACCOUNT, CONTACT),
-    servicesMap({ entity: 'Contacts', table: CONTACT }),
-  ],
-})
+const phases = closingPhases()
 
 function depsOf(entity: string, records: X2crmRecord[], target: DataverseBulkTarget) {
   return closingDeps(INSTANCE, entity, records, target)

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
+import { simulatedClient } from '../helpers/simulated-client.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
-import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
-import { createDataverseClient } from '../../src/target/dataverse/client.ts'
-import { fetchFor } from '../helpers/handler-fetch.ts'
 
 /**
  * Closing actions sent many to a `$batch` (the client's callActions) against the simulator. Microsoft: a batch runs
@@ -15,20 +12,7 @@ import { fetchFor } from '../helpers/handler-fetch.ts'
  * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/winopportunity,
  * https://learn.microsoft.com/en-us/previous-versions/dynamicscrm-2016/developers-guide/mt607498(v=crm.8)).
  */
-function connect() {
-  const sim = createDataverseSimulator({ origin: 'https://127.0.0.1:8443' })
-  const settings = sim.settings()
-  const fetch = fetchFor(sim.handle)
-  const retries: string[] = []
-  const target = createDataverseClient({
-    url: settings.url,
-    fetch,
-    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
-    sleep: async () => undefined,
-    onRetry: (info) => retries.push(info.reason),
-  })
-  return { sim, target, retries }
-}
+const connect = simulatedClient
 
 const opportunityIds = (n: number) =>
   Array.from({ length: n }, (_, i) => targetIdFor('batched', 'Opportunities', i + 1))

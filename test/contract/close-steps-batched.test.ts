@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
 import { createMemoryIntentStore, type WriteIntent } from '../../src/ledger/intent-store.ts'
-import { servicesMap } from '../../src/mapping/default-cases.ts'
-import { accountsContactsMapping, ACCOUNT, CONTACT } from '../../src/mapping/default-map.ts'
-import { opportunityMap } from '../../src/mapping/default-timeline.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
-import { planLoad } from '../../src/plan/plan-load.ts'
 import { closeCases, resolutionIdFor } from '../../src/run/close-incidents.ts'
 import { closeOpportunities, opportunityCloseIdFor } from '../../src/run/close-opportunities.ts'
 import type { X2crmRecord } from '../../src/source/x2crm/types.ts'
 import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
 import { createDataverseClient } from '../../src/target/dataverse/client.ts'
 import { fetchFor } from '../helpers/handler-fetch.ts'
-import { closingDeps } from '../helpers/closing-deps.ts'
+import { closingDeps, closingPhases } from '../helpers/closing-deps.ts'
 
 /**
  * The closing steps against the simulator, through the real client: their actions go many to a `$batch` (Dataverse
@@ -22,14 +18,7 @@ import { closingDeps } from '../helpers/closing-deps.ts'
  * The summaries, the failures and the intents are what one request per row gave.
  */
 const INSTANCE = 'demo'
-const { phases } = planLoad({
-  ...accountsContactsMapping(),
-  entities: [
-    ...accountsContactsMapping().entities,
-    opportunityMap(ACCOUNT, CONTACT),
-    servicesMap({ entity: 'Contacts', table: CONTACT }),
-  ],
-})
+const phases = closingPhases()
 
 function connect() {
   const sim = createDataverseSimulator({ origin: 'https://127.0.0.1:8443' })

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createDataverseSimulator } from '../../sim/dataverse/index.ts'
+import { simulatedClient } from '../helpers/simulated-client.ts'
 import { HttpError } from '../../src/errors.ts'
 import { ACCOUNT } from '../../src/mapping/default-map.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
-import { createMsalTokenProvider } from '../../src/target/dataverse/auth.ts'
-import { createDataverseClient } from '../../src/target/dataverse/client.ts'
-import { fetchFor } from '../helpers/handler-fetch.ts'
 
 /**
  * Every Dataverse request the client sends is retried on a dropped connection (sendWithRetry, `repeatable: true`).
@@ -13,17 +10,7 @@ import { fetchFor } from '../helpers/handler-fetch.ts'
  * x2d365 sends must then leave one row, never two.
  */
 function connect() {
-  const sim = createDataverseSimulator({ origin: 'https://127.0.0.1:8443' })
-  const settings = sim.settings()
-  const fetch = fetchFor(sim.handle)
-  const retries: string[] = []
-  const target = createDataverseClient({
-    url: settings.url,
-    fetch,
-    getToken: createMsalTokenProvider({ ...settings, fetch }).getToken,
-    sleep: async () => undefined,
-    onRetry: (info) => retries.push(info.reason),
-  })
+  const { sim, target, retries } = simulatedClient()
   /** The next write's answer is lost after Dataverse applied it. */
   const loseNextAnswer = () =>
     sim.injectFault({ kind: 'reset', afterApply: true, match: (r) => r.method !== 'GET' })

@@ -1,6 +1,10 @@
 import type { SourceKey } from '../../src/domain/source-key.ts'
 import type { Ledger } from '../../src/ledger/ledger.ts'
+import { servicesMap } from '../../src/mapping/default-cases.ts'
+import { accountsContactsMapping, ACCOUNT, CONTACT } from '../../src/mapping/default-map.ts'
+import { opportunityMap } from '../../src/mapping/default-timeline.ts'
 import { targetIdFor } from '../../src/mapping/target-id.ts'
+import { planLoad } from '../../src/plan/plan-load.ts'
 import type { X2crmRecord, X2crmSource } from '../../src/source/x2crm/types.ts'
 
 /**
@@ -29,4 +33,16 @@ export function closingDeps<T>(instance: string, entity: string, records: X2crmR
     sourcesOf: async () => new Map(),
   } as unknown as Pick<Ledger, 'loaded' | 'sourcesOf'>
   return { source, ledger, target }
+}
+
+/** The load plan the closing steps read: accounts and contacts, opportunities, and cases (Services) on contacts. */
+export function closingPhases() {
+  return planLoad({
+    ...accountsContactsMapping(),
+    entities: [
+      ...accountsContactsMapping().entities,
+      opportunityMap(ACCOUNT, CONTACT),
+      servicesMap({ entity: 'Contacts', table: CONTACT }),
+    ],
+  }).phases
 }
