@@ -6,6 +6,7 @@ import { normalizeX2crmApiBase } from './api-base.ts'
 import { parseDropdowns, parseModels, parseRelationships, parseTags } from './parse-catalog.ts'
 import { parseFields } from './parse-fields.ts'
 import { parseUsers } from './parse-users.ts'
+import { flattenPages } from './flatten-pages.ts'
 import type {
   ReadOptions,
   X2crmCatalog,
@@ -153,8 +154,8 @@ export function createX2crmClient(options: X2crmClientOptions): X2crmSource & X2
   }
 
   return {
-    async *records(entity, readOptions = {}) {
-      for await (const page of pages(classSegment(entity), entity, readOptions)) yield* page
+    records(entity, readOptions = {}) {
+      return flattenPages(pages(classSegment(entity), entity, readOptions))
     },
 
     async record(entity, id) {

@@ -44,10 +44,19 @@ describe('planShape and its record builder', () => {
     expect(recordBuilder(shape)([1])).toEqual({ id: 1, c_score: null, x: null })
   })
 
-  it('always selects id, and decodes binary strings', () => {
-    const shape = planShape('Docs', 'x2_docs', [def('name')], new Set(['id', 'name']))
-    expect(shape.columns).toEqual(['id', 'name'])
-    expect(recordBuilder(shape)([1, Buffer.from('Käse')])).toEqual({ name: 'Käse' })
+  it('always selects id, and decodes the columns that may come as bytes (BLOB, BINARY) as UTF-8', () => {
+    const shape = planShape(
+      'Docs',
+      'x2_docs',
+      [def('name'), def('text')],
+      new Set(['id', 'name', 'text']),
+      new Set(),
+      new Set(['name']),
+    )
+    expect(shape.columns).toEqual(['id', 'name', 'text'])
+    expect(shape.bytes).toEqual(['name'])
+    expect(recordBuilder(shape)([1, Buffer.from('Käse'), 'Brot'])).toEqual({ name: 'Käse', text: 'Brot' })
+    expect(recordBuilder(shape)([2, null, null])).toStrictEqual({ name: null, text: null })
   })
 
   it('keeps the x2_fields order, not the select order, and every type as read', () => {

@@ -23,6 +23,7 @@ import {
   selectList,
 } from './record-shape.ts'
 import { readInOrder } from './read-in-order.ts'
+import { flattenPages } from '../flatten-pages.ts'
 import type * as Rows from './rows.ts'
 import type { ChangeFinder } from '../changes.ts'
 import { createChangeFinder } from './changes.ts'
@@ -114,7 +115,41 @@ interface Schema {
   tables: ReadonlyMap<string, ReadonlySet<string>>
   /** table → its FLOAT columns (read as text, see record-shape.ts) */
   floats: ReadonlyMap<string, ReadonlySet<string>>
+  /** table → its columns of other types than TEXT_OR_NUMBER_TYPES, which may come as Buffers (see record-shape.ts) */
+  bytes: ReadonlyMap<string, ReadonlySet<string>>
 }
+
+/**
+ * `information_schema.COLUMNS.DATA_TYPE`s that mysql2 reads as a string, a number or null with the options of
+ * openDatabase (dates as strings, DECIMAL as a string, BIGINT as a number or a string past 2^53). Any other type
+ * (BLOB, BINARY, BIT, a geometry, one this list does not know) may come as a Buffer and is decoded.
+ */
+const TEXT_OR_NUMBER_TYPES = new Set([
+  'char',
+  'varchar',
+  'tinytext',
+  'text',
+  'mediumtext',
+  'longtext',
+  'enum',
+  'set',
+  'tinyint',
+  'smallint',
+  'mediumint',
+  'int',
+  'integer',
+  'bigint',
+  'decimal',
+  'numeric',
+  'float',
+  'double',
+  'real',
+  'date',
+  'datetime',
+  'timestamp',
+  'time',
+  'year',
+])
 
 /**
  * Reads a self-hosted X2CRM straight from its MySQL/MariaDB database, read-only. Records come out exactly as
@@ -176,19 +211,23 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
   }
   async function loadSchema(): Promise<Schema> {
     const rows = await run(
-      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE = 'float' AS f FROM information_schema.COLUMNS
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`,
       [],
       'the list of tables',
     )
     const tables = new Map<string, Set<string>>()
     const floats = new Map<string, Set<string>>()
+    const bytes = new Map<string, Set<string>>()
+    const add = (map: Map<string, Set<string>>, table: string, column: string) =>
+      map.set(table, (map.get(table) ?? new Set()).add(column))
     for (const row of rows) {
       const table = textOf(row.t)
-      let columns = tables.get(table)
-      if (!columns) tables.set(table, (columns = new Set()))
-      columns.add(textOf(row.c))
-      if (Number(row.f) === 1) floats.set(table, (floats.get(table) ?? new Set()).add(textOf(row.c)))
+      const column = textOf(row.c)
+      const type = textOf(row.d).toLowerCase()
+      add(tables, table, column)
+      if (type === 'float') add(floats, table, column)
+      if (!TEXT_OR_NUMBER_TYPES.has(type)) add(bytes, table, column)
     }
     const missing = REQUIRED_TABLES.filter((table) => !tables.has(table))
     if (missing.length > 0) {
@@ -198,7 +237,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
           `(X2CRM's is in protected/config/dbConfig.php on the server), and that the user may see its tables.`,
       )
     }
-    return { tables, floats }
+    return { tables, floats, bytes }
   }
 
   const shapes = new Map<string, Promise<RecordShape>>()
@@ -230,7 +269,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     return definitions
   }
   async function loadShape(entity: string): Promise<RecordShape> {
-    const { tables, floats } = await ready()
+    const { tables, floats, bytes } = await ready()
     const table = tableForClass(entity, options.tables)
     if (!table) {
       throw new MigrationError(
@@ -257,7 +296,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
           `spelled as X2CRM does (Contacts, Opportunity, X2Leads)?`,
       )
     }
-    const shape = planShape(entity, table, definitions, columns, floats.get(table))
+    const shape = planShape(entity, table, definitions, columns, floats.get(table), bytes.get(table))
     if (shape.missing.length > 0) {
       notify({
         kind: 'missing-column',
@@ -516,14 +555,14 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
   }
 
   return {
-    async *records(entity, readOptions = {}) {
-      if (readOptions.ids !== undefined) {
+    records(entity, readOptions = {}) {
+      const { ids } = readOptions
+      if (ids === undefined) return flattenPages(recordPages(entity, readOptions))
+      return (async function* () {
         if (readOptions.afterId !== undefined || Object.keys(readOptions.filters ?? {}).length > 0)
           throw new InternalError(`Reading chosen ids of ${entity} takes no afterId or filters`)
-        yield* recordsWithIds(entity, readOptions.ids)
-        return
-      }
-      for await (const page of recordPages(entity, readOptions)) yield* page
+        yield* recordsWithIds(entity, ids)
+      })()
     },
 
     async record(entity, id) {
