@@ -11,18 +11,25 @@
  * (the simulator in this process, on 127.0.0.1). Needs the MariaDB of the tests (root, empty password, 127.0.0.1).
  * `--rtt-ms` puts both readers behind a proxy that delays each way by half of it (delay-proxy.ts): the database and
  * the X2CRM server across a network.
+ *
+ * Two references, measured in the same run: `driver` is mysql2 alone reading the same columns of the same tables,
+ * one page of 1000 at a time, building no records (the speed of the driver and server the database reader is built
+ * on); `server CPU` is what MariaDB itself spent during each reading (from /proc, when it runs on this machine), so
+ * that the share of the machine's two cores each path takes is seen.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import mysql from 'mysql2/promise'
 import { serve } from '../sim/serve.ts'
 import { startDelayProxy } from './delay-proxy.ts'
 import { createX2crmSimulator, FIXTURE_ADMIN_KEY, loadDump } from '../sim/x2crm/index.ts'
 import { createX2crmClient } from '../src/source/x2crm/client.ts'
+import { tableForClass } from '../src/source/x2crm/mysql/classes.ts'
 import { createMysqlSource } from '../src/source/x2crm/mysql/source.ts'
 import type { X2crmRecord, X2crmSource } from '../src/source/x2crm/types.ts'
 import {
@@ -39,6 +46,8 @@ interface Measured {
   /** User + system CPU of the reading process while it read: less sensitive than seconds to a loaded machine. */
   cpuSeconds: number
   peakRssMb: number
+  /** CPU seconds MariaDB spent while this reading ran; undefined when its process is not on this machine. */
+  serverCpuSeconds?: number
 }
 
 const { values } = parseArgs({
@@ -70,7 +79,9 @@ async function child(path: string, url: string, classes: string[]) {
   const source: X2crmSource & { close?: () => Promise<void> } =
     path === 'db'
       ? createMysqlSource({ url, password: '' })
-      : createX2crmClient({ url, username: 'admin', apiKey: FIXTURE_ADMIN_KEY, fetch: globalThis.fetch })
+      : path === 'driver'
+        ? driverOnly(url)
+        : createX2crmClient({ url, username: 'admin', apiKey: FIXTURE_ADMIN_KEY, fetch: globalThis.fetch })
   const profiler = values.profile ? await startProfiler() : undefined
   const started = performance.now()
   const cpuBefore = process.cpuUsage()
@@ -97,6 +108,72 @@ async function child(path: string, url: string, classes: string[]) {
   process.stdout.write(`${JSON.stringify(measured)}\n`)
 }
 
+/**
+ * mysql2 alone, as a reference for the database reader: the columns of a class's table that x2_fields names, in
+ * keyset pages of 1000 rows, one query at a time, each row yielded as mysql2 gives it (an array; no record built).
+ * Only what the bench's child uses (`records`, `close`) works.
+ */
+function driverOnly(url: string): X2crmSource & { close(): Promise<void> } {
+  const { pathname, hostname, port } = new URL(url)
+  const pool = mysql.createPool({
+    host: hostname,
+    port: Number(port || 3306),
+    user: 'root',
+    database: pathname.slice(1),
+    connectionLimit: 1,
+    supportBigNumbers: true,
+    dateStrings: true,
+  })
+  const unsupported = () => Promise.reject(new Error('driverOnly reads records only'))
+  async function* records(entity: string): AsyncGenerator<X2crmRecord> {
+    const table = tableForClass(entity)
+    const [columns] = await pool.query<mysql.RowDataPacket[]>(
+      `SELECT c.COLUMN_NAME AS name FROM information_schema.COLUMNS c
+        WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ?
+          AND (c.COLUMN_NAME = 'id' OR c.COLUMN_NAME IN (SELECT fieldName FROM x2_fields WHERE modelName = ?))
+        ORDER BY c.ORDINAL_POSITION`,
+      [table, entity],
+    )
+    const select = columns.map((c) => `\`${String(c.name)}\``).join(', ')
+    const idAt = columns.findIndex((c) => c.name === 'id')
+    for (let after = Number.MIN_SAFE_INTEGER; ;) {
+      const [rows] = await pool.execute<mysql.RowDataPacket[]>(
+        { sql: `SELECT ${select} FROM ${table} WHERE id > ? ORDER BY id LIMIT 1000`, rowsAsArray: true },
+        [after],
+      )
+      for (const row of rows) yield { id: row[idAt] }
+      if (rows.length < 1000) return
+      after = Number(rows.at(-1)?.[idAt])
+    }
+  }
+  return {
+    records,
+    record: unsupported,
+    count: unsupported,
+    fields: unsupported,
+    users: unsupported,
+    dropdowns: unsupported,
+    close: () => pool.end(),
+  } as unknown as X2crmSource & { close(): Promise<void> }
+}
+
+/** CPU seconds (user + system) of the local MariaDB server so far, or undefined if it is not on this machine. */
+function serverCpuSeconds(): number | undefined {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+    } catch {
+      continue
+    }
+    const name = /\((.*)\)/.exec(stat)?.[1]
+    if (name !== 'mariadbd' && name !== 'mysqld') continue
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  }
+  return undefined
+}
+
 /** The V8 profiler of this process, through the inspector, from now until `stopInto`. */
 async function startProfiler() {
   const session = new Session()
@@ -118,7 +195,16 @@ async function startProfiler() {
   }
 }
 
-function runChild(path: 'db' | 'api', url: string, classes: string[]): Promise<Measured> {
+async function runChild(path: 'db' | 'api' | 'driver', url: string, classes: string[]): Promise<Measured> {
+  const serverBefore = serverCpuSeconds()
+  const measured = await runChildProcess(path, url, classes)
+  const serverAfter = serverCpuSeconds()
+  if (serverBefore !== undefined && serverAfter !== undefined)
+    measured.serverCpuSeconds = serverAfter - serverBefore
+  return measured
+}
+
+function runChildProcess(path: 'db' | 'api' | 'driver', url: string, classes: string[]): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
       process.execPath,
@@ -164,13 +250,14 @@ async function compare(label: string, db: ScratchDatabase, dump: unknown, classe
   if (rttMs > 0) console.log(`  (both readers through a proxy adding ${rttMs} ms a round trip)`)
   try {
     const row = (name: string, m: Measured) =>
-      `  ${name.padEnd(5)} ${String(m.rows).padStart(8)} rows  ${m.seconds.toFixed(2).padStart(7)} s  ` +
+      `  ${name.padEnd(6)} ${String(m.rows).padStart(8)} rows  ${m.seconds.toFixed(2).padStart(7)} s  ` +
       `${Math.round(m.rows / m.seconds)
         .toString()
         .padStart(8)} rows/s  CPU ${m.cpuSeconds.toFixed(2).padStart(6)} s  ` +
       `${Math.round(m.rows / m.cpuSeconds)
         .toString()
-        .padStart(8)} rows/CPU-s  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB`
+        .padStart(8)} rows/CPU-s  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB` +
+      (m.serverCpuSeconds === undefined ? '' : `  server CPU ${m.serverCpuSeconds.toFixed(2).padStart(5)} s`)
     console.log(`${label}`)
     for (let run = 1; run <= Math.max(1, Number(values.runs)); run++) {
       // Alternating which reader goes first, so that neither always meets the machine in the same state.
@@ -178,12 +265,16 @@ async function compare(label: string, db: ScratchDatabase, dump: unknown, classe
       const first = await runChild(dbFirst ? 'db' : 'api', dbFirst ? dbUrl : apiUrl, classes)
       const second = await runChild(dbFirst ? 'api' : 'db', dbFirst ? apiUrl : dbUrl, classes)
       const [viaDb, viaApi] = dbFirst ? [first, second] : [second, first]
+      const driver = await runChild('driver', dbUrl, classes)
       console.log(`  run ${run} (load average ${loadavg()[0]?.toFixed(1)})`)
       console.log(row('mysql', viaDb))
       console.log(row('api', viaApi))
+      console.log(row('driver', driver))
+      const speed = (m: Measured) => m.rows / m.seconds
       console.log(
-        `  mysql/api speed: ${(viaDb.rows / viaDb.seconds / (viaApi.rows / viaApi.seconds)).toFixed(1)}×, ` +
-          `per CPU second: ${(viaDb.rows / viaDb.cpuSeconds / (viaApi.rows / viaApi.cpuSeconds)).toFixed(1)}×`,
+        `  mysql/api speed: ${(speed(viaDb) / speed(viaApi)).toFixed(1)}×, ` +
+          `per CPU second: ${(viaDb.rows / viaDb.cpuSeconds / (viaApi.rows / viaApi.cpuSeconds)).toFixed(1)}×; ` +
+          `mysql/driver speed: ${(speed(viaDb) / speed(driver)).toFixed(2)}×`,
       )
     }
   } finally {
