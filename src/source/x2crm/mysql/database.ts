@@ -63,9 +63,6 @@ export function openDatabase(options: DatabaseOptions): Database {
     try {
       if (!readOnly.has(connection.connection)) {
         await connection.query('SET SESSION TRANSACTION READ ONLY')
-        // The record reader learns page bounds as a GROUP_CONCAT of up to 100,000 ids (≤ 1.2 MB); MySQL's default
-        // cuts it at 1024 bytes (MariaDB's at 1 MB).
-        await connection.query('SET SESSION group_concat_max_len = 4194304')
         readOnly.add(connection.connection)
       }
       const values = [...params] as (object | null)[]
