@@ -165,7 +165,9 @@ describe('MySQL record paging: a keyset page, then pages read side by side by id
       await twoOthers
     })
     expect(await contactIds(database, { pageSize: 7 })).toEqual(await idsBySql(''))
-    expect(watch.pagesAnswered.slice(0, 3)).toEqual([2, 3, 1])
+    // Pages 2 and 3 (in either order), then the held page 1.
+    expect(watch.pagesAnswered.slice(0, 2).sort()).toEqual([2, 3])
+    expect(watch.pagesAnswered[2]).toBe(1)
     // 3 ranges read ahead, and at times the rest of a range that held more than its LIMIT (read before the next).
     expect(watch.mostPagesRunning).toBeGreaterThanOrEqual(3)
     expect(watch.mostPagesRunning).toBeLessThanOrEqual(4)
