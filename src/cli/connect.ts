@@ -223,6 +223,7 @@ function connectX2crm(
       password: mysql.password,
       passwordEnv: mysql.passwordEnv,
       ...(mysql.tables && { tables: mysql.tables }),
+      ...(mysql.pagesAtOnce !== undefined && { pagesAtOnce: mysql.pagesAtOnce }),
       onNotice: (notice) => emit({ type: 'source.notice', ...notice }),
     })
     emit({ type: 'source.chosen', source: 'database', detail: mysql.url })

@@ -102,6 +102,21 @@ run: { batchSize: 5000 }
     )
   })
 
+  it('takes the pages the database reader reads at once, a whole number from 1 to 16', () => {
+    const withPages = (value: string) =>
+      CONFIG_TEMPLATE.replace(
+        / {2}x2crm:\n( {4}.*\n)+/,
+        `  mysql: { url: "mysql://u@h/x2", passwordEnv: P, pagesAtOnce: ${value} }\n`,
+      )
+    const secrets = { P: '', DATAVERSE_CLIENT_SECRET: 's' }
+    expect(parseConfig(withPages('6'), secrets, '/').value?.source.mysql?.pagesAtOnce).toBe(6)
+    for (const bad of ['0', '17', '2.5', '"8"']) {
+      expect(parseConfig(withPages(bad), secrets, '/').errors[0], bad).toMatch(
+        /^source\.mysql\.pagesAtOnce: /,
+      )
+    }
+  })
+
   it('reports YAML that does not parse without a stack trace', () => {
     const { errors } = parseConfig('source: [unclosed', env, '/')
     expect(errors[0]).toMatch(/^YAML: /)
@@ -129,6 +144,7 @@ describe('CONFIG_TEMPLATE', () => {
           password: 'db-789',
           passwordEnv: 'X2CRM_DB_PASSWORD',
           tables: { Vendors: 'x2_vendors' },
+          pagesAtOnce: 8,
         },
         uploads: { dir: '/work/uploads' },
       },

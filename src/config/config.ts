@@ -8,7 +8,13 @@ import { WrittenConfigSchema } from './schema.ts'
 export interface RunConfig {
   source: {
     x2crm?: { url: string; username: string; apiKey: string }
-    mysql?: { url: string; password: string; passwordEnv: string; tables?: Readonly<Record<string, string>> }
+    mysql?: {
+      url: string
+      password: string
+      passwordEnv: string
+      tables?: Readonly<Record<string, string>>
+      pagesAtOnce?: number
+    }
     uploads?: { dir?: string; httpBase?: string }
   }
   target: {
@@ -94,6 +100,7 @@ export function parseConfig(
             password: mysqlPassword ?? '',
             passwordEnv: mysql.passwordEnv,
             ...(mysql.tables && { tables: mysql.tables }),
+            ...(mysql.pagesAtOnce !== undefined && { pagesAtOnce: mysql.pagesAtOnce }),
           },
         }),
         ...(uploads && {
@@ -153,6 +160,7 @@ source:
   #   url: mysql://x2reader@db.example.com:3306/x2crm   # a user with SELECT is enough; no password in the URL
   #   passwordEnv: X2CRM_DB_PASSWORD    # may hold an empty value for a passwordless local user
   #   tables: { Vendors: x2_vendors }   # the tables of custom modules' classes
+  #   pagesAtOnce: 8                    # id ranges read at once; by default from the round trip (3 nearby, up to 8)
   # uploads: { dir: ./uploads }         # a copy of the server's uploads/ folder, for attachments
 target:
   dataverse:

@@ -32,6 +32,8 @@ export const WrittenConfigSchema = z.strictObject({
           passwordEnv: envVarName,
           /** Tables of custom modules' classes, e.g. { Vendors: x2_vendors } */
           tables: z.record(z.string().regex(/^[A-Z]\w*$/), z.string().regex(/^\w+$/)).optional(),
+          /** Id ranges read at once (1–16); by default from the round trip to the database: 3 nearby, up to 8. */
+          pagesAtOnce: z.number().int().min(1).max(16).optional(),
         })
         .optional(),
       /** Attachment files: a copy of the server's uploads/ folder, or the site for getFile downloads. */

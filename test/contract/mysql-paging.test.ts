@@ -173,6 +173,20 @@ describe('MySQL record paging: a keyset page, then pages read side by side by id
     expect(watch.mostPagesRunning).toBeLessThanOrEqual(4)
   })
 
+  it('reads as many ranges at once as pagesAtOnce says', async () => {
+    const { database, watch } = watchedDatabase()
+    const source = createMysqlSource({ url: scratch.url, password: '', database, pagesAtOnce: 6 })
+    try {
+      const ids: number[] = []
+      for await (const record of source.records('Contacts', { pageSize: 7 })) ids.push(Number(record.id))
+      expect(ids).toEqual(await idsBySql(''))
+      expect(watch.mostPagesRunning).toBeGreaterThanOrEqual(6)
+      expect(watch.mostPagesRunning).toBeLessThanOrEqual(7)
+    } finally {
+      await source.close()
+    }
+  })
+
   it('a failing page: the pages before it, then its error, once no query is left running', async () => {
     let failedAfter: number | undefined
     const { database, watch } = watchedDatabase((call) => {

@@ -25,6 +25,7 @@ import {
 import { readInOrder } from './read-in-order.ts'
 import { flattenPages } from '../flatten-pages.ts'
 import { idSpans, type IdSpans } from './id-spans.ts'
+import { MOST_PAGES_AT_ONCE, pagesForRoundTrip } from './pages-at-once.ts'
 import type * as Rows from './rows.ts'
 import type { ChangeFinder } from '../changes.ts'
 import { createChangeFinder } from './changes.ts'
@@ -41,8 +42,10 @@ export interface MysqlSourceOptions {
   tables?: Readonly<Record<string, string>>
   /** Told about what was passed through: unknown action kinds, columns an older schema lacks. */
   onNotice?: OnNotice
-  /** @default 4 */
+  /** @default MOST_PAGES_AT_ONCE + 1 (opened as needed: 4 on a database on this machine) */
   connections?: number
+  /** Id ranges read at once; by default from the round trip to the database (pages-at-once.ts). */
+  pagesAtOnce?: number
   /** Open this instead of connecting (tests). */
   database?: Database
 }
@@ -98,11 +101,6 @@ export interface MysqlSource extends X2crmSource, DatabaseOnlyReaders {
 /** Rows per page. The API caps pages at 1000; a database does not, but memory should stay flat. */
 const DEFAULT_PAGE_SIZE = 1000
 const MAX_PAGE_SIZE = 10_000
-/**
- * Pages read while the consumer holds one (4–5 pages of up to 2 × pageSize rows in memory), a pooled connection
- * each; the pool's 4th serves the side tables and the rest.
- */
-const PAGES_READ_AHEAD = 3
 /** Without `afterId`, every record: X2CRM's built-in Media rows (themes) have negative ids. */
 const BEFORE_ALL_IDS = Number.MIN_SAFE_INTEGER
 
@@ -169,7 +167,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       address,
       password: options.password,
       ...(options.passwordEnv ? { passwordEnv: options.passwordEnv } : {}),
-      ...(options.connections ? { connections: options.connections } : {}),
+      connections: options.connections ?? Math.max(MOST_PAGES_AT_ONCE, options.pagesAtOnce ?? 0) + 1,
     })
   const where = describeAddress(address)
   const notify: OnNotice = options.onNotice ?? (() => {})
@@ -204,6 +202,28 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
         cause: error,
       })
     }
+  }
+
+  let pagesAtOnce: Promise<number> | undefined
+  /**
+   * Id ranges read while the consumer holds a page (each up to 2 × pageSize rows in memory, on a pooled connection of
+   * its own; another serves the side tables): `options.pagesAtOnce`, else from the fastest of three round trips,
+   * learned once.
+   */
+  function readAhead(): Promise<number> {
+    pagesAtOnce ??=
+      options.pagesAtOnce !== undefined
+        ? Promise.resolve(options.pagesAtOnce)
+        : (async () => {
+            let fastest = Number.POSITIVE_INFINITY
+            for (let i = 0; i < 3; i++) {
+              const started = performance.now()
+              await run('SELECT 1', [], 'a round trip')
+              fastest = Math.min(fastest, performance.now() - started)
+            }
+            return pagesForRoundTrip(fastest)
+          })()
+    return pagesAtOnce
   }
 
   let schema: Promise<Schema> | undefined
@@ -430,6 +450,9 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     // query, as before), and beside it the highest id; the next pages are id ranges as wide as the pages read so far
     // say (id-spans.ts), read several at once while this process converts the one before.
     let rest: AsyncGenerator<Page> | undefined
+    // Learned beside the first page (a few round trips, once per source).
+    const inFlight = readAhead()
+    inFlight.catch(() => undefined)
     try {
       const first = await readPage({ after: afterId })
       if (first.rows.length < limit) {
@@ -438,7 +461,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       }
       let lastId = first.ids.at(-1) ?? afterId
       const spans = idSpans(limit, first.ids)
-      rest = readInOrder(idRanges(lastId, spans), (range) => readPage(range, spans), PAGES_READ_AHEAD)
+      rest = readInOrder(idRanges(lastId, spans), (range) => readPage(range, spans), await inFlight)
       // Asked for before the first page is handed over, so that the next pages are read while it is used.
       const second = rest.next()
       second.catch(() => undefined)
@@ -463,7 +486,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     } finally {
       // A consumer that stops early, or a failure, leaves no query unobserved: readInOrder waits for its reads.
       await rest?.return(undefined)
-      await topId.catch(() => undefined)
+      await Promise.allSettled([topId, inFlight])
     }
   }
 
