@@ -223,12 +223,17 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
             }
             return pagesForRoundTrip(fastest)
           })()
+    // Awaited by the record reader; started early (see `ready`), so a failure is not left unhandled meanwhile.
+    pagesAtOnce.catch(() => undefined)
     return pagesAtOnce
   }
 
   let schema: Promise<Schema> | undefined
   function ready(): Promise<Schema> {
     schema ??= loadSchema()
+    // Round trips timed while the schema loads, before any page: the process is quiet then, so the time is the
+    // network's, not a busy event loop's.
+    void readAhead()
     return schema
   }
   async function loadSchema(): Promise<Schema> {
@@ -450,9 +455,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
     // query, as before), and beside it the highest id; the next pages are id ranges as wide as the pages read so far
     // say (id-spans.ts), read several at once while this process converts the one before.
     let rest: AsyncGenerator<Page> | undefined
-    // Learned beside the first page (a few round trips, once per source).
     const inFlight = readAhead()
-    inFlight.catch(() => undefined)
     try {
       const first = await readPage({ after: afterId })
       if (first.rows.length < limit) {
@@ -767,7 +770,11 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
       columnsOf: async (table) => (await ready()).tables.get(table),
     }),
 
-    close: () => db.close(),
+    async close() {
+      // The round trips may still be connecting (they start with the schema): ending the pool under them fails.
+      await pagesAtOnce?.catch(() => undefined)
+      await db.close()
+    },
   }
 }
 
