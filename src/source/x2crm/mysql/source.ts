@@ -218,7 +218,7 @@ export function createMysqlSource(options: MysqlSourceOptions): MysqlSource {
             let fastest = Number.POSITIVE_INFINITY
             for (let i = 0; i < 3; i++) {
               const started = performance.now()
-              await run('SELECT 1', [], 'a round trip')
+              await run('SELECT 1', [], "the server's answer to SELECT 1 (timing the round trip)")
               fastest = Math.min(fastest, performance.now() - started)
             }
             return pagesForRoundTrip(fastest)
